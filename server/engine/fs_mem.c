@@ -1,0 +1,113 @@
+/* fs_mem.c - a file provider over memory, for tests and fuzzers: the whole
+ * engine runs without touching the disk. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mem_file {
+    char *path;
+    ap_text *text;
+    bool read_only;
+} mem_file;
+
+typedef struct mem_fs {
+    ap_fs fs;
+    mem_file *files;
+    size_t n, cap;
+} mem_fs;
+
+static mem_file *find(mem_fs *m, const char *path)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->files[i].path, path) == 0)
+            return &m->files[i];
+    return NULL;
+}
+
+static ap_code mem_check(ap_fs *fs, const char *path, char **why)
+{
+    (void)fs;
+    (void)path;
+    (void)why;
+    return AP_OK;
+}
+
+static ap_code mem_load(ap_fs *fs, const char *path, ap_text **out, char **why)
+{
+    mem_file *f = find((mem_fs *)fs, path);
+    if (!f)
+        return AP_FILE_NOT_FOUND;
+    if (f->text->has_nul) {
+        *why = ap_xstrdup("is a binary file (it contains NUL bytes); apls edits text");
+        return AP_FILE_NOT_TEXT;
+    }
+    *out = ap_text_retain(f->text);
+    return AP_OK;
+}
+
+static ap_code mem_writable(ap_fs *fs, const char *path, char **why)
+{
+    mem_file *f = find((mem_fs *)fs, path);
+    if (f && f->read_only) {
+        *why = ap_xstrdup("the file is read-only");
+        return AP_FILE_READ_ONLY;
+    }
+    return AP_OK;
+}
+
+ap_fs *ap_fs_mem_new(void)
+{
+    mem_fs *m = ap_xcalloc(1, sizeof *m);
+    m->fs.check_path = mem_check;
+    m->fs.load = mem_load;
+    m->fs.writable = mem_writable;
+    return &m->fs;
+}
+
+void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only)
+{
+    mem_fs *m = (mem_fs *)fs;
+    mem_file *f = find(m, path);
+    if (!f) {
+        AP_GROW(m->files, m->n, m->cap);
+        f = &m->files[m->n++];
+        f->path = ap_xstrdup(path);
+    } else {
+        ap_text_release(f->text);
+    }
+    f->text = ap_text_new(bytes, len);
+    f->read_only = read_only;
+}
+
+const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len)
+{
+    mem_file *f = find((mem_fs *)fs, path);
+    if (!f)
+        return NULL;
+    *len = f->text->len;
+    return f->text->bytes;
+}
+
+void ap_fs_mem_commit(ap_fs *fs, ap_run *run)
+{
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_run_render(run, i);
+        ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
+            ap_fs_mem_put(fs, f->path, f->after, f->after_len, false);
+    }
+}
+
+void ap_fs_mem_free(ap_fs *fs)
+{
+    mem_fs *m = (mem_fs *)fs;
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->files[i].path);
+        ap_text_release(m->files[i].text);
+    }
+    free(m->files);
+    free(m);
+}

@@ -1,0 +1,290 @@
+/* match.c - finding a pattern (non-blank lines, stripped) in a view.
+ *
+ * Two strategies, chosen per search by what they would cost:
+ *  - candidates: the pattern line that is rarest in the text (the index
+ *    says how rare) gives the only places a match can be; each is checked
+ *    line by line. Usually a handful of places, so a search costs about the
+ *    pattern's length.
+ *  - scan: Knuth-Morris-Pratt over the non-blank lines, comparing lines
+ *    instead of characters. Linear in the text plus the pattern whatever the
+ *    text is (10,000 identical lines included).
+ * The candidates are used while (candidates x pattern lines) stays below a
+ * pass over the text, so no search is ever worse than linear. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ap_matches_release(ap_matches *m)
+{
+    free(m->m);
+    m->m = NULL;
+    m->n = m->cap = 0;
+}
+
+static void matches_push(ap_matches *m, ap_match x)
+{
+    AP_GROW(m->m, m->n, m->cap);
+    m->m[m->n++] = x;
+}
+
+/* The non-blank line before p, or false. */
+static bool prev_nonblank(const ap_view *v, ap_pos p, ap_pos *out)
+{
+    for (;;) {
+        if (!ap_view_prev(v, p, &p))
+            return false;
+        if (!ap_view_line(v, p)->blank) {
+            *out = p;
+            return true;
+        }
+    }
+}
+
+bool ap_match_at(const ap_view *v, const ap_pattern *pat, ap_pos p, ap_match *out)
+{
+    ap_pos start = p, last = p;
+    for (uint32_t i = 0; i < pat->n; i++) {
+        if (ap_view_at_end(v, p))
+            return false;
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank || !ap_line_eq(l, ap_pattern_at(pat, i)))
+            return false;
+        last = p;
+        if (i + 1 < pat->n)
+            p = ap_view_skip_blank(v, ap_view_next(v, p));
+    }
+    if (out)
+        *out = (ap_match){start, last};
+    return true;
+}
+
+/* A place where the rarest pattern line stands, in text order. */
+typedef struct cand {
+    ap_pos pos;
+} cand;
+
+typedef struct cands {
+    uint32_t rare;        /* which pattern line the candidates hold */
+    const uint32_t *occ;  /* base lines holding it, ascending */
+    uint32_t nocc;
+    ap_pos *ins;          /* inserted lines holding it, in text order */
+    uint32_t nins;
+} cands;
+
+static void cands_init(const ap_view *v, const ap_pattern *pat, cands *c)
+{
+    memset(c, 0, sizeof *c);
+    uint64_t best = UINT64_MAX;
+    for (uint32_t i = 0; i < pat->n; i++) {
+        uint32_t n;
+        uint64_t h = ap_pattern_at(pat, i)->hash;
+        const uint32_t *occ = ap_text_occ(v->base, h, &n);
+        uint64_t total = (uint64_t)n + ap_view_new_count(v, h);
+        if (total < best) {
+            best = total;
+            c->rare = i;
+            c->occ = occ;
+            c->nocc = n;
+        }
+        if (total == 0)
+            break;
+    }
+    uint64_t h = ap_pattern_at(pat, c->rare)->hash;
+    if (ap_view_new_count(v, h) == 0)
+        return;
+    uint32_t cap = 0;
+    for (uint32_t s = 0; s < v->nsp; s++)
+        for (uint32_t k = 0; k < v->sp[s].n; k++)
+            if (v->sp[s].lines[k].l.hash == h) {
+                AP_GROW(c->ins, c->nins, cap);
+                c->ins[c->nins++] = (ap_pos){v->sp[s].a, (int32_t)s, k};
+            }
+}
+
+/* Checks the candidate at c: walks back to where the match would start. */
+static bool try_candidate(const ap_view *v, const ap_pattern *pat, uint32_t rare, ap_pos c,
+                          uint64_t from_key, ap_match *out)
+{
+    ap_pos start = c;
+    for (uint32_t i = 0; i < rare; i++)
+        if (!prev_nonblank(v, start, &start))
+            return false;
+    if (ap_pos_key(start) < from_key)
+        return false;
+    return ap_match_at(v, pat, start, out);
+}
+
+/* Searches with the candidates, calling found() for each match in order
+ * until it returns false. */
+static void search_candidates(const ap_view *v, const ap_pattern *pat, ap_pos from, cands *c,
+                              bool (*found)(void *, ap_match), void *ctx)
+{
+    uint64_t from_key = ap_pos_key(from);
+    /* base candidates before from.base cannot start a match at or after from */
+    uint32_t lo = 0, hi = c->nocc;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->occ[mid] < from.base)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t i = lo, j = 0;
+    uint64_t last_start = 0;
+    bool any = false;
+    while (i < c->nocc || j < c->nins) {
+        ap_pos p;
+        if (j >= c->nins ||
+            (i < c->nocc && ap_pos_key((ap_pos){c->occ[i], -1, 0}) < ap_pos_key(c->ins[j]))) {
+            uint32_t l = c->occ[i++];
+            if (!ap_view_base_alive(v, l))
+                continue;
+            p = (ap_pos){l, -1, 0};
+        } else {
+            p = c->ins[j++];
+        }
+        ap_match m;
+        if (!try_candidate(v, pat, c->rare, p, from_key, &m))
+            continue;
+        uint64_t k = ap_pos_key(m.first);
+        if (any && k == last_start)
+            continue;
+        any = true;
+        last_start = k;
+        if (!found(ctx, m))
+            return;
+    }
+}
+
+/* Knuth-Morris-Pratt over the non-blank lines from `from`. */
+static void search_scan(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                        bool (*found)(void *, ap_match), void *ctx)
+{
+    uint32_t n = pat->n;
+    uint32_t *fail = ap_xmalloc(n * sizeof *fail);
+    fail[0] = 0;
+    for (uint32_t i = 1, k = 0; i < n; i++) {
+        while (k > 0 && !ap_line_eq(ap_pattern_at(pat, i), ap_pattern_at(pat, k)))
+            k = fail[k - 1];
+        if (ap_line_eq(ap_pattern_at(pat, i), ap_pattern_at(pat, k)))
+            k++;
+        fail[i] = k;
+    }
+    ap_pos *ring = ap_xmalloc(n * sizeof *ring); /* the last n non-blank lines */
+    uint64_t seen = 0;
+    uint32_t k = 0;
+    for (ap_pos p = ap_view_skip_blank(v, from); !ap_view_at_end(v, p);
+         p = ap_view_skip_blank(v, ap_view_next(v, p))) {
+        const ap_line *l = ap_view_line(v, p);
+        ring[seen++ % n] = p;
+        while (k > 0 && !ap_line_eq(l, ap_pattern_at(pat, k)))
+            k = fail[k - 1];
+        if (ap_line_eq(l, ap_pattern_at(pat, k)))
+            k++;
+        if (k == n) {
+            ap_match m = {ring[(seen - n) % n], p};
+            k = fail[k - 1];
+            if (!found(ctx, m))
+                break;
+        }
+    }
+    free(ring);
+    free(fail);
+}
+
+static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                   bool (*found)(void *, ap_match), void *ctx)
+{
+    if (pat->n == 0)
+        return;
+    cands c;
+    cands_init(v, pat, &c);
+    uint64_t cost = ((uint64_t)c.nocc + c.nins) * pat->n;
+    if (cost <= 2 * ap_view_size(v) + 64)
+        search_candidates(v, pat, from, &c, found, ctx);
+    else
+        search_scan(v, pat, from, found, ctx);
+    free(c.ins);
+}
+
+static bool take_first(void *ctx, ap_match m)
+{
+    *(ap_match *)ctx = m;
+    return false;
+}
+
+bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_match *out)
+{
+    ap_match m = {{UINT32_MAX, -1, 0}, {0, -1, 0}};
+    search(v, pat, from, take_first, &m);
+    if (m.first.base == UINT32_MAX)
+        return false;
+    *out = m;
+    return true;
+}
+
+struct all_ctx {
+    ap_matches *out;
+    size_t limit, found;
+};
+
+static bool take_all(void *ctx, ap_match m)
+{
+    struct all_ctx *a = ctx;
+    matches_push(a->out, m);
+    a->found++;
+    return a->limit == 0 || a->found < a->limit;
+}
+
+size_t ap_find_all(const ap_view *v, const ap_pattern *pat, ap_pos from, size_t limit,
+                   ap_matches *out)
+{
+    struct all_ctx a = {out, limit, 0};
+    search(v, pat, from, take_all, &a);
+    return a.found;
+}
+
+uint32_t ap_find_prefix(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_match *where)
+{
+    if (pat->n == 0)
+        return 0;
+    uint32_t count;
+    const ap_line *first = ap_pattern_at(pat, 0);
+    const uint32_t *occ = ap_text_occ(v->base, first->hash, &count);
+    uint32_t best = 0;
+    uint64_t from_key = ap_pos_key(from);
+    /* bounded: a line that stands 10,000 times is not worth 10,000 walks */
+    uint32_t budget = 4096;
+    for (uint32_t i = 0; i < count && budget > 0 && best < pat->n; i++) {
+        if (!ap_view_base_alive(v, occ[i]))
+            continue;
+        ap_pos p = {occ[i], -1, 0};
+        if (ap_pos_key(p) < from_key)
+            continue;
+        budget--;
+        ap_pos last = p, q = p;
+        uint32_t k = 0;
+        while (k < pat->n && !ap_view_at_end(v, q)) {
+            const ap_line *l = ap_view_line(v, q);
+            if (!ap_line_eq(l, ap_pattern_at(pat, k)))
+                break;
+            last = q;
+            k++;
+            q = ap_view_skip_blank(v, ap_view_next(v, q));
+        }
+        if (k > best) {
+            best = k;
+            where->first = p;
+            where->last = last;
+        }
+    }
+    if (best == 0 && ap_view_new_count(v, first->hash) > 0) {
+        /* the first line stands only in inserted text: report the first one */
+        ap_pattern one = *pat;
+        one.n = 1;
+        if (ap_find_first(v, &one, from, where))
+            best = 1;
+    }
+    return best;
+}

@@ -1,0 +1,894 @@
+/* parse.c - a patch's text into the model, with a source span for every key
+ * and value and every problem found (not just the first).
+ *
+ * Two passes. libyaml's events build a small tree of nodes (iteratively, so
+ * no input can exhaust the stack; nesting deeper than MAX_DEPTH is skipped).
+ * The schema walk then reads the tree into ap_patch and reports what is
+ * missing, mistyped or unknown. A YAML syntax error stops libyaml, but the
+ * nodes completed before it are still walked, so the modifications above a
+ * typo keep their diagnostics while the user types.
+ *
+ * Aliases may name a scalar (the node is shared, nothing is copied); an alias
+ * to a mapping or list is refused, which is what makes alias bombs harmless.
+ *
+ * Positions: libyaml marks count characters; they become byte offsets here,
+ * at the edge, and the rest of the engine works in bytes. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_DEPTH 64
+#define MAX_PROBLEMS 1000
+
+enum { Y_SCALAR, Y_SEQ, Y_MAP, Y_BAD };
+
+typedef struct ynode {
+    int kind;
+    bool complete;
+    ap_span span;
+    /* scalars */
+    char *val;
+    size_t len;
+    ap_style style;
+    bool typed;        /* a plain scalar without a tag: resolved by the core schema */
+    /* collections: a mapping's kids are key, value, key, value, ... */
+    struct ynode **kids;
+    size_t n, cap;
+} ynode;
+
+typedef struct builder {
+    const char *text;
+    size_t len;
+    /* char index -> byte offset cursor (marks arrive nearly in order) */
+    size_t ci, bi, base;
+    ynode **all;        /* every node, for freeing */
+    size_t nall, capall;
+    struct anchor {
+        char *name;
+        ynode *node;
+    } *anchors;
+    size_t nanchors, capanchors;
+    ap_patch *p;
+} builder;
+
+static uint32_t to_byte(builder *b, size_t index)
+{
+    if (index < b->ci) {
+        b->ci = 0;
+        b->bi = b->base;
+    }
+    while (b->ci < index && b->bi < b->len) {
+        unsigned char c = (unsigned char)b->text[b->bi];
+        size_t w = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        b->bi += w;
+        b->ci++;
+    }
+    if (b->bi > b->len)
+        b->bi = b->len;
+    return (uint32_t)b->bi;
+}
+
+static ap_span mark_span(builder *b, yaml_mark_t s, yaml_mark_t e)
+{
+    ap_span sp;
+    sp.start = to_byte(b, s.index);
+    sp.end = to_byte(b, e.index);
+    if (sp.end < sp.start)
+        sp.end = sp.start;
+    return sp;
+}
+
+static bool too_many(ap_patch *p)
+{
+    return p->n_problems >= MAX_PROBLEMS;
+}
+
+#define PROBLEM(p, code, sev, span, ch, md, ...)                                    \
+    do {                                                                            \
+        if (!too_many(p))                                                           \
+            ap_problem_add(&(p)->problems, &(p)->n_problems, code, sev, span, ch, md, \
+                           __VA_ARGS__);                                            \
+    } while (0)
+
+static ynode *node_new(builder *b, int kind)
+{
+    ynode *n = ap_xcalloc(1, sizeof *n);
+    n->kind = kind;
+    AP_GROW(b->all, b->nall, b->capall);
+    b->all[b->nall++] = n;
+    return n;
+}
+
+static void node_add(ynode *parent, ynode *kid)
+{
+    AP_GROW(parent->kids, parent->n, parent->cap);
+    parent->kids[parent->n++] = kid;
+}
+
+static void anchor_set(builder *b, const yaml_char_t *name, ynode *n)
+{
+    if (!name)
+        return;
+    AP_GROW(b->anchors, b->nanchors, b->capanchors);
+    b->anchors[b->nanchors++] = (struct anchor){ap_xstrdup((const char *)name), n};
+}
+
+static ynode *anchor_get(builder *b, const yaml_char_t *name)
+{
+    for (size_t i = b->nanchors; i-- > 0;)
+        if (strcmp(b->anchors[i].name, (const char *)name) == 0)
+            return b->anchors[i].node;
+    return NULL;
+}
+
+static ap_style style_of(yaml_scalar_style_t s)
+{
+    switch (s) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE: return AP_STYLE_SINGLE_QUOTED;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return AP_STYLE_DOUBLE_QUOTED;
+    case YAML_LITERAL_SCALAR_STYLE: return AP_STYLE_LITERAL;
+    case YAML_FOLDED_SCALAR_STYLE: return AP_STYLE_FOLDED;
+    default: return AP_STYLE_PLAIN;
+    }
+}
+
+/* Reads the events into a tree; returns the document's root or NULL. */
+static ynode *build(builder *b)
+{
+    ap_patch *p = b->p;
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)b->text, b->len);
+
+    ynode *root = NULL;
+    ynode *stack[MAX_DEPTH];
+    size_t depth = 0, skipping = 0;
+    int documents = 0;
+    bool done = false;
+
+    while (!done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            ap_span at;
+            if (parser.error == YAML_READER_ERROR) {
+                at.start = (uint32_t)(parser.problem_offset < b->len ? parser.problem_offset : b->len);
+            } else {
+                at.start = to_byte(b, parser.problem_mark.index);
+            }
+            at.end = at.start < b->len ? at.start + 1 : at.start;
+            if (parser.context)
+                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, at, -1, -1,
+                        "YAML syntax error: %s %s", parser.problem ? parser.problem : "error",
+                        parser.context);
+            else
+                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, at, -1, -1, "YAML syntax error: %s",
+                        parser.problem ? parser.problem : "error");
+            break;
+        }
+        ap_span sp = mark_span(b, ev.start_mark, ev.end_mark);
+        ynode *n = NULL;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1) {
+                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
+                        "a patch is one YAML document; this starts a second one");
+                done = true;
+            }
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+        case YAML_ALIAS_EVENT:
+            if (skipping) {
+                if (ev.type != YAML_SCALAR_EVENT && ev.type != YAML_ALIAS_EVENT)
+                    skipping++;
+                break;
+            }
+            if (ev.type == YAML_SCALAR_EVENT) {
+                n = node_new(b, Y_SCALAR);
+                n->complete = true;
+                n->val = ap_xmemdup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+                n->len = ev.data.scalar.length;
+                n->style = style_of(ev.data.scalar.style);
+                n->typed = ev.data.scalar.plain_implicit && !ev.data.scalar.tag;
+                n->span = sp;
+                anchor_set(b, ev.data.scalar.anchor, n);
+            } else if (ev.type == YAML_ALIAS_EVENT) {
+                ynode *target = anchor_get(b, ev.data.alias.anchor);
+                if (target && target->kind == Y_SCALAR) {
+                    n = target;
+                } else {
+                    n = node_new(b, Y_BAD);
+                    n->complete = true;
+                    n->span = sp;
+                    PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
+                            target ? "an alias may only name a scalar, not a mapping or list"
+                                   : "alias '%s' names no anchor",
+                            (const char *)ev.data.alias.anchor);
+                }
+            } else if (depth >= MAX_DEPTH) {
+                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
+                        "YAML nested deeper than %d levels", MAX_DEPTH);
+                skipping = 1;
+                n = node_new(b, Y_BAD);
+                n->span = sp;
+            } else {
+                n = node_new(b, ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ);
+                n->span = sp;
+                const yaml_char_t *anchor = ev.type == YAML_MAPPING_START_EVENT
+                                                ? ev.data.mapping_start.anchor
+                                                : ev.data.sequence_start.anchor;
+                anchor_set(b, anchor, n);
+            }
+            if (depth > 0)
+                node_add(stack[depth - 1], n);
+            else if (!root)
+                root = n;
+            if (!skipping && (n->kind == Y_MAP || n->kind == Y_SEQ) && n->kids == NULL &&
+                ev.type != YAML_ALIAS_EVENT && ev.type != YAML_SCALAR_EVENT)
+                stack[depth++] = n;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (skipping) {
+                skipping--;
+                break;
+            }
+            if (depth > 0) {
+                ynode *c = stack[--depth];
+                c->complete = true;
+                if (sp.end > c->span.end)
+                    c->span.end = sp.end;
+            }
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return root;
+}
+
+/* ------------------------------------------------------------ the schema */
+
+/* Core-schema type of a plain scalar. */
+enum { T_STR, T_NULL, T_BOOL, T_INT, T_FLOAT };
+
+static bool all_of(const char *s, size_t n, const char *set)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(set, s[i]))
+            return false;
+    return true;
+}
+
+static bool is_float(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    const char *specials[] = {".inf", ".Inf", ".INF"};
+    for (size_t k = 0; k < 3; k++)
+        if (n - i == 4 && memcmp(s + i, specials[k], 4) == 0)
+            return true;
+    if (n == 4 && (!memcmp(s, ".nan", 4) || !memcmp(s, ".NaN", 4) || !memcmp(s, ".NAN", 4)))
+        return true;
+    size_t digits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t e = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, e++;
+        if (e == 0)
+            return false;
+    }
+    return i == n;
+}
+
+static int scalar_type(const ynode *n)
+{
+    if (n->kind != Y_SCALAR || !n->typed)
+        return T_STR;
+    const char *s = n->val;
+    size_t len = n->len;
+#define IS(lit) (len == sizeof lit - 1 && memcmp(s, lit, len) == 0)
+    if (len == 0 || IS("~") || IS("null") || IS("Null") || IS("NULL"))
+        return T_NULL;
+    if (IS("true") || IS("True") || IS("TRUE") || IS("false") || IS("False") || IS("FALSE"))
+        return T_BOOL;
+#undef IS
+    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (all_of(s + i, len - i, "0123456789"))
+        return T_INT;
+    if (len > 2 && s[0] == '0' && s[1] == 'o' && all_of(s + 2, len - 2, "01234567"))
+        return T_INT;
+    if (len > 2 && s[0] == '0' && s[1] == 'x' && all_of(s + 2, len - 2, "0123456789abcdefABCDEF"))
+        return T_INT;
+    if (is_float(s, len))
+        return T_FLOAT;
+    return T_STR;
+}
+
+static const char *describe(const ynode *n)
+{
+    if (!n)
+        return "nothing";
+    switch (n->kind) {
+    case Y_MAP: return "a mapping";
+    case Y_SEQ: return "a list";
+    case Y_BAD: return "an invalid node";
+    default: break;
+    }
+    switch (scalar_type(n)) {
+    case T_NULL: return "empty (null)";
+    case T_BOOL: return "a boolean";
+    case T_INT: return "an integer";
+    case T_FLOAT: return "a number";
+    default: return "text";
+    }
+}
+
+/* The byte offset where the line holding off starts / ends (before its break). */
+static uint32_t line_begin(const char *t, uint32_t off)
+{
+    while (off > 0 && t[off - 1] != '\n' && t[off - 1] != '\r')
+        off--;
+    return off;
+}
+
+static uint32_t line_end(const char *t, size_t len, uint32_t off)
+{
+    while (off < len && t[off] != '\n' && t[off] != '\r')
+        off++;
+    return off;
+}
+
+static uint32_t next_line(const char *t, size_t len, uint32_t off)
+{
+    off = line_end(t, len, off);
+    if (off < len && t[off] == '\r')
+        off++;
+    if (off < len && t[off] == '\n')
+        off++;
+    return off;
+}
+
+/* For a block scalar, finds where its content lines start in the source:
+ * value line i is source line (header + 1 + i) without its indentation. */
+static void map_block_lines(const char *t, size_t len, const ynode *n, ap_field *f)
+{
+    uint32_t hdr = n->span.start;  /* at the indicator */
+    uint32_t hdr_end = line_end(t, len, hdr);
+    uint32_t cut = hdr;
+    while (cut < hdr_end && t[cut] != ' ' && t[cut] != '#')
+        cut++;
+    uint32_t at = next_line(t, len, hdr);
+    ap_line *vl;
+    size_t nv = ap_split_lines(n->val, n->len, &vl);
+    f->line_at = nv ? ap_xmalloc(nv * sizeof *f->line_at) : NULL;
+    f->n_lines = (uint32_t)nv;
+    uint32_t indent = UINT32_MAX;
+    for (size_t i = 0; i < nv; i++) {
+        uint32_t e = line_end(t, len, at);
+        uint32_t srclen = e - at;
+        if (vl[i].len > 0) {
+            if (srclen < vl[i].len ||
+                memcmp(t + e - vl[i].len, vl[i].s, vl[i].len) != 0 ||
+                (f->style == AP_STYLE_LITERAL && indent != UINT32_MAX && srclen - vl[i].len != indent)) {
+                /* not one value line per source line (folding, odd breaks) */
+                if (f->style == AP_STYLE_LITERAL) {
+                    free(f->line_at);
+                    f->line_at = NULL;
+                    f->n_lines = 0;
+                    break;
+                }
+            }
+            if (indent == UINT32_MAX)
+                indent = srclen >= vl[i].len ? srclen - vl[i].len : 0;
+        }
+        f->line_at[i] = at;
+        at = next_line(t, len, at);
+    }
+    if (f->line_at) {
+        if (indent == UINT32_MAX)
+            indent = 0;
+        f->indent = indent;
+        uint32_t first = UINT32_MAX, last_end = 0;
+        for (size_t i = 0; i < nv; i++) {
+            uint32_t e = line_end(t, len, f->line_at[i]);
+            uint32_t s = f->line_at[i] + indent;
+            if (s > e)
+                s = e;
+            f->line_at[i] = s;
+            if (vl[i].len > 0) {
+                if (first == UINT32_MAX)
+                    first = s;
+                last_end = e;
+            }
+        }
+        if (f->style != AP_STYLE_LITERAL) {
+            free(f->line_at);
+            f->line_at = NULL;
+            f->n_lines = 0;
+        }
+        if (first != UINT32_MAX)
+            f->span = (ap_span){first, last_end};
+        else
+            f->span = (ap_span){hdr, cut};
+    } else {
+        f->span = (ap_span){hdr, n->span.end};
+    }
+    free(vl);
+}
+
+static void fill_field(builder *b, ap_field *f, const ynode *key, const ynode *val)
+{
+    f->present = true;
+    f->key = key->span;
+    f->span = val ? val->span : key->span;
+    if (!val || val->kind != Y_SCALAR)
+        return;
+    f->style = val->style;
+    int t = scalar_type(val);
+    f->is_null = t == T_NULL;
+    if (t == T_STR) {
+        f->is_string = true;
+        f->value = ap_xmemdup(val->val, val->len);
+        f->len = val->len;
+        if (f->style == AP_STYLE_LITERAL || f->style == AP_STYLE_FOLDED)
+            map_block_lines(b->text, b->len, val, f);
+    }
+}
+
+static ap_span head_of(builder *b, const ynode *n)
+{
+    uint32_t s = n->span.start;
+    return (ap_span){s, line_end(b->text, b->len, s)};
+}
+
+static uint32_t column_of(builder *b, uint32_t off)
+{
+    return off - line_begin(b->text, off);
+}
+
+static bool key_is(const ynode *k, const char *name)
+{
+    return k->kind == Y_SCALAR && k->len == strlen(name) && memcmp(k->val, name, k->len) == 0;
+}
+
+/* Reports keys that are not scalars or repeat; returns false for such a key. */
+static bool key_ok(builder *b, const ynode *map, size_t i, ap_code code, int ch, int md)
+{
+    const ynode *k = map->kids[i];
+    if (k->kind != Y_SCALAR) {
+        PROBLEM(b->p, code, AP_ERROR, k->span, ch, md, "a key must be a plain name, not %s",
+                describe(k));
+        return false;
+    }
+    for (size_t j = 0; j < i; j += 2) {
+        const ynode *o = map->kids[j];
+        if (o->kind == Y_SCALAR && o->len == k->len && memcmp(o->val, k->val, k->len) == 0) {
+            PROBLEM(b->p, AP_INVALID_PATCH_FILE, AP_ERROR, k->span, ch, md, "duplicate key '%s'",
+                    k->val);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void unknown_key(builder *b, const ynode *k, int ch, int md, const char *where)
+{
+    PROBLEM(b->p, AP_UNKNOWN_KEY, AP_WARNING, k->span, ch, md,
+            "unknown key '%s' in %s is ignored", k->val, where);
+}
+
+static const char *const action_names[] = {"", "REPLACE", "INSERT_AFTER", "INSERT_BEFORE",
+                                           "DELETE", "CREATE_FILE"};
+
+const char *ap_action_name(ap_action a)
+{
+    return (unsigned)a <= AP_CREATE_FILE ? action_names[a] : "";
+}
+
+static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int md, bool allow_empty)
+{
+    if (!f->present)
+        return true;
+    if (!f->is_string) {
+        /* null content is an empty one; anything else is a type error */
+        if (allow_empty && f->is_null) {
+            f->is_string = true;
+            f->value = ap_xstrdup("");
+            f->len = 0;
+            return true;
+        }
+        PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
+                "'%s' must be text (a literal block, '%s: |'), not a number, list or mapping", name,
+                name);
+        return false;
+    }
+    if (!allow_empty) {
+        ap_pattern pat;
+        ap_pattern_init(&pat, f->value, f->len);
+        uint32_t n = pat.n;
+        ap_pattern_release(&pat);
+        if (n == 0) {
+            PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
+                    "'%s' has no text to look for (it is empty or only white space)", name);
+            return false;
+        }
+    }
+    if (f->style != AP_STYLE_LITERAL && f->len > 0)
+        PROBLEM(b->p, AP_SCALAR_STYLE, AP_WARNING, f->span, ch, md,
+                "'%s' is a %s scalar; code is safest in a literal block ('%s: |')", name,
+                f->style == AP_STYLE_FOLDED          ? "folded"
+                : f->style == AP_STYLE_SINGLE_QUOTED ? "single-quoted"
+                : f->style == AP_STYLE_DOUBLE_QUOTED ? "double-quoted"
+                                                     : "plain",
+                name);
+    return true;
+}
+
+static bool count_field(builder *b, ap_field *f, const ynode *val, uint32_t *out, const char *name,
+                        int ch, int md)
+{
+    if (!f->present)
+        return true;
+    if (val && val->kind == Y_SCALAR && scalar_type(val) == T_INT && val->val[0] != '-') {
+        unsigned long long v = strtoull(val->val[0] == '+' ? val->val + 1 : val->val, NULL, 0);
+        if (val->len > 2 && val->val[0] == '0' && val->val[1] == 'o')
+            v = strtoull(val->val + 2, NULL, 8);
+        *out = v > 1000000 ? 1000000 : (uint32_t)v;
+        return true;
+    }
+    PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
+            "'%s' must be a whole number of 0 or more, not %s", name,
+            val && val->kind == Y_SCALAR && scalar_type(val) == T_INT ? "a negative one" : describe(val));
+    return false;
+}
+
+static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
+{
+    ap_patch *p = b->p;
+    size_t before = p->n_problems;
+    m->span = n->span;
+    if (n->kind != Y_MAP) {
+        m->head = n->span;
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, n->span, ch, md,
+                "a modification must be a mapping with 'action' and its keys, not %s", describe(n));
+        return;
+    }
+    m->head = head_of(b, n);
+    m->key_col = n->n ? column_of(b, n->kids[0]->span.start) : column_of(b, n->span.start);
+    const ynode *lead = NULL, *trail = NULL;
+    for (size_t i = 0; i < n->n; i += 2) {
+        const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
+        if (!key_ok(b, n, i, AP_INVALID_MODIFICATION, ch, md))
+            continue;
+        ap_field *f = NULL;
+        if (key_is(k, "action"))
+            f = &m->action_f;
+        else if (key_is(k, "snippet"))
+            f = &m->snippet;
+        else if (key_is(k, "start_snippet"))
+            f = &m->start_snippet;
+        else if (key_is(k, "end_snippet"))
+            f = &m->end_snippet;
+        else if (key_is(k, "anchor"))
+            f = &m->anchor;
+        else if (key_is(k, "content"))
+            f = &m->content;
+        else if (key_is(k, "include_leading_blank_lines"))
+            f = &m->lead_f, lead = v;
+        else if (key_is(k, "include_trailing_blank_lines"))
+            f = &m->trail_f, trail = v;
+        if (f)
+            fill_field(b, f, k, v);
+        else
+            unknown_key(b, k, ch, md, "a modification");
+    }
+
+    if (!m->action_f.present) {
+        if (n->complete)
+            PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md,
+                    "the modification has no 'action' (REPLACE, INSERT_AFTER, INSERT_BEFORE, "
+                    "DELETE or CREATE_FILE)");
+    } else if (!m->action_f.is_string) {
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, md,
+                "'action' must be one of REPLACE, INSERT_AFTER, INSERT_BEFORE, DELETE, CREATE_FILE");
+    } else {
+        for (int a = AP_REPLACE; a <= AP_CREATE_FILE; a++)
+            if (strcmp(m->action_f.value, action_names[a]) == 0)
+                m->action = (ap_action)a;
+        if (m->action == AP_ACTION_NONE)
+            PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, md,
+                    "unknown action '%s' (REPLACE, INSERT_AFTER, INSERT_BEFORE, DELETE or "
+                    "CREATE_FILE)",
+                    m->action_f.value);
+    }
+
+    code_field_ok(b, &m->snippet, "snippet", ch, md, false);
+    code_field_ok(b, &m->start_snippet, "start_snippet", ch, md, false);
+    code_field_ok(b, &m->end_snippet, "end_snippet", ch, md, false);
+    code_field_ok(b, &m->anchor, "anchor", ch, md, false);
+    code_field_ok(b, &m->content, "content", ch, md, true);
+    count_field(b, &m->lead_f, lead, &m->lead, "include_leading_blank_lines", ch, md);
+    count_field(b, &m->trail_f, trail, &m->trail, "include_trailing_blank_lines", ch, md);
+
+    bool range = m->start_snippet.present || m->end_snippet.present;
+    ap_action a = m->action;
+    if (m->snippet.present && range)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->snippet.key, ch, md,
+                "'snippet' cannot be used with 'start_snippet'/'end_snippet': use one or the other");
+    else if (m->start_snippet.present != m->end_snippet.present)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR,
+                m->start_snippet.present ? m->start_snippet.key : m->end_snippet.key, ch, md,
+                "a range needs both 'start_snippet' and 'end_snippet'");
+    if (range && a != AP_ACTION_NONE && a != AP_REPLACE && a != AP_DELETE)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR,
+                m->start_snippet.present ? m->start_snippet.key : m->end_snippet.key, ch, md,
+                "a range (start_snippet/end_snippet) works only with REPLACE and DELETE, not %s",
+                action_names[a]);
+    if (a == AP_DELETE && m->content.present)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->content.key, ch, md,
+                "DELETE takes no 'content'");
+    if (a != AP_DELETE && a != AP_ACTION_NONE && !m->content.present && n->complete)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md, "%s needs 'content'",
+                action_names[a]);
+    if (a != AP_CREATE_FILE && a != AP_ACTION_NONE && !m->snippet.present && !range && n->complete)
+        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md,
+                "%s needs a 'snippet' (or 'start_snippet' and 'end_snippet') to find its place",
+                action_names[a]);
+    if (a == AP_CREATE_FILE) {
+        const ap_field *extra[] = {&m->snippet, &m->start_snippet, &m->end_snippet, &m->anchor,
+                                   &m->lead_f, &m->trail_f};
+        for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+            if (extra[i]->present)
+                PROBLEM(p, AP_UNKNOWN_KEY, AP_WARNING, extra[i]->key, ch, md,
+                        "CREATE_FILE writes the whole file; this key is ignored");
+        if (md > 0)
+            PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, md,
+                    "CREATE_FILE must be the first modification of its change");
+    }
+
+    bool errors = false;
+    for (size_t i = before; i < p->n_problems; i++)
+        errors |= p->problems[i].severity == AP_ERROR;
+    m->ok = !errors && n->complete && a != AP_ACTION_NONE;
+}
+
+static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
+{
+    ap_patch *p = b->p;
+    c->span = n->span;
+    if (n->kind != Y_MAP) {
+        c->head = n->span;
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, n->span, ch, -1,
+                "a change must be a mapping with 'file_path' and 'modifications', not %s",
+                describe(n));
+        return;
+    }
+    c->head = head_of(b, n);
+    const ynode *mods = NULL;
+    bool ok = true;
+    for (size_t i = 0; i < n->n; i += 2) {
+        const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
+        if (!key_ok(b, n, i, AP_INVALID_PATCH_FILE, ch, -1)) {
+            ok = false;
+            continue;
+        }
+        if (key_is(k, "file_path"))
+            fill_field(b, &c->file_path, k, v);
+        else if (key_is(k, "newline"))
+            fill_field(b, &c->newline, k, v);
+        else if (key_is(k, "modifications"))
+            fill_field(b, &c->mods_f, k, v), mods = v;
+        else
+            unknown_key(b, k, ch, -1, "a change");
+    }
+    if (!c->file_path.present) {
+        if (n->complete)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
+                    "the change has no 'file_path'");
+        ok = false;
+    } else if (!c->file_path.is_string || c->file_path.len == 0) {
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->file_path.span, ch, -1,
+                "'file_path' must be a relative path, not %s",
+                c->file_path.is_string ? "empty text" : "a number, list or mapping");
+        ok = false;
+    }
+    if (c->newline.present) {
+        const char *v = c->newline.is_string ? c->newline.value : "";
+        if (!strcmp(v, "LF"))
+            c->eol = AP_EOL_LF;
+        else if (!strcmp(v, "CRLF"))
+            c->eol = AP_EOL_CRLF;
+        else if (!strcmp(v, "CR"))
+            c->eol = AP_EOL_CR;
+        else {
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->newline.span, ch, -1,
+                    "'newline' must be LF, CRLF or CR");
+            ok = false;
+        }
+    }
+    if (!c->mods_f.present) {
+        if (n->complete)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
+                    "the change has no 'modifications' list");
+        ok = false;
+    } else if (!mods || mods->kind != Y_SEQ) {
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->mods_f.span, ch, -1,
+                "'modifications' must be a list, not %s", describe(mods));
+        ok = false;
+    } else {
+        c->n_mods = mods->n;
+        c->mods = ap_xcalloc(mods->n, sizeof *c->mods);
+        for (size_t i = 0; i < mods->n; i++)
+            read_mod(b, mods->kids[i], &c->mods[i], ch, (int)i);
+    }
+    c->ok = ok;
+}
+
+static void read_root(builder *b, const ynode *root)
+{
+    ap_patch *p = b->p;
+    if (!root) {
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, ((ap_span){0, 0}), -1, -1,
+                "the patch is empty: it needs 'version: \"2.0\"' and 'changes'");
+        return;
+    }
+    if (root->kind != Y_MAP) {
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, root->span, -1, -1,
+                "the patch must be a mapping with 'version' and 'changes', not %s", describe(root));
+        return;
+    }
+    const ynode *changes = NULL, *version = NULL;
+    for (size_t i = 0; i < root->n; i += 2) {
+        const ynode *k = root->kids[i], *v = i + 1 < root->n ? root->kids[i + 1] : NULL;
+        if (!key_ok(b, root, i, AP_INVALID_PATCH_FILE, -1, -1))
+            continue;
+        if (key_is(k, "version"))
+            fill_field(b, &p->version, k, v), version = v;
+        else if (key_is(k, "changes"))
+            fill_field(b, &p->changes_f, k, v), changes = v;
+        else
+            unknown_key(b, k, -1, -1, "the patch");
+    }
+    ap_span top = head_of(b, root);
+    if (!p->version.present) {
+        if (root->complete)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, top, -1, -1,
+                    "the patch has no 'version' (write version: \"2.0\")");
+    } else if (!p->version.is_string || strcmp(p->version.value, "2.0") != 0) {
+        if (version && version->kind == Y_SCALAR && strcmp(version->val, "2.0") == 0)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->version.span, -1, -1,
+                    "'version' must be the string \"2.0\": quote it");
+        else
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->version.span, -1, -1,
+                    "unsupported version '%s': apls reads version \"2.0\"",
+                    version && version->kind == Y_SCALAR ? version->val : describe(version));
+    }
+    if (!p->changes_f.present) {
+        if (root->complete)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, top, -1, -1,
+                    "the patch has no 'changes' list");
+    } else if (!changes || changes->kind != Y_SEQ) {
+        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->changes_f.span, -1, -1,
+                "'changes' must be a list, not %s", describe(changes));
+    } else {
+        p->n_changes = changes->n;
+        p->changes = ap_xcalloc(changes->n, sizeof *p->changes);
+        for (size_t i = 0; i < changes->n; i++)
+            read_change(b, changes->kids[i], &p->changes[i], (int)i);
+    }
+}
+
+ap_patch *ap_patch_parse(const char *text, size_t len)
+{
+    ap_patch *p = ap_xcalloc(1, sizeof *p);
+    if (len > AP_MAX_PATCH_BYTES) {
+        p->text = ap_xmemdup("", 0);
+        ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
+                       (ap_span){0, 0}, -1, -1,
+                       "the patch is %zu bytes; apls reads patches of up to %u MiB", len,
+                       AP_MAX_PATCH_BYTES >> 20);
+        p->has_errors = true;
+        return p;
+    }
+    p->text = ap_xmemdup(text, len);
+    p->len = len;
+    builder b = {0};
+    b.text = p->text;
+    b.len = len;
+    b.p = p;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        b.base = b.bi = 3; /* libyaml skips a BOM without counting it */
+    ynode *root = build(&b);
+    read_root(&b, root);
+    if (too_many(p))
+        ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
+                       (ap_span){0, 0}, -1, -1, "too many problems; stopped after %d",
+                       MAX_PROBLEMS);
+    for (size_t i = 0; i < b.nall; i++) {
+        free(b.all[i]->val);
+        free(b.all[i]->kids);
+        free(b.all[i]);
+    }
+    free(b.all);
+    for (size_t i = 0; i < b.nanchors; i++)
+        free(b.anchors[i].name);
+    free(b.anchors);
+    ap_problems_sort(p->problems, p->n_problems);
+    for (size_t i = 0; i < p->n_problems; i++)
+        p->has_errors |= p->problems[i].severity == AP_ERROR;
+    return p;
+}
+
+static void field_free(ap_field *f)
+{
+    free(f->value);
+    free(f->line_at);
+}
+
+void ap_patch_free(ap_patch *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_changes; i++) {
+        ap_change *c = &p->changes[i];
+        for (size_t j = 0; j < c->n_mods; j++) {
+            ap_mod *m = &c->mods[j];
+            ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                              &m->anchor, &m->content, &m->lead_f, &m->trail_f};
+            for (size_t k = 0; k < sizeof fs / sizeof *fs; k++)
+                field_free(fs[k]);
+        }
+        free(c->mods);
+        field_free(&c->file_path);
+        field_free(&c->newline);
+        field_free(&c->mods_f);
+    }
+    free(p->changes);
+    field_free(&p->version);
+    field_free(&p->changes_f);
+    ap_problems_free(p->problems, p->n_problems);
+    free(p->text);
+    free(p);
+}
+
+void ap_linecol(const char *text, size_t len, uint32_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 0, c = 0;
+    for (size_t i = 0; i < off && i < len; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n' || (ch == '\r' && !(i + 1 < len && text[i + 1] == '\n'))) {
+            l++;
+            c = 0;
+        } else if (ch == '\r') {
+            /* the \r of a CRLF: the \n counts the line */
+        } else if ((ch & 0xc0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}

@@ -1,0 +1,125 @@
+/* problem.c - the problem list: codes, messages, notes and fixes. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const code_names[AP_CODE_COUNT] = {
+    [AP_OK] = "OK",
+    [AP_INVALID_PATCH_FILE] = "INVALID_PATCH_FILE",
+    [AP_INVALID_MODIFICATION] = "INVALID_MODIFICATION",
+    [AP_INVALID_FILE_PATH] = "INVALID_FILE_PATH",
+    [AP_FILE_NOT_FOUND] = "FILE_NOT_FOUND",
+    [AP_FILE_EXISTS] = "FILE_EXISTS",
+    [AP_ANCHOR_NOT_FOUND] = "ANCHOR_NOT_FOUND",
+    [AP_AMBIGUOUS_ANCHOR] = "AMBIGUOUS_ANCHOR",
+    [AP_SNIPPET_NOT_FOUND] = "SNIPPET_NOT_FOUND",
+    [AP_AMBIGUOUS_MATCH] = "AMBIGUOUS_MATCH",
+    [AP_END_SNIPPET_NOT_FOUND] = "END_SNIPPET_NOT_FOUND",
+    [AP_FILE_NOT_TEXT] = "FILE_NOT_TEXT",
+    [AP_FILE_READ_ONLY] = "FILE_READ_ONLY",
+    [AP_IO_ERROR] = "IO_ERROR",
+    [AP_UNKNOWN_KEY] = "UNKNOWN_KEY",
+    [AP_SCALAR_STYLE] = "SCALAR_STYLE",
+    [AP_ALREADY_APPLIED] = "ALREADY_APPLIED",
+};
+
+const char *ap_code_name(ap_code code)
+{
+    return (unsigned)code < AP_CODE_COUNT && code_names[code] ? code_names[code] : "UNKNOWN";
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *s = ap_xmalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+ap_problem *ap_problem_addv(ap_problem **list, size_t *n, ap_code code, ap_severity sev,
+                            ap_span span, int change, int mod, const char *fmt, va_list ap)
+{
+    *list = ap_xrealloc(*list, (*n + 1) * sizeof **list);
+    ap_problem *p = &(*list)[(*n)++];
+    memset(p, 0, sizeof *p);
+    p->code = code;
+    p->severity = sev;
+    p->span = span;
+    p->change = change;
+    p->mod = mod;
+    p->message = vformat(fmt, ap);
+    return p;
+}
+
+ap_problem *ap_problem_add(ap_problem **list, size_t *n, ap_code code, ap_severity sev,
+                           ap_span span, int change, int mod, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ap_problem *p = ap_problem_addv(list, n, code, sev, span, change, mod, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, const char *fmt, ...)
+{
+    p->related = ap_xrealloc(p->related, (p->n_related + 1) * sizeof *p->related);
+    ap_related *r = &p->related[p->n_related++];
+    r->file = file;
+    r->where = where;
+    r->span = span;
+    va_list ap;
+    va_start(ap, fmt);
+    r->message = vformat(fmt, ap);
+    va_end(ap);
+}
+
+void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
+{
+    p->fixes = ap_xrealloc(p->fixes, (p->n_fixes + 1) * sizeof *p->fixes);
+    ap_fix *f = &p->fixes[p->n_fixes++];
+    f->span = span;
+    f->text = text;
+    va_list ap;
+    va_start(ap, fmt);
+    f->title = vformat(fmt, ap);
+    va_end(ap);
+}
+
+void ap_problems_free(ap_problem *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].message);
+        for (size_t j = 0; j < list[i].n_related; j++)
+            free(list[i].related[j].message);
+        free(list[i].related);
+        for (size_t j = 0; j < list[i].n_fixes; j++) {
+            free(list[i].fixes[j].title);
+            free(list[i].fixes[j].text);
+        }
+        free(list[i].fixes);
+    }
+    free(list);
+}
+
+static int by_position(const void *a, const void *b)
+{
+    const ap_problem *x = a, *y = b;
+    if (x->span.start != y->span.start)
+        return x->span.start < y->span.start ? -1 : 1;
+    if (x->severity != y->severity)
+        return x->severity < y->severity ? -1 : 1;
+    return 0;
+}
+
+void ap_problems_sort(ap_problem *list, size_t n)
+{
+    /* qsort is not stable: problems at one place keep severity order only */
+    if (n > 1)
+        qsort(list, n, sizeof *list, by_position);
+}

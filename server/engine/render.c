@@ -1,0 +1,105 @@
+/* render.c - a resolved file's new bytes and its hunks.
+ *
+ * The new text is written as ap-2.0.md section 4 says: every line ends with
+ * the file's newline (the change's `newline`, else the ending the file uses,
+ * else LF), a last line without a break keeps having none unless text now
+ * follows it, and trailing spaces and tabs are stripped from every line (2.0)
+ * or only from inserted ones (AP_WS_INSERTED). The hunks say which lines of
+ * the file as read became which bytes: the language server turns them into
+ * text edits and the diff into hunks of a unified diff. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *eol_bytes(ap_eol e)
+{
+    return e == AP_EOL_CRLF ? "\r\n" : e == AP_EOL_CR ? "\r" : "\n";
+}
+
+static void emit(ap_buf *out, const ap_line *l, bool strip, bool newline, ap_eol eol)
+{
+    size_t n = l->len;
+    if (strip)
+        while (n > 0 && (l->s[n - 1] == ' ' || l->s[n - 1] == '\t'))
+            n--;
+    ap_buf_add(out, l->s, n);
+    if (newline)
+        ap_buf_adds(out, eol_bytes(eol));
+}
+
+static void add_hunk(ap_file *f, size_t *cap, uint32_t a, uint32_t b, size_t out, size_t len)
+{
+    if (f->n_hunks > 0) {
+        ap_hunk *h = &f->hunks[f->n_hunks - 1];
+        if (h->end_line == a && h->out + h->out_len == out) {
+            h->end_line = b;
+            h->out_len += (uint32_t)len;
+            return;
+        }
+    }
+    AP_GROW(f->hunks, f->n_hunks, *cap);
+    f->hunks[f->n_hunks++] = (ap_hunk){a, b, (uint32_t)out, (uint32_t)len};
+}
+
+void ap_run_render(ap_run *run, size_t i)
+{
+    ap_file *f = &run->files[i];
+    if (f->rendered || !f->view || f->status == AP_FILE_FAILED)
+        return;
+    f->rendered = true;
+    const ap_view *v = f->view;
+    const ap_text *t = v->base;
+    ap_eol eol = f->eol ? f->eol : t->eol ? t->eol : AP_EOL_LF;
+    bool strip_all = run->opts.trailing_ws == AP_WS_ALL;
+
+    ap_pos last;
+    bool any = ap_view_prev(v, ap_view_end(v), &last);
+    uint64_t last_key = any ? ap_pos_key(last) : 0;
+
+    ap_buf out = AP_BUF_INIT;
+    size_t cap = 0;
+    uint32_t l = 0, s = 0;
+    while (l < t->n || s < v->nsp) {
+        if (s < v->nsp && v->sp[s].a == l) {
+            const ap_splice *sp = &v->sp[s];
+            size_t start = out.len;
+            for (uint32_t k = 0; k < sp->n; k++) {
+                const ap_line *nl = &sp->lines[k].l;
+                bool is_last = any && ap_pos_key((ap_pos){sp->a, (int32_t)s, k}) == last_key;
+                emit(&out, nl, true, nl->eol || !is_last, eol);
+            }
+            add_hunk(f, &cap, sp->a, sp->b, start, out.len - start);
+            l = sp->b;
+            s++;
+            continue;
+        }
+        const ap_line *bl = &t->lines[l];
+        bool is_last = any && ap_pos_key((ap_pos){l, -1, 0}) == last_key;
+        size_t start = out.len;
+        emit(&out, bl, strip_all, bl->eol || !is_last, eol);
+        uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, l + 1);
+        if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0)
+            add_hunk(f, &cap, l, l + 1, start, out.len - start);
+        l++;
+    }
+    f->after = ap_buf_detach(&out, &f->after_len);
+
+    /* a hunk that writes back what was there is no change */
+    size_t kept = 0;
+    for (size_t h = 0; h < f->n_hunks; h++) {
+        ap_hunk *hk = &f->hunks[h];
+        uint32_t from = ap_text_line_start(t, hk->line), to = ap_text_line_start(t, hk->end_line);
+        if (hk->out_len == to - from && memcmp(f->after + hk->out, t->bytes + from, to - from) == 0)
+            continue;
+        f->hunks[kept++] = *hk;
+    }
+    f->n_hunks = kept;
+    if (f->before) {
+        bool same = f->after_len == f->before->len &&
+                    memcmp(f->after, f->before->bytes, f->after_len) == 0;
+        f->status = same ? AP_FILE_UNCHANGED : AP_FILE_MODIFIED;
+    } else {
+        f->status = v->changed ? AP_FILE_CREATED : AP_FILE_UNCHANGED;
+    }
+}

@@ -1,0 +1,882 @@
+/* run.c - resolving a parsed patch against its targets (ap-2.0.md sections
+ * 3, 4 and 7) and planning what applying it does.
+ *
+ * Order of work, so that nothing is read before every path is known safe:
+ *   1. paths: every file_path is checked lexically and by the file provider
+ *      (symbolic links), and changes naming one file are grouped;
+ *   2. load: each target is read once (fs->load);
+ *   3. resolve: the modifications of each file run in order on a view of it,
+ *      each one searching the text the previous ones left.
+ *
+ * A modification ends in one of three states: it applies, it is already
+ * applied (and changes nothing), or it fails. Failing ones do not stop the
+ * run: every problem is reported, and the run is simply not ok. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The patterns of one modification. */
+typedef struct mod_pats {
+    ap_pattern anchor, snippet, end, content;
+    bool has_anchor, has_end;
+} mod_pats;
+
+/* What resolving one modification found. */
+typedef struct outcome {
+    ap_mod_state state;
+    ap_code code;
+    const char *why;
+    bool has_anchor, has_region;
+    ap_match anchor, snip, end;
+    ap_pos from, to;       /* the region [from, to), widened */
+    ap_matches many;       /* AMBIGUOUS_*: every place */
+    int fail_field;        /* 0 anchor, 1 snippet or start, 2 end */
+} outcome;
+
+typedef struct file_state {
+    ap_view view;
+    bool exists;
+    ap_eol eol;            /* newline asked by the last change naming it */
+    int *changes;          /* the changes naming it, in order */
+    size_t n_changes, cap_changes;
+} file_state;
+
+static void pats_init(mod_pats *mp, const ap_mod *m)
+{
+    memset(mp, 0, sizeof *mp);
+    const ap_field *s = m->snippet.present ? &m->snippet : &m->start_snippet;
+    if (m->anchor.present && m->anchor.is_string) {
+        ap_pattern_init(&mp->anchor, m->anchor.value, m->anchor.len);
+        mp->has_anchor = true;
+    }
+    if (s->present && s->is_string)
+        ap_pattern_init(&mp->snippet, s->value, s->len);
+    if (m->end_snippet.present && m->end_snippet.is_string) {
+        ap_pattern_init(&mp->end, m->end_snippet.value, m->end_snippet.len);
+        mp->has_end = true;
+    }
+    if (m->content.present && m->content.is_string)
+        ap_pattern_init(&mp->content, m->content.value, m->content.len);
+}
+
+static void pats_release(mod_pats *mp)
+{
+    ap_pattern_release(&mp->anchor);
+    ap_pattern_release(&mp->snippet);
+    ap_pattern_release(&mp->end);
+    ap_pattern_release(&mp->content);
+}
+
+/* ------------------------------------------------------- applied checks */
+
+/* The content as the reference compares it: without its leading and trailing
+ * blank lines, each line stripped (interior blank lines kept). */
+static void content_block(const ap_pattern *c, uint32_t *first, uint32_t *end)
+{
+    if (c->n == 0) {
+        *first = *end = 0;
+        return;
+    }
+    *first = c->nb[0];
+    *end = c->nb[c->n - 1] + 1;
+}
+
+static bool same_stripped(const ap_line *a, const ap_line *b)
+{
+    if (a->blank || b->blank)
+        return a->blank && b->blank;
+    return ap_line_eq(a, b);
+}
+
+/* Do the lines from p on (after blank lines) begin with the content block? */
+static bool block_follows(const ap_view *v, ap_pos p, const ap_pattern *c)
+{
+    uint32_t i, end;
+    content_block(c, &i, &end);
+    p = ap_view_skip_blank(v, p);
+    for (; i < end; i++) {
+        if (ap_view_at_end(v, p) || !same_stripped(ap_view_line(v, p), &c->lines[i]))
+            return false;
+        p = ap_view_next(v, p);
+    }
+    return true;
+}
+
+/* Do the lines before p (before blank lines) end with the content block? */
+static bool block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c)
+{
+    uint32_t first, i;
+    content_block(c, &first, &i);
+    if (i == first)
+        return true;
+    /* skip blank lines upwards */
+    ap_pos q = p;
+    for (;;) {
+        if (!ap_view_prev(v, q, &q))
+            return false;
+        if (!ap_view_line(v, q)->blank)
+            break;
+    }
+    for (;;) {
+        i--;
+        if (!same_stripped(ap_view_line(v, q), &c->lines[i]))
+            return false;
+        if (i == first)
+            return true;
+        if (!ap_view_prev(v, q, &q))
+            return false;
+    }
+}
+
+/* Does the region [first, last] (non-blank ends) equal the content block? */
+static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_pattern *c)
+{
+    uint32_t i, end;
+    content_block(c, &i, &end);
+    if (i == end)
+        return false;
+    ap_pos p = first;
+    for (; i < end; i++) {
+        if (ap_view_at_end(v, p) || !same_stripped(ap_view_line(v, p), &c->lines[i]))
+            return false;
+        if (i + 1 == end)
+            return ap_pos_key(p) == ap_pos_key(last);
+        if (ap_pos_key(p) >= ap_pos_key(last))
+            return false;
+        p = ap_view_next(v, p);
+    }
+    return false;
+}
+
+/* Is there a match of c that covers the lines [first, last]? */
+static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, ap_pos last)
+{
+    if (c->n == 0)
+        return false;
+    ap_pos start = first;
+    for (uint32_t i = 0; i + 1 < c->n; i++) {
+        ap_pos q = start;
+        bool moved = false;
+        while (ap_view_prev(v, q, &q)) {
+            if (!ap_view_line(v, q)->blank) {
+                moved = true;
+                break;
+            }
+        }
+        if (!moved)
+            break;
+        start = q;
+    }
+    ap_match m;
+    for (uint32_t tries = 0; tries < c->n && ap_find_first(v, c, start, &m); tries++) {
+        if (ap_pos_key(m.first) > ap_pos_key(first))
+            return false;
+        if (ap_pos_key(m.last) >= ap_pos_key(last))
+            return true;
+        start = ap_view_next(v, m.first);
+    }
+    return false;
+}
+
+/* Is the content found in the search scope (after the anchor: anywhere;
+ * without one: exactly once), as the reference checks a REPLACE? */
+static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchored, ap_pos scope)
+{
+    if (c->n == 0)
+        return false;
+    if (anchored) {
+        ap_match m;
+        return ap_find_first(v, c, scope, &m);
+    }
+    ap_matches all = {0};
+    size_t n = ap_find_all(v, c, scope, 2, &all);
+    ap_matches_release(&all);
+    return n == 1;
+}
+
+/* ------------------------------------------------------------ resolving */
+
+static void fail(outcome *o, ap_code code, int field)
+{
+    o->state = AP_MOD_FAILED;
+    o->code = code;
+    o->fail_field = field;
+}
+
+static void already(outcome *o, const char *why)
+{
+    o->state = AP_MOD_ALREADY_APPLIED;
+    o->why = why;
+}
+
+/* Resolves m on v without changing v. */
+static void resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    ap_pos scope = ap_view_begin(v);
+    if (mp->has_anchor) {
+        size_t n = ap_find_all(v, &mp->anchor, scope, 0, &o->many);
+        if (n == 0)
+            return fail(o, AP_ANCHOR_NOT_FOUND, 0);
+        if (n > 1)
+            return fail(o, AP_AMBIGUOUS_ANCHOR, 0);
+        o->has_anchor = true;
+        o->anchor = o->many.m[0];
+        ap_matches_release(&o->many);
+        scope = ap_view_next(v, o->anchor.last);
+    }
+    bool found;
+    if (mp->has_anchor) {
+        found = ap_find_first(v, &mp->snippet, scope, &o->snip);
+    } else {
+        size_t n = ap_find_all(v, &mp->snippet, scope, 0, &o->many);
+        if (n > 1)
+            return fail(o, AP_AMBIGUOUS_MATCH, 1);
+        found = n == 1;
+        if (found)
+            o->snip = o->many.m[0];
+        ap_matches_release(&o->many);
+    }
+    const ap_pattern *c = &mp->content;
+    if (!found) {
+        if (m->action == AP_DELETE)
+            return already(o, "its text is gone: already deleted");
+        if (m->action == AP_REPLACE && c->n == 0)
+            return already(o, "its text is gone: already replaced with nothing");
+        if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope))
+            return already(o, "its text is gone and the content stands in its place");
+        return fail(o, AP_SNIPPET_NOT_FOUND, 1);
+    }
+    ap_pos last = o->snip.last;
+    if (mp->has_end) {
+        if (!ap_find_first(v, &mp->end, ap_view_next(v, o->snip.last), &o->end))
+            return fail(o, AP_END_SNIPPET_NOT_FOUND, 2);
+        last = o->end.last;
+    }
+    o->has_region = true;
+    o->from = o->snip.first;
+    o->to = ap_view_next(v, last);
+    for (uint32_t i = 0; i < m->lead; i++) {
+        ap_pos q;
+        if (!ap_view_prev(v, o->from, &q) || !ap_view_line(v, q)->blank)
+            break;
+        o->from = q;
+    }
+    for (uint32_t i = 0; i < m->trail; i++) {
+        if (ap_view_at_end(v, o->to) || !ap_view_line(v, o->to)->blank)
+            break;
+        o->to = ap_view_next(v, o->to);
+    }
+
+    switch (m->action) {
+    case AP_REPLACE:
+        if (block_equals(v, o->snip.first, last, c))
+            return already(o, "the text already equals the content");
+        if (content_covers(v, c, o->snip.first, last))
+            return already(o, "the content already stands here");
+        if (mp->has_anchor && c->n > 0) {
+            /* After the anchor the first match was replaced: a later copy of
+             * the snippet is not this modification's (shared case 06). */
+            ap_match cm;
+            if (ap_find_first(v, c, scope, &cm) && ap_pos_key(cm.first) < ap_pos_key(o->snip.first))
+                return already(o, "the content already follows the anchor, before this copy "
+                                  "of the snippet");
+        }
+        break;
+    case AP_INSERT_AFTER:
+        if (c->n == 0)
+            return already(o, "the content is empty: nothing to insert");
+        if (block_follows(v, o->to, c))
+            return already(o, "the content already follows the snippet");
+        break;
+    case AP_INSERT_BEFORE:
+        if (c->n == 0)
+            return already(o, "the content is empty: nothing to insert");
+        if (block_precedes(v, o->from, c))
+            return already(o, "the content already precedes the snippet");
+        break;
+    default:
+        break;
+    }
+    o->state = AP_MOD_APPLIES;
+}
+
+/* Is small's non-blank run contained in big's? */
+static bool run_within(const ap_pattern *big, const ap_pattern *small)
+{
+    if (small->n == 0 || small->n > big->n)
+        return false;
+    for (uint32_t i = 0; i + small->n <= big->n; i++) {
+        uint32_t k = 0;
+        while (k < small->n && ap_line_eq(ap_pattern_at(big, i + k), ap_pattern_at(small, k)))
+            k++;
+        if (k == small->n)
+            return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ the run */
+
+typedef struct run_ctx {
+    ap_run *run;
+    ap_fs *fs;
+    const ap_patch *patch;
+    file_state *fst;
+    mod_pats **pats;      /* pats[change][mod], for the modifications that run */
+} run_ctx;
+
+static bool selected(const ap_options *o, int ch, int md)
+{
+    return (o->only_change < 0 || o->only_change == ch) && (o->only_mod < 0 || o->only_mod == md);
+}
+
+static ap_problem *problem(ap_run *run, ap_code code, ap_severity sev, ap_span span, int ch, int md,
+                           const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static ap_problem *problem(ap_run *run, ap_code code, ap_severity sev, ap_span span, int ch, int md,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ap_problem *p = ap_problem_addv(&run->problems, &run->n_problems, code, sev, span, ch, md, fmt, ap);
+    va_end(ap);
+    if (sev == AP_ERROR)
+        run->ok = false;
+    return p;
+}
+
+/* A line's stripped text, quoted for a message (at most 80 bytes). */
+static char *quote_line(const ap_line *l)
+{
+    size_t n = l->s_len > 80 ? 80 : l->s_len;
+    /* do not cut a UTF-8 sequence in half */
+    while (n < l->s_len && n > 0 && ((unsigned char)l->s[l->s_off + n] & 0xc0) == 0x80)
+        n--;
+    return ap_xprintf("'%.*s%s'", (int)n, l->s + l->s_off, n < l->s_len ? "..." : "");
+}
+
+/* The span of line i of a code field (the whole value when unknown). */
+static ap_span field_line_span(const ap_patch *p, const ap_field *f, uint32_t i)
+{
+    if (!f->line_at || i >= f->n_lines)
+        return f->span;
+    uint32_t s = f->line_at[i], e = s;
+    while (e < p->len && p->text[e] != '\n' && p->text[e] != '\r')
+        e++;
+    return (ap_span){s, e};
+}
+
+static const ap_field *failing_field(const ap_mod *m, int field)
+{
+    if (field == 0)
+        return &m->anchor;
+    if (field == 2)
+        return &m->end_snippet;
+    return m->snippet.present ? &m->snippet : &m->start_snippet;
+}
+
+static const ap_pattern *failing_pattern(const mod_pats *mp, int field)
+{
+    return field == 0 ? &mp->anchor : field == 2 ? &mp->end : &mp->snippet;
+}
+
+static const char *field_word(const ap_mod *m, int field)
+{
+    if (field == 0)
+        return "anchor";
+    if (field == 2)
+        return "end_snippet";
+    return m->snippet.present ? "snippet" : "start_snippet";
+}
+
+static uint32_t human_line(const ap_view *v, ap_pos p)
+{
+    return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;
+}
+
+/* Reports a failed modification: what, where, and what would help. */
+static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
+{
+    ap_run *run = x->run;
+    const ap_patch *p = x->patch;
+    const ap_mod *m = &p->changes[ch].mods[md];
+    const mod_pats *mp = &x->pats[ch][md];
+    const ap_view *v = &x->fst[fi].view;
+    const char *path = run->files[fi].path;
+    const ap_field *f = failing_field(m, o->fail_field);
+    const ap_pattern *pat = failing_pattern(mp, o->fail_field);
+    const char *word = field_word(m, o->fail_field);
+    ap_problem *pr;
+
+    if (o->code == AP_AMBIGUOUS_ANCHOR || o->code == AP_AMBIGUOUS_MATCH) {
+        pr = problem(run, o->code, AP_ERROR, f->span, ch, md,
+                     "%s matches %zu places in %s; %s", word, o->many.n, path,
+                     o->code == AP_AMBIGUOUS_MATCH ? "add an 'anchor' or lengthen the snippet"
+                                                   : "lengthen the anchor");
+        size_t shown = o->many.n > 100 ? 100 : o->many.n;
+        for (size_t i = 0; i < shown; i++) {
+            ap_tspan t = ap_view_tspan(v, o->many.m[i].first, ap_view_next(v, o->many.m[i].last));
+            ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "match %zu of %zu", i + 1, o->many.n);
+        }
+        return;
+    }
+
+    /* not found: how much of it does match, and what is closest */
+    ap_pos scope = ap_view_begin(v);
+    if (o->fail_field == 1 && o->has_anchor)
+        scope = ap_view_next(v, o->anchor.last);
+    if (o->fail_field == 2)
+        scope = ap_view_next(v, o->snip.last);
+    ap_match pre;
+    uint32_t k = ap_find_prefix(v, pat, scope, &pre);
+    const char *after = o->fail_field == 2 ? " after the start of the range"
+                        : (o->fail_field == 1 && o->has_anchor) ? " after the anchor"
+                                                                : "";
+    if (k > 0 && k < pat->n) {
+        ap_pos next = ap_view_skip_blank(v, ap_view_next(v, pre.last));
+        uint32_t bad = pat->nb[k]; /* the value line that differs */
+        char *want = quote_line(&pat->lines[bad]);
+        ap_span at = field_line_span(p, f, bad);
+        if (!ap_view_at_end(v, next)) {
+            char *have = quote_line(ap_view_line(v, next));
+            pr = problem(run, o->code, AP_ERROR, at, ch, md,
+                         "%s not found in %s%s: its lines 1-%u match %s:%u-%u, but line %u %s "
+                         "differs from line %u %s",
+                         word, path, after, k, path, human_line(v, pre.first), human_line(v, pre.last),
+                         k + 1, want, human_line(v, next), have);
+            ap_tspan t = ap_view_tspan(v, next, ap_view_next(v, next));
+            ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the file has %s here", have);
+            const ap_line *hl = ap_view_line(v, next);
+            ap_problem_fix(pr, at, ap_xmemdup(hl->s + hl->s_off, hl->s_len),
+                           "Replace snippet line %u with %s", k + 1, have);
+            free(have);
+        } else {
+            pr = problem(run, o->code, AP_ERROR, at, ch, md,
+                         "%s not found in %s%s: its lines 1-%u match %s:%u-%u, but the file ends "
+                         "before line %u %s",
+                         word, path, after, k, path, human_line(v, pre.first), human_line(v, pre.last),
+                         k + 1, want);
+        }
+        ap_tspan t = ap_view_tspan(v, pre.first, ap_view_next(v, pre.last));
+        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "lines 1-%u of the %s match here", k, word);
+        free(want);
+        return;
+    }
+    /* no line of it leads anywhere: the lines closest to its first line */
+    const ap_line *first = ap_pattern_at(pat, 0);
+    ap_span at = k == 0 ? field_line_span(p, f, pat->nb[0]) : f->span;
+    if (pat->n == 1)
+        at = f->span;
+    ap_similar sim[3];
+    size_t ns = ap_similar_lines(v, first, scope, sim, 3);
+    ap_buf msg = AP_BUF_INIT;
+    ap_buf_addf(&msg, "%s not found in %s%s", word, path, after);
+    if (ns > 0) {
+        char *q = quote_line(ap_view_line(v, sim[0].pos));
+        ap_buf_addf(&msg, "; closest line: %u %s", human_line(v, sim[0].pos), q);
+        free(q);
+    }
+    pr = problem(run, o->code, AP_ERROR, at, ch, md, "%s", msg.s);
+    ap_buf_release(&msg);
+    for (size_t i = 0; i < ns; i++) {
+        char *q = quote_line(ap_view_line(v, sim[i].pos));
+        ap_tspan t = ap_view_tspan(v, sim[i].pos, ap_view_next(v, sim[i].pos));
+        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "did you mean %s? (%.0f%% alike)", q,
+                          sim[i].score * 100);
+        const ap_line *hl = ap_view_line(v, sim[i].pos);
+        ap_problem_fix(pr, field_line_span(p, f, pat->nb[0]), ap_xmemdup(hl->s + hl->s_off, hl->s_len),
+                       "Replace %s line 1 with %s", word, q);
+        free(q);
+    }
+    if (o->has_anchor && o->fail_field != 0) {
+        ap_tspan t = ap_view_tspan(v, o->anchor.first, ap_view_next(v, o->anchor.last));
+        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the anchor matches here");
+    }
+}
+
+/* Builds the lines a modification inserts: content, each line indented like
+ * the region's first non-blank line. */
+static ap_nline *indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md,
+                                bool raw, ap_buf *store, uint32_t *n)
+{
+    uint32_t indent = raw ? 0 : like->s_off;
+    *n = c->n_lines;
+    if (!*n)
+        return NULL;
+    ap_nline *out = ap_xcalloc(*n, sizeof *out);
+    size_t *offs = ap_xmalloc(*n * sizeof *offs);
+    for (uint32_t i = 0; i < *n; i++) {
+        offs[i] = store->len;
+        ap_buf_add(store, like->s, indent);
+        ap_buf_add(store, c->lines[i].s, c->lines[i].len);
+    }
+    for (uint32_t i = 0; i < *n; i++) {
+        size_t end = i + 1 < *n ? offs[i + 1] : store->len;
+        /* inserted text always ends with a line break (CREATE_FILE keeps the
+         * content's own last line as it is) */
+        uint8_t eol = raw ? c->lines[i].eol : AP_EOL_LF;
+        ap_line_init(&out[i].l, store->s + offs[i], (uint32_t)(end - offs[i]), eol);
+        out[i].change = ch;
+        out[i].mod = md;
+    }
+    free(offs);
+    return out;
+}
+
+static char *region_text(const ap_view *v, ap_pos from, ap_pos to)
+{
+    ap_buf b = AP_BUF_INIT;
+    for (ap_pos p = from; ap_pos_key(p) < ap_pos_key(to) && !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        ap_buf_add(&b, l->s, l->len);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+static char *lines_text(const ap_nline *lines, uint32_t n)
+{
+    ap_buf b = AP_BUF_INIT;
+    for (uint32_t i = 0; i < n; i++) {
+        ap_buf_add(&b, lines[i].l.s, lines[i].l.len);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+/* CREATE_FILE: write the file, or recognise it written. */
+static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
+{
+    file_state *fs = &x->fst[fi];
+    const mod_pats *mp = &x->pats[ch][md];
+    ap_view *v = &fs->view;
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    if (fs->exists || v->changed) {
+        /* compare as the reference does: stripped lines, outer blanks dropped */
+        ap_pos first = ap_view_skip_blank(v, ap_view_begin(v));
+        bool same = mp->content.n == 0 ? ap_view_at_end(v, first) : block_follows(v, first, &mp->content);
+        if (same) {
+            ap_pos rest = first;
+            uint32_t i, end;
+            content_block(&mp->content, &i, &end);
+            for (; i < end; i++)
+                rest = ap_view_next(v, rest);
+            same = ap_view_at_end(v, ap_view_skip_blank(v, rest));
+        }
+        if (same) {
+            r->state = AP_MOD_ALREADY_APPLIED;
+            r->why = "the file exists with this content";
+            return;
+        }
+        r->state = AP_MOD_FAILED;
+        r->code = AP_FILE_EXISTS;
+        problem(x->run, AP_FILE_EXISTS, AP_ERROR, m->action_f.span, ch, md,
+                "CREATE_FILE: %s exists with other content; apls will not overwrite it",
+                x->run->files[fi].path);
+        return;
+    }
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n;
+    ap_line none = {0};
+    none.s = "";
+    ap_nline *lines = indented_lines(&mp->content, &none, ch, md, true, &store, &n);
+    ap_view_replace(v, ap_view_begin(v), ap_view_end(v), lines, n);
+    v->changed = true;
+    r->state = AP_MOD_APPLIES;
+    r->after = lines_text(lines, n);
+    free(lines);
+    ap_buf_release(&store);
+}
+
+/* A later modification of this file that replaced the text this one looks
+ * for, and is itself applied, means this one was applied before it (shared
+ * case 18 applied twice). */
+static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
+{
+    const mod_pats *mp = &x->pats[ch][md];
+    const ap_pattern *want = failing_pattern(mp, o->fail_field);
+    const ap_view *v = &x->fst[fi].view;
+    file_state *fs = &x->fst[fi];
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    for (size_t ci = 0; ci < fs->n_changes; ci++) {
+        int c2 = fs->changes[ci];
+        if (c2 < ch)
+            continue;
+        const ap_change *c = &x->patch->changes[c2];
+        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods; j++) {
+            if (!x->pats[c2] || !c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
+                continue;
+            const mod_pats *later = &x->pats[c2][j];
+            if (!run_within(&later->snippet, want) && !run_within(want, &later->snippet))
+                continue;
+            outcome lo;
+            resolve(v, &c->mods[j], later, &lo);
+            ap_matches_release(&lo.many);
+            if (lo.state != AP_MOD_ALREADY_APPLIED)
+                continue;
+            if (m->action == AP_DELETE || mp->content.n == 0)
+                return true;
+            ap_match cm;
+            return ap_find_first(v, &mp->content, ap_view_begin(v), &cm);
+        }
+    }
+    return false;
+}
+
+static void run_mod(run_ctx *x, int fi, int ch, int md)
+{
+    ap_run *run = x->run;
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    ap_mod_result *r = &run->mods[ch][md];
+    file_state *fs = &x->fst[fi];
+    ap_view *v = &fs->view;
+    r->file = fi;
+    if (m->action == AP_CREATE_FILE)
+        return run_create(x, fi, ch, md, r);
+    const mod_pats *mp = &x->pats[ch][md];
+    outcome o;
+    resolve(v, m, mp, &o);
+    if (o.state == AP_MOD_FAILED && o.code != AP_AMBIGUOUS_ANCHOR && o.code != AP_AMBIGUOUS_MATCH &&
+        superseded(x, fi, ch, md, &o)) {
+        o.state = AP_MOD_ALREADY_APPLIED;
+        o.why = "a later modification already replaced its text";
+    }
+    r->state = o.state;
+    r->code = o.code;
+    r->why = o.why;
+    r->has_anchor = o.has_anchor;
+    if (o.has_anchor)
+        r->anchor = ap_view_tspan(v, o.anchor.first, ap_view_next(v, o.anchor.last));
+    if (o.has_region) {
+        r->has_region = true;
+        r->region = ap_view_tspan(v, o.from, o.to);
+    }
+    if (o.state == AP_MOD_FAILED) {
+        report_failure(x, fi, ch, md, &o);
+        ap_matches_release(&o.many);
+        return;
+    }
+    ap_matches_release(&o.many);
+    if (o.state != AP_MOD_APPLIES)
+        return;
+
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n = 0;
+    ap_nline *lines = NULL;
+    if (m->action != AP_DELETE)
+        lines = indented_lines(&mp->content, ap_view_line(v, o.snip.first), ch, md, false, &store, &n);
+    r->before = region_text(v, o.from, o.to);
+    r->after = lines_text(lines, n);
+    switch (m->action) {
+    case AP_REPLACE:
+    case AP_DELETE:
+        ap_view_replace(v, o.from, o.to, lines, n);
+        break;
+    case AP_INSERT_BEFORE:
+        ap_view_replace(v, o.from, o.from, lines, n);
+        break;
+    case AP_INSERT_AFTER:
+        ap_view_replace(v, o.to, o.to, lines, n);
+        break;
+    default:
+        break;
+    }
+    free(lines);
+    ap_buf_release(&store);
+}
+
+/* Path checks and grouping: returns the file index of change ch, or -1. */
+static int place_change(run_ctx *x, int ch)
+{
+    ap_run *run = x->run;
+    const ap_change *c = &x->patch->changes[ch];
+    const char *why = NULL;
+    char *norm = ap_path_normalize(c->file_path.value, c->file_path.len, &why);
+    if (!norm) {
+        problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1, "invalid file_path: %s",
+                why);
+        return -1;
+    }
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (strcmp(run->files[i].path, norm) == 0) {
+            free(norm);
+            file_state *fs = &x->fst[i];
+            AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+            fs->changes[fs->n_changes++] = ch;
+            if (c->eol)
+                fs->eol = c->eol;
+            return (int)i;
+        }
+    }
+    char *fwhy = NULL;
+    if (x->fs->check_path(x->fs, norm, &fwhy) != AP_OK) {
+        problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1,
+                "invalid file_path: %s", fwhy ? fwhy : "it leaves the root");
+        free(fwhy);
+        free(norm);
+        return -1;
+    }
+    size_t i = run->n_files++;
+    run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
+    x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
+    memset(&run->files[i], 0, sizeof run->files[i]);
+    memset(&x->fst[i], 0, sizeof x->fst[i]);
+    run->files[i].path = norm;
+    run->files[i].first_change = ch;
+    file_state *fs = &x->fst[i];
+    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+    fs->changes[fs->n_changes++] = ch;
+    fs->eol = c->eol;
+    return (int)i;
+}
+
+/* Reads file i, or reports why it cannot be. */
+static bool load_file(run_ctx *x, size_t i)
+{
+    ap_run *run = x->run;
+    ap_file *f = &run->files[i];
+    file_state *fs = &x->fst[i];
+    const ap_change *c = &x->patch->changes[f->first_change];
+    bool creates = c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE;
+    ap_text *t = NULL;
+    char *why = NULL;
+    ap_code code = x->fs->load(x->fs, f->path, &t, &why);
+    if (code == AP_OK) {
+        f->before = t;
+        fs->exists = true;
+        ap_view_init(&fs->view, t);
+        free(why);
+        return true;
+    }
+    if (code == AP_FILE_NOT_FOUND && creates) {
+        ap_text *empty = ap_text_new("", 0);
+        ap_view_init(&fs->view, empty);
+        ap_text_release(empty);
+        free(why);
+        return true;
+    }
+    if (code == AP_FILE_NOT_FOUND)
+        problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1,
+                "%s does not exist%s", f->path, why ? why : "");
+    else
+        problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1, "%s: %s", f->path,
+                why ? why : "cannot be read");
+    free(why);
+    f->status = AP_FILE_FAILED;
+    return false;
+}
+
+ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts)
+{
+    ap_run *run = ap_xcalloc(1, sizeof *run);
+    ap_options defaults = AP_OPTIONS_INIT;
+    run->patch = patch;
+    run->opts = opts ? *opts : defaults;
+    run->ok = !patch->has_errors;
+    run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
+    run_ctx x = {run, fs, patch, NULL, NULL};
+    x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
+
+    /* 1. paths, before anything is read */
+    for (size_t ch = 0; ch < patch->n_changes; ch++) {
+        const ap_change *c = &patch->changes[ch];
+        run->mods[ch] = ap_xcalloc(c->n_mods ? c->n_mods : 1, sizeof **run->mods);
+        for (size_t md = 0; md < c->n_mods; md++)
+            run->mods[ch][md].file = -1;
+        if (!c->ok || (run->opts.only_change >= 0 && run->opts.only_change != (int)ch))
+            continue;
+        place_change(&x, (int)ch);
+    }
+    /* 2. load each file once */
+    bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
+    for (size_t i = 0; i < run->n_files; i++)
+        loaded[i] = load_file(&x, i);
+    /* 3. resolve in order, file by file */
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (!loaded[i])
+            continue;
+        file_state *st = &x.fst[i];
+        for (size_t k = 0; k < st->n_changes; k++) {
+            int ch = st->changes[k];
+            const ap_change *c = &patch->changes[ch];
+            x.pats[ch] = ap_xcalloc(c->n_mods ? c->n_mods : 1, sizeof **x.pats);
+            for (size_t md = 0; md < c->n_mods; md++)
+                if (c->mods[md].ok)
+                    pats_init(&x.pats[ch][md], &c->mods[md]);
+        }
+        for (size_t k = 0; k < st->n_changes; k++) {
+            int ch = st->changes[k];
+            const ap_change *c = &patch->changes[ch];
+            for (size_t md = 0; md < c->n_mods; md++) {
+                if (!c->mods[md].ok || !selected(&run->opts, ch, (int)md))
+                    continue;
+                run_mod(&x, (int)i, ch, (int)md);
+            }
+        }
+        ap_file *f = &run->files[i];
+        if (st->view.changed) {
+            f->status = st->exists ? AP_FILE_MODIFIED : AP_FILE_CREATED;
+            char *why = NULL;
+            if (st->exists && fs->writable && fs->writable(fs, f->path, &why) != AP_OK) {
+                problem(run, AP_FILE_READ_ONLY, AP_ERROR, patch->changes[f->first_change].file_path.span,
+                        f->first_change, -1, "%s is read-only: apls will not change it", f->path);
+                f->status = AP_FILE_FAILED;
+            }
+            free(why);
+        }
+    }
+    for (size_t ch = 0; ch < patch->n_changes; ch++) {
+        if (!x.pats[ch])
+            continue;
+        for (size_t md = 0; md < patch->changes[ch].n_mods; md++)
+            pats_release(&x.pats[ch][md]);
+        free(x.pats[ch]);
+    }
+    /* the views stay: rendering needs them */
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (loaded[i]) {
+            run->files[i].view = ap_xmalloc(sizeof(ap_view));
+            *run->files[i].view = x.fst[i].view;
+        }
+        run->files[i].eol = x.fst[i].eol;
+        free(x.fst[i].changes);
+    }
+    free(loaded);
+    free(x.fst);
+    free(x.pats);
+    ap_problems_sort(run->problems, run->n_problems);
+    for (size_t i = 0; i < run->n_problems; i++)
+        if (run->problems[i].severity == AP_ERROR)
+            run->ok = false;
+    return run;
+}
+
+void ap_run_free(ap_run *run)
+{
+    if (!run)
+        return;
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_file *f = &run->files[i];
+        free(f->path);
+        ap_text_release(f->before);
+        free(f->after);
+        free(f->hunks);
+        if (f->view) {
+            ap_view_release(f->view);
+            free(f->view);
+        }
+    }
+    free(run->files);
+    for (size_t ch = 0; ch < run->patch->n_changes; ch++) {
+        for (size_t md = 0; md < run->patch->changes[ch].n_mods; md++) {
+            free(run->mods[ch][md].before);
+            free(run->mods[ch][md].after);
+        }
+        free(run->mods[ch]);
+    }
+    free(run->mods);
+    ap_problems_free(run->problems, run->n_problems);
+    free(run);
+}

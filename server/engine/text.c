@@ -1,0 +1,258 @@
+/* text.c - a target text split into lines and indexed once: stripped-line
+ * hashes, the hash -> lines index, the non-blank skip tables and the line
+ * ending the file uses. Everything later reads it and nothing changes it. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* White space as Python's str.isspace() knows it (the reference patcher
+ * strips with str.strip()): ASCII \t \n \v \f \r, \x1c-\x1f and space, and
+ * the Unicode spaces below, in UTF-8. */
+size_t ap_ws_len(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    if (u[0] == ' ' || (u[0] >= 0x09 && u[0] <= 0x0d) || (u[0] >= 0x1c && u[0] <= 0x1f))
+        return 1;
+    if (u[0] < 0xc2)
+        return 0;
+    if (u[0] == 0xc2 && n >= 2 && (u[1] == 0x85 || u[1] == 0xa0))
+        return 2;
+    if (n < 3)
+        return 0;
+    if (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) /* U+1680 */
+        return 3;
+    if (u[0] == 0xe2 && u[1] == 0x80 && /* U+2000-200A, U+2028, U+2029, U+202F */
+        ((u[2] >= 0x80 && u[2] <= 0x8a) || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf))
+        return 3;
+    if (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) /* U+205F */
+        return 3;
+    if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 */
+        return 3;
+    return 0;
+}
+
+size_t ap_ws_len_before(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char c = u[n - 1];
+    if (c < 0x80)
+        return ap_ws_len(s + n - 1, 1);
+    /* a multi-byte space ends in a continuation byte: try 2 and 3 back */
+    if (n >= 2 && ap_ws_len(s + n - 2, 2) == 2)
+        return 2;
+    if (n >= 3 && ap_ws_len(s + n - 3, 3) == 3)
+        return 3;
+    return 0;
+}
+
+void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
+{
+    size_t a = 0, b = n, w;
+    while (a < b && (w = ap_ws_len(s + a, b - a)) > 0)
+        a += w;
+    while (b > a && (w = ap_ws_len_before(s + a, b - a)) > 0)
+        b -= w;
+    *off = a;
+    *len = b - a;
+}
+
+/* A 64-bit hash, eight bytes at a time: fast and good enough as a filter
+ * (every candidate is compared byte for byte anyway). */
+uint64_t ap_hash(const char *s, size_t n)
+{
+    const uint64_t m = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ (n * m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * m;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return h;
+}
+
+void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol)
+{
+    size_t off, sl;
+    ap_strip(s, len, &off, &sl);
+    l->s = s;
+    l->len = len;
+    l->s_off = (uint32_t)off;
+    l->s_len = (uint32_t)sl;
+    l->eol = eol;
+    l->blank = sl == 0;
+    l->hash = ap_hash(s + off, sl);
+}
+
+size_t ap_split_lines(const char *s, size_t n, ap_line **out)
+{
+    size_t count = 0, cap = 0;
+    ap_line *lines = NULL;
+    size_t i = 0;
+    while (i < n) {
+        size_t start = i;
+        while (i < n && s[i] != '\n' && s[i] != '\r')
+            i++;
+        uint8_t eol = 0;
+        size_t len = i - start;
+        if (i < n) {
+            if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+                eol = AP_EOL_CRLF, i += 2;
+            else
+                eol = s[i] == '\n' ? AP_EOL_LF : AP_EOL_CR, i += 1;
+        }
+        AP_GROW(lines, count, cap);
+        ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
+    }
+    *out = lines;
+    return count;
+}
+
+/* The ending a file uses, decided as the reference patcher does from its
+ * first KiB (CRLF if any, else LF, else CR); a file with no line break in its
+ * first KiB is judged by its first line break. */
+static ap_eol detect_eol(const char *s, size_t n)
+{
+    size_t k = n < 1024 ? n : 1024;
+    bool lf = false, cr = false;
+    for (size_t i = 0; i < k; i++) {
+        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+            return AP_EOL_CRLF;
+        if (s[i] == '\n')
+            lf = true;
+        else if (s[i] == '\r')
+            cr = true;
+    }
+    if (lf)
+        return AP_EOL_LF;
+    if (cr)
+        return AP_EOL_CR;
+    for (size_t i = k; i < n; i++) {
+        if (s[i] == '\n')
+            return AP_EOL_LF;
+        if (s[i] == '\r')
+            return i + 1 < n && s[i + 1] == '\n' ? AP_EOL_CRLF : AP_EOL_CR;
+    }
+    return AP_EOL_AUTO;
+}
+
+static void build_index(ap_text *t)
+{
+    uint32_t nb = 0;
+    for (uint32_t i = 0; i < t->n; i++)
+        nb += !t->lines[i].blank;
+    uint32_t size = 16;
+    while (size < nb * 2)
+        size *= 2;
+    t->mask = size - 1;
+    t->slots = ap_xcalloc(size, sizeof *t->slots);
+    t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
+    uint32_t *slot_of = ap_xmalloc((t->n ? t->n : 1) * sizeof *slot_of);
+    /* count per hash, lay the groups out, then fill them in line order */
+    for (uint32_t i = 0; i < t->n; i++) {
+        if (t->lines[i].blank)
+            continue;
+        uint64_t h = t->lines[i].hash;
+        uint32_t j = (uint32_t)h & t->mask;
+        while (t->slots[j].count && t->slots[j].hash != h)
+            j = (j + 1) & t->mask;
+        t->slots[j].hash = h;
+        t->slots[j].count++;
+        slot_of[i] = j;
+    }
+    uint32_t at = 0;
+    for (uint32_t j = 0; j < size; j++) {
+        t->slots[j].start = at;
+        at += t->slots[j].count;
+        t->slots[j].count = 0;
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        if (!t->lines[i].blank) {
+            struct ap_slot *sl = &t->slots[slot_of[i]];
+            t->occ[sl->start + sl->count++] = i;
+        }
+    }
+    free(slot_of);
+}
+
+const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
+{
+    uint32_t j = (uint32_t)h & t->mask;
+    while (t->slots[j].count) {
+        if (t->slots[j].hash == h) {
+            *count = t->slots[j].count;
+            return t->occ + t->slots[j].start;
+        }
+        j = (j + 1) & t->mask;
+    }
+    *count = 0;
+    return NULL;
+}
+
+ap_text *ap_text_new(const char *bytes, size_t len)
+{
+    ap_text *t = ap_xcalloc(1, sizeof *t);
+    t->refs = 1;
+    t->bytes = ap_xmemdup(bytes, len);
+    t->len = len;
+    t->has_nul = memchr(bytes, '\0', len) != NULL;
+    t->n = (uint32_t)ap_split_lines(t->bytes, len, &t->lines);
+    t->eol = detect_eol(t->bytes, len);
+    t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
+    t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);
+    t->next_nb[t->n] = t->n;
+    for (uint32_t i = t->n; i-- > 0;)
+        t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
+    uint32_t last = UINT32_MAX;
+    for (uint32_t i = 0; i < t->n; i++) {
+        if (!t->lines[i].blank)
+            last = i;
+        t->prev_nb[i] = last;
+    }
+    t->prev_nb[t->n] = last;
+    build_index(t);
+    return t;
+}
+
+ap_text *ap_text_retain(ap_text *t)
+{
+    if (t)
+        t->refs++;
+    return t;
+}
+
+void ap_text_release(ap_text *t)
+{
+    if (!t || --t->refs > 0)
+        return;
+    free(t->bytes);
+    free(t->lines);
+    free(t->next_nb);
+    free(t->prev_nb);
+    free(t->slots);
+    free(t->occ);
+    free(t);
+}
+
+const char *ap_text_bytes(const ap_text *t) { return t->bytes; }
+size_t ap_text_len(const ap_text *t) { return t->len; }
+uint32_t ap_text_line_count(const ap_text *t) { return t->n; }
+
+uint32_t ap_text_line_start(const ap_text *t, uint32_t i)
+{
+    if (i >= t->n)
+        return (uint32_t)t->len;
+    return (uint32_t)(t->lines[i].s - t->bytes);
+}

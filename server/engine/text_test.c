@@ -1,0 +1,3 @@
+#include "check.h"
+#include "internal.h"
+int main(void){return check_summary();}

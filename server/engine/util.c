@@ -1,0 +1,158 @@
+/* util.c - allocation (out of memory aborts here, and only here), byte
+ * buffers and the arena for inserted text. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *ap_oom(size_t n)
+{
+    fprintf(stderr, "apls: out of memory (%zu bytes)\n", n);
+    abort();
+}
+
+void *ap_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    return p ? p : ap_oom(n);
+}
+
+void *ap_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    return p ? p : ap_oom(n * size);
+}
+
+void *ap_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    return q ? q : ap_oom(n);
+}
+
+char *ap_xmemdup(const char *s, size_t n)
+{
+    char *p = ap_xmalloc(n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *ap_xstrdup(const char *s)
+{
+    return ap_xmemdup(s, strlen(s));
+}
+
+char *ap_xprintf(const char *fmt, ...)
+{
+    ap_buf b = AP_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < (int)sizeof tmp)
+        return ap_xmemdup(tmp, (size_t)n);
+    ap_buf_grow(&b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return b.s;
+}
+
+void ap_buf_grow(ap_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->s = ap_xrealloc(b->s, cap);
+    b->cap = cap;
+}
+
+void ap_buf_add(ap_buf *b, const char *s, size_t n)
+{
+    ap_buf_grow(b, n);
+    if (n)
+        memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void ap_buf_adds(ap_buf *b, const char *s)
+{
+    ap_buf_add(b, s, strlen(s));
+}
+
+void ap_buf_addc(ap_buf *b, char c)
+{
+    ap_buf_add(b, &c, 1);
+}
+
+void ap_buf_addf(ap_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    ap_buf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *ap_buf_detach(ap_buf *b, size_t *len)
+{
+    if (!b->s)
+        ap_buf_grow(b, 0), b->s[0] = '\0';
+    char *s = b->s;
+    if (len)
+        *len = b->len;
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void ap_buf_release(ap_buf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+struct ap_arena_block {
+    struct ap_arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+char *ap_arena_copy(ap_arena *a, const char *s, size_t n)
+{
+    struct ap_arena_block *b = a->head;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > 16384 ? n + 1 : 16384;
+        b = ap_xmalloc(sizeof *b + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+    }
+    char *p = b->data + b->used;
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    b->used += n + 1;
+    return p;
+}
+
+void ap_arena_release(ap_arena *a)
+{
+    while (a->head) {
+        struct ap_arena_block *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}

@@ -1,0 +1,40 @@
+/* main.c - apls: the command line and the language server in one binary. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void help(FILE *out)
+{
+    fputs("apls " APLS_VERSION " - the language server and checker for .ap patches\n"
+          "\n"
+          "usage:\n"
+          "  apls [--stdio] [--log-level LEVEL]   serve LSP on stdin/stdout\n"
+          "  apls check [--root DIR] [--json] PATCH...\n"
+          "                                       resolve every modification; write nothing\n"
+          "  apls apply [--root DIR] [--dry-run] [--json] PATCH\n"
+          "                                       apply as one transaction (all files or none)\n"
+          "  apls --version | --help\n"
+          "\n"
+          "exit: check 0 all resolve, 1 a problem, 2 usage or unreadable patch;\n"
+          "      apply 0 applied (or already applied), 1 failed and nothing written, 2 usage\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "check") == 0)
+        return apls_check_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "apply") == 0)
+        return apls_apply_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("apls %s\n", APLS_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        help(stdout);
+        return 0;
+    }
+    fprintf(stderr, "apls: the language server is not built yet\n");
+    return 2;
+}
