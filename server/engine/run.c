@@ -13,6 +13,7 @@
  * run: every problem is reported, and the run is simply not ok. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,6 +397,53 @@ static uint32_t human_line(const ap_view *v, ap_pos p)
     return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;
 }
 
+/* "its line 1 matches" / "its lines 1-3 match" (k lines) */
+static const char *lines_phrase(uint32_t k)
+{
+    static char buf[48];
+    if (k == 1)
+        return "its line 1 matches";
+    snprintf(buf, sizeof buf, "its lines 1-%u match", k);
+    return buf;
+}
+
+/* "-42" when a match spans several file lines, "" when one */
+static const char *range_tail(const ap_view *v, ap_match m)
+{
+    static char buf[24];
+    uint32_t a = human_line(v, m.first), b = human_line(v, m.last);
+    if (a == b)
+        return "";
+    snprintf(buf, sizeof buf, "-%u", b);
+    return buf;
+}
+
+/* A DELETE whose text is gone is taken as done (ap-2.0.md section 4); when a
+ * line much like its first one is still there, a typo is likelier. */
+static void warn_gone(run_ctx *x, int fi, int ch, int md)
+{
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    const mod_pats *mp = &x->pats[ch][md];
+    const ap_view *v = &x->fst[fi].view;
+    const ap_field *f = m->snippet.present ? &m->snippet : &m->start_snippet;
+    ap_similar sim[1];
+    if (ap_similar_lines(v, ap_pattern_at(&mp->snippet, 0), ap_view_begin(v), sim, 1) == 0 ||
+        sim[0].score < 0.75)
+        return;
+    char *q = quote_line(ap_view_line(v, sim[0].pos));
+    ap_problem *pr = problem(x->run, AP_SNIPPET_NOT_FOUND, AP_WARNING, f->span, ch, md,
+                             "%s not found in %s, so it counts as already deleted; did you mean "
+                             "line %u %s?",
+                             m->snippet.present ? "snippet" : "start_snippet", x->run->files[fi].path,
+                             human_line(v, sim[0].pos), q);
+    ap_tspan t = ap_view_tspan(v, sim[0].pos, ap_view_next(v, sim[0].pos));
+    ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "did you mean %s?", q);
+    const ap_line *hl = ap_view_line(v, sim[0].pos);
+    ap_problem_fix(pr, field_line_span(x->patch, f, mp->snippet.nb[0]),
+                   ap_xmemdup(hl->s + hl->s_off, hl->s_len), "Replace snippet line 1 with %s", q);
+    free(q);
+}
+
 /* Reports a failed modification: what, where, and what would help. */
 static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
 {
@@ -442,10 +490,10 @@ static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
         if (!ap_view_at_end(v, next)) {
             char *have = quote_line(ap_view_line(v, next));
             pr = problem(run, o->code, AP_ERROR, at, ch, md,
-                         "%s not found in %s%s: its lines 1-%u match %s:%u-%u, but line %u %s "
-                         "differs from line %u %s",
-                         word, path, after, k, path, human_line(v, pre.first), human_line(v, pre.last),
-                         k + 1, want, human_line(v, next), have);
+                         "%s not found in %s%s: %s %s:%u%s, but its line %u %s differs from line "
+                         "%u %s",
+                         word, path, after, lines_phrase(k), path, human_line(v, pre.first),
+                         range_tail(v, pre), k + 1, want, human_line(v, next), have);
             ap_tspan t = ap_view_tspan(v, next, ap_view_next(v, next));
             ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the file has %s here", have);
             const ap_line *hl = ap_view_line(v, next);
@@ -454,13 +502,13 @@ static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
             free(have);
         } else {
             pr = problem(run, o->code, AP_ERROR, at, ch, md,
-                         "%s not found in %s%s: its lines 1-%u match %s:%u-%u, but the file ends "
-                         "before line %u %s",
-                         word, path, after, k, path, human_line(v, pre.first), human_line(v, pre.last),
-                         k + 1, want);
+                         "%s not found in %s%s: %s %s:%u%s, but the file ends before its line %u %s",
+                         word, path, after, lines_phrase(k), path, human_line(v, pre.first),
+                         range_tail(v, pre), k + 1, want);
         }
         ap_tspan t = ap_view_tspan(v, pre.first, ap_view_next(v, pre.last));
-        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "lines 1-%u of the %s match here", k, word);
+        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the %s's first %u line%s match here", word, k,
+                          k == 1 ? "" : "s");
         free(want);
         return;
     }
@@ -659,6 +707,8 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         return;
     }
     ap_matches_release(&o.many);
+    if (o.state == AP_MOD_ALREADY_APPLIED && !o.has_region && m->action == AP_DELETE)
+        warn_gone(x, fi, ch, md);
     if (o.state != AP_MOD_APPLIES)
         return;
 
