@@ -1,14 +1,12 @@
 /* patchfile.c - reading a patch from disk and choosing its root.
  *
  * Without --root, a patch's file_paths resolve against its own folder or the
- * enclosing workspace (the nearest folder above it holding .git, .hg, .svn
- * or .apls-root), whichever more of its targets exist in (ap-2.0.md section
- * 5); the patch's folder wins a tie. The choice is printed with the files. */
+ * enclosing workspace, whichever holds more of its targets (ap_root_choose);
+ * the choice shows in every path printed. */
 #include "cli.h"
 
 #include <errno.h>
 #include <libgen.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,52 +66,6 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The nearest folder at or above dir that marks a workspace, or NULL. */
-static char *workspace_of(const char *dir)
-{
-    static const char *const marks[] = {".git", ".hg", ".svn", ".apls-root"};
-    char *d = strdup(dir);
-    for (;;) {
-        for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
-            char probe[PATH_MAX];
-            snprintf(probe, sizeof probe, "%s/%s", d, marks[i]);
-            struct stat st;
-            if (lstat(probe, &st) == 0)
-                return d;
-        }
-        if (strcmp(d, "/") == 0)
-            break;
-        char *up = strdup(dirname(d));
-        free(d);
-        d = up;
-    }
-    free(d);
-    return NULL;
-}
-
-/* How many of the patch's targets a root holds (2 for an existing target,
- * 1 for a new file whose folder exists). */
-static int score(const ap_patch *p, const char *root)
-{
-    int s = 0;
-    for (size_t i = 0; i < p->n_changes; i++) {
-        const ap_change *c = &p->changes[i];
-        if (!c->ok)
-            continue;
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", root, c->file_path.value);
-        struct stat st;
-        if (stat(path, &st) == 0) {
-            s += 2;
-        } else if (c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE) {
-            char *d = strdup(path);
-            s += is_dir(dirname(d));
-            free(d);
-        }
-    }
-    return s;
-}
-
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws, FILE *err)
 {
     memset(cp, 0, sizeof *cp);
@@ -136,18 +88,18 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     if (root_opt) {
         cp->root = strdup(root_opt);
     } else {
-        char *abs = realpath(arg, NULL);
-        char *dir = strdup(dirname(abs ? abs : (char *)arg));
-        free(abs);
-        char *ws_root = workspace_of(dir);
-        cp->root = dir;
+        /* the patch's folder as the user wrote it (messages stay short), or
+         * its workspace if that holds more of the targets */
+        char *copy = strdup(arg);
+        char *dir = strdup(dirname(copy));
+        free(copy);
+        char *ws_root = ap_workspace_of(dir);
+        const char *cands[2] = {dir, ws_root};
+        size_t pick = ap_root_choose(cp->patch, cands, 2);
+        cp->root = strdup(cands[pick]);
         cp->root_guessed = true;
-        if (ws_root && strcmp(ws_root, dir) != 0 && score(cp->patch, ws_root) > score(cp->patch, dir)) {
-            free(cp->root);
-            cp->root = ws_root;
-        } else {
-            free(ws_root);
-        }
+        free(dir);
+        free(ws_root);
     }
     if (!is_dir(cp->root))
         fprintf(err, "apls: warning: the root '%s' is not a folder\n", cp->root);

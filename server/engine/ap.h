@@ -306,6 +306,22 @@ void ap_linecol(const char *text, size_t len, uint32_t off, uint32_t *line,
 ap_fs *ap_fs_disk_new(const char *root);
 void ap_fs_disk_free(ap_fs *fs);
 
+/* The text of a literal block holding value, for key `name` whose key
+ * stands at column col ("name: |\n  line..."); NULL when the value has
+ * characters a literal block cannot hold. Caller frees. */
+char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t col);
+
+/* The patch's text keeping only the modifications keep() says yes to (and
+ * the changes that still hold one); NULL when none is kept. Caller frees. */
+char *ap_patch_keep(const ap_patch *p, const ap_run *run, bool (*keep)(const ap_mod_result *));
+
+/* The nearest folder at or above dir holding .git, .hg, .svn or
+ * .apls-root (malloc'd, absolute), or NULL. */
+char *ap_workspace_of(const char *dir);
+/* Which of the candidate roots holds more of the patch's targets (the first
+ * wins a tie; NULL candidates are skipped). */
+size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n);
+
 /* A file provider over memory (tests, fuzzers). put copies bytes; commit
  * stores the new bytes of every changed file of a run (rendering it). */
 ap_fs *ap_fs_mem_new(void);

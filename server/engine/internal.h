@@ -246,6 +246,15 @@ void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ..
 void ap_problems_free(ap_problem *list, size_t n);
 void ap_problems_sort(ap_problem *list, size_t n);
 
+/* ---------------------------------------------------------- fixes.c */
+
+/* Adds to an AMBIGUOUS_MATCH problem the fixes that pick one match: an
+ * anchor, or a longer snippet. */
+void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, const ap_view *v,
+                        const ap_matches *many, const ap_pattern *pat);
+/* Adds the fix that turns field f (key `name`) into a literal block. */
+void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+
 /* ---------------------------------------------------------- paths.c */
 
 /* Checks a file_path without touching the disk and normalizes it ("./a//b"

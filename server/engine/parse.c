@@ -537,14 +537,16 @@ static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int
             return false;
         }
     }
-    if (f->style != AP_STYLE_LITERAL && f->len > 0)
-        PROBLEM(b->p, AP_SCALAR_STYLE, AP_WARNING, f->span, ch, md,
+    if (f->style != AP_STYLE_LITERAL && f->len > 0 && !too_many(b->p)) {
+        ap_problem *pr = ap_problem_add(&b->p->problems, &b->p->n_problems, AP_SCALAR_STYLE, AP_WARNING, f->span, ch, md,
                 "'%s' is a %s scalar; code is safest in a literal block ('%s: |')", name,
                 f->style == AP_STYLE_FOLDED          ? "folded"
                 : f->style == AP_STYLE_SINGLE_QUOTED ? "single-quoted"
                 : f->style == AP_STYLE_DOUBLE_QUOTED ? "double-quoted"
                                                      : "plain",
                 name);
+        ap_fix_literal(pr, b->p, f, name);
+    }
     return true;
 }
 

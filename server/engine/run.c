@@ -459,10 +459,19 @@ static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
     ap_problem *pr;
 
     if (o->code == AP_AMBIGUOUS_ANCHOR || o->code == AP_AMBIGUOUS_MATCH) {
+        /* the lines go in the message too: eglot shows no related places */
+        ap_buf lines = AP_BUF_INIT;
+        for (size_t i = 0; i < o->many.n && i < 5; i++)
+            ap_buf_addf(&lines, "%s%u", i ? ", " : "", human_line(v, o->many.m[i].first));
+        if (o->many.n > 5)
+            ap_buf_adds(&lines, ", ...");
         pr = problem(run, o->code, AP_ERROR, f->span, ch, md,
-                     "%s matches %zu places in %s; %s", word, o->many.n, path,
+                     "%s matches %zu places in %s (lines %s); %s", word, o->many.n, path, lines.s,
                      o->code == AP_AMBIGUOUS_MATCH ? "add an 'anchor' or lengthen the snippet"
                                                    : "lengthen the anchor");
+        ap_buf_release(&lines);
+        if (o->code == AP_AMBIGUOUS_MATCH)
+            ap_fixes_ambiguous(pr, p, m, v, &o->many, pat);
         size_t shown = o->many.n > 100 ? 100 : o->many.n;
         for (size_t i = 0; i < shown; i++) {
             ap_tspan t = ap_view_tspan(v, o->many.m[i].first, ap_view_next(v, o->many.m[i].last));
@@ -507,8 +516,10 @@ static void report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
                          range_tail(v, pre), k + 1, want);
         }
         ap_tspan t = ap_view_tspan(v, pre.first, ap_view_next(v, pre.last));
-        ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the %s's first %u line%s match here", word, k,
-                          k == 1 ? "" : "s");
+        if (k == 1)
+            ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the %s's first line matches here", word);
+        else
+            ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the %s's first %u lines match here", word, k);
         free(want);
         return;
     }

@@ -1,0 +1,74 @@
+/* root.c - which folder a patch's file_paths resolve against when nobody
+ * says (ap-2.0.md section 5): the patch's own folder or the enclosing
+ * workspace, whichever holds more of its targets; the first candidate wins a
+ * tie. Shared by the command line and the language server. */
+#include "internal.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+char *ap_workspace_of(const char *dir)
+{
+    static const char *const marks[] = {".git", ".hg", ".svn", ".apls-root"};
+    char *d = realpath(dir, NULL);
+    if (!d)
+        return NULL;
+    for (;;) {
+        for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+            char *probe = ap_xprintf("%s/%s", d, marks[i]);
+            struct stat st;
+            bool found = lstat(probe, &st) == 0;
+            free(probe);
+            if (found)
+                return d;
+        }
+        if (strcmp(d, "/") == 0)
+            break;
+        char *up = ap_xstrdup(dirname(d));
+        free(d);
+        d = up;
+    }
+    free(d);
+    return NULL;
+}
+
+/* 2 for each target that exists under root, 1 for a new file whose folder does. */
+static int score(const ap_patch *p, const char *root)
+{
+    int s = 0;
+    for (size_t i = 0; i < p->n_changes; i++) {
+        const ap_change *c = &p->changes[i];
+        if (!c->ok)
+            continue;
+        char *path = ap_xprintf("%s/%s", root, c->file_path.value);
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            s += 2;
+        } else if (c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE) {
+            char *d = dirname(path);
+            s += stat(d, &st) == 0 && S_ISDIR(st.st_mode);
+        }
+        free(path);
+    }
+    return s;
+}
+
+size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n)
+{
+    size_t best = 0;
+    int best_score = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i])
+            continue;
+        int s = score(p, candidates[i]);
+        if (s > best_score) {
+            best = i;
+            best_score = s;
+        }
+    }
+    return best;
+}
