@@ -1,5 +1,6 @@
 /* main.c - apls: the command line and the language server in one binary. */
 #include "cli.h"
+#include "server.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,5 @@ int main(int argc, char **argv)
         help(stdout);
         return 0;
     }
-    fprintf(stderr, "apls: the language server is not built yet\n");
-    return 2;
+    return apls_serve(argc, argv);
 }

@@ -21,6 +21,7 @@ void *ap_xrealloc(void *p, size_t n);
 char *ap_xstrdup(const char *s);
 char *ap_xmemdup(const char *s, size_t n); /* NUL-terminated copy */
 char *ap_xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ap_xvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte buffer, NUL-terminated after every append. */
 typedef struct ap_buf {

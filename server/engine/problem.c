@@ -30,17 +30,6 @@ const char *ap_code_name(ap_code code)
     return (unsigned)code < AP_CODE_COUNT && code_names[code] ? code_names[code] : "UNKNOWN";
 }
 
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *s = ap_xmalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
 ap_problem *ap_problem_addv(ap_problem **list, size_t *n, ap_code code, ap_severity sev,
                             ap_span span, int change, int mod, const char *fmt, va_list ap)
 {
@@ -52,7 +41,7 @@ ap_problem *ap_problem_addv(ap_problem **list, size_t *n, ap_code code, ap_sever
     p->span = span;
     p->change = change;
     p->mod = mod;
-    p->message = vformat(fmt, ap);
+    p->message = ap_xvprintf(fmt, ap);
     return p;
 }
 
@@ -75,7 +64,7 @@ void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, co
     r->span = span;
     va_list ap;
     va_start(ap, fmt);
-    r->message = vformat(fmt, ap);
+    r->message = ap_xvprintf(fmt, ap);
     va_end(ap);
 }
 
@@ -87,7 +76,7 @@ void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ..
     f->text = text;
     va_list ap;
     va_start(ap, fmt);
-    f->title = vformat(fmt, ap);
+    f->title = ap_xvprintf(fmt, ap);
     va_end(ap);
 }
 

@@ -44,21 +44,22 @@ char *ap_xstrdup(const char *s)
     return ap_xmemdup(s, strlen(s));
 }
 
+char *ap_xvprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    if (n < 0)
+        return ap_oom(strlen(fmt));
+    return s;
+}
+
 char *ap_xprintf(const char *fmt, ...)
 {
-    ap_buf b = AP_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    char tmp[256];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    char *s = ap_xvprintf(fmt, ap);
     va_end(ap);
-    if (n < (int)sizeof tmp)
-        return ap_xmemdup(tmp, (size_t)n);
-    ap_buf_grow(&b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(b.s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return b.s;
+    return s;
 }
 
 void ap_buf_grow(ap_buf *b, size_t extra)
@@ -95,13 +96,10 @@ void ap_buf_addf(ap_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = ap_xvprintf(fmt, ap);
     va_end(ap);
-    ap_buf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    ap_buf_adds(b, s);
+    free(s);
 }
 
 char *ap_buf_detach(ap_buf *b, size_t *len)

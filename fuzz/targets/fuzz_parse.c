@@ -1,0 +1,189 @@
+/* fuzz_parse.c - any bytes through ap_patch_parse, then a walk over the model
+ * and every problem that aborts on a broken invariant:
+ *  - the patch keeps an exact copy of the text, NUL-terminated;
+ *  - every span (problems, notes, fixes, keys, values, heads, the line
+ *    starts of literal blocks) lies within the text with start <= end;
+ *  - problems come in text order, with a known code and severity and a
+ *    one-line message; has_errors says whether one of them is an error;
+ *  - changes and modifications come in text order, and a modification marked
+ *    ok (the run trusts it) has what its action needs;
+ *  - a patch without errors has only ok changes and modifications.
+ * Set APLS_FUZZ_VERBOSE to print what is checked. */
+#include "ap.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const ap_patch *cur;
+
+static void fail(const char *what, uint32_t a, uint32_t b)
+{
+    fprintf(stderr, "fuzz_parse: invariant broken: %s (%u, %u; text is %zu bytes)\n", what, a, b,
+            cur ? cur->len : 0);
+    abort();
+}
+
+static void check_span(ap_span s, const char *what)
+{
+    if (s.start > s.end || s.end > cur->len)
+        fail(what, s.start, s.end);
+}
+
+static void check_field(const ap_field *f, const char *what)
+{
+    if (!f->present) {
+        if (f->is_string || f->value || f->line_at)
+            fail(what, 0, 0);
+        return;
+    }
+    check_span(f->key, what);
+    check_span(f->span, what);
+    if (f->is_string) {
+        if (!f->value || f->value[f->len] != '\0')
+            fail(what, (uint32_t)f->len, 1);
+    } else if (f->value) {
+        fail(what, 2, 2);
+    }
+    if (f->n_lines && !f->line_at)
+        fail(what, f->n_lines, 3);
+    for (uint32_t i = 0; i < f->n_lines; i++) {
+        if (f->line_at[i] > cur->len)
+            fail(what, f->line_at[i], i);
+        if (i > 0 && f->line_at[i] < f->line_at[i - 1])
+            fail(what, f->line_at[i - 1], f->line_at[i]);
+    }
+}
+
+static void check_problem(const ap_problem *p)
+{
+    if (p->code <= AP_OK || p->code >= AP_CODE_COUNT)
+        fail("problem code", (uint32_t)p->code, 0);
+    if (strcmp(ap_code_name(p->code), "UNKNOWN") == 0)
+        fail("problem code name", (uint32_t)p->code, 0);
+    if (p->severity < AP_ERROR || p->severity > AP_HINT)
+        fail("problem severity", (uint32_t)p->severity, 0);
+    check_span(p->span, "problem span");
+    if (!p->message || !p->message[0])
+        fail("problem message empty", p->span.start, p->span.end);
+    if (getenv("APLS_FUZZ_ONE_LINE") && strpbrk(p->message, "\n\r"))
+        fail("problem message spans lines", p->span.start, p->span.end);
+    if (p->change < -1 || (p->change >= 0 && (size_t)p->change >= cur->n_changes))
+        fail("problem change index", (uint32_t)p->change, 0);
+    for (size_t i = 0; i < p->n_related; i++) {
+        if (!p->related[i].message)
+            fail("note without message", p->span.start, 0);
+        if (p->related[i].file == -1)
+            check_span(p->related[i].span, "note span");
+    }
+    for (size_t i = 0; i < p->n_fixes; i++) {
+        if (!p->fixes[i].title || !p->fixes[i].text)
+            fail("fix without title or text", p->span.start, 0);
+        check_span(p->fixes[i].span, "fix span");
+    }
+    uint32_t line, col;
+    ap_linecol(cur->text, cur->len, p->span.start, &line, &col);
+    if (col > p->span.start || line > p->span.start)
+        fail("ap_linecol beyond the offset", line, col);
+}
+
+static void check_mod(const ap_mod *m)
+{
+    check_span(m->span, "modification span");
+    check_span(m->head, "modification head");
+    const ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                            &m->anchor, &m->content, &m->lead_f, &m->trail_f};
+    static const char *const names[] = {"action", "snippet", "start_snippet", "end_snippet",
+                                        "anchor", "content", "lead", "trail"};
+    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
+        check_field(fs[i], names[i]);
+    if ((unsigned)m->action > AP_CREATE_FILE)
+        fail("action out of range", (uint32_t)m->action, 0);
+    if (!m->ok)
+        return;
+    /* what run.c relies on for a modification marked ok */
+    if (m->action == AP_ACTION_NONE)
+        fail("ok modification without action", m->span.start, 0);
+    bool range = m->start_snippet.present || m->end_snippet.present;
+    if (m->action != AP_CREATE_FILE) {
+        if (m->snippet.present == range)
+            fail("ok modification: not exactly one of snippet / range", m->span.start, 0);
+        if (m->snippet.present && !m->snippet.is_string)
+            fail("ok modification: snippet not text", m->span.start, 0);
+        if (range && !(m->start_snippet.is_string && m->end_snippet.is_string))
+            fail("ok modification: range not text", m->span.start, 0);
+        if (range && m->action != AP_REPLACE && m->action != AP_DELETE)
+            fail("ok modification: range on an insert", m->span.start, 0);
+        if (m->anchor.present && !m->anchor.is_string)
+            fail("ok modification: anchor not text", m->span.start, 0);
+    }
+    if (m->action == AP_DELETE && m->content.present)
+        fail("ok DELETE with content", m->span.start, 0);
+    if (m->action != AP_DELETE && !(m->content.present && m->content.is_string))
+        fail("ok modification without text content", m->span.start, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ap_patch *p = ap_patch_parse((const char *)data, size);
+    cur = p;
+    if (size > AP_MAX_PATCH_BYTES) {
+        if (!p->has_errors)
+            fail("an oversized patch accepted", 0, 0);
+        ap_patch_free(p);
+        return 0;
+    }
+    if (p->len != size || !p->text || memcmp(p->text, data, size) != 0 || p->text[size] != '\0')
+        fail("the patch text is not a copy of the input", (uint32_t)p->len, (uint32_t)size);
+
+    bool errors = false;
+    for (size_t i = 0; i < p->n_problems; i++) {
+        check_problem(&p->problems[i]);
+        errors |= p->problems[i].severity == AP_ERROR;
+        if (i > 0 && p->problems[i].span.start < p->problems[i - 1].span.start)
+            fail("problems out of order", p->problems[i - 1].span.start, p->problems[i].span.start);
+    }
+    if (errors != p->has_errors)
+        fail("has_errors disagrees with the problems", errors, p->has_errors);
+
+    check_field(&p->version, "version");
+    check_field(&p->changes_f, "changes");
+    if (p->n_changes && !p->changes)
+        fail("changes missing", (uint32_t)p->n_changes, 0);
+    for (size_t i = 0; i < p->n_changes; i++) {
+        const ap_change *c = &p->changes[i];
+        check_span(c->span, "change span");
+        check_span(c->head, "change head");
+        check_field(&c->file_path, "file_path");
+        check_field(&c->newline, "newline");
+        check_field(&c->mods_f, "modifications");
+        if (i > 0 && c->span.start < p->changes[i - 1].span.start)
+            fail("changes out of order", p->changes[i - 1].span.start, c->span.start);
+        if (c->ok && !(c->file_path.is_string && c->file_path.len > 0))
+            fail("ok change without a file_path", c->span.start, 0);
+        if ((unsigned)c->eol > AP_EOL_CR)
+            fail("newline out of range", (uint32_t)c->eol, 0);
+        if (c->n_mods && !c->mods)
+            fail("modifications missing", (uint32_t)c->n_mods, 0);
+        if (!p->has_errors && !c->ok)
+            fail("a change not ok in a patch without errors", c->span.start, 0);
+        for (size_t j = 0; j < c->n_mods; j++) {
+            check_mod(&c->mods[j]);
+            if (j > 0 && c->mods[j].span.start < c->mods[j - 1].span.start)
+                fail("modifications out of order", c->mods[j - 1].span.start, c->mods[j].span.start);
+            if (c->mods[j].span.start < c->span.start)
+                fail("a modification before its change", c->mods[j].span.start, c->span.start);
+            if (!p->has_errors && !c->mods[j].ok)
+                fail("a modification not ok in a patch without errors", c->mods[j].span.start, 0);
+        }
+    }
+    if (getenv("APLS_FUZZ_VERBOSE"))
+        fprintf(stderr, "parse: %zu bytes, %zu changes, %zu problems%s\n", size, p->n_changes,
+                p->n_problems, p->has_errors ? " (errors)" : "");
+    cur = NULL;
+    ap_patch_free(p);
+    return 0;
+}

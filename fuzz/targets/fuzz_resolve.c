@@ -1,0 +1,449 @@
+/* fuzz_resolve.c - a target text and a patch through the whole engine, in
+ * memory: parse, resolve, render, diff, commit, and resolve again.
+ *
+ * Input: TARGET, a separator line, PATCH. The separator is the first line
+ * that begins with "=====" (at the start of the input or after a '\n'); the
+ * rest of that line holds flags: 'r' puts the targets read-only, 'x' leaves
+ * them out (they do not exist). Without a separator the whole input is the
+ * patch and no file exists. The target text is put under the file_path of
+ * every change (normalized as the engine does: "./a//b" is "a/b").
+ *
+ * Checked, abort() on failure:
+ *  - the run's problems point into the patch and into files that exist;
+ *  - every rendered file's hunks are in order, within the file, and
+ *    rebuild the new bytes from the old exactly (what an editor applies);
+ *  - a written file has one kind of line break, and with the 2.0 default no
+ *    trailing blanks;
+ *  - the unified diff applied to the old bytes gives the new bytes;
+ *  - a run that is ok has no failed modification.
+ * Then an ok run is committed to memory and run again. With
+ * APLS_FUZZ_IDEMPOTENCE set, that second run must be ok and change nothing
+ * (ap-2.0.md section 7). APLS_FUZZ_VERBOSE prints what happens. */
+#include "ap.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fail(const char *what, long a, long b)
+{
+    fprintf(stderr, "fuzz_resolve: invariant broken: %s (%ld, %ld)\n", what, a, b);
+    abort();
+}
+
+/* ------------------------------------------------------------- lines */
+
+typedef struct lines {
+    size_t *start; /* start[i]: where line i begins; start[n]: the length */
+    size_t n;
+} lines;
+
+/* Splits s at LF, CRLF and lone CR, as the engine does. */
+static void split(const char *s, size_t len, lines *out)
+{
+    size_t cap = 16;
+    out->start = malloc(cap * sizeof *out->start);
+    out->n = 0;
+    size_t i = 0;
+    while (i < len) {
+        if (out->n + 2 > cap) {
+            cap *= 2;
+            out->start = realloc(out->start, cap * sizeof *out->start);
+        }
+        out->start[out->n++] = i;
+        while (i < len && s[i] != '\n' && s[i] != '\r')
+            i++;
+        if (i < len && s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+            i += 2;
+        else if (i < len)
+            i++;
+    }
+    out->start[out->n] = len;
+}
+
+/* ---------------------------------------------------------- a byte buffer */
+
+typedef struct buf {
+    char *s;
+    size_t len, cap;
+} buf;
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+    if (n)
+        memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+/* -------------------------------------------------------- the checks */
+
+/* The hunks rebuild the new bytes from the old ones. */
+static void check_hunks(const ap_file *f, const char *old, size_t old_len)
+{
+    uint32_t nlines = f->before ? ap_text_line_count(f->before) : 0;
+    buf b = {0};
+    put(&b, "", 0);
+    uint32_t at = 0;
+    size_t out_end = 0;
+    for (size_t h = 0; h < f->n_hunks; h++) {
+        const ap_hunk *k = &f->hunks[h];
+        if (k->line > k->end_line || k->end_line > nlines)
+            fail("hunk lines out of the file", k->line, k->end_line);
+        if (k->line < at)
+            fail("hunks out of order", at, k->line);
+        if ((size_t)k->out + k->out_len > f->after_len || k->out < out_end)
+            fail("hunk bytes out of order or out of the new text", k->out, k->out_len);
+        size_t from = f->before ? ap_text_line_start(f->before, at) : 0;
+        size_t to = f->before ? ap_text_line_start(f->before, k->line) : 0;
+        put(&b, old + from, to - from);
+        put(&b, f->after + k->out, k->out_len);
+        at = k->end_line;
+        out_end = (size_t)k->out + k->out_len;
+    }
+    size_t from = f->before ? ap_text_line_start(f->before, at) : 0;
+    put(&b, old + from, old_len - from);
+    if (b.len != f->after_len || memcmp(b.s, f->after, b.len) != 0)
+        fail("the hunks do not rebuild the new text", (long)b.len, (long)f->after_len);
+    free(b.s);
+}
+
+/* One kind of line break, and no trailing blanks when all are stripped. */
+static void check_written(const ap_file *f, bool strip_all)
+{
+    const char *s = f->after;
+    size_t n = f->after_len, lf = 0, crlf = 0, cr = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool brk = s[i] == '\n' || s[i] == '\r';
+        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+            crlf++, i++;
+        else if (s[i] == '\r')
+            cr++;
+        else if (s[i] == '\n')
+            lf++;
+        if (strip_all && brk && i > 0) {
+            size_t e = s[i] == '\n' && s[i - 1] == '\r' ? i - 1 : i;
+            if (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+                fail("a written line keeps trailing blanks", (long)e, 0);
+        }
+    }
+    if (strip_all && n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        fail("the written last line keeps trailing blanks", (long)n, 0);
+    if ((lf > 0) + (crlf > 0) + (cr > 0) > 1)
+        fail("a written file mixes line breaks", (long)lf, (long)(crlf * 1000 + cr));
+}
+
+/* One line of a diff body: its prefix and bytes (with its break unless a
+ * "\ No newline" line follows). */
+typedef struct dline {
+    char op;
+    const char *s;
+    size_t len;
+} dline;
+
+static bool line_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
+/* Applies the unified diff d to old and compares with the new bytes. */
+static void check_diff(const ap_file *f, const char *old, size_t old_len, const char *d, size_t dn)
+{
+    if (f->n_hunks == 0 || f->status == AP_FILE_UNCHANGED) {
+        if (dn != 0)
+            fail("a diff for an unchanged file", (long)dn, 0);
+        return;
+    }
+    if (dn == 0)
+        fail("no diff for a changed file", (long)f->n_hunks, 0);
+    lines ol, dl;
+    split(old, old_len, &ol);
+    split(d, dn, &dl);
+    buf out = {0};
+    put(&out, "", 0);
+    size_t oi = 0; /* next old line */
+    size_t i = 0;
+    /* the two header lines */
+    if (dl.n < 3 || strncmp(d, "--- ", 4) != 0 || strncmp(d + dl.start[1], "+++ ", 4) != 0)
+        fail("diff header", (long)dl.n, 0);
+    i = 2;
+    while (i < dl.n) {
+        const char *h = d + dl.start[i];
+        unsigned a, b, c, e;
+        if (sscanf(h, "@@ -%u,%u +%u,%u @@", &a, &b, &c, &e) != 4)
+            fail("diff hunk header", (long)i, 0);
+        size_t ostart = b ? a - 1 : a;
+        if (ostart < oi || ostart > ol.n)
+            fail("diff hunk starts out of order", (long)ostart, (long)oi);
+        put(&out, old + ol.start[oi], ol.start[ostart] - ol.start[oi]);
+        oi = ostart;
+        i++;
+        unsigned seen_old = 0, seen_new = 0;
+        while (i < dl.n && d[dl.start[i]] != '@') {
+            dline x = {d[dl.start[i]], d + dl.start[i] + 1, dl.start[i + 1] - dl.start[i] - 1};
+            if (x.op != ' ' && x.op != '-' && x.op != '+')
+                fail("diff body line", (long)i, x.op);
+            i++;
+            if (i < dl.n && d[dl.start[i]] == '\\') {
+                if (x.len == 0 || x.s[x.len - 1] != '\n')
+                    fail("no-newline marker", (long)i, 0);
+                x.len--; /* the break the diff added */
+                i++;
+            }
+            if (x.op != '+') {
+                if (oi >= ol.n)
+                    fail("diff removes past the end", (long)oi, (long)ol.n);
+                const char *os = old + ol.start[oi];
+                size_t on = ol.start[oi + 1] - ol.start[oi];
+                if (!line_eq(x.s, x.len, os, on))
+                    fail("diff context or removed line differs from the file", (long)oi, 0);
+                oi++;
+                seen_old++;
+            }
+            if (x.op != '-') {
+                put(&out, x.s, x.len);
+                seen_new++;
+            }
+        }
+        if (seen_old != b || seen_new != e)
+            fail("diff hunk header counts", (long)(seen_old * 100000 + b), (long)(seen_new * 100000 + e));
+    }
+    put(&out, old + ol.start[oi], old_len - ol.start[oi]);
+    if (out.len != f->after_len || memcmp(out.s, f->after, out.len) != 0)
+        fail("the diff applied to the old text is not the new text", (long)out.len,
+             (long)f->after_len);
+    free(out.s);
+    free(ol.start);
+    free(dl.start);
+}
+
+static void check_tspan(const ap_run *run, int file, const ap_tspan *t, const char *what)
+{
+    if (file < 0 || (size_t)file >= run->n_files)
+        fail(what, file, (long)run->n_files);
+    const ap_file *f = &run->files[file];
+    uint32_t len = f->before ? (uint32_t)ap_text_len(f->before) : 0;
+    uint32_t n = f->before ? ap_text_line_count(f->before) : 0;
+    if (t->start > t->end || t->end > len || t->line > t->end_line || t->end_line > n)
+        fail(what, t->start, t->end);
+}
+
+static void check_run(const ap_patch *p, ap_run *run)
+{
+    bool errors = p->has_errors;
+    for (size_t i = 0; i < run->n_problems; i++) {
+        const ap_problem *pr = &run->problems[i];
+        if (pr->span.start > pr->span.end || pr->span.end > p->len)
+            fail("run problem span", pr->span.start, pr->span.end);
+        if (pr->code <= AP_OK || pr->code >= AP_CODE_COUNT || !pr->message)
+            fail("run problem code", pr->code, 0);
+        if (i > 0 && pr->span.start < run->problems[i - 1].span.start)
+            fail("run problems out of order", run->problems[i - 1].span.start, pr->span.start);
+        errors |= pr->severity == AP_ERROR;
+        for (size_t k = 0; k < pr->n_related; k++) {
+            const ap_related *r = &pr->related[k];
+            if (r->file >= 0)
+                check_tspan(run, r->file, &r->where, "note place");
+            else if (r->span.start > r->span.end || r->span.end > p->len)
+                fail("note span", r->span.start, r->span.end);
+        }
+        for (size_t k = 0; k < pr->n_fixes; k++)
+            if (pr->fixes[k].span.start > pr->fixes[k].span.end || pr->fixes[k].span.end > p->len)
+                fail("fix span", pr->fixes[k].span.start, pr->fixes[k].span.end);
+    }
+    if (errors == run->ok)
+        fail("run->ok disagrees with the problems", errors, run->ok);
+    for (size_t ch = 0; ch < p->n_changes; ch++) {
+        for (size_t md = 0; md < p->changes[ch].n_mods; md++) {
+            const ap_mod_result *r = &run->mods[ch][md];
+            if (r->state == AP_MOD_FAILED && run->ok)
+                fail("a failed modification in an ok run", (long)ch, (long)md);
+            if (r->state == AP_MOD_FAILED && r->code == AP_OK)
+                fail("a failed modification without a code", (long)ch, (long)md);
+            if (r->state != AP_MOD_NOT_RUN && !p->changes[ch].mods[md].ok)
+                fail("a malformed modification ran", (long)ch, (long)md);
+            if (r->has_region)
+                check_tspan(run, r->file, &r->region, "modification region");
+            if (r->has_anchor)
+                check_tspan(run, r->file, &r->anchor, "modification anchor");
+        }
+    }
+}
+
+/* Renders every file and checks hunks, bytes and diff; returns how many
+ * files would be written. */
+static size_t render_all(ap_run *run)
+{
+    size_t written = 0;
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_run_render(run, i);
+        ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_FAILED) {
+            if (run->ok)
+                fail("a failed file in an ok run", (long)i, 0);
+            continue;
+        }
+        if (!f->rendered)
+            continue;
+        if (!f->after)
+            fail("a rendered file without bytes", (long)i, 0);
+        const char *old = f->before ? ap_text_bytes(f->before) : "";
+        size_t old_len = f->before ? ap_text_len(f->before) : 0;
+        check_hunks(f, old, old_len);
+        bool changed = f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED;
+        if (f->before) {
+            bool differs = f->after_len != old_len || memcmp(f->after, old, old_len) != 0;
+            if (f->status != (differs ? AP_FILE_MODIFIED : AP_FILE_UNCHANGED))
+                fail("status disagrees with the bytes", f->status, (long)f->after_len);
+        } else if (f->status != AP_FILE_CREATED && f->status != AP_FILE_UNCHANGED) {
+            fail("a new file neither created nor unchanged", f->status, 0);
+        }
+        if (changed) {
+            written++;
+            check_written(f, run->opts.trailing_ws == AP_WS_ALL);
+        }
+        char *d = NULL;
+        size_t dn = 0;
+        ap_diff_unified(f, &d, &dn);
+        check_diff(f, old, old_len, d, dn);
+        free(d);
+    }
+    return written;
+}
+
+/* ---------------------------------------------------------- the input */
+
+/* "./a//b/" -> "a/b" (the engine refuses what this lets through anyway). */
+static char *normalize(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    size_t o = 0, i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '/')
+            j++;
+        if (j > i && !(j - i == 1 && s[i] == '.')) {
+            if (o)
+                out[o++] = '/';
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+        }
+        i = j + 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void dump_problems(const char *when, const ap_patch *p, const ap_run *run)
+{
+    for (size_t i = 0; i < p->n_problems; i++)
+        fprintf(stderr, "  %s parse: %s: %s\n", when, ap_code_name(p->problems[i].code),
+                p->problems[i].message);
+    for (size_t i = 0; i < run->n_problems; i++)
+        fprintf(stderr, "  %s run: %s: %s\n", when, ap_code_name(run->problems[i].code),
+                run->problems[i].message);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *in = (const char *)data;
+    const char *target = "", *patch = in, *flags = "";
+    size_t target_len = 0, patch_len = size, flags_len = 0;
+    bool have_files = false;
+    for (size_t i = 0; i + 5 <= size; i++) {
+        if ((i == 0 || in[i - 1] == '\n') && memcmp(in + i, "=====", 5) == 0) {
+            size_t e = i + 5;
+            while (e < size && in[e] != '\n')
+                e++;
+            target = in;
+            target_len = i;
+            flags = in + i + 5;
+            flags_len = e - (i + 5);
+            patch = e < size ? in + e + 1 : in + size;
+            patch_len = (size_t)(in + size - patch);
+            have_files = true;
+            break;
+        }
+    }
+    bool read_only = memchr(flags, 'r', flags_len) != NULL;
+    if (memchr(flags, 'x', flags_len))
+        have_files = false;
+
+    ap_patch *p = ap_patch_parse(patch, patch_len);
+    ap_fs *fs = ap_fs_mem_new();
+    if (have_files) {
+        for (size_t ch = 0; ch < p->n_changes && ch < 16; ch++) {
+            const ap_field *fp = &p->changes[ch].file_path;
+            if (!fp->is_string || fp->len == 0 || memchr(fp->value, '\0', fp->len))
+                continue;
+            char *name = normalize(fp->value, fp->len);
+            if (name[0])
+                ap_fs_mem_put(fs, name, target, target_len, read_only);
+            free(name);
+        }
+    }
+
+    ap_options opts = AP_OPTIONS_INIT;
+    if (flags_len && memchr(flags, 'i', flags_len))
+        opts.trailing_ws = AP_WS_INSERTED;
+    ap_run *run = ap_run_new(p, fs, &opts);
+    check_run(p, run);
+    render_all(run);
+    bool verbose = getenv("APLS_FUZZ_VERBOSE") != NULL;
+    if (verbose) {
+        fprintf(stderr, "resolve: %zu changes, %zu files, %s\n", p->n_changes, run->n_files,
+                run->ok ? "ok" : "not ok");
+        dump_problems("first", p, run);
+    }
+
+    /* what the language server does: one modification at a time */
+    if (p->n_changes > 0 && p->changes[0].n_mods > 0) {
+        ap_options one = opts;
+        one.only_change = 0;
+        one.only_mod = (int)(p->changes[0].n_mods - 1);
+        ap_run *r1 = ap_run_new(p, fs, &one);
+        check_run(p, r1);
+        render_all(r1);
+        ap_run_free(r1);
+    }
+
+    if (run->ok) {
+        ap_fs_mem_commit(fs, run);
+        ap_run *again = ap_run_new(p, fs, &opts);
+        check_run(p, again);
+        size_t written = render_all(again);
+        if (verbose) {
+            fprintf(stderr, "again: %s, %zu files would change\n", again->ok ? "ok" : "not ok",
+                    written);
+            dump_problems("again", p, again);
+        }
+        if (getenv("APLS_FUZZ_IDEMPOTENCE") && (!again->ok || written > 0)) {
+            fprintf(stderr, "fuzz_resolve: applying the patch a second time %s\n",
+                    again->ok ? "changes the files again" : "fails");
+            dump_problems("second", p, again);
+            for (size_t i = 0; i < again->n_files; i++) {
+                ap_file *f = &again->files[i];
+                if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
+                    continue;
+                char *d = NULL;
+                size_t dn = 0;
+                ap_diff_unified(f, &d, &dn);
+                fprintf(stderr, "%s", d);
+                free(d);
+            }
+            abort();
+        }
+        ap_run_free(again);
+    }
+    ap_run_free(run);
+    ap_fs_mem_free(fs);
+    ap_patch_free(p);
+    return 0;
+}

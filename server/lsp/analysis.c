@@ -1,0 +1,239 @@
+/* analysis.c - one open patch: parse and resolve the latest text, debounced.
+ *
+ * A change restarts the patch's timer; when it fires, the document's current
+ * text is parsed and resolved and the diagnostics published. A request that
+ * needs results (hover, code actions, ...) runs a pending analysis at once.
+ * Either way the analysis is of the text the server holds now, so nothing is
+ * ever published for an older version than the client's. */
+#include "server.h"
+
+#include "alloc.h"
+#include "lsptypes.h"
+#include "uri.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void drop_analysis(apls_patch *p)
+{
+    ap_run_free(p->run);
+    p->run = NULL;
+    ap_patch_free(p->patch);
+    p->patch = NULL;
+    apls_vfs_free(p->fs);
+    p->fs = NULL;
+    free(p->root);
+    p->root = NULL;
+    for (size_t i = 0; i < p->n_deps; i++)
+        free(p->deps[i]);
+    p->n_deps = 0;
+}
+
+/* Where the patch's file_paths resolve: the setting, else the patch's folder
+ * or the workspace folder holding it, whichever holds more targets. */
+static char *choose_root(apls_patch *p)
+{
+    apls_server *s = p->srv;
+    if (s->set.root)
+        return lsp_xstrdup(s->set.root);
+    if (!p->path)
+        return lsp_xstrdup(s->n_folders ? s->folders[0] : ".");
+    char *copy = lsp_xstrdup(p->path);
+    char *dir = lsp_xstrdup(dirname(copy));
+    free(copy);
+    const char *folder = NULL;
+    size_t best = 0;
+    for (size_t i = 0; i < s->n_folders; i++) {
+        size_t n = strlen(s->folders[i]);
+        if (strncmp(dir, s->folders[i], n) == 0 && (dir[n] == '/' || dir[n] == '\0') && n > best) {
+            folder = s->folders[i];
+            best = n;
+        }
+    }
+    char *ws = folder ? lsp_xstrdup(folder) : ap_workspace_of(dir);
+    const char *cands[2] = {dir, ws};
+    size_t pick = ap_root_choose(p->patch, cands, 2);
+    char *root = lsp_xstrdup(cands[pick]);
+    free(dir);
+    free(ws);
+    return root;
+}
+
+void apls_patch_refresh(apls_patch *p)
+{
+    apls_server *s = p->srv;
+    const lsp_doc *doc = lsp_docstore_find_uri(s->docs, p->uri);
+    if (!doc)
+        return;
+    if (p->timer && uv_is_active((uv_handle_t *)p->timer))
+        uv_timer_stop(p->timer);
+    if (p->patch && p->version == doc->version)
+        return;
+    drop_analysis(p);
+    p->patch = ap_patch_parse(doc->text, doc->len);
+    lsp_lines_build(&p->lines, p->patch->text, p->patch->len);
+    p->root = choose_root(p);
+    p->fs = apls_vfs_new(s, p, p->root);
+    ap_options o = AP_OPTIONS_INIT;
+    o.trailing_ws = s->set.trailing_ws;
+    p->run = ap_run_new(p->patch, p->fs, &o);
+    p->version = doc->version;
+    apls_watch_paths(s, p->deps, p->n_deps);
+    lsp_log(LSP_LOG_DEBUG, "analysed %s v%lld: %zu problems, %zu files", p->uri,
+            (long long)p->version, p->patch->n_problems + p->run->n_problems, p->run->n_files);
+}
+
+static void timer_fired(uv_timer_t *t)
+{
+    apls_patch *p = t->data;
+    apls_patch_refresh(p);
+    apls_publish(p);
+}
+
+void apls_patch_schedule(apls_patch *p)
+{
+    unsigned ms = p->srv->set.debounce_ms;
+    if (ms == 0) {
+        timer_fired(p->timer);
+        return;
+    }
+    uv_timer_start(p->timer, timer_fired, ms, 0);
+}
+
+apls_patch *apls_patch_open(apls_server *s, const lsp_doc *doc)
+{
+    apls_patch *p = lsp_xcalloc(1, sizeof *p);
+    p->srv = s;
+    p->uri = lsp_xstrdup(doc->uri);
+    p->path = doc->path ? lsp_xstrdup(doc->path) : NULL;
+    p->version = -1;
+    lsp_lines_init(&p->lines);
+    p->timer = lsp_xmalloc(sizeof *p->timer);
+    uv_timer_init(s->loop, p->timer);
+    p->timer->data = p;
+    s->patches = lsp_xrealloc(s->patches, (s->n_patches + 1) * sizeof *s->patches);
+    s->patches[s->n_patches++] = p;
+    return p;
+}
+
+void apls_patch_close(apls_patch *p)
+{
+    apls_server *s = p->srv;
+    for (size_t i = 0; i < s->n_patches; i++) {
+        if (s->patches[i] == p) {
+            s->patches[i] = s->patches[--s->n_patches];
+            break;
+        }
+    }
+    /* a closed patch shows no diagnostics */
+    lsp_endpoint_notify(s->ep, "textDocument/publishDiagnostics",
+                        json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
+    uv_close((uv_handle_t *)p->timer, timer_closed);
+    drop_analysis(p);
+    lsp_lines_release(&p->lines);
+    free(p->deps);
+    free(p->published);
+    free(p->uri);
+    free(p->path);
+    free(p);
+}
+
+void apls_dependents_changed(apls_server *s, const char *path)
+{
+    for (size_t i = 0; i < s->n_patches; i++) {
+        apls_patch *p = s->patches[i];
+        for (size_t k = 0; k < p->n_deps; k++) {
+            if (strcmp(p->deps[k], path) == 0) {
+                p->version = -1; /* same text, other targets: analyse again */
+                apls_patch_schedule(p);
+                break;
+            }
+        }
+    }
+}
+
+void apls_patch_locate(const apls_patch *p, uint32_t off, int *change, int *mod)
+{
+    *change = *mod = -1;
+    if (!p->patch)
+        return;
+    for (size_t c = 0; c < p->patch->n_changes; c++) {
+        const ap_change *ch = &p->patch->changes[c];
+        if (off < ch->span.start || off > ch->span.end)
+            continue;
+        *change = (int)c;
+        for (size_t m = 0; m < ch->n_mods; m++) {
+            const ap_span *sp = &ch->mods[m].span;
+            /* the item's "- " stands before its first key: count its line */
+            uint32_t start = sp->start;
+            while (start > ch->span.start && p->patch->text[start - 1] != '\n')
+                start--;
+            if (off >= start && off <= sp->end) {
+                *mod = (int)m;
+                if (off < sp->end)
+                    return;
+            }
+        }
+        return;
+    }
+}
+
+char *apls_target_path(const apls_patch *p, size_t i)
+{
+    return lsp_xasprintf("%s/%s", p->root, p->run->files[i].path);
+}
+
+lsp_position apls_patch_pos(const apls_patch *p, uint32_t off)
+{
+    return lsp_offset_to_position(&p->lines, off, p->srv->enc);
+}
+
+json_t *apls_patch_range(const apls_patch *p, ap_span sp)
+{
+    lsp_range r = {apls_patch_pos(p, sp.start), apls_patch_pos(p, sp.end)};
+    return lsp_range_to_json(r);
+}
+
+uint32_t apls_patch_offset(const apls_patch *p, lsp_position pos)
+{
+    return (uint32_t)lsp_position_to_offset(&p->lines, pos, p->srv->enc);
+}
+
+/* Lines [line, end_line) of t as an LSP range that ends at the end of its last
+ * line (not at the start of the next), exact in the negotiated encoding. */
+json_t *apls_target_range(const apls_server *s, const ap_text *t, uint32_t line, uint32_t end_line)
+{
+    uint32_t n = ap_text_line_count(t);
+    lsp_position a = {line, 0}, b = {line, 0};
+    if (end_line > line) {
+        uint32_t last = end_line - 1 < n ? end_line - 1 : (n ? n - 1 : 0);
+        const char *bytes = ap_text_bytes(t);
+        uint32_t from = ap_text_line_start(t, last), to = ap_text_line_start(t, last + 1);
+        while (to > from && (bytes[to - 1] == '\n' || bytes[to - 1] == '\r'))
+            to--;
+        b = (lsp_position){last, (uint32_t)lsp_units_in(bytes + from, to - from, s->enc)};
+    }
+    return lsp_range_to_json((lsp_range){a, b});
+}
+
+json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where)
+{
+    if (!p->run || file < 0 || (size_t)file >= p->run->n_files)
+        return NULL;
+    const ap_text *t = apls_run_text(p, (size_t)file);
+    char *abs = apls_target_path(p, (size_t)file);
+    char *uri = lsp_path_to_uri(abs);
+    free(abs);
+    const lsp_doc *doc = uri ? lsp_docstore_find_uri(p->srv->docs, uri) : NULL;
+    json_t *range = t ? apls_target_range(p->srv, t, where.line, where.end_line)
+                      : lsp_range_to_json((lsp_range){{0, 0}, {0, 0}});
+    json_t *loc = json_pack("{s:s,s:o}", "uri", doc ? doc->uri : uri ? uri : "", "range", range);
+    free(uri);
+    return loc;
+}

@@ -1,0 +1,191 @@
+/* edits.c - a rendered run as a WorkspaceEdit the client can apply.
+ *
+ * Hunks become line edits against the very text the engine read, so the
+ * client ends with exactly the bytes apls apply writes. An open target's
+ * edit carries the version the server saw (the client refuses a stale one);
+ * a target that is not open carries null, its text having come from disk.
+ * New files: CreateFile where the client can, else the files travel in an
+ * apls.createFiles command the server runs after the edit (Neovim 0.7 and
+ * eglot 1.9 have no usable CreateFile). */
+#include "server.h"
+
+#include "alloc.h"
+#include "lsptypes.h"
+#include "uri.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The position just past line `line` of t (or the end of the text). */
+static lsp_position line_pos(const apls_server *s, const ap_text *t, uint32_t line)
+{
+    uint32_t n = ap_text_line_count(t);
+    if (line < n)
+        return (lsp_position){line, 0};
+    if (n == 0)
+        return (lsp_position){0, 0};
+    const char *b = ap_text_bytes(t);
+    size_t len = ap_text_len(t);
+    if (b[len - 1] == '\n' || b[len - 1] == '\r')
+        return (lsp_position){n, 0};
+    uint32_t from = ap_text_line_start(t, n - 1);
+    return (lsp_position){n - 1, (uint32_t)lsp_units_in(b + from, len - from, s->enc)};
+}
+
+static json_t *text_edits(const apls_server *s, const ap_file *f)
+{
+    json_t *edits = json_array();
+    for (size_t h = 0; h < f->n_hunks; h++) {
+        const ap_hunk *hk = &f->hunks[h];
+        lsp_range r = {line_pos(s, f->before, hk->line), line_pos(s, f->before, hk->end_line)};
+        json_array_append_new(edits, json_pack("{s:o,s:o}", "range", lsp_range_to_json(r), "newText",
+                                               json_stringn(f->after + hk->out, hk->out_len)));
+    }
+    return edits;
+}
+
+static json_t *doc_id(const char *uri, const lsp_doc *doc)
+{
+    return json_pack("{s:s,s:o}", "uri", uri, "version",
+                     doc ? json_integer((json_int_t)doc->version) : json_null());
+}
+
+json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates)
+{
+    apls_server *s = p->srv;
+    *creates = NULL;
+    if (!run->ok) {
+        size_t failed = 0;
+        const char *first = NULL;
+        for (size_t i = 0; i < p->patch->n_problems; i++)
+            if (p->patch->problems[i].severity == AP_ERROR && failed++ == 0)
+                first = p->patch->problems[i].message;
+        for (size_t i = 0; i < run->n_problems; i++)
+            if (run->problems[i].severity == AP_ERROR && failed++ == 0)
+                first = run->problems[i].message;
+        *why = lsp_xasprintf("%zu problem%s must be fixed first: %s", failed, failed == 1 ? "" : "s",
+                             first ? first : "");
+        return NULL;
+    }
+    json_t *changes = json_array();
+    json_t *fallback = json_array();
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_run_render(run, i);
+        ap_file *f = &run->files[i];
+        if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
+            continue;
+        char *abs = lsp_xasprintf("%s/%s", p->root, f->path);
+        char *uri = lsp_path_to_uri(abs);
+        const lsp_doc *doc = lsp_docstore_find_path(s->docs, abs);
+        if (!uri) {
+            *why = lsp_xasprintf("%s: cannot name it as a file: URI", f->path);
+            goto refuse;
+        }
+        if (f->status == AP_FILE_MODIFIED) {
+            /* never edit text the server did not see */
+            if (doc && (doc->len != ap_text_len(f->before) ||
+                        memcmp(doc->text, ap_text_bytes(f->before), doc->len) != 0)) {
+                *why = lsp_xasprintf("%s changed since it was checked; try again", f->path);
+                goto refuse;
+            }
+            json_array_append_new(changes, json_pack("{s:o,s:o}", "textDocument",
+                                                     doc_id(doc ? doc->uri : uri, doc), "edits",
+                                                     text_edits(s, f)));
+        } else if (s->client.create_files) {
+            json_array_append_new(changes, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "create", "uri",
+                                                     uri, "options", "overwrite", 0,
+                                                     "ignoreIfExists", 0));
+            json_array_append_new(
+                changes, json_pack("{s:o,s:[{s:o,s:o}]}", "textDocument", doc_id(uri, NULL), "edits",
+                                   "range", lsp_range_to_json((lsp_range){{0, 0}, {0, 0}}), "newText",
+                                   json_stringn(f->after, f->after_len)));
+        } else {
+            json_array_append_new(fallback, json_pack("{s:s,s:o}", "path", abs, "content",
+                                                      json_stringn(f->after, f->after_len)));
+        }
+        free(uri);
+        free(abs);
+        continue;
+    refuse:
+        free(uri);
+        free(abs);
+        json_decref(changes);
+        json_decref(fallback);
+        return NULL;
+    }
+    if (json_array_size(fallback))
+        *creates = fallback;
+    else
+        json_decref(fallback);
+    return json_pack("{s:o}", "documentChanges", changes);
+}
+
+json_t *apls_patch_edit(const apls_patch *p, ap_span span, const char *text)
+{
+    const lsp_doc *doc = lsp_docstore_find_uri(p->srv->docs, p->uri);
+    return json_pack("{s:[{s:o,s:[{s:o,s:s}]}]}", "documentChanges", "textDocument",
+                     doc_id(p->uri, doc), "edits", "range", apls_patch_range(p, span), "newText",
+                     text);
+}
+
+static int make_parents(const char *path)
+{
+    char *d = lsp_xstrdup(path);
+    for (char *q = d + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+            free(d);
+            return -1;
+        }
+        *q = '/';
+    }
+    free(d);
+    return 0;
+}
+
+int apls_create_files(apls_server *s, json_t *files, char **why)
+{
+    (void)s;
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        json_t *content = json_object_get(f, "content");
+        if (!path || path[0] != '/' || strstr(path, "/../") || !json_is_string(content)) {
+            *why = lsp_xstrdup("apls.createFiles: each file needs an absolute path and content");
+            return -1;
+        }
+        if (make_parents(path) != 0) {
+            *why = lsp_xasprintf("cannot make the folders of %s: %s", path, strerror(errno));
+            return -1;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            *why = lsp_xasprintf("cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+        const char *b = json_string_value(content);
+        size_t n = json_string_length(content);
+        while (n > 0) {
+            ssize_t w = write(fd, b, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                *why = lsp_xasprintf("cannot write %s: %s", path, strerror(errno));
+                close(fd);
+                unlink(path);
+                return -1;
+            }
+            b += w;
+            n -= (size_t)w;
+        }
+        close(fd);
+    }
+    return 0;
+}

@@ -1,0 +1,144 @@
+/* hover.c - what a modification does: where it lands, and the change as a
+ * diff with the file's real indentation; or why it does not resolve. */
+#include "server.h"
+
+#include "alloc.h"
+#include "lsptypes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(char **s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *more = lsp_xvasprintf(fmt, ap);
+    va_end(ap);
+    char *joined = lsp_xasprintf("%s%s", *s ? *s : "", more);
+    free(*s);
+    free(more);
+    *s = joined;
+}
+
+/* Lines of text as diff lines with prefix. */
+static void add_lines(char **s, char prefix, const char *text)
+{
+    if (!text)
+        return;
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        add(s, "%c%.*s\n", prefix, (int)n, p);
+        p += n + (e ? 1 : 0);
+    }
+}
+
+static const ap_problem *problem_of(const apls_patch *p, int ch, int md)
+{
+    for (size_t i = 0; i < p->run->n_problems; i++)
+        if (p->run->problems[i].change == ch && p->run->problems[i].mod == md &&
+            p->run->problems[i].severity == AP_ERROR)
+            return &p->run->problems[i];
+    for (size_t i = 0; i < p->patch->n_problems; i++)
+        if (p->patch->problems[i].change == ch && p->patch->problems[i].mod == md &&
+            p->patch->problems[i].severity == AP_ERROR)
+            return &p->patch->problems[i];
+    return NULL;
+}
+
+static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
+{
+    const ap_mod *m = &p->patch->changes[ch].mods[md];
+    const ap_mod_result *r = &p->run->mods[ch][md];
+    const char *b = md_ok ? "**" : "", *code = md_ok ? "`" : "";
+    char *where = apls_mod_summary(p, ch, md);
+    char *s = NULL;
+    add(&s, "%s%s%s %s", b, ap_action_name(m->action), b, where);
+    free(where);
+    switch (r->state) {
+    case AP_MOD_APPLIES:
+        add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
+        add_lines(&s, '-', r->before);
+        add_lines(&s, '+', r->after);
+        if (md_ok)
+            add(&s, "```\n");
+        break;
+    case AP_MOD_ALREADY_APPLIED:
+        add(&s, "\n\nalready applied: %s\n", r->why ? r->why : "nothing to change");
+        break;
+    case AP_MOD_FAILED:
+    case AP_MOD_NOT_RUN: {
+        const ap_problem *pr = problem_of(p, ch, md);
+        if (!pr) {
+            add(&s, "\n\nnot checked: its file could not be read\n");
+            break;
+        }
+        add(&s, "\n\n%s%s%s: %s\n", code, ap_code_name(pr->code), code, pr->message);
+        for (size_t i = 0; i < pr->n_related; i++) {
+            const ap_related *rl = &pr->related[i];
+            if (rl->file >= 0 && (size_t)rl->file < p->run->n_files)
+                add(&s, "%s %s:%u: %s\n", md_ok ? "-" : " ", p->run->files[rl->file].path,
+                    rl->where.line + 1, rl->message);
+        }
+        break;
+    }
+    }
+    return s;
+}
+
+void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
+{
+    apls_server *s = data;
+    const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+    lsp_position pos;
+    if (!uri || !lsp_position_from_json(json_object_get(params, "position"), &pos)) {
+        lsp_endpoint_reply_error(ep, id, -32602, "hover needs textDocument.uri and position");
+        return;
+    }
+    apls_patch *p = apls_patch_of(s, uri);
+    if (!p) {
+        lsp_endpoint_reply(ep, id, json_null());
+        return;
+    }
+    apls_patch_refresh(p);
+    int ch, md;
+    apls_patch_locate(p, apls_patch_offset(p, pos), &ch, &md);
+    if (ch < 0) {
+        lsp_endpoint_reply(ep, id, json_null());
+        return;
+    }
+    bool markdown = s->client.markdown;
+    char *text = NULL;
+    ap_span span;
+    if (md >= 0) {
+        text = mod_text(p, ch, md, markdown);
+        const ap_mod *m = &p->patch->changes[ch].mods[md];
+        span = (ap_span){m->head.start, m->span.end};
+    } else {
+        const ap_change *c = &p->patch->changes[ch];
+        span = c->file_path.present ? c->file_path.span : c->head;
+        int fi = -1;
+        for (size_t m = 0; m < c->n_mods && fi < 0; m++)
+            fi = p->run->mods[ch][m].file;
+        for (size_t i = 0; i < p->run->n_files && fi < 0; i++)
+            if (p->run->files[i].first_change == ch)
+                fi = (int)i;
+        if (fi >= 0) {
+            static const char *const st[] = {"unchanged", "modified", "created", "failed"};
+            ap_run_render(p->run, (size_t)fi);
+            char *abs = apls_target_path(p, (size_t)fi);
+            text = lsp_xasprintf("%s%s%s resolves to %s (%s by this patch; %zu modification%s)",
+                                 markdown ? "`" : "", p->run->files[fi].path, markdown ? "`" : "", abs,
+                                 st[p->run->files[fi].status], c->n_mods, c->n_mods == 1 ? "" : "s");
+            free(abs);
+        }
+        if (!text)
+            text = lsp_xasprintf("%s: not resolved", c->file_path.is_string ? c->file_path.value : "change");
+    }
+    json_t *result = json_pack("{s:{s:s,s:s},s:o}", "contents", "kind", markdown ? "markdown" : "plaintext",
+                               "value", text, "range", apls_patch_range(p, span));
+    free(text);
+    lsp_endpoint_reply(ep, id, result);
+}

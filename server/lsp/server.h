@@ -1,0 +1,146 @@
+/* server.h - the language server: state shared by server/lsp/ files.
+ *
+ * The server joins the engine (ap.h: knows .ap) and the protocol layer
+ * (protocol/: knows LSP). It owns the policy: when to analyse, what becomes a
+ * diagnostic, how results become edits. See docs/server.md. */
+#ifndef APLS_SERVER_H
+#define APLS_SERVER_H
+
+#include "ap.h"
+#include "docstore.h"
+#include "endpoint.h"
+#include "log.h"
+#include "position.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct apls_server apls_server;
+
+/* A target text the server read, kept between analyses (vfs.c). */
+typedef struct apls_cached {
+    char *path;            /* absolute */
+    ap_text *text;         /* NULL when the file could not be read */
+    bool from_doc;         /* an open document's text */
+    int64_t version;       /* its version, when from_doc */
+    unsigned long long dev, ino, size, mtime_ns; /* the disk file's identity */
+    ap_code code;          /* when text is NULL: why */
+    char *why;
+} apls_cached;
+
+/* One open patch and its latest analysis (analysis.c). */
+typedef struct apls_patch {
+    apls_server *srv;
+    char *uri;             /* as the client spelled it */
+    char *path;            /* decoded; NULL for a non-file URI */
+    uv_timer_t *timer;     /* debounce; freed in its close callback */
+    int64_t version;       /* of the analysis below; -1 before the first */
+    ap_patch *patch;       /* parsed from the document's text at version */
+    ap_run *run;
+    ap_fs *fs;             /* the provider the run read through */
+    char *root;            /* where file_paths resolve */
+    lsp_lines lines;       /* over patch->text */
+    char **deps;           /* absolute paths the run read */
+    size_t n_deps, cap_deps;
+    char *published;       /* the last diagnostics sent, serialized */
+} apls_patch;
+
+typedef struct apls_settings {
+    char *root;            /* overrides where file_paths resolve */
+    unsigned debounce_ms;
+    ap_ws_mode trailing_ws;
+    int encoding;          /* -1: negotiate; else a forced lsp_encoding */
+} apls_settings;
+
+struct apls_server {
+    uv_loop_t *loop;
+    lsp_endpoint *ep;
+    lsp_docstore *docs;
+    lsp_encoding enc;
+    apls_settings set;
+    struct {
+        bool markdown, create_files, watch_dynamic, configuration, show_document;
+        bool disabled_actions, related_info, code_lens_refresh;
+    } client;
+    char **folders;        /* workspace folders, absolute paths */
+    size_t n_folders;
+    apls_patch **patches;
+    size_t n_patches;
+    apls_cached *cache;
+    size_t n_cache, cap_cache;
+    struct apls_watch *watch; /* watch.c */
+};
+
+/* server.c */
+bool apls_is_patch(const lsp_doc *doc);
+apls_patch *apls_patch_of(apls_server *s, const char *uri);
+
+/* vfs.c: the engine's file provider for one analysis (buffers over disk) */
+ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root);
+void apls_vfs_free(ap_fs *fs);
+/* Forgets the cached text of path (it changed on disk). */
+void apls_cache_drop(apls_server *s, const char *path);
+void apls_cache_free(apls_server *s);
+/* The text the engine read for file i of p's run, or NULL. */
+const ap_text *apls_run_text(const apls_patch *p, size_t i);
+
+/* analysis.c */
+apls_patch *apls_patch_open(apls_server *s, const lsp_doc *doc);
+void apls_patch_close(apls_patch *p); /* clears its diagnostics, frees it */
+void apls_patch_schedule(apls_patch *p);
+/* Brings the analysis up to the document's current version. */
+void apls_patch_refresh(apls_patch *p);
+/* Re-checks every open patch that read path. */
+void apls_dependents_changed(apls_server *s, const char *path);
+/* The change and modification at byte offset off (-1 when none). */
+void apls_patch_locate(const apls_patch *p, uint32_t off, int *change, int *mod);
+/* The absolute path of file i of the run. */
+char *apls_target_path(const apls_patch *p, size_t i);
+
+/* positions at the edge */
+lsp_position apls_patch_pos(const apls_patch *p, uint32_t off);
+json_t *apls_patch_range(const apls_patch *p, ap_span sp);
+uint32_t apls_patch_offset(const apls_patch *p, lsp_position pos);
+json_t *apls_target_range(const apls_server *s, const ap_text *t, uint32_t line, uint32_t end_line);
+json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
+
+/* diagnostics.c */
+void apls_publish(apls_patch *p);
+
+/* hover.c */
+void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+
+/* actions.c */
+void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+void apls_on_execute_command(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+
+/* edits.c: a run's changes as a WorkspaceEdit; NULL with *why when it cannot
+ * be applied. *creates gets the files to create by command (when the client
+ * has no CreateFile), or stays NULL. */
+json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates);
+/* A WorkspaceEdit replacing span of the patch with text. */
+json_t *apls_patch_edit(const apls_patch *p, ap_span span, const char *text);
+/* Writes the files of an apls.createFiles command; 0 or -1 with *why. */
+int apls_create_files(apls_server *s, json_t *files, char **why);
+
+/* symbols.c */
+void apls_on_document_symbol(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+void apls_on_code_lens(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+/* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
+char *apls_mod_summary(const apls_patch *p, int ch, int md);
+
+/* complete.c */
+void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+
+/* watch.c */
+void apls_watch_init(apls_server *s);
+void apls_watch_paths(apls_server *s, char **paths, size_t n);
+void apls_watch_close(apls_server *s);
+void apls_on_watched_files(lsp_endpoint *ep, json_t *params, void *data);
+
+/* serve.c */
+int apls_serve(int argc, char **argv);
+
+#endif
