@@ -103,6 +103,7 @@ struct ap_text {
     uint32_t *occ;         /* line numbers, ascending within a slot */
     ap_eol eol;            /* the ending it uses (AP_EOL_AUTO: none found) */
     bool has_nul;
+    uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
 };
 
 /* The lines whose stripped hash is h, ascending; *count of them. */

@@ -381,9 +381,43 @@ static void map_block_lines(const char *t, size_t len, const ynode *n, ap_field 
     uint32_t cut = hdr;
     while (cut < hdr_end && t[cut] != ' ' && t[cut] != '#')
         cut++;
+    if (f->style != AP_STYLE_LITERAL || n->len == 0) {
+        /* Folded lines do not map to source lines, and an empty block has
+         * none: the span runs from the first content character to the end
+         * of the last content line, or is the indicator when all is blank. */
+        uint32_t stop = n->span.end < len ? n->span.end : (uint32_t)len;
+        uint32_t first = UINT32_MAX, last_end = 0;
+        for (uint32_t at = next_line(t, len, hdr); at < stop; at = next_line(t, len, at)) {
+            uint32_t e = line_end(t, len, at), s = at;
+            while (s < e && t[s] == ' ')
+                s++;
+            if (s >= e || s >= stop)
+                continue;
+            if (first == UINT32_MAX) {
+                first = s;
+                f->indent = s - at;
+            }
+            last_end = e;
+        }
+        f->span = first != UINT32_MAX ? (ap_span){first, last_end} : (ap_span){hdr, cut};
+        return;
+    }
     uint32_t at = next_line(t, len, hdr);
-    ap_line *vl;
-    size_t nv = ap_split_lines(n->val, n->len, &vl);
+    struct vline {
+        const char *s;
+        uint32_t len;
+    } *vl = NULL;
+    size_t nv = 0, cap = 0;
+    for (size_t i = 0; i < n->len;) {
+        size_t j = i;
+        while (j < n->len && n->val[j] != '\n' && n->val[j] != '\r')
+            j++;
+        AP_GROW(vl, nv, cap);
+        vl[nv++] = (struct vline){n->val + i, (uint32_t)(j - i)};
+        if (j < n->len && n->val[j] == '\r' && j + 1 < n->len && n->val[j + 1] == '\n')
+            j++;
+        i = j + 1;
+    }
     f->line_at = nv ? ap_xmalloc(nv * sizeof *f->line_at) : NULL;
     f->n_lines = (uint32_t)nv;
     uint32_t indent = UINT32_MAX;
@@ -393,14 +427,12 @@ static void map_block_lines(const char *t, size_t len, const ynode *n, ap_field 
         if (vl[i].len > 0) {
             if (srclen < vl[i].len ||
                 memcmp(t + e - vl[i].len, vl[i].s, vl[i].len) != 0 ||
-                (f->style == AP_STYLE_LITERAL && indent != UINT32_MAX && srclen - vl[i].len != indent)) {
-                /* not one value line per source line (folding, odd breaks) */
-                if (f->style == AP_STYLE_LITERAL) {
-                    free(f->line_at);
-                    f->line_at = NULL;
-                    f->n_lines = 0;
-                    break;
-                }
+                (indent != UINT32_MAX && srclen - vl[i].len != indent)) {
+                /* not one value line per source line (odd breaks) */
+                free(f->line_at);
+                f->line_at = NULL;
+                f->n_lines = 0;
+                break;
             }
             if (indent == UINT32_MAX)
                 indent = srclen >= vl[i].len ? srclen - vl[i].len : 0;
@@ -424,11 +456,6 @@ static void map_block_lines(const char *t, size_t len, const ynode *n, ap_field 
                     first = s;
                 last_end = e;
             }
-        }
-        if (f->style != AP_STYLE_LITERAL) {
-            free(f->line_at);
-            f->line_at = NULL;
-            f->n_lines = 0;
         }
         if (first != UINT32_MAX)
             f->span = (ap_span){first, last_end};
@@ -527,10 +554,8 @@ static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int
         return false;
     }
     if (!allow_empty) {
-        ap_pattern pat;
-        ap_pattern_init(&pat, f->value, f->len);
-        uint32_t n = pat.n;
-        ap_pattern_release(&pat);
+        size_t off, n;
+        ap_strip(f->value, f->len, &off, &n);
         if (n == 0) {
             PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
                     "'%s' has no text to look for (it is empty or only white space)", name);

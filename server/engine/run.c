@@ -90,8 +90,9 @@ static bool same_stripped(const ap_line *a, const ap_line *b)
     return ap_line_eq(a, b);
 }
 
-/* Do the lines from p on (after blank lines) begin with the content block? */
-static bool block_follows(const ap_view *v, ap_pos p, const ap_pattern *c)
+/* Do the lines from p on (after blank lines) begin with the content block?
+ * *edge (when given): the line after the block. */
+static bool block_follows(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge)
 {
     uint32_t i, end;
     content_block(c, &i, &end);
@@ -101,14 +102,19 @@ static bool block_follows(const ap_view *v, ap_pos p, const ap_pattern *c)
             return false;
         p = ap_view_next(v, p);
     }
+    if (edge)
+        *edge = p;
     return true;
 }
 
-/* Do the lines before p (before blank lines) end with the content block? */
-static bool block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c)
+/* Do the lines before p (before blank lines) end with the content block?
+ * *edge (when given): the block's first line. */
+static bool block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge)
 {
     uint32_t first, i;
     content_block(c, &first, &i);
+    if (edge)
+        *edge = p;
     if (i == first)
         return true;
     /* skip blank lines upwards */
@@ -123,8 +129,11 @@ static bool block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c)
         i--;
         if (!same_stripped(ap_view_line(v, q), &c->lines[i]))
             return false;
-        if (i == first)
+        if (i == first) {
+            if (edge)
+                *edge = q;
             return true;
+        }
         if (!ap_view_prev(v, q, &q))
             return false;
     }
@@ -196,6 +205,21 @@ static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchore
     return n == 1;
 }
 
+/* Does the content match exactly once, and hold every match in ms? (A
+ * REPLACE whose content repeats its snippet finds it twice once applied.) */
+static bool content_holds(const ap_view *v, const ap_pattern *c, const ap_matches *ms)
+{
+    if (c->n == 0)
+        return false;
+    ap_matches all = {0};
+    bool ok = ap_find_all(v, c, ap_view_begin(v), 2, &all) == 1;
+    for (size_t i = 0; ok && i < ms->n; i++)
+        ok = ap_pos_key(ms->m[i].first) >= ap_pos_key(all.m[0].first) &&
+             ap_pos_key(ms->m[i].last) <= ap_pos_key(all.m[0].last);
+    ap_matches_release(&all);
+    return ok;
+}
+
 /* ------------------------------------------------------------ resolving */
 
 static void fail(outcome *o, ap_code code, int field)
@@ -232,6 +256,10 @@ static void resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outco
         found = ap_find_first(v, &mp->snippet, scope, &o->snip);
     } else {
         size_t n = ap_find_all(v, &mp->snippet, scope, 0, &o->many);
+        if (n > 1 && m->action == AP_REPLACE && content_holds(v, &mp->content, &o->many)) {
+            ap_matches_release(&o->many);
+            return already(o, "the content, which repeats the snippet, already stands here");
+        }
         if (n > 1)
             return fail(o, AP_AMBIGUOUS_MATCH, 1);
         found = n == 1;
@@ -251,6 +279,11 @@ static void resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outco
     }
     ap_pos last = o->snip.last;
     if (mp->has_end) {
+        /* A range replaced by content that keeps its first line (a function
+         * replaced whole, its head kept): once applied, the start stands in
+         * the content and the end is gone, or is another one further down. */
+        if (m->action == AP_REPLACE && content_covers(v, c, o->snip.first, o->snip.last))
+            return already(o, "the content already stands at the start of the range");
         if (!ap_find_first(v, &mp->end, ap_view_next(v, o->snip.last), &o->end))
             return fail(o, AP_END_SNIPPET_NOT_FOUND, 2);
         last = o->end.last;
@@ -288,13 +321,13 @@ static void resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outco
     case AP_INSERT_AFTER:
         if (c->n == 0)
             return already(o, "the content is empty: nothing to insert");
-        if (block_follows(v, o->to, c))
+        if (block_follows(v, o->to, c, NULL))
             return already(o, "the content already follows the snippet");
         break;
     case AP_INSERT_BEFORE:
         if (c->n == 0)
             return already(o, "the content is empty: nothing to insert");
-        if (block_precedes(v, o->from, c))
+        if (block_precedes(v, o->from, c, NULL))
             return already(o, "the content already precedes the snippet");
         break;
     default:
@@ -605,6 +638,88 @@ static char *lines_text(const ap_nline *lines, uint32_t n)
     return ap_buf_detach(&b, NULL);
 }
 
+/* Makes the edit a resolved modification stands for; returns the lines it
+ * puts in (malloc'd text, for hovers). */
+static char *apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, int md,
+                           const outcome *o)
+{
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n = 0;
+    ap_nline *lines = NULL;
+    if (m->action != AP_DELETE)
+        lines = indented_lines(&mp->content, ap_view_line(v, o->snip.first), ch, md, false, &store, &n);
+    char *after = lines_text(lines, n);
+    switch (m->action) {
+    case AP_REPLACE:
+    case AP_DELETE:
+        ap_view_replace(v, o->from, o->to, lines, n);
+        break;
+    case AP_INSERT_BEFORE:
+        ap_view_replace(v, o->from, o->from, lines, n);
+        break;
+    case AP_INSERT_AFTER:
+        ap_view_replace(v, o->to, o->to, lines, n);
+        break;
+    default:
+        break;
+    }
+    free(lines);
+    ap_buf_release(&store);
+    return after;
+}
+
+/* Do two views hold the same text as CREATE_FILE compares it: stripped
+ * lines, leading and trailing blank lines ignored? */
+static bool views_same(const ap_view *a, const ap_view *b)
+{
+    ap_pos p = ap_view_skip_blank(a, ap_view_begin(a)), q = ap_view_skip_blank(b, ap_view_begin(b));
+    for (;;) {
+        bool ea = ap_view_at_end(a, ap_view_skip_blank(a, p)), eb = ap_view_at_end(b, ap_view_skip_blank(b, q));
+        if (ea || eb)
+            return ea && eb;
+        if (ap_view_at_end(a, p) || ap_view_at_end(b, q) ||
+            !same_stripped(ap_view_line(a, p), ap_view_line(b, q)))
+            return false;
+        p = ap_view_next(a, p);
+        q = ap_view_next(b, q);
+    }
+}
+
+/* Is the file as this change would make it (the content, then the change's
+ * later modifications) what the view holds? Then CREATE_FILE was applied. */
+static bool created_here(run_ctx *x, int ch, int md, const ap_view *existing)
+{
+    const ap_change *c = &x->patch->changes[ch];
+    const mod_pats *mp = &x->pats[ch][md];
+    ap_text *empty = ap_text_new("", 0);
+    ap_view scratch;
+    ap_view_init(&scratch, empty);
+    ap_text_release(empty);
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n;
+    ap_line none = {0};
+    none.s = "";
+    ap_nline *lines = indented_lines(&mp->content, &none, ch, md, true, &store, &n);
+    ap_view_replace(&scratch, ap_view_begin(&scratch), ap_view_end(&scratch), lines, n);
+    free(lines);
+    ap_buf_release(&store);
+    bool ok = true;
+    for (size_t j = (size_t)md + 1; j < c->n_mods && ok; j++) {
+        if (!c->mods[j].ok)
+            continue;
+        outcome o;
+        resolve(&scratch, &c->mods[j], &x->pats[ch][j], &o);
+        ap_matches_release(&o.many);
+        if (o.state == AP_MOD_FAILED)
+            ok = false;
+        else if (o.state == AP_MOD_APPLIES)
+            free(apply_outcome(&scratch, &c->mods[j], &x->pats[ch][j], ch, (int)j, &o));
+    }
+    ok = ok && views_same(&scratch, existing);
+    ap_view_release(&scratch);
+    return ok;
+}
+
 /* CREATE_FILE: write the file, or recognise it written. */
 static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
 {
@@ -615,7 +730,8 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
     if (fs->exists || v->changed) {
         /* compare as the reference does: stripped lines, outer blanks dropped */
         ap_pos first = ap_view_skip_blank(v, ap_view_begin(v));
-        bool same = mp->content.n == 0 ? ap_view_at_end(v, first) : block_follows(v, first, &mp->content);
+        bool same = mp->content.n == 0 ? ap_view_at_end(v, first)
+                                       : block_follows(v, first, &mp->content, NULL);
         if (same) {
             ap_pos rest = first;
             uint32_t i, end;
@@ -627,6 +743,11 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
         if (same) {
             r->state = AP_MOD_ALREADY_APPLIED;
             r->why = "the file exists with this content";
+            return;
+        }
+        if (created_here(x, ch, md, v)) {
+            r->state = AP_MOD_ALREADY_APPLIED;
+            r->why = "the file exists as this change makes it";
             return;
         }
         r->state = AP_MOD_FAILED;
@@ -651,7 +772,8 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
 
 /* A later modification of this file that replaced the text this one looks
  * for, and is itself applied, means this one was applied before it (shared
- * case 18 applied twice). */
+ * case 18 applied twice). So does a later one, applied, that looks for the
+ * text this one wrote (x = 1 -> x = 2, then x = 2 -> x = 3). */
 static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
 {
     const mod_pats *mp = &x->pats[ch][md];
@@ -668,20 +790,85 @@ static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
             if (!x->pats[c2] || !c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
                 continue;
             const mod_pats *later = &x->pats[c2][j];
-            if (!run_within(&later->snippet, want) && !run_within(want, &later->snippet))
+            bool consumed = run_within(&later->snippet, &mp->content) ||
+                            run_within(&mp->content, &later->snippet);
+            if (!consumed && !run_within(&later->snippet, want) && !run_within(want, &later->snippet))
                 continue;
             outcome lo;
             resolve(v, &c->mods[j], later, &lo);
             ap_matches_release(&lo.many);
             if (lo.state != AP_MOD_ALREADY_APPLIED)
                 continue;
-            if (m->action == AP_DELETE || mp->content.n == 0)
+            if (consumed || m->action == AP_DELETE || mp->content.n == 0)
                 return true;
             ap_match cm;
             return ap_find_first(v, &mp->content, ap_view_begin(v), &cm);
         }
     }
     return false;
+}
+
+/* Several INSERT_* at one place: a later one's content lands between the
+ * place and an earlier one's (INSERT_AFTER), or between an earlier one's and
+ * the place (INSERT_BEFORE). Applied, an earlier one finds its content there
+ * behind the later ones' contents, each of them standing where its own
+ * modification puts it. */
+static bool behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *o)
+{
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    const mod_pats *mp = &x->pats[ch][md];
+    file_state *fs = &x->fst[fi];
+    const ap_view *v = &fs->view;
+    bool after = m->action == AP_INSERT_AFTER;
+    ap_pos p = after ? o->to : o->from;
+    for (;;) {
+        /* the line a later content must begin (after) or end (before) with */
+        ap_pos nb = ap_view_skip_blank(v, p);
+        if (!after) {
+            nb = p;
+            do {
+                if (!ap_view_prev(v, nb, &nb))
+                    return false;
+            } while (ap_view_line(v, nb)->blank);
+        } else if (ap_view_at_end(v, nb)) {
+            return false;
+        }
+        uint64_t h = ap_view_line(v, nb)->hash;
+        bool moved = false;
+        for (size_t ci = 0; ci < fs->n_changes && !moved; ci++) {
+            int c2 = fs->changes[ci];
+            if (c2 < ch || !x->pats[c2])
+                continue;
+            const ap_change *c = &x->patch->changes[c2];
+            for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && !moved; j++) {
+                const ap_mod *mj = &c->mods[j];
+                const mod_pats *later = &x->pats[c2][j];
+                if (!mj->ok || (mj->action != AP_INSERT_AFTER && mj->action != AP_INSERT_BEFORE) ||
+                    later->content.n == 0 ||
+                    ap_pattern_at(&later->content, after ? 0 : later->content.n - 1)->hash != h)
+                    continue;
+                ap_pos q;
+                if (after ? !block_follows(v, p, &later->content, &q)
+                          : !block_precedes(v, p, &later->content, &q))
+                    continue;
+                outcome lo;
+                resolve(v, mj, later, &lo);
+                ap_matches_release(&lo.many);
+                if (!lo.has_region)
+                    continue;
+                bool j_after = mj->action == AP_INSERT_AFTER;
+                ap_pos at = j_after ? lo.to : lo.from;
+                if (ap_pos_key(at) != ap_pos_key(j_after == after ? p : q))
+                    continue;
+                p = q;
+                moved = true;
+            }
+        }
+        if (!moved)
+            return false;
+        if (after ? block_follows(v, p, &mp->content, NULL) : block_precedes(v, p, &mp->content, NULL))
+            return true;
+    }
 }
 
 static void run_mod(run_ctx *x, int fi, int ch, int md)
@@ -701,6 +888,11 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         superseded(x, fi, ch, md, &o)) {
         o.state = AP_MOD_ALREADY_APPLIED;
         o.why = "a later modification already replaced its text";
+    }
+    if (o.state == AP_MOD_APPLIES && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) &&
+        behind_later_inserts(x, fi, ch, md, &o)) {
+        o.state = AP_MOD_ALREADY_APPLIED;
+        o.why = "the content already stands here, behind what later modifications inserted";
     }
     r->state = o.state;
     r->code = o.code;
@@ -723,29 +915,8 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     if (o.state != AP_MOD_APPLIES)
         return;
 
-    ap_buf store = AP_BUF_INIT;
-    uint32_t n = 0;
-    ap_nline *lines = NULL;
-    if (m->action != AP_DELETE)
-        lines = indented_lines(&mp->content, ap_view_line(v, o.snip.first), ch, md, false, &store, &n);
     r->before = region_text(v, o.from, o.to);
-    r->after = lines_text(lines, n);
-    switch (m->action) {
-    case AP_REPLACE:
-    case AP_DELETE:
-        ap_view_replace(v, o.from, o.to, lines, n);
-        break;
-    case AP_INSERT_BEFORE:
-        ap_view_replace(v, o.from, o.from, lines, n);
-        break;
-    case AP_INSERT_AFTER:
-        ap_view_replace(v, o.to, o.to, lines, n);
-        break;
-    default:
-        break;
-    }
-    free(lines);
-    ap_buf_release(&store);
+    r->after = apply_outcome(v, m, mp, ch, md, &o);
 }
 
 /* Path checks and grouping: returns the file index of change ch, or -1. */

@@ -52,6 +52,34 @@ static double ratio(const char *a, size_t na, const char *b, size_t nb)
     return 1.0 - (double)row[nb] / (double)longer;
 }
 
+static uint64_t line_bigrams(const ap_line *l)
+{
+    return bigrams(l->s + l->s_off, l->s_len);
+}
+
+/* The bigram set of the line at p: a base line's from the text's table
+ * (filled once per text version), an inserted line's computed. */
+static uint64_t bigrams_at(const ap_view *v, ap_pos p)
+{
+    if (p.sp >= 0)
+        return line_bigrams(&v->sp[p.sp].lines[p.k].l);
+    ap_text *t = v->base;
+    if (!t->bigrams) {
+        t->bigrams = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->bigrams);
+        for (uint32_t i = 0; i < t->n; i++)
+            t->bigrams[i] = line_bigrams(&t->lines[i]);
+    }
+    return t->bigrams[p.base];
+}
+
+static int popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
 typedef struct est {
     ap_pos pos;
     double e;
@@ -59,21 +87,30 @@ typedef struct est {
 
 #define KEEP 24
 
+static size_t find_worst(const est *best)
+{
+    size_t w = 0;
+    for (size_t i = 1; i < KEEP; i++)
+        if (best[i].e < best[w].e)
+            w = i;
+    return w;
+}
+
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max)
 {
     const char *q = line->s + line->s_off;
     size_t qn = line->s_len;
     uint64_t qs = bigrams(q, qn);
-    int qpop = __builtin_popcountll(qs);
+    int qpop = popcount64(qs);
     est best[KEEP];
-    size_t nbest = 0;
+    size_t nbest = 0, worst = 0;
     for (ap_pos p = ap_view_skip_blank(v, from); !ap_view_at_end(v, p);
          p = ap_view_skip_blank(v, ap_view_next(v, p))) {
         const ap_line *l = ap_view_line(v, p);
-        uint64_t ls = bigrams(l->s + l->s_off, l->s_len);
-        int inter = __builtin_popcountll(qs & ls);
-        int uni = qpop + __builtin_popcountll(ls) - inter;
+        uint64_t ls = bigrams_at(v, p);
+        int inter = popcount64(qs & ls);
+        int uni = qpop + popcount64(ls) - inter;
         double e = uni ? (double)inter / uni : 0;
         /* lengths far apart cannot be similar */
         size_t lo = qn < l->s_len ? qn : l->s_len, hi = qn < l->s_len ? l->s_len : qn;
@@ -81,13 +118,11 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
         e = e * 0.7 + lr * 0.3;
         if (nbest < KEEP) {
             best[nbest++] = (est){p, e};
-        } else {
-            size_t worst = 0;
-            for (size_t i = 1; i < KEEP; i++)
-                if (best[i].e < best[worst].e)
-                    worst = i;
-            if (e > best[worst].e)
-                best[worst] = (est){p, e};
+            if (nbest == KEEP)
+                worst = find_worst(best);
+        } else if (e > best[worst].e) {
+            best[worst] = (est){p, e};
+            worst = find_worst(best);
         }
     }
     size_t n = 0;

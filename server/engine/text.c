@@ -243,6 +243,7 @@ void ap_text_release(ap_text *t)
     free(t->prev_nb);
     free(t->slots);
     free(t->occ);
+    free(t->bigrams);
     free(t);
 }
 
