@@ -268,6 +268,8 @@ typedef struct ap_file {
     ap_hunk *hunks;
     size_t n_hunks;
     int first_change;      /* the first change naming it */
+    int *changes;          /* every change naming it, in order */
+    size_t n_changes;
     ap_eol eol;            /* the newline a change asks for (AUTO: keep) */
     struct ap_view *view;  /* internal */
 } ap_file;
@@ -286,6 +288,11 @@ typedef struct ap_run {
 /* Resolves every modification of patch against the files fs provides and
  * plans the result. Never fails; free with ap_run_free. */
 ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts);
+/* The same, taking over from prev (the run of an earlier version of the
+ * patch, whose patch must still be alive) the results of every file whose
+ * changes and target text are unchanged. prev is left emptied of them: the
+ * caller frees it after. A keystroke then costs the file group it touched. */
+ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, ap_run *prev);
 void ap_run_free(ap_run *run);
 
 /* Computes file i's new bytes and hunks (idempotent; cheap when done). */

@@ -359,7 +359,31 @@ typedef struct run_ctx {
     const ap_patch *patch;
     file_state *fst;
     mod_pats **pats;      /* pats[change][mod], for the modifications that run */
+    /* path -> file index (open addressing; index + 1, 0 is empty) */
+    uint32_t *by_path;
+    uint32_t by_path_mask;
 } run_ctx;
+
+static uint32_t *path_slot(run_ctx *x, const char *path)
+{
+    if ((x->run->n_files + 1) * 2 > x->by_path_mask) {
+        uint32_t n = x->by_path_mask ? (x->by_path_mask + 1) * 2 : 64;
+        free(x->by_path);
+        x->by_path = ap_xcalloc(n, sizeof *x->by_path);
+        x->by_path_mask = n - 1;
+        for (size_t i = 0; i < x->run->n_files; i++) {
+            const char *p = x->run->files[i].path;
+            uint32_t j = (uint32_t)ap_hash(p, strlen(p)) & x->by_path_mask;
+            while (x->by_path[j])
+                j = (j + 1) & x->by_path_mask;
+            x->by_path[j] = (uint32_t)i + 1;
+        }
+    }
+    uint32_t j = (uint32_t)ap_hash(path, strlen(path)) & x->by_path_mask;
+    while (x->by_path[j] && strcmp(x->run->files[x->by_path[j] - 1].path, path) != 0)
+        j = (j + 1) & x->by_path_mask;
+    return &x->by_path[j];
+}
 
 static bool selected(const ap_options *o, int ch, int md)
 {
@@ -392,6 +416,11 @@ static char *quote_line(const ap_line *l)
 }
 
 /* The span of line i of a code field (the whole value when unknown). */
+static ap_span shifted(ap_span s, int64_t d)
+{
+    return (ap_span){(uint32_t)((int64_t)s.start + d), (uint32_t)((int64_t)s.end + d)};
+}
+
 static ap_span field_line_span(const ap_patch *p, const ap_field *f, uint32_t i)
 {
     if (!f->line_at || i >= f->n_lines)
@@ -931,16 +960,16 @@ static int place_change(run_ctx *x, int ch)
                 why);
         return -1;
     }
-    for (size_t i = 0; i < run->n_files; i++) {
-        if (strcmp(run->files[i].path, norm) == 0) {
-            free(norm);
-            file_state *fs = &x->fst[i];
-            AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
-            fs->changes[fs->n_changes++] = ch;
-            if (c->eol)
-                fs->eol = c->eol;
-            return (int)i;
-        }
+    uint32_t *slot = path_slot(x, norm);
+    if (*slot) {
+        size_t i = *slot - 1;
+        free(norm);
+        file_state *fs = &x->fst[i];
+        AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+        fs->changes[fs->n_changes++] = ch;
+        if (c->eol)
+            fs->eol = c->eol;
+        return (int)i;
     }
     char *fwhy = NULL;
     if (x->fs->check_path(x->fs, norm, &fwhy) != AP_OK) {
@@ -951,6 +980,7 @@ static int place_change(run_ctx *x, int ch)
         return -1;
     }
     size_t i = run->n_files++;
+    *slot = (uint32_t)i + 1;
     run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
     x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
     memset(&run->files[i], 0, sizeof run->files[i]);
@@ -1000,7 +1030,145 @@ static bool load_file(run_ctx *x, size_t i)
     return false;
 }
 
+/* ---------------------------------------------------------- reusing */
+
+/* A file group of the previous run whose inputs are byte for byte those of a
+ * group of this run gives its results over instead of being resolved again:
+ * the same target text (the same object: providers hand out one per content
+ * version), the same options, and changes whose text is identical. Only the
+ * patch positions move, by how far each change moved. */
+typedef struct reuse_map {
+    ap_run *prev;
+    int *new_change_of;   /* prev change -> new change, or -1 */
+    int *new_file_of;     /* prev file -> new file, or -1 */
+    int64_t *shift;       /* prev change -> how far its text moved */
+} reuse_map;
+
+static int by_path_cmp(const void *a, const void *b)
+{
+    const ap_file *const *x = a, *const *y = b;
+    return strcmp((*x)->path, (*y)->path);
+}
+
+static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf)
+{
+    const ap_file *f = &x->run->files[i];
+    const file_state *st = &x->fst[i];
+    if (!pf->view || !f->before || f->before != pf->before || st->n_changes != pf->n_changes ||
+        f->eol != pf->eol || x->run->opts.trailing_ws != prev->opts.trailing_ws ||
+        x->run->opts.only_change >= 0 || prev->opts.only_change >= 0)
+        return false;
+    for (size_t k = 0; k < st->n_changes; k++) {
+        const ap_change *c = &x->patch->changes[st->changes[k]];
+        const ap_change *pc = &prev->patch->changes[pf->changes[k]];
+        if (c->span.end - c->span.start != pc->span.end - pc->span.start ||
+            memcmp(x->patch->text + c->span.start, prev->patch->text + pc->span.start,
+                   c->span.end - c->span.start) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Moves prev file pf's view and modification results into new file i. */
+static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
+{
+    ap_run *run = x->run, *prev = rm->prev;
+    ap_file *pf = &prev->files[pfi];
+    file_state *st = &x->fst[i];
+    run->files[i].status = pf->status;
+    ap_view_release(&st->view);
+    st->view = *pf->view;
+    free(pf->view);
+    pf->view = NULL;
+    rm->new_file_of[pfi] = (int)i;
+    for (size_t k = 0; k < st->n_changes; k++) {
+        int ch = st->changes[k], pch = pf->changes[k];
+        rm->new_change_of[pch] = ch;
+        rm->shift[pch] = (int64_t)x->patch->changes[ch].span.start - prev->patch->changes[pch].span.start;
+        for (size_t md = 0; md < x->patch->changes[ch].n_mods; md++) {
+            ap_mod_result *r = &run->mods[ch][md], *pr = &prev->mods[pch][md];
+            *r = *pr;
+            r->file = (int)i;
+            pr->before = pr->after = NULL;
+        }
+    }
+}
+
+/* Moves the problems of the groups taken, at their new places. */
+static void take_problems(run_ctx *x, reuse_map *rm)
+{
+    ap_run *run = x->run, *prev = rm->prev;
+    for (size_t i = 0; i < prev->n_problems; i++) {
+        ap_problem *p = &prev->problems[i];
+        if (p->change < 0 || rm->new_change_of[p->change] < 0)
+            continue;
+        int64_t d = rm->shift[p->change];
+        run->problems = ap_xrealloc(run->problems, (run->n_problems + 1) * sizeof *run->problems);
+        ap_problem *q = &run->problems[run->n_problems++];
+        *q = *p;
+        q->change = rm->new_change_of[p->change];
+        q->span = shifted(p->span, d);
+        for (size_t k = 0; k < q->n_related; k++) {
+            if (q->related[k].file >= 0)
+                q->related[k].file = rm->new_file_of[q->related[k].file];
+            else
+                q->related[k].span = shifted(q->related[k].span, d);
+        }
+        for (size_t k = 0; k < q->n_fixes; k++)
+            q->fixes[k].span = shifted(q->fixes[k].span, d);
+        if (q->severity == AP_ERROR)
+            run->ok = false;
+        /* the old run keeps an empty problem */
+        p->message = NULL;
+        p->related = NULL;
+        p->n_related = 0;
+        p->fixes = NULL;
+        p->n_fixes = 0;
+    }
+}
+
+/* Marks reused[i] = true for each file that takes the previous run's results. */
+static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reused)
+{
+    ap_run *run = x->run;
+    reuse_map rm = {prev, NULL, NULL, NULL};
+    size_t np = prev->patch->n_changes ? prev->patch->n_changes : 1;
+    rm.new_change_of = ap_xmalloc(np * sizeof *rm.new_change_of);
+    rm.shift = ap_xcalloc(np, sizeof *rm.shift);
+    for (size_t k = 0; k < np; k++)
+        rm.new_change_of[k] = -1;
+    rm.new_file_of = ap_xmalloc((prev->n_files ? prev->n_files : 1) * sizeof *rm.new_file_of);
+    ap_file **sorted = ap_xmalloc((prev->n_files ? prev->n_files : 1) * sizeof *sorted);
+    for (size_t k = 0; k < prev->n_files; k++) {
+        rm.new_file_of[k] = -1;
+        sorted[k] = &prev->files[k];
+    }
+    qsort(sorted, prev->n_files, sizeof *sorted, by_path_cmp);
+    bool any = false;
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (!loaded[i])
+            continue;
+        ap_file key = {.path = run->files[i].path}, *kp = &key;
+        ap_file **hit = bsearch(&kp, sorted, prev->n_files, sizeof *sorted, by_path_cmp);
+        if (hit && reusable(x, i, prev, *hit)) {
+            take_file(x, i, &rm, (size_t)(*hit - prev->files));
+            reused[i] = any = true;
+        }
+    }
+    if (any)
+        take_problems(x, &rm);
+    free(sorted);
+    free(rm.new_change_of);
+    free(rm.new_file_of);
+    free(rm.shift);
+}
+
 ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts)
+{
+    return ap_run_reuse(patch, fs, opts, NULL);
+}
+
+ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, ap_run *prev)
 {
     ap_run *run = ap_xcalloc(1, sizeof *run);
     ap_options defaults = AP_OPTIONS_INIT;
@@ -1008,7 +1176,7 @@ ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts)
     run->opts = opts ? *opts : defaults;
     run->ok = !patch->has_errors;
     run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
-    run_ctx x = {run, fs, patch, NULL, NULL};
+    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
     /* 1. paths, before anything is read */
@@ -1025,9 +1193,12 @@ ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts)
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
     for (size_t i = 0; i < run->n_files; i++)
         loaded[i] = load_file(&x, i);
-    /* 3. resolve in order, file by file */
+    /* 3. resolve in order, file by file (or take the previous run's results) */
+    bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
+    if (prev)
+        reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
-        if (!loaded[i])
+        if (!loaded[i] || reused[i])
             continue;
         file_state *st = &x.fst[i];
         for (size_t k = 0; k < st->n_changes; k++) {
@@ -1073,8 +1244,11 @@ ap_run *ap_run_new(const ap_patch *patch, ap_fs *fs, const ap_options *opts)
             *run->files[i].view = x.fst[i].view;
         }
         run->files[i].eol = x.fst[i].eol;
-        free(x.fst[i].changes);
+        run->files[i].changes = x.fst[i].changes;
+        run->files[i].n_changes = x.fst[i].n_changes;
     }
+    free(reused);
+    free(x.by_path);
     free(loaded);
     free(x.fst);
     free(x.pats);
@@ -1095,6 +1269,7 @@ void ap_run_free(ap_run *run)
         ap_text_release(f->before);
         free(f->after);
         free(f->hunks);
+        free(f->changes);
         if (f->view) {
             ap_view_release(f->view);
             free(f->view);

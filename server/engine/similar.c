@@ -57,19 +57,15 @@ static uint64_t line_bigrams(const ap_line *l)
     return bigrams(l->s + l->s_off, l->s_len);
 }
 
-/* The bigram set of the line at p: a base line's from the text's table
- * (filled once per text version), an inserted line's computed. */
-static uint64_t bigrams_at(const ap_view *v, ap_pos p)
+/* The text's table of bigram sets, made on first use. */
+static const uint64_t *text_bigrams(ap_text *t)
 {
-    if (p.sp >= 0)
-        return line_bigrams(&v->sp[p.sp].lines[p.k].l);
-    ap_text *t = v->base;
     if (!t->bigrams) {
         t->bigrams = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->bigrams);
         for (uint32_t i = 0; i < t->n; i++)
             t->bigrams[i] = line_bigrams(&t->lines[i]);
     }
-    return t->bigrams[p.base];
+    return t->bigrams;
 }
 
 static int popcount64(uint64_t x)
@@ -96,6 +92,33 @@ static size_t find_worst(const est *best)
     return w;
 }
 
+/* The best KEEP estimates so far. */
+typedef struct scan {
+    uint64_t qs;
+    int qpop;
+    size_t qn;
+    est best[KEEP];
+    size_t nbest, worst;
+} scan;
+
+static void consider(scan *sc, ap_pos p, uint64_t ls, size_t len)
+{
+    int inter = popcount64(sc->qs & ls);
+    int uni = sc->qpop + popcount64(ls) - inter;
+    double e = uni ? (double)inter / uni : 0;
+    /* lengths far apart cannot be similar */
+    size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
+    e = e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+    if (sc->nbest < KEEP) {
+        sc->best[sc->nbest++] = (est){p, e};
+        if (sc->nbest == KEEP)
+            sc->worst = find_worst(sc->best);
+    } else if (e > sc->best[sc->worst].e) {
+        sc->best[sc->worst] = (est){p, e};
+        sc->worst = find_worst(sc->best);
+    }
+}
+
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max)
 {
@@ -103,28 +126,36 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
     size_t qn = line->s_len;
     uint64_t qs = bigrams(q, qn);
     int qpop = popcount64(qs);
-    est best[KEEP];
-    size_t nbest = 0, worst = 0;
-    for (ap_pos p = ap_view_skip_blank(v, from); !ap_view_at_end(v, p);
-         p = ap_view_skip_blank(v, ap_view_next(v, p))) {
-        const ap_line *l = ap_view_line(v, p);
-        uint64_t ls = bigrams_at(v, p);
-        int inter = popcount64(qs & ls);
-        int uni = qpop + popcount64(ls) - inter;
-        double e = uni ? (double)inter / uni : 0;
-        /* lengths far apart cannot be similar */
-        size_t lo = qn < l->s_len ? qn : l->s_len, hi = qn < l->s_len ? l->s_len : qn;
-        double lr = hi ? (double)lo / (double)hi : 1.0;
-        e = e * 0.7 + lr * 0.3;
-        if (nbest < KEEP) {
-            best[nbest++] = (est){p, e};
-            if (nbest == KEEP)
-                worst = find_worst(best);
-        } else if (e > best[worst].e) {
-            best[worst] = (est){p, e};
-            worst = find_worst(best);
+    scan sc = {.qs = qs, .qpop = qpop, .qn = qn};
+    /* every live line from `from` on: base lines straight from the text's
+     * arrays (skipping the ranges splices replaced), inserted lines apart */
+    const ap_text *t = v->base;
+    const uint64_t *table = text_bigrams(v->base);
+    uint64_t from_key = ap_pos_key(from);
+    uint32_t s = 0;
+    for (uint32_t l = from.base; l <= t->n; l++) {
+        /* the splice standing before base line l, if any */
+        while (s < v->nsp && v->sp[s].a < l)
+            s++;
+        if (s < v->nsp && v->sp[s].a == l) {
+            const ap_splice *sp = &v->sp[s];
+            for (uint32_t k = 0; k < sp->n; k++) {
+                ap_pos p = {sp->a, (int32_t)s, k};
+                if (sp->lines[k].l.blank || ap_pos_key(p) < from_key)
+                    continue;
+                consider(&sc, p, line_bigrams(&sp->lines[k].l), sp->lines[k].l.s_len);
+            }
+            l = sp->b > l ? sp->b - 1 : l;
+            if (sp->b > sp->a)
+                continue;
         }
+        if (l >= t->n)
+            break;
+        if (!t->lines[l].blank)
+            consider(&sc, (ap_pos){l, -1, 0}, table[l], t->lines[l].s_len);
     }
+    est *best = sc.best;
+    size_t nbest = sc.nbest;
     size_t n = 0;
     for (size_t i = 0; i < nbest; i++) {
         const ap_line *l = ap_view_line(v, best[i].pos);

@@ -75,6 +75,15 @@ void apls_patch_refresh(apls_patch *p)
         uv_timer_stop(p->timer);
     if (p->patch && p->version == doc->version)
         return;
+    /* the previous analysis gives over what the edit did not touch */
+    ap_patch *old_patch = p->patch;
+    ap_run *old_run = p->run;
+    ap_fs *old_fs = p->fs;
+    char *old_root = p->root;
+    p->patch = NULL;
+    p->run = NULL;
+    p->fs = NULL;
+    p->root = NULL;
     drop_analysis(p);
     p->patch = ap_patch_parse(doc->text, doc->len);
     lsp_lines_build(&p->lines, p->patch->text, p->patch->len);
@@ -82,7 +91,12 @@ void apls_patch_refresh(apls_patch *p)
     p->fs = apls_vfs_new(s, p, p->root);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = s->set.trailing_ws;
-    p->run = ap_run_new(p->patch, p->fs, &o);
+    bool same_root = old_root && strcmp(old_root, p->root) == 0;
+    p->run = ap_run_reuse(p->patch, p->fs, &o, same_root ? old_run : NULL);
+    ap_run_free(old_run);
+    ap_patch_free(old_patch);
+    apls_vfs_free(old_fs);
+    free(old_root);
     p->version = doc->version;
     apls_watch_paths(s, p->deps, p->n_deps);
     lsp_log(LSP_LOG_DEBUG, "analysed %s v%lld: %zu problems, %zu files", p->uri,

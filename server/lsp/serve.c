@@ -7,6 +7,7 @@
 #include "lsptypes.h"
 #include "uri.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,11 @@ int apls_serve(int argc, char **argv)
         fprintf(stderr, "apls: unknown argument '%s'\n", argv[i]);
         return usage(stderr);
     }
+    /* A keystroke allocates and frees a few large blocks (the patch text, line
+     * tables); keep them in the heap instead of mapping fresh zeroed pages for
+     * each one, which cost more than the analysis itself. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     uv_loop_t loop;
     uv_loop_init(&loop);
     apls_server s;
