@@ -49,15 +49,23 @@ void lsp_lines_build(lsp_lines *li, const char *text, size_t len)
     li->len = len;
     li->count = 0;
     lines_push(li, 0);
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (c == '\n') {
-            lines_push(li, i + 1);
-        } else if (c == '\r') {
-            if (i + 1 < len && text[i + 1] == '\n')
-                i++;
-            lines_push(li, i + 1);
+    /* memchr runs at memory speed; lone CRs between two LFs are rare */
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        const char *cr = memchr(text + i, '\r', end - i);
+        while (cr) {
+            size_t k = (size_t)(cr - text);
+            if (k + 1 == end && nl) /* the CR of a CRLF: the LF counts */
+                break;
+            lines_push(li, k + 1);
+            cr = k + 1 < end ? memchr(cr + 1, '\r', end - (k + 1)) : NULL;
         }
+        if (!nl)
+            break;
+        lines_push(li, end + 1);
+        i = end + 1;
     }
 }
 

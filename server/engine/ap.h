@@ -180,6 +180,7 @@ typedef struct ap_patch {
     ap_problem *problems; /* YAML and schema problems, in text order */
     size_t n_problems;
     bool has_errors;
+    bool reparsable;   /* clean YAML: ap_patch_reparse may work on it */
 } ap_patch;
 
 /* The largest patch read (a hostile 100 MB patch is refused at once). */
@@ -189,6 +190,14 @@ typedef struct ap_patch {
  * and every problem found. The caller frees it with ap_patch_free. */
 ap_patch *ap_patch_parse(const char *text, size_t len);
 void ap_patch_free(ap_patch *p);
+
+/* The patch of text, an edited version of old's text, parsed again only
+ * where the edit fell: the one change or modification holding it is parsed
+ * on its own and everything else moves over with its positions shifted. Falls
+ * back to ap_patch_parse whenever that would not give the same result. old
+ * is left hollow: only its text and its changes' spans stay, for
+ * ap_run_reuse; free it after. The caller frees the result. */
+ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len);
 
 /* -------------------------------------------------------------------- fs */
 
@@ -280,6 +289,8 @@ typedef struct ap_run {
     ap_file *files;
     size_t n_files;
     ap_mod_result **mods;  /* mods[change][mod] */
+    size_t n_changes;      /* how many changes and modifications it has */
+    size_t *n_mods_of;     /*   (its own counts: its patch may be hollowed) */
     ap_problem *problems;  /* resolution problems (parse ones stay in patch) */
     size_t n_problems;
     bool ok;               /* no error, parse included: apply would succeed */

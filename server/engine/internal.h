@@ -246,6 +246,8 @@ void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, co
 void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void ap_problems_free(ap_problem *list, size_t n);
+/* Frees what one problem holds (not the problem itself). */
+void ap_problem_release(ap_problem *p);
 void ap_problems_sort(ap_problem *list, size_t n);
 
 /* ---------------------------------------------------------- fixes.c */
@@ -256,6 +258,11 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat);
 /* Adds the fix that turns field f (key `name`) into a literal block. */
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+
+/* ---------------------------------------------------------- parse.c */
+
+/* How many ap_patch_reparse calls parsed one item only (for the tests). */
+extern unsigned long ap_reparse_hits;
 
 /* ---------------------------------------------------------- paths.c */
 

@@ -27,6 +27,7 @@ enum { Y_SCALAR, Y_SEQ, Y_MAP, Y_BAD };
 typedef struct ynode {
     int kind;
     bool complete;
+    bool flow;         /* a flow collection ({...} or [...]) */
     ap_span span;
     /* scalars */
     char *val;
@@ -51,6 +52,7 @@ typedef struct builder {
     } *anchors;
     size_t nanchors, capanchors;
     ap_patch *p;
+    bool unclean;       /* a syntax error, a second document, deep nesting, an alias or anchor */
 } builder;
 
 static uint32_t to_byte(builder *b, size_t index)
@@ -158,6 +160,7 @@ static ynode *build(builder *b)
                 at.start = to_byte(b, parser.problem_mark.index);
             }
             at.end = at.start < b->len ? at.start + 1 : at.start;
+            b->unclean = true;
             if (parser.context)
                 PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, at, -1, -1,
                         "YAML syntax error: %s %s", parser.problem ? parser.problem : "error",
@@ -175,6 +178,7 @@ static ynode *build(builder *b)
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++documents > 1) {
+                b->unclean = true;
                 PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
                         "a patch is one YAML document; this starts a second one");
                 done = true;
@@ -197,8 +201,11 @@ static ynode *build(builder *b)
                 n->style = style_of(ev.data.scalar.style);
                 n->typed = ev.data.scalar.plain_implicit && !ev.data.scalar.tag;
                 n->span = sp;
+                if (ev.data.scalar.anchor)
+                    b->unclean = true;
                 anchor_set(b, ev.data.scalar.anchor, n);
             } else if (ev.type == YAML_ALIAS_EVENT) {
+                b->unclean = true;
                 ynode *target = anchor_get(b, ev.data.alias.anchor);
                 if (target && target->kind == Y_SCALAR) {
                     n = target;
@@ -212,6 +219,7 @@ static ynode *build(builder *b)
                             (const char *)ev.data.alias.anchor);
                 }
             } else if (depth >= MAX_DEPTH) {
+                b->unclean = true;
                 PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
                         "YAML nested deeper than %d levels", MAX_DEPTH);
                 skipping = 1;
@@ -220,9 +228,14 @@ static ynode *build(builder *b)
             } else {
                 n = node_new(b, ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ);
                 n->span = sp;
+                n->flow = ev.type == YAML_MAPPING_START_EVENT
+                              ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                              : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
                 const yaml_char_t *anchor = ev.type == YAML_MAPPING_START_EVENT
                                                 ? ev.data.mapping_start.anchor
                                                 : ev.data.sequence_start.anchor;
+                if (anchor)
+                    b->unclean = true;
                 anchor_set(b, anchor, n);
             }
             if (depth > 0)
@@ -242,8 +255,15 @@ static ynode *build(builder *b)
             if (depth > 0) {
                 ynode *c = stack[--depth];
                 c->complete = true;
-                if (sp.end > c->span.end)
-                    c->span.end = sp.end;
+                /* A block collection ends where its last value does: libyaml's
+                 * end mark stands at the next token, on the next item's line,
+                 * and a span must not depend on text outside its node. */
+                uint32_t end = c->flow || c->n == 0 ? sp.end : c->span.start;
+                for (size_t k = 0; !c->flow && k < c->n; k++)
+                    if (c->kids[k]->span.end > end)
+                        end = c->kids[k]->span.end;
+                if (end > c->span.end)
+                    c->span.end = end;
             }
             break;
         default:
@@ -850,6 +870,7 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         b.base = b.bi = 3; /* libyaml skips a BOM without counting it */
     ynode *root = build(&b);
+    p->reparsable = !b.unclean;
     read_root(&b, root);
     if (too_many(p))
         ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
@@ -918,4 +939,274 @@ void ap_linecol(const char *text, size_t len, uint32_t off, uint32_t *line, uint
     }
     *line = l;
     *col = c;
+}
+
+/* ------------------------------------------------------ parsing again */
+
+/* Offsets at or after `at` move by d; the others stay. */
+typedef struct shifter {
+    uint32_t at;
+    int64_t d;
+} shifter;
+
+static uint32_t mv(const shifter *s, uint32_t off)
+{
+    return off >= s->at ? (uint32_t)((int64_t)off + s->d) : off;
+}
+
+static void mv_span(const shifter *s, ap_span *sp)
+{
+    sp->start = mv(s, sp->start);
+    sp->end = mv(s, sp->end);
+}
+
+static void mv_field(const shifter *s, ap_field *f)
+{
+    if (!f->present)
+        return;
+    mv_span(s, &f->key);
+    mv_span(s, &f->span);
+    for (uint32_t i = 0; i < f->n_lines; i++)
+        f->line_at[i] = mv(s, f->line_at[i]);
+}
+
+static void mv_mod(const shifter *s, ap_mod *m)
+{
+    mv_span(s, &m->span);
+    mv_span(s, &m->head);
+    ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                      &m->anchor, &m->content, &m->lead_f, &m->trail_f};
+    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
+        mv_field(s, fs[i]);
+}
+
+static void mv_change(const shifter *s, ap_change *c)
+{
+    mv_span(s, &c->span);
+    mv_span(s, &c->head);
+    mv_field(s, &c->file_path);
+    mv_field(s, &c->newline);
+    mv_field(s, &c->mods_f);
+    for (size_t i = 0; i < c->n_mods; i++)
+        mv_mod(s, &c->mods[i]);
+}
+
+static void mv_problem(const shifter *s, ap_problem *p)
+{
+    mv_span(s, &p->span);
+    for (size_t i = 0; i < p->n_related; i++)
+        if (p->related[i].file < 0)
+            mv_span(s, &p->related[i].span);
+    for (size_t i = 0; i < p->n_fixes; i++)
+        mv_span(s, &p->fixes[i].span);
+}
+
+static void mod_fields_free(ap_mod *m)
+{
+    ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                      &m->anchor, &m->content, &m->lead_f, &m->trail_f};
+    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
+        field_free(fs[i]);
+}
+
+/* Parses text[start, end) (whole lines: one item of a block sequence) on
+ * its own into *c (ch) or *m (ch, md); false when it is not exactly one clean,
+ * complete item that stays inside its sequence. Problems go to sink. */
+static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, int md, ap_patch *sink,
+                       ap_change *c, ap_mod *m)
+{
+    const char *t = text + start;
+    size_t n = end - start;
+    /* the dash column; every later line must stand to its right */
+    size_t col = 0;
+    while (col < n && t[col] == ' ')
+        col++;
+    if (col + 1 >= n || t[col] != '-' || (t[col + 1] != ' ' && t[col + 1] != '\n'))
+        return false;
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && t[e] != '\n' && t[e] != '\r')
+            e++;
+        if (i > 0) {
+            size_t k = i;
+            while (k < e && t[k] == ' ')
+                k++;
+            if (k < e && t[k] != '#' && k - i <= col)
+                return false;
+            if (k < e && t[k] == '\t')
+                return false;
+        }
+        i = e;
+        if (i < n && t[i] == '\r')
+            i++;
+        if (i < n && t[i] == '\n')
+            i++;
+    }
+    builder b = {0};
+    b.text = t;
+    b.len = n;
+    b.p = sink;
+    sink->text = (char *)t; /* borrowed while the fixes read it */
+    sink->len = n;
+    ynode *root = build(&b);
+    bool ok = !b.unclean && sink->n_problems == 0 && root && root->kind == Y_SEQ && root->complete &&
+              root->n == 1 && root->kids[0]->kind == Y_MAP && root->kids[0]->complete;
+    if (ok) {
+        if (m)
+            read_mod(&b, root->kids[0], m, ch, md);
+        else
+            read_change(&b, root->kids[0], c, ch);
+    }
+    for (size_t i = 0; i < b.nall; i++) {
+        free(b.all[i]->val);
+        free(b.all[i]->kids);
+        free(b.all[i]);
+    }
+    free(b.all);
+    for (size_t i = 0; i < b.nanchors; i++)
+        free(b.anchors[i].name);
+    free(b.anchors);
+    sink->text = NULL;
+    sink->len = 0;
+    return ok;
+}
+
+static uint32_t item_start(const ap_patch *p, ap_span s)
+{
+    return line_begin(p->text, s.start);
+}
+
+/* Is there a root key after 'changes', or a key after 'modifications' in
+ * change c? Then the last item's end is not the end of its parent. */
+static bool changes_last(const ap_patch *p)
+{
+    for (size_t i = 0; i < p->n_problems; i++)
+        if (p->problems[i].change < 0)
+            return false; /* unknown root keys and the like: be careful */
+    return !p->version.present || p->version.key.start < p->changes_f.key.start;
+}
+
+unsigned long ap_reparse_hits;
+
+ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
+{
+    if (!old || !old->reparsable || old->n_changes == 0 || len > AP_MAX_PATCH_BYTES ||
+        !old->changes_f.present || (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
+        return ap_patch_parse(text, len);
+    size_t n = old->len < len ? old->len : len, pre = 0, suf = 0;
+    while (pre + 64 <= n && memcmp(old->text + pre, text + pre, 64) == 0)
+        pre += 64;
+    while (pre < n && old->text[pre] == text[pre])
+        pre++;
+    while (suf + 64 <= n - pre && memcmp(old->text + old->len - suf - 64, text + len - suf - 64, 64) == 0)
+        suf += 64;
+    while (suf < n - pre && old->text[old->len - 1 - suf] == text[len - 1 - suf])
+        suf++;
+    uint32_t P = (uint32_t)pre, old_end = (uint32_t)(old->len - suf);
+    int64_t d = (int64_t)len - (int64_t)old->len;
+
+    /* the change item holding [P, old_end) */
+    size_t nc = old->n_changes, c = nc;
+    for (size_t lo = 0, hi = nc; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (old->changes[mid].span.start <= P)
+            c = mid, lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (c == nc)
+        return ap_patch_parse(text, len);
+    ap_change *oc = &old->changes[c];
+    uint32_t c_end = c + 1 < nc ? item_start(old, old->changes[c + 1].span) : (changes_last(old) ? (uint32_t)old->len : 0);
+    if (P < oc->span.start || old_end >= c_end || !oc->ok)
+        return ap_patch_parse(text, len);
+    /* narrower: one modification of it (not the last: keys may follow it) */
+    int m = -1;
+    for (size_t k = 0; k + 1 < oc->n_mods; k++) {
+        uint32_t m_end = item_start(old, oc->mods[k + 1].span);
+        if (P >= oc->mods[k].span.start && old_end < m_end && oc->mods[k].span.start < m_end) {
+            m = (int)k;
+            break;
+        }
+    }
+    uint32_t start = m >= 0 ? item_start(old, oc->mods[m].span) : item_start(old, oc->span);
+    uint32_t end = m >= 0 ? item_start(old, oc->mods[m + 1].span) : c_end;
+
+    ap_patch sink = {0};
+    ap_change newc = {0};
+    ap_mod newm = {0};
+    char *copy = ap_xmemdup(text, len);
+    if (!parse_item(copy, start, (uint32_t)((int64_t)end + d), (int)c, m, &sink, m >= 0 ? NULL : &newc,
+                    m >= 0 ? &newm : NULL)) {
+        ap_problems_free(sink.problems, sink.n_problems);
+        free(copy);
+        return ap_patch_parse(text, len);
+    }
+    /* the new patch: the item parsed, everything else moved over */
+    ap_patch *np = ap_xcalloc(1, sizeof *np);
+    np->text = copy;
+    np->len = len;
+    np->reparsable = true;
+    shifter sh = {old_end, d}, in = {0, (int64_t)start};
+    np->version = old->version;
+    np->changes_f = old->changes_f;
+    memset(&old->version, 0, sizeof old->version);
+    memset(&old->changes_f, 0, sizeof old->changes_f);
+    mv_field(&sh, &np->version);
+    mv_field(&sh, &np->changes_f);
+    np->n_changes = nc;
+    np->changes = ap_xcalloc(nc, sizeof *np->changes);
+    for (size_t k = 0; k < nc; k++) {
+        ap_change *o = &old->changes[k];
+        if (k == c && m < 0) {
+            np->changes[k] = newc;
+            mv_change(&in, &np->changes[k]);
+            continue;
+        }
+        np->changes[k] = *o;
+        mv_change(&sh, &np->changes[k]);
+        /* the old change keeps its span (ap_run_reuse compares texts) */
+        o->mods = NULL;
+        o->n_mods = 0;
+        memset(&o->file_path, 0, sizeof o->file_path);
+        memset(&o->newline, 0, sizeof o->newline);
+        memset(&o->mods_f, 0, sizeof o->mods_f);
+    }
+    if (m >= 0) {
+        ap_mod *slot = &np->changes[c].mods[m];
+        mod_fields_free(slot);
+        *slot = newm;
+        mv_mod(&in, slot);
+    } else if (c + 1 == nc) {
+        /* the list ends where its last change now does (a block sequence) */
+        np->changes_f.span.end = np->changes[c].span.end;
+    }
+    /* problems: the item's anew, the others moved */
+    size_t keep = 0;
+    np->problems = ap_xmalloc((old->n_problems + sink.n_problems + 1) * sizeof *np->problems);
+    for (size_t i = 0; i < old->n_problems; i++) {
+        ap_problem *pr = &old->problems[i];
+        if (pr->change == (int)c && (m < 0 || pr->mod == m)) {
+            ap_problem_release(pr);
+            continue;
+        }
+        np->problems[keep] = *pr;
+        mv_problem(&sh, &np->problems[keep]);
+        keep++;
+    }
+    for (size_t i = 0; i < sink.n_problems; i++) {
+        np->problems[keep] = sink.problems[i];
+        mv_problem(&in, &np->problems[keep]);
+        keep++;
+    }
+    np->n_problems = keep;
+    free(sink.problems);
+    free(old->problems);
+    old->problems = NULL;
+    old->n_problems = 0;
+    ap_problems_sort(np->problems, np->n_problems);
+    for (size_t i = 0; i < np->n_problems; i++)
+        np->has_errors |= np->problems[i].severity == AP_ERROR;
+    ap_reparse_hits++;
+    return np;
 }

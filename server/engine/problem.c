@@ -80,19 +80,24 @@ void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ..
     va_end(ap);
 }
 
+void ap_problem_release(ap_problem *p)
+{
+    free(p->message);
+    for (size_t j = 0; j < p->n_related; j++)
+        free(p->related[j].message);
+    free(p->related);
+    for (size_t j = 0; j < p->n_fixes; j++) {
+        free(p->fixes[j].title);
+        free(p->fixes[j].text);
+    }
+    free(p->fixes);
+    memset(p, 0, sizeof *p);
+}
+
 void ap_problems_free(ap_problem *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(list[i].message);
-        for (size_t j = 0; j < list[i].n_related; j++)
-            free(list[i].related[j].message);
-        free(list[i].related);
-        for (size_t j = 0; j < list[i].n_fixes; j++) {
-            free(list[i].fixes[j].title);
-            free(list[i].fixes[j].text);
-        }
-        free(list[i].fixes);
-    }
+    for (size_t i = 0; i < n; i++)
+        ap_problem_release(&list[i]);
     free(list);
 }
 

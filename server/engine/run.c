@@ -716,10 +716,10 @@ static bool views_same(const ap_view *a, const ap_view *b)
 
 /* Is the file as this change would make it (the content, then the change's
  * later modifications) what the view holds? Then CREATE_FILE was applied. */
-static bool created_here(run_ctx *x, int ch, int md, const ap_view *existing)
+static bool created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing)
 {
-    const ap_change *c = &x->patch->changes[ch];
     const mod_pats *mp = &x->pats[ch][md];
+    const file_state *fs = &x->fst[fi];
     ap_text *empty = ap_text_new("", 0);
     ap_view scratch;
     ap_view_init(&scratch, empty);
@@ -733,16 +733,24 @@ static bool created_here(run_ctx *x, int ch, int md, const ap_view *existing)
     free(lines);
     ap_buf_release(&store);
     bool ok = true;
-    for (size_t j = (size_t)md + 1; j < c->n_mods && ok; j++) {
-        if (!c->mods[j].ok)
+    /* the later modifications of this change, and of later changes naming
+     * the same file */
+    for (size_t k = 0; k < fs->n_changes && ok; k++) {
+        int c2 = fs->changes[k];
+        if (c2 < ch || !x->pats[c2])
             continue;
-        outcome o;
-        resolve(&scratch, &c->mods[j], &x->pats[ch][j], &o);
-        ap_matches_release(&o.many);
-        if (o.state == AP_MOD_FAILED)
-            ok = false;
-        else if (o.state == AP_MOD_APPLIES)
-            free(apply_outcome(&scratch, &c->mods[j], &x->pats[ch][j], ch, (int)j, &o));
+        const ap_change *c = &x->patch->changes[c2];
+        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && ok; j++) {
+            if (!c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
+                continue;
+            outcome o;
+            resolve(&scratch, &c->mods[j], &x->pats[c2][j], &o);
+            ap_matches_release(&o.many);
+            if (o.state == AP_MOD_FAILED)
+                ok = false;
+            else if (o.state == AP_MOD_APPLIES)
+                free(apply_outcome(&scratch, &c->mods[j], &x->pats[c2][j], c2, (int)j, &o));
+        }
     }
     ok = ok && views_same(&scratch, existing);
     ap_view_release(&scratch);
@@ -774,7 +782,7 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
             r->why = "the file exists with this content";
             return;
         }
-        if (created_here(x, ch, md, v)) {
+        if (created_here(x, fi, ch, md, v)) {
             r->state = AP_MOD_ALREADY_APPLIED;
             r->why = "the file exists as this change makes it";
             return;
@@ -849,7 +857,7 @@ static bool behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outco
     file_state *fs = &x->fst[fi];
     const ap_view *v = &fs->view;
     bool after = m->action == AP_INSERT_AFTER;
-    ap_pos p = after ? o->to : o->from;
+    ap_pos place = after ? o->to : o->from, p = place;
     for (;;) {
         /* the line a later content must begin (after) or end (before) with */
         ap_pos nb = ap_view_skip_blank(v, p);
@@ -885,9 +893,11 @@ static bool behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outco
                 ap_matches_release(&lo.many);
                 if (!lo.has_region)
                     continue;
+                /* the same kind inserts at this place; the other kind right
+                 * beyond the block */
                 bool j_after = mj->action == AP_INSERT_AFTER;
                 ap_pos at = j_after ? lo.to : lo.from;
-                if (ap_pos_key(at) != ap_pos_key(j_after == after ? p : q))
+                if (ap_pos_key(at) != ap_pos_key(j_after == after ? place : q))
                     continue;
                 p = q;
                 moved = true;
@@ -1176,6 +1186,10 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     run->opts = opts ? *opts : defaults;
     run->ok = !patch->has_errors;
     run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
+    run->n_changes = patch->n_changes;
+    run->n_mods_of = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->n_mods_of);
+    for (size_t ch = 0; ch < patch->n_changes; ch++)
+        run->n_mods_of[ch] = patch->changes[ch].n_mods;
     run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
@@ -1276,13 +1290,14 @@ void ap_run_free(ap_run *run)
         }
     }
     free(run->files);
-    for (size_t ch = 0; ch < run->patch->n_changes; ch++) {
-        for (size_t md = 0; md < run->patch->changes[ch].n_mods; md++) {
+    for (size_t ch = 0; ch < run->n_changes; ch++) {
+        for (size_t md = 0; md < run->n_mods_of[ch]; md++) {
             free(run->mods[ch][md].before);
             free(run->mods[ch][md].after);
         }
         free(run->mods[ch]);
     }
+    free(run->n_mods_of);
     free(run->mods);
     ap_problems_free(run->problems, run->n_problems);
     free(run);

@@ -85,8 +85,10 @@ void apls_patch_refresh(apls_patch *p)
     p->fs = NULL;
     p->root = NULL;
     drop_analysis(p);
-    p->patch = ap_patch_parse(doc->text, doc->len);
-    lsp_lines_build(&p->lines, p->patch->text, p->patch->len);
+    /* only the item the edit fell in is parsed again (old_patch is hollowed,
+     * keeping what ap_run_reuse compares) */
+    p->patch = old_patch ? ap_patch_reparse(old_patch, doc->text, doc->len)
+                         : ap_patch_parse(doc->text, doc->len);
     p->root = choose_root(p);
     p->fs = apls_vfs_new(s, p, p->root);
     ap_options o = AP_OPTIONS_INIT;
@@ -127,7 +129,6 @@ apls_patch *apls_patch_open(apls_server *s, const lsp_doc *doc)
     p->uri = lsp_xstrdup(doc->uri);
     p->path = doc->path ? lsp_xstrdup(doc->path) : NULL;
     p->version = -1;
-    lsp_lines_init(&p->lines);
     p->timer = lsp_xmalloc(sizeof *p->timer);
     uv_timer_init(s->loop, p->timer);
     p->timer->data = p;
@@ -150,7 +151,6 @@ void apls_patch_close(apls_patch *p)
                         json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
     uv_close((uv_handle_t *)p->timer, timer_closed);
     drop_analysis(p);
-    lsp_lines_release(&p->lines);
     free(p->deps);
     free(p->published);
     free(p->uri);
@@ -203,9 +203,16 @@ char *apls_target_path(const apls_patch *p, size_t i)
     return lsp_xasprintf("%s/%s", p->root, p->run->files[i].path);
 }
 
+const lsp_lines *apls_patch_lines(const apls_patch *p)
+{
+    static const lsp_lines none = {"", 0, NULL, 0, 0};
+    const lsp_doc *doc = lsp_docstore_find_uri(p->srv->docs, p->uri);
+    return doc ? &doc->lines : &none;
+}
+
 lsp_position apls_patch_pos(const apls_patch *p, uint32_t off)
 {
-    return lsp_offset_to_position(&p->lines, off, p->srv->enc);
+    return lsp_offset_to_position(apls_patch_lines(p), off, p->srv->enc);
 }
 
 json_t *apls_patch_range(const apls_patch *p, ap_span sp)
@@ -216,7 +223,7 @@ json_t *apls_patch_range(const apls_patch *p, ap_span sp)
 
 uint32_t apls_patch_offset(const apls_patch *p, lsp_position pos)
 {
-    return (uint32_t)lsp_position_to_offset(&p->lines, pos, p->srv->enc);
+    return (uint32_t)lsp_position_to_offset(apls_patch_lines(p), pos, p->srv->enc);
 }
 
 /* Lines [line, end_line) of t as an LSP range that ends at the end of its last

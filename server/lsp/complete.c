@@ -52,6 +52,73 @@ static bool in_field(const apls_patch *p, const ap_field *f, uint32_t line_start
     return line_start <= after + 1 || f->len == 0;
 }
 
+/* The file a modification's change names, even when the modification itself
+ * is not resolved yet (a snippet being typed before its content). */
+static int target_file(const apls_patch *p, int ch, int md)
+{
+    const ap_run *run = p->run;
+    if (run->mods[ch][md].file >= 0)
+        return run->mods[ch][md].file;
+    for (size_t m = 0; m < p->patch->changes[ch].n_mods; m++)
+        if (run->mods[ch][m].file >= 0)
+            return run->mods[ch][m].file;
+    for (size_t i = 0; i < run->n_files; i++)
+        if (run->files[i].first_change == ch)
+            return (int)i;
+    return -1;
+}
+
+static bool has_word(const char *const *words, const char *s, size_t n)
+{
+    for (size_t i = 0; words[i]; i++)
+        if (strlen(words[i]) == n && strncmp(words[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* The keys that belong at column col of line `line`, told by the text above
+ * it rather than by the parse (the line being typed often breaks the YAML,
+ * and the end of the document lies past every span): the nearest line above
+ * whose key stands at col gives its set; a parent key (left of col) gives its
+ * children's; anything else (the inside of a block) gives none. */
+static const char *const *keys_at(const apls_patch *p, size_t line, uint32_t col)
+{
+    const char *text = p->patch->text;
+    while (line-- > 0) {
+        size_t a = lsp_lines_start(apls_patch_lines(p), line), e = lsp_lines_end(apls_patch_lines(p), line), i = a;
+        while (i < e && text[i] == ' ')
+            i++;
+        if (i == e || text[i] == '#')
+            continue;
+        if (text[i] == '-' && i + 1 < e && text[i + 1] == ' ') {
+            i += 2;
+            while (i < e && text[i] == ' ')
+                i++;
+        }
+        size_t kc = i - a, k = i;
+        if (kc > col)
+            continue;
+        while (k < e && (isalnum((unsigned char)text[k]) || text[k] == '_'))
+            k++;
+        bool key = k > i && k < e && text[k] == ':';
+        if (kc == col) {
+            if (key && has_word(mod_keys, text + i, k - i))
+                return mod_keys;
+            if (key && has_word(change_keys, text + i, k - i))
+                return change_keys;
+            if (key && has_word(root_keys, text + i, k - i))
+                return root_keys;
+            continue;
+        }
+        if (key && k - i == 7 && strncmp(text + i, "changes", 7) == 0)
+            return change_keys;
+        if (key && k - i == 13 && strncmp(text + i, "modifications", 13) == 0)
+            return mod_keys;
+        return NULL;
+    }
+    return col == 0 ? root_keys : NULL;
+}
+
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 {
     apls_server *s = data;
@@ -69,7 +136,7 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
     }
     apls_patch_refresh(p);
     uint32_t off = apls_patch_offset(p, pos);
-    uint32_t ls = (uint32_t)lsp_lines_start(&p->lines, pos.line);
+    uint32_t ls = (uint32_t)lsp_lines_start(apls_patch_lines(p), pos.line);
     const char *text = p->patch->text;
     char *before = lsp_xmemdup(text + ls, off - ls);
     uint32_t indent = 0;
@@ -85,28 +152,23 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
     }
     int ch, md;
     apls_patch_locate(p, off, &ch, &md);
-    const char *colon = strchr(rest, ':');
-    if (colon) {
-        const char *v = colon + 1;
-        while (*v == ' ')
-            v++;
-        if (strncmp(rest, "action:", 7) == 0)
-            add_words(items, actions, 20, "", v);
-        else if (strncmp(rest, "newline:", 8) == 0)
-            add_words(items, newlines, 20, "", v);
-        else if (strncmp(rest, "version:", 8) == 0)
-            json_array_append_new(items, json_pack("{s:s,s:i,s:s}", "label", "\"2.0\"", "kind", 12,
-                                                   "insertText", "\"2.0\""));
-    } else if (ch >= 0 && md >= 0 && p->run->mods[ch][md].file >= 0) {
-        /* inside a code field: lines of the target */
+    if (md < 0 && ls > 0) /* an empty block ends before the line being typed */
+        apls_patch_locate(p, ls - 1, &ch, &md);
+    /* inside a code field: lines of the target (whatever was typed) */
+    bool inside = false;
+    if (ch >= 0 && md >= 0) {
         const ap_mod *m = &p->patch->changes[ch].mods[md];
         const ap_field *fs[] = {&m->snippet, &m->anchor, &m->start_snippet, &m->end_snippet};
-        bool inside = false;
         for (size_t i = 0; i < 4 && !inside; i++)
             inside = in_field(p, fs[i], ls, indent);
-        const ap_text *t = apls_run_text(p, (size_t)p->run->mods[ch][md].file);
-        if (inside && t) {
+    }
+    const char *colon = inside ? NULL : strchr(rest, ':');
+    if (inside) {
+        int file = target_file(p, ch, md);
+        const ap_text *t = file >= 0 ? apls_run_text(p, (size_t)file) : NULL;
+        if (t) {
             size_t typed = strlen(rest);
+            json_t *from = lsp_position_to_json(apls_patch_pos(p, off - (uint32_t)typed));
             const char *b = ap_text_bytes(t);
             uint32_t n = ap_text_line_count(t), found = 0;
             for (uint32_t i = 0; i < n && found < 50; i++) {
@@ -117,34 +179,39 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
                     a++;
                 if (e == a || e - a < typed || memcmp(b + a, rest, typed) != 0)
                     continue;
-                char *label = lsp_xmemdup(b + a, e - a);
-                json_t *edit = json_pack("{s:o,s:s}", "range",
-                                         lsp_range_to_json((lsp_range){{pos.line, pos.character - (uint32_t)lsp_units_in(rest, typed, s->enc)}, pos}),
-                                         "newText", label);
+                json_t *label = json_stringn(b + a, e - a);
+                if (!label) /* not UTF-8: no client could insert it */
+                    continue;
+                json_t *edit = json_pack("{s:{s:O,s:o},s:O}", "range", "start", from, "end",
+                                         lsp_position_to_json(pos), "newText", label);
                 char *detail = lsp_xasprintf("line %u", i + 1);
-                json_array_append_new(items, json_pack("{s:s,s:i,s:s,s:o,s:s}", "label", label, "kind", 1,
+                json_array_append_new(items, json_pack("{s:O,s:i,s:s,s:o,s:O}", "label", label, "kind", 1,
                                                        "detail", detail, "textEdit", edit, "filterText", label));
+                json_decref(label);
                 free(detail);
-                free(label);
                 found++;
             }
+            json_decref(from);
         }
-    }
-    if (!colon && json_array_size(items) == 0) {
-        const char *const *keys = indent == 0 ? root_keys : root_keys;
-        if (indent > 0) {
-            keys = change_keys;
-            if (ch >= 0 && md >= 0 && indent >= p->patch->changes[ch].mods[md].key_col)
-                keys = mod_keys;
-            else if (ch >= 0 && p->patch->changes[ch].n_mods > 0 && indent >= p->patch->changes[ch].mods[0].key_col)
-                keys = mod_keys;
-        }
+    } else if (colon) {
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (strncmp(rest, "action:", 7) == 0)
+            add_words(items, actions, 20, "", v);
+        else if (strncmp(rest, "newline:", 8) == 0)
+            add_words(items, newlines, 20, "", v);
+        else if (strncmp(rest, "version:", 8) == 0)
+            json_array_append_new(items, json_pack("{s:s,s:i,s:s}", "label", "\"2.0\"", "kind", 12,
+                                                   "insertText", "\"2.0\""));
+    } else {
+        const char *const *keys = keys_at(p, pos.line, indent);
         for (const char *c = rest; *c; c++)
             if (!isalnum((unsigned char)*c) && *c != '_')
-                goto done;
-        add_words(items, keys, 14, ": ", rest);
+                keys = NULL;
+        if (keys)
+            add_words(items, keys, 14, ": ", rest);
     }
-done:
     free(before);
     lsp_endpoint_reply(ep, id, json_pack("{s:b,s:o}", "isIncomplete", 0, "items", items));
 }

@@ -40,7 +40,6 @@ typedef struct apls_patch {
     ap_run *run;
     ap_fs *fs;             /* the provider the run read through */
     char *root;            /* where file_paths resolve */
-    lsp_lines lines;       /* over patch->text */
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
@@ -98,7 +97,9 @@ void apls_patch_locate(const apls_patch *p, uint32_t off, int *change, int *mod)
 /* The absolute path of file i of the run. */
 char *apls_target_path(const apls_patch *p, size_t i);
 
-/* positions at the edge */
+/* positions at the edge: against the document's line index (its text is
+ * the patch's text: every use follows apls_patch_refresh) */
+const lsp_lines *apls_patch_lines(const apls_patch *p);
 lsp_position apls_patch_pos(const apls_patch *p, uint32_t off);
 json_t *apls_patch_range(const apls_patch *p, ap_span sp);
 uint32_t apls_patch_offset(const apls_patch *p, lsp_position pos);
@@ -107,6 +108,9 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* A JSON string of s, made valid UTF-8 (target text in messages need not be:
+ * jansson refuses such a string, and the message would be lost). */
+json_t *apls_json_text(const char *s);
 
 /* hover.c */
 void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data);

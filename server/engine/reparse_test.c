@@ -1,0 +1,308 @@
+/* reparse_test.c - ap_patch_reparse must give exactly what a full parse
+ * gives: thousands of random edits of real patches, compared field by field,
+ * and the incremental path must actually be taken for most of them. */
+#include "check.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int diffs;
+
+#define SAME(what, a, b)                                                                   \
+    do {                                                                                   \
+        if ((a) != (b)) {                                                                  \
+            if (diffs++ < 5)                                                               \
+                fprintf(stderr, "  %s differs: %lld vs %lld\n", what, (long long)(a),      \
+                        (long long)(b));                                                   \
+            return false;                                                                  \
+        }                                                                                  \
+    } while (0)
+
+static bool same_span(const char *what, ap_span a, ap_span b)
+{
+    SAME(what, a.start, b.start);
+    SAME(what, a.end, b.end);
+    return true;
+}
+
+static bool same_str(const char *what, const char *a, size_t na, const char *b, size_t nb)
+{
+    SAME(what, na, nb);
+    SAME(what, (a == NULL), (b == NULL));
+    if (a && memcmp(a, b, na) != 0) {
+        if (diffs++ < 5)
+            fprintf(stderr, "  %s differs: '%.*s' vs '%.*s'\n", what, (int)na, a, (int)nb, b);
+        return false;
+    }
+    return true;
+}
+
+static bool same_field(const ap_field *a, const ap_field *b)
+{
+    SAME("present", a->present, b->present);
+    SAME("is_string", a->is_string, b->is_string);
+    SAME("is_null", a->is_null, b->is_null);
+    SAME("style", a->style, b->style);
+    SAME("n_lines", a->n_lines, b->n_lines);
+    SAME("indent", a->indent, b->indent);
+    for (uint32_t i = 0; i < a->n_lines; i++)
+        SAME("line_at", a->line_at[i], b->line_at[i]);
+    return same_span("field key", a->key, b->key) && same_span("field span", a->span, b->span) &&
+           same_str("value", a->value, a->len, b->value, b->len);
+}
+
+static bool same_mod(const ap_mod *a, const ap_mod *b)
+{
+    SAME("action", a->action, b->action);
+    SAME("key_col", a->key_col, b->key_col);
+    SAME("lead", a->lead, b->lead);
+    SAME("trail", a->trail, b->trail);
+    SAME("mod ok", a->ok, b->ok);
+    const ap_field *fa[] = {&a->action_f, &a->snippet, &a->start_snippet, &a->end_snippet,
+                            &a->anchor, &a->content, &a->lead_f, &a->trail_f};
+    const ap_field *fb[] = {&b->action_f, &b->snippet, &b->start_snippet, &b->end_snippet,
+                            &b->anchor, &b->content, &b->lead_f, &b->trail_f};
+    for (size_t i = 0; i < 8; i++)
+        if (!same_field(fa[i], fb[i]))
+            return false;
+    return same_span("mod span", a->span, b->span) && same_span("mod head", a->head, b->head);
+}
+
+static bool same_patch(const ap_patch *a, const ap_patch *b)
+{
+    SAME("len", a->len, b->len);
+    SAME("text", memcmp(a->text, b->text, a->len), 0);
+    SAME("has_errors", a->has_errors, b->has_errors);
+    SAME("n_changes", a->n_changes, b->n_changes);
+    if (!same_field(&a->version, &b->version) || !same_field(&a->changes_f, &b->changes_f))
+        return false;
+    for (size_t c = 0; c < a->n_changes; c++) {
+        const ap_change *x = &a->changes[c], *y = &b->changes[c];
+        SAME("n_mods", x->n_mods, y->n_mods);
+        SAME("eol", x->eol, y->eol);
+        SAME("change ok", x->ok, y->ok);
+        if (!same_span("change span", x->span, y->span) || !same_span("change head", x->head, y->head) ||
+            !same_field(&x->file_path, &y->file_path) || !same_field(&x->newline, &y->newline) ||
+            !same_field(&x->mods_f, &y->mods_f)) {
+            if (diffs < 6)
+                fprintf(stderr, "  in change %zu itself\n", c);
+            return false;
+        }
+        for (size_t m = 0; m < x->n_mods; m++)
+            if (!same_mod(&x->mods[m], &y->mods[m])) {
+                if (diffs < 6)
+                    fprintf(stderr, "  in change %zu modification %zu\n", c, m);
+                return false;
+            }
+    }
+    SAME("n_problems", a->n_problems, b->n_problems);
+    for (size_t i = 0; i < a->n_problems; i++) {
+        const ap_problem *p = &a->problems[i], *q = &b->problems[i];
+        SAME("problem code", p->code, q->code);
+        SAME("problem change", p->change, q->change);
+        SAME("problem mod", p->mod, q->mod);
+        SAME("problem fixes", p->n_fixes, q->n_fixes);
+        if (!same_span("problem span", p->span, q->span) ||
+            !same_str("problem message", p->message, strlen(p->message), q->message, strlen(q->message)))
+            return false;
+        for (size_t k = 0; k < p->n_fixes; k++)
+            if (!same_span("fix span", p->fixes[k].span, q->fixes[k].span) ||
+                !same_str("fix text", p->fixes[k].text, strlen(p->fixes[k].text), q->fixes[k].text,
+                          strlen(q->fixes[k].text)))
+                return false;
+    }
+    return true;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)rng;
+}
+
+/* One random edit of text at a random place: typing, deleting, a newline. */
+static char *random_edit(const char *text, size_t len, size_t *out_len)
+{
+    static const char *const bits[] = {"x", " ", "\n", "  ", ": ", "- ", "|", "#", "\"", "é", "😀", "\t",
+                                       "REPLACE", "\n        snippet: |\n          a\n", ""};
+    size_t at = len ? next() % (len + 1) : 0;
+    size_t del = next() % 4 == 0 ? next() % 3 : 0;
+    if (at + del > len)
+        del = len - at;
+    const char *ins = next() % 3 == 0 ? "" : bits[next() % (sizeof bits / sizeof *bits)];
+    size_t n = strlen(ins);
+    char *out = malloc(len - del + n + 1);
+    memcpy(out, text, at);
+    memcpy(out + at, ins, n);
+    memcpy(out + at + n, text + at + del, len - at - del);
+    *out_len = len - del + n;
+    out[*out_len] = '\0';
+    return out;
+}
+
+/* A patch of several changes and modifications, the shape editors hold. */
+static char *big_patch(size_t *len)
+{
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "# Summary: many changes\nversion: \"2.0\"\nchanges:\n");
+    for (int c = 0; c < 6; c++) {
+        ap_buf_addf(&b, "  - file_path: \"src/f%d.c\"\n    modifications:\n", c);
+        for (int m = 0; m < 5; m++) {
+            ap_buf_addf(&b, "      - action: %s\n", m % 3 == 0 ? "REPLACE" : m % 3 == 1 ? "INSERT_AFTER" : "DELETE");
+            ap_buf_addf(&b, "        snippet: |\n          int v%d_%d = %d;\n", c, m, m);
+            if (m % 3 != 2)
+                ap_buf_addf(&b, "        content: |\n          int v%d_%d = %d; // new\n", c, m, m + 1);
+        }
+        if (c == 3)
+            ap_buf_adds(&b, "    newline: LF\n");
+    }
+    return ap_buf_detach(&b, len);
+}
+
+static void check_edits(const char *text, size_t len, int rounds, unsigned long *hits, int *fails)
+{
+    char *cur = malloc(len + 1);
+    memcpy(cur, text, len);
+    size_t cur_len = len;
+    ap_patch *prev = ap_patch_parse(cur, cur_len);
+    for (int i = 0; i < rounds; i++) {
+        size_t nl;
+        char *next_text = random_edit(cur, cur_len, &nl);
+        unsigned long before = ap_reparse_hits;
+        ap_patch *inc = ap_patch_reparse(prev, next_text, nl);
+        ap_patch *full = ap_patch_parse(next_text, nl);
+        *hits += ap_reparse_hits - before;
+        if (!same_patch(inc, full)) {
+            if ((*fails)++ < 3)
+                fprintf(stderr, "  after an edit (round %d), text:\n%.*s\n---\n", i, (int)nl, next_text);
+        }
+        ap_patch_free(prev);
+        ap_patch_free(full);
+        prev = inc;
+        free(cur);
+        cur = next_text;
+        cur_len = nl;
+        /* keep the text near a valid patch: restart now and then */
+        if (next() % 8 == 0) {
+            free(cur);
+            cur = malloc(len + 1);
+            memcpy(cur, text, len);
+            cur_len = len;
+            ap_patch_free(prev);
+            prev = ap_patch_parse(cur, cur_len);
+        }
+    }
+    ap_patch_free(prev);
+    free(cur);
+}
+
+static void test_matches_full_parse(void)
+{
+    unsigned long hits = 0;
+    int fails = 0, total = 0;
+    size_t len;
+    char *big = big_patch(&len);
+    check_edits(big, len, 4000, &hits, &fails);
+    total += 4000;
+    free(big);
+    const char *dir = getenv("APLS_CONFORMANCE");
+    DIR *d = opendir(dir ? dir : "../shared/conformance/v2");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s/patch.ap", dir ? dir : "../shared/conformance/v2", e->d_name);
+        char *text = read_all(path, &len);
+        if (!text)
+            continue;
+        check_edits(text, len, 300, &hits, &fails);
+        total += 300;
+        free(text);
+    }
+    if (d)
+        closedir(d);
+    CHECK_INT(fails, 0);
+    /* random edits mostly break the YAML; still, some stay inside an item */
+    CHECK(hits > (unsigned long)total / 20);
+}
+
+/* Typing inside values, what an editor sends on every keystroke, is always
+ * parsed one item only, and still gives what a full parse gives. */
+static void test_typing_is_incremental(void)
+{
+    size_t len;
+    char *text = big_patch(&len);
+    ap_patch *prev = ap_patch_parse(text, len);
+    unsigned long before = ap_reparse_hits;
+    int fails = 0, rounds = 300;
+    for (int i = 0; i < rounds; i++) {
+        /* a place inside a value: after "int v" on some line */
+        size_t at;
+        do
+            at = next() % len;
+        while (!(at >= 5 && memcmp(text + at - 5, "int v", 5) == 0));
+        char *t2 = malloc(len + 2);
+        memcpy(t2, text, at);
+        t2[at] = (char)('a' + i % 26);
+        memcpy(t2 + at + 1, text + at, len - at);
+        ap_patch *inc = ap_patch_reparse(prev, t2, len + 1);
+        ap_patch *full = ap_patch_parse(t2, len + 1);
+        fails += !same_patch(inc, full);
+        ap_patch_free(prev);
+        ap_patch_free(full);
+        prev = inc;
+        free(text);
+        text = t2;
+        len++;
+    }
+    CHECK_INT(fails, 0);
+    CHECK_INT(ap_reparse_hits - before, rounds);
+    ap_patch_free(prev);
+    free(text);
+}
+
+static void test_identical_and_garbage(void)
+{
+    size_t len;
+    char *big = big_patch(&len);
+    ap_patch *a = ap_patch_parse(big, len);
+    ap_patch *b = ap_patch_reparse(a, big, len);
+    ap_patch *c = ap_patch_parse(big, len);
+    CHECK(same_patch(b, c));
+    ap_patch *g = ap_patch_reparse(b, "[[[", 3);
+    ap_patch *h = ap_patch_parse("[[[", 3);
+    CHECK(same_patch(g, h));
+    ap_patch_free(a);
+    ap_patch_free(b);
+    ap_patch_free(c);
+    ap_patch_free(g);
+    ap_patch_free(h);
+    free(big);
+}
+
+int main(void)
+{
+    RUN(test_identical_and_garbage);
+    RUN(test_matches_full_parse);
+    RUN(test_typing_is_incremental);
+    return check_summary();
+}
