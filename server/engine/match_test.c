@@ -1,3 +1,541 @@
+/* match_test.c - finding patterns in a view (match.c) and the "did you
+ * mean" ranking (similar.c). */
 #include "check.h"
 #include "internal.h"
-int main(void){return check_summary();}
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A view over a copy of s (the view keeps the text alive). */
+static void view_of(ap_view *v, const char *s, size_t len)
+{
+    ap_text *t = ap_text_new(s, len);
+    ap_view_init(v, t);
+    ap_text_release(t);
+}
+
+static void view_str(ap_view *v, const char *s)
+{
+    view_of(v, s, strlen(s));
+}
+
+/* Every match of pat from the beginning: count, and first/last base lines of
+ * the match k through *first, *last (when asked). */
+static size_t count_all(const ap_view *v, const char *pat)
+{
+    ap_pattern p;
+    ap_pattern_init(&p, pat, strlen(pat));
+    ap_matches m = {0};
+    size_t n = ap_find_all(v, &p, ap_view_begin(v), 0, &m);
+    CHECK_INT(m.n, n);
+    ap_matches_release(&m);
+    ap_pattern_release(&p);
+    return n;
+}
+
+/* The matches as "first-last" base lines ("i" for a line in a splice),
+ * joined by spaces. */
+static char *matches_str(const ap_view *v, const char *pat, ap_pos from)
+{
+    ap_pattern p;
+    ap_pattern_init(&p, pat, strlen(pat));
+    ap_matches m = {0};
+    ap_find_all(v, &p, from, 0, &m);
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = 0; i < m.n; i++) {
+        if (i)
+            ap_buf_addc(&b, ' ');
+        if (m.m[i].first.sp >= 0)
+            ap_buf_addf(&b, "i%u.%u", m.m[i].first.base, m.m[i].first.k);
+        else
+            ap_buf_addf(&b, "%u", m.m[i].first.base);
+        ap_buf_addc(&b, '-');
+        if (m.m[i].last.sp >= 0)
+            ap_buf_addf(&b, "i%u.%u", m.m[i].last.base, m.m[i].last.k);
+        else
+            ap_buf_addf(&b, "%u", m.m[i].last.base);
+    }
+    ap_matches_release(&m);
+    ap_pattern_release(&p);
+    return ap_buf_detach(&b, NULL);
+}
+
+static void check_matches(const ap_view *v, const char *pat, const char *want, int line)
+{
+    char *got = matches_str(v, pat, ap_view_begin(v));
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "  match_test.c:%d: matches of \"%s\": \"%s\", want \"%s\"\n", line, pat,
+                got, want);
+        check_failed_in_test++;
+    }
+    free(got);
+}
+#define CHECK_MATCHES(v, pat, want) check_matches((v), (pat), (want), __LINE__)
+
+static void replace_lines(ap_view *v, ap_pos from, ap_pos to, const char *const *texts, uint32_t n)
+{
+    ap_nline *nl = ap_xcalloc(n ? n : 1, sizeof *nl);
+    for (uint32_t i = 0; i < n; i++) {
+        ap_line_init(&nl[i].l, texts[i], (uint32_t)strlen(texts[i]), AP_EOL_LF);
+        nl[i].change = 0;
+        nl[i].mod = 0;
+    }
+    ap_view_replace(v, from, to, nl, n);
+    free(nl);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------- patterns */
+
+static void test_pattern_lines(void)
+{
+    ap_pattern p;
+    ap_pattern_init(&p, "\n  a\n\n\t \nb  \n\n", 14);
+    CHECK_INT(p.n_lines, 6);
+    CHECK_INT(p.n, 2);
+    CHECK_INT(p.nb[0], 1);
+    CHECK_INT(p.nb[1], 4);
+    CHECK_INT(ap_pattern_at(&p, 0)->s_len, 1);
+    CHECK(ap_pattern_at(&p, 1)->hash == ap_hash("b", 1));
+    ap_pattern_release(&p);
+    CHECK(p.lines == NULL);
+    ap_pattern_init(&p, "", 0);
+    CHECK_INT(p.n, 0);
+    ap_pattern_release(&p);
+}
+
+/* ------------------------------------------------------------- matching */
+
+static void test_tabs_vs_spaces(void)
+{
+    ap_view v;
+    view_str(&v, "def f():\n\tif x:\n\t\treturn 1\n\treturn 0\n");
+    CHECK_MATCHES(&v, "if x:\n    return 1\n", "1-2");
+    CHECK_MATCHES(&v, "        if x:\n  return 1", "1-2");
+    CHECK_MATCHES(&v, "\t\t\treturn 0\n", "3-3");
+    ap_view_release(&v);
+
+    view_str(&v, "class A:\n    def g(self):\n        pass\n");
+    CHECK_MATCHES(&v, "\tdef g(self):\n\t\tpass\n", "1-2");
+    ap_view_release(&v);
+}
+
+static void test_crlf_target(void)
+{
+    ap_view v;
+    view_str(&v, "a\r\nb\r\nc\r\n");
+    CHECK_MATCHES(&v, "b\nc\n", "1-2");
+    CHECK_MATCHES(&v, "a\r\nb\r\n", "0-1");
+    CHECK_MATCHES(&v, "c", "2-2");
+    ap_view_release(&v);
+    /* lone CR */
+    view_str(&v, "a\rb\rc");
+    CHECK_MATCHES(&v, "b\nc", "1-2");
+    ap_view_release(&v);
+}
+
+static void test_blank_lines(void)
+{
+    ap_view v;
+    /* blank lines in the snippet do not count */
+    view_str(&v, "x\na\nb\ny\n");
+    CHECK_MATCHES(&v, "\na\n\n   \nb\n\n", "1-2");
+    ap_view_release(&v);
+    /* blank lines in the target between matched lines are skipped, and
+     * the match runs from the first matched line to the last */
+    view_str(&v, "x\na\n\n \t\nb\ny\n");
+    CHECK_MATCHES(&v, "a\nb\n", "1-4");
+    CHECK_MATCHES(&v, "x\na\nb\ny", "0-5");
+    /* a blank pattern line does not stand for a required blank line */
+    CHECK_MATCHES(&v, "a\n\n\n\n\n\nb", "1-4");
+    ap_view_release(&v);
+    /* blank lines at the end of the target after a match */
+    view_str(&v, "a\n\n\n");
+    CHECK_MATCHES(&v, "a", "0-0");
+    CHECK_MATCHES(&v, "a\nb", "");
+    ap_view_release(&v);
+    /* a pattern with no non-blank line matches nothing */
+    view_str(&v, "\n\na\n");
+    CHECK_INT(count_all(&v, "\n \n"), 0);
+    ap_view_release(&v);
+}
+
+static void test_whole_lines_only(void)
+{
+    ap_view v;
+    view_str(&v, "class C:\n    def __init__(self):\n        self.count = 0\n");
+    CHECK_INT(count_all(&v, "count = 0"), 0);
+    CHECK_MATCHES(&v, "self.count = 0", "2-2");
+    CHECK_INT(count_all(&v, "self.count = 0;"), 0);
+    CHECK_INT(count_all(&v, "def __init__(self)"), 0);
+    /* case and interior white space matter */
+    CHECK_INT(count_all(&v, "self.count  = 0"), 0);
+    CHECK_INT(count_all(&v, "Self.count = 0"), 0);
+    ap_view_release(&v);
+}
+
+static void test_multibyte(void)
+{
+    ap_view v;
+    view_str(&v, "  print('h\xc3\xa9llo \xf0\x9f\x8e\x89')\n"
+                 "\xe3\x80\x80x = '\xe5\xa4\x89\xe6\x95\xb0'\xe3\x80\x80\n"
+                 "\xc2\xa0\xf0\x9f\x98\x80\n");
+    CHECK_MATCHES(&v, "print('h\xc3\xa9llo \xf0\x9f\x8e\x89')", "0-0");
+    CHECK_INT(count_all(&v, "print('hello \xf0\x9f\x8e\x89')"), 0);
+    CHECK_MATCHES(&v, "x = '\xe5\xa4\x89\xe6\x95\xb0'", "1-1");
+    CHECK_MATCHES(&v, "\t\xf0\x9f\x98\x80  ", "2-2");
+    CHECK_MATCHES(&v, "x = '\xe5\xa4\x89\xe6\x95\xb0'\n\xf0\x9f\x98\x80", "1-2");
+    CHECK_INT(count_all(&v, "\xf0\x9f\x98\x81"), 0); /* 😁, one byte apart */
+    ap_view_release(&v);
+}
+
+static void test_overlapping(void)
+{
+    ap_view v;
+    view_str(&v, "a\na\na");
+    CHECK_MATCHES(&v, "a\na", "0-1 1-2");
+    CHECK_MATCHES(&v, "a", "0-0 1-1 2-2");
+    CHECK_MATCHES(&v, "a\na\na", "0-2");
+    CHECK_MATCHES(&v, "a\na\na\na", "");
+    ap_view_release(&v);
+    view_str(&v, "a\nb\na\nb\na\nb\na\n");
+    CHECK_MATCHES(&v, "a\nb\na", "0-2 2-4 4-6");
+    ap_view_release(&v);
+    /* limit stops early */
+    view_str(&v, "a\na\na\na\n");
+    ap_pattern p;
+    ap_pattern_init(&p, "a", 1);
+    ap_matches m = {0};
+    CHECK_INT(ap_find_all(&v, &p, ap_view_begin(&v), 2, &m), 2);
+    CHECK_INT(m.n, 2);
+    ap_matches_release(&m);
+    ap_pattern_release(&p);
+    ap_view_release(&v);
+}
+
+static void test_first_after_position(void)
+{
+    ap_view v;
+    view_str(&v, "x\ny\nx\ny\nz\n");
+    ap_pattern p;
+    ap_pattern_init(&p, "x\ny", 3);
+    ap_match m;
+    CHECK(ap_find_first(&v, &p, ap_view_begin(&v), &m));
+    CHECK_INT(m.first.base, 0);
+    CHECK_INT(m.last.base, 1);
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 1), &m));
+    CHECK_INT(m.first.base, 2);
+    CHECK_INT(m.last.base, 3);
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 2), &m));
+    CHECK_INT(m.first.base, 2);
+    CHECK(!ap_find_first(&v, &p, ap_view_seek(&v, 3), &m));
+    CHECK(!ap_find_first(&v, &p, ap_view_end(&v), &m));
+    /* a match must start at or after from: one that begins before and
+     * ends after it does not count */
+    char *s = matches_str(&v, "x\ny", ap_view_seek(&v, 1));
+    CHECK_STR(s, "2-3");
+    free(s);
+    CHECK(ap_match_at(&v, &p, ap_view_seek(&v, 2), &m));
+    CHECK_INT(m.last.base, 3);
+    CHECK(!ap_match_at(&v, &p, ap_view_seek(&v, 1), NULL));
+    ap_pattern_release(&p);
+    ap_view_release(&v);
+}
+
+static void test_identical_lines(void)
+{
+    const uint32_t N = 10000;
+    ap_buf b = AP_BUF_INIT;
+    for (uint32_t i = 0; i < N; i++)
+        ap_buf_adds(&b, "    same();\n");
+    ap_view v;
+    view_of(&v, b.s, b.len);
+
+    double t0 = now();
+    ap_pattern p1, p3;
+    ap_pattern_init(&p1, "same();", 7);
+    ap_pattern_init(&p3, "same();\nsame();\n\nsame();\n", 25);
+    ap_matches m = {0};
+    CHECK_INT(ap_find_all(&v, &p1, ap_view_begin(&v), 0, &m), N);
+    CHECK_INT(m.n, N);
+    if (m.n == N) {
+        CHECK_INT(m.m[0].first.base, 0);
+        CHECK_INT(m.m[N - 1].first.base, N - 1);
+    }
+    ap_matches_release(&m);
+    CHECK_INT(ap_find_all(&v, &p3, ap_view_begin(&v), 0, &m), N - 2);
+    bool in_order = true;
+    for (size_t i = 0; i < m.n; i++)
+        in_order &= m.m[i].first.base == i && m.m[i].last.base == i + 2;
+    CHECK(in_order);
+    ap_matches_release(&m);
+
+    double dt = now() - t0;
+    CHECK(dt < 1.0);
+
+    /* the same through inserted text: replace line 5000 by two copies */
+    const char *two[] = {"same();", "  same();"};
+    replace_lines(&v, ap_view_seek(&v, 5000), ap_view_seek(&v, 5001), two, 2);
+    CHECK_INT(ap_find_all(&v, &p1, ap_view_begin(&v), 0, &m), N + 1);
+    ap_matches_release(&m);
+    CHECK_INT(ap_find_all(&v, &p3, ap_view_begin(&v), 0, &m), N - 1);
+    if (m.n != N - 1) {
+        ap_matches_release(&m);
+        m.m = ap_xcalloc(N, sizeof *m.m); /* keep the checks below in bounds */
+        m.n = N;
+    }
+    /* the match starting at line 4999 runs into the inserted lines */
+    CHECK_INT(m.m[4999].first.base, 4999);
+    CHECK_INT(m.m[4999].first.sp, -1);
+    CHECK(m.m[4999].last.sp >= 0);
+    CHECK_INT(m.m[4999].last.k, 1);
+    CHECK(m.m[5000].first.sp >= 0);
+    CHECK_INT(m.m[5000].first.k, 0);
+    CHECK_INT(m.m[5001].first.k, 1);
+    CHECK_INT(m.m[5002].first.base, 5001);
+    ap_matches_release(&m);
+
+    ap_pattern_release(&p1);
+    ap_pattern_release(&p3);
+    ap_buf_release(&b);
+    ap_view_release(&v);
+}
+
+/* A long pattern of identical lines over identical lines: checking every
+ * place would cost lines x pattern (150 million line comparisons here, seconds),
+ * the linear scan costs lines + pattern (milliseconds). */
+static void test_identical_lines_long_pattern(void)
+{
+    const uint32_t N = 20000, P = 10000;
+    ap_buf b = AP_BUF_INIT, pb = AP_BUF_INIT;
+    for (uint32_t i = 0; i < N; i++)
+        ap_buf_adds(&b, i % 7 == 3 ? "\n" : "\tsame();\n");
+    for (uint32_t i = 0; i < P; i++)
+        ap_buf_adds(&pb, "same();\n");
+    ap_view v;
+    view_of(&v, b.s, b.len);
+    uint32_t nonblank = N - (N + 3) / 7;
+    double t0 = now();
+    ap_pattern p;
+    ap_pattern_init(&p, pb.s, pb.len);
+    ap_matches m = {0};
+    CHECK_INT(ap_find_all(&v, &p, ap_view_begin(&v), 0, &m), nonblank - P + 1);
+    if (m.n > 0)
+        CHECK_INT(m.m[0].first.base, 0);
+    ap_matches_release(&m);
+    ap_match one;
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 11), &one));
+    CHECK_INT(one.first.base, 11);
+    CHECK(!ap_find_first(&v, &p, ap_view_seek(&v, N - 100), &one));
+    double dt = now() - t0;
+    if (dt > 1.0)
+        fprintf(stderr, "  a 10,000-line pattern over 20,000 lines took %.2f s\n", dt);
+    CHECK(dt < 1.0);
+    ap_pattern_release(&p);
+    ap_buf_release(&pb);
+    ap_buf_release(&b);
+    ap_view_release(&v);
+}
+
+static void test_inserted_text(void)
+{
+    ap_view v;
+    view_str(&v, "a\nb\nc\nd\n");
+    /* replace b with p q */
+    const char *pq[] = {"  p", "q"};
+    replace_lines(&v, ap_view_seek(&v, 1), ap_view_seek(&v, 2), pq, 2);
+    CHECK_MATCHES(&v, "p\nq", "i1.0-i1.1");
+    CHECK_MATCHES(&v, "a\np", "0-i1.0");
+    CHECK_MATCHES(&v, "q\nc\nd", "i1.1-3");
+    CHECK_MATCHES(&v, "a\np\nq\nc", "0-2");
+    /* the replaced line is gone */
+    CHECK_INT(count_all(&v, "b"), 0);
+    CHECK_INT(count_all(&v, "a\nb"), 0);
+    /* insert at the end and at the start */
+    const char *e[] = {"end"};
+    replace_lines(&v, ap_view_end(&v), ap_view_end(&v), e, 1);
+    const char *s[] = {"start", "a"};
+    replace_lines(&v, ap_view_begin(&v), ap_view_begin(&v), s, 2);
+    CHECK_MATCHES(&v, "a", "i0.1-i0.1 0-0");
+    CHECK_MATCHES(&v, "d\nend", "3-i4.0");
+    CHECK_MATCHES(&v, "start\na\na\np", "i0.0-i1.0");
+    /* an inserted blank line between matched lines is skipped */
+    const char *blank[] = {"   "};
+    replace_lines(&v, ap_view_seek(&v, 3), ap_view_seek(&v, 3), blank, 1);
+    CHECK_MATCHES(&v, "c\nd", "2-3");
+    /* delete c: q and d become neighbours */
+    replace_lines(&v, ap_view_seek(&v, 2), ap_view_seek(&v, 3), NULL, 0);
+    CHECK_MATCHES(&v, "q\nd", "i1.1-3");
+    ap_view_release(&v);
+}
+
+static void test_rare_line_candidates(void)
+{
+    /* a common line and a rare one: the candidates path, with the rare line
+     * in the middle of the pattern */
+    ap_buf b = AP_BUF_INIT;
+    for (int i = 0; i < 300; i++)
+        ap_buf_addf(&b, "common\n%s", i == 100 || i == 250 ? "rare\ncommon\n" : "");
+    ap_view v;
+    view_of(&v, b.s, b.len);
+    /* rare at lines 101 and 253 */
+    CHECK_MATCHES(&v, "common\nrare\ncommon", "100-102 252-254");
+    ap_pattern p;
+    ap_pattern_init(&p, "common\nrare\ncommon", 18);
+    ap_match m;
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 101), &m));
+    CHECK_INT(m.first.base, 252);
+    ap_pattern_release(&p);
+    /* a rare line that was replaced no longer counts */
+    const char *x[] = {"other"};
+    replace_lines(&v, ap_view_seek(&v, 101), ap_view_seek(&v, 102), x, 1);
+    CHECK_MATCHES(&v, "common\nrare\ncommon", "252-254");
+    /* and one inserted does */
+    const char *r[] = {"rare"};
+    replace_lines(&v, ap_view_seek(&v, 10), ap_view_seek(&v, 10), r, 1);
+    CHECK_MATCHES(&v, "common\nrare\ncommon", "9-10 252-254");
+    ap_view_release(&v);
+    ap_buf_release(&b);
+}
+
+/* ---------------------------------------------------------- find_prefix */
+
+static void test_find_prefix(void)
+{
+    ap_view v;
+    view_str(&v, "a\nb\nX\na\nb\nc\nd\n");
+    ap_pattern p;
+    ap_match w;
+
+    ap_pattern_init(&p, "a\nb\nc\nZ", 7);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 3);
+    CHECK_INT(w.first.base, 3);
+    CHECK_INT(w.last.base, 5);
+    ap_pattern_release(&p);
+
+    ap_pattern_init(&p, "a\nb\nQ", 5);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 2);
+    CHECK_INT(w.first.base, 0); /* the first of the equally long ones */
+    CHECK_INT(w.last.base, 1);
+    /* from a later position */
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_seek(&v, 1), &w), 2);
+    CHECK_INT(w.first.base, 3);
+    ap_pattern_release(&p);
+
+    ap_pattern_init(&p, "Q\na", 3);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 0);
+    ap_pattern_release(&p);
+
+    /* the whole pattern */
+    ap_pattern_init(&p, "c\n\nd", 4);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 2);
+    CHECK_INT(w.first.base, 5);
+    CHECK_INT(w.last.base, 6);
+    ap_pattern_release(&p);
+
+    /* blank lines in the target are skipped */
+    ap_view_release(&v);
+    view_str(&v, "k1\n\n\nk2\nk9\n");
+    ap_pattern_init(&p, "k1\nk2\nk3", 8);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 2);
+    CHECK_INT(w.last.base, 3);
+    ap_pattern_release(&p);
+
+    /* the first line only in inserted text */
+    const char *ins[] = {"new1", "new2"};
+    replace_lines(&v, ap_view_seek(&v, 4), ap_view_seek(&v, 4), ins, 2);
+    ap_pattern_init(&p, "new1\nnew3", 9);
+    CHECK_INT(ap_find_prefix(&v, &p, ap_view_begin(&v), &w), 1);
+    CHECK(w.first.sp >= 0);
+    CHECK_INT(w.first.k, 0);
+    ap_pattern_release(&p);
+    ap_view_release(&v);
+}
+
+/* ------------------------------------------------------------- similar */
+
+static void test_similar_lines(void)
+{
+    ap_view v;
+    view_str(&v, "def compute_total(items):\n"      /* 0: 1 edit of 25 */
+                 "print('unrelated')\n"             /* 1: far */
+                 "def compute_totals(items):\n"     /* 2: 2 edits of 26 */
+                 "\n"
+                 "    def compute_total(item):\n"   /* 4: 1 edit (delete) of 25 */
+                 "def compute(x):\n"                /* 5: many edits */
+                 "def compute_total(itemz):\n");    /* 6: exact */
+    ap_line q;
+    const char *qs = "  def compute_total(itemz):  ";
+    ap_line_init(&q, qs, (uint32_t)strlen(qs), 0);
+    ap_similar out[8];
+    size_t n = ap_similar_lines(&v, &q, ap_view_begin(&v), out, 8);
+    /* scores: 6 -> 1.0; 0 and 4 -> 1 - 1/25 = 0.96 (text order on the tie);
+     * 2 -> 1 - 2/26; 5 -> 1 - 11/25 = 0.56; 1 is below 0.5 */
+    CHECK_INT(n, 5);
+    if (n == 5) {
+        CHECK_INT(out[0].pos.base, 6);
+        CHECK_INT(out[1].pos.base, 0);
+        CHECK_INT(out[2].pos.base, 4);
+        CHECK_INT(out[3].pos.base, 2);
+        CHECK_INT(out[4].pos.base, 5);
+        CHECK_INT((int)(out[0].score * 1000 + 0.5), 1000);
+        CHECK_INT((int)(out[1].score * 1000 + 0.5), 960);
+        CHECK_INT((int)(out[2].score * 1000 + 0.5), 960);
+        CHECK_INT((int)(out[3].score * 1000 + 0.5), 923);
+        CHECK_INT((int)(out[4].score * 1000 + 0.5), 560);
+    }
+    /* max limits the answer to the best ones */
+    n = ap_similar_lines(&v, &q, ap_view_begin(&v), out, 2);
+    CHECK_INT(n, 2);
+    CHECK_INT(out[0].pos.base, 6);
+    CHECK_INT(out[1].pos.base, 0);
+    /* from a later line: lines before it are not considered */
+    n = ap_similar_lines(&v, &q, ap_view_seek(&v, 3), out, 8);
+    CHECK_INT(n, 3);
+    CHECK_INT(out[0].pos.base, 6);
+    CHECK_INT(out[1].pos.base, 4);
+    CHECK_INT(out[2].pos.base, 5);
+    /* nothing alike */
+    ap_line z;
+    ap_line_init(&z, "zzzzqqqq", 8, 0);
+    CHECK_INT(ap_similar_lines(&v, &z, ap_view_begin(&v), out, 8), 0);
+    ap_view_release(&v);
+
+    /* inserted lines are candidates too */
+    view_str(&v, "alpha\n");
+    const char *ins[] = {"compute_total()"};
+    replace_lines(&v, ap_view_end(&v), ap_view_end(&v), ins, 1);
+    ap_line_init(&q, "compute_totl()", 14, 0);
+    n = ap_similar_lines(&v, &q, ap_view_begin(&v), out, 3);
+    CHECK_INT(n, 1);
+    CHECK(out[0].pos.sp >= 0);
+    CHECK_INT((int)(out[0].score * 1000 + 0.5), 933);
+    ap_view_release(&v);
+}
+
+int main(void)
+{
+    RUN(test_pattern_lines);
+    RUN(test_tabs_vs_spaces);
+    RUN(test_crlf_target);
+    RUN(test_blank_lines);
+    RUN(test_whole_lines_only);
+    RUN(test_multibyte);
+    RUN(test_overlapping);
+    RUN(test_first_after_position);
+    RUN(test_identical_lines);
+    RUN(test_identical_lines_long_pattern);
+    RUN(test_inserted_text);
+    RUN(test_rare_line_candidates);
+    RUN(test_find_prefix);
+    RUN(test_similar_lines);
+    return check_summary();
+}

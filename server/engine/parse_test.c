@@ -1,3 +1,1062 @@
+/* parse_test.c - the patch parser (parse.c): the model it builds, and every
+ * parse-time problem of ap-2.0.md section 6 with the exact bytes it points
+ * at. */
 #include "check.h"
 #include "internal.h"
-int main(void){return check_summary();}
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- helpers */
+
+static ap_patch *parse(const char *s)
+{
+    return ap_patch_parse(s, strlen(s));
+}
+
+/* Offset of the k-th (0-based) occurrence of needle in s; fails the test
+ * (and returns 0) when there is none. */
+static uint32_t off_k(const char *s, const char *needle, int k)
+{
+    const char *p = s;
+    for (;;) {
+        const char *q = strstr(p, needle);
+        if (!q) {
+            fprintf(stderr, "  (test bug: \"%s\" not in the patch)\n", needle);
+            check_failed_in_test++;
+            return 0;
+        }
+        if (k-- == 0)
+            return (uint32_t)(q - s);
+        p = q + 1;
+    }
+}
+
+static uint32_t off(const char *s, const char *needle)
+{
+    return off_k(s, needle, 0);
+}
+
+static size_t count_code(const ap_patch *p, ap_code code)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_problems; i++)
+        n += p->problems[i].code == code;
+    return n;
+}
+
+static size_t count_sev(const ap_patch *p, ap_severity sev)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_problems; i++)
+        n += p->problems[i].severity == sev;
+    return n;
+}
+
+/* The k-th problem with this code, or a dummy (and a failure). */
+static const ap_problem *find(const ap_patch *p, ap_code code, int k)
+{
+    static ap_problem none = {.code = AP_OK, .change = -9, .mod = -9, .message = ""};
+    for (size_t i = 0; i < p->n_problems; i++)
+        if (p->problems[i].code == code && k-- == 0)
+            return &p->problems[i];
+    fprintf(stderr, "  no %s problem (there are %zu problems)\n", ap_code_name(code),
+            p->n_problems);
+    for (size_t i = 0; i < p->n_problems; i++)
+        fprintf(stderr, "    %s [%u,%u): %s\n", ap_code_name(p->problems[i].code),
+                p->problems[i].span.start, p->problems[i].span.end, p->problems[i].message);
+    check_failed_in_test++;
+    return &none;
+}
+
+static const char *span_str(const ap_patch *p, ap_span s)
+{
+    static char buf[512];
+    size_t n = s.end >= s.start ? s.end - s.start : 0;
+    if (s.end > p->len || n >= sizeof buf)
+        return "(bad span)";
+    memcpy(buf, p->text + s.start, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* One problem, checked whole: code, severity, span [start, end), indexes. */
+static void check_problem(const ap_problem *q, ap_code code, ap_severity sev, uint32_t start,
+                          uint32_t end, int ch, int md, int line)
+{
+    if (q->code != code || q->severity != sev || q->span.start != start || q->span.end != end ||
+        q->change != ch || q->mod != md) {
+        fprintf(stderr,
+                "  parse_test.c:%d: got %s sev %d [%u,%u) ch %d mod %d (%s)\n"
+                "    want %s sev %d [%u,%u) ch %d mod %d\n",
+                line, ap_code_name(q->code), q->severity, q->span.start, q->span.end, q->change,
+                q->mod, q->message, ap_code_name(code), sev, start, end, ch, md);
+        check_failed_in_test++;
+    }
+}
+#define CHECK_PROBLEM(q, code, sev, start, end, ch, md)                                    \
+    check_problem((q), (code), (sev), (start), (end), (ch), (md), __LINE__)
+
+/* A patch whose only error is one problem of code at [start, end). */
+static void only_error(const char *src, ap_code code, uint32_t start, uint32_t end, int ch, int md,
+                       int line)
+{
+    ap_patch *p = parse(src);
+    if (count_sev(p, AP_ERROR) != 1 || !p->has_errors) {
+        fprintf(stderr, "  parse_test.c:%d: %zu errors, want 1:\n", line, count_sev(p, AP_ERROR));
+        for (size_t i = 0; i < p->n_problems; i++)
+            fprintf(stderr, "    %s [%u,%u) '%s': %s\n", ap_code_name(p->problems[i].code),
+                    p->problems[i].span.start, p->problems[i].span.end,
+                    span_str(p, p->problems[i].span), p->problems[i].message);
+        check_failed_in_test++;
+    } else {
+        for (size_t i = 0; i < p->n_problems; i++)
+            if (p->problems[i].severity == AP_ERROR)
+                check_problem(&p->problems[i], code, AP_ERROR, start, end, ch, md, line);
+    }
+    ap_patch_free(p);
+}
+#define ONLY_ERROR(src, code, start, end, ch, md) only_error((src), (code), (start), (end), (ch), (md), __LINE__)
+
+#define HEAD "version: \"2.0\"\nchanges:\n  - file_path: a.txt\n    modifications:\n"
+
+/* ---------------------------------------------------------- the model */
+
+static void test_valid_patch(void)
+{
+    const char *src =
+        "# Summary: Refactor the calculator.\n"
+        "#\n"
+        "# Plan:\n"
+        "#   1. Import List.\n"
+        "version: \"2.0\"\n"
+        "changes:\n"
+        "  - file_path: \"src/calculator.py\"\n"
+        "    newline: LF                    # optional\n"
+        "    modifications:\n"
+        "      - action: INSERT_AFTER\n"
+        "        snippet: |\n"
+        "          import math\n"
+        "        content: |\n"
+        "          from typing import List\n"
+        "      - action: REPLACE\n"
+        "        anchor: |\n"
+        "          def add(a, b):\n"
+        "        snippet: |\n"
+        "          return a + b\n"
+        "        content: |\n"
+        "          if isinstance(a, List):\n"
+        "              return sum(a)\n"
+        "\n"
+        "          return a + b\n"
+        "      - action: DELETE\n"
+        "        start_snippet: |\n"
+        "          def get_pi():\n"
+        "        end_snippet: |\n"
+        "          return 3.14\n"
+        "        include_leading_blank_lines: 1\n"
+        "        include_trailing_blank_lines: 2\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK(!p->has_errors);
+    CHECK_INT(p->len, strlen(src));
+    CHECK_STR(p->text, src);
+    CHECK_STR(p->version.value, "2.0");
+    CHECK_INT(p->version.style, AP_STYLE_DOUBLE_QUOTED);
+    CHECK_INT(p->version.span.start, off(src, "\"2.0\""));
+    CHECK_INT(p->version.span.end, off(src, "\"2.0\"") + 5);
+    CHECK_INT(p->version.key.start, off(src, "version"));
+    CHECK_INT(p->n_changes, 1);
+    if (p->n_changes != 1 || p->changes[0].n_mods != 3)
+        goto out;
+    const ap_change *c = &p->changes[0];
+    CHECK(c->ok);
+    CHECK_STR(c->file_path.value, "src/calculator.py");
+    CHECK_INT(c->file_path.span.start, off(src, "\"src/"));
+    CHECK_INT(c->file_path.span.end, off(src, ".py\"") + 4);
+    CHECK_INT(c->eol, AP_EOL_LF);
+    CHECK_STR(c->newline.value, "LF");
+    CHECK_INT(c->head.start, off(src, "file_path"));
+    CHECK_INT(c->head.end, off(src, "\n    newline"));
+
+    const ap_mod *m = &c->mods[0];
+    CHECK(m->ok);
+    CHECK_INT(m->action, AP_INSERT_AFTER);
+    CHECK_STR(m->snippet.value, "import math\n");
+    CHECK_INT(m->snippet.style, AP_STYLE_LITERAL);
+    CHECK_INT(m->snippet.span.start, off(src, "import math"));
+    CHECK_INT(m->snippet.span.end, off(src, "import math") + 11);
+    CHECK_INT(m->snippet.indent, 10);
+    CHECK_INT(m->snippet.n_lines, 1);
+    CHECK_STR(m->content.value, "from typing import List\n");
+    CHECK_INT(m->span.start, off(src, "action: INSERT_AFTER"));
+    CHECK_INT(m->head.start, off(src, "action: INSERT_AFTER"));
+    CHECK_INT(m->head.end, off(src, "action: INSERT_AFTER") + 20);
+    CHECK_INT(m->key_col, 8);
+    CHECK(!m->anchor.present);
+    CHECK(!m->start_snippet.present);
+
+    m = &c->mods[1];
+    CHECK(m->ok);
+    CHECK_INT(m->action, AP_REPLACE);
+    CHECK_STR(m->anchor.value, "def add(a, b):\n");
+    CHECK_STR(m->content.value, "if isinstance(a, List):\n    return sum(a)\n\nreturn a + b\n");
+    /* a line of the content for each line of the value, blank one included */
+    CHECK_INT(m->content.n_lines, 4);
+    if (m->content.n_lines == 4) {
+        CHECK_INT(m->content.line_at[0], off(src, "if isinstance"));
+        /* relative indentation stays in the line: it starts at the block's column */
+        CHECK_INT(m->content.line_at[1], off(src, "    return sum"));
+        CHECK_INT(m->content.line_at[2], off(src, "sum(a)\n\n") + 7);
+        CHECK_INT(m->content.line_at[3], off_k(src, "return a + b", 1));
+    }
+    CHECK_INT(m->content.span.start, off(src, "if isinstance"));
+    CHECK_INT(m->content.span.end, off_k(src, "return a + b", 1) + 12);
+
+    m = &c->mods[2];
+    CHECK(m->ok);
+    CHECK_INT(m->action, AP_DELETE);
+    CHECK_STR(m->start_snippet.value, "def get_pi():\n");
+    CHECK_STR(m->end_snippet.value, "return 3.14\n");
+    CHECK_INT(m->lead, 1);
+    CHECK_INT(m->trail, 2);
+    CHECK(!m->content.present);
+out:
+    ap_patch_free(p);
+}
+
+static void test_literal_block_lines(void)
+{
+    const char *src = HEAD "      - action: REPLACE\n"
+                           "        snippet: |\n"
+                           "          first\n"
+                           "\n"
+                           "            indented\n"
+                           "          last\n"
+                           "        content: |-\n"
+                           "          no final break\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    const ap_mod *m = &p->changes[0].mods[0];
+    CHECK_STR(m->snippet.value, "first\n\n  indented\nlast\n");
+    CHECK_INT(m->snippet.n_lines, 4);
+    if (m->snippet.n_lines == 4) {
+        CHECK_INT(m->snippet.line_at[0], off(src, "first"));
+        /* the blank line: its start (clamped to the line's end) */
+        CHECK_INT(m->snippet.line_at[1], off(src, "first") + 6);
+        /* a more indented line starts at the block's indentation */
+        CHECK_INT(m->snippet.line_at[2], off(src, "  indented"));
+        CHECK_INT(m->snippet.line_at[3], off(src, "last"));
+    }
+    CHECK_INT(m->snippet.span.start, off(src, "first"));
+    CHECK_INT(m->snippet.span.end, off(src, "last") + 4);
+    CHECK_INT(m->snippet.indent, 10);
+    CHECK_STR(m->content.value, "no final break");
+    CHECK_INT(m->content.n_lines, 1);
+    CHECK_STR(span_str(p, m->content.span), "no final break");
+    ap_patch_free(p);
+
+    /* an explicit indentation indicator */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |2\n"
+               "            two extra\n"
+               "          x\n";
+    p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    m = &p->changes[0].mods[0];
+    CHECK_STR(m->snippet.value, "  two extra\nx\n");
+    CHECK_INT(m->snippet.n_lines, 2);
+    if (m->snippet.n_lines == 2) {
+        CHECK_INT(m->snippet.line_at[0], off(src, "  two extra"));
+        CHECK_INT(m->snippet.line_at[1], off(src, "x\n"));
+    }
+    ap_patch_free(p);
+}
+
+static void test_counts_and_null_content(void)
+{
+    const char *src = HEAD "      - action: DELETE\n"
+                           "        snippet: |\n"
+                           "          x\n"
+                           "        include_leading_blank_lines: 0x3\n"
+                           "        include_trailing_blank_lines: 99999999\n"
+                           "      - action: REPLACE\n"
+                           "        snippet: |\n"
+                           "          y\n"
+                           "        content:\n"
+                           "      - action: INSERT_BEFORE\n"
+                           "        snippet: |\n"
+                           "          y\n"
+                           "        content: \"\"\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    const ap_mod *m = &p->changes[0].mods[0];
+    CHECK(m->ok);
+    CHECK_INT(m->lead, 3);
+    CHECK_INT(m->trail, 1000000); /* capped */
+    m = &p->changes[0].mods[1];
+    CHECK(m->ok);
+    CHECK(m->content.present && m->content.is_string);
+    CHECK_STR(m->content.value, "");
+    CHECK_INT(m->content.len, 0);
+    m = &p->changes[0].mods[2];
+    CHECK(m->ok);
+    CHECK_STR(m->content.value, "");
+    ap_patch_free(p);
+}
+
+/* ------------------------------------------------ INVALID_PATCH_FILE */
+
+static void test_syntax_error(void)
+{
+    const char *src = "version: \"2.0\"\nchanges: [\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, (uint32_t)strlen(src), (uint32_t)strlen(src), -1, -1);
+    /* a ':' where a value continues */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |\n"
+               "          x\n"
+               "       oops: here: there\n";
+    ap_patch *p = parse(src);
+    CHECK(p->has_errors);
+    const ap_problem *q = find(p, AP_INVALID_PATCH_FILE, 0);
+    CHECK_INT(q->span.start, off(src, "oops"));
+    CHECK(strstr(q->message, "YAML syntax error") != NULL);
+    ap_patch_free(p);
+    /* two documents */
+    src = "version: \"2.0\"\nchanges: []\n---\nversion: \"2.0\"\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "---"), off(src, "---") + 3, -1, -1);
+}
+
+static void test_tab_indentation(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    modifications:\n"
+                      "\t  - action: DELETE\n";
+    ap_patch *p = parse(src);
+    CHECK(p->has_errors);
+    const ap_problem *q = find(p, AP_INVALID_PATCH_FILE, (int)count_code(p, AP_INVALID_PATCH_FILE) - 1);
+    /* the syntax error points at the tab itself, one byte */
+    CHECK_INT(q->span.start, off(src, "\t"));
+    CHECK_INT(q->span.end, off(src, "\t") + 1);
+    CHECK(strstr(q->message, "YAML syntax error") != NULL);
+    ap_patch_free(p);
+}
+
+static void test_duplicate_keys(void)
+{
+    const char *src = "version: \"2.0\"\nversion: \"2.0\"\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off_k(src, "version", 1), off_k(src, "version", 1) + 7, -1,
+               -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    file_path: b\n    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off_k(src, "file_path", 1), off_k(src, "file_path", 1) + 9,
+               0, -1);
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |\n"
+               "          x\n"
+               "        snippet: |\n"
+               "          y\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off_k(src, "snippet", 1), off_k(src, "snippet", 1) + 7, 0,
+               0);
+    /* the first value stands */
+    ap_patch *p = parse(src);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "x\n");
+    CHECK(!p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+}
+
+static void test_empty_document(void)
+{
+    ONLY_ERROR("", AP_INVALID_PATCH_FILE, 0, 0, -1, -1);
+    ONLY_ERROR("# Summary: nothing yet\n#\n", AP_INVALID_PATCH_FILE, 0, 0, -1, -1);
+    ONLY_ERROR("   \n\n", AP_INVALID_PATCH_FILE, 0, 0, -1, -1);
+    ap_patch *p = parse("");
+    CHECK_INT(p->n_changes, 0);
+    CHECK(p->changes == NULL);
+    ap_patch_free(p);
+}
+
+static void test_root_not_mapping(void)
+{
+    /* a block list: from its first item to the end of its last value */
+    ONLY_ERROR("- a\n- b\n", AP_INVALID_PATCH_FILE, 0, 7, -1, -1);
+    ONLY_ERROR("just text\n", AP_INVALID_PATCH_FILE, 0, 9, -1, -1);
+    ONLY_ERROR("# c\n42\n", AP_INVALID_PATCH_FILE, 4, 6, -1, -1);
+}
+
+static void test_version(void)
+{
+    /* missing: the root's first line */
+    const char *src = "changes: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 0, 11, -1, -1);
+    /* unquoted 2.0: a number, not the string */
+    src = "version: 2.0\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 9, 12, -1, -1);
+    ap_patch *p = parse(src);
+    CHECK(strstr(p->problems[0].message, "quote") != NULL);
+    ap_patch_free(p);
+    /* other versions */
+    src = "version: \"1.0\"\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 9, 14, -1, -1);
+    src = "version: 2\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 9, 10, -1, -1);
+    src = "version: [\"2.0\"]\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 9, 16, -1, -1);
+    src = "version: '2.0'\nchanges: []\n";
+    p = parse(src);
+    CHECK(!p->has_errors);
+    ap_patch_free(p);
+    /* version and changes both missing: two problems on the first line */
+    p = parse("other: 1\n");
+    CHECK_INT(count_code(p, AP_INVALID_PATCH_FILE), 2);
+    CHECK_INT(count_code(p, AP_UNKNOWN_KEY), 1);
+    ap_patch_free(p);
+}
+
+static void test_changes(void)
+{
+    const char *src = "version: \"2.0\"\nchanges: {}\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "{}"), off(src, "{}") + 2, -1, -1);
+    src = "version: \"2.0\"\nchanges: x\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "x\n"), off(src, "x\n") + 1, -1, -1);
+    src = "version: \"2.0\"\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, 0, 14, -1, -1);
+    /* an empty list is allowed */
+    ap_patch *p = parse("version: \"2.0\"\nchanges: []\n");
+    CHECK_INT(p->n_problems, 0);
+    CHECK(!p->has_errors);
+    CHECK_INT(p->n_changes, 0);
+    ap_patch_free(p);
+    /* a change that is not a mapping */
+    src = "version: \"2.0\"\nchanges:\n  - just a string\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "just"), off(src, "string") + 6, 0, -1);
+}
+
+static void test_file_path(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n  - modifications: []\n";
+    /* missing: the change's first line */
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "modifications"), off(src, "[]") + 2, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: 42\n    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "42"), off(src, "42") + 2, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: \"\"\n    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "\"\""), off(src, "\"\"") + 2, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: [a]\n    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "[a]"), off(src, "[a]") + 3, 0, -1);
+    ap_patch *p = parse(src);
+    CHECK(!p->changes[0].ok);
+    ap_patch_free(p);
+    /* the second change's problem has the second change's index */
+    src = "version: \"2.0\"\nchanges:\n  - file_path: ok\n    modifications: []\n"
+          "  - file_path: 7\n    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "7"), off(src, "7") + 1, 1, -1);
+    p = parse(src);
+    CHECK(p->changes[0].ok);
+    CHECK(!p->changes[1].ok);
+    ap_patch_free(p);
+}
+
+static void test_newline(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    newline: LFX\n"
+                      "    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "LFX"), off(src, "LFX") + 3, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    newline: crlf\n"
+          "    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "crlf"), off(src, "crlf") + 4, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    newline: 1\n"
+          "    modifications: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "1\n"), off(src, "1\n") + 1, 0, -1);
+    const char *names[] = {"LF", "CRLF", "CR"};
+    const ap_eol eols[] = {AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR};
+    for (int i = 0; i < 3; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf,
+                 "version: \"2.0\"\nchanges:\n  - file_path: a\n    newline: %s\n"
+                 "    modifications: []\n",
+                 names[i]);
+        ap_patch *p = parse(buf);
+        CHECK_INT(p->n_problems, 0);
+        CHECK_INT(p->changes[0].eol, eols[i]);
+        CHECK(p->changes[0].ok);
+        ap_patch_free(p);
+    }
+    ap_patch *p = parse("version: \"2.0\"\nchanges:\n  - file_path: a\n    modifications: []\n");
+    CHECK_INT(p->changes[0].eol, AP_EOL_AUTO);
+    ap_patch_free(p);
+}
+
+static void test_modifications_list(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    modifications: {}\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "{}"), off(src, "{}") + 2, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: a\n    modifications: DELETE\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "DELETE"), off(src, "DELETE") + 6, 0, -1);
+    src = "version: \"2.0\"\nchanges:\n  - file_path: a\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "file_path"), off(src, "a\n") + 1, 0, -1);
+}
+
+/* ------------------------------------------------ INVALID_MODIFICATION */
+
+static void test_mod_not_mapping(void)
+{
+    const char *src = HEAD "      - DELETE\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "DELETE"), off(src, "DELETE") + 6, 0, 0);
+    src = HEAD "      - action: DELETE\n        snippet: |\n          x\n      - [a, b]\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "[a, b]"), off(src, "[a, b]") + 6, 0, 1);
+    ap_patch *p = parse(src);
+    CHECK(p->changes[0].mods[0].ok);
+    CHECK(!p->changes[0].mods[1].ok);
+    /* a change with a bad modification is still a usable change */
+    CHECK(p->changes[0].ok);
+    ap_patch_free(p);
+}
+
+static void test_action(void)
+{
+    /* missing: the modification's first line */
+    const char *src = HEAD "      - snippet: |\n          x\n        content: |\n          y\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "snippet: |"), off(src, "snippet: |") + 10, 0,
+               0);
+    /* unknown: the value */
+    src = HEAD "      - action: FROB\n        snippet: |\n          x\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "FROB"), off(src, "FROB") + 4, 0, 0);
+    /* lower case is unknown too */
+    src = HEAD "      - action: delete\n        snippet: |\n          x\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "delete"), off(src, "delete") + 6, 0, 0);
+    /* not a string */
+    src = HEAD "      - action: 5\n        snippet: |\n          x\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "5\n"), off(src, "5\n") + 1, 0, 0);
+    /* every action name is known */
+    const char *names[] = {"REPLACE", "INSERT_AFTER", "INSERT_BEFORE", "DELETE", "CREATE_FILE"};
+    for (int a = AP_REPLACE; a <= AP_CREATE_FILE; a++) {
+        CHECK_STR(ap_action_name((ap_action)a), names[a - 1]);
+        char buf[256];
+        snprintf(buf, sizeof buf, HEAD "      - action: %s\n%s", names[a - 1],
+                 a == AP_DELETE ? "        snippet: |\n          x\n"
+                 : a == AP_CREATE_FILE ? "        content: |\n          y\n"
+                                      : "        snippet: |\n          x\n        content: |\n          y\n");
+        ap_patch *p = parse(buf);
+        CHECK_INT(p->n_problems, 0);
+        CHECK_INT(p->changes[0].mods[0].action, a);
+        CHECK(p->changes[0].mods[0].ok);
+        ap_patch_free(p);
+    }
+}
+
+static void test_field_types(void)
+{
+    /* a number as snippet */
+    const char *src = HEAD "      - action: DELETE\n        snippet: 42\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "42"), off(src, "42") + 2, 0, 0);
+    /* a list as content */
+    src = HEAD "      - action: REPLACE\n        snippet: |\n          x\n        content: [1]\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "[1]"), off(src, "[1]") + 3, 0, 0);
+    /* true as anchor */
+    src = HEAD "      - action: DELETE\n        anchor: true\n        snippet: |\n          x\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "true"), off(src, "true") + 4, 0, 0);
+    /* a negative blank-line count */
+    src = HEAD "      - action: DELETE\n        snippet: |\n          x\n"
+               "        include_leading_blank_lines: -1\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "-1"), off(src, "-1") + 2, 0, 0);
+    /* text as a count */
+    src = HEAD "      - action: DELETE\n        snippet: |\n          x\n"
+               "        include_trailing_blank_lines: two\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "two"), off(src, "two") + 3, 0, 0);
+    /* a quoted number is text, not a count */
+    src = HEAD "      - action: DELETE\n        snippet: |\n          x\n"
+               "        include_trailing_blank_lines: \"1\"\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "\"1\""), off(src, "\"1\"") + 3, 0, 0);
+    /* a quoted number is fine as a snippet (text), with a style warning */
+    src = HEAD "      - action: DELETE\n        snippet: \"42\"\n";
+    ap_patch *p = parse(src);
+    CHECK(!p->has_errors);
+    CHECK_INT(count_code(p, AP_SCALAR_STYLE), 1);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "42");
+    ap_patch_free(p);
+}
+
+static void test_snippet_and_range(void)
+{
+    const char *src = HEAD "      - action: DELETE\n"
+                           "        snippet: |\n          x\n"
+                           "        start_snippet: |\n          y\n"
+                           "        end_snippet: |\n          z\n";
+    /* the snippet's key */
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "snippet: |"), off(src, "snippet: |") + 7, 0, 0);
+    /* half a range: the key that is there */
+    src = HEAD "      - action: DELETE\n        start_snippet: |\n          y\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "start_snippet"), off(src, "start_snippet") + 13,
+               0, 0);
+    src = HEAD "      - action: REPLACE\n        end_snippet: |\n          y\n"
+               "        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "end_snippet"), off(src, "end_snippet") + 11, 0,
+               0);
+    /* a range on INSERT_*: the start_snippet key */
+    src = HEAD "      - action: INSERT_AFTER\n"
+               "        start_snippet: |\n          y\n"
+               "        end_snippet: |\n          z\n"
+               "        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "start_snippet"), off(src, "start_snippet") + 13,
+               0, 0);
+    src = HEAD "      - action: INSERT_BEFORE\n"
+               "        end_snippet: |\n          z\n"
+               "        start_snippet: |\n          y\n"
+               "        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "start_snippet"), off(src, "start_snippet") + 13,
+               0, 0);
+    /* a range on REPLACE and DELETE is fine */
+    src = HEAD "      - action: REPLACE\n"
+               "        start_snippet: |\n          y\n"
+               "        end_snippet: |\n          z\n"
+               "        content: |\n          c\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK(p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+}
+
+static void test_content_rules(void)
+{
+    /* missing on REPLACE / INSERT: the modification's first line */
+    const char *src = HEAD "      - action: REPLACE\n        snippet: |\n          y\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "action: REPLACE"),
+               off(src, "action: REPLACE") + 15, 0, 0);
+    src = HEAD "      - action: INSERT_BEFORE\n        snippet: |\n          y\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "action: INSERT_BEFORE"),
+               off(src, "action: INSERT_BEFORE") + 21, 0, 0);
+    src = HEAD "      - action: CREATE_FILE\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "action: CREATE_FILE"),
+               off(src, "action: CREATE_FILE") + 19, 0, 0);
+    /* present on DELETE: its key */
+    src = HEAD "      - action: DELETE\n        snippet: |\n          y\n"
+               "        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "content"), off(src, "content") + 7, 0, 0);
+    /* nothing to locate: the first line */
+    src = HEAD "      - action: REPLACE\n        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "action: REPLACE"),
+               off(src, "action: REPLACE") + 15, 0, 0);
+    src = HEAD "      - action: DELETE\n        anchor: |\n          a\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "action: DELETE"), off(src, "action: DELETE") + 14,
+               0, 0);
+    /* CREATE_FILE must come first; its locating keys are ignored (a warning) */
+    src = HEAD "      - action: CREATE_FILE\n        content: \"\"\n        snippet: |\n          x\n"
+               "      - action: CREATE_FILE\n        content: |\n          y\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off_k(src, "CREATE_FILE", 1),
+               off_k(src, "CREATE_FILE", 1) + 11, 0, 1);
+    ap_patch *p = parse(src);
+    const ap_problem *q = find(p, AP_UNKNOWN_KEY, 0);
+    CHECK_PROBLEM(q, AP_UNKNOWN_KEY, AP_WARNING, off(src, "snippet"), off(src, "snippet") + 7, 0, 0);
+    CHECK(p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+}
+
+static void test_empty_snippet(void)
+{
+    /* an empty literal block: the '|' */
+    const char *src = HEAD "      - action: REPLACE\n        snippet: |\n\n        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "|"), off(src, "|") + 1, 0, 0);
+    src = HEAD "      - action: REPLACE\n        snippet: |  # nothing\n        content: |\n          c\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "|"), off(src, "|") + 1, 0, 0);
+    /* only white space: blank lines and a no-break space (U+00A0), which
+     * YAML keeps as text and matching strips */
+    src = HEAD "      - action: DELETE\n        snippet: |\n\n          \xc2\xa0\n\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "\xc2\xa0"), off(src, "\xc2\xa0") + 2, 0, 0);
+    ap_patch *p = parse(src);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "\n\xc2\xa0\n");
+    CHECK(!p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+    /* quoted empty and blank */
+    src = HEAD "      - action: DELETE\n        snippet: \"\"\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "\"\""), off(src, "\"\"") + 2, 0, 0);
+    src = HEAD "      - action: DELETE\n        snippet: \"  \\t \"\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "\"  "), off(src, "\\t \"") + 4, 0, 0);
+    /* empty anchor and end_snippet */
+    src = HEAD "      - action: DELETE\n        anchor: \"\"\n        snippet: |\n          x\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "\"\""), off(src, "\"\"") + 2, 0, 0);
+    /* empty content is allowed */
+    src = HEAD "      - action: REPLACE\n        snippet: |\n          x\n        content: |\n";
+    p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK(p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+}
+
+/* ------------------------------------------------------- many at once */
+
+static void test_several_problems(void)
+{
+    const char *src = "version: 2.0\n"
+                      "changes:\n"
+                      "  - file_path: a.txt\n"
+                      "    newline: LFCR\n"
+                      "    modifications:\n"
+                      "      - action: FROB\n"
+                      "        snippet: |\n          x\n"
+                      "      - action: DELETE\n"
+                      "        snippet: |\n          y\n"
+                      "      - action: REPLACE\n"
+                      "        snippet: 7\n"
+                      "        content: |\n          z\n"
+                      "  - file_path: b.txt\n"
+                      "    modifications:\n"
+                      "      - action: DELETE\n"
+                      "        snippet: |\n          y\n"
+                      "        content: |\n          c\n"
+                      "        include_leading_blank_lines: -2\n";
+    ap_patch *p = parse(src);
+    CHECK(p->has_errors);
+    CHECK_INT(count_sev(p, AP_ERROR), 6);
+    CHECK_INT(p->n_problems, 6);
+    if (p->n_problems == 6) {
+        /* in text order */
+        CHECK_PROBLEM(&p->problems[0], AP_INVALID_PATCH_FILE, AP_ERROR, 9, 12, -1, -1);
+        CHECK_PROBLEM(&p->problems[1], AP_INVALID_PATCH_FILE, AP_ERROR, off(src, "LFCR"),
+                      off(src, "LFCR") + 4, 0, -1);
+        CHECK_PROBLEM(&p->problems[2], AP_INVALID_MODIFICATION, AP_ERROR, off(src, "FROB"),
+                      off(src, "FROB") + 4, 0, 0);
+        CHECK_PROBLEM(&p->problems[3], AP_INVALID_MODIFICATION, AP_ERROR, off(src, "7\n"),
+                      off(src, "7\n") + 1, 0, 2);
+        CHECK_PROBLEM(&p->problems[4], AP_INVALID_MODIFICATION, AP_ERROR, off_k(src, "content", 1),
+                      off_k(src, "content", 1) + 7, 1, 0);
+        CHECK_PROBLEM(&p->problems[5], AP_INVALID_MODIFICATION, AP_ERROR, off(src, "-2"),
+                      off(src, "-2") + 2, 1, 0);
+    }
+    if (p->n_changes == 2 && p->changes[0].n_mods == 3) {
+        CHECK(!p->changes[0].ok); /* its newline is bad */
+        CHECK(!p->changes[0].mods[0].ok);
+        CHECK(p->changes[0].mods[1].ok);
+        CHECK(!p->changes[0].mods[2].ok);
+        CHECK(p->changes[1].ok);
+        CHECK(!p->changes[1].mods[0].ok);
+    } else {
+        CHECK(!"two changes, three modifications in the first");
+    }
+    ap_patch_free(p);
+}
+
+static void test_warnings(void)
+{
+    const char *src = "version: \"2.0\"\n"
+                      "extra: 1\n"
+                      "changes:\n"
+                      "  - file_path: a\n"
+                      "    colour: red\n"
+                      "    modifications:\n"
+                      "      - action: REPLACE\n"
+                      "        snipet: |\n          x\n"
+                      "        snippet: 'x'\n"
+                      "        anchor: plain text\n"
+                      "        content: >\n"
+                      "          folded\n"
+                      "          text\n"
+                      "      - action: DELETE\n"
+                      "        snippet: \"a\\tb\"\n"
+                      "      - action: REPLACE\n"
+                      "        snippet: |\n          x\n"
+                      "        content: \"\"\n";
+    ap_patch *p = parse(src);
+    CHECK(!p->has_errors);
+    CHECK_INT(count_sev(p, AP_ERROR), 0);
+    CHECK_INT(count_code(p, AP_UNKNOWN_KEY), 3);
+    CHECK_INT(count_code(p, AP_SCALAR_STYLE), 4);
+    CHECK_PROBLEM(find(p, AP_UNKNOWN_KEY, 0), AP_UNKNOWN_KEY, AP_WARNING, off(src, "extra"),
+                  off(src, "extra") + 5, -1, -1);
+    CHECK_PROBLEM(find(p, AP_UNKNOWN_KEY, 1), AP_UNKNOWN_KEY, AP_WARNING, off(src, "colour"),
+                  off(src, "colour") + 6, 0, -1);
+    CHECK_PROBLEM(find(p, AP_UNKNOWN_KEY, 2), AP_UNKNOWN_KEY, AP_WARNING, off(src, "snipet"),
+                  off(src, "snipet") + 6, 0, 0);
+    CHECK_PROBLEM(find(p, AP_SCALAR_STYLE, 0), AP_SCALAR_STYLE, AP_WARNING, off(src, "'x'"),
+                  off(src, "'x'") + 3, 0, 0);
+    CHECK_PROBLEM(find(p, AP_SCALAR_STYLE, 1), AP_SCALAR_STYLE, AP_WARNING, off(src, "plain text"),
+                  off(src, "plain text") + 10, 0, 0);
+    /* a folded block: its content, first character to end of last line */
+    CHECK_PROBLEM(find(p, AP_SCALAR_STYLE, 2), AP_SCALAR_STYLE, AP_WARNING, off(src, "folded"),
+                  off(src, "          text\n") + 14, 0, 0);
+    CHECK_PROBLEM(find(p, AP_SCALAR_STYLE, 3), AP_SCALAR_STYLE, AP_WARNING, off(src, "\"a\\tb\""),
+                  off(src, "\"a\\tb\"") + 6, 0, 1);
+    CHECK(strstr(find(p, AP_SCALAR_STYLE, 2)->message, "folded") != NULL);
+    CHECK(strstr(find(p, AP_SCALAR_STYLE, 3)->message, "double-quoted") != NULL);
+    /* warnings do not make the modifications unusable */
+    CHECK(p->changes[0].ok);
+    for (size_t i = 0; i < p->changes[0].n_mods; i++)
+        CHECK(p->changes[0].mods[i].ok);
+    CHECK_STR(p->changes[0].mods[0].content.value, "folded text\n");
+    CHECK_STR(p->changes[0].mods[1].snippet.value, "a\tb");
+    /* a folded block has no per-line map */
+    CHECK_INT(p->changes[0].mods[0].content.n_lines, 0);
+    CHECK(p->changes[0].mods[0].content.line_at == NULL);
+    ap_patch_free(p);
+}
+
+/* --------------------------------------------------------- aliases */
+
+static void test_aliases(void)
+{
+    const char *src = "version: &v \"2.0\"\n"
+                      "changes:\n"
+                      "  - file_path: a\n"
+                      "    modifications:\n"
+                      "      - action: DELETE\n"
+                      "        snippet: &s |\n"
+                      "          shared\n"
+                      "      - action: INSERT_AFTER\n"
+                      "        snippet: *s\n"
+                      "        content: *s\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK_STR(p->version.value, "2.0");
+    if (p->n_changes == 1 && p->changes[0].n_mods == 2) {
+        const ap_mod *m = &p->changes[0].mods[1];
+        CHECK(m->ok);
+        CHECK_STR(m->snippet.value, "shared\n");
+        CHECK_STR(m->content.value, "shared\n");
+        /* the value's span is the anchored text, where the user wrote it */
+        CHECK_INT(m->snippet.span.start, off(src, "shared"));
+        CHECK_INT(m->snippet.key.start, off_k(src, "snippet", 1));
+    }
+    ap_patch_free(p);
+
+    /* an alias to a mapping is refused (alias bombs stay harmless) */
+    src = "version: \"2.0\"\n"
+          "changes:\n"
+          "  - &m\n"
+          "    file_path: a\n"
+          "    modifications: []\n"
+          "  - *m\n";
+    p = parse(src);
+    CHECK(p->has_errors);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 0), AP_INVALID_PATCH_FILE, AP_ERROR, off(src, "*m"),
+                  off(src, "*m") + 2, -1, -1);
+    CHECK(p->changes[0].ok);
+    if (p->n_changes == 2)
+        CHECK(!p->changes[1].ok);
+    ap_patch_free(p);
+
+    src = "version: \"2.0\"\n"
+          "base: &b [1, 2]\n"
+          "changes:\n"
+          "  - file_path: a\n"
+          "    modifications:\n"
+          "      - action: DELETE\n"
+          "        snippet: *b\n";
+    p = parse(src);
+    CHECK(p->has_errors);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 0), AP_INVALID_PATCH_FILE, AP_ERROR, off(src, "*b"),
+                  off(src, "*b") + 2, -1, -1);
+    CHECK(!p->changes[0].mods[0].ok);
+    ap_patch_free(p);
+
+    /* an alias to no anchor */
+    src = HEAD "      - action: DELETE\n        snippet: *nope\n";
+    p = parse(src);
+    CHECK(p->has_errors);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 0), AP_INVALID_PATCH_FILE, AP_ERROR,
+                  off(src, "*nope"), off(src, "*nope") + 5, -1, -1);
+    ap_patch_free(p);
+
+    /* a billion laughs made of lists is refused at the first alias */
+    src = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nversion: \"2.0\"\nchanges: []\n";
+    p = parse(src);
+    CHECK(p->has_errors);
+    CHECK_INT(count_code(p, AP_INVALID_PATCH_FILE), 4);
+    ap_patch_free(p);
+}
+
+/* ------------------------------------------------- BOM, CRLF, late error */
+
+static void test_bom(void)
+{
+    const char *src = "\xef\xbb\xbfversion: \"2.0\"\n"
+                      "changes:\n"
+                      "  - file_path: \"\xc3\xa9t\xc3\xa9.txt\"\n"
+                      "    modifications:\n"
+                      "      - action: FROB\n"
+                      "        snippet: |\n"
+                      "          h\xc3\xa9llo \xf0\x9f\x8e\x89\n"
+                      "          b\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 1);
+    CHECK_PROBLEM(find(p, AP_INVALID_MODIFICATION, 0), AP_INVALID_MODIFICATION, AP_ERROR,
+                  off(src, "FROB"), off(src, "FROB") + 4, 0, 0);
+    CHECK_STR(p->version.value, "2.0");
+    CHECK_INT(p->version.key.start, 3);
+    if (p->n_changes == 1 && p->changes[0].n_mods == 1) {
+        CHECK_STR(p->changes[0].file_path.value, "\xc3\xa9t\xc3\xa9.txt");
+        /* after multibyte characters, offsets are still bytes */
+        const ap_field *f = &p->changes[0].mods[0].snippet;
+        CHECK_INT(f->n_lines, 2);
+        if (f->n_lines == 2) {
+            CHECK_INT(f->line_at[0], off(src, "h\xc3\xa9llo"));
+            CHECK_INT(f->line_at[1], off(src, "b\n"));
+        }
+        CHECK_INT(f->span.end, off(src, "b\n") + 1);
+    }
+    ap_patch_free(p);
+}
+
+static void test_crlf_patch(void)
+{
+    const char *src = "version: \"2.0\"\r\n"
+                      "changes:\r\n"
+                      "  - file_path: a\r\n"
+                      "    modifications:\r\n"
+                      "      - action: DELETE\r\n"
+                      "        snippet: |\r\n"
+                      "          x\r\n"
+                      "          y\r\n"
+                      "      - action: NOPE\r\n"
+                      "        snippet: |\r\n"
+                      "          q\r\n";
+    ap_patch *p = parse(src);
+    CHECK_INT(p->n_problems, 1);
+    CHECK_PROBLEM(&p->problems[0], AP_INVALID_MODIFICATION, AP_ERROR, off(src, "NOPE"),
+                  off(src, "NOPE") + 4, 0, 1);
+    const ap_mod *m = &p->changes[0].mods[0];
+    CHECK(m->ok);
+    CHECK_STR(m->snippet.value, "x\ny\n"); /* YAML normalises the breaks */
+    CHECK_INT(m->snippet.n_lines, 2);
+    if (m->snippet.n_lines == 2) {
+        CHECK_INT(m->snippet.line_at[0], off(src, "x\r"));
+        CHECK_INT(m->snippet.line_at[1], off(src, "y\r"));
+    }
+    CHECK_INT(m->snippet.span.start, off(src, "x\r"));
+    CHECK_INT(m->snippet.span.end, off(src, "y\r") + 1);
+    CHECK_INT(m->head.start, off(src, "action: DELETE"));
+    CHECK_INT(m->head.end, off(src, "action: DELETE") + 14);
+    ap_patch_free(p);
+}
+
+static void test_late_syntax_error(void)
+{
+    const char *src = HEAD "      - action: DELETE\n"
+                           "        snippet: |\n          x\n"
+                           "      - action: REPLACE\n"
+                           "        snippet: |\n          y\n"
+                           "        content: |\n          z\n"
+                           "      - action: DELETE\n"
+                           "        snippet: \"unterminated\n";
+    ap_patch *p = parse(src);
+    CHECK(p->has_errors);
+    CHECK(count_code(p, AP_INVALID_PATCH_FILE) >= 1);
+    if (p->n_changes == 1 && p->changes[0].n_mods == 3) {
+        CHECK(p->changes[0].mods[0].ok);
+        CHECK(p->changes[0].mods[1].ok);
+        CHECK_STR(p->changes[0].mods[1].content.value, "z\n");
+        CHECK(!p->changes[0].mods[2].ok);
+    } else {
+        CHECK(!"three modifications expected");
+    }
+    /* the syntax error is at the end, where the string runs out */
+    const ap_problem *q = find(p, AP_INVALID_PATCH_FILE, 0);
+    CHECK_INT(q->span.start, strlen(src));
+    CHECK(strstr(q->message, "YAML syntax error") != NULL);
+    ap_patch_free(p);
+
+    /* an incomplete modification being typed: no "missing key" noise */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |\n          x\n"
+               "      - action: REPLACE\n"
+               "        snippet: [\n";
+    p = parse(src);
+    CHECK(p->changes[0].mods[0].ok);
+    for (size_t i = 0; i < p->n_problems; i++)
+        CHECK(strstr(p->problems[i].message, "needs 'content'") == NULL);
+    ap_patch_free(p);
+}
+
+static void test_limits(void)
+{
+    /* too big: refused whole */
+    size_t n = AP_MAX_PATCH_BYTES + 1;
+    char *big = ap_xmalloc(n);
+    memset(big, '#', n);
+    ap_patch *p = ap_patch_parse(big, n);
+    CHECK(p->has_errors);
+    CHECK_INT(p->n_problems, 1);
+    CHECK_INT(p->problems[0].code, AP_INVALID_PATCH_FILE);
+    CHECK_INT(p->n_changes, 0);
+    ap_patch_free(p);
+    free(big);
+
+    /* deep nesting is refused, not a crash */
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "version: \"2.0\"\nchanges: []\nx: ");
+    for (int i = 0; i < 200; i++)
+        ap_buf_addc(&b, '[');
+    for (int i = 0; i < 200; i++)
+        ap_buf_addc(&b, ']');
+    ap_buf_addc(&b, '\n');
+    p = ap_patch_parse(b.s, b.len);
+    CHECK(p->has_errors);
+    CHECK(count_code(p, AP_INVALID_PATCH_FILE) >= 1);
+    ap_patch_free(p);
+    ap_buf_release(&b);
+
+    /* many problems stop at a limit */
+    ap_buf_adds(&b, HEAD);
+    for (int i = 0; i < 1500; i++)
+        ap_buf_adds(&b, "      - action: FROB\n        snippet: |\n          x\n");
+    p = ap_patch_parse(b.s, b.len);
+    CHECK_INT(p->n_problems, 1001);
+    CHECK_INT(p->changes[0].n_mods, 1500);
+    ap_patch_free(p);
+    ap_buf_release(&b);
+}
+
+static void test_linecol_and_names(void)
+{
+    const char *s = "ab\r\nc\xc3\xa9" "d\ne\rf";
+    uint32_t line, col;
+    ap_linecol(s, strlen(s), 0, &line, &col);
+    CHECK_INT(line, 0);
+    CHECK_INT(col, 0);
+    ap_linecol(s, strlen(s), 2, &line, &col);
+    CHECK_INT(line, 0);
+    CHECK_INT(col, 2);
+    ap_linecol(s, strlen(s), 4, &line, &col); /* after CRLF */
+    CHECK_INT(line, 1);
+    CHECK_INT(col, 0);
+    ap_linecol(s, strlen(s), 7, &line, &col); /* 'd', after a 2-byte é */
+    CHECK_INT(line, 1);
+    CHECK_INT(col, 2);
+    ap_linecol(s, strlen(s), 11, &line, &col); /* 'f', after a lone CR */
+    CHECK_INT(line, 3);
+    CHECK_INT(col, 0);
+    CHECK_STR(ap_code_name(AP_SNIPPET_NOT_FOUND), "SNIPPET_NOT_FOUND");
+    CHECK_STR(ap_code_name(AP_INVALID_PATCH_FILE), "INVALID_PATCH_FILE");
+    CHECK_STR(ap_code_name(AP_END_SNIPPET_NOT_FOUND), "END_SNIPPET_NOT_FOUND");
+    CHECK_STR(ap_code_name(AP_CODE_COUNT), "UNKNOWN");
+    CHECK_STR(ap_action_name(AP_ACTION_NONE), "");
+    CHECK_STR(ap_action_name((ap_action)42), "");
+}
+
+int main(void)
+{
+    RUN(test_valid_patch);
+    RUN(test_literal_block_lines);
+    RUN(test_counts_and_null_content);
+    RUN(test_syntax_error);
+    RUN(test_tab_indentation);
+    RUN(test_duplicate_keys);
+    RUN(test_empty_document);
+    RUN(test_root_not_mapping);
+    RUN(test_version);
+    RUN(test_changes);
+    RUN(test_file_path);
+    RUN(test_newline);
+    RUN(test_modifications_list);
+    RUN(test_mod_not_mapping);
+    RUN(test_action);
+    RUN(test_field_types);
+    RUN(test_snippet_and_range);
+    RUN(test_content_rules);
+    RUN(test_empty_snippet);
+    RUN(test_several_problems);
+    RUN(test_warnings);
+    RUN(test_aliases);
+    RUN(test_bom);
+    RUN(test_crlf_patch);
+    RUN(test_late_syntax_error);
+    RUN(test_limits);
+    RUN(test_linecol_and_names);
+    return check_summary();
+}

@@ -1,3 +1,478 @@
+/* text_test.c - lines, stripping, the hash index, the non-blank skip tables
+ * and line-ending detection of ap_text (text.c). */
 #include "check.h"
 #include "internal.h"
-int main(void){return check_summary();}
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The text of line i without its break, as a NUL-terminated static copy. */
+static const char *line_str(const ap_text *t, uint32_t i)
+{
+    static char buf[4096];
+    const ap_line *l = &t->lines[i];
+    size_t n = l->len < sizeof buf - 1 ? l->len : sizeof buf - 1;
+    memcpy(buf, l->s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The stripped text of a line. */
+static const char *stripped_str(const ap_line *l)
+{
+    static char buf[4096];
+    size_t n = l->s_len < sizeof buf - 1 ? l->s_len : sizeof buf - 1;
+    memcpy(buf, l->s + l->s_off, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static ap_text *text_of(const char *s)
+{
+    return ap_text_new(s, strlen(s));
+}
+
+/* ------------------------------------------------------------ splitting */
+
+static void test_split_lf(void)
+{
+    ap_text *t = text_of("alpha\nbeta\n\ngamma\n");
+    CHECK_INT(ap_text_line_count(t), 4);
+    CHECK_STR(line_str(t, 0), "alpha");
+    CHECK_STR(line_str(t, 1), "beta");
+    CHECK_STR(line_str(t, 2), "");
+    CHECK_STR(line_str(t, 3), "gamma");
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK_INT(t->lines[i].eol, AP_EOL_LF);
+    CHECK_INT(t->lines[2].blank, 1);
+    CHECK_INT(t->lines[0].blank, 0);
+    CHECK_INT(ap_text_line_start(t, 0), 0);
+    CHECK_INT(ap_text_line_start(t, 1), 6);
+    CHECK_INT(ap_text_line_start(t, 2), 11);
+    CHECK_INT(ap_text_line_start(t, 3), 12);
+    CHECK_INT(ap_text_line_start(t, 4), 18); /* the line count gives the length */
+    CHECK_INT(ap_text_line_start(t, 99), 18);
+    CHECK_INT(ap_text_len(t), 18);
+    CHECK_INT(t->eol, AP_EOL_LF);
+    ap_text_release(t);
+}
+
+static void test_split_crlf(void)
+{
+    ap_text *t = text_of("one\r\ntwo\r\n\r\nthree\r\n");
+    CHECK_INT(ap_text_line_count(t), 4);
+    CHECK_STR(line_str(t, 0), "one");
+    CHECK_STR(line_str(t, 1), "two");
+    CHECK_STR(line_str(t, 2), "");
+    CHECK_STR(line_str(t, 3), "three");
+    for (uint32_t i = 0; i < 4; i++) {
+        CHECK_INT(t->lines[i].eol, AP_EOL_CRLF);
+        CHECK(memchr(t->lines[i].s, '\r', t->lines[i].len) == NULL);
+    }
+    CHECK_INT(t->lines[0].len, 3);
+    CHECK_INT(ap_text_line_start(t, 1), 5);
+    CHECK_INT(ap_text_line_start(t, 2), 10);
+    CHECK_INT(ap_text_line_start(t, 3), 12);
+    CHECK_INT(t->eol, AP_EOL_CRLF);
+    ap_text_release(t);
+}
+
+static void test_split_lone_cr(void)
+{
+    ap_text *t = text_of("a\rb\r\rc");
+    CHECK_INT(ap_text_line_count(t), 4);
+    CHECK_STR(line_str(t, 0), "a");
+    CHECK_STR(line_str(t, 1), "b");
+    CHECK_STR(line_str(t, 2), "");
+    CHECK_STR(line_str(t, 3), "c");
+    CHECK_INT(t->lines[0].eol, AP_EOL_CR);
+    CHECK_INT(t->lines[1].eol, AP_EOL_CR);
+    CHECK_INT(t->lines[2].eol, AP_EOL_CR);
+    CHECK_INT(t->lines[3].eol, 0);
+    CHECK_INT(t->eol, AP_EOL_CR);
+    ap_text_release(t);
+}
+
+static void test_split_mixed(void)
+{
+    /* LF, CRLF, CR, "\n\r" (an LF then a CR: two breaks), then no break */
+    ap_text *t = text_of("a\nb\r\nc\rd\n\re");
+    CHECK_INT(ap_text_line_count(t), 6);
+    const char *want[] = {"a", "b", "c", "d", "", "e"};
+    const int eol[] = {AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR, AP_EOL_LF, AP_EOL_CR, 0};
+    for (uint32_t i = 0; i < 6; i++) {
+        CHECK_STR(line_str(t, i), want[i]);
+        CHECK_INT(t->lines[i].eol, eol[i]);
+    }
+    CHECK_INT(ap_text_line_start(t, 1), 2);
+    CHECK_INT(ap_text_line_start(t, 2), 5);
+    CHECK_INT(ap_text_line_start(t, 3), 7);
+    CHECK_INT(ap_text_line_start(t, 4), 9);
+    CHECK_INT(ap_text_line_start(t, 5), 10);
+    CHECK_INT(t->eol, AP_EOL_CRLF); /* any CRLF decides */
+    ap_text_release(t);
+}
+
+static void test_split_no_final_newline(void)
+{
+    ap_text *t = text_of("x = 1\ny = 2");
+    CHECK_INT(ap_text_line_count(t), 2);
+    CHECK_STR(line_str(t, 1), "y = 2");
+    CHECK_INT(t->lines[0].eol, AP_EOL_LF);
+    CHECK_INT(t->lines[1].eol, 0);
+    CHECK_INT(t->lines[1].len, 5);
+    ap_text_release(t);
+
+    t = text_of("only");
+    CHECK_INT(ap_text_line_count(t), 1);
+    CHECK_STR(line_str(t, 0), "only");
+    CHECK_INT(t->lines[0].eol, 0);
+    CHECK_INT(t->eol, AP_EOL_AUTO);
+    ap_text_release(t);
+}
+
+static void test_split_empty(void)
+{
+    ap_text *t = text_of("");
+    CHECK_INT(ap_text_line_count(t), 0);
+    CHECK_INT(ap_text_len(t), 0);
+    CHECK_INT(ap_text_line_start(t, 0), 0);
+    CHECK_INT(t->eol, AP_EOL_AUTO);
+    CHECK_INT(t->next_nb[0], 0);
+    CHECK_INT(t->prev_nb[0], UINT32_MAX);
+    uint32_t n = 7;
+    CHECK(ap_text_occ(t, ap_hash("x", 1), &n) == NULL);
+    CHECK_INT(n, 0);
+    CHECK_STR(ap_text_bytes(t), "");
+    ap_text_release(t);
+
+    /* a lone break is one empty line, not two */
+    t = text_of("\n");
+    CHECK_INT(ap_text_line_count(t), 1);
+    CHECK_INT(t->lines[0].len, 0);
+    CHECK_INT(t->lines[0].blank, 1);
+    ap_text_release(t);
+
+    t = text_of("\r\n\r\n");
+    CHECK_INT(ap_text_line_count(t), 2);
+    CHECK_INT(t->lines[1].eol, AP_EOL_CRLF);
+    ap_text_release(t);
+
+    ap_line *lines = (ap_line *)0x1;
+    CHECK_INT(ap_split_lines("", 0, &lines), 0);
+    free(lines);
+}
+
+static void test_split_lines_direct(void)
+{
+    ap_line *l = NULL;
+    size_t n = ap_split_lines("  a \n\tb\r\n", 9, &l);
+    CHECK_INT(n, 2);
+    CHECK_INT(l[0].len, 4);
+    CHECK_INT(l[0].s_off, 2);
+    CHECK_INT(l[0].s_len, 1);
+    CHECK_INT(l[1].len, 2);
+    CHECK_INT(l[1].s_off, 1);
+    CHECK_INT(l[1].s_len, 1);
+    CHECK_INT(l[1].eol, AP_EOL_CRLF);
+    free(l);
+}
+
+static void test_bytes_are_copied_and_refcounted(void)
+{
+    char src[] = "abc\ndef\n";
+    ap_text *t = ap_text_new(src, 8);
+    src[0] = 'X';
+    CHECK_STR(ap_text_bytes(t), "abc\ndef\n");
+    CHECK_STR(line_str(t, 0), "abc");
+    CHECK(ap_text_retain(t) == t);
+    CHECK_INT(t->refs, 2);
+    ap_text_release(t);
+    CHECK_INT(t->refs, 1);
+    CHECK_STR(line_str(t, 1), "def");
+    ap_text_release(t);
+    CHECK(ap_text_retain(NULL) == NULL);
+    ap_text_release(NULL);
+
+    t = ap_text_new("a\0b\n", 4);
+    CHECK(t->has_nul);
+    CHECK_INT(t->lines[0].len, 3);
+    ap_text_release(t);
+    t = text_of("ab\n");
+    CHECK(!t->has_nul);
+    ap_text_release(t);
+}
+
+/* ------------------------------------------------------------ stripping */
+
+static void strip_is(const char *s, size_t want_off, size_t want_len)
+{
+    size_t off = 99, len = 99;
+    ap_strip(s, strlen(s), &off, &len);
+    CHECK_INT(off, want_off);
+    CHECK_INT(len, want_len);
+}
+
+static void test_strip_ascii(void)
+{
+    strip_is("", 0, 0);
+    strip_is("x", 0, 1);
+    strip_is("   ", 3, 0);
+    strip_is("\t\tif (x) {\t \t", 2, 8);
+    strip_is(" \t a b \t ", 3, 3);
+    strip_is("\v\f x \x1c\x1f", 3, 1);
+    /* control characters other than white space are text */
+    strip_is("\x01x\x02", 0, 3);
+}
+
+static void test_strip_unicode_spaces(void)
+{
+    /* U+00A0 no-break space, U+3000 ideographic space, U+2003 em space,
+     * U+0085 next line, U+202F, U+205F, U+1680 */
+    strip_is("\xc2\xa0x\xc2\xa0", 2, 1);
+    strip_is("\xe3\x80\x80\xe3\x80\x80value = 1\xe3\x80\x80", 6, 9);
+    strip_is("\xe2\x80\x83y\xe2\x80\x83", 3, 1);
+    strip_is("\xc2\x85z", 2, 1);
+    strip_is("\xe2\x80\xafz\xe2\x81\x9f\xe1\x9a\x80", 3, 1);
+    strip_is("\xe3\x80\x80", 3, 0);
+    /* inside the text it stays */
+    strip_is("a\xc2\xa0" "b", 0, 4);
+    /* U+200B (zero width space) is not white space for Python either */
+    strip_is("\xe2\x80\x8bq", 0, 4);
+    CHECK_INT(ap_ws_len("\xc2\xa0", 2), 2);
+    CHECK_INT(ap_ws_len("\xc2\xa0", 1), 0); /* cut short: not a space */
+    CHECK_INT(ap_ws_len("\xe3\x80\x80", 3), 3);
+    CHECK_INT(ap_ws_len("\xe3\x80\x81", 3), 0); /* U+3001, a comma */
+    CHECK_INT(ap_ws_len("\xc3\xa9", 2), 0);     /* é */
+    CHECK_INT(ap_ws_len_before("x\xe3\x80\x80", 4), 3);
+    CHECK_INT(ap_ws_len_before("x\xc2\xa0", 3), 2);
+    CHECK_INT(ap_ws_len_before("x ", 2), 1);
+    CHECK_INT(ap_ws_len_before("x", 1), 0);
+    CHECK_INT(ap_ws_len_before("", 0), 0);
+}
+
+static void test_strip_multibyte_text(void)
+{
+    /* text ending in continuation bytes must not be taken for a space */
+    strip_is("  h\xc3\xa9llo w\xc3\xb6rld  ", 2, 13);
+    strip_is("\t\xf0\x9f\x8e\x89 party \xf0\x9f\x8e\x89\t", 1, 15);
+    /* 😀 is F0 9F 98 80: its last byte is 0x80 like the spaces' */
+    strip_is("\xf0\x9f\x98\x80", 0, 4);
+    strip_is("\xe4\xb8\x80", 0, 3);         /* 一: E4 B8 80 */
+    strip_is("\xe2\x82\xac \xe2\x80\x80", 0, 3); /* € then U+2000 */
+    strip_is("\xe3\x81\x82\xe3\x80\x80", 0, 3);  /* あ then U+3000 */
+
+    ap_text *t = text_of("\t\xe5\xa4\x89\xe6\x95\xb0 = \"\xf0\x9f\x8e\x89\"\xe3\x80\x80\n");
+    CHECK_INT(t->n, 1);
+    CHECK_STR(stripped_str(&t->lines[0]), "\xe5\xa4\x89\xe6\x95\xb0 = \"\xf0\x9f\x8e\x89\"");
+    CHECK_INT(t->lines[0].s_off, 1);
+    ap_text_release(t);
+}
+
+static void test_blank_lines(void)
+{
+    ap_text *t = text_of(" \t\n\xc2\xa0\n\xe3\x80\x80 \nx\n\n");
+    CHECK_INT(t->n, 5);
+    CHECK_INT(t->lines[0].blank, 1);
+    CHECK_INT(t->lines[1].blank, 1);
+    CHECK_INT(t->lines[2].blank, 1);
+    CHECK_INT(t->lines[3].blank, 0);
+    CHECK_INT(t->lines[4].blank, 1);
+    CHECK_INT(t->lines[0].s_len, 0);
+    ap_text_release(t);
+}
+
+static void test_hash_and_line_eq(void)
+{
+    CHECK(ap_hash("abc", 3) == ap_hash("abc", 3));
+    CHECK(ap_hash("abc", 3) != ap_hash("abd", 3));
+    CHECK(ap_hash("", 0) != ap_hash("a", 1));
+    /* lengths around the 8-byte step give distinct hashes */
+    const char *s = "0123456789abcdefghij";
+    for (size_t i = 0; i < 20; i++)
+        for (size_t j = i + 1; j <= 20; j++)
+            CHECK(ap_hash(s, i) != ap_hash(s, j));
+    /* 8 zero bytes and none differ too (length is hashed) */
+    CHECK(ap_hash("\0\0\0\0\0\0\0\0", 8) != ap_hash("", 0));
+
+    ap_line a, b, c;
+    ap_line_init(&a, "\t\tcount = 0  ", 13, AP_EOL_LF);
+    ap_line_init(&b, "count = 0", 9, 0);
+    ap_line_init(&c, "self.count = 0", 14, 0);
+    CHECK(ap_line_eq(&a, &b));
+    CHECK(!ap_line_eq(&a, &c));
+    CHECK_INT(a.s_off, 2);
+    CHECK_INT(a.s_len, 9);
+    CHECK(a.hash == ap_hash("count = 0", 9));
+}
+
+/* ------------------------------------------------------------ the index */
+
+static void test_occ_every_line_in_order(void)
+{
+    ap_text *t = text_of("a\nb\n  a\n\nc\na\t\n\n   \nb\n");
+    uint32_t n = 0;
+    const uint32_t *o = ap_text_occ(t, ap_hash("a", 1), &n);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK_INT(o[0], 0);
+        CHECK_INT(o[1], 2);
+        CHECK_INT(o[2], 5);
+    }
+    o = ap_text_occ(t, ap_hash("b", 1), &n);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(o[0], 1);
+        CHECK_INT(o[1], 8);
+    }
+    o = ap_text_occ(t, ap_hash("c", 1), &n);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_INT(o[0], 4);
+    /* blank lines are not indexed */
+    o = ap_text_occ(t, ap_hash("", 0), &n);
+    CHECK_INT(n, 0);
+    CHECK(o == NULL);
+    o = ap_text_occ(t, ap_hash("zzz", 3), &n);
+    CHECK_INT(n, 0);
+    ap_text_release(t);
+}
+
+static void test_occ_many_lines(void)
+{
+    /* 5,000 lines of 37 kinds: every kind lists exactly its lines, ascending */
+    ap_buf b = AP_BUF_INIT;
+    const uint32_t N = 5000, K = 37;
+    for (uint32_t i = 0; i < N; i++) {
+        if (i % 11 == 0)
+            ap_buf_adds(&b, "   \n"); /* blank */
+        else
+            ap_buf_addf(&b, "%*sline %u\n", (int)(i % 4), "", (i * 7) % K);
+    }
+    ap_text *t = ap_text_new(b.s, b.len);
+    CHECK_INT(t->n, N);
+    uint32_t total = 0;
+    for (uint32_t k = 0; k < K; k++) {
+        char key[32];
+        int kl = snprintf(key, sizeof key, "line %u", k);
+        uint32_t n = 0;
+        const uint32_t *o = ap_text_occ(t, ap_hash(key, (size_t)kl), &n);
+        uint32_t want = 0, j = 0;
+        for (uint32_t i = 0; i < N; i++) {
+            if (i % 11 == 0 || (i * 7) % K != k)
+                continue;
+            want++;
+            if (j < n) {
+                if (o[j] != i) {
+                    CHECK_INT(o[j], i);
+                    break;
+                }
+                j++;
+            }
+        }
+        CHECK_INT(n, want);
+        total += n;
+    }
+    CHECK_INT(total, N - (N + 10) / 11);
+    ap_text_release(t);
+    ap_buf_release(&b);
+}
+
+static void test_next_prev_nb(void)
+{
+    /* lines: 0 "", 1 " a", 2 "", 3 "\t", 4 "b", 5 " " */
+    ap_text *t = text_of("\n a\n\n\t\nb\n \n");
+    CHECK_INT(t->n, 6);
+    const uint32_t next[] = {1, 1, 4, 4, 4, 6, 6};
+    const uint32_t prev[] = {UINT32_MAX, 1, 1, 1, 4, 4, 4};
+    for (uint32_t i = 0; i <= 6; i++) {
+        CHECK_INT(t->next_nb[i], next[i]);
+        CHECK_INT(t->prev_nb[i], prev[i]);
+    }
+    ap_text_release(t);
+
+    t = text_of("\n\n\n");
+    CHECK_INT(t->n, 3);
+    for (uint32_t i = 0; i <= 3; i++) {
+        CHECK_INT(t->next_nb[i], 3);
+        CHECK_INT(t->prev_nb[i], UINT32_MAX);
+    }
+    ap_text_release(t);
+
+    t = text_of("x\ny");
+    CHECK_INT(t->next_nb[0], 0);
+    CHECK_INT(t->next_nb[1], 1);
+    CHECK_INT(t->next_nb[2], 2);
+    CHECK_INT(t->prev_nb[0], 0);
+    CHECK_INT(t->prev_nb[1], 1);
+    CHECK_INT(t->prev_nb[2], 1);
+    ap_text_release(t);
+}
+
+/* ------------------------------------------------------------ endings */
+
+static ap_eol eol_of(const char *s, size_t n)
+{
+    ap_text *t = ap_text_new(s, n);
+    ap_eol e = t->eol;
+    ap_text_release(t);
+    return e;
+}
+
+static void test_eol_detection(void)
+{
+    CHECK_INT(eol_of("a\nb\n", 4), AP_EOL_LF);
+    CHECK_INT(eol_of("a\r\nb\r\n", 6), AP_EOL_CRLF);
+    CHECK_INT(eol_of("a\rb\r", 4), AP_EOL_CR);
+    CHECK_INT(eol_of("a\nb\r\n", 5), AP_EOL_CRLF); /* any CRLF wins */
+    CHECK_INT(eol_of("a\rb\nc", 5), AP_EOL_LF);    /* LF before lone CR */
+    CHECK_INT(eol_of("abc", 3), AP_EOL_AUTO);
+    CHECK_INT(eol_of("", 0), AP_EOL_AUTO);
+    CHECK_INT(eol_of("\r", 1), AP_EOL_CR);
+    CHECK_INT(eol_of("\r\n", 2), AP_EOL_CRLF);
+
+    /* beyond the first KiB: the first break decides */
+    static char big[3000];
+    memset(big, 'x', sizeof big);
+    big[2000] = '\r';
+    big[2001] = '\n';
+    CHECK_INT(eol_of(big, sizeof big), AP_EOL_CRLF);
+    big[2001] = 'x';
+    CHECK_INT(eol_of(big, sizeof big), AP_EOL_CR);
+    big[2000] = '\n';
+    CHECK_INT(eol_of(big, sizeof big), AP_EOL_LF);
+    /* the first KiB has an LF: a CRLF later does not count */
+    memset(big, 'x', sizeof big);
+    big[10] = '\n';
+    big[2000] = '\r';
+    big[2001] = '\n';
+    CHECK_INT(eol_of(big, sizeof big), AP_EOL_LF);
+    /* a CRLF straddling the KiB boundary counts */
+    memset(big, 'x', sizeof big);
+    big[1023] = '\r';
+    big[1024] = '\n';
+    CHECK_INT(eol_of(big, sizeof big), AP_EOL_CRLF);
+}
+
+int main(void)
+{
+    RUN(test_split_lf);
+    RUN(test_split_crlf);
+    RUN(test_split_lone_cr);
+    RUN(test_split_mixed);
+    RUN(test_split_no_final_newline);
+    RUN(test_split_empty);
+    RUN(test_split_lines_direct);
+    RUN(test_bytes_are_copied_and_refcounted);
+    RUN(test_strip_ascii);
+    RUN(test_strip_unicode_spaces);
+    RUN(test_strip_multibyte_text);
+    RUN(test_blank_lines);
+    RUN(test_hash_and_line_eq);
+    RUN(test_occ_every_line_in_order);
+    RUN(test_occ_many_lines);
+    RUN(test_next_prev_nb);
+    RUN(test_eol_detection);
+    return check_summary();
+}
