@@ -568,9 +568,15 @@ static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int
             f->len = 0;
             return true;
         }
-        PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
-                "'%s' must be text (a literal block, '%s: |'), not a number, list or mapping", name,
-                name);
+        if (f->is_null)
+            PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR,
+                    f->span.end > f->span.start ? f->span : f->key, ch, md,
+                    "'%s' is empty: it needs the text to look for (a literal block, '%s: |')", name,
+                    name);
+        else
+            PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
+                    "'%s' must be text (a literal block, '%s: |'), not a number, list or mapping",
+                    name, name);
         return false;
     }
     if (!allow_empty) {
@@ -782,6 +788,8 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
                     "the change has no 'modifications' list");
         ok = false;
+    } else if (!mods && !n->complete) {
+        ok = false; /* cut off by a YAML error: that error says it all */
     } else if (!mods || mods->kind != Y_SEQ) {
         PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->mods_f.span, ch, -1,
                 "'modifications' must be a list, not %s", describe(mods));
@@ -838,6 +846,8 @@ static void read_root(builder *b, const ynode *root)
         if (root->complete)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, top, -1, -1,
                     "the patch has no 'changes' list");
+    } else if (!changes && !root->complete) {
+        /* cut off by a YAML error: that error says it all */
     } else if (!changes || changes->kind != Y_SEQ) {
         PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->changes_f.span, -1, -1,
                 "'changes' must be a list, not %s", describe(changes));
