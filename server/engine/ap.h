@@ -291,6 +291,7 @@ typedef struct ap_run {
     ap_mod_result **mods;  /* mods[change][mod] */
     size_t n_changes;      /* how many changes and modifications it has */
     size_t *n_mods_of;     /*   (its own counts: its patch may be hollowed) */
+    uint64_t *flags_of;    /* per change: its ok flags, as ap_run_reuse compares them */
     ap_problem *problems;  /* resolution problems (parse ones stay in patch) */
     size_t n_problems;
     bool ok;               /* no error, parse included: apply would succeed */

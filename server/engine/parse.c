@@ -28,6 +28,7 @@ typedef struct ynode {
     int kind;
     bool complete;
     bool flow;         /* a flow collection ({...} or [...]) */
+    bool borrowed;     /* an alias: val belongs to the anchored node */
     ap_span span;
     /* scalars */
     char *val;
@@ -208,7 +209,12 @@ static ynode *build(builder *b)
                 b->unclean = true;
                 ynode *target = anchor_get(b, ev.data.alias.anchor);
                 if (target && target->kind == Y_SCALAR) {
-                    n = target;
+                    /* its own node, at the alias's place, sharing the value:
+                     * nothing is copied, whatever the number of aliases */
+                    n = node_new(b, Y_SCALAR);
+                    *n = *target;
+                    n->span = sp;
+                    n->borrowed = true;
                 } else {
                     n = node_new(b, Y_BAD);
                     n->complete = true;
@@ -270,6 +276,13 @@ static ynode *build(builder *b)
             break;
         }
         yaml_event_delete(&ev);
+    }
+    /* collections a YAML error left open end where their last kid does */
+    while (depth > 0) {
+        ynode *c = stack[--depth];
+        for (size_t k = 0; k < c->n; k++)
+            if (c->kids[k]->span.end > c->span.end)
+                c->span.end = c->kids[k]->span.end;
     }
     yaml_parser_delete(&parser);
     return root;
@@ -887,7 +900,8 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
                        (ap_span){0, 0}, -1, -1, "too many problems; stopped after %d",
                        MAX_PROBLEMS);
     for (size_t i = 0; i < b.nall; i++) {
-        free(b.all[i]->val);
+        if (!b.all[i]->borrowed)
+            free(b.all[i]->val);
         free(b.all[i]->kids);
         free(b.all[i]);
     }
@@ -1068,7 +1082,8 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
             read_change(&b, root->kids[0], c, ch);
     }
     for (size_t i = 0; i < b.nall; i++) {
-        free(b.all[i]->val);
+        if (!b.all[i]->borrowed)
+            free(b.all[i]->val);
         free(b.all[i]->kids);
         free(b.all[i]);
     }

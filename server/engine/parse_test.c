@@ -809,8 +809,10 @@ static void test_aliases(void)
         CHECK(m->ok);
         CHECK_STR(m->snippet.value, "shared\n");
         CHECK_STR(m->content.value, "shared\n");
-        /* the value's span is the anchored text, where the user wrote it */
-        CHECK_INT(m->snippet.span.start, off(src, "shared"));
+        /* the value's span is the alias, where this modification uses it
+         * (not the anchored text, which may stand anywhere before it) */
+        CHECK_INT(m->snippet.span.start, off(src, "*s"));
+        CHECK_INT(m->snippet.span.end, off(src, "*s") + 2);
         CHECK_INT(m->snippet.key.start, off_k(src, "snippet", 1));
     }
     ap_patch_free(p);

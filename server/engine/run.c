@@ -1060,6 +1060,17 @@ static int by_path_cmp(const void *a, const void *b)
     return strcmp((*x)->path, (*y)->path);
 }
 
+/* What besides its text decides how a change resolves: whether it and each
+ * of its modifications are well-formed (a YAML error elsewhere can cut a
+ * change off without changing a byte of it). */
+static uint64_t change_flags(const ap_change *c)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull * (c->ok + 1) ^ c->n_mods;
+    for (size_t m = 0; m < c->n_mods; m++)
+        h = (h * 0x100000001b3ull) ^ (uint64_t)(c->mods[m].ok + 2 * c->mods[m].action);
+    return h;
+}
+
 static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf)
 {
     const ap_file *f = &x->run->files[i];
@@ -1071,7 +1082,8 @@ static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_fi
     for (size_t k = 0; k < st->n_changes; k++) {
         const ap_change *c = &x->patch->changes[st->changes[k]];
         const ap_change *pc = &prev->patch->changes[pf->changes[k]];
-        if (c->span.end - c->span.start != pc->span.end - pc->span.start ||
+        if (change_flags(c) != prev->flags_of[pf->changes[k]] ||
+            c->span.end - c->span.start != pc->span.end - pc->span.start ||
             memcmp(x->patch->text + c->span.start, prev->patch->text + pc->span.start,
                    c->span.end - c->span.start) != 0)
             return false;
@@ -1188,8 +1200,11 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
     run->n_changes = patch->n_changes;
     run->n_mods_of = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->n_mods_of);
-    for (size_t ch = 0; ch < patch->n_changes; ch++)
+    run->flags_of = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->flags_of);
+    for (size_t ch = 0; ch < patch->n_changes; ch++) {
         run->n_mods_of[ch] = patch->changes[ch].n_mods;
+        run->flags_of[ch] = change_flags(&patch->changes[ch]);
+    }
     run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
@@ -1209,7 +1224,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         loaded[i] = load_file(&x, i);
     /* 3. resolve in order, file by file (or take the previous run's results) */
     bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
-    if (prev)
+    /* only between clean texts: a YAML error can cut a change off, and an
+     * alias makes its meaning depend on text outside it */
+    if (prev && patch->reparsable && prev->patch->reparsable)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i] || reused[i])
@@ -1298,6 +1315,7 @@ void ap_run_free(ap_run *run)
         free(run->mods[ch]);
     }
     free(run->n_mods_of);
+    free(run->flags_of);
     free(run->mods);
     ap_problems_free(run->problems, run->n_problems);
     free(run);
