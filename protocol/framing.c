@@ -174,24 +174,28 @@ lsp_frame_status lsp_framer_next(lsp_framer *f, lsp_frame *frame)
     memset(frame, 0, sizeof *frame);
     for (;;) {
         size_t avail = f->end - f->start;
-        const char *p = f->buf + f->start;
+        const char *p = f->buf ? f->buf + f->start : ""; /* NULL + 0 is undefined */
         switch (f->state) {
         case ST_HEADERS: {
             const char *nl = avail > f->line_scan
                                  ? memchr(p + f->line_scan, '\n', avail - f->line_scan)
                                  : NULL;
+            /* A block over the limit: drop exactly the bytes up to the limit
+             * and resynchronise from there, so that where a read happened
+             * to end never changes what is parsed. */
+            size_t line = nl ? (size_t)(nl - p) + 1 : avail;
+            if (f->header_bytes + line > LSP_FRAME_HEADER_MAX) {
+                f->start += LSP_FRAME_HEADER_MAX + 1 - f->header_bytes;
+                f->state = ST_RESYNC;
+                block_reset(f);
+                return frame_error(f, frame, LSP_FRAME_BAD_HEADER,
+                                   "header block longer than %d bytes", LSP_FRAME_HEADER_MAX);
+            }
             if (!nl) {
                 f->line_scan = avail;
-                if (f->header_bytes + avail > LSP_FRAME_HEADER_MAX) {
-                    f->start = f->end; /* drop the endless line, then resync */
-                    f->state = ST_RESYNC;
-                    block_reset(f);
-                    return frame_error(f, frame, LSP_FRAME_BAD_HEADER,
-                                       "header block longer than %d bytes", LSP_FRAME_HEADER_MAX);
-                }
                 return LSP_FRAME_NEED_MORE;
             }
-            size_t consumed = (size_t)(nl - p) + 1;
+            size_t consumed = line;
             size_t n = consumed - 1;
             if (n > 0 && p[n - 1] == '\r')
                 n--;
@@ -223,12 +227,6 @@ lsp_frame_status lsp_framer_next(lsp_framer *f, lsp_frame *frame)
             }
             f->header_bytes += consumed;
             f->header_count++;
-            if (f->header_bytes > LSP_FRAME_HEADER_MAX) {
-                f->state = ST_RESYNC;
-                block_reset(f);
-                return frame_error(f, frame, LSP_FRAME_BAD_HEADER,
-                                   "header block longer than %d bytes", LSP_FRAME_HEADER_MAX);
-            }
             lsp_frame_status st = header_line(f, frame, p, n);
             if (st == LSP_FRAME_ERROR) {
                 block_reset(f);
