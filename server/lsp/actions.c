@@ -42,12 +42,12 @@ static void add_disabled(ctx *c, const char *title, const char *kind, const char
 {
     apls_server *s = c->p->srv;
     if (s->client.disabled_actions) {
-        json_array_append_new(c->out, json_pack("{s:s,s:s,s:{s:s}}", "title", title, "kind", kind,
-                                                "disabled", "reason", why));
+        json_array_append_new(c->out, json_pack("{s:s,s:s,s:{s:o}}", "title", title, "kind", kind,
+                                                "disabled", "reason", apls_json_text(why)));
     } else {
         char *t = lsp_xasprintf("%s (unavailable)", title);
         json_array_append_new(c->out, json_pack("{s:s,s:s,s:o}", "title", t, "kind", kind, "command",
-                                                command(t, "apls.explain", json_string(why))));
+                                                command(t, "apls.explain", apls_json_text(why))));
         free(t);
     }
 }
@@ -101,12 +101,14 @@ static void add_fixes(ctx *c, const ap_problem *list, size_t n, uint32_t a, uint
         const ap_problem *pr = &list[i];
         if (!pr->n_fixes || !overlaps(pr->span, a, b))
             continue;
-        json_t *diag = json_pack("{s:o,s:s,s:s,s:s}", "range", apls_patch_range(c->p, pr->span), "code",
-                                 ap_code_name(pr->code), "source", "apls", "message", pr->message);
+        json_t *diag = json_pack("{s:o,s:s,s:s,s:o}", "range", apls_patch_range(c->p, pr->span), "code",
+                                 ap_code_name(pr->code), "source", "apls", "message", apls_json_text(pr->message));
         for (size_t k = 0; k < pr->n_fixes; k++) {
             const ap_fix *f = &pr->fixes[k];
-            json_t *a2 = json_pack("{s:s,s:s,s:[O],s:o}", "title", f->title, "kind", "quickfix",
+            json_t *a2 = json_pack("{s:o,s:s,s:[O],s:o}", "title", apls_json_text(f->title), "kind", "quickfix",
                                    "diagnostics", diag, "edit", apls_patch_edit(c->p, f->span, f->text));
+            if (!a2) /* its text is not UTF-8 (target bytes): no client could apply it */
+                continue;
             if (k == 0)
                 json_object_set_new(a2, "isPreferred", json_true());
             json_array_append_new(c->out, a2);
@@ -231,7 +233,8 @@ static void applied(lsp_endpoint *ep, json_t *result, json_t *error, void *data)
 
 static void show_message(apls_server *s, int type, const char *msg)
 {
-    lsp_endpoint_notify(s->ep, "window/showMessage", json_pack("{s:i,s:s}", "type", type, "message", msg));
+    lsp_endpoint_notify(s->ep, "window/showMessage",
+                        json_pack("{s:i,s:o}", "type", type, "message", apls_json_text(msg)));
 }
 
 static void show_target(apls_server *s, json_t *arg)

@@ -10,8 +10,22 @@
 #include "lsptypes.h"
 #include "uri.h"
 
+#include "utf8.h"
+
 #include <stdlib.h>
 #include <string.h>
+
+json_t *apls_json_text(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    size_t n;
+    char *ok = lsp_utf8_sanitize(s, strlen(s), &n);
+    j = json_stringn(ok, n);
+    free(ok);
+    return j ? j : json_string("");
+}
 
 static json_t *related(const apls_patch *p, const ap_problem *pr)
 {
@@ -23,16 +37,16 @@ static json_t *related(const apls_patch *p, const ap_problem *pr)
                                                apls_patch_range(p, r->span));
         if (!loc)
             continue;
-        json_array_append_new(arr, json_pack("{s:o,s:s}", "location", loc, "message", r->message));
+        json_array_append_new(arr, json_pack("{s:o,s:o}", "location", loc, "message", apls_json_text(r->message)));
     }
     return arr;
 }
 
 static json_t *diagnostic(const apls_patch *p, const ap_problem *pr)
 {
-    json_t *d = json_pack("{s:o,s:i,s:s,s:s,s:s}", "range", apls_patch_range(p, pr->span), "severity",
+    json_t *d = json_pack("{s:o,s:i,s:s,s:s,s:o}", "range", apls_patch_range(p, pr->span), "severity",
                           (int)pr->severity, "code", ap_code_name(pr->code), "source", "apls",
-                          "message", pr->message);
+                          "message", apls_json_text(pr->message));
     if (pr->n_related)
         json_object_set_new(d, "relatedInformation", related(p, pr));
     return d;
@@ -64,7 +78,7 @@ static json_t *build(const apls_patch *p)
                                   "message", "", "tags", 1);
             char *msg = lsp_xasprintf("%s already applied: %s", ap_action_name(mod->action),
                                       r->why ? r->why : "nothing to change");
-            json_object_set_new(d, "message", json_string(msg));
+            json_object_set_new(d, "message", apls_json_text(msg));
             free(msg);
             json_array_append_new(arr, d);
         }

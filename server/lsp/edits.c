@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "lsptypes.h"
 #include "uri.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,16 +37,31 @@ static lsp_position line_pos(const apls_server *s, const ap_text *t, uint32_t li
     return (lsp_position){n - 1, (uint32_t)lsp_units_in(b + from, len - from, s->enc)};
 }
 
+/* The hunks of f as TextEdits; NULL when a hunk's text is not UTF-8 (a JSON
+ * string cannot carry it, and no editor could insert it). */
 static json_t *text_edits(const apls_server *s, const ap_file *f)
 {
     json_t *edits = json_array();
     for (size_t h = 0; h < f->n_hunks; h++) {
         const ap_hunk *hk = &f->hunks[h];
+        json_t *text = json_stringn(f->after + hk->out, hk->out_len);
+        if (!text) {
+            json_decref(edits);
+            return NULL;
+        }
         lsp_range r = {line_pos(s, f->before, hk->line), line_pos(s, f->before, hk->end_line)};
-        json_array_append_new(edits, json_pack("{s:o,s:o}", "range", lsp_range_to_json(r), "newText",
-                                               json_stringn(f->after + hk->out, hk->out_len)));
+        json_array_append_new(edits, json_pack("{s:o,s:o}", "range", lsp_range_to_json(r), "newText", text));
     }
     return edits;
+}
+
+static bool utf8_ok(const char *b, size_t n)
+{
+    uint32_t cp;
+    for (size_t i = 0, k; i < n; i += k)
+        if ((k = lsp_utf8_decode(b + i, n - i, &cp)) == 0)
+            return false;
+    return true;
 }
 
 static json_t *doc_id(const char *uri, const lsp_doc *doc)
@@ -92,9 +108,13 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
                 *why = lsp_xasprintf("%s changed since it was checked; try again", f->path);
                 goto refuse;
             }
+            json_t *edits = text_edits(s, f);
+            if (!edits)
+                goto not_utf8;
             json_array_append_new(changes, json_pack("{s:o,s:o}", "textDocument",
-                                                     doc_id(doc ? doc->uri : uri, doc), "edits",
-                                                     text_edits(s, f)));
+                                                     doc_id(doc ? doc->uri : uri, doc), "edits", edits));
+        } else if (!utf8_ok(f->after, f->after_len)) {
+            goto not_utf8;
         } else if (s->client.create_files) {
             json_array_append_new(changes, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "create", "uri",
                                                      uri, "options", "overwrite", 0,
@@ -110,6 +130,9 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
         free(uri);
         free(abs);
         continue;
+    not_utf8:
+        *why = lsp_xasprintf("%s: the text it changes is not valid UTF-8, which an editor cannot edit; "
+                             "use apls apply", f->path);
     refuse:
         free(uri);
         free(abs);

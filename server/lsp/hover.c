@@ -137,8 +137,8 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
         if (!text)
             text = lsp_xasprintf("%s: not resolved", c->file_path.is_string ? c->file_path.value : "change");
     }
-    json_t *result = json_pack("{s:{s:s,s:s},s:o}", "contents", "kind", markdown ? "markdown" : "plaintext",
-                               "value", text, "range", apls_patch_range(p, span));
+    json_t *result = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", markdown ? "markdown" : "plaintext",
+                               "value", apls_json_text(text), "range", apls_patch_range(p, span));
     free(text);
     lsp_endpoint_reply(ep, id, result);
 }

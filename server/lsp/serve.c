@@ -53,6 +53,16 @@ static bool array_has(json_t *arr, const char *s)
     return false;
 }
 
+/* A folder's path without trailing slashes (Emacs writes "/proj/"): paths
+ * are compared and joined as strings, "/proj//a.c" is not "/proj/a.c". */
+static char *folder_path(char *path)
+{
+    size_t n = path ? strlen(path) : 0;
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    return path;
+}
+
 /* Reads settings from an object (initializationOptions, a configuration
  * result, or didChangeConfiguration's "apls" section). */
 static void read_settings(apls_server *s, json_t *o)
@@ -62,7 +72,8 @@ static void read_settings(apls_server *s, json_t *o)
     json_t *v;
     if ((v = json_object_get(o, "root")) && (json_is_string(v) || json_is_null(v))) {
         free(s->set.root);
-        s->set.root = json_is_string(v) && json_string_length(v) ? lsp_xstrdup(json_string_value(v)) : NULL;
+        s->set.root = json_is_string(v) && json_string_length(v) ? folder_path(lsp_xstrdup(json_string_value(v)))
+                                                                 : NULL;
     }
     if ((v = json_object_get(o, "debounceMs")) && json_is_integer(v) && json_integer_value(v) >= 0)
         s->set.debounce_ms = (unsigned)(json_integer_value(v) > 10000 ? 10000 : json_integer_value(v));
@@ -83,7 +94,7 @@ static void recheck_all(apls_server *s)
 
 static void add_folder(apls_server *s, const char *uri)
 {
-    char *path = uri ? lsp_uri_to_path(uri) : NULL;
+    char *path = folder_path(uri ? lsp_uri_to_path(uri) : NULL);
     if (!path)
         return;
     s->folders = lsp_xrealloc(s->folders, (s->n_folders + 1) * sizeof *s->folders);
@@ -111,7 +122,7 @@ static void on_initialize(lsp_endpoint *ep, json_t *id, json_t *params, void *da
         add_folder(s, json_string_value(json_object_get(params, "rootUri")));
     if (s->n_folders == 0 && json_is_string(json_object_get(params, "rootPath")))
         s->folders = lsp_xcalloc(1, sizeof *s->folders),
-        s->folders[s->n_folders++] = lsp_xstrdup(json_string_value(json_object_get(params, "rootPath")));
+        s->folders[s->n_folders++] = folder_path(lsp_xstrdup(json_string_value(json_object_get(params, "rootPath"))));
 
     json_t *forced = dig(params, "initializationOptions", "positionEncoding", NULL);
     lsp_encoding enc;
@@ -245,7 +256,7 @@ static void on_did_change_folders(lsp_endpoint *ep, json_t *params, void *data)
     size_t i;
     json_t *f;
     json_array_foreach(dig(params, "event", "removed", NULL), i, f) {
-        char *path = lsp_uri_to_path(json_string_value(json_object_get(f, "uri")) ?: "");
+        char *path = folder_path(lsp_uri_to_path(json_string_value(json_object_get(f, "uri")) ?: ""));
         for (size_t k = 0; path && k < s->n_folders; k++) {
             if (strcmp(s->folders[k], path) == 0) {
                 free(s->folders[k]);

@@ -2,16 +2,18 @@
  *
  * Where the client offers dynamic registration, it watches for us
  * (workspace/didChangeWatchedFiles). Where it does not (Neovim 0.7), libuv
- * watches the folders of the files the open patches read. Either way a
- * change drops the cached text and re-checks the patches that read it. */
+ * watches the folders of the files the open patches read (or, for a folder
+ * not made yet, the nearest one above it that exists). Either way a change
+ * drops the cached text and re-checks the patches that read it, or read
+ * anything below a folder that was made, removed or renamed. */
 #include "server.h"
 
 #include "alloc.h"
 #include "uri.h"
 
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_WATCHED_DIRS 256
 
@@ -38,15 +40,28 @@ static void changed(apls_server *s, const char *path)
     apls_dependents_changed(s, path);
 }
 
-static void on_event(uv_fs_event_t *h, const char *filename, int events, int status)
+/* path, and every file an open patch read below it (a folder made, removed
+ * or renamed changes all of them). */
+static void changed_below(apls_server *s, const char *path)
 {
-    (void)events;
-    dir_watch *w = h->data;
-    if (status < 0 || !filename)
-        return;
-    char *path = lsp_xasprintf("%s/%s", w->dir, filename);
-    changed(w->srv, path);
-    free(path);
+    size_t n = strlen(path), count = 0;
+    char **hit = NULL;
+    for (size_t i = 0; i < s->n_patches; i++) {
+        const apls_patch *p = s->patches[i];
+        for (size_t k = 0; k < p->n_deps; k++) {
+            if (strncmp(p->deps[k], path, n) == 0 && p->deps[k][n] == '/') {
+                hit = lsp_xrealloc(hit, (count + 1) * sizeof *hit);
+                hit[count++] = lsp_xstrdup(p->deps[k]);
+            }
+        }
+    }
+    changed(s, path);
+    /* copies: a re-check (with no debounce) rebuilds the lists at once */
+    for (size_t i = 0; i < count; i++) {
+        changed(s, hit[i]);
+        free(hit[i]);
+    }
+    free(hit);
 }
 
 static void watch_closed(uv_handle_t *h)
@@ -56,31 +71,95 @@ static void watch_closed(uv_handle_t *h)
     free(w);
 }
 
+static void unwatch(apls_server *s, dir_watch *w)
+{
+    for (size_t i = 0; i < s->watch->n; i++) {
+        if (s->watch->dirs[i] == w) {
+            s->watch->dirs[i] = s->watch->dirs[--s->watch->n];
+            break;
+        }
+    }
+    uv_close((uv_handle_t *)&w->handle, watch_closed);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void on_event(uv_fs_event_t *h, const char *filename, int events, int status)
+{
+    (void)events;
+    dir_watch *w = h->data;
+    apls_server *s = w->srv;
+    if (status < 0)
+        return;
+    const char *slash = strrchr(w->dir, '/');
+    const char *own = slash ? slash + 1 : w->dir;
+    if (!filename || strcmp(filename, own) == 0) {
+        /* (maybe) about the folder itself: inotify names it by its own name.
+         * Gone: stop watching it (the next check watches what is left above
+         * it). Else watch it afresh: it may be a new folder of that name. */
+        char *dir = lsp_xstrdup(w->dir);
+        if (is_dir(dir)) {
+            uv_fs_event_stop(h);
+            if (uv_fs_event_start(h, on_event, w->dir, 0) != 0)
+                unwatch(s, w);
+        } else {
+            unwatch(s, w);
+        }
+        changed_below(s, dir);
+        free(dir);
+        if (!filename)
+            return;
+    }
+    /* (w stays valid until its close callback, even when unwatched above) */
+    char *path = lsp_xasprintf("%s/%s", w->dir, filename);
+    changed_below(s, path);
+    free(path);
+}
+
 void apls_watch_paths(apls_server *s, char **paths, size_t n)
 {
     if (s->client.watch_dynamic || !s->watch)
         return;
     for (size_t i = 0; i < n; i++) {
-        char *copy = lsp_xstrdup(paths[i]);
-        const char *dir = dirname(copy);
+        /* the file's folder, or the nearest one above it that exists: its
+         * making is what shows first */
+        char *dir = lsp_xstrdup(paths[i]);
+        for (;;) {
+            char *cut = strrchr(dir, '/');
+            if (!cut) {
+                dir[0] = '\0';
+                break;
+            }
+            if (cut == dir) {
+                dir[1] = '\0';
+                break;
+            }
+            *cut = '\0';
+            if (is_dir(dir))
+                break;
+        }
         bool known = false;
         for (size_t k = 0; k < s->watch->n && !known; k++)
             known = strcmp(s->watch->dirs[k]->dir, dir) == 0;
-        if (!known && s->watch->n < MAX_WATCHED_DIRS) {
+        if (!known && s->watch->n < MAX_WATCHED_DIRS && is_dir(dir)) {
             dir_watch *w = lsp_xcalloc(1, sizeof *w);
             w->srv = s;
-            w->dir = lsp_xstrdup(dir);
+            w->dir = dir;
+            dir = NULL;
             uv_fs_event_init(s->loop, &w->handle);
             w->handle.data = w;
             if (uv_fs_event_start(&w->handle, on_event, w->dir, 0) == 0) {
                 s->watch->dirs = lsp_xrealloc(s->watch->dirs, (s->watch->n + 1) * sizeof *s->watch->dirs);
                 s->watch->dirs[s->watch->n++] = w;
             } else {
-                /* the folder does not exist (yet): nothing to watch */
                 uv_close((uv_handle_t *)&w->handle, watch_closed);
             }
         }
-        free(copy);
+        free(dir);
     }
 }
 

@@ -26,7 +26,11 @@ class Server:
         self.p.stdin.flush()
 
     def send(self, msg):
-        body = json.dumps(msg).encode()
+        # raw UTF-8, as real clients send it (Content-Length counts bytes)
+        try:
+            body = json.dumps(msg, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:        # a lone surrogate: escape it
+            body = json.dumps(msg).encode()
         self.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     def request(self, method, params=None, wait=True, timeout=10):
@@ -89,6 +93,8 @@ class Server:
             elif meth == "workspace/applyEdit":
                 ok = self.edit_applier(m["params"]["edit"]) if self.edit_applier else False
                 result = {"applied": bool(ok)}
+            elif meth == "window/showDocument":
+                result = {"success": True}
             self.send({"jsonrpc": "2.0", "id": m["id"], "result": result})
         elif "method" in m:
             self.notes.append(m)
@@ -261,10 +267,43 @@ def offset_of(text, pos, enc):
     return off + len(content)
 
 
+def position_of(text, offset, enc):
+    """The LSP position of character offset in text (the inverse of offset_of)."""
+    line, start, i = 0, 0, 0
+    while i < offset:
+        c = text[i]
+        if c == "\r" or c == "\n":
+            i += 2 if text[i:i + 2] == "\r\n" else 1
+            if i > offset:          # inside a \r\n: the end of the line
+                i -= 2
+                break
+            line += 1
+            start = i
+        else:
+            i += 1
+    return {"line": line, "character": units(text[start:min(i, offset)], enc)}
+
+
+def range_of(text, a, b, enc):
+    """The LSP range of character offsets [a, b) of text."""
+    return {"start": position_of(text, a, enc), "end": position_of(text, b, enc)}
+
+
 def apply_text_edits(text, edits, enc):
-    spans = [(offset_of(text, e["range"]["start"], enc), offset_of(text, e["range"]["end"], enc),
-              e["newText"]) for e in edits]
-    for a, b, t in sorted(spans, key=lambda x: (x[0], x[1]), reverse=True):
+    """Applies TextEdits as VS Code does: all against the same text; refuses
+    overlapping ranges and a range that ends before it starts; inserts at one
+    position appear in the order of the array."""
+    spans = []
+    for k, e in enumerate(edits):
+        a, b = offset_of(text, e["range"]["start"], enc), offset_of(text, e["range"]["end"], enc)
+        if b < a:
+            raise RuntimeError("an edit ends before it starts: %r" % e)
+        spans.append((a, b, k, e["newText"]))
+    spans.sort()
+    for x, y in zip(spans, spans[1:]):
+        if y[0] < x[1]:
+            raise RuntimeError("overlapping edits: %r and %r" % (edits[x[2]], edits[y[2]]))
+    for a, b, _, t in reversed(spans):
         text = text[:a] + t + text[b:]
     return text
 
