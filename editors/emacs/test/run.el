@@ -1,0 +1,217 @@
+;;; run.el --- one fixture in a real Emacs (batch) with eglot -*- lexical-binding: t; -*-
+
+;; Run by editors/run-tests.sh from the fixture's workspace:
+;;   emacs --batch -Q -L editors/emacs -l editors/emacs/test/run.el
+;; Environment: APLS_BIN, APLS_CASE (case.json), APLS_MODE ("helper":
+;; `ap-apply-patch'; "builtin": eglot's own `eglot-code-actions' with kind
+;; source.applyPatch), APLS_OUT (one "ok - ..." / "not ok - ..." line each).
+;; The caller compares the workspace with the expected tree afterwards.
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'json)
+(unless (locate-library "eglot")
+  ;; Debian's elpa-eglot, when -Q skipped the site start files
+  (let ((default-directory "/usr/share/emacs/site-lisp/elpa/"))
+    (when (file-directory-p default-directory)
+      (normal-top-level-add-subdirs-to-load-path))))
+(require 'eglot)
+(require 'flymake)
+(require 'ap-mode)
+
+(defvar apls-test-mode (or (getenv "APLS_MODE") "helper"))
+(defvar apls-test-out (getenv "APLS_OUT"))
+(defvar apls-test-case
+  (let ((json-object-type 'plist) (json-array-type 'list) (json-key-type 'keyword)
+        (json-false nil))
+    (json-read-file (getenv "APLS_CASE"))))
+(defvar apls-test-root (file-name-as-directory (expand-file-name default-directory)))
+
+(defun apls-test-report (ok what &optional detail)
+  "Write one result line: OK, WHAT, and DETAIL when it failed."
+  (with-temp-buffer
+    (insert (format "%s - emacs %s: %s%s\n" (if ok "ok" "not ok") apls-test-mode what
+                    (if (and (not ok) detail)
+                        (format " (%s)" (replace-regexp-in-string
+                                         "\n" " | " (format "%s" detail)))
+                      "")))
+    (append-to-file (point-min) (point-max) apls-test-out))
+  ok)
+
+(defun apls-test-wait (seconds pred)
+  "Process events until PRED is non-nil or SECONDS have passed."
+  (let ((end (+ (float-time) seconds)) v)
+    (while (and (not (setq v (funcall pred))) (< (float-time) end))
+      (accept-process-output nil 0.05))
+    v))
+
+;; observe (never change) what eglot receives
+(defvar apls-test-published nil "Alist uri -> last diagnostics vector.")
+(defvar apls-test-messages nil "window/showMessage texts.")
+(advice-add 'eglot-handle-notification :before
+            (lambda (_server method &rest args)
+              (pcase method
+                ('textDocument/publishDiagnostics
+                 (setf (alist-get (plist-get args :uri) apls-test-published nil nil #'equal)
+                       (plist-get args :diagnostics)))
+                ('window/showMessage
+                 (push (plist-get args :message) apls-test-messages)))))
+
+(setq ap-server-command (list (getenv "APLS_BIN") "--log-level" "debug"))
+(ap--register-eglot)
+(setq eglot-sync-connect 10
+      eglot-connect-timeout 20
+      eglot-autoshutdown nil
+      ;; no y-or-n-p when the server itself sends workspace/applyEdit
+      eglot-confirm-server-initiated-edits nil
+      make-backup-files nil)
+
+(defvar apls-test-prompts nil "Questions eglot asked (answered yes, as a user would).")
+
+(defun apls-test-line-col-to-point (line character)
+  "The buffer position of LSP LINE and CHARACTER (an ASCII line)."
+  (save-excursion
+    (goto-char (point-min))
+    (forward-line line)
+    (+ (point) character)))
+
+(defun apls-test-run ()
+  "The steps of the fixture."
+  (let* ((case apls-test-case)
+         (patch (expand-file-name (plist-get case :patch) apls-test-root))
+         (patch-uri (eglot--path-to-uri patch))
+         server pbuf)
+    ;; 1. edits of target buffers: eglot gives apls only ap-mode buffers, so
+    ;; the user saves them (the server sees the disk)
+    (dolist (e (plist-get case :buffer_edits))
+      (with-current-buffer (find-file-noselect (expand-file-name (plist-get e :file) apls-test-root))
+        (goto-char (point-min))
+        (while (search-forward (plist-get e :from) nil t)
+          (replace-match (plist-get e :to) t t))
+        (save-buffer)))
+    ;; 2. the patch, and eglot as M-x eglot would start it
+    (setq pbuf (find-file patch))
+    (switch-to-buffer pbuf)
+    (apls-test-report (eq major-mode 'ap-mode) "auto-mode-alist gives ap-mode" major-mode)
+    ;; the mode itself: comment syntax and font lock of keys and actions
+    (font-lock-ensure)
+    (let ((face-at (lambda (re)
+                     (save-excursion
+                       (goto-char (point-min))
+                       (and (re-search-forward re nil t)
+                            (let ((f (get-text-property (match-beginning 1) 'face)))
+                              (if (listp f) f (list f))))))))
+      (apls-test-report (and (equal comment-start "# ")
+                             (save-excursion (goto-char (point-min)) (forward-char 3)
+                                             (nth 4 (syntax-ppss))))
+                        "ap-mode: # starts a comment")
+      (apls-test-report (and (memq 'font-lock-constant-face
+                                   (funcall face-at "action: *\\(REPLACE\\|INSERT_AFTER\\|CREATE_FILE\\)"))
+                             (memq 'font-lock-function-name-face
+                                   (funcall face-at "^ *\\(?:- \\)?\\(content\\|snippet\\):"))
+                             (memq 'font-lock-keyword-face (funcall face-at "^\\(version\\):")))
+                        "ap-mode: font lock of actions, code-carrying keys and keys"))
+    (apply #'eglot (eglot--guess-contact))
+    (setq server (apls-test-wait 20 (lambda () (eglot-current-server))))
+    (apls-test-report server "eglot connected to apls")
+    (apls-test-report (equal (plist-get (eglot--server-info server) :name) "apls")
+                      "the server is apls" (eglot--server-info server))
+    ;; 3. diagnostics: as published, then as flymake shows them
+    (let* ((want (plist-get case :errors))
+           (errors-now (lambda ()
+                         (cl-remove-if-not (lambda (d) (eql (plist-get d :severity) 1))
+                                           (append (cdr (assoc patch-uri apls-test-published)) nil))))
+           (matches (lambda ()
+                      (and (assoc patch-uri apls-test-published)
+                           (let ((got (funcall errors-now)))
+                             (and (= (length got) (length want))
+                                  (cl-every (lambda (d w)
+                                              (and (equal (plist-get d :code) (plist-get w :code))
+                                                   (equal (plist-get d :source) "apls")
+                                                   (equal (plist-get d :range) (plist-get w :range))))
+                                            got want)))))))
+      (apls-test-report (apls-test-wait 15 matches)
+                        (format "diagnostics: %d error(s) with the expected code and range" (length want))
+                        (funcall errors-now))
+      (flymake-start)
+      (apls-test-wait 2 (lambda () (or (null want) (flymake-diagnostics))))
+      (let* ((shown (cl-remove-if-not (lambda (d) (eq (flymake-diagnostic-type d) 'eglot-error))
+                                      (flymake-diagnostics)))
+             (shown (sort shown (lambda (a b) (< (flymake-diagnostic-beg a) (flymake-diagnostic-beg b))))))
+        (apls-test-report
+         (and (= (length shown) (length want))
+              (cl-every (lambda (d w)
+                          (let* ((r (plist-get w :range))
+                                 (s (plist-get r :start)) (e (plist-get r :end)))
+                            (and (string-match-p (regexp-quote (format "apls [%s]: " (plist-get w :code)))
+                                                 (flymake-diagnostic-text d))
+                                 (= (flymake-diagnostic-beg d)
+                                    (apls-test-line-col-to-point (plist-get s :line) (plist-get s :character)))
+                                 (= (flymake-diagnostic-end d)
+                                    (apls-test-line-col-to-point (plist-get e :line) (plist-get e :character))))))
+                        shown want))
+         "flymake shows them, code in the text, on the expected region"
+         (mapcar (lambda (d) (list (flymake-diagnostic-beg d) (flymake-diagnostic-end d)
+                                   (flymake-diagnostic-text d)))
+                 shown))))
+    ;; 4. hover, as eldoc asks for it (plain text: eglot 1.9 without markdown-mode)
+    (let* ((h (plist-get case :hover)) info done)
+      (goto-char (apls-test-line-col-to-point (plist-get h :line) (plist-get h :character)))
+      (eglot-hover-eldoc-function (lambda (doc &rest _) (setq info doc done t)))
+      (apls-test-wait 10 (lambda () done))
+      (apls-test-report (and (stringp info)
+                             (cl-every (lambda (s) (string-match-p (regexp-quote s) info))
+                                       (plist-get h :contains)))
+                        (format "hover shows %s" (mapconcat #'identity (plist-get h :contains) ", "))
+                        info))
+    ;; 5. the whole-patch action
+    (goto-char (point-min))
+    (cl-letf (((symbol-function 'y-or-n-p)
+               (lambda (prompt) (push prompt apls-test-prompts) t)))
+      (if (equal apls-test-mode "helper")
+          (let (result)
+            (ap-apply-patch (lambda (ok msg) (setq result (list ok msg))))
+            (if (plist-get case :applies)
+                (apls-test-report (eq (car result) t) "ap-apply-patch applied the patch" result)
+              (apls-test-report (and (null (car result))
+                                     (string-match-p "must be fixed first" (or (cadr result) "")))
+                                "ap-apply-patch refused, with the reason" result)))
+        (let ((before (length apls-test-messages)))
+          (condition-case err
+              (progn
+                (eglot-code-actions (point-min) (point-max) "source.applyPatch" t)
+                (when (plist-get case :applies)
+                  (apls-test-report t "eglot-code-actions ran \"Apply patch\" (edit, then command)")))
+            (error (apls-test-report nil "eglot-code-actions ran \"Apply patch\" (edit, then command)" err)))
+          (unless (plist-get case :applies)
+            (apls-test-report
+             (apls-test-wait 5 (lambda ()
+                                 (cl-some (lambda (m) (string-match-p "must be fixed first" m))
+                                          (butlast apls-test-messages before))))
+             "the unavailable action only explains why (apls.explain)" apls-test-messages)))))
+    (dolist (f (plist-get case :creates))
+      (apls-test-report (apls-test-wait 5 (lambda () (file-exists-p (expand-file-name f apls-test-root))))
+                        (format "created %s" f)))
+    ;; 6. save, as the user would
+    (save-some-buffers t)
+    (let ((left (cl-remove-if-not (lambda (b) (and (buffer-file-name b) (buffer-modified-p b)))
+                                  (buffer-list))))
+      (apls-test-report (null left) "every edited buffer saved" left))
+    (when server
+      (ignore-errors (eglot-shutdown server)))))
+
+(let ((ok (condition-case err
+              (progn (apls-test-run) t)
+            (error (apls-test-report nil "the script ran to its end" err) nil))))
+  (when ok (apls-test-report t "the script ran to its end"))
+  ;; the server's stderr, for the log
+  (dolist (b (buffer-list))
+    (when (string-match-p "EGLOT.*\\(events\\|stderr\\)" (buffer-name b))
+      (with-current-buffer b
+        (write-region (point-min) (point-max)
+                      (concat apls-test-out "." (if (string-match-p "stderr" (buffer-name b)) "stderr" "events"))
+                      nil 'silent))))
+  (kill-emacs 0))
+
+;;; run.el ends here

@@ -1,0 +1,323 @@
+-- apls for Neovim: starts the apls language server through the built-in LSP
+-- client and attaches it to every file buffer, so that the server sees the
+-- unsaved text of the files a patch targets, not only the .ap patch itself.
+--
+--   require('apls').setup({})              -- defaults: `apls` on the PATH
+--   :AplsApply        apply the whole patch of the current .ap buffer
+--   :AplsShowTarget   say where the modification under the cursor lands
+--
+-- Works with Neovim 0.7 (vim.lsp.start_client + vim.lsp.buf_attach_client)
+-- and 0.8+ (vim.lsp.start).
+local M = {}
+
+local defaults = {
+  cmd = { 'apls' },          -- the server command; add '--log-level', 'debug' to log more
+  root_dir = nil,            -- string, or function(bufnr) -> string; default: see M.root_dir
+  root_markers = { '.git', '.hg', '.svn' },
+  settings = {},             -- apls settings: root, debounceMs, trailingWhitespace, logLevel
+  keymaps = true,            -- the suggested mappings in .ap buffers (see M.keymaps)
+  codelens = true,           -- refresh code lenses in .ap buffers
+  on_attach = nil,           -- function(client, bufnr), called for every attached buffer
+  capabilities = nil,        -- merged over vim.lsp.protocol.make_client_capabilities()
+}
+
+M.config = vim.deepcopy(defaults)
+
+local clients = {} -- root_dir -> client id (Neovim 0.7 path)
+
+local function notify(msg, level)
+  vim.notify('apls: ' .. msg, level or vim.log.levels.INFO)
+end
+
+local function is_file_buffer(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) then
+    return false
+  end
+  if vim.bo[bufnr].buftype ~= '' then
+    return false
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  return name ~= '' and not name:match('^%a[%w+.-]*://')
+end
+
+local function is_patch(bufnr)
+  return vim.bo[bufnr].filetype == 'ap'
+    or vim.api.nvim_buf_get_name(bufnr):match('%.ap$') ~= nil
+end
+
+--- The workspace folder for a buffer: root_dir if set, else the nearest
+--- folder above the file holding one of root_markers, else the current
+--- directory (when the file is under it), else the file's folder.
+function M.root_dir(bufnr)
+  local cfg = M.config
+  if type(cfg.root_dir) == 'function' then
+    return cfg.root_dir(bufnr)
+  elseif type(cfg.root_dir) == 'string' then
+    return vim.fn.fnamemodify(cfg.root_dir, ':p'):gsub('/$', '')
+  end
+  local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':p')
+  local dir = vim.fn.fnamemodify(file, ':h')
+  local probe = dir
+  while probe and probe ~= '' do
+    for _, marker in ipairs(cfg.root_markers or {}) do
+      if (vim.uv or vim.loop).fs_stat(probe .. '/' .. marker) then
+        return probe
+      end
+    end
+    local parent = vim.fn.fnamemodify(probe, ':h')
+    if parent == probe then
+      break
+    end
+    probe = parent
+  end
+  local cwd = vim.fn.getcwd()
+  if file:sub(1, #cwd + 1) == cwd .. '/' then
+    return cwd
+  end
+  return dir
+end
+
+local function settings()
+  local s = vim.tbl_extend('force', {}, M.config.settings or {})
+  -- an empty table would travel as a JSON array
+  return next(s) == nil and vim.empty_dict() or s
+end
+
+local function client_config(root)
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  if M.config.capabilities then
+    caps = vim.tbl_deep_extend('force', caps, M.config.capabilities)
+  end
+  return {
+    name = 'apls',
+    cmd = M.config.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
+    init_options = settings(),
+    settings = { apls = settings() },
+    capabilities = caps,
+    on_attach = function(client, bufnr)
+      if is_patch(bufnr) then
+        if M.config.keymaps then
+          M.keymaps(bufnr)
+        end
+        if M.config.codelens and vim.lsp.codelens then
+          pcall(vim.lsp.codelens.refresh)
+        end
+      end
+      if M.config.on_attach then
+        M.config.on_attach(client, bufnr)
+      end
+    end,
+  }
+end
+
+--- Attaches apls to a buffer (any file: patches and the files they target).
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if not is_file_buffer(bufnr) then
+    return nil
+  end
+  local root = M.root_dir(bufnr)
+  if vim.lsp.start then -- Neovim 0.8+
+    return vim.lsp.start(client_config(root), { bufnr = bufnr })
+  end
+  local id = clients[root]
+  if not id or not vim.lsp.get_client_by_id(id) or vim.lsp.get_client_by_id(id).is_stopped() then
+    id = vim.lsp.start_client(client_config(root))
+    if not id then
+      notify('cannot start ' .. table.concat(M.config.cmd, ' '), vim.log.levels.ERROR)
+      return nil
+    end
+    clients[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+--- The apls client attached to a buffer, if any.
+function M.client(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local list
+  if vim.lsp.get_clients then -- 0.10+
+    list = vim.lsp.get_clients({ bufnr = bufnr, name = 'apls' })
+  else
+    list = vim.lsp.buf_get_clients(bufnr)
+  end
+  for _, c in pairs(list) do
+    if c.name == 'apls' then
+      return c
+    end
+  end
+  return nil
+end
+
+local function whole_buffer_range(bufnr)
+  local n = vim.api.nvim_buf_line_count(bufnr)
+  return { start = { line = 0, character = 0 }, ['end'] = { line = n, character = 0 } }
+end
+
+local function execute(client, command, bufnr, done)
+  client.request('workspace/executeCommand', {
+    command = command.command,
+    arguments = command.arguments,
+  }, function(err, result)
+    if done then
+      done(err, result)
+    end
+  end, bufnr)
+end
+
+--- Finds the whole-patch action (kind source.applyPatch) of a .ap buffer and
+--- runs it: applies its edit, then executes its command if any (apls.createFiles
+--- writes the new files where the client cannot create them). Refuses, with
+--- the server's reason, when the patch does not resolve.
+--- opts.on_done(ok, message) is called at the end (also on refusal).
+function M.apply_patch(opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local done = opts.on_done or function(ok, msg)
+    notify(msg, ok and vim.log.levels.INFO or vim.log.levels.WARN)
+  end
+  local client = M.client(bufnr)
+  if not client then
+    done(false, 'no apls client for this buffer')
+    return
+  end
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = whole_buffer_range(bufnr),
+    context = { diagnostics = {}, only = { 'source.applyPatch' } },
+  }
+  client.request('textDocument/codeAction', params, function(err, actions)
+    if err then
+      done(false, 'codeAction failed: ' .. (err.message or vim.inspect(err)))
+      return
+    end
+    local action
+    for _, a in ipairs(actions or {}) do
+      if a.kind == 'source.applyPatch' then
+        action = a
+        break
+      end
+    end
+    if not action then
+      done(false, 'the server offered no "Apply patch" action')
+      return
+    end
+    if action.disabled then
+      done(false, 'not applied: ' .. (action.disabled.reason or 'unavailable'))
+      return
+    end
+    if not action.edit then
+      -- "Apply patch (unavailable)": its apls.explain command says why.
+      if type(action.command) == 'table' then
+        execute(client, action.command, bufnr)
+        local why = action.command.arguments and action.command.arguments[1]
+        done(false, 'not applied: ' .. (type(why) == 'string' and why or action.title))
+      else
+        done(false, 'not applied: ' .. action.title)
+      end
+      return
+    end
+    local ok, apply_err = pcall(vim.lsp.util.apply_workspace_edit, action.edit, client.offset_encoding or 'utf-16')
+    if not ok then
+      done(false, 'the edit failed: ' .. tostring(apply_err))
+      return
+    end
+    if type(action.command) == 'table' then
+      execute(client, action.command, bufnr, function(cerr)
+        if cerr then
+          done(false, action.command.command .. ' failed: ' .. (cerr.message or vim.inspect(cerr)))
+        else
+          done(true, 'patch applied (new files written); :wall saves the edited buffers')
+        end
+      end)
+    else
+      done(true, 'patch applied; :wall saves the edited buffers')
+    end
+  end, bufnr)
+end
+
+--- Asks the server where the modification under the cursor lands (a message,
+--- or the target opened where the client supports window/showDocument).
+function M.show_target(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    notify('no apls client for this buffer', vim.log.levels.WARN)
+    return
+  end
+  local params = vim.lsp.util.make_range_params()
+  params.context = { diagnostics = {}, only = { 'source.showTarget' } }
+  client.request('textDocument/codeAction', params, function(err, actions)
+    for _, a in ipairs((not err and actions) or {}) do
+      local cmd = type(a.command) == 'table' and a.command or a
+      if cmd.command == 'apls.showTarget' then
+        execute(client, cmd, bufnr)
+        return
+      end
+    end
+    notify('put the cursor in a modification that resolves', vim.log.levels.WARN)
+  end, bufnr)
+end
+
+--- The suggested mappings, local to a .ap buffer.
+function M.keymaps(bufnr)
+  local function map(lhs, rhs, desc)
+    vim.keymap.set('n', lhs, rhs, { buffer = bufnr, silent = true, desc = desc })
+  end
+  map('<leader>pa', function() M.apply_patch() end, 'apls: apply the whole patch')
+  map('<leader>pt', function() M.show_target() end, 'apls: where does this modification land')
+  map('<leader>ca', vim.lsp.buf.code_action, 'apls: code actions (quick fixes, apply one change)')
+  map('K', vim.lsp.buf.hover, 'apls: what this modification does')
+  if vim.diagnostic.jump then -- 0.11+
+    map(']d', function() vim.diagnostic.jump({ count = 1, float = true }) end, 'next diagnostic')
+    map('[d', function() vim.diagnostic.jump({ count = -1, float = true }) end, 'previous diagnostic')
+  else
+    map(']d', vim.diagnostic.goto_next, 'next diagnostic')
+    map('[d', vim.diagnostic.goto_prev, 'previous diagnostic')
+  end
+end
+
+local augroup = nil
+
+--- Sets apls up: attaches every file buffer opened from now on (and those
+--- already loaded), defines :AplsApply and :AplsShowTarget.
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
+  if opts and opts.cmd then
+    M.config.cmd = opts.cmd -- a list: replace, do not merge
+  end
+  augroup = vim.api.nvim_create_augroup('apls', { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
+    group = augroup,
+    callback = function(ev)
+      M.attach(ev.buf)
+    end,
+  })
+  if M.config.codelens then
+    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+      group = augroup,
+      pattern = '*.ap',
+      callback = function()
+        if M.client(0) and vim.lsp.codelens then
+          pcall(vim.lsp.codelens.refresh)
+        end
+      end,
+    })
+  end
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) then
+      M.attach(b)
+    end
+  end
+  vim.api.nvim_create_user_command('AplsApply', function()
+    M.apply_patch()
+  end, { desc = 'apls: apply the whole patch of this .ap buffer' })
+  vim.api.nvim_create_user_command('AplsShowTarget', function()
+    M.show_target()
+  end, { desc = 'apls: where does the modification under the cursor land' })
+end
+
+return M

@@ -1,0 +1,243 @@
+-- One fixture in a real Neovim (headless): run by editors/run-tests.sh as
+--   cd WORKSPACE && nvim --headless -u NONE -i NONE --cmd 'set rtp^=editors/nvim' \
+--        -c 'filetype plugin on' -c 'luafile editors/nvim/test/run.lua'
+-- Environment: APLS_BIN (the server), APLS_CASE (the fixture's case.json),
+-- APLS_MODE ("helper": require('apls').apply_patch(); "builtin": the client's
+-- own vim.lsp.buf.code_action with the user picking "Apply patch"),
+-- APLS_OUT (results, one "ok - ..." or "not ok - ..." line each).
+-- The workspace's files are compared with the expected tree by the caller
+-- after Neovim has written its buffers and quit.
+local out = assert(io.open(assert(os.getenv('APLS_OUT')), 'a'))
+local mode = os.getenv('APLS_MODE') or 'helper'
+local function report(ok, what, detail)
+  out:write(string.format('%s - nvim %s: %s%s\n', ok and 'ok' or 'not ok', mode, what,
+    (not ok and detail) and (' (' .. tostring(detail):gsub('\n', ' | ') .. ')') or ''))
+  out:flush()
+  return ok
+end
+
+local function read_json(path)
+  local f = assert(io.open(path, 'r'))
+  local s = f:read('*a')
+  f:close()
+  return vim.fn.json_decode(s)
+end
+
+local case = read_json(os.getenv('APLS_CASE'))
+local root = vim.fn.getcwd()
+local patch_path = root .. '/' .. case.patch
+local patch_uri = vim.uri_from_fname(patch_path)
+
+-- observe (never change) what the client receives
+local published = {}   -- uri -> last diagnostics list
+local messages = {}    -- window/showMessage texts
+local commands_done = {}
+do
+  local h = vim.lsp.handlers['textDocument/publishDiagnostics']
+  vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+    if result and result.uri then
+      published[result.uri] = result.diagnostics
+    end
+    return h(err, result, ctx, config)
+  end
+  local m = vim.lsp.handlers['window/showMessage']
+  vim.lsp.handlers['window/showMessage'] = function(err, result, ctx, config)
+    table.insert(messages, result and result.message or '')
+    return m(err, result, ctx, config)
+  end
+  local x = vim.lsp.handlers['workspace/executeCommand']
+  vim.lsp.handlers['workspace/executeCommand'] = function(err, result, ctx, config)
+    table.insert(commands_done, { command = ctx.params and ctx.params.command, err = err })
+    return x(err, result, ctx, config)
+  end
+end
+
+local apls = require('apls')
+apls.setup({ cmd = { os.getenv('APLS_BIN'), '--log-level', 'debug' } })
+
+local function wait(ms, cond)
+  return vim.wait(ms, cond, 20)
+end
+
+local function finish()
+  -- write every modified buffer, as the user would with :wall
+  vim.cmd('silent! wall')
+  local left = {}
+  for _, b in ipairs(vim.fn.getbufinfo({ bufmodified = 1 })) do
+    table.insert(left, b.name)
+  end
+  report(#left == 0, ':wall wrote every edited buffer', table.concat(left, ', '))
+  out:close()
+  vim.cmd('qa!')
+end
+
+local ok_run, run_err = pcall(function()
+  -- 1. unsaved edits of target buffers
+  for _, e in ipairs(case.buffer_edits or {}) do
+    vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/' .. e.file))
+    local b = vim.api.nvim_get_current_buf()
+    report(wait(5000, function() return apls.client(b) ~= nil end), 'target buffer ' .. e.file .. ' is attached')
+    local lines = vim.api.nvim_buf_get_lines(b, 0, -1, false)
+    for i, l in ipairs(lines) do
+      lines[i] = l:gsub(vim.pesc(e.from), e.to)
+    end
+    vim.api.nvim_buf_set_lines(b, 0, -1, false, lines)
+  end
+
+  -- 2. the patch
+  vim.cmd('edit ' .. vim.fn.fnameescape(patch_path))
+  local pbuf = vim.api.nvim_get_current_buf()
+  report(vim.bo[pbuf].filetype == 'ap', 'ftdetect gives filetype ap', vim.bo[pbuf].filetype)
+  report(wait(5000, function() return apls.client(pbuf) ~= nil end), 'apls attached to the patch')
+  report(vim.bo[pbuf].commentstring == '# %s' and vim.b[pbuf].current_syntax == 'ap', 'ftplugin and syntax for ap',
+    vim.bo[pbuf].commentstring .. ' ' .. tostring(vim.b[pbuf].current_syntax))
+  do
+    local found = {}
+    for l, text in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
+      for _, item in ipairs({ { 'REPLACE', 'apAction' }, { 'INSERT_AFTER', 'apAction' }, { 'CREATE_FILE', 'apAction' },
+        { 'snippet', 'apCodeKey' }, { 'content', 'apCodeKey' } }) do
+        local c = text:find(item[1] .. (item[2] == 'apCodeKey' and ':' or ''), 1, true)
+        if c and text:match('^%s*-?%s*' .. (item[2] == 'apCodeKey' and item[1] or 'action')) then
+          local names = {}
+          for _, id in ipairs(vim.fn.synstack(l, c)) do
+            names[vim.fn.synIDattr(id, 'name')] = true
+          end
+          found[item[2]] = found[item[2]] or names[item[2]] or false
+        end
+      end
+    end
+    report(found.apAction == true and found.apCodeKey == true, 'syntax marks actions and code-carrying keys',
+      vim.inspect(found))
+  end
+
+  -- 3. diagnostics (as published, and as vim.diagnostic holds them)
+  local function errors_now()
+    local list = {}
+    for _, d in ipairs(published[patch_uri] or {}) do
+      if d.severity == 1 then
+        table.insert(list, d)
+      end
+    end
+    return list
+  end
+  local function matches()
+    if published[patch_uri] == nil then
+      return false
+    end
+    local got = errors_now()
+    if #got ~= #case.errors then
+      return false
+    end
+    for i, want in ipairs(case.errors) do
+      local d = got[i]
+      if d.code ~= want.code or d.source ~= 'apls' or not vim.deep_equal(d.range, want.range) then
+        return false
+      end
+    end
+    return true
+  end
+  local settled = wait(10000, matches)
+  report(settled, string.format('diagnostics: %d error(s) with the expected code and range', #case.errors),
+    vim.inspect(errors_now()))
+  local lines = vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)
+  local shown = {}
+  for _, d in ipairs(vim.diagnostic.get(pbuf, { severity = vim.diagnostic.severity.ERROR })) do
+    table.insert(shown, d)
+  end
+  local shown_ok = #shown == #case.errors
+  for i, want in ipairs(case.errors) do
+    local d = shown[i]
+    local col = vim.str_byteindex(lines[want.range.start.line + 1], want.range.start.character, true)
+    shown_ok = shown_ok and d ~= nil and d.code == want.code and d.lnum == want.range.start.line and d.col == col
+  end
+  report(shown_ok, 'vim.diagnostic shows them in the buffer', vim.inspect(shown))
+
+  -- 4. hover, through the client's own hover window
+  local hl = case.hover.line
+  local hcol = vim.str_byteindex(lines[hl + 1], case.hover.character, true)
+  vim.api.nvim_win_set_cursor(0, { hl + 1, hcol })
+  local before = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    before[w] = true
+  end
+  vim.lsp.buf.hover()
+  local float
+  wait(5000, function()
+    for _, w in ipairs(vim.api.nvim_list_wins()) do
+      if not before[w] and vim.api.nvim_win_get_config(w).relative ~= '' then
+        float = w
+        return true
+      end
+    end
+    return false
+  end)
+  local text = float and table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false), '\n') or ''
+  local has_all = float ~= nil
+  for _, s in ipairs(case.hover.contains) do
+    has_all = has_all and text:find(s, 1, true) ~= nil
+  end
+  report(has_all, 'hover window shows ' .. table.concat(case.hover.contains, ', '), text)
+  if float then
+    vim.api.nvim_win_close(float, true)
+  end
+  vim.api.nvim_set_current_buf(pbuf)
+
+  -- 5. the whole-patch action
+  if mode == 'helper' then
+    local done, ok, msg
+    apls.apply_patch({ on_done = function(o, m) done, ok, msg = true, o, m end })
+    report(wait(10000, function() return done end), 'apply_patch() finished')
+    if case.applies then
+      report(ok == true, 'apply_patch() applied the patch', msg)
+    else
+      report(ok == false and (msg or ''):find('must be fixed first', 1, true) ~= nil,
+        'apply_patch() refused, with the reason', msg)
+    end
+  else
+    local offered = {}
+    local picked
+    vim.ui.select = function(items, opts, on_choice)
+      for _, item in ipairs(items) do
+        local action = item[2]
+        table.insert(offered, action.title)
+        if not picked and action.kind == 'source.applyPatch' then
+          picked = item
+        end
+      end
+      on_choice(picked)
+    end
+    if vim.fn.has('nvim-0.8') == 1 then
+      vim.lsp.buf.code_action({ context = { only = { 'source.applyPatch' } } })
+    else
+      vim.lsp.buf.code_action({ only = { 'source.applyPatch' } })
+    end
+    report(wait(5000, function() return picked ~= nil end), 'code_action offered "Apply patch"',
+      table.concat(offered, '; '))
+    local action = picked and picked[2] or {}
+    if case.applies then
+      report(action.edit ~= nil and action.title:find('^Apply patch') ~= nil, 'the action carries its edit')
+      if #case.creates > 0 then
+        report(type(action.command) == 'table' and action.command.command == 'apls.createFiles',
+          'the action carries apls.createFiles (no CreateFile for this client)', vim.inspect(action.command))
+        report(wait(5000, function() return #commands_done > 0 end) and commands_done[1].err == nil,
+          'the client ran apls.createFiles', vim.inspect(commands_done))
+      end
+    else
+      report(action.edit == nil and (action.title or ''):find('unavailable', 1, true) ~= nil,
+        'the action is "(unavailable)" and has no edit', action.title)
+      report(wait(5000, function()
+        for _, m in ipairs(messages) do
+          if m:find('must be fixed first', 1, true) then
+            return true
+          end
+        end
+        return false
+      end), 'running it shows why (apls.explain)', table.concat(messages, ' | '))
+    end
+  end
+  for _, f in ipairs(case.creates or {}) do
+    report(wait(5000, function() return vim.fn.filereadable(root .. '/' .. f) == 1 end), 'created ' .. f)
+  end
+end)
+report(ok_run, 'the script ran to its end', run_err)
+finish()

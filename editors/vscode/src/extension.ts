@@ -1,0 +1,202 @@
+// apls for VS Code: a thin client. The server does the work; this file starts
+// it, maps the settings, and offers two commands and a status bar item.
+//
+// Command ids: vscode-languageclient registers every command the server lists
+// in executeCommandProvider (apls.applyPatch, apls.createFiles, apls.explain,
+// apls.showTarget) as a VS Code command that forwards to the server, so this
+// extension's own commands live under "apls.client.*".
+import * as vscode from 'vscode';
+import {
+    ExecuteCommandRequest,
+    LanguageClient,
+    LanguageClientOptions,
+    ServerOptions,
+    State,
+    TransportKind,
+    CodeActionRequest,
+    Command,
+    CodeAction,
+} from 'vscode-languageclient/node';
+
+let client: LanguageClient | undefined;
+let status: vscode.StatusBarItem | undefined;
+let output: vscode.LogOutputChannel | undefined;
+
+/** The settings the server reads (initializationOptions, workspace/configuration). */
+export function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+        debounceMs: cfg.get<number>('debounceMs', 50),
+        trailingWhitespace: cfg.get<string>('trailingWhitespace', 'all'),
+        logLevel: cfg.get<string>('logLevel', 'warn'),
+    };
+    const root = cfg.get<string>('root', '');
+    out.root = root ? root : null;
+    return out;
+}
+
+function serverPath(): string {
+    const p = vscode.workspace.getConfiguration('apls').get<string>('path', '');
+    return p && p.trim() ? p.trim() : 'apls';
+}
+
+function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): void {
+    if (!status) return;
+    switch (state) {
+        case 'starting':
+            status.text = '$(sync~spin) apls';
+            status.tooltip = 'apls is starting';
+            break;
+        case 'running':
+            status.text = '$(check) apls';
+            status.tooltip = `apls is running${detail ? ` (${detail})` : ''}: click for its log`;
+            break;
+        case 'stopped':
+            status.text = '$(error) apls';
+            status.tooltip = `apls is not running${detail ? `: ${detail}` : ''}: click for its log`;
+            break;
+    }
+    status.show();
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+    const command = serverPath();
+    const level = vscode.workspace.getConfiguration('apls').get<string>('logLevel', 'warn');
+    // TransportKind.stdio: vscode-languageclient appends --stdio, which apls accepts.
+    const serverOptions: ServerOptions = {
+        run: { command, args: ['--log-level', level], transport: TransportKind.stdio },
+        debug: { command, args: ['--log-level', 'debug'], transport: TransportKind.stdio },
+    };
+    const clientOptions: LanguageClientOptions = {
+        // Every file, not only .ap: the server must see unsaved target buffers,
+        // and checks again every patch that targets a buffer being edited.
+        documentSelector: [{ scheme: 'file' }, { scheme: 'untitled', language: 'ap' }],
+        initializationOptions: serverSettings(vscode.workspace.getConfiguration('apls')),
+        // Pushes workspace/didChangeConfiguration when "apls.*" changes; the
+        // server then pulls workspace/configuration, answered from the same section.
+        synchronize: { configurationSection: 'apls' },
+        outputChannel: output,
+        traceOutputChannel: output,
+        middleware: {
+            workspace: {
+                configuration: async (params, token, next) => {
+                    const result = await next(params, token);
+                    if (!Array.isArray(result)) return result;
+                    return params.items.map((item, i) => {
+                        if (item.section !== 'apls') return result[i];
+                        const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+                        return serverSettings(vscode.workspace.getConfiguration('apls', scope));
+                    });
+                },
+            },
+        },
+    };
+    client = new LanguageClient('apls', 'apls', serverOptions, clientOptions);
+    context.subscriptions.push(
+        client.onDidChangeState((e) => {
+            if (e.newState === State.Running) {
+                const info = client?.initializeResult?.serverInfo;
+                setStatus('running', info ? `${info.name} ${info.version ?? ''}`.trim() : undefined);
+            } else if (e.newState === State.Starting) {
+                setStatus('starting');
+            } else {
+                setStatus('stopped');
+            }
+        }),
+    );
+    setStatus('starting');
+    try {
+        await client.start();
+    } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        setStatus('stopped', msg);
+        void vscode.window.showErrorMessage(
+            `apls: cannot start '${command}' (${msg}). Set "apls.path" to the apls executable.`,
+        );
+    }
+}
+
+async function stopClient(): Promise<void> {
+    const c = client;
+    client = undefined;
+    if (c) {
+        try {
+            await c.stop(2000);
+        } catch {
+            /* already gone */
+        }
+    }
+}
+
+function activePatch(): vscode.TextEditor | undefined {
+    const ed = vscode.window.activeTextEditor;
+    if (!ed || ed.document.languageId !== 'ap') {
+        void vscode.window.showWarningMessage('apls: open a .ap patch first.');
+        return undefined;
+    }
+    return ed;
+}
+
+async function applyPatch(): Promise<void> {
+    const ed = activePatch();
+    if (!ed || !client) return;
+    try {
+        // The server answers with workspace/applyEdit (which the client applies),
+        // then creates any new files it could not send as CreateFile.
+        await client.sendRequest(ExecuteCommandRequest.type, {
+            command: 'apls.applyPatch',
+            arguments: [ed.document.uri.toString()],
+        });
+    } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        void vscode.window.showErrorMessage(`apls: the patch was not applied: ${msg}`);
+    }
+}
+
+async function showTarget(): Promise<void> {
+    const ed = activePatch();
+    if (!ed || !client) return;
+    const pos = client.code2ProtocolConverter.asPosition(ed.selection.active);
+    const actions = await client.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri: ed.document.uri.toString() },
+        range: { start: pos, end: pos },
+        context: { diagnostics: [], only: ['source.showTarget'] },
+    });
+    const commands = (actions ?? []).map((a: Command | CodeAction) =>
+        typeof a.command === 'string' ? (a as Command) : (a as CodeAction).command,
+    );
+    const found = commands.find((c): c is Command => !!c && c.command === 'apls.showTarget');
+    if (!found) {
+        void vscode.window.showInformationMessage('apls: put the cursor in a modification that resolves.');
+        return;
+    }
+    await client.sendRequest(ExecuteCommandRequest.type, { command: found.command, arguments: found.arguments });
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+    output = vscode.window.createOutputChannel('apls', { log: true });
+    status = vscode.window.createStatusBarItem('apls.status', vscode.StatusBarAlignment.Right, 100);
+    status.name = 'apls';
+    status.command = 'apls.client.showLog';
+    context.subscriptions.push(output, status);
+    context.subscriptions.push(
+        vscode.commands.registerCommand('apls.client.applyPatch', applyPatch),
+        vscode.commands.registerCommand('apls.client.showTarget', showTarget),
+        vscode.commands.registerCommand('apls.client.showLog', () => output?.show(true)),
+        vscode.commands.registerCommand('apls.client.restart', async () => {
+            await stopClient();
+            await startClient(context);
+        }),
+        vscode.workspace.onDidChangeConfiguration(async (e) => {
+            if (e.affectsConfiguration('apls.path')) {
+                await stopClient();
+                await startClient(context);
+            }
+        }),
+    );
+    await startClient(context);
+}
+
+export async function deactivate(): Promise<void> {
+    await stopClient();
+    status?.hide();
+}
