@@ -96,6 +96,8 @@ typedef struct ap_problem {
 
 /* ------------------------------------------------------------------ text */
 
+typedef enum ap_eol { AP_EOL_AUTO = 0, AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR } ap_eol;
+
 /* An immutable target text, split into lines and indexed by stripped-line
  * hash. Built once per content version and shared by reference. */
 typedef struct ap_text ap_text;
@@ -109,6 +111,8 @@ size_t ap_text_len(const ap_text *t);
 uint32_t ap_text_line_count(const ap_text *t);
 /* Byte offset where line i starts (i == line count gives the text length). */
 uint32_t ap_text_line_start(const ap_text *t, uint32_t i);
+/* The line ending the text uses (AP_EOL_AUTO: it has no line break). */
+ap_eol ap_text_eol(const ap_text *t);
 
 /* ----------------------------------------------------------------- patch */
 
@@ -131,7 +135,6 @@ typedef enum ap_style {
     AP_STYLE_FOLDED
 } ap_style;
 
-typedef enum ap_eol { AP_EOL_AUTO = 0, AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR } ap_eol;
 
 /* One key of the patch and its scalar value. */
 typedef struct ap_field {

@@ -248,6 +248,7 @@ void ap_text_release(ap_text *t)
 }
 
 const char *ap_text_bytes(const ap_text *t) { return t->bytes; }
+ap_eol ap_text_eol(const ap_text *t) { return t->eol; }
 size_t ap_text_len(const ap_text *t) { return t->len; }
 uint32_t ap_text_line_count(const ap_text *t) { return t->n; }
 

@@ -71,10 +71,16 @@ void apls_patch_refresh(apls_patch *p)
     const lsp_doc *doc = lsp_docstore_find_uri(s->docs, p->uri);
     if (!doc)
         return;
-    if (p->timer && uv_is_active((uv_handle_t *)p->timer))
+    /* a request that runs a pending analysis early publishes it too, or the
+     * client keeps showing the older version's diagnostics */
+    bool pending = p->timer && uv_is_active((uv_handle_t *)p->timer);
+    if (pending)
         uv_timer_stop(p->timer);
-    if (p->patch && p->version == doc->version)
+    if (p->patch && p->version == doc->version) {
+        if (pending)
+            apls_publish(p);
         return;
+    }
     /* the previous analysis gives over what the edit did not touch */
     ap_patch *old_patch = p->patch;
     ap_run *old_run = p->run;
@@ -101,6 +107,8 @@ void apls_patch_refresh(apls_patch *p)
     free(old_root);
     p->version = doc->version;
     apls_watch_paths(s, p->deps, p->n_deps);
+    if (pending)
+        apls_publish(p);
     lsp_log(LSP_LOG_DEBUG, "analysed %s v%lld: %zu problems, %zu files", p->uri,
             (long long)p->version, p->patch->n_problems + p->run->n_problems, p->run->n_files);
 }

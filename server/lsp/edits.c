@@ -21,35 +21,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The position just past line `line` of t (or the end of the text). */
-static lsp_position line_pos(const apls_server *s, const ap_text *t, uint32_t line)
+/* Where line `line` of t starts; past the last line, (line count, 0), which
+ * every client clamps to the end of the text. (Neovim 0.7 keeps a stray
+ * empty line when told the end of a last line that has no line break.) */
+static lsp_position line_pos(const ap_text *t, uint32_t line)
 {
     uint32_t n = ap_text_line_count(t);
-    if (line < n)
-        return (lsp_position){line, 0};
-    if (n == 0)
-        return (lsp_position){0, 0};
-    const char *b = ap_text_bytes(t);
-    size_t len = ap_text_len(t);
-    if (b[len - 1] == '\n' || b[len - 1] == '\r')
-        return (lsp_position){n, 0};
-    uint32_t from = ap_text_line_start(t, n - 1);
-    return (lsp_position){n - 1, (uint32_t)lsp_units_in(b + from, len - from, s->enc)};
+    return (lsp_position){line < n ? line : n, 0};
+}
+
+/* s[0..n) with every line break as \n (malloc'd, *out bytes). */
+static char *to_lf(const char *s, size_t n, size_t *out)
+{
+    char *d = lsp_xmalloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r') {
+            d[k++] = '\n';
+            if (i + 1 < n && s[i + 1] == '\n')
+                i++;
+        } else {
+            d[k++] = s[i];
+        }
+    }
+    *out = k;
+    return d;
 }
 
 /* The hunks of f as TextEdits; NULL when a hunk's text is not UTF-8 (a JSON
- * string cannot carry it, and no editor could insert it). */
-static json_t *text_edits(const apls_server *s, const ap_file *f)
+ * string cannot carry it, and no editor could insert it). Editors hold a
+ * buffer as lines and write each with the file's own ending, so line breaks
+ * travel as \n (eglot would write a \r\n of newText as \r\r\n); raw keeps
+ * the bytes, for a patch that gives an LF file other endings. */
+static json_t *text_edits(const ap_file *f, bool raw)
 {
     json_t *edits = json_array();
     for (size_t h = 0; h < f->n_hunks; h++) {
         const ap_hunk *hk = &f->hunks[h];
-        json_t *text = json_stringn(f->after + hk->out, hk->out_len);
+        size_t n = hk->out_len;
+        char *lf = raw ? NULL : to_lf(f->after + hk->out, hk->out_len, &n);
+        json_t *text = json_stringn(lf ? lf : f->after + hk->out, n);
+        free(lf);
         if (!text) {
             json_decref(edits);
             return NULL;
         }
-        lsp_range r = {line_pos(s, f->before, hk->line), line_pos(s, f->before, hk->end_line)};
+        lsp_range r = {line_pos(f->before, hk->line), line_pos(f->before, hk->end_line)};
         json_array_append_new(edits, json_pack("{s:o,s:o}", "range", lsp_range_to_json(r), "newText", text));
     }
     return edits;
@@ -108,14 +125,28 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
                 *why = lsp_xasprintf("%s changed since it was checked; try again", f->path);
                 goto refuse;
             }
-            json_t *edits = text_edits(s, f);
+            /* a patch may give an LF file other endings (the bytes travel as
+             * they are); an editor cannot turn a CRLF or CR buffer into
+             * another kind through edits */
+            ap_eol from = ap_text_eol(f->before) ? ap_text_eol(f->before) : AP_EOL_LF;
+            ap_eol to = f->eol ? f->eol : from;
+            if (to != from && from != AP_EOL_LF) {
+                *why = lsp_xasprintf("%s: the patch changes its line endings from %s to %s, which an "
+                                     "editor cannot do by editing text; use apls apply",
+                                     f->path, from == AP_EOL_CRLF ? "CRLF" : "CR",
+                                     to == AP_EOL_LF ? "LF" : to == AP_EOL_CRLF ? "CRLF" : "CR");
+                goto refuse;
+            }
+            json_t *edits = text_edits(f, to != from);
             if (!edits)
                 goto not_utf8;
             json_array_append_new(changes, json_pack("{s:o,s:o}", "textDocument",
                                                      doc_id(doc ? doc->uri : uri, doc), "edits", edits));
         } else if (!utf8_ok(f->after, f->after_len)) {
             goto not_utf8;
-        } else if (s->client.create_files) {
+        } else if (s->client.create_files && !memchr(f->after, '\r', f->after_len)) {
+            /* (a new file with CR endings is written by the server: an editor
+             * gives a new buffer its own default endings) */
             json_array_append_new(changes, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "create", "uri",
                                                      uri, "options", "overwrite", 0,
                                                      "ignoreIfExists", 0));

@@ -60,8 +60,13 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
-        add_lines(&s, '-', r->before);
-        add_lines(&s, '+', r->after);
+        /* an insertion keeps the lines it is placed by: they are context */
+        if (m->action == AP_INSERT_BEFORE)
+            add_lines(&s, '+', r->after);
+        add_lines(&s, m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE ? ' ' : '-',
+                  r->before);
+        if (m->action != AP_INSERT_BEFORE)
+            add_lines(&s, '+', r->after);
         if (md_ok)
             add(&s, "```\n");
         break;

@@ -303,9 +303,26 @@ def apply_text_edits(text, edits, enc):
     for x, y in zip(spans, spans[1:]):
         if y[0] < x[1]:
             raise RuntimeError("overlapping edits: %r and %r" % (edits[x[2]], edits[y[2]]))
+    # An editor holds a buffer as lines and writes each with the file's own
+    # ending (VS Code, Neovim's fileformat, Emacs' coding system): a line
+    # break in newText becomes a CRLF in a CRLF file, a CR in a CR file, and
+    # bytes inserted into an LF buffer stay as they are.
+    eol = buffer_eol(text)
     for a, b, _, t in reversed(spans):
+        if eol != "\n":
+            t = t.replace("\r\n", "\n").replace("\r", "\n").replace("\n", eol)
         text = text[:a] + t + text[b:]
     return text
+
+
+def buffer_eol(text):
+    """The line ending an editor gives a buffer: that of its first line break."""
+    for i, c in enumerate(text):
+        if c == "\n":
+            return "\n"
+        if c == "\r":
+            return "\r\n" if text[i + 1:i + 2] == "\n" else "\r"
+    return "\n"
 
 
 def apply_workspace_edit(edit, enc, open_docs=None, root=None):

@@ -1161,10 +1161,11 @@ def no_final_newline():
 
 @scenario
 def newline_crlf():
-    return {"calc.py": CALC, "u.txt": "x\r\ny\r\n"}, patch_text([
+    # LF files given CRLF and CR endings: the bytes travel as they are
+    return {"calc.py": CALC, "u.txt": "x\ny\n"}, patch_text([
         ("calc.py", [{"action": "REPLACE", "snippet": "return 3.14\n", "content": "return 3.1416\n"}],
          {"newline": "CRLF"}),
-        ("u.txt", [{"action": "INSERT_BEFORE", "snippet": "y\n", "content": "between\n"}], {"newline": "LF"})])
+        ("u.txt", [{"action": "INSERT_BEFORE", "snippet": "y\n", "content": "between\n"}], {"newline": "CR"})])
 
 
 @scenario
@@ -1233,6 +1234,24 @@ equivalence_test("emoji", "vscode", encs=["utf-8"])
 equivalence_test("emoji", "vscode", open_targets=True)
 equivalence_test("crlf_target", "vscode", open_targets=True)
 equivalence_test("several_files", "eglot", open_targets=True)
+
+
+@test
+def apply_refused_when_an_editor_cannot_change_the_endings(t):
+    """A CRLF buffer cannot become an LF one through text edits (editors write
+    a buffer with its own endings): the apply is refused with a reason naming
+    apls apply, never offered with an edit that would leave other bytes."""
+    t.write(t.path("u.txt"), "x\r\ny\r\n")
+    t.write(t.path("fix.ap"), patch_text([
+        ("u.txt", [{"action": "INSERT_BEFORE", "snippet": "y\n", "content": "between\n"}], {"newline": "LF"})]))
+    s = t.session(caps="vscode", root=t.path(""))
+    u = s.open(t.path("fix.ap"))
+    eq(errors(s.diags(u)), [], "errors")
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch")
+    check("edit" not in act, "an edit was offered: %r", act)
+    check("line endings" in act["disabled"]["reason"] and "apls apply" in act["disabled"]["reason"],
+          "reason %r", act["disabled"]["reason"])
+    s.finish()
 
 
 @test
