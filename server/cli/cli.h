@@ -23,6 +23,10 @@ typedef struct cli_patch {
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws, FILE *err);
 void cli_patch_release(cli_patch *cp);
 
+/* Forgets what the reports cached about p (its line index): call before
+ * freeing it, as its address may be reused. */
+void cli_report_forget(const ap_patch *p);
+
 /* Prints every problem in the compiler convention (errors and warnings). */
 void cli_print_problems(FILE *out, const cli_patch *cp);
 /* Prints the files and what happens to them. */

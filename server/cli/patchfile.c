@@ -114,6 +114,7 @@ void cli_patch_release(cli_patch *cp)
 {
     ap_run_free(cp->run);
     ap_fs_disk_free(cp->fs);
+    cli_report_forget(cp->patch);
     ap_patch_free(cp->patch);
     free(cp->root);
     memset(cp, 0, sizeof *cp);

@@ -12,18 +12,71 @@ static const char *severity_word(ap_severity s)
 }
 
 /* line and column of off: 0-based line, column in code points or UTF-16 units */
+/* Where each line of the last patch asked about starts: built once, so that
+ * 30,000 problems do not each scan the patch from its start. */
+static struct {
+    const ap_patch *of;
+    uint32_t *starts;
+    size_t n;
+} lines;
+
+static void index_lines(const ap_patch *p)
+{
+    if (lines.of == p)
+        return;
+    free(lines.starts);
+    size_t cap = 64;
+    lines.starts = malloc(cap * sizeof *lines.starts);
+    lines.n = 0;
+    lines.starts[lines.n++] = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        char c = p->text[i];
+        if (c != '\n' && c != '\r')
+            continue;
+        if (c == '\r' && i + 1 < p->len && p->text[i + 1] == '\n')
+            i++;
+        if (lines.n == cap)
+            lines.starts = realloc(lines.starts, (cap *= 2) * sizeof *lines.starts);
+        lines.starts[lines.n++] = (uint32_t)i + 1;
+    }
+    lines.of = p;
+}
+
+void cli_report_forget(const ap_patch *p)
+{
+    if (lines.of != p)
+        return;
+    free(lines.starts);
+    lines.starts = NULL;
+    lines.n = 0;
+    lines.of = NULL;
+}
+
+/* off as a 0-based line and a column in code points (or UTF-16 units) */
 static void position(const ap_patch *p, uint32_t off, bool utf16, uint32_t *line, uint32_t *col)
 {
-    ap_linecol(p->text, p->len, off, line, col);
-    if (!utf16)
-        return;
-    /* add one unit for each astral character before off on its line */
-    uint32_t start = off;
-    while (start > 0 && p->text[start - 1] != '\n' && p->text[start - 1] != '\r')
-        start--;
-    for (uint32_t i = start; i < off && i < p->len; i++)
-        if (((unsigned char)p->text[i] & 0xf8) == 0xf0)
+    index_lines(p);
+    if (off > p->len)
+        off = (uint32_t)p->len;
+    size_t lo = 0, hi = lines.n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lines.starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = (uint32_t)lo;
+    *col = 0;
+    for (uint32_t i = lines.starts[lo]; i < off; i++) {
+        unsigned char c = (unsigned char)p->text[i];
+        if (c == '\r' || c == '\n')
+            break;
+        if ((c & 0xc0) != 0x80)
             (*col)++;
+        if (utf16 && (c & 0xf8) == 0xf0)
+            (*col)++; /* an astral character is two UTF-16 units */
+    }
 }
 
 static void print_one(FILE *out, const cli_patch *cp, const ap_problem *pr)

@@ -59,7 +59,16 @@ static ap_code disk_check(ap_fs *fs, const char *path, char **why)
                 return AP_INVALID_FILE_PATH;
             }
             bool ok = inside(d->real_root, real);
+            struct stat rs;
+            bool is_dir = stat(real, &rs) == 0 && S_ISDIR(rs.st_mode);
             free(real);
+            if (ok && strcmp(probe, full) != 0 && !is_dir) {
+                /* a file where the path needs a folder: nothing can be made below it */
+                *why = ap_xprintf("'%s' is a file, not a folder", probe + strlen(d->real_root) + 1);
+                free(probe);
+                free(full);
+                return AP_INVALID_FILE_PATH;
+            }
             if (!ok) {
                 *why = ap_xprintf("it leads out of the root through the symbolic link '%s'",
                                   strlen(probe) > strlen(d->real_root)

@@ -29,6 +29,7 @@ typedef struct ynode {
     bool complete;
     bool flow;         /* a flow collection ({...} or [...]) */
     bool borrowed;     /* an alias: val belongs to the anchored node */
+    bool dup;          /* a key that an earlier key of its mapping repeats */
     ap_span span;
     /* scalars */
     char *val;
@@ -50,7 +51,7 @@ typedef struct builder {
     struct anchor {
         char *name;
         ynode *node;
-    } *anchors;
+    } *anchors;        /* open addressing by name; a later anchor replaces */
     size_t nanchors, capanchors;
     ap_patch *p;
     bool unclean;       /* a syntax error, a second document, deep nesting, an alias or anchor */
@@ -110,20 +111,41 @@ static void node_add(ynode *parent, ynode *kid)
     parent->kids[parent->n++] = kid;
 }
 
+static struct anchor *anchor_slot(builder *b, const char *name)
+{
+    size_t mask = b->capanchors - 1, j = ap_hash(name, strlen(name)) & mask;
+    while (b->anchors[j].name && strcmp(b->anchors[j].name, name) != 0)
+        j = (j + 1) & mask;
+    return &b->anchors[j];
+}
+
 static void anchor_set(builder *b, const yaml_char_t *name, ynode *n)
 {
     if (!name)
         return;
-    AP_GROW(b->anchors, b->nanchors, b->capanchors);
-    b->anchors[b->nanchors++] = (struct anchor){ap_xstrdup((const char *)name), n};
+    if ((b->nanchors + 1) * 2 > b->capanchors) {
+        struct anchor *old = b->anchors;
+        size_t cap = b->capanchors;
+        b->capanchors = cap ? cap * 2 : 16;
+        b->anchors = ap_xcalloc(b->capanchors, sizeof *b->anchors);
+        for (size_t i = 0; i < cap; i++)
+            if (old[i].name)
+                *anchor_slot(b, old[i].name) = old[i];
+        free(old);
+    }
+    struct anchor *a = anchor_slot(b, (const char *)name);
+    if (!a->name) {
+        a->name = ap_xstrdup((const char *)name);
+        b->nanchors++;
+    }
+    a->node = n;
 }
 
 static ynode *anchor_get(builder *b, const yaml_char_t *name)
 {
-    for (size_t i = b->nanchors; i-- > 0;)
-        if (strcmp(b->anchors[i].name, (const char *)name) == 0)
-            return b->anchors[i].node;
-    return NULL;
+    if (!b->capanchors)
+        return NULL;
+    return anchor_slot(b, (const char *)name)->node;
 }
 
 static ap_style style_of(yaml_scalar_style_t s)
@@ -147,7 +169,7 @@ static ynode *build(builder *b)
 
     ynode *root = NULL;
     ynode *stack[MAX_DEPTH];
-    size_t depth = 0, skipping = 0;
+    size_t depth = 0;
     int documents = 0;
     bool done = false;
 
@@ -189,11 +211,6 @@ static ynode *build(builder *b)
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:
         case YAML_ALIAS_EVENT:
-            if (skipping) {
-                if (ev.type != YAML_SCALAR_EVENT && ev.type != YAML_ALIAS_EVENT)
-                    skipping++;
-                break;
-            }
             if (ev.type == YAML_SCALAR_EVENT) {
                 n = node_new(b, Y_SCALAR);
                 n->complete = true;
@@ -225,12 +242,14 @@ static ynode *build(builder *b)
                             (const char *)ev.data.alias.anchor);
                 }
             } else if (depth >= MAX_DEPTH) {
+                /* stop reading: no patch nests this deep, and libyaml takes
+                 * time quadratic in the depth of flow collections */
                 b->unclean = true;
                 PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
                         "YAML nested deeper than %d levels", MAX_DEPTH);
-                skipping = 1;
                 n = node_new(b, Y_BAD);
                 n->span = sp;
+                done = true;
             } else {
                 n = node_new(b, ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ);
                 n->span = sp;
@@ -248,16 +267,12 @@ static ynode *build(builder *b)
                 node_add(stack[depth - 1], n);
             else if (!root)
                 root = n;
-            if (!skipping && (n->kind == Y_MAP || n->kind == Y_SEQ) && n->kids == NULL &&
+            if ((n->kind == Y_MAP || n->kind == Y_SEQ) && n->kids == NULL &&
                 ev.type != YAML_ALIAS_EVENT && ev.type != YAML_SCALAR_EVENT)
                 stack[depth++] = n;
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-            if (skipping) {
-                skipping--;
-                break;
-            }
             if (depth > 0) {
                 ynode *c = stack[--depth];
                 c->complete = true;
@@ -544,15 +559,34 @@ static bool key_ok(builder *b, const ynode *map, size_t i, ap_code code, int ch,
                 describe(k));
         return false;
     }
-    for (size_t j = 0; j < i; j += 2) {
-        const ynode *o = map->kids[j];
-        if (o->kind == Y_SCALAR && o->len == k->len && memcmp(o->val, k->val, k->len) == 0) {
-            PROBLEM(b->p, AP_INVALID_PATCH_FILE, AP_ERROR, k->span, ch, md, "duplicate key '%s'",
-                    k->val);
-            return false;
-        }
+    if (k->dup) {
+        PROBLEM(b->p, AP_INVALID_PATCH_FILE, AP_ERROR, k->span, ch, md, "duplicate key '%s'", k->val);
+        return false;
     }
     return true;
+}
+
+/* Marks the keys of map that repeat an earlier one (a hash set: a mapping
+ * of 200,000 keys costs 200,000 steps, not their square). */
+static void mark_duplicates(const ynode *map)
+{
+    size_t nkeys = (map->n + 1) / 2, cap = 16;
+    while (cap < nkeys * 2)
+        cap *= 2;
+    const ynode **set = ap_xcalloc(cap, sizeof *set);
+    for (size_t i = 0; i < map->n; i += 2) {
+        ynode *k = map->kids[i];
+        if (k->kind != Y_SCALAR)
+            continue;
+        size_t j = ap_hash(k->val, k->len) & (cap - 1);
+        while (set[j] && !(set[j]->len == k->len && memcmp(set[j]->val, k->val, k->len) == 0))
+            j = (j + 1) & (cap - 1);
+        if (set[j])
+            k->dup = true;
+        else
+            set[j] = k;
+    }
+    free(set);
 }
 
 static void unknown_key(builder *b, const ynode *k, int ch, int md, const char *where)
@@ -634,6 +668,8 @@ static bool count_field(builder *b, ap_field *f, const ynode *val, uint32_t *out
 
 static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
 {
+    if (n->kind == Y_MAP)
+        mark_duplicates(n);
     ap_patch *p = b->p;
     size_t before = p->n_problems;
     m->span = n->span;
@@ -744,6 +780,8 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
 
 static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
 {
+    if (n->kind == Y_MAP)
+        mark_duplicates(n);
     ap_patch *p = b->p;
     c->span = n->span;
     if (n->kind != Y_MAP) {
@@ -830,6 +868,7 @@ static void read_root(builder *b, const ynode *root)
         return;
     }
     const ynode *changes = NULL, *version = NULL;
+    mark_duplicates(root);
     for (size_t i = 0; i < root->n; i += 2) {
         const ynode *k = root->kids[i], *v = i + 1 < root->n ? root->kids[i + 1] : NULL;
         if (!key_ok(b, root, i, AP_INVALID_PATCH_FILE, -1, -1))
@@ -906,7 +945,7 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
         free(b.all[i]);
     }
     free(b.all);
-    for (size_t i = 0; i < b.nanchors; i++)
+    for (size_t i = 0; i < b.capanchors; i++)
         free(b.anchors[i].name);
     free(b.anchors);
     ap_problems_sort(p->problems, p->n_problems);
@@ -1088,7 +1127,7 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
         free(b.all[i]);
     }
     free(b.all);
-    for (size_t i = 0; i < b.nanchors; i++)
+    for (size_t i = 0; i < b.capanchors; i++)
         free(b.anchors[i].name);
     free(b.anchors);
     sink->text = NULL;

@@ -35,7 +35,28 @@ typedef struct outcome {
     int fail_field;        /* 0 anchor, 1 snippet or start, 2 end */
 } outcome;
 
+/* A file's modifications by the lines of their snippets, for superseded():
+ * (hash, index in the file's order) sorted by hash. Built on the first
+ * failure, so a run without failures never pays for it. */
+typedef struct line_ref {
+    uint64_t hash;
+    uint32_t order;
+} line_ref;
+
+typedef struct mod_index {
+    bool built;
+    struct {
+        int ch, md;
+    } *order;          /* the file's modifications, in order */
+    uint32_t n_order;
+    line_ref *all;     /* every line of every snippet */
+    size_t n_all;
+    line_ref *first;   /* the first line of each snippet */
+    size_t n_first;
+} mod_index;
+
 typedef struct file_state {
+    mod_index idx;
     ap_view view;
     bool exists;
     ap_eol eol;            /* newline asked by the last change naming it */
@@ -811,6 +832,97 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
  * for, and is itself applied, means this one was applied before it (shared
  * case 18 applied twice). So does a later one, applied, that looks for the
  * text this one wrote (x = 1 -> x = 2, then x = 2 -> x = 3). */
+static int by_hash(const void *a, const void *b)
+{
+    const line_ref *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void index_build(run_ctx *x, file_state *fs)
+{
+    mod_index *ix = &fs->idx;
+    ix->built = true;
+    size_t cap_all = 0, cap_first = 0, cap_order = 0;
+    for (size_t ci = 0; ci < fs->n_changes; ci++) {
+        int c2 = fs->changes[ci];
+        const ap_change *c = &x->patch->changes[c2];
+        for (size_t j = 0; j < c->n_mods; j++) {
+            AP_GROW(ix->order, ix->n_order, cap_order);
+            uint32_t k = ix->n_order++;
+            ix->order[k].ch = c2;
+            ix->order[k].md = (int)j;
+            if (!x->pats[c2] || !c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
+                continue;
+            const ap_pattern *sn = &x->pats[c2][j].snippet;
+            for (uint32_t l = 0; l < sn->n; l++) {
+                AP_GROW(ix->all, ix->n_all, cap_all);
+                ix->all[ix->n_all++] = (line_ref){ap_pattern_at(sn, l)->hash, k};
+            }
+            if (sn->n) {
+                AP_GROW(ix->first, ix->n_first, cap_first);
+                ix->first[ix->n_first++] = (line_ref){ap_pattern_at(sn, 0)->hash, k};
+            }
+        }
+    }
+    qsort(ix->all, ix->n_all, sizeof *ix->all, by_hash);
+    qsort(ix->first, ix->n_first, sizeof *ix->first, by_hash);
+}
+
+/* The entries of refs[0..n) with hash h: *count of them. */
+static const line_ref *bucket(const line_ref *refs, size_t n, uint64_t h, size_t *count)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < n && refs[e].hash == h)
+        e++;
+    *count = e - lo;
+    return refs + lo;
+}
+
+/* Adds to *out the later modifications whose snippet may hold the run p
+ * (they hold its rarest line) or be held by it (p holds their first line). */
+static void candidates_for(const mod_index *ix, const ap_pattern *p, uint32_t after, uint32_t **out,
+                           size_t *n, size_t *cap)
+{
+    if (p->n == 0)
+        return;
+    size_t best = SIZE_MAX, cnt;
+    const line_ref *rare = NULL;
+    for (uint32_t l = 0; l < p->n; l++) {
+        const line_ref *b = bucket(ix->all, ix->n_all, ap_pattern_at(p, l)->hash, &cnt);
+        if (cnt < best)
+            best = cnt, rare = b;
+    }
+    for (size_t i = 0; rare && i < best; i++)
+        if (rare[i].order > after) {
+            AP_GROW(*out, *n, *cap);
+            (*out)[(*n)++] = rare[i].order;
+        }
+    for (uint32_t l = 0; l < p->n; l++) {
+        const line_ref *b = bucket(ix->first, ix->n_first, ap_pattern_at(p, l)->hash, &cnt);
+        for (size_t i = 0; i < cnt; i++)
+            if (b[i].order > after) {
+                AP_GROW(*out, *n, *cap);
+                (*out)[(*n)++] = b[i].order;
+            }
+    }
+}
+
+static int by_order(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
 {
     const mod_pats *mp = &x->pats[ch][md];
@@ -818,14 +930,25 @@ static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
     const ap_view *v = &x->fst[fi].view;
     file_state *fs = &x->fst[fi];
     const ap_mod *m = &x->patch->changes[ch].mods[md];
-    for (size_t ci = 0; ci < fs->n_changes; ci++) {
-        int c2 = fs->changes[ci];
-        if (c2 < ch)
+    if (!fs->idx.built)
+        index_build(x, fs);
+    uint32_t me = 0;
+    while (me < fs->idx.n_order && !(fs->idx.order[me].ch == ch && fs->idx.order[me].md == md))
+        me++;
+    /* the later modifications worth a look, in order, each once */
+    uint32_t *cand = NULL;
+    size_t nc = 0, cap = 0;
+    candidates_for(&fs->idx, want, me, &cand, &nc, &cap);
+    candidates_for(&fs->idx, &mp->content, me, &cand, &nc, &cap);
+    qsort(cand, nc, sizeof *cand, by_order);
+    bool result = false;
+    for (size_t i = 0; i < nc && !result; i++) {
+        if (i > 0 && cand[i] == cand[i - 1])
             continue;
+        int c2 = fs->idx.order[cand[i]].ch;
+        size_t j = (size_t)fs->idx.order[cand[i]].md;
         const ap_change *c = &x->patch->changes[c2];
-        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods; j++) {
-            if (!x->pats[c2] || !c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
-                continue;
+        {
             const mod_pats *later = &x->pats[c2][j];
             bool consumed = run_within(&later->snippet, &mp->content) ||
                             run_within(&mp->content, &later->snippet);
@@ -836,13 +959,14 @@ static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
             ap_matches_release(&lo.many);
             if (lo.state != AP_MOD_ALREADY_APPLIED)
                 continue;
-            if (consumed || m->action == AP_DELETE || mp->content.n == 0)
-                return true;
             ap_match cm;
-            return ap_find_first(v, &mp->content, ap_view_begin(v), &cm);
+            result = consumed || m->action == AP_DELETE || mp->content.n == 0 ||
+                     ap_find_first(v, &mp->content, ap_view_begin(v), &cm);
+            break;
         }
     }
-    return false;
+    free(cand);
+    return result;
 }
 
 /* Several INSERT_* at one place: a later one's content lands between the
@@ -1275,6 +1399,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             *run->files[i].view = x.fst[i].view;
         }
         run->files[i].eol = x.fst[i].eol;
+        free(x.fst[i].idx.order);
+        free(x.fst[i].idx.all);
+        free(x.fst[i].idx.first);
         run->files[i].changes = x.fst[i].changes;
         run->files[i].n_changes = x.fst[i].n_changes;
     }
