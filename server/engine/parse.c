@@ -159,6 +159,21 @@ static ap_style style_of(yaml_scalar_style_t s)
     }
 }
 
+/* Frees the tree and the anchors a build made. */
+static void builder_release(builder *b)
+{
+    for (size_t i = 0; i < b->nall; i++) {
+        if (!b->all[i]->borrowed)
+            free(b->all[i]->val);
+        free(b->all[i]->kids);
+        free(b->all[i]);
+    }
+    free(b->all);
+    for (size_t i = 0; i < b->capanchors; i++)
+        free(b->anchors[i].name);
+    free(b->anchors);
+}
+
 /* Reads the events into a tree; returns the document's root or NULL. */
 static ynode *build(builder *b)
 {
@@ -938,16 +953,7 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
         ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
                        (ap_span){0, 0}, -1, -1, "too many problems; stopped after %d",
                        MAX_PROBLEMS);
-    for (size_t i = 0; i < b.nall; i++) {
-        if (!b.all[i]->borrowed)
-            free(b.all[i]->val);
-        free(b.all[i]->kids);
-        free(b.all[i]);
-    }
-    free(b.all);
-    for (size_t i = 0; i < b.capanchors; i++)
-        free(b.anchors[i].name);
-    free(b.anchors);
+    builder_release(&b);
     ap_problems_sort(p->problems, p->n_problems);
     for (size_t i = 0; i < p->n_problems; i++)
         p->has_errors |= p->problems[i].severity == AP_ERROR;
@@ -1120,16 +1126,7 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
         else
             read_change(&b, root->kids[0], c, ch);
     }
-    for (size_t i = 0; i < b.nall; i++) {
-        if (!b.all[i]->borrowed)
-            free(b.all[i]->val);
-        free(b.all[i]->kids);
-        free(b.all[i]);
-    }
-    free(b.all);
-    for (size_t i = 0; i < b.capanchors; i++)
-        free(b.anchors[i].name);
-    free(b.anchors);
+    builder_release(&b);
     sink->text = NULL;
     sink->len = 0;
     return ok;
