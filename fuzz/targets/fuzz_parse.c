@@ -7,7 +7,11 @@
  *    one-line message; has_errors says whether one of them is an error;
  *  - changes and modifications come in text order, and a modification marked
  *    ok (the run trusts it) has what its action needs;
- *  - a patch without errors has only ok changes and modifications.
+ *  - a patch without errors has only ok changes and modifications;
+ *  - ap_patch_reparse after an edit (chosen from the input's bytes: a place,
+ *    a few bytes removed, a short text inserted) gives exactly what
+ *    ap_patch_parse gives on the edited text, as ap.h promises, and its
+ *    result keeps every invariant above.
  * Set APLS_FUZZ_VERBOSE to print what is checked. */
 #include "ap.h"
 
@@ -126,15 +130,175 @@ static void check_mod(const ap_mod *m)
         fail("ok modification without text content", m->span.start, 0);
 }
 
+/* ------------------------------------------- reparse against parse */
+
+static void differ(const char *what, size_t a, size_t b)
+{
+    fprintf(stderr, "fuzz_parse: ap_patch_reparse differs from ap_patch_parse: %s (%zu, %zu)\n",
+            what, a, b);
+    abort();
+}
+
+static bool span_eq(ap_span a, ap_span b)
+{
+    return a.start == b.start && a.end == b.end;
+}
+
+static void same_field(const ap_field *a, const ap_field *b, const char *what)
+{
+    if (a->present != b->present || a->is_string != b->is_string || a->is_null != b->is_null ||
+        a->len != b->len || a->style != b->style || !span_eq(a->key, b->key) ||
+        !span_eq(a->span, b->span) || a->n_lines != b->n_lines || a->indent != b->indent)
+        differ(what, a->span.start, b->span.start);
+    if ((a->value == NULL) != (b->value == NULL) ||
+        (a->value && memcmp(a->value, b->value, a->len) != 0))
+        differ(what, a->len, b->len);
+    for (uint32_t i = 0; i < a->n_lines; i++)
+        if (a->line_at[i] != b->line_at[i])
+            differ(what, a->line_at[i], b->line_at[i]);
+}
+
+/* Problems in a canonical order: the engine sorts by place and severity
+ * only, so problems at one place may come in either order. */
+static int problem_cmp(const void *x, const void *y)
+{
+    const ap_problem *a = *(const ap_problem *const *)x, *b = *(const ap_problem *const *)y;
+    if (a->span.start != b->span.start)
+        return a->span.start < b->span.start ? -1 : 1;
+    if (a->severity != b->severity)
+        return a->severity < b->severity ? -1 : 1;
+    if (a->code != b->code)
+        return a->code < b->code ? -1 : 1;
+    if (a->span.end != b->span.end)
+        return a->span.end < b->span.end ? -1 : 1;
+    return strcmp(a->message, b->message);
+}
+
+static const ap_problem **sorted_problems(const ap_patch *p)
+{
+    const ap_problem **v = malloc((p->n_problems + 1) * sizeof *v);
+    for (size_t i = 0; i < p->n_problems; i++)
+        v[i] = &p->problems[i];
+    qsort(v, p->n_problems, sizeof *v, problem_cmp);
+    return v;
+}
+
+static void same_patch(const ap_patch *a, const ap_patch *b)
+{
+    if (a->len != b->len || memcmp(a->text, b->text, a->len) != 0)
+        differ("text", a->len, b->len);
+    if (a->has_errors != b->has_errors)
+        differ("has_errors", a->has_errors, b->has_errors);
+    if (a->n_problems != b->n_problems)
+        differ("number of problems", a->n_problems, b->n_problems);
+    const ap_problem **pa = sorted_problems(a), **pb = sorted_problems(b);
+    for (size_t i = 0; i < a->n_problems; i++) {
+        const ap_problem *x = pa[i], *y = pb[i];
+        if (x->code != y->code || x->severity != y->severity || !span_eq(x->span, y->span) ||
+            x->change != y->change || x->mod != y->mod || strcmp(x->message, y->message) != 0) {
+            fprintf(stderr, "  reparse: %s %u-%u %s\n  parse:   %s %u-%u %s\n",
+                    ap_code_name(x->code), x->span.start, x->span.end, x->message,
+                    ap_code_name(y->code), y->span.start, y->span.end, y->message);
+            differ("a problem", i, 0);
+        }
+        if (x->n_related != y->n_related || x->n_fixes != y->n_fixes)
+            differ("a problem's notes or fixes", x->n_related * 1000 + x->n_fixes,
+                   y->n_related * 1000 + y->n_fixes);
+        for (size_t k = 0; k < x->n_fixes; k++)
+            if (!span_eq(x->fixes[k].span, y->fixes[k].span) ||
+                strcmp(x->fixes[k].text, y->fixes[k].text) != 0)
+                differ("a fix", i, k);
+        for (size_t k = 0; k < x->n_related; k++)
+            if (x->related[k].file != y->related[k].file ||
+                !span_eq(x->related[k].span, y->related[k].span))
+                differ("a note", i, k);
+    }
+    free(pa);
+    free(pb);
+    same_field(&a->version, &b->version, "version");
+    same_field(&a->changes_f, &b->changes_f, "changes");
+    if (a->n_changes != b->n_changes)
+        differ("number of changes", a->n_changes, b->n_changes);
+    for (size_t i = 0; i < a->n_changes; i++) {
+        const ap_change *x = &a->changes[i], *y = &b->changes[i];
+        if (!span_eq(x->span, y->span) || !span_eq(x->head, y->head) || x->eol != y->eol ||
+            x->ok != y->ok || x->n_mods != y->n_mods)
+            differ("a change", i, x->n_mods * 1000 + y->n_mods);
+        same_field(&x->file_path, &y->file_path, "file_path");
+        same_field(&x->newline, &y->newline, "newline");
+        same_field(&x->mods_f, &y->mods_f, "modifications");
+        for (size_t j = 0; j < x->n_mods; j++) {
+            const ap_mod *m = &x->mods[j], *n = &y->mods[j];
+            if (!span_eq(m->span, n->span) || !span_eq(m->head, n->head) ||
+                m->key_col != n->key_col || m->action != n->action || m->lead != n->lead ||
+                m->trail != n->trail || m->ok != n->ok)
+                differ("a modification", i, j);
+            same_field(&m->action_f, &n->action_f, "action");
+            same_field(&m->snippet, &n->snippet, "snippet");
+            same_field(&m->start_snippet, &n->start_snippet, "start_snippet");
+            same_field(&m->end_snippet, &n->end_snippet, "end_snippet");
+            same_field(&m->anchor, &n->anchor, "anchor");
+            same_field(&m->content, &n->content, "content");
+            same_field(&m->lead_f, &n->lead_f, "include_leading_blank_lines");
+            same_field(&m->trail_f, &n->trail_f, "include_trailing_blank_lines");
+        }
+    }
+}
+
+/* An edit made from the input's own bytes: where, how much goes, what
+ * comes in. Returns the edited text (malloc'd). */
+static char *make_edit(const uint8_t *data, size_t size, size_t *out_len)
+{
+    static const char *const ins[] = {"",   "x",     " ",      "\n",       ": ",  "- ",
+                                      "|",  "'",     "\"",     "#",        "\t",  "  ",
+                                      "\r", "a: b\n", "{",     "]",        "&a ", "*a",
+                                      "\n      - action: DELETE\n        snippet: |\n          x\n"};
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 1099511628211ull;
+    size_t pos = size ? (size_t)(h % (size + 1)) : 0;
+    size_t del = (size_t)((h >> 20) % 4);
+    if (del > size - pos)
+        del = size - pos;
+    const char *s = ins[(h >> 32) % (sizeof ins / sizeof *ins)];
+    size_t n = strlen(s);
+    char *out = malloc(size - del + n + 1);
+    memcpy(out, data, pos);
+    memcpy(out + pos, s, n);
+    memcpy(out + pos + n, data + pos + del, size - pos - del);
+    *out_len = size - del + n;
+    out[*out_len] = '\0';
+    return out;
+}
+
+static void check_patch(const ap_patch *p, const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ap_patch *p = ap_patch_parse((const char *)data, size);
+    check_patch(p, data, size);
+    if (size <= AP_MAX_PATCH_BYTES) {
+        size_t n;
+        char *edited = make_edit(data, size, &n);
+        ap_patch *r = ap_patch_reparse(p, edited, n);
+        ap_patch *f = ap_patch_parse(edited, n);
+        check_patch(r, (const uint8_t *)edited, n);
+        same_patch(r, f);
+        ap_patch_free(f);
+        ap_patch_free(r);
+        free(edited);
+    }
+    ap_patch_free(p);
+    return 0;
+}
+
+static void check_patch(const ap_patch *p, const uint8_t *data, size_t size)
+{
     cur = p;
     if (size > AP_MAX_PATCH_BYTES) {
         if (!p->has_errors)
             fail("an oversized patch accepted", 0, 0);
-        ap_patch_free(p);
-        return 0;
+        return;
     }
     if (p->len != size || !p->text || memcmp(p->text, data, size) != 0 || p->text[size] != '\0')
         fail("the patch text is not a copy of the input", (uint32_t)p->len, (uint32_t)size);
@@ -184,6 +348,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "parse: %zu bytes, %zu changes, %zu problems%s\n", size, p->n_changes,
                 p->n_problems, p->has_errors ? " (errors)" : "");
     cur = NULL;
-    ap_patch_free(p);
-    return 0;
 }

@@ -4,7 +4,9 @@
  * Input: TARGET, a separator line, PATCH. The separator is the first line
  * that begins with "=====" (at the start of the input or after a '\n'); the
  * rest of that line holds flags: 'r' puts the targets read-only, 'x' leaves
- * them out (they do not exist). Without a separator the whole input is the
+ * them out (they do not exist), 'n' drops the target's last line break (so
+ * a file without one can be written), 'i' strips trailing blanks only from
+ * inserted lines (AP_WS_INSERTED). Without a separator the whole input is the
  * patch and no file exists. The target text is put under the file_path of
  * every change (normalized as the engine does: "./a//b" is "a/b").
  *
@@ -16,6 +18,10 @@
  *    trailing blanks;
  *  - the unified diff applied to the old bytes gives the new bytes;
  *  - a run that is ok has no failed modification.
+ * An edit of the patch (chosen from the input's bytes) is then parsed with
+ * ap_patch_reparse and resolved with ap_run_reuse over the first run: the
+ * result must equal a fresh ap_run_new (what the language server relies on
+ * at every keystroke).
  * Then an ok run is committed to memory and run again. With
  * APLS_FUZZ_IDEMPOTENCE set, that second run must be ok and change nothing
  * (ap-2.0.md section 7). APLS_FUZZ_VERBOSE prints what happens. */
@@ -163,6 +169,25 @@ static void check_diff(const ap_file *f, const char *old, size_t old_len, const 
     }
     if (dn == 0)
         fail("no diff for a changed file", (long)f->n_hunks, 0);
+    /* the two header lines, with the path as it is (it may hold a line
+     * break: a file name may) */
+    buf hd = {0};
+    put(&hd, "", 0);
+    if (f->before) {
+        put(&hd, "--- a/", 6);
+        put(&hd, f->path, strlen(f->path));
+        put(&hd, "\n", 1);
+    } else {
+        put(&hd, "--- /dev/null\n", 14);
+    }
+    put(&hd, "+++ b/", 6);
+    put(&hd, f->path, strlen(f->path));
+    put(&hd, "\n", 1);
+    if (dn < hd.len || memcmp(d, hd.s, hd.len) != 0)
+        fail("diff header", (long)dn, (long)hd.len);
+    d += hd.len;
+    dn -= hd.len;
+    free(hd.s);
     lines ol, dl;
     split(old, old_len, &ol);
     split(d, dn, &dl);
@@ -170,10 +195,6 @@ static void check_diff(const ap_file *f, const char *old, size_t old_len, const 
     put(&out, "", 0);
     size_t oi = 0; /* next old line */
     size_t i = 0;
-    /* the two header lines */
-    if (dl.n < 3 || strncmp(d, "--- ", 4) != 0 || strncmp(d + dl.start[1], "+++ ", 4) != 0)
-        fail("diff header", (long)dl.n, 0);
-    i = 2;
     while (i < dl.n) {
         const char *h = d + dl.start[i];
         unsigned a, b, c, e;
@@ -341,6 +362,155 @@ static char *normalize(const char *s, size_t n)
     return out;
 }
 
+/* ------------------------------------------- reuse against a fresh run */
+
+static void differ(const char *what, size_t a, size_t b)
+{
+    fprintf(stderr, "fuzz_resolve: ap_run_reuse differs from ap_run_new: %s (%zu, %zu)\n", what, a,
+            b);
+    abort();
+}
+
+static int problem_cmp(const void *x, const void *y)
+{
+    const ap_problem *a = *(const ap_problem *const *)x, *b = *(const ap_problem *const *)y;
+    if (a->span.start != b->span.start)
+        return a->span.start < b->span.start ? -1 : 1;
+    if (a->severity != b->severity)
+        return a->severity < b->severity ? -1 : 1;
+    if (a->code != b->code)
+        return a->code < b->code ? -1 : 1;
+    if (a->span.end != b->span.end)
+        return a->span.end < b->span.end ? -1 : 1;
+    return strcmp(a->message, b->message);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool tspan_eq(ap_tspan a, ap_tspan b)
+{
+    return a.line == b.line && a.end_line == b.end_line && a.start == b.start && a.end == b.end &&
+           a.inserted_change == b.inserted_change && a.inserted_mod == b.inserted_mod;
+}
+
+static void same_run(const ap_patch *p, ap_run *a, ap_run *b)
+{
+    if (a->ok != b->ok)
+        differ("ok", a->ok, b->ok);
+    if (a->n_files != b->n_files)
+        differ("number of files", a->n_files, b->n_files);
+    for (size_t i = 0; i < a->n_files; i++) {
+        ap_run_render(a, i);
+        ap_run_render(b, i);
+        const ap_file *x = &a->files[i], *y = &b->files[i];
+        if (strcmp(x->path, y->path) != 0 || x->status != y->status ||
+            x->after_len != y->after_len || (x->after == NULL) != (y->after == NULL) ||
+            (x->after && memcmp(x->after, y->after, x->after_len) != 0))
+            differ("a file", i, (size_t)x->status * 10 + (size_t)y->status);
+        if (x->n_hunks != y->n_hunks ||
+            (x->n_hunks && memcmp(x->hunks, y->hunks, x->n_hunks * sizeof *x->hunks) != 0))
+            differ("a file's hunks", x->n_hunks, y->n_hunks);
+    }
+    if (a->n_problems != b->n_problems)
+        differ("number of problems", a->n_problems, b->n_problems);
+    const ap_problem **pa = malloc((a->n_problems + 1) * sizeof *pa);
+    const ap_problem **pb = malloc((b->n_problems + 1) * sizeof *pb);
+    for (size_t i = 0; i < a->n_problems; i++) {
+        pa[i] = &a->problems[i];
+        pb[i] = &b->problems[i];
+    }
+    qsort(pa, a->n_problems, sizeof *pa, problem_cmp);
+    qsort(pb, b->n_problems, sizeof *pb, problem_cmp);
+    for (size_t i = 0; i < a->n_problems; i++) {
+        const ap_problem *x = pa[i], *y = pb[i];
+        if (x->code != y->code || x->severity != y->severity || x->span.start != y->span.start ||
+            x->span.end != y->span.end || x->change != y->change || x->mod != y->mod ||
+            strcmp(x->message, y->message) != 0 || x->n_related != y->n_related ||
+            x->n_fixes != y->n_fixes) {
+            fprintf(stderr, "  reuse: %s %u-%u %s\n  new:   %s %u-%u %s\n", ap_code_name(x->code),
+                    x->span.start, x->span.end, x->message, ap_code_name(y->code), y->span.start,
+                    y->span.end, y->message);
+            differ("a problem", i, 0);
+        }
+        for (size_t k = 0; k < x->n_related; k++)
+            if (x->related[k].file != y->related[k].file ||
+                !tspan_eq(x->related[k].where, y->related[k].where))
+                differ("a note", i, k);
+    }
+    free(pa);
+    free(pb);
+    for (size_t ch = 0; ch < p->n_changes; ch++) {
+        for (size_t md = 0; md < p->changes[ch].n_mods; md++) {
+            const ap_mod_result *x = &a->mods[ch][md], *y = &b->mods[ch][md];
+            /* (a modification that did not run has no meaningful file) */
+            if (x->state != y->state || x->code != y->code ||
+                (x->state != AP_MOD_NOT_RUN && x->file != y->file) ||
+                x->has_region != y->has_region || x->has_anchor != y->has_anchor ||
+                (x->has_region && !tspan_eq(x->region, y->region)) ||
+                (x->has_anchor && !tspan_eq(x->anchor, y->anchor)) || !str_eq(x->why, y->why) ||
+                !str_eq(x->before, y->before) || !str_eq(x->after, y->after)) {
+                fprintf(stderr,
+                        "  reuse: state %d code %s file %d region %d anchor %d why %s\n"
+                        "  new:   state %d code %s file %d region %d anchor %d why %s\n",
+                        x->state, ap_code_name(x->code), x->file, x->has_region, x->has_anchor,
+                        x->why ? x->why : "-", y->state, ap_code_name(y->code), y->file,
+                        y->has_region, y->has_anchor, y->why ? y->why : "-");
+                differ("a modification's result", ch, md);
+            }
+        }
+    }
+}
+
+/* An edit made from the input's own bytes: where, how much goes, what
+ * comes in. Returns the edited text (malloc'd). */
+static char *make_edit(const char *data, size_t size, size_t *out_len)
+{
+    static const char *const ins[] = {"",   "x",     " ",      "\n",       ": ",  "- ",
+                                      "|",  "'",     "\"",     "#",        "\t",  "  ",
+                                      "\r", "a: b\n", "{",     "]",        "&a ", "*a",
+                                      "\n      - action: DELETE\n        snippet: |\n          x\n"};
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ (unsigned char)data[i]) * 1099511628211ull;
+    size_t pos = size ? (size_t)(h % (size + 1)) : 0;
+    size_t del = (size_t)((h >> 20) % 4);
+    if (del > size - pos)
+        del = size - pos;
+    const char *s = ins[(h >> 32) % (sizeof ins / sizeof *ins)];
+    size_t n = strlen(s);
+    char *out = malloc(size - del + n + 1);
+    memcpy(out, data, pos);
+    memcpy(out + pos, s, n);
+    memcpy(out + pos + n, data + pos + del, size - pos - del);
+    *out_len = size - del + n;
+    out[*out_len] = '\0';
+    return out;
+}
+
+/* The language server's keystroke: the old patch and run, an edit, the
+ * reparse and the reuse, against a fresh run of the edited patch. */
+static void check_reuse(const char *patch, size_t patch_len, ap_fs *fs, const ap_options *opts)
+{
+    ap_patch *old = ap_patch_parse(patch, patch_len);
+    ap_run *old_run = ap_run_new(old, fs, opts);
+    size_t n;
+    char *edited = make_edit(patch, patch_len, &n);
+    ap_patch *p = ap_patch_reparse(old, edited, n);
+    ap_run *reused = ap_run_reuse(p, fs, opts, old_run);
+    ap_run *fresh = ap_run_new(p, fs, opts);
+    check_run(p, reused);
+    same_run(p, reused, fresh);
+    ap_run_free(fresh);
+    ap_run_free(reused);
+    ap_run_free(old_run);
+    ap_patch_free(old);
+    ap_patch_free(p);
+    free(edited);
+}
+
 static void dump_problems(const char *when, const ap_patch *p, const ap_run *run)
 {
     for (size_t i = 0; i < p->n_problems; i++)
@@ -373,6 +543,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     bool read_only = memchr(flags, 'r', flags_len) != NULL;
+    if (memchr(flags, 'n', flags_len) && target_len > 0 && target[target_len - 1] == '\n')
+        target_len--;
     if (memchr(flags, 'x', flags_len))
         have_files = false;
 
@@ -391,7 +563,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ap_options opts = AP_OPTIONS_INIT;
-    if (flags_len && memchr(flags, 'i', flags_len))
+    if (memchr(flags, 'i', flags_len))
         opts.trailing_ws = AP_WS_INSERTED;
     ap_run *run = ap_run_new(p, fs, &opts);
     check_run(p, run);
@@ -413,6 +585,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         render_all(r1);
         ap_run_free(r1);
     }
+
+    check_reuse(patch, patch_len, fs, &opts);
 
     if (run->ok) {
         ap_fs_mem_commit(fs, run);

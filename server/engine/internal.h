@@ -236,6 +236,8 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
 
 /* -------------------------------------------------------- problem.c */
 
+/* A new slot at the end of a problem list (every list grows through this). */
+ap_problem *ap_problem_push(ap_problem **list, size_t *n);
 ap_problem *ap_problem_addv(ap_problem **list, size_t *n, ap_code code, ap_severity sev,
                             ap_span span, int change, int mod, const char *fmt, va_list ap);
 ap_problem *ap_problem_add(ap_problem **list, size_t *n, ap_code code, ap_severity sev,

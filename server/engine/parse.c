@@ -1078,11 +1078,28 @@ static void mod_fields_free(ap_mod *m)
         field_free(fs[i]);
 }
 
+/* The one item of the one-item sequence that is the value of map's only
+ * key, or NULL. */
+static ynode *only_item(ynode *map)
+{
+    if (!map || map->kind != Y_MAP || !map->complete || map->n != 2)
+        return NULL;
+    ynode *seq = map->kids[1];
+    if (seq->kind != Y_SEQ || !seq->complete || seq->n != 1)
+        return NULL;
+    return seq->kids[0];
+}
+
 /* Parses text[start, end) (whole lines: one item of a block sequence) on
  * its own into *c (ch) or *m (ch, md); false when it is not exactly one clean,
- * complete item that stays inside its sequence. Problems go to sink. */
+ * complete item that stays inside its sequence. Problems go to sink.
+ *
+ * libyaml reads a node differently by what holds it, so the item is parsed
+ * in the smallest document with the same structure and columns as the
+ * patch: "c:" holding a change (as "changes:" at column 0 does), and for a
+ * modification, "- m:" at its change's dash column. */
 static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, int md, ap_patch *sink,
-                       ap_change *c, ap_mod *m)
+                       ap_change *c, ap_mod *m, uint32_t change_dash_col, int64_t *shift)
 {
     const char *t = text + start;
     size_t n = end - start;
@@ -1111,22 +1128,35 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
         if (i < n && t[i] == '\n')
             i++;
     }
+    ap_buf doc = AP_BUF_INIT;
+    ap_buf_adds(&doc, "c:\n");
+    if (m) {
+        for (uint32_t i = 0; i < change_dash_col; i++)
+            ap_buf_addc(&doc, ' ');
+        ap_buf_adds(&doc, "- m:\n");
+    }
+    size_t prefix = doc.len;
+    ap_buf_add(&doc, t, n);
+    *shift = (int64_t)start - (int64_t)prefix;
     builder b = {0};
-    b.text = t;
-    b.len = n;
+    b.text = doc.s;
+    b.len = doc.len;
     b.p = sink;
-    sink->text = (char *)t; /* borrowed while the fixes read it */
-    sink->len = n;
+    sink->text = doc.s; /* borrowed while the fixes read it */
+    sink->len = doc.len;
     ynode *root = build(&b);
-    bool ok = !b.unclean && sink->n_problems == 0 && root && root->kind == Y_SEQ && root->complete &&
-              root->n == 1 && root->kids[0]->kind == Y_MAP && root->kids[0]->complete;
+    ynode *item = only_item(root);
+    if (item && m)
+        item = only_item(item);
+    bool ok = !b.unclean && sink->n_problems == 0 && item && item->kind == Y_MAP && item->complete;
     if (ok) {
         if (m)
-            read_mod(&b, root->kids[0], m, ch, md);
+            read_mod(&b, item, m, ch, md);
         else
-            read_change(&b, root->kids[0], c, ch);
+            read_change(&b, item, c, ch);
     }
     builder_release(&b);
+    ap_buf_release(&doc);
     sink->text = NULL;
     sink->len = 0;
     return ok;
@@ -1135,6 +1165,22 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
 static uint32_t item_start(const ap_patch *p, ap_span s)
 {
     return line_begin(p->text, s.start);
+}
+
+/* Does the item whose node starts at s have its dash on the same line, with
+ * only spaces before ("  - key: ...")? Item bounds are line bounds only then
+ * (a "- " alone on the line above would belong to the item before). */
+static bool dash_line(const ap_patch *p, ap_span s)
+{
+    uint32_t i = line_begin(p->text, s.start);
+    while (i < s.start && p->text[i] == ' ')
+        i++;
+    if (i >= s.start || p->text[i] != '-')
+        return false;
+    for (i++; i < s.start; i++)
+        if (p->text[i] != ' ')
+            return false;
+    return true;
 }
 
 /* Is there a root key after 'changes', or a key after 'modifications' in
@@ -1179,13 +1225,15 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
         return ap_patch_parse(text, len);
     ap_change *oc = &old->changes[c];
     uint32_t c_end = c + 1 < nc ? item_start(old, old->changes[c + 1].span) : (changes_last(old) ? (uint32_t)old->len : 0);
-    if (P < oc->span.start || old_end >= c_end || !oc->ok)
+    if (P < oc->span.start || old_end >= c_end || !oc->ok || !dash_line(old, oc->span) ||
+        (c + 1 < nc && !dash_line(old, old->changes[c + 1].span)))
         return ap_patch_parse(text, len);
     /* narrower: one modification of it (not the last: keys may follow it) */
     int m = -1;
     for (size_t k = 0; k + 1 < oc->n_mods; k++) {
         uint32_t m_end = item_start(old, oc->mods[k + 1].span);
-        if (P >= oc->mods[k].span.start && old_end < m_end && oc->mods[k].span.start < m_end) {
+        if (P >= oc->mods[k].span.start && old_end < m_end && oc->mods[k].span.start < m_end &&
+            dash_line(old, oc->mods[k].span) && dash_line(old, oc->mods[k + 1].span)) {
             m = (int)k;
             break;
         }
@@ -1197,8 +1245,16 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     ap_change newc = {0};
     ap_mod newm = {0};
     char *copy = ap_xmemdup(text, len);
-    if (!parse_item(copy, start, (uint32_t)((int64_t)end + d), (int)c, m, &sink, m >= 0 ? NULL : &newc,
-                    m >= 0 ? &newm : NULL)) {
+    /* the context parse_item rebuilds: 'changes' at column 0, the change's dash */
+    uint32_t dash = item_start(old, oc->span);
+    uint32_t dash_col = 0;
+    while (dash + dash_col < oc->span.start && old->text[dash + dash_col] == ' ')
+        dash_col++;
+    uint32_t key_col = old->changes_f.key.start - line_begin(old->text, old->changes_f.key.start);
+    int64_t item_shift = 0;
+    if (key_col != 0 ||
+        !parse_item(copy, start, (uint32_t)((int64_t)end + d), (int)c, m, &sink, m >= 0 ? NULL : &newc,
+                    m >= 0 ? &newm : NULL, dash_col, &item_shift)) {
         ap_problems_free(sink.problems, sink.n_problems);
         free(copy);
         return ap_patch_parse(text, len);
@@ -1208,7 +1264,7 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     np->text = copy;
     np->len = len;
     np->reparsable = true;
-    shifter sh = {old_end, d}, in = {0, (int64_t)start};
+    shifter sh = {old_end, d}, in = {0, item_shift};
     np->version = old->version;
     np->changes_f = old->changes_f;
     memset(&old->version, 0, sizeof old->version);
@@ -1243,24 +1299,21 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
         np->changes_f.span.end = np->changes[c].span.end;
     }
     /* problems: the item's anew, the others moved */
-    size_t keep = 0;
-    np->problems = ap_xmalloc((old->n_problems + sink.n_problems + 1) * sizeof *np->problems);
     for (size_t i = 0; i < old->n_problems; i++) {
         ap_problem *pr = &old->problems[i];
         if (pr->change == (int)c && (m < 0 || pr->mod == m)) {
             ap_problem_release(pr);
             continue;
         }
-        np->problems[keep] = *pr;
-        mv_problem(&sh, &np->problems[keep]);
-        keep++;
+        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
+        *q = *pr;
+        mv_problem(&sh, q);
     }
     for (size_t i = 0; i < sink.n_problems; i++) {
-        np->problems[keep] = sink.problems[i];
-        mv_problem(&in, &np->problems[keep]);
-        keep++;
+        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
+        *q = sink.problems[i];
+        mv_problem(&in, q);
     }
-    np->n_problems = keep;
     free(sink.problems);
     free(old->problems);
     old->problems = NULL;

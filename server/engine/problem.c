@@ -30,11 +30,20 @@ const char *ap_code_name(ap_code code)
     return (unsigned)code < AP_CODE_COUNT && code_names[code] ? code_names[code] : "UNKNOWN";
 }
 
+ap_problem *ap_problem_push(ap_problem **list, size_t *n)
+{
+    /* grow by doubling, at powers of two (so no capacity is kept): growing
+     * one at a time copied the list for every problem, quadratic with
+     * 30,000 of them */
+    if (*n == 0 || (*n & (*n - 1)) == 0)
+        *list = ap_xrealloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
+    return &(*list)[(*n)++];
+}
+
 ap_problem *ap_problem_addv(ap_problem **list, size_t *n, ap_code code, ap_severity sev,
                             ap_span span, int change, int mod, const char *fmt, va_list ap)
 {
-    *list = ap_xrealloc(*list, (*n + 1) * sizeof **list);
-    ap_problem *p = &(*list)[(*n)++];
+    ap_problem *p = ap_problem_push(list, n);
     memset(p, 0, sizeof *p);
     p->code = code;
     p->severity = sev;

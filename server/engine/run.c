@@ -866,13 +866,18 @@ static void index_build(run_ctx *x, file_state *fs)
             }
         }
     }
-    qsort(ix->all, ix->n_all, sizeof *ix->all, by_hash);
-    qsort(ix->first, ix->n_first, sizeof *ix->first, by_hash);
+    if (ix->n_all > 1) /* (qsort of NULL is undefined, even for 0 items) */
+        qsort(ix->all, ix->n_all, sizeof *ix->all, by_hash);
+    if (ix->n_first > 1)
+        qsort(ix->first, ix->n_first, sizeof *ix->first, by_hash);
 }
 
 /* The entries of refs[0..n) with hash h: *count of them. */
 static const line_ref *bucket(const line_ref *refs, size_t n, uint64_t h, size_t *count)
 {
+    *count = 0;
+    if (n == 0)
+        return NULL;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -940,7 +945,8 @@ static bool superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
     size_t nc = 0, cap = 0;
     candidates_for(&fs->idx, want, me, &cand, &nc, &cap);
     candidates_for(&fs->idx, &mp->content, me, &cand, &nc, &cap);
-    qsort(cand, nc, sizeof *cand, by_order);
+    if (nc > 1)
+        qsort(cand, nc, sizeof *cand, by_order);
     bool result = false;
     for (size_t i = 0; i < nc && !result; i++) {
         if (i > 0 && cand[i] == cand[i - 1])
@@ -1234,7 +1240,8 @@ static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
         for (size_t md = 0; md < x->patch->changes[ch].n_mods; md++) {
             ap_mod_result *r = &run->mods[ch][md], *pr = &prev->mods[pch][md];
             *r = *pr;
-            r->file = (int)i;
+            if (r->file >= 0)
+                r->file = (int)i;
             pr->before = pr->after = NULL;
         }
     }
@@ -1249,8 +1256,7 @@ static void take_problems(run_ctx *x, reuse_map *rm)
         if (p->change < 0 || rm->new_change_of[p->change] < 0)
             continue;
         int64_t d = rm->shift[p->change];
-        run->problems = ap_xrealloc(run->problems, (run->n_problems + 1) * sizeof *run->problems);
-        ap_problem *q = &run->problems[run->n_problems++];
+        ap_problem *q = ap_problem_push(&run->problems, &run->n_problems);
         *q = *p;
         q->change = rm->new_change_of[p->change];
         q->span = shifted(p->span, d);
