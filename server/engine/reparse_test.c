@@ -224,13 +224,13 @@ static void test_matches_full_parse(void)
     total += 4000;
     free(big);
     const char *dir = getenv("APLS_CONFORMANCE");
-    DIR *d = opendir(dir ? dir : "../shared/conformance/v2");
+    DIR *d = opendir(dir ? dir : "tests/conformance/v2");
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s/patch.ap", dir ? dir : "../shared/conformance/v2", e->d_name);
+        snprintf(path, sizeof path, "%s/%s/patch.ap", dir ? dir : "tests/conformance/v2", e->d_name);
         char *text = read_all(path, &len);
         if (!text)
             continue;
