@@ -102,6 +102,7 @@ struct ap_text {
     uint32_t mask;
     uint32_t *occ;         /* line numbers, ascending within a slot */
     ap_eol eol;            /* the ending it uses (AP_EOL_AUTO: none found) */
+    uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
 };

@@ -57,7 +57,12 @@ void ap_run_render(ap_run *run, size_t i)
     bool any = ap_view_prev(v, ap_view_end(v), &last);
     uint64_t last_key = any ? ap_pos_key(last) : 0;
 
+    /* a splice that replaced a last line without a break leaves its own last
+     * line without one */
+    bool open_end = t->n > 0 && t->lines[t->n - 1].eol == 0;
+
     ap_buf out = AP_BUF_INIT;
+    ap_buf_add(&out, t->bytes, t->bom);
     size_t cap = 0;
     uint32_t l = 0, s = 0;
     while (l < t->n || s < v->nsp) {
@@ -67,7 +72,8 @@ void ap_run_render(ap_run *run, size_t i)
             for (uint32_t k = 0; k < sp->n; k++) {
                 const ap_line *nl = &sp->lines[k].l;
                 bool is_last = any && ap_pos_key((ap_pos){sp->a, (int32_t)s, k}) == last_key;
-                emit(&out, nl, true, nl->eol || !is_last, eol);
+                bool keeps_open = is_last && open_end && sp->b == t->n && sp->a < sp->b;
+                emit(&out, nl, true, (nl->eol && !keeps_open) || !is_last, eol);
             }
             add_hunk(f, &cap, sp->a, sp->b, start, out.len - start);
             l = sp->b;

@@ -467,10 +467,19 @@ static void test_last_line_without_newline(void)
                 HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          last\n"
                              "        content: |\n          more\n",
                 "first\nlast\nmore\n");
+    /* replaced, the last line keeps having no break (issue 7, item 11) */
     CHECK_APPLY(before,
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          last\n"
                              "        content: |\n          LAST\n",
-                "first\nLAST\n");
+                "first\nLAST");
+    CHECK_APPLY(before,
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          last\n"
+                             "        content: |\n          LAST\n          MORE\n",
+                "first\nLAST\nMORE");
+    CHECK_APPLY("a\r\nb",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          b\n"
+                             "        content: |\n          B\n",
+                "a\r\nB");
     CHECK_APPLY(before,
                 HDR("f.txt") "      - action: DELETE\n        snippet: |\n          last\n",
                 "first\n");
@@ -497,6 +506,32 @@ static void test_last_line_without_newline(void)
                 HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          b\n"
                              "        content: |\n          c\n",
                 "a\r\nb\r\nc\r\n");
+}
+
+/* Bytes the patch does not touch never change (issue 7, items 8 and 9). */
+static void test_untouched_bytes(void)
+{
+    const char *rep = HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          x = 1\n"
+                                   "        content: |\n          x = 2\n";
+    /* a lone CR in an LF file is content, not a line break */
+    CHECK_APPLY("print('50%\rdone')\nx = 1\n", rep, "print('50%\rdone')\nx = 2\n");
+    CHECK_APPLY("a\r\nprint('50%\rdone')\r\nx = 1\r\n", rep, "a\r\nprint('50%\rdone')\r\nx = 2\r\n");
+    /* ... and cannot be matched as one */
+    CHECK_FAILS("print('50%\rdone')\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          done')\n"
+                             "        content: |\n          x\n",
+                AP_SNIPPET_NOT_FOUND, 0, 0);
+    /* a CR-only file still breaks at CR */
+    CHECK_APPLY("a\rx = 1\r", rep, "a\rx = 2\r");
+    /* a byte order mark is kept and is not part of line 1 */
+    CHECK_APPLY("\xEF\xBB\xBFimport os\nx = 1\n",
+                HDR("f.txt") "      - action: DELETE\n        snippet: |\n          import os\n",
+                "\xEF\xBB\xBFx = 1\n");
+    CHECK_APPLY("\xEF\xBB\xBFimport os\nx = 1\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          import os\n"
+                             "        content: |\n          import sys\n",
+                "\xEF\xBB\xBFimport sys\nimport os\nx = 1\n");
+    CHECK_APPLY("\xEF\xBB\xBFx = 1\n", rep, "\xEF\xBB\xBFx = 2\n");
 }
 
 /* ---------------------------------------------------- trailing blanks */
@@ -1055,9 +1090,21 @@ static void test_hunks_and_diff(void)
                                   "        content: |\n          c\n",
                  NULL);
     f = file_of(t->r, "f.txt");
-    CHECK_STR(f->after, "a\nc\n");
+    CHECK_STR(f->after, "a\nc");
     ap_diff_unified(f, &d, &dl);
-    CHECK_STR(d, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n");
+    CHECK_STR(d, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n"
+                 "\\ No newline at end of file\n");
+    free(d);
+    trun_free(t);
+
+    /* no newline at the end of the new side only */
+    t = trun_new(fs, HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          b\n"
+                                  "        content: |\n          c\n",
+                 NULL);
+    f = file_of(t->r, "f.txt");
+    CHECK_STR(f->after, "a\nb\nc\n");
+    ap_diff_unified(f, &d, &dl);
+    CHECK_STR(d, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b\n+c\n");
     free(d);
     trun_free(t);
 
@@ -1380,6 +1427,7 @@ int main(void)
     RUN(test_blank_line_widening);
     RUN(test_line_endings);
     RUN(test_last_line_without_newline);
+    RUN(test_untouched_bytes);
     RUN(test_trailing_whitespace);
     RUN(test_create_file);
     RUN(test_create_then_modify);

@@ -96,22 +96,30 @@ void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol)
     l->hash = ap_hash(s + off, sl);
 }
 
+/* Lines break where the text's own line ending says: a text holding any LF
+ * breaks at LF only (a CR right before it belongs to a CRLF), so a lone CR
+ * inside a line of an LF or CRLF file is content and is written back as it
+ * was; a text without LF breaks at CR. */
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
     size_t count = 0, cap = 0;
     ap_line *lines = NULL;
+    char brk = memchr(s, '\n', n) ? '\n' : '\r';
     size_t i = 0;
     while (i < n) {
         size_t start = i;
-        while (i < n && s[i] != '\n' && s[i] != '\r')
-            i++;
+        const char *hit = memchr(s + i, brk, n - i);
+        i = hit ? (size_t)(hit - s) : n;
         uint8_t eol = 0;
         size_t len = i - start;
         if (i < n) {
-            if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
-                eol = AP_EOL_CRLF, i += 2;
+            if (brk == '\r')
+                eol = AP_EOL_CR;
+            else if (len > 0 && s[i - 1] == '\r')
+                eol = AP_EOL_CRLF, len--;
             else
-                eol = s[i] == '\n' ? AP_EOL_LF : AP_EOL_CR, i += 1;
+                eol = AP_EOL_LF;
+            i++;
         }
         AP_GROW(lines, count, cap);
         ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
@@ -121,31 +129,21 @@ size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 }
 
 /* The ending a file uses, decided as the reference patcher does from its
- * first KiB (CRLF if any, else LF, else CR); a file with no line break in its
+ * first KiB (CRLF if any, else LF, else CR; a lone CR counts only in a file
+ * without LF, as ap_split_lines breaks); a file with no line break in its
  * first KiB is judged by its first line break. */
 static ap_eol detect_eol(const char *s, size_t n)
 {
+    if (!memchr(s, '\n', n))
+        return memchr(s, '\r', n) ? AP_EOL_CR : AP_EOL_AUTO;
+    const char *lf = memchr(s, '\n', n);
     size_t k = n < 1024 ? n : 1024;
-    bool lf = false, cr = false;
-    for (size_t i = 0; i < k; i++) {
-        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+    for (size_t i = 1; i < k; i++)
+        if (s[i] == '\n' && s[i - 1] == '\r')
             return AP_EOL_CRLF;
-        if (s[i] == '\n')
-            lf = true;
-        else if (s[i] == '\r')
-            cr = true;
-    }
-    if (lf)
+    if (lf - s < (ptrdiff_t)k)
         return AP_EOL_LF;
-    if (cr)
-        return AP_EOL_CR;
-    for (size_t i = k; i < n; i++) {
-        if (s[i] == '\n')
-            return AP_EOL_LF;
-        if (s[i] == '\r')
-            return i + 1 < n && s[i + 1] == '\n' ? AP_EOL_CRLF : AP_EOL_CR;
-    }
-    return AP_EOL_AUTO;
+    return lf > s && lf[-1] == '\r' ? AP_EOL_CRLF : AP_EOL_LF;
 }
 
 static void build_index(ap_text *t)
@@ -208,7 +206,10 @@ ap_text *ap_text_new(const char *bytes, size_t len)
     t->bytes = ap_xmemdup(bytes, len);
     t->len = len;
     t->has_nul = memchr(bytes, '\0', len) != NULL;
-    t->n = (uint32_t)ap_split_lines(t->bytes, len, &t->lines);
+    /* a byte order mark is no part of line 1: it is matched without it and
+     * written back before it */
+    t->bom = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    t->n = (uint32_t)ap_split_lines(t->bytes + t->bom, len - t->bom, &t->lines);
     t->eol = detect_eol(t->bytes, len);
     t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
     t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);

@@ -96,21 +96,31 @@ static void test_split_lone_cr(void)
 
 static void test_split_mixed(void)
 {
-    /* LF, CRLF, CR, "\n\r" (an LF then a CR: two breaks), then no break */
+    /* LF, CRLF, a lone CR (content: the text has LF), "\n\r" (a break, then a
+     * line that starts with a CR), then no break */
     ap_text *t = text_of("a\nb\r\nc\rd\n\re");
-    CHECK_INT(ap_text_line_count(t), 6);
-    const char *want[] = {"a", "b", "c", "d", "", "e"};
-    const int eol[] = {AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR, AP_EOL_LF, AP_EOL_CR, 0};
-    for (uint32_t i = 0; i < 6; i++) {
+    CHECK_INT(ap_text_line_count(t), 4);
+    const char *want[] = {"a", "b", "c\rd", "\re"};
+    const int eol[] = {AP_EOL_LF, AP_EOL_CRLF, AP_EOL_LF, 0};
+    for (uint32_t i = 0; i < 4; i++) {
         CHECK_STR(line_str(t, i), want[i]);
         CHECK_INT(t->lines[i].eol, eol[i]);
     }
     CHECK_INT(ap_text_line_start(t, 1), 2);
     CHECK_INT(ap_text_line_start(t, 2), 5);
-    CHECK_INT(ap_text_line_start(t, 3), 7);
-    CHECK_INT(ap_text_line_start(t, 4), 9);
-    CHECK_INT(ap_text_line_start(t, 5), 10);
+    CHECK_INT(ap_text_line_start(t, 3), 9);
+    CHECK_INT(ap_text_line_start(t, 4), 11);
     CHECK_INT(t->eol, AP_EOL_CRLF); /* any CRLF decides */
+    /* stripped, the lone CRs at the ends of a line are white space */
+    CHECK_INT(t->lines[3].s_len, 1);
+    ap_text_release(t);
+
+    /* a byte order mark is not part of line 1 */
+    t = text_of("\xEF\xBB\xBFx\ny\n");
+    CHECK_INT(t->bom, 3);
+    CHECK_INT(ap_text_line_count(t), 2);
+    CHECK_STR(line_str(t, 0), "x");
+    CHECK_INT(ap_text_line_start(t, 0), 3);
     ap_text_release(t);
 }
 
