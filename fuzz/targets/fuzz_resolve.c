@@ -47,10 +47,12 @@ typedef struct lines {
     size_t n;
 } lines;
 
-/* Splits s at LF, CRLF and lone CR, as the engine does. */
+/* Splits s as the engine does: at LF (CRLF included) when s holds any LF, a
+ * lone CR then being content; at CR otherwise. */
 static void split(const char *s, size_t len, lines *out)
 {
     size_t cap = 16;
+    char brk = memchr(s, '\n', len) ? '\n' : '\r';
     out->start = malloc(cap * sizeof *out->start);
     out->n = 0;
     size_t i = 0;
@@ -60,11 +62,9 @@ static void split(const char *s, size_t len, lines *out)
             out->start = realloc(out->start, cap * sizeof *out->start);
         }
         out->start[out->n++] = i;
-        while (i < len && s[i] != '\n' && s[i] != '\r')
+        while (i < len && s[i] != brk)
             i++;
-        if (i < len && s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
-            i += 2;
-        else if (i < len)
+        if (i < len)
             i++;
     }
     out->start[out->n] = len;
@@ -99,6 +99,8 @@ static void check_hunks(const ap_file *f, const char *old, size_t old_len)
     put(&b, "", 0);
     uint32_t at = 0;
     size_t out_end = 0;
+    /* what stands before line 0 (a byte order mark) is never in a hunk */
+    size_t from = 0;
     for (size_t h = 0; h < f->n_hunks; h++) {
         const ap_hunk *k = &f->hunks[h];
         if (k->line > k->end_line || k->end_line > nlines)
@@ -107,14 +109,13 @@ static void check_hunks(const ap_file *f, const char *old, size_t old_len)
             fail("hunks out of order", at, k->line);
         if ((size_t)k->out + k->out_len > f->after_len || k->out < out_end)
             fail("hunk bytes out of order or out of the new text", k->out, k->out_len);
-        size_t from = f->before ? ap_text_line_start(f->before, at) : 0;
         size_t to = f->before ? ap_text_line_start(f->before, k->line) : 0;
         put(&b, old + from, to - from);
         put(&b, f->after + k->out, k->out_len);
         at = k->end_line;
+        from = f->before ? ap_text_line_start(f->before, at) : 0;
         out_end = (size_t)k->out + k->out_len;
     }
-    size_t from = f->before ? ap_text_line_start(f->before, at) : 0;
     put(&b, old + from, old_len - from);
     if (b.len != f->after_len || memcmp(b.s, f->after, b.len) != 0)
         fail("the hunks do not rebuild the new text", (long)b.len, (long)f->after_len);
@@ -126,8 +127,9 @@ static void check_written(const ap_file *f, bool strip_all)
 {
     const char *s = f->after;
     size_t n = f->after_len, lf = 0, crlf = 0, cr = 0;
+    char brk_char = memchr(s, '\n', n) ? '\n' : '\r';
     for (size_t i = 0; i < n; i++) {
-        bool brk = s[i] == '\n' || s[i] == '\r';
+        bool brk = s[i] == brk_char;
         if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
             crlf++, i++;
         else if (s[i] == '\r')
@@ -142,6 +144,8 @@ static void check_written(const ap_file *f, bool strip_all)
     }
     if (strip_all && n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         fail("the written last line keeps trailing blanks", (long)n, 0);
+    if (lf + crlf > 0)
+        cr = 0; /* lone CRs are content where there are LFs */
     if ((lf > 0) + (crlf > 0) + (cr > 0) > 1)
         fail("a written file mixes line breaks", (long)lf, (long)(crlf * 1000 + cr));
 }
@@ -188,35 +192,51 @@ static void check_diff(const ap_file *f, const char *old, size_t old_len, const 
     d += hd.len;
     dn -= hd.len;
     free(hd.s);
-    lines ol, dl;
+    lines ol;
     split(old, old_len, &ol);
-    split(d, dn, &dl);
+    /* body lines end where their file's lines end: old ones (' ', '-') at the
+     * old text's break, new ones ('+') at the new text's; the rest at LF */
+    char old_brk = memchr(old, '\n', old_len) || !memchr(old, '\r', old_len) ? '\n' : '\r';
+    char new_brk = memchr(f->after, '\n', f->after_len) || !memchr(f->after, '\r', f->after_len)
+                       ? '\n' : '\r';
     buf out = {0};
     put(&out, "", 0);
     size_t oi = 0; /* next old line */
-    size_t i = 0;
-    while (i < dl.n) {
-        const char *h = d + dl.start[i];
+    size_t i = 0;  /* next byte of the diff body */
+    while (i < dn) {
+        const char *h = d + i;
         unsigned a, b, c, e;
         if (sscanf(h, "@@ -%u,%u +%u,%u @@", &a, &b, &c, &e) != 4)
             fail("diff hunk header", (long)i, 0);
+        const char *nl = memchr(h, '\n', dn - i);
+        i = nl ? (size_t)(nl - d) + 1 : dn;
         size_t ostart = b ? a - 1 : a;
         if (ostart < oi || ostart > ol.n)
             fail("diff hunk starts out of order", (long)ostart, (long)oi);
         put(&out, old + ol.start[oi], ol.start[ostart] - ol.start[oi]);
         oi = ostart;
-        i++;
         unsigned seen_old = 0, seen_new = 0;
-        while (i < dl.n && d[dl.start[i]] != '@') {
-            dline x = {d[dl.start[i]], d + dl.start[i] + 1, dl.start[i + 1] - dl.start[i] - 1};
-            if (x.op != ' ' && x.op != '-' && x.op != '+')
-                fail("diff body line", (long)i, x.op);
-            i++;
-            if (i < dl.n && d[dl.start[i]] == '\\') {
-                if (x.len == 0 || x.s[x.len - 1] != '\n')
+        while (i < dn && d[i] != '@') {
+            char op = d[i];
+            if (op != ' ' && op != '-' && op != '+')
+                fail("diff body line", (long)i, op);
+            char brk = op == '+' ? new_brk : old_brk;
+            const char *stop = memchr(d + i + 1, brk, dn - i - 1);
+            size_t end = stop ? (size_t)(stop - d) + 1 : dn;
+            /* a last line without a break ends at the LF the diff added
+             * before its "\ No newline" marker */
+            const char *nm = memmem(d + i + 1, dn - i - 1, "\n\\ ", 3);
+            if (nm && (size_t)(nm - d) + 1 < end)
+                end = (size_t)(nm - d) + 1;
+            dline x = {op, d + i + 1, end - i - 1};
+            i = end;
+            static const char marker[] = "\\ No newline at end of file\n";
+            if (i < dn && d[i] == '\\') {
+                if (x.len == 0 || x.s[x.len - 1] != '\n' || dn - i < sizeof marker - 1 ||
+                    memcmp(d + i, marker, sizeof marker - 1) != 0)
                     fail("no-newline marker", (long)i, 0);
                 x.len--; /* the break the diff added */
-                i++;
+                i += sizeof marker - 1;
             }
             if (x.op != '+') {
                 if (oi >= ol.n)
@@ -242,7 +262,6 @@ static void check_diff(const ap_file *f, const char *old, size_t old_len, const 
              (long)f->after_len);
     free(out.s);
     free(ol.start);
-    free(dl.start);
 }
 
 static void check_tspan(const ap_run *run, int file, const ap_tspan *t, const char *what)

@@ -7,36 +7,66 @@
 
 #define CONTEXT 3
 
-/* How many lines bytes s[0..n) hold (a last line without a break counts). */
-static uint32_t count_lines(const char *s, size_t n)
+/* How many lines bytes s[0..n) hold (a last line without a break counts),
+ * breaking at brk as the file does (ap_split_lines). */
+static uint32_t count_lines(const char *s, size_t n, char brk)
 {
     uint32_t c = 0;
     for (size_t i = 0; i < n; i++)
-        if (s[i] == '\n' || (s[i] == '\r' && !(i + 1 < n && s[i + 1] == '\n')))
-            c++;
-    if (n > 0 && s[n - 1] != '\n' && s[n - 1] != '\r')
+        c += s[i] == brk;
+    if (n > 0 && s[n - 1] != brk)
         c++;
     return c;
 }
 
 /* Writes bytes s[0..n) as diff lines with a prefix character. */
-static void put_lines(ap_buf *b, char prefix, const char *s, size_t n)
+static void put_lines(ap_buf *b, char prefix, const char *s, size_t n, char brk)
 {
     size_t i = 0;
     while (i < n) {
-        size_t j = i;
-        while (j < n && s[j] != '\n' && s[j] != '\r')
-            j++;
-        if (j < n && s[j] == '\r' && j + 1 < n && s[j + 1] == '\n')
-            j += 2;
-        else if (j < n)
-            j += 1;
+        const char *e = memchr(s + i, brk, n - i);
+        size_t j = e ? (size_t)(e - s) + 1 : n;
         ap_buf_addc(b, prefix);
         ap_buf_add(b, s + i, j - i);
-        if (j == n && s[n - 1] != '\n' && s[n - 1] != '\r')
+        if (j == n && s[n - 1] != brk)
             ap_buf_adds(b, "\n\\ No newline at end of file\n");
         i = j;
     }
+}
+
+/* Where line l of t starts in the diff: line 0 with what stands before it (a
+ * byte order mark), so the diff applies to the file's bytes. */
+static uint32_t diff_start(const ap_text *t, uint32_t l)
+{
+    return l == 0 ? 0 : ap_text_line_start(t, l);
+}
+
+/* The hunks as the diff shows them. A byte order mark stands before line 0
+ * and in no hunk (an editor never sees it), but a diff applies to bytes: a
+ * hunk at line 0 takes the mark into its new text, and while that new text
+ * is the mark alone (line 1 deleted) it takes in the lines after it, whose
+ * first one now carries the mark. */
+static ap_hunk *diff_hunks(const ap_file *f, const ap_text *t, size_t *n)
+{
+    *n = f->n_hunks;
+    ap_hunk *hs = ap_xmalloc((*n ? *n : 1) * sizeof *hs);
+    memcpy(hs, f->hunks, *n * sizeof *hs);
+    if (t->bom == 0 || *n == 0 || hs[0].line != 0)
+        return hs;
+    hs[0].out_len += hs[0].out;
+    hs[0].out = 0;
+    while (hs[0].out_len == t->bom && hs[0].end_line < t->n) {
+        if (*n > 1 && hs[1].line == hs[0].end_line) {
+            hs[0].end_line = hs[1].end_line;
+            hs[0].out_len = hs[1].out + hs[1].out_len;
+            memmove(hs + 1, hs + 2, (*n - 2) * sizeof *hs);
+            (*n)--;
+        } else {
+            uint32_t l = hs[0].end_line++;
+            hs[0].out_len += ap_text_line_start(t, l + 1) - ap_text_line_start(t, l);
+        }
+    }
+    return hs;
 }
 
 void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
@@ -48,43 +78,48 @@ void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
     }
     const ap_text *t = f->before ? f->before : f->view->base;
     uint32_t nlines = t->n;
+    char old_brk = ap_text_break(t), new_brk = ap_text_break_of(f->after, f->after_len);
     if (f->before)
         ap_buf_addf(&b, "--- a/%s\n+++ b/%s\n", f->path, f->path);
     else
         ap_buf_addf(&b, "--- /dev/null\n+++ b/%s\n", f->path);
+    size_t nh;
+    ap_hunk *hunks = diff_hunks(f, t, &nh);
     int64_t delta = 0; /* new line number minus old, before the current group */
     size_t h = 0;
-    while (h < f->n_hunks) {
+    while (h < nh) {
         /* a group: hunks whose context would touch */
         size_t g = h;
-        while (g + 1 < f->n_hunks && f->hunks[g + 1].line <= f->hunks[g].end_line + 2 * CONTEXT)
+        while (g + 1 < nh && hunks[g + 1].line <= hunks[g].end_line + 2 * CONTEXT)
             g++;
-        uint32_t a = f->hunks[h].line > CONTEXT ? f->hunks[h].line - CONTEXT : 0;
-        uint32_t e = f->hunks[g].end_line + CONTEXT < nlines ? f->hunks[g].end_line + CONTEXT : nlines;
+        uint32_t a = hunks[h].line > CONTEXT ? hunks[h].line - CONTEXT : 0;
+        uint32_t e = hunks[g].end_line + CONTEXT < nlines ? hunks[g].end_line + CONTEXT : nlines;
         uint32_t old_n = e - a, new_n = 0;
         for (size_t k = h; k <= g; k++)
-            new_n += count_lines(f->after + f->hunks[k].out, f->hunks[k].out_len);
+            new_n += count_lines(f->after + hunks[k].out, hunks[k].out_len, new_brk);
         uint32_t kept = old_n;
         for (size_t k = h; k <= g; k++)
-            kept -= f->hunks[k].end_line - f->hunks[k].line;
+            kept -= hunks[k].end_line - hunks[k].line;
         new_n += kept;
         int64_t new_start = (int64_t)a + delta;
         ap_buf_addf(&b, "@@ -%u,%u +%lld,%u @@\n", old_n ? a + 1 : a, old_n,
                     (long long)(new_n ? new_start + 1 : new_start), new_n);
         uint32_t l = a;
         for (size_t k = h; k <= g; k++) {
-            const ap_hunk *hk = &f->hunks[k];
-            uint32_t cs = ap_text_line_start(t, l), ce = ap_text_line_start(t, hk->line);
-            put_lines(&b, ' ', t->bytes + cs, ce - cs);
-            uint32_t rs = ce, re = ap_text_line_start(t, hk->end_line);
-            put_lines(&b, '-', t->bytes + rs, re - rs);
-            put_lines(&b, '+', f->after + hk->out, hk->out_len);
-            delta += (int64_t)count_lines(f->after + hk->out, hk->out_len) - (hk->end_line - hk->line);
+            const ap_hunk *hk = &hunks[k];
+            uint32_t cs = diff_start(t, l), ce = diff_start(t, hk->line);
+            put_lines(&b, ' ', t->bytes + cs, ce - cs, old_brk);
+            uint32_t rs = ce, re = diff_start(t, hk->end_line);
+            put_lines(&b, '-', t->bytes + rs, re - rs, old_brk);
+            put_lines(&b, '+', f->after + hk->out, hk->out_len, new_brk);
+            delta += (int64_t)count_lines(f->after + hk->out, hk->out_len, new_brk) -
+                     (hk->end_line - hk->line);
             l = hk->end_line;
         }
-        uint32_t cs = ap_text_line_start(t, l), ce = ap_text_line_start(t, e);
-        put_lines(&b, ' ', t->bytes + cs, ce - cs);
+        uint32_t cs = diff_start(t, l), ce = diff_start(t, e);
+        put_lines(&b, ' ', t->bytes + cs, ce - cs, old_brk);
         h = g + 1;
     }
+    free(hunks);
     *out = ap_buf_detach(&b, out_len);
 }

@@ -107,6 +107,12 @@ struct ap_text {
     uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
 };
 
+/* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
+ * it makes a CRLF, a lone CR is content) or no CR, else '\r'. */
+char ap_text_break_of(const char *s, size_t n);
+/* The same for a text already split. */
+char ap_text_break(const ap_text *t);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 

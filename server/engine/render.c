@@ -17,13 +17,28 @@ static const char *eol_bytes(ap_eol e)
     return e == AP_EOL_CRLF ? "\r\n" : e == AP_EOL_CR ? "\r" : "\n";
 }
 
+/* s[0..n) without trailing spaces and tabs, nor the CRs among them (left
+ * before the break, a CR would turn it into a CRLF) */
+static size_t without_blanks(const char *s, size_t n)
+{
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    return n;
+}
+
 static void emit(ap_buf *out, const ap_line *l, bool strip, bool newline, ap_eol eol)
 {
-    size_t n = l->len;
-    if (strip)
-        while (n > 0 && (l->s[n - 1] == ' ' || l->s[n - 1] == '\t'))
-            n--;
-    ap_buf_add(out, l->s, n);
+    size_t i = 0;
+    /* written with CR breaks, a lone CR inside the line (content in an LF
+     * file) ends a line of the new file: strip before it too */
+    const char *cr;
+    while (strip && eol == AP_EOL_CR && (cr = memchr(l->s + i, '\r', l->len - i))) {
+        size_t k = (size_t)(cr - l->s);
+        ap_buf_add(out, l->s + i, without_blanks(l->s + i, k - i));
+        ap_buf_addc(out, '\r');
+        i = k + 1;
+    }
+    ap_buf_add(out, l->s + i, strip ? without_blanks(l->s + i, l->len - i) : l->len - i);
     if (newline)
         ap_buf_adds(out, eol_bytes(eol));
 }

@@ -1108,6 +1108,19 @@ static void test_hunks_and_diff(void)
     free(d);
     trun_free(t);
 
+    /* the diff applies to the file's bytes: a byte order mark stays on line 1,
+     * a lone CR is content */
+    ap_fs_mem_put(fs, "g.txt", "\xEF\xBB\xBF" "a\nx\ry\nb\n", 11, false);
+    t = trun_new(fs, HDR("g.txt") "      - action: REPLACE\n        snippet: |\n          a\n"
+                                  "        content: |\n          A\n",
+                 NULL);
+    f = file_of(t->r, "g.txt");
+    CHECK_STR(f->after, "\xEF\xBB\xBF" "A\nx\ry\nb\n");
+    ap_diff_unified(f, &d, &dl);
+    CHECK_STR(d, "--- a/g.txt\n+++ b/g.txt\n@@ -1,3 +1,3 @@\n-\xEF\xBB\xBF" "a\n+\xEF\xBB\xBF" "A\n x\ry\n b\n");
+    free(d);
+    trun_free(t);
+
     /* an unchanged file has no diff */
     t = trun_new(fs, HDR("f.txt") "      - action: DELETE\n        snippet: |\n          zzz\n", NULL);
     f = file_of(t->r, "f.txt");

@@ -97,14 +97,24 @@ void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol)
 }
 
 /* Lines break where the text's own line ending says: a text holding any LF
- * breaks at LF only (a CR right before it belongs to a CRLF), so a lone CR
+ * breaks at LF only (CRs right before it belong to a CRLF), so a lone CR
  * inside a line of an LF or CRLF file is content and is written back as it
  * was; a text without LF breaks at CR. */
+char ap_text_break_of(const char *s, size_t n)
+{
+    return memchr(s, '\n', n) || !memchr(s, '\r', n) ? '\n' : '\r';
+}
+
+char ap_text_break(const ap_text *t)
+{
+    return t->eol == AP_EOL_CR ? '\r' : '\n';
+}
+
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
     size_t count = 0, cap = 0;
     ap_line *lines = NULL;
-    char brk = memchr(s, '\n', n) ? '\n' : '\r';
+    char brk = ap_text_break_of(s, n);
     size_t i = 0;
     while (i < n) {
         size_t start = i;
@@ -115,9 +125,13 @@ size_t ap_split_lines(const char *s, size_t n, ap_line **out)
         if (i < n) {
             if (brk == '\r')
                 eol = AP_EOL_CR;
-            else if (len > 0 && s[i - 1] == '\r')
-                eol = AP_EOL_CRLF, len--;
-            else
+            else if (len > 0 && s[i - 1] == '\r') {
+                /* CRs right before the LF all belong to the break: content
+                 * ending in a CR would be written back as a CRLF */
+                eol = AP_EOL_CRLF;
+                while (len > 0 && s[start + len - 1] == '\r')
+                    len--;
+            } else
                 eol = AP_EOL_LF;
             i++;
         }
