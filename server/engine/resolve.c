@@ -1,0 +1,385 @@
+/* resolve.c - one modification on a view: its patterns, where it lands
+ * (ap-2.0.md sections 2 and 3), whether it is already applied by the rules
+ * of one modification (sections 4 and 7), and the edit it makes. */
+#include "resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ap_pats_init(mod_pats *mp, const ap_mod *m)
+{
+    memset(mp, 0, sizeof *mp);
+    const ap_field *s = m->snippet.present ? &m->snippet : &m->start_snippet;
+    if (m->anchor.present && m->anchor.is_string) {
+        ap_pattern_init(&mp->anchor, m->anchor.value, m->anchor.len);
+        mp->has_anchor = true;
+    }
+    if (s->present && s->is_string)
+        ap_pattern_init(&mp->snippet, s->value, s->len);
+    if (m->end_snippet.present && m->end_snippet.is_string) {
+        ap_pattern_init(&mp->end, m->end_snippet.value, m->end_snippet.len);
+        mp->has_end = true;
+    }
+    if (m->content.present && m->content.is_string)
+        ap_pattern_init(&mp->content, m->content.value, m->content.len);
+}
+
+void ap_pats_release(mod_pats *mp)
+{
+    ap_pattern_release(&mp->anchor);
+    ap_pattern_release(&mp->snippet);
+    ap_pattern_release(&mp->end);
+    ap_pattern_release(&mp->content);
+}
+
+/* ------------------------------------------------------- applied checks */
+
+/* The content as the reference compares it: without its leading and trailing
+ * blank lines, each line stripped (interior blank lines kept). */
+void ap_content_block(const ap_pattern *c, uint32_t *first, uint32_t *end)
+{
+    if (c->n == 0) {
+        *first = *end = 0;
+        return;
+    }
+    *first = c->nb[0];
+    *end = c->nb[c->n - 1] + 1;
+}
+
+bool ap_same_stripped(const ap_line *a, const ap_line *b)
+{
+    if (a->blank || b->blank)
+        return a->blank && b->blank;
+    return ap_line_eq(a, b);
+}
+
+/* Do the lines from p on (after blank lines) begin with the content block?
+ * *edge (when given): the line after the block. */
+bool ap_block_follows(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge)
+{
+    uint32_t i, end;
+    ap_content_block(c, &i, &end);
+    p = ap_view_skip_blank(v, p);
+    for (; i < end; i++) {
+        if (ap_view_at_end(v, p) || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+            return false;
+        p = ap_view_next(v, p);
+    }
+    if (edge)
+        *edge = p;
+    return true;
+}
+
+/* Do the lines before p (before blank lines) end with the content block?
+ * *edge (when given): the block's first line. */
+bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge)
+{
+    uint32_t first, i;
+    ap_content_block(c, &first, &i);
+    if (edge)
+        *edge = p;
+    if (i == first)
+        return true;
+    /* skip blank lines upwards */
+    ap_pos q = p;
+    for (;;) {
+        if (!ap_view_prev(v, q, &q))
+            return false;
+        if (!ap_view_line(v, q)->blank)
+            break;
+    }
+    for (;;) {
+        i--;
+        if (!ap_same_stripped(ap_view_line(v, q), &c->lines[i]))
+            return false;
+        if (i == first) {
+            if (edge)
+                *edge = q;
+            return true;
+        }
+        if (!ap_view_prev(v, q, &q))
+            return false;
+    }
+}
+
+/* Does the region [first, last] (non-blank ends) equal the content block? */
+static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_pattern *c)
+{
+    uint32_t i, end;
+    ap_content_block(c, &i, &end);
+    if (i == end)
+        return false;
+    ap_pos p = first;
+    for (; i < end; i++) {
+        if (ap_view_at_end(v, p) || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+            return false;
+        if (i + 1 == end)
+            return ap_pos_key(p) == ap_pos_key(last);
+        if (ap_pos_key(p) >= ap_pos_key(last))
+            return false;
+        p = ap_view_next(v, p);
+    }
+    return false;
+}
+
+/* Is there a match of c that covers the lines [first, last]? */
+static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, ap_pos last)
+{
+    if (c->n == 0)
+        return false;
+    ap_pos start = first;
+    for (uint32_t i = 0; i + 1 < c->n; i++) {
+        ap_pos q = start;
+        bool moved = false;
+        while (ap_view_prev(v, q, &q)) {
+            if (!ap_view_line(v, q)->blank) {
+                moved = true;
+                break;
+            }
+        }
+        if (!moved)
+            break;
+        start = q;
+    }
+    ap_match m;
+    for (uint32_t tries = 0; tries < c->n && ap_find_first(v, c, start, &m); tries++) {
+        if (ap_pos_key(m.first) > ap_pos_key(first))
+            return false;
+        if (ap_pos_key(m.last) >= ap_pos_key(last))
+            return true;
+        start = ap_view_next(v, m.first);
+    }
+    return false;
+}
+
+/* Is the content found in the search scope (after the anchor: anywhere;
+ * without one: exactly once), as the reference checks a REPLACE? */
+static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchored, ap_pos scope)
+{
+    if (c->n == 0)
+        return false;
+    if (anchored) {
+        ap_match m;
+        return ap_find_first(v, c, scope, &m);
+    }
+    ap_matches all = {0};
+    size_t n = ap_find_all(v, c, scope, 2, &all);
+    ap_matches_release(&all);
+    return n == 1;
+}
+
+/* Does the content match exactly once, and hold every match in ms? (A
+ * REPLACE whose content repeats its snippet finds it twice once applied.) */
+static bool content_holds(const ap_view *v, const ap_pattern *c, const ap_matches *ms)
+{
+    if (c->n == 0)
+        return false;
+    ap_matches all = {0};
+    bool ok = ap_find_all(v, c, ap_view_begin(v), 2, &all) == 1;
+    for (size_t i = 0; ok && i < ms->n; i++)
+        ok = ap_pos_key(ms->m[i].first) >= ap_pos_key(all.m[0].first) &&
+             ap_pos_key(ms->m[i].last) <= ap_pos_key(all.m[0].last);
+    ap_matches_release(&all);
+    return ok;
+}
+
+/* ------------------------------------------------------------ resolving */
+
+static void fail(outcome *o, ap_code code, int field)
+{
+    o->state = AP_MOD_FAILED;
+    o->code = code;
+    o->fail_field = field;
+}
+
+static void already(outcome *o, const char *why)
+{
+    o->state = AP_MOD_ALREADY_APPLIED;
+    o->why = why;
+}
+
+/* Resolves m on v without changing v. */
+void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    ap_pos scope = ap_view_begin(v);
+    if (mp->has_anchor) {
+        size_t n = ap_find_all(v, &mp->anchor, scope, 0, &o->many);
+        if (n == 0)
+            return fail(o, AP_ANCHOR_NOT_FOUND, 0);
+        if (n > 1)
+            return fail(o, AP_AMBIGUOUS_ANCHOR, 0);
+        o->has_anchor = true;
+        o->anchor = o->many.m[0];
+        ap_matches_release(&o->many);
+        scope = ap_view_next(v, o->anchor.last);
+    }
+    bool found;
+    if (mp->has_anchor) {
+        found = ap_find_first(v, &mp->snippet, scope, &o->snip);
+    } else {
+        size_t n = ap_find_all(v, &mp->snippet, scope, 0, &o->many);
+        if (n > 1 && m->action == AP_REPLACE && content_holds(v, &mp->content, &o->many)) {
+            ap_matches_release(&o->many);
+            return already(o, "the content, which repeats the snippet, already stands here");
+        }
+        if (n > 1)
+            return fail(o, AP_AMBIGUOUS_MATCH, 1);
+        found = n == 1;
+        if (found)
+            o->snip = o->many.m[0];
+        ap_matches_release(&o->many);
+    }
+    const ap_pattern *c = &mp->content;
+    if (!found) {
+        if (m->action == AP_DELETE)
+            return already(o, "its text is gone: already deleted");
+        if (m->action == AP_REPLACE && c->n == 0)
+            return already(o, "its text is gone: already replaced with nothing");
+        if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope))
+            return already(o, "its text is gone and the content stands in its place");
+        return fail(o, AP_SNIPPET_NOT_FOUND, 1);
+    }
+    ap_pos last = o->snip.last;
+    if (mp->has_end) {
+        /* A range replaced by content that keeps its first line (a function
+         * replaced whole, its head kept): once applied, the start stands in
+         * the content and the end is gone, or is another one further down. */
+        if (m->action == AP_REPLACE && content_covers(v, c, o->snip.first, o->snip.last))
+            return already(o, "the content already stands at the start of the range");
+        if (!ap_find_first(v, &mp->end, ap_view_next(v, o->snip.last), &o->end))
+            return fail(o, AP_END_SNIPPET_NOT_FOUND, 2);
+        last = o->end.last;
+    }
+    o->has_region = true;
+    o->from = o->snip.first;
+    o->to = ap_view_next(v, last);
+    for (uint32_t i = 0; i < m->lead; i++) {
+        ap_pos q;
+        if (!ap_view_prev(v, o->from, &q) || !ap_view_line(v, q)->blank)
+            break;
+        o->from = q;
+    }
+    for (uint32_t i = 0; i < m->trail; i++) {
+        if (ap_view_at_end(v, o->to) || !ap_view_line(v, o->to)->blank)
+            break;
+        o->to = ap_view_next(v, o->to);
+    }
+
+    switch (m->action) {
+    case AP_REPLACE:
+        if (block_equals(v, o->snip.first, last, c))
+            return already(o, "the text already equals the content");
+        if (content_covers(v, c, o->snip.first, last))
+            return already(o, "the content already stands here");
+        if (mp->has_anchor && c->n > 0) {
+            /* After the anchor the first match was replaced: a later copy of
+             * the snippet is not this modification's (shared case 06). */
+            ap_match cm;
+            if (ap_find_first(v, c, scope, &cm) && ap_pos_key(cm.first) < ap_pos_key(o->snip.first))
+                return already(o, "the content already follows the anchor, before this copy "
+                                  "of the snippet");
+        }
+        break;
+    case AP_INSERT_AFTER:
+        if (c->n == 0)
+            return already(o, "the content is empty: nothing to insert");
+        if (ap_block_follows(v, o->to, c, NULL))
+            return already(o, "the content already follows the snippet");
+        break;
+    case AP_INSERT_BEFORE:
+        if (c->n == 0)
+            return already(o, "the content is empty: nothing to insert");
+        if (ap_block_precedes(v, o->from, c, NULL))
+            return already(o, "the content already precedes the snippet");
+        break;
+    default:
+        break;
+    }
+    o->state = AP_MOD_APPLIES;
+}
+
+const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field)
+{
+    return field == 0 ? &mp->anchor : field == 2 ? &mp->end : &mp->snippet;
+}
+
+/* Builds the lines a modification inserts: content, each line indented like
+ * the region's first non-blank line. */
+ap_nline *ap_indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md,
+                                bool raw, ap_buf *store, uint32_t *n)
+{
+    uint32_t indent = raw ? 0 : like->s_off;
+    *n = c->n_lines;
+    if (!*n)
+        return NULL;
+    ap_nline *out = ap_xcalloc(*n, sizeof *out);
+    size_t *offs = ap_xmalloc(*n * sizeof *offs);
+    for (uint32_t i = 0; i < *n; i++) {
+        offs[i] = store->len;
+        ap_buf_add(store, like->s, indent);
+        ap_buf_add(store, c->lines[i].s, c->lines[i].len);
+    }
+    for (uint32_t i = 0; i < *n; i++) {
+        size_t end = i + 1 < *n ? offs[i + 1] : store->len;
+        /* inserted text always ends with a line break (CREATE_FILE keeps the
+         * content's own last line as it is) */
+        uint8_t eol = raw ? c->lines[i].eol : AP_EOL_LF;
+        ap_line_init(&out[i].l, store->s + offs[i], (uint32_t)(end - offs[i]), eol);
+        out[i].change = ch;
+        out[i].mod = md;
+    }
+    free(offs);
+    return out;
+}
+
+char *ap_region_text(const ap_view *v, ap_pos from, ap_pos to)
+{
+    ap_buf b = AP_BUF_INIT;
+    for (ap_pos p = from; ap_pos_key(p) < ap_pos_key(to) && !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        ap_buf_add(&b, l->s, l->len);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+char *ap_lines_text(const ap_nline *lines, uint32_t n)
+{
+    ap_buf b = AP_BUF_INIT;
+    for (uint32_t i = 0; i < n; i++) {
+        ap_buf_add(&b, lines[i].l.s, lines[i].l.len);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+/* Makes the edit a resolved modification stands for; returns the lines it
+ * puts in (malloc'd text, for hovers). */
+char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, int md,
+                           const outcome *o)
+{
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n = 0;
+    ap_nline *lines = NULL;
+    if (m->action != AP_DELETE)
+        lines = ap_indented_lines(&mp->content, ap_view_line(v, o->snip.first), ch, md, false, &store, &n);
+    char *after = ap_lines_text(lines, n);
+    switch (m->action) {
+    case AP_REPLACE:
+    case AP_DELETE:
+        ap_view_replace(v, o->from, o->to, lines, n);
+        break;
+    case AP_INSERT_BEFORE:
+        ap_view_replace(v, o->from, o->from, lines, n);
+        break;
+    case AP_INSERT_AFTER:
+        ap_view_replace(v, o->to, o->to, lines, n);
+        break;
+    default:
+        break;
+    }
+    free(lines);
+    ap_buf_release(&store);
+    return after;
+}

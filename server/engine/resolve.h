@@ -1,0 +1,122 @@
+/* resolve.h - what the files of the resolver share: run.c (the run: paths,
+ * loading, the order of work, reuse), resolve.c (one modification on a
+ * view), applied.c (recognising what is already applied beyond one
+ * modification) and explain.c (what a failure tells the user). Nothing
+ * outside these files includes it. */
+#ifndef APLS_RESOLVE_H
+#define APLS_RESOLVE_H
+
+#include "internal.h"
+
+/* The patterns of one modification. */
+typedef struct mod_pats {
+    ap_pattern anchor, snippet, end, content;
+    bool has_anchor, has_end;
+} mod_pats;
+
+/* What resolving one modification found. */
+typedef struct outcome {
+    ap_mod_state state;
+    ap_code code;
+    const char *why;
+    bool has_anchor, has_region;
+    ap_match anchor, snip, end;
+    ap_pos from, to;       /* the region [from, to), widened */
+    ap_matches many;       /* AMBIGUOUS_*: every place */
+    int fail_field;        /* 0 anchor, 1 snippet or start, 2 end */
+} outcome;
+
+/* A file's modifications by the lines of their snippets, for ap_superseded():
+ * (hash, index in the file's order) sorted by hash. Built on the first
+ * failure, so a run without failures never pays for it. */
+typedef struct line_ref {
+    uint64_t hash;
+    uint32_t order;
+} line_ref;
+
+typedef struct mod_index {
+    bool built;
+    struct {
+        int ch, md;
+    } *order;          /* the file's modifications, in order */
+    uint32_t n_order;
+    line_ref *all;     /* every line of every snippet */
+    size_t n_all;
+    line_ref *first;   /* the first line of each snippet */
+    size_t n_first;
+} mod_index;
+
+typedef struct file_state {
+    mod_index idx;
+    ap_view view;
+    bool exists;
+    ap_eol eol;            /* newline asked by the last change naming it */
+    int *changes;          /* the changes naming it, in order */
+    size_t n_changes, cap_changes;
+} file_state;
+
+/* One run in progress. */
+typedef struct run_ctx {
+    ap_run *run;
+    ap_fs *fs;
+    const ap_patch *patch;
+    file_state *fst;
+    mod_pats **pats;      /* pats[change][mod], for the modifications that run */
+    /* path -> file index (open addressing; index + 1, 0 is empty) */
+    uint32_t *by_path;
+    uint32_t by_path_mask;
+} run_ctx;
+
+/* ---------------------------------------------------------- resolve.c */
+
+/* The patterns of m (its well-formed fields). */
+void ap_pats_init(mod_pats *mp, const ap_mod *m);
+void ap_pats_release(mod_pats *mp);
+/* Resolves m on v without changing v. */
+void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *o);
+/* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
+const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
+/* Makes the edit a resolved modification stands for; returns the lines it
+ * puts in (malloc'd text, for hovers). */
+char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, int md,
+                       const outcome *o);
+/* The lines content c makes, each indented like line `like` (raw: as they
+ * are, with their own endings: CREATE_FILE); *n of them, text in store. */
+ap_nline *ap_indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md, bool raw,
+                            ap_buf *store, uint32_t *n);
+/* The lines [from, to) of v, or lines[0..n), as text with LF breaks. */
+char *ap_region_text(const ap_view *v, ap_pos from, ap_pos to);
+char *ap_lines_text(const ap_nline *lines, uint32_t n);
+/* The content's lines without its leading and trailing blank ones: [first, end). */
+void ap_content_block(const ap_pattern *c, uint32_t *first, uint32_t *end);
+/* Equal as matching compares (stripped), blank lines equal to each other. */
+bool ap_same_stripped(const ap_line *a, const ap_line *b);
+/* Do the lines from p on (after blank lines) begin with the content block?
+ * Do the lines before p end with it? *edge: where the block ends / begins. */
+bool ap_block_follows(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge);
+bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge);
+
+/* ---------------------------------------------------------- applied.c */
+
+/* Is the file as change ch makes it from CREATE_FILE mod md on (with the
+ * later modifications naming it) what `existing` holds? */
+bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing);
+/* Was the text (ch, md) failed to find replaced by a later applied one? */
+bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o);
+/* Does an INSERT_*'s content stand behind what later inserts put at its place? */
+bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *o);
+
+/* ---------------------------------------------------------- explain.c */
+
+/* Reports a failed modification: what, where, and what would help. */
+void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o);
+/* Warns when a DELETE counted as done has a line much like its text left. */
+void ap_warn_gone(run_ctx *x, int fi, int ch, int md);
+
+/* -------------------------------------------------------------- run.c */
+
+/* Adds a resolution problem to run (an error makes the run not ok). */
+ap_problem *ap_run_problem(ap_run *run, ap_code code, ap_severity sev, ap_span span, int ch, int md,
+                           const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+#endif
