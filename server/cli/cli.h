@@ -8,6 +8,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* What apls recorded of applying a patch in a root (record.c). */
+typedef struct cli_record cli_record;
+
+/* The record of patch p in root (empty when there is none). */
+cli_record *cli_record_open(const ap_patch *p, const char *root);
+/* ap_options.known_applied: is the file at path as apply left it? */
+bool cli_record_known(void *record, const char *path, const ap_text *text);
+/* Records what a run that was just written left in every file. */
+void cli_record_save(cli_record *r, const ap_run *run, const char *root);
+void cli_record_close(cli_record *r);
+
 /* One patch on the command line, resolved. */
 typedef struct cli_patch {
     const char *arg;     /* the path as given */
@@ -16,6 +27,7 @@ typedef struct cli_patch {
     bool root_guessed;   /* no --root: the patch's folder or its workspace */
     ap_fs *fs;
     ap_run *run;
+    cli_record *record;  /* what an earlier apply of it here left */
 } cli_patch;
 
 /* Reads and resolves the patch at arg. Returns 0, or 2 when it cannot be

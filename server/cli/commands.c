@@ -135,6 +135,8 @@ int apls_apply_main(int argc, char **argv)
             ap_run_render(cp.run, i);
         if (!o.dry_run && ap_commit_disk(cp.run, cp.root, &why) != AP_OK)
             ok = false;
+        else if (!o.dry_run)
+            cli_record_save(cp.record, cp.run, cp.root);
     }
     if (o.json) {
         json_t *errors = json_array(), *warnings = json_array(), *files = json_array();

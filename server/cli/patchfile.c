@@ -106,13 +106,20 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     cp->fs = ap_fs_disk_new(cp->root);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = ws;
+    cp->record = cli_record_open(cp->patch, cp->root);
+    o.known_applied = cli_record_known;
+    o.known_ctx = cp->record;
     cp->run = ap_run_new(cp->patch, cp->fs, &o);
+    /* say now, before anything is written, where applying again would not
+     * be a no-op */
+    ap_run_check_twice(cp->run, &o);
     return 0;
 }
 
 void cli_patch_release(cli_patch *cp)
 {
     ap_run_free(cp->run);
+    cli_record_close(cp->record);
     ap_fs_disk_free(cp->fs);
     cli_report_forget(cp->patch);
     ap_patch_free(cp->patch);

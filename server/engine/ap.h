@@ -42,6 +42,7 @@ typedef enum ap_code {
     AP_UNKNOWN_KEY,     /* a key the format does not define: ignored */
     AP_SCALAR_STYLE,    /* code in a quoted, plain or folded scalar */
     AP_ALREADY_APPLIED, /* the modification is recognised as applied */
+    AP_NOT_IDEMPOTENT,  /* applying the patch again would not be a no-op */
     AP_CODE_COUNT
 } ap_code;
 
@@ -232,9 +233,14 @@ typedef struct ap_options {
     /* Resolve only this change (>= 0), and in it only this modification
      * (>= 0): the others are left as they are. -1: everything. */
     int only_change, only_mod;
+    /* What the caller knows from elsewhere (apls's record of the patches it
+     * applied): true when the file at path, holding text, is this patch's
+     * own result, so every modification of it is applied. May be NULL. */
+    bool (*known_applied)(void *ctx, const char *path, const ap_text *text);
+    void *known_ctx;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */
@@ -313,7 +319,18 @@ void ap_run_free(ap_run *run);
 /* Computes file i's new bytes and hunks (idempotent; cheap when done). */
 void ap_run_render(ap_run *run, size_t i);
 
+/* Runs the patch again, in memory, on what run would write, and warns
+ * (AP_NOT_IDEMPOTENT, on each modification concerned) where that second run
+ * would change a file again or fail: the shapes whose applying twice the
+ * text cannot recognise (a DELETE whose text also stands after the one it
+ * deletes, ...). Renders every file. Costs about one more run. */
+void ap_run_check_twice(ap_run *run, const ap_options *opts);
+
 /* ------------------------------------------------------------- utilities */
+
+/* A fast 64-bit hash of bytes (not cryptographic): with the length, what
+ * tells two contents apart in caches and records. */
+uint64_t ap_hash(const char *s, size_t n);
 
 /* Appends to *out (malloc'd, NUL-terminated, *out_len bytes) a unified diff
  * of a rendered file, with 3 lines of context. */

@@ -210,6 +210,11 @@ bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
         const ap_change *c = &x->patch->changes[c2];
         {
             const mod_pats *later = &x->pats[c2][j];
+            /* a later deletion counts as applied for its text being gone:
+             * that is no evidence that it took this one's */
+            if (c->mods[j].action == AP_DELETE ||
+                (c->mods[j].action == AP_REPLACE && later->content.n == 0))
+                continue;
             bool consumed = run_within(&later->snippet, &mp->content) ||
                             run_within(&mp->content, &later->snippet);
             if (!consumed && !run_within(&later->snippet, want) && !run_within(want, &later->snippet))
@@ -292,4 +297,561 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
         if (after ? ap_block_follows(v, p, &mp->content, NULL) : ap_block_precedes(v, p, &mp->content, NULL))
             return true;
     }
+}
+
+/* ------------------------------------------------ the group as a whole */
+
+/* A file group is applied when the text is what its modifications make of
+ * a pre-image they themselves describe: undo them, last first (a REPLACE's
+ * content back to its snippet, an insert's content taken out, a deletion's
+ * text put back), then run them forward on that pre-image: every one must
+ * apply and the result must be the text, line for line. The forward run is
+ * the proof; undoing only proposes. Where a content stands in several places
+ * each is tried, within a budget, and the group counts as applied only when
+ * exactly one pre-image fits: a content that stands in two places that would
+ * each do is tied to neither (it may have been there before; the snippet may
+ * be wrong). Nothing the run itself wrote is ever evidence: this is asked of
+ * the file as it was read.
+ *
+ * A deletion is undone only where its text is gone from its scope: a DELETE
+ * whose text still stands after its anchor may be the next copy of a text
+ * already deleted, or the text to delete, and the text cannot tell which. */
+
+#define UNDO_CANDIDATES 8 /* places tried for one modification */
+#define UNDO_ATTEMPTS 64  /* pre-images tried for one group */
+
+typedef struct gmod {
+    int ch, md;
+    const ap_mod *m;
+    const mod_pats *mp;
+} gmod;
+
+typedef struct undo_state {
+    const gmod *mods;
+    size_t n;
+    uint32_t *choice;  /* per modification (undo order): the candidate taken */
+    uint32_t *count;   /* and how many there were */
+    ap_tspan *where;   /* where in the file the content undone stood */
+    ap_buf store;      /* text of the lines put in */
+} undo_state;
+
+static bool is_delete(const gmod *g)
+{
+    return g->m->action == AP_DELETE || (g->m->action == AP_REPLACE && g->mp->content.n == 0);
+}
+
+/* The whitespace that indents a content inserted at line l: l's leading
+ * white space less what the content's first line has of its own. */
+static bool indent_of(const ap_line *l, const ap_pattern *c, const char **ind, uint32_t *n)
+{
+    uint32_t own = c->lines[c->nb[0]].s_off;
+    if (l->s_off < own)
+        return false;
+    *ind = l->s;
+    *n = l->s_off - own;
+    return true;
+}
+
+/* Appends lines: blank ones, then the stripped lines of p indented by ind. */
+static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
+                      uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before,
+                      uint32_t blanks_after)
+{
+    uint32_t total = blanks_before + (p ? p->n : 0) + blanks_after;
+    for (uint32_t i = 0; i < total; i++) {
+        size_t at = store->len;
+        bool text = p && i >= blanks_before && i < blanks_before + p->n;
+        if (text) {
+            const ap_line *l = ap_pattern_at(p, i - blanks_before);
+            ap_buf_add(store, ind, ind_len);
+            ap_buf_add(store, l->s + l->s_off, l->s_len);
+        }
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            *out = ap_xrealloc(*out, *cap * sizeof **out);
+        }
+        /* the text is set once the store stops moving */
+        (*out)[*n].l.s = (const char *)(uintptr_t)at;
+        (*out)[*n].l.len = (uint32_t)(store->len - at);
+        (*out)[*n].change = (*out)[*n].mod = -1;
+        (*n)++;
+    }
+}
+
+static void fix_lines(const ap_buf *store, ap_nline *lines, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = (size_t)(uintptr_t)lines[i].l.s;
+        ap_line_init(&lines[i].l, store->s + at, lines[i].l.len, AP_EOL_LF);
+    }
+}
+
+/* The lines from p on equal lines ind + c's lines, all of them (blank ones
+ * included): *end is the line after them. */
+static bool inserted_at(const ap_view *v, ap_pos p, const ap_pattern *c, const char *ind,
+                        uint32_t ind_len, ap_pos *end)
+{
+    for (uint32_t i = 0; i < c->n_lines; i++) {
+        if (ap_view_at_end(v, p))
+            return false;
+        const ap_line *l = ap_view_line(v, p), *w = &c->lines[i];
+        if (w->blank ? !l->blank
+                     : l->blank || l->s_len != w->s_len || l->s_off != ind_len + w->s_off ||
+                           memcmp(l->s + l->s_off, w->s + w->s_off, w->s_len) != 0)
+            return false;
+        p = ap_view_next(v, p);
+    }
+    *end = p;
+    return true;
+}
+
+/* The same, ending right before p: *start is their first line. */
+static bool inserted_before(const ap_view *v, ap_pos p, const ap_pattern *c, const char *ind,
+                            uint32_t ind_len, ap_pos *start)
+{
+    ap_pos q = p;
+    for (uint32_t i = 0; i < c->n_lines; i++)
+        if (!ap_view_prev(v, q, &q))
+            return false;
+    ap_pos end;
+    if (!inserted_at(v, q, c, ind, ind_len, &end) || ap_pos_key(end) != ap_pos_key(p))
+        return false;
+    *start = q;
+    return true;
+}
+
+/* Up to limit blank lines at p going down (or up, before p): the edge. */
+static ap_pos over_blanks(const ap_view *v, ap_pos p, uint32_t limit, bool down)
+{
+    for (uint32_t i = 0; i < limit; i++) {
+        ap_pos q;
+        if (down) {
+            if (ap_view_at_end(v, p) || !ap_view_line(v, p)->blank)
+                break;
+            p = ap_view_next(v, p);
+        } else {
+            if (!ap_view_prev(v, p, &q) || !ap_view_line(v, q)->blank)
+                break;
+            p = q;
+        }
+    }
+    return p;
+}
+
+/* What a range held between its ends is unknown, but what earlier
+ * modifications looked for or wrote and no longer stands anywhere may have
+ * been in it (the range took it away): it goes between the ends, in order
+ * (an insert's snippet on the side of its content it was found on). */
+static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
+                          ap_nline **lines, uint32_t *nl, uint32_t *cap)
+{
+    for (size_t j = 0; j < k; j++) {
+        const ap_pattern *pats[2] = {&mods[j].mp->snippet, &mods[j].mp->content};
+        if (mods[j].m->action == AP_INSERT_BEFORE)
+            pats[0] = &mods[j].mp->content, pats[1] = &mods[j].mp->snippet;
+        else if (mods[j].m->action != AP_INSERT_AFTER)
+            pats[0] = NULL; /* a REPLACE's snippet is gone by design */
+        for (int t = 0; t < 2; t++) {
+            ap_match m;
+            if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m))
+                put_lines(store, lines, nl, cap, "", 0, pats[t], 0, 0);
+        }
+    }
+}
+
+/* Adds to out the places where pattern x stands cut: a run of its first
+ * lines followed by something else (the place after them), or a run of its
+ * last lines preceded by something else (the place before them). */
+static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint32_t *n, uint32_t max)
+{
+    if (x->n < 2)
+        return;
+    for (int end = 0; end < 2; end++) {
+        ap_pattern one = *x;
+        if (end) { /* the last line alone */
+            one.nb = x->nb + x->n - 1;
+        }
+        one.n = 1;
+        ap_matches at = {0};
+        ap_find_all(s, &one, ap_view_begin(s), UNDO_CANDIDATES, &at);
+        for (size_t i = 0; i < at.n && *n < max; i++) {
+            ap_pos q = at.m[i].first, edge = q;
+            uint32_t got = 0;
+            while (got < x->n && !ap_view_at_end(s, q) &&
+                   ap_line_eq(ap_view_line(s, q), ap_pattern_at(x, end ? x->n - 1 - got : got))) {
+                edge = q;
+                got++;
+                if (!end) {
+                    q = ap_view_skip_blank(s, ap_view_next(s, q));
+                } else { /* upwards, over blank lines */
+                    ap_pos r = q;
+                    bool moved = false;
+                    while (ap_view_prev(s, r, &r))
+                        if (!ap_view_line(s, r)->blank) {
+                            moved = true;
+                            break;
+                        }
+                    if (!moved)
+                        break;
+                    q = r;
+                }
+            }
+            if (got > 0 && got < x->n)
+                out[(*n)++] = end ? edge : ap_view_next(s, edge);
+        }
+        ap_matches_release(&at);
+    }
+}
+
+/* Where a deleted text may have stood: after each match of the anchor (or
+ * at the top), and where an earlier modification's locator or content
+ * stands cut (a deletion took part of what it looked for or wrote).
+ * Returns how many. */
+static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, const ap_matches *anchors,
+                               ap_pos *out, uint32_t max)
+{
+    uint32_t n = 0;
+    const mod_pats *mp = mods[k].mp;
+    if (mp->has_anchor)
+        for (size_t i = 0; i < anchors->n && n < max; i++)
+            out[n++] = ap_view_next(s, anchors->m[i].last);
+    else
+        out[n++] = ap_view_begin(s);
+    for (size_t j = 0; j < k && n < max; j++) {
+        const gmod *e = &mods[j];
+        cut_places(s, &e->mp->snippet, out, &n, max);
+        cut_places(s, &e->mp->content, out, &n, max);
+        /* an insert's place, whose locator the deletion took */
+        if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
+            e->mp->content.n > 0) {
+            ap_match at;
+            bool before = e->m->action == AP_INSERT_BEFORE;
+            if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at))
+                out[n++] = before ? ap_view_next(s, at.last) : at.first;
+        }
+    }
+    return n;
+}
+
+/* Undoes modification k of mods (the k-th in patch order) on s, taking
+ * candidate choice; sets *count to how many candidates there were. */
+static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, uint32_t *count,
+                     ap_buf *store, ap_tspan *at_out)
+{
+    const gmod *g = &mods[k];
+    const ap_mod *m = g->m;
+    const mod_pats *mp = g->mp;
+    const ap_pattern *c = &mp->content;
+    ap_matches found = {0};
+    ap_nline *lines = NULL;
+    uint32_t nl = 0, cap = 0;
+    bool ok = false;
+    *count = 0;
+    store->len = 0;
+
+    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && c->n == 0) {
+        *count = 1; /* inserted nothing: nothing to take out */
+        return true;
+    }
+    if (is_delete(g)) {
+        /* its text must be gone from where it was looked for */
+        ap_pos scope = ap_view_begin(s);
+        size_t na = 0;
+        if (mp->has_anchor) {
+            na = ap_find_all(s, &mp->anchor, scope, UNDO_CANDIDATES, &found);
+            if (na == 0)
+                goto out;
+        }
+        ap_match sm;
+        if (ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm))
+            goto out;
+        ap_pos places[UNDO_CANDIDATES];
+        *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
+        /* last: it deleted nothing (an earlier modification had taken its
+         * text already) */
+        if (choice == (*count)++) {
+            ok = true;
+            goto out;
+        }
+        if (choice >= *count)
+            goto out;
+        ap_pos at = places[choice];
+        put_lines(store, &lines, &nl, &cap, "", 0, &mp->snippet, m->lead, 0);
+        if (mp->has_end) {
+            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            put_lines(store, &lines, &nl, &cap, "", 0, &mp->end, 0, 0);
+        }
+        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
+        fix_lines(store, lines, nl);
+        ap_view_replace(s, at, at, lines, nl);
+        ok = true;
+        goto out;
+    }
+    if (m->action == AP_REPLACE) {
+        size_t n = ap_find_all(s, c, ap_view_begin(s), UNDO_CANDIDATES, &found);
+        *count = (uint32_t)n;
+        if (choice >= n)
+            goto out;
+        const char *ind;
+        uint32_t ind_len;
+        ap_pos first = found.m[choice].first, end;
+        if (!indent_of(ap_view_line(s, first), c, &ind, &ind_len))
+            goto out;
+        /* the whole inserted block, its blank lines included */
+        for (uint32_t i = 0; i < c->nb[0]; i++)
+            if (!ap_view_prev(s, first, &first))
+                goto out;
+        if (!inserted_at(s, first, c, ind, ind_len, &end) ||
+            ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]))
+            goto out;
+        put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->snippet, m->lead, 0);
+        if (mp->has_end) {
+            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->end, 0, 0);
+        }
+        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
+        fix_lines(store, lines, nl);
+        *at_out = ap_view_tspan(s, first, end);
+        ap_view_replace(s, first, end, lines, nl);
+        ok = true;
+        goto out;
+    }
+    if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
+        size_t n = ap_find_all(s, &mp->snippet, ap_view_begin(s), UNDO_CANDIDATES, &found);
+        *count = (uint32_t)n;
+        if (choice >= n)
+            goto out;
+        ap_match sm = found.m[choice];
+        const ap_line *like = ap_view_line(s, sm.first);
+        const char *ind = like->s;
+        uint32_t ind_len = like->s_off;
+        ap_pos from, to;
+        if (m->action == AP_INSERT_AFTER) {
+            from = over_blanks(s, ap_view_next(s, sm.last), m->trail, true);
+            ok = inserted_at(s, from, c, ind, ind_len, &to);
+        } else {
+            to = over_blanks(s, sm.first, m->lead, false);
+            ok = inserted_before(s, to, c, ind, ind_len, &from);
+        }
+        if (ok) {
+            *at_out = ap_view_tspan(s, from, to);
+            ap_view_replace(s, from, to, NULL, 0);
+        }
+    }
+out:
+    ap_matches_release(&found);
+    free(lines);
+    return ok;
+}
+
+/* Builds a text of the view's lines (LF breaks). */
+static ap_text *text_of_view(const ap_view *v)
+{
+    ap_buf b = AP_BUF_INIT;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        ap_buf_add(&b, l->s, l->len);
+        ap_buf_addc(&b, '\n');
+    }
+    ap_text *t = ap_text_new(b.s ? b.s : "", b.len);
+    ap_buf_release(&b);
+    return t;
+}
+
+/* Equal but for trailing blanks (which every write strips from what it
+ * inserts)? */
+static bool lines_equal(const ap_line *a, const ap_line *b)
+{
+    if (a->blank || b->blank)
+        return a->blank && b->blank;
+    return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
+}
+
+/* Runs the group forward on the pre-image pre (NULL: the file does not
+ * exist and the group creates it): does it give what v holds? */
+static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_view *v)
+{
+    ap_view f;
+    size_t k = 0;
+    if (pre) {
+        ap_view_init(&f, pre);
+    } else {
+        /* CREATE_FILE first: its content is the start */
+        ap_text *empty = ap_text_new("", 0);
+        ap_view_init(&f, empty);
+        ap_text_release(empty);
+        ap_buf store = AP_BUF_INIT;
+        uint32_t nl;
+        ap_line none = {0};
+        none.s = "";
+        ap_nline *lines = ap_indented_lines(&mods[0].mp->content, &none, mods[0].ch, mods[0].md, true,
+                                            &store, &nl);
+        ap_view_replace(&f, ap_view_begin(&f), ap_view_end(&f), lines, nl);
+        free(lines);
+        ap_buf_release(&store);
+        k = 1;
+    }
+    bool ok = true;
+    for (; k < n && ok; k++) {
+        outcome o;
+        ap_resolve(&f, mods[k].m, mods[k].mp, &o);
+        ap_matches_release(&o.many);
+        /* an insert of nothing, and a deletion whose text is gone, are done
+         * on a first run too */
+        bool no_op = ((mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
+                      mods[k].mp->content.n == 0) ||
+                     (is_delete(&mods[k]) && !o.has_region);
+        if (o.state == AP_MOD_APPLIES)
+            free(ap_apply_outcome(&f, mods[k].m, mods[k].mp, mods[k].ch, mods[k].md, &o));
+        else
+            ok = no_op && o.state == AP_MOD_ALREADY_APPLIED;
+    }
+    ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
+    for (; ok; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
+        bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);
+        if (ep || eq) {
+            ok = ep && eq;
+            break;
+        }
+        ok = lines_equal(ap_view_line(&f, p), ap_view_line(v, q));
+    }
+    ap_view_release(&f);
+    return ok;
+}
+
+/* One pre-image from the choices: undo every modification, last first. */
+static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
+{
+    ap_view s;
+    ap_view_init(&s, v->base);
+    bool ok = true;
+    size_t stop = creates ? 1 : 0;
+    for (size_t k = u->n; k-- > stop && ok;) {
+        uint32_t step = (uint32_t)(u->n - 1 - k);
+        memset(&u->where[step], 0, sizeof u->where[step]);
+        ok = undo_one(&s, u->mods, k, u->choice[step], &u->count[step], &u->store, &u->where[step]);
+        for (size_t j = step + 1; j < u->n; j++)
+            u->count[j] = 0; /* not reached: no alternatives known */
+    }
+    if (ok && creates) {
+        /* what is left must be the created content */
+        ap_pos p = ap_view_skip_blank(&s, ap_view_begin(&s));
+        ok = ap_block_follows(&s, p, &u->mods[0].mp->content, &p) &&
+             ap_view_at_end(&s, ap_view_skip_blank(&s, p));
+    }
+    ap_text *pre = ok && !creates ? text_of_view(&s) : NULL;
+    ap_view_release(&s);
+    if (ok)
+        ok = forward_gives(u->mods, u->n, pre, v);
+    ap_text_release(pre);
+    return ok;
+}
+
+/* Advances the choices of one kind of undo step (deletions, or the others)
+ * to their next combination: the deepest step of that kind with another
+ * candidate moves on, the deeper ones of its kind start over. */
+static bool next_choice(undo_state *u, bool deletions)
+{
+    for (size_t step = u->n; step-- > 0;) {
+        if (is_delete(&u->mods[u->n - 1 - step]) != deletions)
+            continue;
+        if (u->choice[step] + 1 < u->count[step]) {
+            u->choice[step]++;
+            for (size_t j = step + 1; j < u->n; j++)
+                if (is_delete(&u->mods[u->n - 1 - j]) == deletions)
+                    u->choice[j] = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void reset_choices(undo_state *u, bool deletions)
+{
+    for (size_t step = 0; step < u->n; step++)
+        if (is_delete(&u->mods[u->n - 1 - step]) == deletions)
+            u->choice[step] = 0;
+}
+
+const char *ap_group_verdict = "";
+
+bool ap_group_applied(run_ctx *x, int fi)
+{
+    file_state *fs = &x->fst[fi];
+    const ap_view *v = &fs->view;
+    gmod *mods = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    for (size_t k = 0; k < fs->n_changes && ok; k++) {
+        int ch = fs->changes[k];
+        const ap_change *c = &x->patch->changes[ch];
+        for (size_t md = 0; md < c->n_mods && ok; md++) {
+            const ap_mod *m = &c->mods[md];
+            ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0);
+            if (!ok)
+                break;
+            AP_GROW(mods, n, cap);
+            mods[n++] = (gmod){ch, (int)md, m, &x->pats[ch][md]};
+        }
+    }
+    bool creates = ok && n > 0 && mods[0].m->action == AP_CREATE_FILE;
+    if (creates && !fs->exists)
+        ok = false; /* nothing there yet */
+    /* cheap first: a group that writes text and none of whose contents
+     * stands in the file is not applied (later modifications may edit what
+     * earlier ones wrote, so not every content need stand whole) */
+    bool writes = false, stands = false;
+    for (size_t k = 0; k < n && ok && !stands; k++) {
+        ap_match mt;
+        const ap_pattern *c = &mods[k].mp->content;
+        writes |= c->n > 0;
+        stands = c->n > 0 && ap_find_first(v, c, ap_view_begin(v), &mt);
+    }
+    if (writes && !stands)
+        ok = false;
+    if (!ok || n == 0) {
+        ap_group_verdict = !ok && n > 0 ? "no content stands, or malformed" : "nothing to ask";
+        free(mods);
+        return false;
+    }
+    undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
+                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT};
+    /* applied only if the pre-images that fit agree on where every content
+     * stands in the file: a content standing in several places that would
+     * each do ties it to none of them. Where a deleted text stood is
+     * unknowable and changes nothing, so for each choice of the places of
+     * contents, one fitting choice of places for deleted texts is enough. */
+    ap_tspan *fit = ap_xcalloc(n, sizeof *fit);
+    bool fits = false, agree = true, complete = false;
+    int budget = UNDO_ATTEMPTS;
+    while (agree && budget > 0) {
+        reset_choices(&u, true);
+        bool this_fits = false;
+        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates)) && next_choice(&u, true))
+            ;
+        if (this_fits) {
+            for (size_t step = 0; step < n; step++) {
+                if (is_delete(&mods[n - 1 - step]))
+                    continue;
+                agree &= !fits || (fit[step].line == u.where[step].line &&
+                                   fit[step].end_line == u.where[step].end_line);
+                fit[step] = u.where[step];
+            }
+            fits = true;
+        }
+        if (!next_choice(&u, false)) {
+            complete = budget >= 0;
+            break;
+        }
+    }
+    bool applied = fits && agree && complete;
+    ap_group_verdict = applied ? "applied" : !fits ? (complete ? "no pre-image fits" : "budget spent")
+                                   : !agree ? "several pre-images fit" : "budget spent";
+    free(fit);
+    ap_buf_release(&u.store);
+    free(u.choice);
+    free(u.count);
+    free(u.where);
+    free(mods);
+    return applied;
 }

@@ -63,7 +63,6 @@ size_t ap_ws_len(const char *s, size_t n);
 size_t ap_ws_len_before(const char *s, size_t n);
 /* The stripped part of s: *off and *len. */
 void ap_strip(const char *s, size_t n, size_t *off, size_t *len);
-uint64_t ap_hash(const char *s, size_t n);
 
 typedef struct ap_line {
     const char *s;     /* first byte (not owned) */
@@ -75,8 +74,9 @@ typedef struct ap_line {
     uint64_t hash;     /* of the stripped text */
 } ap_line;
 
-/* Splits s into lines at LF, CRLF and lone CR; a final line break does not
- * start another line. Fills line (including hash) for every line. */
+/* Splits s into lines where its own line ending says (ap_text_break_of); a
+ * final line break does not start another line. Fills line (including hash)
+ * for every line. */
 void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol);
 size_t ap_split_lines(const char *s, size_t n, ap_line **out);
 
@@ -267,6 +267,11 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat);
 /* Adds the fix that turns field f (key `name`) into a literal block. */
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+
+/* ---------------------------------------------------------- applied.c */
+
+/* Why the last group-level applied check said what it said (for the tests). */
+extern const char *ap_group_verdict;
 
 /* ---------------------------------------------------------- parse.c */
 

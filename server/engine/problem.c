@@ -23,6 +23,7 @@ static const char *const code_names[AP_CODE_COUNT] = {
     [AP_UNKNOWN_KEY] = "UNKNOWN_KEY",
     [AP_SCALAR_STYLE] = "SCALAR_STYLE",
     [AP_ALREADY_APPLIED] = "ALREADY_APPLIED",
+    [AP_NOT_IDEMPOTENT] = "NOT_IDEMPOTENT",
 };
 
 const char *ap_code_name(ap_code code)

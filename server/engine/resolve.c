@@ -3,6 +3,7 @@
  * of one modification (sections 4 and 7), and the edit it makes. */
 #include "resolve.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,33 @@ bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *
     }
 }
 
+/* Is no line of [from, to) text this run wrote? What a run wrote is never
+ * evidence that one of its own modifications was applied before. */
+static bool unwritten(const ap_view *v, ap_pos from, ap_pos to)
+{
+    for (ap_pos p = from; ap_pos_key(p) < ap_pos_key(to) && !ap_view_at_end(v, p); p = ap_view_next(v, p))
+        if (p.sp >= 0)
+            return false;
+    return true;
+}
+
+/* Does the match m stand as the content block, blank lines included (a
+ * match skips them) and in text the run did not write? */
+static bool stands_as_written(const ap_view *v, ap_match m, const ap_pattern *c)
+{
+    uint32_t i, end;
+    ap_content_block(c, &i, &end);
+    ap_pos p = m.first;
+    for (; i < end; i++) {
+        if (ap_view_at_end(v, p) || p.sp >= 0 || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+            return false;
+        if (i + 1 == end)
+            return ap_pos_key(p) == ap_pos_key(m.last);
+        p = ap_view_next(v, p);
+    }
+    return false;
+}
+
 /* Does the region [first, last] (non-blank ends) equal the content block? */
 static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_pattern *c)
 {
@@ -111,7 +139,7 @@ static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_p
         return false;
     ap_pos p = first;
     for (; i < end; i++) {
-        if (ap_view_at_end(v, p) || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+        if (ap_view_at_end(v, p) || p.sp >= 0 || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
             return false;
         if (i + 1 == end)
             return ap_pos_key(p) == ap_pos_key(last);
@@ -146,26 +174,97 @@ static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, 
         if (ap_pos_key(m.first) > ap_pos_key(first))
             return false;
         if (ap_pos_key(m.last) >= ap_pos_key(last))
-            return true;
+            return stands_as_written(v, m, c);
         start = ap_view_next(v, m.first);
     }
     return false;
 }
 
 /* Is the content found in the search scope (after the anchor: anywhere;
- * without one: exactly once), as the reference checks a REPLACE? */
-static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchored, ap_pos scope)
+ * without one: exactly once), as the reference checks a REPLACE? *at: where. */
+static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchored, ap_pos scope,
+                             ap_match *at)
 {
     if (c->n == 0)
         return false;
-    if (anchored) {
-        ap_match m;
-        return ap_find_first(v, c, scope, &m);
-    }
+    if (anchored)
+        return ap_find_first(v, c, scope, at) && stands_as_written(v, *at, c);
     ap_matches all = {0};
     size_t n = ap_find_all(v, c, scope, 2, &all);
+    if (n == 1)
+        *at = all.m[0];
     ap_matches_release(&all);
-    return n == 1;
+    return n == 1 && stands_as_written(v, *at, c);
+}
+
+/* The words (runs of letters, digits and '_') of a's stripped text, each
+ * with how often it stands: at most 32 distinct. */
+typedef struct words {
+    struct {
+        const char *s;
+        uint32_t len, count;
+    } w[32];
+    uint32_t n;
+} words;
+
+static void words_of(const ap_line *l, words *out)
+{
+    out->n = 0;
+    const char *s = l->s + l->s_off, *e = s + l->s_len;
+    while (s < e) {
+        while (s < e && !(isalnum((unsigned char)*s) || *s == '_'))
+            s++;
+        const char *b = s;
+        while (s < e && (isalnum((unsigned char)*s) || *s == '_'))
+            s++;
+        if (s == b)
+            continue;
+        uint32_t i = 0;
+        while (i < out->n && !(out->w[i].len == s - b && memcmp(out->w[i].s, b, (size_t)(s - b)) == 0))
+            i++;
+        if (i == out->n && out->n < 32)
+            out->w[out->n++].s = b, out->w[i].len = (uint32_t)(s - b), out->w[i].count = 0;
+        if (i < out->n)
+            out->w[i].count++;
+    }
+}
+
+/* Does one line say what the other says, and more: the words of one all
+ * stand in the other (at least two of them)? */
+static bool words_within(const ap_line *a, const ap_line *b)
+{
+    words wa, wb;
+    words_of(a, &wa);
+    words_of(b, &wb);
+    uint32_t common = 0, na = 0, nb = 0;
+    for (uint32_t i = 0; i < wa.n; i++) {
+        na += wa.w[i].count;
+        for (uint32_t j = 0; j < wb.n; j++)
+            if (wa.w[i].len == wb.w[j].len && memcmp(wa.w[i].s, wb.w[j].s, wa.w[i].len) == 0)
+                common += wa.w[i].count < wb.w[j].count ? wa.w[i].count : wb.w[j].count;
+    }
+    for (uint32_t j = 0; j < wb.n; j++)
+        nb += wb.w[j].count;
+    return common >= 2 && (common == na || common == nb);
+}
+
+bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where)
+{
+    if (snip->n == 0)
+        return false;
+    const ap_line *first = ap_pattern_at(snip, 0);
+    ap_similar sim[4];
+    size_t n = ap_similar_lines(v, first, ap_view_begin(v), sim, 4);
+    uint64_t a = ap_pos_key(where.first), b = ap_pos_key(where.last);
+#define INSIDE(p) (ap_pos_key(p) >= a && ap_pos_key(p) <= b)
+    if (n == 0 || sim[0].score >= 1.0 || INSIDE(sim[0].pos) ||
+        !words_within(ap_view_line(v, sim[0].pos), first))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (INSIDE(sim[i].pos) && sim[i].score >= sim[0].score)
+            return false;
+#undef INSIDE
+    return true;
 }
 
 /* Does the content match exactly once, and hold every match in ms? (A
@@ -175,7 +274,7 @@ static bool content_holds(const ap_view *v, const ap_pattern *c, const ap_matche
     if (c->n == 0)
         return false;
     ap_matches all = {0};
-    bool ok = ap_find_all(v, c, ap_view_begin(v), 2, &all) == 1;
+    bool ok = ap_find_all(v, c, ap_view_begin(v), 2, &all) == 1 && stands_as_written(v, all.m[0], c);
     for (size_t i = 0; ok && i < ms->n; i++)
         ok = ap_pos_key(ms->m[i].first) >= ap_pos_key(all.m[0].first) &&
              ap_pos_key(ms->m[i].last) <= ap_pos_key(all.m[0].last);
@@ -236,7 +335,9 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *
             return already(o, "its text is gone: already deleted");
         if (m->action == AP_REPLACE && c->n == 0)
             return already(o, "its text is gone: already replaced with nothing");
-        if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope))
+        ap_match cm;
+        if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope, &cm) &&
+            !ap_snippet_looks_elsewhere(v, &mp->snippet, cm))
             return already(o, "its text is gone and the content stands in its place");
         return fail(o, AP_SNIPPET_NOT_FOUND, 1);
     }
@@ -266,6 +367,7 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *
         o->to = ap_view_next(v, o->to);
     }
 
+    ap_pos edge;
     switch (m->action) {
     case AP_REPLACE:
         if (block_equals(v, o->snip.first, last, c))
@@ -276,7 +378,8 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *
             /* After the anchor the first match was replaced: a later copy of
              * the snippet is not this modification's (shared case 06). */
             ap_match cm;
-            if (ap_find_first(v, c, scope, &cm) && ap_pos_key(cm.first) < ap_pos_key(o->snip.first))
+            if (ap_find_first(v, c, scope, &cm) && ap_pos_key(cm.first) < ap_pos_key(o->snip.first) &&
+                stands_as_written(v, cm, c))
                 return already(o, "the content already follows the anchor, before this copy "
                                   "of the snippet");
         }
@@ -284,13 +387,13 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *
     case AP_INSERT_AFTER:
         if (c->n == 0)
             return already(o, "the content is empty: nothing to insert");
-        if (ap_block_follows(v, o->to, c, NULL))
+        if (ap_block_follows(v, o->to, c, &edge) && unwritten(v, o->to, edge))
             return already(o, "the content already follows the snippet");
         break;
     case AP_INSERT_BEFORE:
         if (c->n == 0)
             return already(o, "the content is empty: nothing to insert");
-        if (ap_block_precedes(v, o->from, c, NULL))
+        if (ap_block_precedes(v, o->from, c, &edge) && unwritten(v, edge, o->from))
             return already(o, "the content already precedes the snippet");
         break;
     default:

@@ -74,6 +74,12 @@ void ap_pats_init(mod_pats *mp, const ap_mod *m);
 void ap_pats_release(mod_pats *mp);
 /* Resolves m on v without changing v. */
 void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *o);
+/* A snippet not found, its content standing at `where`: does a line
+ * elsewhere look more like the snippet's first line than any there, and say
+ * what it says (the words of one all stand in the other)? Then the snippet
+ * most likely names that line, mistyped or embellished, and the content
+ * standing is no evidence that it was applied. */
+bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where);
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it
@@ -105,6 +111,10 @@ bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing
 bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o);
 /* Does an INSERT_*'s content stand behind what later inserts put at its place? */
 bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *o);
+
+/* Is file fi, as read, what its group of modifications makes of a
+ * pre-image they describe (every one of them applied, as one question)? */
+bool ap_group_applied(run_ctx *x, int fi);
 
 /* ---------------------------------------------------------- explain.c */
 

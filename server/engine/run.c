@@ -163,6 +163,19 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     r->after = ap_apply_outcome(v, m, mp, ch, md, &o);
 }
 
+/* A modification of a group recognised as applied as a whole. */
+static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bool recorded)
+{
+    ap_mod_result *r = &x->run->mods[ch][md];
+    r->file = fi;
+    r->state = AP_MOD_ALREADY_APPLIED;
+    r->why = why;
+    /* (recognised from the text, a DELETE's text is gone: a line much like
+     * it may be the one it meant) */
+    if (x->patch->changes[ch].mods[md].action == AP_DELETE && !recorded)
+        ap_warn_gone(x, fi, ch, md);
+}
+
 /* Path checks and grouping: returns the file index of change ch, or -1. */
 static int place_change(run_ctx *x, int ch)
 {
@@ -445,13 +458,26 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
                 if (c->mods[md].ok)
                     ap_pats_init(&x.pats[ch][md], &c->mods[md]);
         }
+        /* applied as a whole, or modification by modification (a group
+         * partly applied, or not at all) */
+        ap_file *fi = &run->files[i];
+        const char *whole = NULL;
+        bool recorded = run->opts.known_applied && fi->before &&
+                        run->opts.known_applied(run->opts.known_ctx, fi->path, fi->before);
+        if (recorded)
+            whole = "apls applied this patch to this file, and it is as apls left it";
+        else if (ap_group_applied(&x, (int)i))
+            whole = "the file is what this patch makes of it: already applied";
         for (size_t k = 0; k < st->n_changes; k++) {
             int ch = st->changes[k];
             const ap_change *c = &patch->changes[ch];
             for (size_t md = 0; md < c->n_mods; md++) {
                 if (!c->mods[md].ok || !selected(&run->opts, ch, (int)md))
                     continue;
-                run_mod(&x, (int)i, ch, (int)md);
+                if (whole)
+                    mark_applied(&x, (int)i, ch, (int)md, whole, recorded);
+                else
+                    run_mod(&x, (int)i, ch, (int)md);
             }
         }
         ap_file *f = &run->files[i];

@@ -508,6 +508,66 @@ static void test_last_line_without_newline(void)
                 "a\r\nb\r\nc\r\n");
 }
 
+/* On a first run nothing counts as applied from evidence that is not there:
+ * the issue 7 shapes (blank lines are content; text this run wrote is no
+ * evidence; a deletion of nothing supersedes nothing). */
+static void test_first_run_not_applied(void)
+{
+    /* a REPLACE whose content differs from the region only in a blank line */
+    CHECK_APPLY("x = 1\n\ny = 2\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          x = 1\n\n          y = 2\n"
+                             "        content: |\n          x = 1\n          y = 2\n",
+                "x = 1\ny = 2\n");
+    /* the second REPLACE finds its snippet in what the first wrote, and the
+     * content it would write stands there too: it still applies */
+    CHECK_APPLY("b\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          b\n"
+                             "        content: |\n          a\n          c\n"
+                             "      - action: REPLACE\n        snippet: |\n          c\n"
+                             "        content: |\n          a\n          c\n",
+                "a\na\nc\n");
+    /* an INSERT_BEFORE whose snippet is nowhere is not superseded by a
+     * later DELETE of its content that finds nothing to delete */
+    CHECK_FAILS("\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          a\n"
+                             "        content: |\n          }\n"
+                             "      - action: DELETE\n        snippet: |\n          }\n",
+                AP_SNIPPET_NOT_FOUND, 0, 0);
+}
+
+/* A snippet that exists nowhere is not "applied" because its content stands
+ * elsewhere, when a line much like the snippet is there (issue 11, item 3). */
+static void test_hallucinated_snippet(void)
+{
+    const char *enc = "def _iterencode_dict(dct):\n"
+                      "    if _sort_keys:\n"
+                      "        items = sorted(dct.items())\n"
+                      "    else:\n"
+                      "        items = dct.items()\n"
+                      "    for key, value in items:\n";
+    const char *rep = HDR("f.txt") "      - action: REPLACE\n        snippet: |\n"
+                                   "          items = sorted(dct.items(), key=lambda kv: kv[0])\n"
+                                   "        content: |\n          items = dct.items()\n";
+    CHECK_FAILS(enc, rep, AP_SNIPPET_NOT_FOUND, 0, 0);
+    ap_fs *fs = fs_with("f.txt", enc);
+    trun *t = trun_new(fs, rep, NULL);
+    const ap_problem *q = run_problem(t->r, AP_SNIPPET_NOT_FOUND);
+    /* the did-you-mean names the real line and offers it */
+    CHECK(q && strstr(q->message, "items = sorted(dct.items())"));
+    CHECK(q && q->n_fixes > 0 && strstr(q->fixes[0].text, "items = sorted(dct.items())"));
+    trun_free(t);
+    ap_fs_mem_free(fs);
+    /* applied for real (the content replaced the line the snippet names),
+     * it is recognised */
+    CHECK_APPLY(enc,
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n"
+                             "          items = sorted(dct.items())\n"
+                             "        content: |\n          items = sorted(dct.items(), key=str)\n",
+                "def _iterencode_dict(dct):\n    if _sort_keys:\n"
+                "        items = sorted(dct.items(), key=str)\n    else:\n        items = dct.items()\n"
+                "    for key, value in items:\n");
+}
+
 /* Bytes the patch does not touch never change (issue 7, items 8 and 9). */
 static void test_untouched_bytes(void)
 {
@@ -1441,6 +1501,8 @@ int main(void)
     RUN(test_line_endings);
     RUN(test_last_line_without_newline);
     RUN(test_untouched_bytes);
+    RUN(test_hallucinated_snippet);
+    RUN(test_first_run_not_applied);
     RUN(test_trailing_whitespace);
     RUN(test_create_file);
     RUN(test_create_then_modify);

@@ -1,0 +1,58 @@
+/* twice.c - what applying a patch a second time would do.
+ *
+ * Applying twice must change nothing (docs/engine.md). Most shapes are
+ * recognised as applied; a few cannot be, from the text alone: a DELETE whose
+ * text stands again after the copy it deletes deletes that one too on a
+ * second run, and looks, on the first, exactly like a patch applied once. So
+ * the first run asks the question directly: it runs the patch again, in
+ * memory, on what it is about to write, and says where that run would not be
+ * a no-op, before anything is written. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ap_run_check_twice(ap_run *run, const ap_options *opts)
+{
+    bool changes = false;
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_run_render(run, i);
+        changes |= run->files[i].status == AP_FILE_MODIFIED || run->files[i].status == AP_FILE_CREATED;
+    }
+    if (!changes || !run->ok)
+        return;
+    ap_fs *mem = ap_fs_mem_new();
+    for (size_t i = 0; i < run->n_files; i++) {
+        const ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
+            ap_fs_mem_put(mem, f->path, f->after, f->after_len, false);
+        else if (f->before)
+            ap_fs_mem_put(mem, f->path, ap_text_bytes(f->before), ap_text_len(f->before), false);
+    }
+    ap_run *again = ap_run_new(run->patch, mem, opts);
+    for (size_t ch = 0; ch < again->n_changes && ch < run->n_changes; ch++) {
+        for (size_t md = 0; md < again->n_mods_of[ch] && md < run->n_mods_of[ch]; md++) {
+            const ap_mod_result *r = &again->mods[ch][md];
+            if (r->state != AP_MOD_APPLIES && r->state != AP_MOD_FAILED)
+                continue;
+            const ap_mod *m = &run->patch->changes[ch].mods[md];
+            const char *path = r->file >= 0 ? again->files[r->file].path : "its file";
+            if (r->state == AP_MOD_APPLIES)
+                ap_problem_add(&run->problems, &run->n_problems, AP_NOT_IDEMPOTENT, AP_WARNING,
+                               m->action_f.span, (int)ch, (int)md,
+                               "applying this patch again would change %s again: this %s "
+                               "would apply a second time (the file it leaves does not show "
+                               "it applied); a locator that stays unique avoids it",
+                               path, ap_action_name(m->action));
+            else
+                ap_problem_add(&run->problems, &run->n_problems, AP_NOT_IDEMPOTENT, AP_WARNING,
+                               m->action_f.span, (int)ch, (int)md,
+                               "applying this patch again would fail on this %s (%s in %s): "
+                               "the file it leaves does not show it applied",
+                               ap_action_name(m->action), ap_code_name(r->code), path);
+        }
+    }
+    ap_run_free(again);
+    ap_fs_mem_free(mem);
+    ap_problems_sort(run->problems, run->n_problems);
+}
