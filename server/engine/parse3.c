@@ -459,8 +459,9 @@ static void note_id(p3 *ps, ap_span id)
     ps->id_at[ps->n_id_at++] = id;
 }
 
-/* Does line l start with a known id and a blank (or end there)? */
-static bool known_id_at(const p3 *ps, const line3 *l, ap_span *id)
+/* Does line l start with a known id and a blank (or end there)? *drifted:
+ * not the patch's own. */
+static bool known_id_at(const p3 *ps, const line3 *l, ap_span *id, bool *drifted)
 {
     for (size_t k = 0; k < ps->nids; k++) {
         uint32_t n = ps->ids[k].end - ps->ids[k].start;
@@ -469,6 +470,7 @@ static bool known_id_at(const p3 *ps, const line3 *l, ap_span *id)
         uint32_t after = l->start + n;
         if (after == l->end || is_blank_ch(ps->t[after])) {
             *id = (ap_span){l->start, after};
+            *drifted = k > 0;
             return true;
         }
     }
@@ -552,8 +554,10 @@ static bool directive_of(p3 *ps, uint32_t i, dir3 *d)
     memset(d, 0, sizeof *d);
     const line3 *l = &ps->ln[i];
     ap_span id;
-    if (known_id_at(ps, l, &id)) {
+    bool drifted;
+    if (known_id_at(ps, l, &id, &drifted)) {
         read_directive(ps->t, l, id, d);
+        d->drift = drifted;
         return true;
     }
     if (ps->vfences % 2 == 1 || ps->nids >= MAX_IDS ||
@@ -768,7 +772,7 @@ static void finish_value(p3 *ps, uint32_t end, bool at_eof)
 
 /* ------------------------------------------------ runs of stray lines */
 
-static void flush_runs(p3 *ps)
+static void flush_comments(p3 *ps)
 {
     if (ps->crun) {
         ap_problem *pr = tolerate(ps, AP_COMMENT, AP_INVALID_PATCH_FILE,
@@ -777,6 +781,10 @@ static void flush_runs(p3 *ps)
         fix(pr, lines_whole(ps, ps->crun_first, ps->crun_last), ap_xstrdup(""), "Remove the comment");
         ps->crun = false;
     }
+}
+
+static void flush_stray(p3 *ps)
+{
     if (ps->urun) {
         prob(ps, AP_INVALID_PATCH_FILE, AP_ERROR,
              (ap_span){ps->ln[ps->urun_first].start, ps->ln[ps->urun_last].end}, ps->ch, ps->md,
@@ -784,6 +792,12 @@ static void flush_runs(p3 *ps)
              "line above");
         ps->urun = false;
     }
+}
+
+static void flush_runs(p3 *ps)
+{
+    flush_comments(ps);
+    flush_stray(ps);
 }
 
 /* ------------------------------------------- checking a modification */
@@ -1298,10 +1312,12 @@ static void value_directive(p3 *ps, const dir3 *d, uint32_t line)
         fix(pr, (ap_span){d->line.start, d->line.start}, directive_text(ps, "CREATE"),
             "Add the CREATE directive");
     } else if (m && (d->key == K_SNIPPET || d->key == K_ANCHOR) && m->content.present &&
+               (m->snippet.present || m->anchor.present || m->end_snippet.present) &&
                (m->action == AP_REPLACE || m->action == AP_INSERT_AFTER ||
                 m->action == AP_INSERT_BEFORE)) {
-        /* a locator after a finished modification: the model forgot the
-         * action; splitting keeps the change instead of overwriting one */
+        /* a locator after a finished modification (located, with its
+         * content): the model forgot the action; splitting keeps the change
+         * instead of overwriting one */
         ap_action a = m->action;
         finish_mod(ps, false);
         new_mod(ps, a, d, line);
@@ -1425,16 +1441,16 @@ static void loose_line(p3 *ps, uint32_t i)
     if (blank_text(ps->t, l->start, l->end))
         return;
     if (is_comment(ps->t, l)) {
-        if (ps->urun)
-            flush_runs(ps);
+        flush_stray(ps);
         if (!ps->crun)
             ps->crun_first = i;
         ps->crun = true;
         ps->crun_last = i;
         return;
     }
-    flush_runs(ps);
+    flush_comments(ps);
     if (is_fence(ps->t, l)) {
+        flush_stray(ps);
         ap_problem *pr = tolerate(ps, AP_MARKDOWN_FENCE, AP_INVALID_PATCH_FILE, line_span(ps, i), -1, -1,
                                   "a markdown fence between directives is ignored");
         fix(pr, lines_whole(ps, i, i), ap_xstrdup(""), "Remove the fence");
@@ -1448,6 +1464,7 @@ static void loose_line(p3 *ps, uint32_t i)
                                   ps->ch, ps->md, "text right after %s without 'snippet': read as the snippet",
                                   ap_action_name(m->action));
         fix(pr, (ap_span){l->start, l->start}, directive_text(ps, "snippet"), "Add the snippet directive");
+        flush_stray(ps);
         start_value(ps, V_SNIPPET, i, line_span(ps, i));
         ps->vfirst = i;
         return;
