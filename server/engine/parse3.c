@@ -297,6 +297,7 @@ typedef struct p3 {
     uint32_t crun_first, crun_last, urun_first, urun_last;
     bool crun, urun;
     bool implied;         /* the current modification's action has no directive of its own */
+    size_t create_fix;    /* the CREATE_PATH problem waiting for its path, or SIZE_MAX */
     bool unterminated;    /* no END or closing fence: the text may have been cut off */
     ap_field *trunc;      /* the last value, when empty and unterminated */
 } p3;
@@ -725,6 +726,22 @@ static ap_field *take_value(p3 *ps, int slot, ap_field *f, const char *name, uin
     return f;
 }
 
+/* CREATE without FILE, its path read: the fix writing FILE first. */
+static void create_path_fix(p3 *ps, const ap_change *c)
+{
+    size_t i = ps->create_fix;
+    ps->create_fix = SIZE_MAX;
+    if (i >= ps->p->n_problems || c->file_path.span.end <= c->file_path.span.start)
+        return;
+    const ap_span nl = c->newline.present ? c->newline.span : (ap_span){0, 0};
+    fix(&ps->p->problems[i], (ap_span){c->head.start, c->file_path.span.end},
+        ap_xprintf("%s FILE%s%.*s\n%.*s\n\n%s CREATE", ps->id, c->newline.present ? " " : "",
+                   (int)(nl.end - nl.start), ps->t + nl.start,
+                   (int)(c->file_path.span.end - c->file_path.span.start), ps->t + c->file_path.span.start,
+                   ps->id),
+        "Write FILE, then CREATE");
+}
+
 /* The value read so far ends before line `end`. */
 static void finish_value(p3 *ps, uint32_t end, bool at_eof)
 {
@@ -739,6 +756,8 @@ static void finish_value(p3 *ps, uint32_t end, bool at_eof)
     case V_CREATE_PATH:
         set_path(ps, &c->file_path, "FILE", ps->vfirst, end, ps->ch, -1);
         f = &c->file_path;
+        if (kind == V_CREATE_PATH)
+            create_path_fix(ps, c);
         break;
     case V_DEST:
         set_path(ps, &m->dest, "RENAME", ps->vfirst, end, ps->ch, ps->md);
@@ -1272,30 +1291,9 @@ static void create_directive(p3 *ps, const dir3 *d, uint32_t line)
         ps->region[S_CONTENT] = (ap_span){0, 0};
         return;
     }
-    /* the fix is made once the path is read (fix_create_path) */
+    /* its fix is made once the path is read (create_path_fix) */
+    ps->create_fix = pr ? (size_t)(pr - ps->p->problems) : SIZE_MAX;
     start_value(ps, V_CREATE_PATH, line, d->kw);
-}
-
-/* After a CREATE without FILE has its path: the fix writing FILE first. */
-static void fix_create_path(p3 *ps, size_t change)
-{
-    ap_change *c = &ps->p->changes[change];
-    if (!c->n_mods || c->mods[0].action_f.key.start != c->file_path.key.start || !c->file_path.present ||
-        c->file_path.span.end <= c->file_path.span.start)
-        return;
-    for (size_t i = ps->p->n_problems; i-- > 0;) {
-        ap_problem *pr = &ps->p->problems[i];
-        if (pr->code != AP_CREATE_PATH || pr->span.start != c->mods[0].action_f.key.start || pr->n_fixes)
-            continue;
-        const ap_span nl = c->newline.present ? c->newline.span : (ap_span){0, 0};
-        fix(pr, (ap_span){c->head.start, c->file_path.span.end},
-            ap_xprintf("%s FILE%s%.*s\n%.*s\n\n%s CREATE", ps->id, c->newline.present ? " " : "",
-                       (int)(nl.end - nl.start), ps->t + nl.start,
-                       (int)(c->file_path.span.end - c->file_path.span.start),
-                       ps->t + c->file_path.span.start, ps->id),
-            "Write FILE, then CREATE");
-        return;
-    }
 }
 
 static void value_directive(p3 *ps, const dir3 *d, uint32_t line)
@@ -1580,6 +1578,7 @@ void ap_parse3(ap_patch *p)
     ps.t = p->text;
     ps.strict = p->strict;
     ps.ch = ps.md = -1;
+    ps.create_fix = SIZE_MAX;
     ps.n = split_lines(p->text, p->len, after_bom(p->text, p->len), &ps.ln);
     bool fenced = false;
     uint32_t body = read_header(&ps, &fenced);
@@ -1627,8 +1626,6 @@ void ap_parse3(ap_patch *p)
     }
     finish_value(&ps, i, ps.unterminated);
     finish_change(&ps);
-    for (size_t c = 0; c < p->n_changes; c++)
-        fix_create_path(&ps, c);
     check_id(&ps);
     free(ps.id);
     free(ps.id_at);
