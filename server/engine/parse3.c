@@ -415,7 +415,7 @@ static ap_mod *cur_mod(p3 *ps)
     return ps->md >= 0 ? &ps->p->changes[ps->ch].mods[ps->md] : NULL;
 }
 
-/* Extends the current change and modification to the end of [s, e). */
+/* Extends the current change and modification to offset e. */
 static void cover(p3 *ps, uint32_t e)
 {
     ap_change *c = cur_change(ps);
@@ -574,10 +574,7 @@ static bool directive_of(p3 *ps, uint32_t i, dir3 *d)
 static void new_change(p3 *ps, uint32_t line)
 {
     ap_patch *p = ps->p;
-    if (p->n_changes == ps->cap_changes) {
-        ps->cap_changes = ps->cap_changes ? ps->cap_changes * 2 : 8;
-        p->changes = ap_xrealloc(p->changes, ps->cap_changes * sizeof *p->changes);
-    }
+    AP_GROW(p->changes, p->n_changes, ps->cap_changes);
     ap_change *c = &p->changes[p->n_changes++];
     memset(c, 0, sizeof *c);
     c->head = line_span(ps, line);
@@ -591,10 +588,7 @@ static void new_change(p3 *ps, uint32_t line)
 static ap_mod *new_mod(p3 *ps, ap_action a, const dir3 *d, uint32_t line)
 {
     ap_change *c = cur_change(ps);
-    if (c->n_mods == ps->cap_mods) {
-        ps->cap_mods = ps->cap_mods ? ps->cap_mods * 2 : 4;
-        c->mods = ap_xrealloc(c->mods, ps->cap_mods * sizeof *c->mods);
-    }
+    AP_GROW(c->mods, c->n_mods, ps->cap_mods);
     ap_mod *m = &c->mods[c->n_mods++];
     memset(m, 0, sizeof *m);
     m->head = line_span(ps, line);
@@ -1146,6 +1140,27 @@ static void no_args(p3 *ps, const dir3 *d)
             "Move it to the next line");
 }
 
+/* A path given on the directive's line, at v. */
+static void inline_value(p3 *ps, ap_field *f, const char *name, const dir3 *d, ap_span v)
+{
+    field_release(f);
+    f->present = true;
+    f->name = name;
+    f->key = d->kw;
+    f->directive = d->line;
+    f->span = v;
+    f->style = AP_STYLE_PLAIN;
+    set_text(f, ps->t + v.start, v.end - v.start);
+}
+
+/* The warning for it, with the fix moving [from, v.end) to the next line. */
+static void inline_tolerated(p3 *ps, const dir3 *d, uint32_t from, ap_span v, int md, const char *msg)
+{
+    ap_problem *pr = tolerate(ps, AP_INLINE_PATH, AP_OK, v, ps->ch, md, "%s", msg);
+    fix(pr, (ap_span){from, v.end}, ap_xprintf("\n%.*s", (int)(v.end - v.start), ps->t + v.start),
+        "Move the path to the next line");
+}
+
 static void action_directive(p3 *ps, const dir3 *d, uint32_t line)
 {
     static const ap_action of[] = {[K_REPLACE] = AP_REPLACE, [K_INSERT_AFTER] = AP_INSERT_AFTER,
@@ -1166,20 +1181,8 @@ static void action_directive(p3 *ps, const dir3 *d, uint32_t line)
         return;
     }
     if (d->args.end > d->args.start) {
-        ap_mod *r = cur_mod(ps);
-        field_release(&r->dest);
-        r->dest.present = true;
-        r->dest.name = "RENAME";
-        r->dest.key = d->kw;
-        r->dest.directive = d->line;
-        r->dest.span = d->args;
-        r->dest.style = AP_STYLE_PLAIN;
-        set_text(&r->dest, ps->t + d->args.start, d->args.end - d->args.start);
-        ap_problem *pr = tolerate(ps, AP_INLINE_PATH, AP_OK, d->args, ps->ch, ps->md,
-                                  "the new path goes on the line after RENAME");
-        fix(pr, (ap_span){d->kw.end, d->args.end},
-            ap_xprintf("\n%.*s", (int)(d->args.end - d->args.start), ps->t + d->args.start),
-            "Move the path to the next line");
+        inline_value(ps, &cur_mod(ps)->dest, "RENAME", d, d->args);
+        inline_tolerated(ps, d, d->kw.end, d->args, ps->md, "the new path goes on the line after RENAME");
         return;
     }
     start_value(ps, V_DEST, line, d->kw);
@@ -1217,25 +1220,6 @@ static void file_args(p3 *ps, const dir3 *d, ap_span *path)
     *path = (ap_span){a, e};
 }
 
-static void inline_path(p3 *ps, const dir3 *d, ap_span path)
-{
-    ap_change *c = cur_change(ps);
-    field_release(&c->file_path);
-    c->file_path.present = true;
-    c->file_path.name = "FILE";
-    c->file_path.key = d->kw;
-    c->file_path.directive = d->line;
-    c->file_path.span = path;
-    c->file_path.style = AP_STYLE_PLAIN;
-    set_text(&c->file_path, ps->t + path.start, path.end - path.start);
-    ap_problem *pr = tolerate(ps, AP_INLINE_PATH, AP_OK, path, ps->ch, -1,
-                              "the path goes on the line after FILE");
-    uint32_t from = c->newline.present ? c->newline.span.end : d->kw.end;
-    fix(pr, (ap_span){from, path.end},
-            ap_xprintf("\n%.*s", (int)(path.end - path.start), ps->t + path.start),
-            "Move the path to the next line");
-}
-
 static void file_directive(p3 *ps, const dir3 *d, uint32_t line)
 {
     finish_change(ps);
@@ -1245,7 +1229,9 @@ static void file_directive(p3 *ps, const dir3 *d, uint32_t line)
     ap_span path;
     file_args(ps, d, &path);
     if (path.end > path.start) {
-        inline_path(ps, d, path);
+        inline_value(ps, &c->file_path, "FILE", d, path);
+        inline_tolerated(ps, d, c->newline.present ? c->newline.span.end : d->kw.end, path, -1,
+                         "the path goes on the line after FILE");
         return;
     }
     start_value(ps, V_PATH, line, d->kw);
@@ -1274,13 +1260,7 @@ static void create_directive(p3 *ps, const dir3 *d, uint32_t line)
                               "CREATE without FILE: the path comes with CREATE");
     if (path.end > path.start) {
         /* "CREATE path": the lines after it are the content */
-        c->file_path.present = true;
-        c->file_path.name = "FILE";
-        c->file_path.key = d->kw;
-        c->file_path.directive = d->line;
-        c->file_path.span = path;
-        c->file_path.style = AP_STYLE_PLAIN;
-        set_text(&c->file_path, ps->t + path.start, path.end - path.start);
+        inline_value(ps, &c->file_path, "FILE", d, path);
         fix(pr, d->line,
             ap_xprintf("%s FILE%s%.*s\n%.*s\n\n%s CREATE\n%s content", ps->id,
                        c->newline.present ? " " : "", (int)(c->newline.span.end - c->newline.span.start),
@@ -1288,7 +1268,6 @@ static void create_directive(p3 *ps, const dir3 *d, uint32_t line)
                        ps->id, ps->id),
             "Write FILE, then CREATE and content");
         start_value(ps, V_CREATE_BODY, line, d->kw);
-        ps->region[S_CONTENT] = (ap_span){0, 0};
         return;
     }
     /* its fix is made once the path is read (create_path_fix) */
@@ -1383,7 +1362,8 @@ static void count_directive(p3 *ps, const dir3 *d, uint32_t line)
         m->scope_end = n > 0;
 }
 
-static void directive(p3 *ps, const dir3 *d, uint32_t line)
+/* What any directive line can get wrong: its id, its keyword's spelling. */
+static void check_directive(p3 *ps, const dir3 *d)
 {
     note_id(ps, d->id);
     if (d->drift) {
@@ -1398,6 +1378,10 @@ static void directive(p3 *ps, const dir3 *d, uint32_t line)
                                   ps->t + d->kw.start, key_names[d->key]);
         fix(pr, d->kw, ap_xstrdup(key_names[d->key]), "Write it so");
     }
+}
+
+static void directive(p3 *ps, const dir3 *d, uint32_t line)
+{
     switch (d->key) {
     case K_FILE: file_directive(ps, d, line); break;
     case K_CREATE: create_directive(ps, d, line); break;
@@ -1596,8 +1580,8 @@ void ap_parse3(ap_patch *p)
         if (directive_of(&ps, i, &d)) {
             flush_runs(&ps);
             finish_value(&ps, i, false);
+            check_directive(&ps, &d);
             if (d.key == K_END) {
-                note_id(&ps, d.id);
                 p->end_f.present = true;
                 p->end_f.name = "END";
                 p->end_f.key = p->end_f.span = d.kw;

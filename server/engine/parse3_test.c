@@ -548,6 +548,14 @@ static void test_end(void)
     CHECK_STR(span_str(p, p->end_f.key), "END");
     CHECK_STR(p->changes[0].mods[0].snippet.value, "x\n");
     ap_patch_free(p);
+    p = TOLERATED(H "e4a2f1b8 FILE\na\ne4a2f1b8 DELETE\ne4a2f1b8 snippet\nx\ne4a2f1b8 end:\ntail\n",
+                  AP_DIRECTIVE_SPELLING, "end:", AP_INVALID_PATCH_FILE);
+    CHECK(p->end_f.present);
+    ap_patch_free(p);
+    p = TOLERATED(H "e4a2f1b8 FILE\na\ne4a2f1b8 DELETE\ne4a2f1b8 snippet\nx\nffffffff END\ntail\n",
+                  AP_ID_DRIFT, "ffffffff", AP_INVALID_PATCH_FILE);
+    CHECK(p->end_f.present);
+    ap_patch_free(p);
     s = H "e4a2f1b8 FILE\na\ne4a2f1b8 DELETE\ne4a2f1b8 snippet\nx\ne4a2f1b8 END now\n";
     ONLY_ERROR(s, AP_INVALID_PATCH_FILE, off(s, "now"), off(s, "now") + 3, -1, -1);
 }
