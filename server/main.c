@@ -11,14 +11,19 @@ static void help(FILE *out)
           "\n"
           "usage:\n"
           "  apls [--stdio] [--log-level LEVEL]   serve LSP on stdin/stdout\n"
-          "  apls check [--root DIR] [--json] PATCH...\n"
+          "  apls check [--root DIR] [--json] [--strict] [--partial] PATCH...\n"
           "                                       resolve every modification; write nothing\n"
-          "  apls apply [--root DIR] [--dry-run] [--json] PATCH\n"
+          "  apls apply [--root DIR] [--dry-run] [--json] [--strict] [--partial] PATCH\n"
           "                                       apply as one transaction (all files or none)\n"
+          "  apls convert --to 2.0|3.2 [--strict] PATCH\n"
+          "                                       print the patch in the other format\n"
           "  apls --version | --help\n"
           "\n"
           "exit: check 0 all resolve, 1 a problem, 2 usage or unreadable patch;\n"
-          "      apply 0 applied (or already applied), 1 failed and nothing written, 2 usage\n",
+          "      apply 0 applied (or already applied), 1 failed and nothing written, 2 usage;\n"
+          "      convert 0 converted, 1 errors or something the format cannot say, 2 usage\n"
+          "--strict: 3.2 deviations the reference's strict mode refuses are errors\n"
+          "--partial: accepted; applying what resolves comes with 3.2 resolution\n",
           out);
 }
 
@@ -28,6 +33,8 @@ int main(int argc, char **argv)
         return apls_check_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "apply") == 0)
         return apls_apply_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "convert") == 0)
+        return apls_convert_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         printf("apls %s\n", APLS_VERSION);
         return 0;

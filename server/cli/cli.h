@@ -30,9 +30,15 @@ typedef struct cli_patch {
     cli_record *record;  /* what an earlier apply of it here left */
 } cli_patch;
 
-/* Reads and resolves the patch at arg. Returns 0, or 2 when it cannot be
- * read (the reason is printed on err). */
-int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws, FILE *err);
+/* Reads the patch at arg (NUL-terminated, malloc'd, *len bytes). NULL when
+ * it cannot be read (the reason is printed on err), or when it is larger than
+ * the engine reads (then *len > AP_MAX_PATCH_BYTES and nothing is printed). */
+char *cli_read_patch(const char *arg, size_t *len, FILE *err);
+
+/* Reads, parses (with AP_PARSE_* flags) and resolves the patch at arg.
+ * Returns 0, or 2 when it cannot be read (the reason is printed on err). */
+int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
+                   unsigned parse_flags, FILE *err);
 void cli_patch_release(cli_patch *cp);
 
 /* Forgets what the reports cached about p (its line index): call before
@@ -41,7 +47,9 @@ void cli_report_forget(const ap_patch *p);
 
 /* Prints every problem in the compiler convention (errors and warnings). */
 void cli_print_problems(FILE *out, const cli_patch *cp);
-/* Prints the files and what happens to them. */
+/* Prints list[0..n) (problems about cp's patch text) the same way. */
+void cli_print_list(FILE *out, const cli_patch *cp, const ap_problem *list, size_t n);
+/* Prints the patch's format, then the files and what happens to them. */
 void cli_print_files(FILE *out, const cli_patch *cp, const char *verb);
 
 /* --json: appends this patch's problems and files to the arrays. */
@@ -51,5 +59,6 @@ void cli_json_add(const cli_patch *cp, struct json_t *errors, struct json_t *war
 
 int apls_check_main(int argc, char **argv);
 int apls_apply_main(int argc, char **argv);
+int apls_convert_main(int argc, char **argv);
 
 #endif

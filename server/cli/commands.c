@@ -1,4 +1,4 @@
-/* commands.c - apls check and apply: option parsing, exit codes (contract.md). */
+/* commands.c - apls check, apply and convert: option parsing, exit codes. */
 #include "cli.h"
 
 #include <jansson.h>
@@ -8,6 +8,9 @@
 typedef struct cli_opts {
     const char *root;
     bool json, dry_run;
+    bool strict;   /* 3.2: refuse what the reference's strict mode refuses */
+    bool partial;  /* accepted; applying what resolves comes with 3.2 resolution */
+    const char *to; /* convert: "2.0" or "3.2" */
     ap_ws_mode ws;
     const char **patches;
     int n;
@@ -18,9 +21,13 @@ static int usage(const char *cmd, const char *msg)
     if (msg)
         fprintf(stderr, "apls %s: %s\n", cmd, msg);
     if (strcmp(cmd, "check") == 0)
-        fprintf(stderr, "usage: apls check [--root DIR] [--json] [--trailing-whitespace all|inserted] PATCH...\n");
+        fprintf(stderr, "usage: apls check [--root DIR] [--json] [--strict] [--partial] "
+                        "[--trailing-whitespace all|inserted] PATCH...\n");
+    else if (strcmp(cmd, "apply") == 0)
+        fprintf(stderr, "usage: apls apply [--root DIR] [--dry-run] [--json] [--strict] [--partial] "
+                        "[--trailing-whitespace all|inserted] PATCH\n");
     else
-        fprintf(stderr, "usage: apls apply [--root DIR] [--dry-run] [--json] [--trailing-whitespace all|inserted] PATCH\n");
+        fprintf(stderr, "usage: apls convert --to 2.0|3.2 [--strict] PATCH\n");
     return 2;
 }
 
@@ -43,11 +50,20 @@ static int parse_opts(const char *cmd, int argc, char **argv, cli_opts *o)
                 o->root = argv[++i];
             else
                 return usage(cmd, "--root needs a folder");
-        } else if (strcmp(a, "--json") == 0) {
+        } else if (strcmp(a, "--json") == 0 && strcmp(cmd, "convert") != 0) {
             o->json = true;
+        } else if (strcmp(a, "--strict") == 0) {
+            o->strict = true;
+        } else if (strcmp(a, "--partial") == 0 && strcmp(cmd, "convert") != 0) {
+            o->partial = true;
+        } else if ((strcmp(a, "--to") == 0 || strncmp(a, "--to=", 5) == 0) && strcmp(cmd, "convert") == 0) {
+            const char *v = a[4] == '=' ? a + 5 : i + 1 < argc ? argv[++i] : "";
+            if (strcmp(v, "2.0") != 0 && strcmp(v, "3.2") != 0)
+                return usage(cmd, "--to takes 2.0 or 3.2");
+            o->to = v;
         } else if (strcmp(a, "--dry-run") == 0 && strcmp(cmd, "apply") == 0) {
             o->dry_run = true;
-        } else if (strcmp(a, "--trailing-whitespace") == 0 && i + 1 < argc) {
+        } else if (strcmp(a, "--trailing-whitespace") == 0 && i + 1 < argc && strcmp(cmd, "convert") != 0) {
             const char *v = argv[++i];
             if (strcmp(v, "all") == 0)
                 o->ws = AP_WS_ALL;
@@ -68,13 +84,22 @@ static int parse_opts(const char *cmd, int argc, char **argv, cli_opts *o)
         return usage(cmd, "no patch given");
     if (strcmp(cmd, "apply") == 0 && o->n > 1)
         return usage(cmd, "apply takes one patch (a transaction is one patch)");
+    if (strcmp(cmd, "convert") == 0 && o->n > 1)
+        return usage(cmd, "convert takes one patch");
+    if (strcmp(cmd, "convert") == 0 && !o->to)
+        return usage(cmd, "--to 2.0 or --to 3.2 is needed");
     return -1;
 }
 
-static void print_json(json_t *errors, json_t *warnings, json_t *files, bool ok)
+static unsigned parse_flags(const cli_opts *o)
 {
-    json_t *o = json_pack("{s:s,s:o,s:o,s:o}", "status", ok ? "SUCCESS" : "FAILED", "errors", errors,
-                          "warnings", warnings, "files", files);
+    return o->strict ? AP_PARSE_STRICT : 0;
+}
+
+static void print_json(json_t *patches, json_t *errors, json_t *warnings, json_t *files, bool ok)
+{
+    json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o}", "status", ok ? "SUCCESS" : "FAILED", "patches", patches,
+                          "errors", errors, "warnings", warnings, "files", files);
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     puts(s);
     free(s);
@@ -89,16 +114,18 @@ int apls_check_main(int argc, char **argv)
         free(o.patches);
         return rc;
     }
-    json_t *errors = json_array(), *warnings = json_array(), *files = json_array();
+    json_t *patches = json_array(), *errors = json_array(), *warnings = json_array(), *files = json_array();
     bool ok = true, unreadable = false;
     for (int i = 0; i < o.n; i++) {
         cli_patch cp;
-        if (cli_patch_load(&cp, o.patches[i], o.root, o.ws, stderr) != 0) {
+        if (cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), stderr) != 0) {
             unreadable = true;
             continue;
         }
         ok &= cp.run->ok;
         if (o.json) {
+            json_array_append_new(patches, json_pack("{s:s,s:s}", "patch", cp.arg, "format",
+                                                     ap_format_name(cp.patch->format)));
             cli_json_add(&cp, errors, warnings, files, false);
         } else {
             cli_print_problems(stdout, &cp);
@@ -107,9 +134,9 @@ int apls_check_main(int argc, char **argv)
         cli_patch_release(&cp);
     }
     if (o.json)
-        print_json(errors, warnings, files, ok && !unreadable);
+        print_json(patches, errors, warnings, files, ok && !unreadable);
     else
-        json_decref(errors), json_decref(warnings), json_decref(files);
+        json_decref(patches), json_decref(errors), json_decref(warnings), json_decref(files);
     free(o.patches);
     return unreadable ? 2 : ok ? 0 : 1;
 }
@@ -123,7 +150,7 @@ int apls_apply_main(int argc, char **argv)
         return rc;
     }
     cli_patch cp;
-    if (cli_patch_load(&cp, o.patches[0], o.root, o.ws, stderr) != 0) {
+    if (cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), stderr) != 0) {
         free(o.patches);
         return 2;
     }
@@ -139,11 +166,14 @@ int apls_apply_main(int argc, char **argv)
             cli_record_save(cp.record, cp.run, cp.root);
     }
     if (o.json) {
-        json_t *errors = json_array(), *warnings = json_array(), *files = json_array();
+        json_t *patches = json_array(), *errors = json_array(), *warnings = json_array(),
+               *files = json_array();
+        json_array_append_new(patches, json_pack("{s:s,s:s}", "patch", cp.arg, "format",
+                                                 ap_format_name(cp.patch->format)));
         cli_json_add(&cp, errors, warnings, files, o.dry_run);
         if (why)
             json_array_append_new(errors, json_pack("{s:s,s:s}", "code", "IO_ERROR", "message", why));
-        print_json(errors, warnings, files, ok);
+        print_json(patches, errors, warnings, files, ok);
     } else {
         cli_print_problems(ok ? stdout : stderr, &cp);
         if (why)
@@ -163,4 +193,71 @@ int apls_apply_main(int argc, char **argv)
     free(why);
     cli_patch_release(&cp);
     return ok ? 0 : 1;
+}
+
+/* apls convert: the patch rewritten in the other format (or normalized to
+ * the strict form of its own), on stdout. What the target format cannot
+ * say goes to stderr and makes the exit status 1; so does a patch with
+ * errors (then nothing is printed). */
+int apls_convert_main(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("convert", argc, argv, &o);
+    if (rc >= 0) {
+        free(o.patches);
+        return rc;
+    }
+    cli_patch cp;
+    memset(&cp, 0, sizeof cp);
+    cp.arg = o.patches[0];
+    cp.root = ".";
+    free(o.patches);
+    size_t len = 0;
+    char *text = cli_read_patch(cp.arg, &len, stderr);
+    if (!text) {
+        if (len > AP_MAX_PATCH_BYTES)
+            fprintf(stderr, "apls convert: '%s' is larger than %u MiB\n", cp.arg, AP_MAX_PATCH_BYTES >> 20);
+        return 2;
+    }
+    cp.patch = ap_patch_parse_opts(text, len, parse_flags(&o));
+    free(text);
+    cli_print_problems(stderr, &cp);
+    if (cp.patch->has_errors) {
+        fprintf(stderr, "apls convert: %s has errors: nothing converted\n", cp.arg);
+        cli_report_forget(cp.patch);
+        ap_patch_free(cp.patch);
+        return 1;
+    }
+    ap_write_options wo = {strcmp(o.to, "2.0") == 0 ? AP_FORMAT_2_0 : AP_FORMAT_3_2, NULL, NULL};
+    ap_problem *lost = NULL;
+    size_t n_lost = 0, out_len = 0;
+    char *out = ap_patch_write(cp.patch, &wo, &out_len, &lost, &n_lost);
+    fwrite(out, 1, out_len, stdout);
+    cli_print_list(stderr, &cp, lost, n_lost);
+    int status = n_lost ? 1 : 0;
+    if (n_lost) {
+        fprintf(stderr, "apls convert: %zu thing%s %s cannot express; the output leaves %s out or "
+                        "changes %s\n", n_lost, n_lost == 1 ? "" : "s", o.to,
+                n_lost == 1 ? "it" : "them", n_lost == 1 ? "it" : "them");
+    } else {
+        /* the output must say what the patch says */
+        ap_patch *back = ap_patch_parse(out, out_len);
+        char *why = NULL;
+        if (back->has_errors || !ap_patch_same_model(cp.patch, back, &why)) {
+            fprintf(stderr, "apls convert: the converted patch does not read back the same (%s); please "
+                            "report this\n", why ? why : "it has errors");
+            status = 1;
+        }
+        free(why);
+        ap_patch_free(back);
+    }
+    if (wo.format == AP_FORMAT_2_0 && cp.patch->format == AP_FORMAT_3_2)
+        fprintf(stderr, "apls convert: note: 2.0 strips trailing blanks from every line of a file it "
+                        "writes, 3.2 only from inserted lines (apply the 2.0 patch with "
+                        "--trailing-whitespace inserted to keep 3.2's behaviour)\n");
+    free(out);
+    ap_problems_free(lost, n_lost);
+    cli_report_forget(cp.patch);
+    ap_patch_free(cp.patch);
+    return status;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static char *read_file(const char *path, size_t *len, FILE *err)
+char *cli_read_patch(const char *path, size_t *len, FILE *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -66,15 +66,16 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws, FILE *err)
+int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
+                   unsigned parse_flags, FILE *err)
 {
     memset(cp, 0, sizeof *cp);
     cp->arg = arg;
     size_t len = 0;
-    char *text = read_file(arg, &len, err);
+    char *text = cli_read_patch(arg, &len, err);
     if (!text && len <= AP_MAX_PATCH_BYTES)
         return 2;
-    cp->patch = ap_patch_parse(text ? text : "", text ? len : AP_MAX_PATCH_BYTES + 1);
+    cp->patch = ap_patch_parse_opts(text ? text : "", text ? len : AP_MAX_PATCH_BYTES + 1, parse_flags);
     if (!text) {
         /* too large: the engine's message, with the real size */
         char msg[128];

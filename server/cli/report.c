@@ -100,6 +100,12 @@ static void print_one(FILE *out, const cli_patch *cp, const ap_problem *pr)
     }
 }
 
+void cli_print_list(FILE *out, const cli_patch *cp, const ap_problem *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        print_one(out, cp, &list[i]);
+}
+
 void cli_print_problems(FILE *out, const cli_patch *cp)
 {
     /* parse and resolution problems, merged in text order */
@@ -139,8 +145,8 @@ void cli_print_files(FILE *out, const cli_patch *cp, const char *verb)
             already += s == AP_MOD_ALREADY_APPLIED;
             failed += s == AP_MOD_FAILED;
         }
-    fprintf(out, "%s: %zu modification%s: %zu to apply, %zu already applied, %zu failed%s\n", cp->arg,
-            total, total == 1 ? "" : "s", applies, already, failed,
+    fprintf(out, "%s: %s patch, %zu modification%s: %zu to apply, %zu already applied, %zu failed%s\n",
+            cp->arg, ap_format_name(cp->patch->format), total, total == 1 ? "" : "s", applies, already, failed,
             r->ok ? "" : " (nothing is written)");
     for (size_t i = 0; i < r->n_files; i++) {
         const ap_file *f = &r->files[i];

@@ -1,4 +1,5 @@
-/* ap.h - the apls engine: parse, resolve and apply .ap 2.0 patches.
+/* ap.h - the apls engine: parse, resolve and apply .ap patches, in format 2.0
+ * (YAML) and 3.2 (id-prefixed directives; docs/format-3.md).
  *
  * The engine is a library with no knowledge of JSON, LSP or libuv. It reads
  * target files only through an ap_fs (disk for the command line, open editor
@@ -34,6 +35,12 @@ typedef enum ap_code {
     AP_SNIPPET_NOT_FOUND,
     AP_AMBIGUOUS_MATCH,
     AP_END_SNIPPET_NOT_FOUND,
+    /* the reference patcher's 3.2 codes */
+    AP_PATCH_TRUNCATED,       /* an empty last value without END: cut off? */
+    AP_EMPTY_REPLACE,         /* REPLACE/RECREATE with empty content (strict) */
+    AP_SNIPPET_TAIL_NOT_FOUND,
+    AP_LOCATOR_CONSUMED,      /* an earlier modification removed the locator */
+    AP_FILE_WRITE_ERROR,
     /* apls additions: what the disk can refuse */
     AP_FILE_NOT_TEXT,   /* a NUL byte: a binary file */
     AP_FILE_READ_ONLY,  /* the user may not write the target */
@@ -43,6 +50,26 @@ typedef enum ap_code {
     AP_SCALAR_STYLE,    /* code in a quoted, plain or folded scalar */
     AP_ALREADY_APPLIED, /* the modification is recognised as applied */
     AP_NOT_IDEMPOTENT,  /* applying the patch again would not be a no-op */
+    AP_NOT_EXPRESSIBLE, /* ap_patch_write: the target format cannot say it */
+    /* 3.2 deviations the tolerant parser accepts (a warning each, with a fix
+     * that writes the strict form; --strict makes some of them errors) */
+    AP_MISSING_HEADER,       /* no "<id> AP 3.2": the id comes from a directive */
+    AP_PATCH_ID,             /* the id is not 8 hexadecimal digits */
+    AP_UNSUPPORTED_VERSION,  /* "AP 9.9": read as 3.2 */
+    AP_ID_DRIFT,             /* a directive with another id-like prefix */
+    AP_COMMENT,              /* a '#' line between directives or in a path */
+    AP_MARKDOWN_FENCE,       /* a ``` line outside any value */
+    AP_DIRECTIVE_SPELLING,   /* case, a trailing colon, a 2.0 name */
+    AP_MISSING_ACTION,       /* a locator after a finished modification */
+    AP_MISSING_SNIPPET_KEYWORD, /* text right after an action directive */
+    AP_ANCHOR_AS_SNIPPET,    /* an anchor and no snippet */
+    AP_IMPLICIT_CREATE,      /* FILE followed by content and no action */
+    AP_CONTEXTUAL_CREATE,    /* CREATE followed by its content, no 'content' */
+    AP_CREATE_PATH,          /* CREATE carrying the path, no FILE */
+    AP_INLINE_PATH,          /* the path on the FILE (or RENAME) line */
+    AP_DUPLICATE_DIRECTIVE,  /* a key given twice in a modification: last wins */
+    AP_REDUNDANT_SNIPPET_TAIL, /* snippet_tail ends the snippet, or is the content */
+    AP_POINT_ACTION_RANGE,   /* INSERT_* with snippet_tail: at the range's edge */
     AP_CODE_COUNT
 } ap_code;
 
@@ -117,16 +144,37 @@ ap_eol ap_text_eol(const ap_text *t);
 
 /* ----------------------------------------------------------------- patch */
 
+/* The two formats of a patch: YAML 2.0, and the line format 3.2 (3.0 and
+ * 3.1 read as 3.2). */
+typedef enum ap_format { AP_FORMAT_2_0 = 0, AP_FORMAT_3_2 } ap_format;
+
+/* "2.0" or "3.2". */
+const char *ap_format_name(ap_format f);
+/* The format of a text: 3.2 when a line is a header ("<id> AP 3.2", any
+ * version) or a directive with an 8-hex id ("e4a2f1b8 FILE"), else 2.0. */
+ap_format ap_format_detect(const char *text, size_t len);
+
+/* Actions. Both formats map onto one set, so the resolver has one code path
+ * where the semantics agree (docs/format-3.md says how). */
 typedef enum ap_action {
     AP_ACTION_NONE = 0,
     AP_REPLACE,
     AP_INSERT_AFTER,
     AP_INSERT_BEFORE,
     AP_DELETE,
-    AP_CREATE_FILE
+    AP_CREATE_FILE,   /* 2.0 CREATE_FILE; 3.2 CREATE with content */
+    /* 3.2 only */
+    AP_CREATE_DIR,    /* CREATE without content: a folder */
+    AP_RECREATE,      /* the file's whole new content */
+    AP_RENAME,        /* the FILE block's path moves to the modification's dest */
+    AP_DELETE_PATH,   /* a FILE block holding only DELETE: the file or folder goes */
+    AP_ACTION_COUNT
 } ap_action;
 
+/* The action as 2.0 spells it ("CREATE_FILE"; 3.2-only actions as 3.2 does). */
 const char *ap_action_name(ap_action a);
+/* The action's keyword in format f ("CREATE" in 3.2). */
+const char *ap_action_keyword(ap_format f, ap_action a);
 
 typedef enum ap_style {
     AP_STYLE_PLAIN = 1,
@@ -137,7 +185,17 @@ typedef enum ap_style {
 } ap_style;
 
 
-/* One key of the patch and its scalar value. */
+/* A 3.2 snippet or snippet_tail that is a file boundary, not text. */
+typedef enum ap_boundary {
+    AP_BOUNDARY_NONE = 0,
+    AP_BOUNDARY_START, /* "^": offset 0 */
+    AP_BOUNDARY_END    /* "$": the end of the file */
+} ap_boundary;
+
+/* One key of the patch and its scalar value. In 3.2 the key is a directive
+ * keyword and the value its argument or the lines up to the next directive
+ * (trimmed of blank lines, line breaks as LF, ending with one LF unless
+ * empty). */
 typedef struct ap_field {
     bool present;      /* the key is there */
     bool is_string;    /* the value is a string (value != NULL) */
@@ -145,10 +203,16 @@ typedef struct ap_field {
     char *value;       /* the decoded text, NUL-terminated */
     size_t len;
     ap_style style;
-    ap_span key;       /* the key's text */
-    ap_span span;      /* the value's text; for a block scalar, its content */
-    /* For a literal block: where each line of the value starts in the patch
-     * (n_lines entries), so a problem can point at one line of a snippet. */
+    ap_span key;       /* the key's text (3.2: the keyword as written) */
+    ap_span span;      /* the value's text; for a block scalar, its content
+                        * (3.2, empty value: the end of the directive line) */
+    ap_span directive; /* 3.2: the whole directive line (no line break); 2.0: the key */
+    const char *name;  /* the key as the patch's format spells it, for
+                        * messages and fixes ("snippet_tail", "end_snippet") */
+    ap_boundary boundary; /* 3.2 snippet / snippet_tail "^" or "$" */
+    /* For a literal block (every 3.2 value): where each line of the value
+     * starts in the patch (n_lines entries), so a problem can point at one
+     * line of a snippet. */
     uint32_t *line_at;
     uint32_t n_lines;
     uint32_t indent;   /* block scalars: the content's indentation column */
@@ -160,15 +224,21 @@ typedef struct ap_mod {
     uint32_t key_col;  /* column of its keys, for text the fixes insert */
     ap_action action;
     ap_field action_f;
+    /* A 3.2 snippet alone is `snippet`; snippet with snippet_tail is
+     * start_snippet/end_snippet (named "snippet"/"snippet_tail"). */
     ap_field snippet, start_snippet, end_snippet, anchor, content;
     ap_field lead_f, trail_f;
     uint32_t lead, trail; /* include_leading/trailing_blank_lines */
+    ap_field scope_f;     /* 3.2 scope_end */
+    bool scope_end;       /* the region runs to the end of the block it opens */
+    ap_field dest;        /* RENAME: the new path */
     bool ok;              /* well-formed: may be resolved */
 } ap_mod;
 
+/* A change: a 2.0 item of 'changes', a 3.2 FILE block. */
 typedef struct ap_change {
-    ap_span span, head;
-    ap_field file_path, newline, mods_f;
+    ap_span span, head;   /* 3.2 head: the FILE (or implicit CREATE) line */
+    ap_field file_path, newline, mods_f; /* mods_f: 2.0 only */
     ap_eol eol;
     ap_mod *mods;
     size_t n_mods;
@@ -178,13 +248,19 @@ typedef struct ap_change {
 typedef struct ap_patch {
     char *text;        /* a copy of the source */
     size_t len;
-    ap_field version, changes_f;
+    ap_format format;  /* detected from the text */
+    bool strict;       /* parsed with AP_PARSE_STRICT */
+    ap_field version, changes_f; /* 3.2: version is the header ("AP 3.2"),
+                                  * its directive the header line */
+    ap_field id;       /* 3.2: the patch id, from the header or the first directive */
+    ap_field end_f;    /* 3.2: the END directive, when there is one */
     ap_change *changes;
     size_t n_changes;
     ap_problem *problems; /* YAML and schema problems, in text order */
     size_t n_problems;
     bool has_errors;
-    bool reparsable;   /* clean YAML: ap_patch_reparse may work on it */
+    bool reparsable;   /* clean text: ap_patch_reparse may work on it, and
+                        * ap_run_reuse may take results over */
 } ap_patch;
 
 /* The largest patch read (a hostile 100 MB patch is refused at once). */
@@ -193,6 +269,11 @@ typedef struct ap_patch {
 /* Parses text. Never fails: the result always holds a model (possibly empty)
  * and every problem found. The caller frees it with ap_patch_free. */
 ap_patch *ap_patch_parse(const char *text, size_t len);
+/* Parse options. */
+#define AP_PARSE_STRICT 1u /* 3.2: the deviations the reference's strict mode
+                            * refuses are errors, not warnings */
+/* ap_patch_parse with options (AP_PARSE_*). */
+ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags);
 void ap_patch_free(ap_patch *p);
 
 /* The patch of text, an edited version of old's text, parsed again only
@@ -202,6 +283,33 @@ void ap_patch_free(ap_patch *p);
  * is left hollow: only its text and its changes' spans stay, for
  * ap_run_reuse; free it after. The caller frees the result. */
 ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len);
+
+/* Writing a patch's model as text. */
+typedef struct ap_write_options {
+    ap_format format;
+    /* which modifications to write (a change with none left goes); NULL:
+     * all of them */
+    bool (*keep)(void *ctx, size_t change, size_t mod);
+    void *ctx;
+} ap_write_options;
+
+/* The model of p (which should have no errors) written in o->format: 3.2
+ * with a header, one blank line between blocks and a closing END; 2.0 as
+ * YAML with literal blocks. What that format cannot express is left out
+ * (RENAME in 2.0) or written as near as it can be (leading blank lines of a
+ * 3.2 value), and each is reported in *lost (code AP_NOT_EXPRESSIBLE, spans
+ * in p's text; free with ap_problems_free). Returns the text (malloc'd,
+ * NUL-terminated, *len bytes). */
+char *ap_patch_write(const ap_patch *p, const ap_write_options *o, size_t *len,
+                     ap_problem **lost, size_t *n_lost);
+
+/* Do a and b say the same thing (changes, paths, actions, values, options)?
+ * Spans, spellings and format are not compared; a value's final line break
+ * is not either. When they differ, *why (malloc'd) says where. */
+bool ap_patch_same_model(const ap_patch *a, const ap_patch *b, char **why);
+
+/* Frees a list of problems (ap_patch_write's losses). */
+void ap_problems_free(ap_problem *list, size_t n);
 
 /* -------------------------------------------------------------------- fs */
 

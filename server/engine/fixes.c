@@ -33,11 +33,11 @@ char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t
         trailing++;
     ap_buf b = AP_BUF_INIT;
     ap_buf_addf(&b, "%s: |", name);
-    /* content starting with a space needs the indentation said explicitly */
+    /* content starting with a space or tab needs the indentation said explicitly */
     size_t first = 0;
     while (first < len && value[first] == '\n')
         first++;
-    if (first < len && value[first] == ' ')
+    if (first < len && (value[first] == ' ' || value[first] == '\t'))
         ap_buf_addc(&b, '2');
     ap_buf_adds(&b, trailing == 0 ? "-" : trailing == 1 ? "" : "+");
     size_t i = 0, body = len - (trailing ? 1 : 0);

@@ -254,7 +254,6 @@ void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, co
                        ...) __attribute__((format(printf, 5, 6)));
 void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void ap_problems_free(ap_problem *list, size_t n);
 /* Frees what one problem holds (not the problem itself). */
 void ap_problem_release(ap_problem *p);
 void ap_problems_sort(ap_problem *list, size_t n);
@@ -275,8 +274,36 @@ extern const char *ap_group_verdict;
 
 /* ---------------------------------------------------------- parse.c */
 
+/* A parse reports at most this many problems, then says it stopped. */
+#define AP_MAX_PARSE_PROBLEMS 1000
+
 /* How many ap_patch_reparse calls parsed one item only (for the tests). */
 extern unsigned long ap_reparse_hits;
+
+/* Every field of a modification (for walks that treat them alike). */
+#define AP_MOD_FIELDS 11
+void ap_mod_fields(ap_mod *m, ap_field *out[AP_MOD_FIELDS]);
+
+/* --------------------------------------------------------- parse3.c */
+
+/* Reads p->text (3.2) into p: changes, header, id, problems (unsorted). */
+void ap_parse3(ap_patch *p);
+/* Is the line s[0, n) a markdown fence (``` or ~~~)? */
+bool ap_parse3_fence(const char *s, size_t n);
+/* Would the line s[0, n), outside a fenced block, be read as a directive
+ * whose id drifted from a patch id of id_len bytes? */
+bool ap_parse3_drift_like(const char *s, size_t n, size_t id_len);
+/* Why a snippet_tail is dropped as redundant with the snippet (or the
+ * content), or NULL: the parser's range correction, which writers must
+ * not trigger. */
+const char *ap_range_redundant(ap_action a, const ap_field *snippet, const ap_field *tail,
+                               const ap_field *content);
+
+/* ---------------------------------------------------------- write.c */
+
+/* An id of 8 hexadecimal digits, made from text, that no line of text
+ * starts with (followed by a blank): out gets 9 bytes. */
+void ap_fresh_id(const char *text, size_t len, char out[9]);
 
 /* ---------------------------------------------------------- paths.c */
 

@@ -20,7 +20,7 @@
 #include <yaml.h>
 
 #define MAX_DEPTH 64
-#define MAX_PROBLEMS 1000
+#define MAX_PROBLEMS AP_MAX_PARSE_PROBLEMS
 
 enum { Y_SCALAR, Y_SEQ, Y_MAP, Y_BAD };
 
@@ -530,10 +530,12 @@ static void map_block_lines(const char *t, size_t len, const ynode *n, ap_field 
     free(vl);
 }
 
-static void fill_field(builder *b, ap_field *f, const ynode *key, const ynode *val)
+static void fill_field(builder *b, ap_field *f, const char *name, const ynode *key, const ynode *val)
 {
     f->present = true;
+    f->name = name;
     f->key = key->span;
+    f->directive = key->span;
     f->span = val ? val->span : key->span;
     if (!val || val->kind != Y_SCALAR)
         return;
@@ -610,12 +612,31 @@ static void unknown_key(builder *b, const ynode *k, int ch, int md, const char *
             "unknown key '%s' in %s is ignored", k->val, where);
 }
 
-static const char *const action_names[] = {"", "REPLACE", "INSERT_AFTER", "INSERT_BEFORE",
-                                           "DELETE", "CREATE_FILE"};
+static const char *const action_names[AP_ACTION_COUNT] = {
+    "", "REPLACE", "INSERT_AFTER", "INSERT_BEFORE", "DELETE", "CREATE_FILE",
+    "CREATE", "RECREATE", "RENAME", "DELETE"};
 
 const char *ap_action_name(ap_action a)
 {
-    return (unsigned)a <= AP_CREATE_FILE ? action_names[a] : "";
+    return (unsigned)a < AP_ACTION_COUNT ? action_names[a] : "";
+}
+
+const char *ap_action_keyword(ap_format f, ap_action a)
+{
+    return f == AP_FORMAT_3_2 && a == AP_CREATE_FILE ? "CREATE" : ap_action_name(a);
+}
+
+const char *ap_format_name(ap_format f)
+{
+    return f == AP_FORMAT_3_2 ? "3.2" : "2.0";
+}
+
+void ap_mod_fields(ap_mod *m, ap_field *out[AP_MOD_FIELDS])
+{
+    ap_field *all[AP_MOD_FIELDS] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                                    &m->anchor,   &m->content, &m->lead_f,        &m->trail_f,
+                                    &m->scope_f,  &m->dest,    NULL};
+    memcpy(out, all, sizeof all);
 }
 
 static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int md, bool allow_empty)
@@ -701,25 +722,22 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
         const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
         if (!key_ok(b, n, i, AP_INVALID_MODIFICATION, ch, md))
             continue;
+        static const char *const names[] = {"action", "snippet", "start_snippet", "end_snippet",
+                                            "anchor", "content", "include_leading_blank_lines",
+                                            "include_trailing_blank_lines"};
+        ap_field *slots[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                             &m->anchor, &m->content, &m->lead_f, &m->trail_f};
         ap_field *f = NULL;
-        if (key_is(k, "action"))
-            f = &m->action_f;
-        else if (key_is(k, "snippet"))
-            f = &m->snippet;
-        else if (key_is(k, "start_snippet"))
-            f = &m->start_snippet;
-        else if (key_is(k, "end_snippet"))
-            f = &m->end_snippet;
-        else if (key_is(k, "anchor"))
-            f = &m->anchor;
-        else if (key_is(k, "content"))
-            f = &m->content;
-        else if (key_is(k, "include_leading_blank_lines"))
-            f = &m->lead_f, lead = v;
-        else if (key_is(k, "include_trailing_blank_lines"))
-            f = &m->trail_f, trail = v;
+        const char *name = NULL;
+        for (size_t j = 0; j < sizeof names / sizeof *names && !f; j++)
+            if (key_is(k, names[j]))
+                f = slots[j], name = names[j];
+        if (f == &m->lead_f)
+            lead = v;
+        else if (f == &m->trail_f)
+            trail = v;
         if (f)
-            fill_field(b, f, k, v);
+            fill_field(b, f, name, k, v);
         else
             unknown_key(b, k, ch, md, "a modification");
     }
@@ -816,11 +834,11 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
             continue;
         }
         if (key_is(k, "file_path"))
-            fill_field(b, &c->file_path, k, v);
+            fill_field(b, &c->file_path, "file_path", k, v);
         else if (key_is(k, "newline"))
-            fill_field(b, &c->newline, k, v);
+            fill_field(b, &c->newline, "newline", k, v);
         else if (key_is(k, "modifications"))
-            fill_field(b, &c->mods_f, k, v), mods = v;
+            fill_field(b, &c->mods_f, "modifications", k, v), mods = v;
         else
             unknown_key(b, k, ch, -1, "a change");
     }
@@ -889,9 +907,9 @@ static void read_root(builder *b, const ynode *root)
         if (!key_ok(b, root, i, AP_INVALID_PATCH_FILE, -1, -1))
             continue;
         if (key_is(k, "version"))
-            fill_field(b, &p->version, k, v), version = v;
+            fill_field(b, &p->version, "version", k, v), version = v;
         else if (key_is(k, "changes"))
-            fill_field(b, &p->changes_f, k, v), changes = v;
+            fill_field(b, &p->changes_f, "changes", k, v), changes = v;
         else
             unknown_key(b, k, -1, -1, "the patch");
     }
@@ -928,7 +946,27 @@ static void read_root(builder *b, const ynode *root)
 
 ap_patch *ap_patch_parse(const char *text, size_t len)
 {
+    return ap_patch_parse_opts(text, len, 0);
+}
+
+static void parse_yaml(ap_patch *p)
+{
+    builder b = {0};
+    b.text = p->text;
+    b.len = p->len;
+    b.p = p;
+    if (p->len >= 3 && memcmp(p->text, "\xef\xbb\xbf", 3) == 0)
+        b.base = b.bi = 3; /* libyaml skips a BOM without counting it */
+    ynode *root = build(&b);
+    p->reparsable = !b.unclean;
+    read_root(&b, root);
+    builder_release(&b);
+}
+
+ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags)
+{
     ap_patch *p = ap_xcalloc(1, sizeof *p);
+    p->strict = (flags & AP_PARSE_STRICT) != 0;
     if (len > AP_MAX_PATCH_BYTES) {
         p->text = ap_xmemdup("", 0);
         ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
@@ -940,20 +978,15 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
     }
     p->text = ap_xmemdup(text, len);
     p->len = len;
-    builder b = {0};
-    b.text = p->text;
-    b.len = len;
-    b.p = p;
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        b.base = b.bi = 3; /* libyaml skips a BOM without counting it */
-    ynode *root = build(&b);
-    p->reparsable = !b.unclean;
-    read_root(&b, root);
+    p->format = ap_format_detect(text, len);
+    if (p->format == AP_FORMAT_3_2)
+        ap_parse3(p); /* reparsable stays false: see docs/format-3.md */
+    else
+        parse_yaml(p);
     if (too_many(p))
         ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
                        (ap_span){0, 0}, -1, -1, "too many problems; stopped after %d",
                        MAX_PROBLEMS);
-    builder_release(&b);
     ap_problems_sort(p->problems, p->n_problems);
     for (size_t i = 0; i < p->n_problems; i++)
         p->has_errors |= p->problems[i].severity == AP_ERROR;
@@ -966,19 +999,22 @@ static void field_free(ap_field *f)
     free(f->line_at);
 }
 
+static void mod_fields_free(ap_mod *m)
+{
+    ap_field *fs[AP_MOD_FIELDS];
+    ap_mod_fields(m, fs);
+    for (size_t i = 0; fs[i]; i++)
+        field_free(fs[i]);
+}
+
 void ap_patch_free(ap_patch *p)
 {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_changes; i++) {
         ap_change *c = &p->changes[i];
-        for (size_t j = 0; j < c->n_mods; j++) {
-            ap_mod *m = &c->mods[j];
-            ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
-                              &m->anchor, &m->content, &m->lead_f, &m->trail_f};
-            for (size_t k = 0; k < sizeof fs / sizeof *fs; k++)
-                field_free(fs[k]);
-        }
+        for (size_t j = 0; j < c->n_mods; j++)
+            mod_fields_free(&c->mods[j]);
         free(c->mods);
         field_free(&c->file_path);
         field_free(&c->newline);
@@ -987,6 +1023,8 @@ void ap_patch_free(ap_patch *p)
     free(p->changes);
     field_free(&p->version);
     field_free(&p->changes_f);
+    field_free(&p->id);
+    field_free(&p->end_f);
     ap_problems_free(p->problems, p->n_problems);
     free(p->text);
     free(p);
@@ -1035,6 +1073,7 @@ static void mv_field(const shifter *s, ap_field *f)
         return;
     mv_span(s, &f->key);
     mv_span(s, &f->span);
+    mv_span(s, &f->directive);
     for (uint32_t i = 0; i < f->n_lines; i++)
         f->line_at[i] = mv(s, f->line_at[i]);
 }
@@ -1043,9 +1082,9 @@ static void mv_mod(const shifter *s, ap_mod *m)
 {
     mv_span(s, &m->span);
     mv_span(s, &m->head);
-    ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
-                      &m->anchor, &m->content, &m->lead_f, &m->trail_f};
-    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
+    ap_field *fs[AP_MOD_FIELDS];
+    ap_mod_fields(m, fs);
+    for (size_t i = 0; fs[i]; i++)
         mv_field(s, fs[i]);
 }
 
@@ -1070,13 +1109,6 @@ static void mv_problem(const shifter *s, ap_problem *p)
         mv_span(s, &p->fixes[i].span);
 }
 
-static void mod_fields_free(ap_mod *m)
-{
-    ap_field *fs[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
-                      &m->anchor, &m->content, &m->lead_f, &m->trail_f};
-    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
-        field_free(fs[i]);
-}
 
 /* The one item of the one-item sequence that is the value of map's only
  * key, or NULL. */
@@ -1197,9 +1229,13 @@ unsigned long ap_reparse_hits;
 
 ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
 {
+    /* 3.2 is parsed whole: one linear pass, no YAML (docs/format-3.md) */
+    unsigned flags = old && old->strict ? AP_PARSE_STRICT : 0;
     if (!old || !old->reparsable || old->n_changes == 0 || len > AP_MAX_PATCH_BYTES ||
-        !old->changes_f.present || (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
-        return ap_patch_parse(text, len);
+        old->format != AP_FORMAT_2_0 || !old->changes_f.present ||
+        (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) ||
+        ap_format_detect(text, len) != AP_FORMAT_2_0)
+        return ap_patch_parse_opts(text, len, flags);
     size_t n = old->len < len ? old->len : len, pre = 0, suf = 0;
     while (pre + 64 <= n && memcmp(old->text + pre, text + pre, 64) == 0)
         pre += 64;
@@ -1222,12 +1258,12 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
             hi = mid;
     }
     if (c == nc)
-        return ap_patch_parse(text, len);
+        return ap_patch_parse_opts(text, len, flags);
     ap_change *oc = &old->changes[c];
     uint32_t c_end = c + 1 < nc ? item_start(old, old->changes[c + 1].span) : (changes_last(old) ? (uint32_t)old->len : 0);
     if (P < oc->span.start || old_end >= c_end || !oc->ok || !dash_line(old, oc->span) ||
         (c + 1 < nc && !dash_line(old, old->changes[c + 1].span)))
-        return ap_patch_parse(text, len);
+        return ap_patch_parse_opts(text, len, flags);
     /* narrower: one modification of it (not the last: keys may follow it) */
     int m = -1;
     for (size_t k = 0; k + 1 < oc->n_mods; k++) {
@@ -1257,13 +1293,14 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
                     m >= 0 ? &newm : NULL, dash_col, &item_shift)) {
         ap_problems_free(sink.problems, sink.n_problems);
         free(copy);
-        return ap_patch_parse(text, len);
+        return ap_patch_parse_opts(text, len, flags);
     }
     /* the new patch: the item parsed, everything else moved over */
     ap_patch *np = ap_xcalloc(1, sizeof *np);
     np->text = copy;
     np->len = len;
     np->reparsable = true;
+    np->strict = old->strict;
     shifter sh = {old_end, d}, in = {0, item_shift};
     np->version = old->version;
     np->changes_f = old->changes_f;

@@ -176,6 +176,31 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
         ap_warn_gone(x, fi, ch, md);
 }
 
+/* TEMPORARY (issue 8, phase 1): the 3.2 actions and options this resolver
+ * does not know yet. A change holding one is refused whole, before any file
+ * is read; phase 2 replaces this with their resolution. */
+static bool refuse_unsupported(ap_run *run, const ap_change *c, int ch)
+{
+    for (size_t md = 0; md < c->n_mods; md++) {
+        const ap_mod *m = &c->mods[md];
+        const char *what = m->action == AP_CREATE_DIR    ? "CREATE of a folder"
+                           : m->action == AP_DELETE_PATH ? "DELETE of a whole file or folder"
+                           : m->action > AP_CREATE_FILE  ? ap_action_name(m->action)
+                           : m->scope_end                ? "scope_end"
+                           : m->snippet.boundary || m->start_snippet.boundary || m->end_snippet.boundary
+                               ? "a file boundary snippet ('^' or '$')"
+                               : NULL;
+        if (!m->ok || !what)
+            continue;
+        ap_run_problem(run, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.key, ch, (int)md,
+                "%s is not yet supported: apls parses 3.2 but does not apply this yet", what);
+        run->mods[ch][md].state = AP_MOD_FAILED;
+        run->mods[ch][md].code = AP_INVALID_MODIFICATION;
+        return true;
+    }
+    return false;
+}
+
 /* Path checks and grouping: returns the file index of change ch, or -1. */
 static int place_change(run_ctx *x, int ch)
 {
@@ -433,6 +458,8 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         for (size_t md = 0; md < c->n_mods; md++)
             run->mods[ch][md].file = -1;
         if (!c->ok || (run->opts.only_change >= 0 && run->opts.only_change != (int)ch))
+            continue;
+        if (refuse_unsupported(run, c, (int)ch))
             continue;
         place_change(&x, (int)ch);
     }

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh - the command line around the two formats: the format
+# check reports (human and --json), --strict and --partial, and apls convert
+# (its output, what it says it cannot express, its exit codes).
+#
+#   tests/cli/run.sh PATH/TO/apls
+#
+# Prints one line per check, then "N passed, M failed"; exits 1 on failure.
+set -u
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 PATH/TO/apls" >&2
+    exit 2
+fi
+APLS=$1
+case $APLS in
+    /*) ;;
+    *) APLS=$PWD/$APLS ;;
+esac
+passed=0
+failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/apls-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
+failc() { failed=$((failed + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+
+# expect NAME STATUS STDOUT-REGEX STDERR-REGEX -- ARGS...: runs apls ARGS
+expect() {
+    local name=$1 want=$2 out_re=$3 err_re=$4
+    shift 5
+    "$APLS" "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        failc "$name" "exit $rc, want $want: $(head -c 300 "$T/err")"
+    elif [ -n "$out_re" ] && ! grep -Eq -- "$out_re" "$T/out"; then
+        failc "$name" "stdout lacks /$out_re/: $(head -c 300 "$T/out")"
+    elif [ -n "$err_re" ] && ! grep -Eq -- "$err_re" "$T/err"; then
+        failc "$name" "stderr lacks /$err_re/: $(head -c 300 "$T/err")"
+    else
+        pass "$name"
+    fi
+}
+
+mkdir -p "$T/root"
+printf 'one\ntwo\n' >"$T/root/a.txt"
+cat >"$T/p3.ap" <<'P'
+# Summary: a 3.2 patch
+e4a2f1b8 AP 3.2
+
+e4a2f1b8 FILE
+a.txt
+
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+one
+e4a2f1b8 content
+ONE
+P
+cat >"$T/p2.ap" <<'P'
+version: "2.0"
+changes:
+  - file_path: a.txt
+    modifications:
+      - action: REPLACE
+        snippet: |
+          two
+        content: |
+          TWO
+P
+# the same 3.2 patch without header and with a comment between directives
+cat >"$T/loose.ap" <<'P'
+e4a2f1b8 FILE
+a.txt
+# replace the first line
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+one
+e4a2f1b8 content
+ONE
+P
+cat >"$T/rename.ap" <<'P'
+e4a2f1b8 AP 3.2
+e4a2f1b8 FILE
+a.txt
+e4a2f1b8 RENAME
+b.txt
+e4a2f1b8 FILE
+a.txt
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+two
+e4a2f1b8 content
+TWO
+P
+
+# ------------------------------------------------------------- formats
+expect "check names the 3.2 format" 0 '^.*p3.ap: 3.2 patch, 1 modification' '' -- check --root "$T/root" "$T/p3.ap"
+expect "check names the 2.0 format" 0 '^.*p2.ap: 2.0 patch, 1 modification' '' -- check --root "$T/root" "$T/p2.ap"
+expect "check --json lists each patch's format" 0 '"format": "3.2"' '' -- check --json --root "$T/root" "$T/p3.ap" "$T/p2.ap"
+if grep -q '"format": "2.0"' "$T/out"; then pass "check --json: both formats"; else failc "check --json: both formats" "$(cat "$T/out")"; fi
+expect "apply --json names the format" 0 '"format": "2.0"' '' -- apply --dry-run --json --root "$T/root" "$T/p2.ap"
+
+# ------------------------------------------------------------ --strict
+expect "tolerated deviations are warnings" 0 'warning: (MISSING_HEADER|COMMENT)' '' -- check --root "$T/root" "$T/loose.ap"
+expect "--strict makes them errors" 1 'error: INVALID_PATCH_FILE' '' -- check --strict --root "$T/root" "$T/loose.ap"
+expect "--strict on a strict patch" 0 '3.2 patch' '' -- check --strict --root "$T/root" "$T/p3.ap"
+expect "apply --strict refuses and writes nothing" 1 '' 'INVALID_PATCH_FILE' -- apply --strict --root "$T/root" "$T/loose.ap"
+if [ "$(cat "$T/root/a.txt")" = "$(printf 'one\ntwo')" ]; then pass "nothing written"; else failc "nothing written" "$(cat "$T/root/a.txt")"; fi
+expect "--partial is accepted by check" 0 '3.2 patch' '' -- check --partial --root "$T/root" "$T/p3.ap"
+expect "--partial is accepted by apply" 0 '' '' -- apply --partial --dry-run --root "$T/root" "$T/p3.ap"
+
+# ------------------------------------------------------------- convert
+expect "convert 3.2 to 2.0" 0 '^      - action: REPLACE$' '' -- convert --to 2.0 "$T/p3.ap"
+"$APLS" convert --to 2.0 "$T/p3.ap" >"$T/c2.ap" 2>/dev/null
+expect "the 2.0 text checks as 2.0" 0 '2.0 patch, 1 modification: 1 to apply' '' -- check --root "$T/root" "$T/c2.ap"
+expect "convert 2.0 to 3.2" 0 '^[0-9a-f]{8} AP 3\.2$' '' -- convert --to 3.2 "$T/p2.ap"
+"$APLS" convert --to 3.2 "$T/p2.ap" >"$T/c3.ap" 2>/dev/null
+expect "the 3.2 text checks as 3.2, strictly" 0 '3.2 patch, 1 modification: 1 to apply' '' -- check --strict --root "$T/root" "$T/c3.ap"
+expect "convert to 3.2 writes the strict form" 0 '^e4a2f1b8 AP 3\.2$' '' -- convert --to 3.2 "$T/loose.ap"
+"$APLS" convert --to 3.2 "$T/loose.ap" >"$T/c3s.ap" 2>/dev/null
+expect "  ... which --strict accepts" 0 '' '' -- check --strict --root "$T/root" "$T/c3s.ap"
+expect "convert says what 2.0 cannot express" 1 '- action: REPLACE' 'NOT_EXPRESSIBLE: RENAME' -- convert --to 2.0 "$T/rename.ap"
+expect "convert --strict refuses a patch with errors" 1 "" "has errors" -- convert --to 2.0 --strict "$T/loose.ap"
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\na.txt\ne4a2f1b8 REPLACE\n' >"$T/bad.ap"
+expect "convert: errors, nothing printed" 1 '' 'PATCH_TRUNCATED' -- convert --to 2.0 "$T/bad.ap"
+[ -s "$T/out" ] && failc "convert: nothing on stdout" "$(cat "$T/out")" || pass "convert: nothing on stdout"
+expect "convert needs --to" 2 '' '--to 2.0 or --to 3.2' -- convert "$T/p3.ap"
+expect "convert --to takes 2.0 or 3.2" 2 '' 'takes 2.0 or 3.2' -- convert --to 4.0 "$T/p3.ap"
+expect "convert of a missing file" 2 '' 'cannot read' -- convert --to 3.2 "$T/none.ap"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
