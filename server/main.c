@@ -13,12 +13,15 @@ static void help(FILE *out)
           "  apls [--stdio] [--log-level LEVEL]   serve LSP on stdin/stdout\n"
           "  apls check [--root DIR] [--json] PATCH...\n"
           "                                       resolve every modification; write nothing\n"
-          "  apls apply [--root DIR] [--dry-run] [--json] PATCH\n"
+          "  apls apply [--root DIR] [--dry-run] [--json] [--through-links] PATCH\n"
           "                                       apply as one transaction (all files or none)\n"
+          "  apls recover [--root DIR]            finish or undo an interrupted apply\n"
           "  apls --version | --help\n"
           "\n"
           "exit: check 0 all resolve, 1 a problem, 2 usage or unreadable patch;\n"
-          "      apply 0 applied (or already applied), 1 failed and nothing written, 2 usage\n",
+          "      apply 0 applied (or already applied), 1 failed and nothing written, 2 usage,\n"
+          "            3 failed and could not put every file back (the message says where);\n"
+          "      recover 0 nothing left to do, 1 another apply runs or it could not settle\n",
           out);
 }
 
@@ -28,6 +31,8 @@ int main(int argc, char **argv)
         return apls_check_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "apply") == 0)
         return apls_apply_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "recover") == 0)
+        return apls_recover_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         printf("apls %s\n", APLS_VERSION);
         return 0;
