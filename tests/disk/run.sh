@@ -57,9 +57,10 @@ IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
 HAVE_STRACE=0
 command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null && HAVE_STRACE=1
-# LeakSanitizer cannot run under ptrace; the sanitizer build still checks
-# everything else under strace
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
+# strace, with LeakSanitizer off in what it runs (LeakSanitizer cannot work
+# under ptrace; the sanitizer build still checks everything else there, and
+# leaks in the runs without strace)
+trace() { ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" strace -f -qq "$@"; }
 
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
 failc() { failed=$((failed + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
@@ -128,11 +129,14 @@ verdict() {
     if [ "$s" = "$OLD" ]; then echo old; elif [ "$s" = "$NEW" ]; then echo new; else echo mixed; fi
 }
 
-# points: "call occurrence" for every system call of a clean apply
+# points: "call occurrence" for every system call of a clean apply from the
+# first one that names the root on (before it, apls has not touched the
+# tree: the loader's and the sanitizer's start-up are left out)
 points() {
     fresh3 "$T/trace-root"
-    strace -f -qq -o "$T/trace" "$APLS" apply --root "$T/trace-root" "$PATCH3" >/dev/null 2>&1
-    sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1/p' "$T/trace" | awk '{ n[$1]++; print $1, n[$1] }'
+    trace -o "$T/trace" "$APLS" apply --root "$T/trace-root" "$PATCH3" >/dev/null 2>&1
+    sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1 &/p' "$T/trace" |
+        awk -v root="$T/trace-root" '{ n[$1]++ } $1 != "execve" && index($0, root) { on = 1 } on { print $1, n[$1] }'
 }
 
 # ------------------------------------------------------------- kill
@@ -147,7 +151,7 @@ if [ $HAVE_STRACE = 1 ]; then
         total=$((total + 1))
         R=$T/kill
         fresh3 "$R"
-        (strace -f -qq -o /dev/null -e inject="$call":signal=KILL:when="$k" \
+        (trace -o /dev/null -e inject="$call":signal=KILL:when="$k" \
             "$APLS" apply --root "$R" "$PATCH3") >/dev/null 2>&1
         "$APLS" check --root "$R" "$PATCH3" >"$T/check.out" 2>&1
         v=$(verdict "$R")
@@ -186,7 +190,7 @@ if [ $HAVE_STRACE = 1 ]; then
             total=$((total + 1))
             R=$T/fault
             fresh3 "$R"
-            out=$(strace -f -qq -o /dev/null -e inject="$call":error="$err":when="$k" \
+            out=$(trace -o /dev/null -e inject="$call":error="$err":when="$k" \
                 "$APLS" apply --root "$R" "$PATCH3" 2>&1)
             rc=$?
             v=$(verdict "$R")
@@ -217,7 +221,7 @@ if [ $HAVE_STRACE = 1 ]; then
     # issue 7 item 1: no hard links at all, and the second rename fails
     R=$T/nolink
     fresh3 "$R"
-    out=$(strace -f -qq -o /dev/null -e inject=link,linkat:error=EPERM -e inject=rename,renameat:error=EIO:when=2 \
+    out=$(trace -o /dev/null -e inject=link,linkat:error=EPERM -e inject=rename,renameat:error=EIO:when=2 \
         "$APLS" apply --root "$R" "$PATCH3" 2>&1)
     rc=$?
     v=$(verdict "$R")
@@ -230,7 +234,7 @@ if [ $HAVE_STRACE = 1 ]; then
     # an undo that cannot put a file back says where its old content is
     R=$T/badundo
     fresh3 "$R"
-    out=$(strace -f -qq -o /dev/null -e inject=linkat:error=EPERM -e inject=renameat:error=EIO:when=2+ \
+    out=$(trace -o /dev/null -e inject=linkat:error=EPERM -e inject=renameat:error=EIO:when=2+ \
         "$APLS" apply --root "$R" "$PATCH3" 2>&1)
     rc=$?
     old_in=$(grep -o "old content is in '[^']*'" <<<"$out" | head -n 1 | sed "s/.*in '//; s/'\$//")
@@ -256,7 +260,7 @@ if [ $HAVE_STRACE = 1 ]; then
     # killed right after the seal: recover finishes it
     R=$T/rec
     fresh3 "$R"
-    (strace -f -qq -o /dev/null -e inject=renameat:signal=KILL:when=1 "$APLS" apply --root "$R" "$PATCH3") >/dev/null 2>&1
+    (trace -o /dev/null -e inject=renameat:signal=KILL:when=1 "$APLS" apply --root "$R" "$PATCH3") >/dev/null 2>&1
     before=$(verdict "$R")
     out=$("$APLS" recover --root "$R" 2>&1)
     rc=$?
@@ -275,7 +279,7 @@ if [ $HAVE_STRACE = 1 ]; then
     # a second apply while one runs: refused, and the first one completes
     R=$T/busy
     fresh3 "$R"
-    strace -f -qq -o /dev/null -e inject=linkat:delay_enter=1500000:when=1 \
+    trace -o /dev/null -e inject=linkat:delay_enter=1500000:when=1 \
         "$APLS" apply --root "$R" "$PATCH3" >"$T/first.out" 2>&1 &
     first=$!
     for _ in $(seq 1 100); do [ -e "$R/.apls-journal" ] && break; sleep 0.02; done
@@ -341,7 +345,7 @@ race_fresh() {
 # whatever calls an implementation makes before it)
 race_point() {
     race_fresh
-    strace -f -qq -o "$T/race.trace" "$APLS" apply --root "$RC/root" "$RACE_PATCH" >/dev/null 2>&1
+    trace -o "$T/race.trace" "$APLS" apply --root "$RC/root" "$RACE_PATCH" >/dev/null 2>&1
     sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1 &/p' "$T/race.trace" |
         awk -v re="$1" '{ n[$1]++ } $0 ~ re { print $1, n[$1]; exit }'
 }
@@ -359,7 +363,7 @@ race_case() {
     race_fresh
     local outside_before
     outside_before=$(state "$RC/outside")
-    strace -f -qq -o /dev/null -e inject="${point% *}":delay_enter=700000:when="${point#* }" \
+    trace -o /dev/null -e inject="${point% *}":delay_enter=700000:when="${point#* }" \
         "$APLS" apply --root "$RC/root" "$RACE_PATCH" >"$T/race.out" 2>&1 &
     local pid=$!
     sleep 0.35
