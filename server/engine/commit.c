@@ -262,10 +262,12 @@ static bool back_up(txn *x, size_t i)
     return false;
 }
 
-static void sync_folders(const ap_journal *j)
+static bool sync_folders(txn *x)
 {
-    for (size_t i = 0; i < j->n; i++)
-        fsync(j->e[i].dirfd);
+    for (size_t i = 0; i < x->j.n; i++)
+        if (fsync(x->j.e[i].dirfd) != 0)
+            return fail(x, AP_IO_ERROR, "cannot sync the folder of '%s': %s", x->j.e[i].path, strerror(errno));
+    return true;
 }
 
 static bool same_time(struct timespec a, struct timespec b)
@@ -360,9 +362,7 @@ static ap_code transact(ap_fs *disk, const target *t, size_t n, char **why, bool
         ok = write_temp(&x, i);
     for (size_t i = 0; ok && i < n; i++)
         ok = back_up(&x, i);
-    if (ok)
-        sync_folders(&x.j);
-    ok = ok && recheck(&x);
+    ok = ok && sync_folders(&x) && recheck(&x);
     if (ok && !ap_journal_mark(&x.j, "sealed"))
         ok = fail(&x, AP_IO_ERROR, "cannot write the journal '" AP_JOURNAL "': %s", strerror(errno));
     char *trouble = NULL;

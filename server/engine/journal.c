@@ -260,11 +260,18 @@ static bool same_file_at(int dirfd, const char *a, const char *b)
            fstatat(dirfd, b, &y, AT_SYMLINK_NOFOLLOW) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-static void unlink_quiet(int dirfd, const char *name)
+/* Removes one of apls's own files; false (with the reason in trouble)
+ * when it is still there. */
+static bool remove_ours(const ap_jentry *e, const char *name, ap_buf *trouble)
 {
-    if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
-        /* reported by the caller's check for stray files, if it matters */
-    }
+    if (unlinkat(e->dirfd, name, 0) == 0 || errno == ENOENT)
+        return true;
+    char *dir;
+    const char *base;
+    ap_path_split(e->path, &dir, &base);
+    ap_buf_addf(trouble, "; could not remove '%s%s%s': %s", dir, *dir ? "/" : "", name, strerror(errno));
+    free(dir);
+    return false;
 }
 
 /* "dir/name" for messages (malloc'd). */
@@ -279,21 +286,18 @@ static char *beside(const ap_jentry *e, const char *name)
 }
 
 /* Puts a new file in place without replacing one that appeared meanwhile:
- * renameat2(RENAME_NOREPLACE), else a hard link, else a plain rename. */
+ * renameat2(RENAME_NOREPLACE), else a hard link, else a plain rename. A
+ * hard link leaves the temporary name behind: the end removes it. */
 static bool place_new(int dirfd, const char *tmp, const char *name)
 {
-    if (exists_at(dirfd, name) && same_file_at(dirfd, tmp, name)) {
-        unlink_quiet(dirfd, tmp); /* linked before a stop: finish */
-        return true;
-    }
+    if (exists_at(dirfd, name) && same_file_at(dirfd, tmp, name))
+        return true; /* linked before a stop */
     if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
         return true;
     if (errno == EEXIST)
         return false;
-    if (linkat(dirfd, tmp, dirfd, name, 0) == 0) {
-        unlink_quiet(dirfd, tmp);
+    if (linkat(dirfd, tmp, dirfd, name, 0) == 0)
         return true;
-    }
     if (errno == EEXIST)
         return false;
     if (exists_at(dirfd, name)) {
@@ -322,15 +326,17 @@ static bool forward_one(ap_jentry *e, char **why)
     else if (e->kind == 'C')
         ok = place_new(e->dirfd, e->tmp, name);
     else
-        ok = ap_copy_into_at(e->dirfd, e->tmp, name) && unlinkat(e->dirfd, e->tmp, 0) == 0;
+        ok = ap_copy_into_at(e->dirfd, e->tmp, name);
     if (!ok)
         *why = ap_xprintf("cannot %s '%s': %s", e->kind == 'C' ? "create" : "replace", e->path,
                           errno == EEXIST ? "it was created meanwhile by someone else" : strerror(errno));
     return ok;
 }
 
-/* Puts entry e back as it was; adds to trouble what it cannot. */
-static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble)
+/* Puts entry e back as it was: false when it cannot (trouble says why and
+ * where the old content is). Leftovers it cannot remove go to trouble too,
+ * and clear *clean. */
+static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble, bool *clean)
 {
     if (e->dirfd < 0)
         return true; /* its folder was never made: nothing of it exists */
@@ -338,12 +344,13 @@ static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble)
     char *dir;
     ap_path_split(e->path, &dir, &name);
     free(dir);
-    bool touched = j->sealed && (e->kind == 'I' || !exists_at(e->dirfd, e->tmp));
+    bool touched = j->sealed && (e->kind == 'I' || !exists_at(e->dirfd, e->tmp) ||
+                                 (e->kind == 'C' && same_file_at(e->dirfd, e->tmp, name)));
     bool ok = true;
     if (!touched) {
-        unlink_quiet(e->dirfd, e->tmp);
+        *clean &= remove_ours(e, e->tmp, trouble);
         if (e->bak[0])
-            unlink_quiet(e->dirfd, e->bak);
+            *clean &= remove_ours(e, e->bak, trouble);
         return true;
     }
     if (e->kind == 'C') {
@@ -361,7 +368,7 @@ static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble)
     } else if (e->kind == 'R') {
         if (exists_at(e->dirfd, e->bak)) {
             if (same_file_at(e->dirfd, e->bak, name)) {
-                unlink_quiet(e->dirfd, e->bak);
+                *clean &= remove_ours(e, e->bak, trouble);
             } else if (renameat(e->dirfd, e->bak, e->dirfd, name) != 0) {
                 char *where = beside(e, e->bak);
                 ap_buf_addf(trouble, "; could not put back '%s' (%s): its old content is in '%s'", e->path,
@@ -387,64 +394,70 @@ static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble)
             }
         }
         if (ok)
-            unlink_quiet(e->dirfd, e->bak);
+            *clean &= remove_ours(e, e->bak, trouble);
     }
     if (ok)
-        unlink_quiet(e->dirfd, e->tmp);
+        *clean &= remove_ours(e, e->tmp, trouble);
     return ok;
 }
 
-/* The folders of every entry and every folder made, synced. */
-static void sync_folders(const ap_journal *j)
+/* The folders of every entry and the parents of every folder made, synced:
+ * false when one of them could not be. */
+static bool sync_folders(const ap_journal *j)
 {
+    bool ok = true;
     for (size_t i = 0; i < j->n; i++)
-        if (j->e[i].dirfd >= 0)
-            fsync(j->e[i].dirfd);
+        if (j->e[i].dirfd >= 0 && fsync(j->e[i].dirfd) != 0)
+            ok = false;
     for (size_t i = 0; i < j->n_dirs; i++) {
         char *parent;
         const char *name;
         ap_path_split(j->dirs[i], &parent, &name);
         int fd = ap_open_dir_beneath(j->rootfd, parent);
         if (fd >= 0) {
-            fsync(fd);
+            if (fsync(fd) != 0)
+                ok = false;
             close(fd);
         }
         free(parent);
     }
+    return ok;
 }
 
-/* The end of a settled journal: durable, then gone. */
+/* The end of a settled journal: once what it did is durable, it goes. A
+ * journal that stays is settled again by the next apls in this root. */
 static void finish(ap_journal *j)
 {
-    sync_folders(j);
+    if (!sync_folders(j))
+        return;
     if (j->fd >= 0) {
         close(j->fd);
         j->fd = -1;
     }
-    unlinkat(j->rootfd, AP_JOURNAL, 0);
-    fsync(j->rootfd);
+    if (unlinkat(j->rootfd, AP_JOURNAL, 0) == 0)
+        fsync(j->rootfd);
 }
 
 bool ap_journal_backward(ap_journal *j, char **trouble)
 {
     ap_buf t = AP_BUF_INIT;
-    bool ok = true;
+    bool ok = true, clean = true;
     for (size_t i = j->n; i-- > 0;)
-        ok &= backward_one(j, &j->e[i], &t);
-    for (size_t i = j->n_dirs; ok && i-- > 0;) {
+        ok &= backward_one(j, &j->e[i], &t, &clean);
+    for (size_t i = j->n_dirs; ok && clean && i-- > 0;) {
         char *parent;
         const char *name;
         ap_path_split(j->dirs[i], &parent, &name);
         int fd = ap_open_dir_beneath(j->rootfd, parent);
         if (fd >= 0 && unlinkat(fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
             ap_buf_addf(&t, "; could not remove the folder '%s' it made: %s", j->dirs[i], strerror(errno));
-            ok = false;
+            clean = false;
         }
         if (fd >= 0)
             close(fd);
         free(parent);
     }
-    if (ok) {
+    if (ok && clean) {
         finish(j);
         ap_buf_release(&t);
         *trouble = NULL;
@@ -460,11 +473,22 @@ bool ap_journal_forward(ap_journal *j, char **why)
     for (size_t i = 0; i < j->n; i++)
         if (!forward_one(&j->e[i], why))
             return false;
-    sync_folders(j);
-    for (size_t i = 0; i < j->n; i++)
-        if (j->e[i].bak[0] && j->e[i].dirfd >= 0)
-            unlink_quiet(j->e[i].dirfd, j->e[i].bak);
-    finish(j);
+    /* every file is new; the rest is tidying, which the next apls in this
+     * root finishes if it cannot be done now */
+    if (!sync_folders(j))
+        return true;
+    ap_buf t = AP_BUF_INIT;
+    bool clean = true;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->e[i].dirfd < 0)
+            continue;
+        if (j->e[i].bak[0])
+            clean &= remove_ours(&j->e[i], j->e[i].bak, &t);
+        clean &= remove_ours(&j->e[i], j->e[i].tmp, &t); /* a new file placed by a hard link */
+    }
+    ap_buf_release(&t);
+    if (clean)
+        finish(j);
     return true;
 }
 

@@ -15,8 +15,9 @@
 #              system call, so each point is named by (call, occurrence) from
 #              a trace of a clean run.
 #   faults     ENOSPC, EIO and EPERM injected into each write, fsync, link,
-#              rename, mkdir and open of a clean run: all old with exit 1 and
-#              "nothing was changed", or all new with exit 0.
+#              rename, mkdir, open and unlink of a clean run: once the next
+#              apls has run, all old (apply said exit 1 and "nothing was
+#              changed") or all new (apply said exit 0).
 #   races      a folder swapped for a symbolic link, and a target rewritten,
 #              while apply waits in an injected delay: nothing outside the
 #              root changes; a change seen before the seal is TARGET_CHANGED.
@@ -103,24 +104,32 @@ changes:
           beta 2
 EOF
 
-# fresh3 DIR: the old tree of the workload
+# fresh3 DIR: the old tree of the workload (with HARDLINK=1, a.txt has a
+# second name, a-link.txt, and FLAGS says --through-links)
+HARDLINK=0
+FLAGS=()
 fresh3() {
     rm -rf "$1"
     mkdir -p "$1"
     printf 'alpha one\nalpha two\n' >"$1/a.txt"
     printf 'beta one\nbeta two\n' >"$1/b.txt"
+    [ $HARDLINK = 1 ] && ln "$1/a.txt" "$1/a-link.txt"
 }
 
-fresh3 "$T/old"
-OLD=$(state "$T/old")
-cp -a "$T/old" "$T/new"
-if ! "$APLS" apply --root "$T/new" "$PATCH3" >/dev/null 2>&1; then
-    failc "workload" "a clean apply of the 3-file patch fails"
-fi
-NEW=$(state "$T/new")
-if [ "$OLD" = "$NEW" ]; then
-    failc "workload" "a clean apply of the 3-file patch changes nothing"
-fi
+# workload: OLD and NEW, the states of the tree before and after
+workload() {
+    fresh3 "$T/old"
+    OLD=$(state "$T/old")
+    fresh3 "$T/new"
+    if ! "$APLS" apply "${FLAGS[@]}" --root "$T/new" "$PATCH3" >/dev/null 2>&1; then
+        failc "workload" "a clean apply of the 3-file patch fails"
+    fi
+    NEW=$(state "$T/new")
+    if [ "$OLD" = "$NEW" ]; then
+        failc "workload" "a clean apply of the 3-file patch changes nothing"
+    fi
+}
+workload
 
 # verdict DIR: old, new, or mixed
 verdict() {
@@ -129,31 +138,31 @@ verdict() {
     if [ "$s" = "$OLD" ]; then echo old; elif [ "$s" = "$NEW" ]; then echo new; else echo mixed; fi
 }
 
-# points: "call occurrence" for every system call of a clean apply from the
-# first one that names the root on (before it, apls has not touched the
-# tree: the loader's and the sanitizer's start-up are left out)
+# points [REGEX]: "call occurrence" for every system call of a clean apply
+# from the first one that names the root on (before it, apls has not
+# touched the tree: the loader's and the sanitizer's start-up are left
+# out), or from the first one matching REGEX
 points() {
     fresh3 "$T/trace-root"
-    trace -o "$T/trace" "$APLS" apply --root "$T/trace-root" "$PATCH3" >/dev/null 2>&1
+    trace -o "$T/trace" "$APLS" apply "${FLAGS[@]}" --root "$T/trace-root" "$PATCH3" >/dev/null 2>&1
     sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1 &/p' "$T/trace" |
-        awk -v root="$T/trace-root" '{ n[$1]++ } $1 != "execve" && index($0, root) { on = 1 } on { print $1, n[$1] }'
+        awk -v root="$T/trace-root" -v re="${1:-}" '{ n[$1]++ }
+            $1 != "execve" && (re == "" ? index($0, root) : $0 ~ re) { on = 1 }
+            on { print $1, n[$1] }'
 }
 
 # ------------------------------------------------------------- kill
 
-if [ $HAVE_STRACE = 1 ]; then
-    bad=0
-    total=0
-    firstbad=""
-    rollback=0
-    forward=0
+# kill_sweep LABEL [REGEX]: apply killed at each point, then check
+kill_sweep() {
+    local label=$1 bad=0 total=0 firstbad="" rollback=0 forward=0 call k v
     while read -r call k; do
         total=$((total + 1))
         R=$T/kill
         fresh3 "$R"
         (trace -o /dev/null -e inject="$call":signal=KILL:when="$k" \
-            "$APLS" apply --root "$R" "$PATCH3") >/dev/null 2>&1
-        "$APLS" check --root "$R" "$PATCH3" >"$T/check.out" 2>&1
+            "$APLS" apply "${FLAGS[@]}" --root "$R" "$PATCH3") >/dev/null 2>&1
+        "$APLS" check "${FLAGS[@]}" --root "$R" "$PATCH3" >"$T/check.out" 2>&1
         v=$(verdict "$R")
         case $v in
             old) rollback=$((rollback + 1)) ;;
@@ -163,14 +172,26 @@ if [ $HAVE_STRACE = 1 ]; then
                 [ -z "$firstbad" ] && firstbad="killed at $call #$k: $(diff <(echo "$OLD") <(state "$R") | grep '^[<>]' | head -n 4 | tr '\n' ' ')"
                 ;;
         esac
-    done < <(points)
+    done < <(points "${2:-}")
     if [ "$total" -lt 20 ]; then
-        failc "kill at every system call" "only $total system calls traced"
+        failc "$label" "only $total system calls traced"
     elif [ $bad = 0 ]; then
-        pass "kill at each of $total system calls, then check: all old ($rollback) or all new ($forward)"
+        pass "$label: killed at each of $total system calls, then check: all old ($rollback) or all new ($forward)"
     else
-        failc "kill at every system call" "$bad of $total points left a mixed tree or stray files; first: $firstbad"
+        failc "$label" "$bad of $total points left a mixed tree or stray files; first: $firstbad"
     fi
+}
+
+if [ $HAVE_STRACE = 1 ]; then
+    kill_sweep "kill"
+    # a hard-linked target rewritten in place, from the journal on
+    HARDLINK=1
+    FLAGS=(--through-links)
+    workload
+    kill_sweep "kill, in place (--through-links)" 'apls-journal.*O_CREAT'
+    HARDLINK=0
+    FLAGS=()
+    workload
 else
     skip "kill at every system call" "strace is missing or cannot trace here"
 fi
@@ -183,7 +204,7 @@ if [ $HAVE_STRACE = 1 ]; then
     firstbad=""
     while read -r call k; do
         case $call in
-            write | fsync | linkat | renameat | renameat2 | mkdirat | openat | openat2 | ftruncate | fsetxattr | fchmod) ;;
+            write | fsync | linkat | renameat | renameat2 | mkdirat | openat | openat2 | unlinkat | ftruncate | fsetxattr | fchmod) ;;
             *) continue ;;
         esac
         for err in ENOSPC EIO EPERM; do
@@ -193,6 +214,8 @@ if [ $HAVE_STRACE = 1 ]; then
             out=$(trace -o /dev/null -e inject="$call":error="$err":when="$k" \
                 "$APLS" apply --root "$R" "$PATCH3" 2>&1)
             rc=$?
+            # what the next apls finds: it tidies what could not be removed
+            "$APLS" check --root "$R" "$PATCH3" >/dev/null 2>&1
             v=$(verdict "$R")
             why=""
             if [ $rc = 0 ] && [ "$v" != new ]; then
