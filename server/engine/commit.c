@@ -130,18 +130,17 @@ static bool plan(txn *x, size_t n)
     size_t cap_dirs = 0;
     j->e = ap_xcalloc(n, sizeof *j->e);
     for (size_t i = 0; i < n; i++) {
+        j->e[j->n].path = ap_xstrdup(x->t[i].path);
+        j->e[j->n++].dirfd = -1;
+    }
+    ap_journal_open_folders(j);
+    for (size_t i = 0; i < n; i++) {
         const target *t = &x->t[i];
-        ap_jentry *e = &j->e[j->n++];
-        e->path = ap_xstrdup(t->path);
-        e->dirfd = -1;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(x->t[k].path, t->path) == 0)
-                return fail(x, AP_INVALID_FILE_PATH, "'%s' is named twice", t->path);
+        ap_jentry *e = &j->e[i];
         snprintf(e->tmp, sizeof e->tmp, ".apls-%s-%zu.new", tag, i);
         char *dir;
         const char *name;
         ap_path_split(t->path, &dir, &name);
-        e->dirfd = ap_open_dir_beneath(j->rootfd, dir);
         if (e->dirfd < 0) {
             bool ok = t->old ? fail(x, AP_TARGET_CHANGED, "the folder of '%s' is gone or became a symbolic "
                                     "link since it was read", t->path)
@@ -264,9 +263,8 @@ static bool back_up(txn *x, size_t i)
 
 static bool sync_folders(txn *x)
 {
-    for (size_t i = 0; i < x->j.n; i++)
-        if (fsync(x->j.e[i].dirfd) != 0)
-            return fail(x, AP_IO_ERROR, "cannot sync the folder of '%s': %s", x->j.e[i].path, strerror(errno));
+    if (!ap_journal_sync(&x->j))
+        return fail(x, AP_IO_ERROR, "cannot sync the folders of the files: %s", strerror(errno));
     return true;
 }
 
@@ -286,12 +284,15 @@ static bool recheck(txn *x)
         char *dir;
         const char *name;
         ap_path_split(e->path, &dir, &name);
-        int fd = ap_open_dir_beneath(j->rootfd, dir);
         struct stat held, now;
-        bool same = fd >= 0 && fstat(fd, &now) == 0 && fstat(e->dirfd, &held) == 0 &&
-                    now.st_dev == held.st_dev && now.st_ino == held.st_ino;
-        if (fd >= 0)
-            close(fd);
+        bool same = true;
+        if (!e->shared_fd) {
+            int fd = ap_open_dir_beneath(j->rootfd, dir);
+            same = fd >= 0 && fstat(fd, &now) == 0 && fstat(e->dirfd, &held) == 0 &&
+                   now.st_dev == held.st_dev && now.st_ino == held.st_ino;
+            if (fd >= 0)
+                close(fd);
+        }
         if (!same) {
             fail(x, AP_TARGET_CHANGED, "the folder '%s' of '%s' was moved or replaced while apls worked",
                  *dir ? dir : ".", e->path);
@@ -304,7 +305,7 @@ static bool recheck(txn *x)
                 return fail(x, AP_FILE_EXISTS, "'%s' exists: it was created while apls worked", e->path);
             continue;
         }
-        fd = openat(e->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        int fd = openat(e->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         bool ok = fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode);
         const ap_stamp *s = t->stamp;
         if (ok && s && s->known)
@@ -433,6 +434,13 @@ ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **w
                               bad ? bad : "");
             free(t);
             return AP_INVALID_FILE_PATH;
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(files[k].path, files[i].path) == 0) {
+                *why = ap_xprintf("'%s' is named twice", files[i].path);
+                free(t);
+                return AP_INVALID_FILE_PATH;
+            }
         }
         t[i] = (target){files[i].path, files[i].bytes, files[i].len, NULL, 0, NULL};
     }

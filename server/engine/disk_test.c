@@ -67,8 +67,8 @@ static void test_journal_text(void)
     j.fd = -1;
     j.n = 2;
     j.e = ap_xcalloc(2, sizeof *j.e);
-    j.e[0] = (ap_jentry){ap_xstrdup("a b/100%\nnew.txt"), 'R', ".apls-0a-0.new", ".apls-0a-0.old", 3, 0x11, 4, 0xff, -1};
-    j.e[1] = (ap_jentry){ap_xstrdup("n/c.txt"), 'C', ".apls-0a-1.new", "", 0, 0, 2, 0x22, -1};
+    j.e[0] = (ap_jentry){ap_xstrdup("a b/100%\nnew.txt"), 'R', ".apls-0a-0.new", ".apls-0a-0.old", 3, 0x11, 4, 0xff, -1, false};
+    j.e[1] = (ap_jentry){ap_xstrdup("n/c.txt"), 'C', ".apls-0a-1.new", "", 0, 0, 2, 0x22, -1, false};
     j.n_dirs = 1;
     j.dirs = ap_xcalloc(1, sizeof *j.dirs);
     j.dirs[0] = ap_xstrdup("n");
@@ -150,80 +150,63 @@ static ap_recovery recover(void)
     return r;
 }
 
+/* A root as an apply of two_file_journal() can leave it: a.txt holding
+ * a_text; with `prepared`, the temporary files, the folder d and the backup
+ * (a hard link of a.txt) made; then the journal with `records` after its
+ * intent. */
+static void stage(const char *a_text, bool prepared, const char *records)
+{
+    fresh();
+    put("a.txt", a_text);
+    if (prepared) {
+        put(".apls-t-0.new", "A\n");
+        char *p = at("d");
+        mkdir(p, 0777);
+        free(p);
+        put("d/.apls-t-1.new", "c\n");
+        char *a = at("a.txt"), *b = at(".apls-t-0.old");
+        CHECK(link(a, b) == 0);
+        free(a);
+        free(b);
+    }
+    char *j = two_file_journal(records);
+    put(AP_JOURNAL, j);
+    free(j);
+}
+
 static void test_recovery_states(void)
 {
     /* unsealed, everything prepared: rolled back */
-    fresh();
-    put("a.txt", "a\n");
-    put(".apls-t-0.new", "A\n");
-    char *p = at("d");
-    mkdir(p, 0777);
-    free(p);
-    put("d/.apls-t-1.new", "c\n");
-    char *a = at("a.txt"), *b = at(".apls-t-0.old");
-    CHECK(link(a, b) == 0);
-    char *j = two_file_journal("");
-    put(AP_JOURNAL, j);
-    free(j);
+    stage("a\n", true, "");
     CHECK_INT(recover(), AP_RECOVER_ROLLED_BACK);
     CHECK_STR(get("a.txt"), "a\n");
     CHECK(!there("d") && !there(".apls-t-0.new") && !there(".apls-t-0.old") && !there(AP_JOURNAL));
 
     /* sealed, nothing renamed yet: finished */
-    fresh();
-    put("a.txt", "a\n");
-    put(".apls-t-0.new", "A\n");
-    p = at("d");
-    mkdir(p, 0777);
-    free(p);
-    put("d/.apls-t-1.new", "c\n");
-    CHECK(link(a, b) == 0);
-    j = two_file_journal("sealed\n");
-    put(AP_JOURNAL, j);
-    free(j);
+    stage("a\n", true, "sealed\n");
     CHECK_INT(recover(), AP_RECOVER_FINISHED);
     CHECK_STR(get("a.txt"), "A\n");
     CHECK_STR(get("d/c.txt"), "c\n");
     CHECK(!there(".apls-t-0.new") && !there(".apls-t-0.old") && !there("d/.apls-t-1.new") && !there(AP_JOURNAL));
 
-    /* sealed, one rename done, then undo asked: the backup goes back */
-    fresh();
-    put(".apls-t-0.old", "a\n");
-    put("a.txt", "A\n");
-    p = at("d");
-    mkdir(p, 0777);
-    free(p);
-    put("d/.apls-t-1.new", "c\n");
-    j = two_file_journal("sealed\nundo\n");
-    put(AP_JOURNAL, j);
-    free(j);
+    /* sealed, a.txt renamed, then undo asked: the backup goes back */
+    stage("a\n", true, "sealed\nundo\n");
+    char *a = at("a.txt"), *n = at(".apls-t-0.new");
+    CHECK(rename(n, a) == 0);
+    free(n);
     CHECK_INT(recover(), AP_RECOVER_ROLLED_BACK);
     CHECK_STR(get("a.txt"), "a\n");
-    CHECK(!there("d") && !there(AP_JOURNAL));
+    CHECK(!there("d") && !there(".apls-t-0.old") && !there(AP_JOURNAL));
 
     /* sealed, but a.txt changed since: not finished over it, undone */
-    fresh();
-    put("a.txt", "someone else\n");
-    put(".apls-t-0.new", "A\n");
-    p = at("d");
-    mkdir(p, 0777);
-    free(p);
-    put("d/.apls-t-1.new", "c\n");
-    CHECK(link(a, b) == 0);
-    j = two_file_journal("sealed\n");
-    put(AP_JOURNAL, j);
-    free(j);
+    stage("someone else\n", true, "sealed\n");
     CHECK_INT(recover(), AP_RECOVER_ROLLED_BACK);
     CHECK_STR(get("a.txt"), "someone else\n");
     CHECK(!there("d") && !there(".apls-t-0.old") && !there(AP_JOURNAL));
 
     /* the backup is gone and the file is new: the undo says so, the
      * journal stays */
-    fresh();
-    put("a.txt", "A\n");
-    j = two_file_journal("sealed\nundo\n");
-    put(AP_JOURNAL, j);
-    free(j);
+    stage("A\n", false, "sealed\nundo\n");
     char *msg = NULL;
     CHECK_INT(ap_recover(scratch, &msg), AP_RECOVER_FAILED);
     CHECK(msg && strstr(msg, "could not put back 'a.txt'"));
@@ -243,7 +226,6 @@ static void test_recovery_states(void)
     close(fd);
     CHECK(there(AP_JOURNAL));
     free(a);
-    free(b);
 }
 
 static void test_walk_follows_no_link(void)

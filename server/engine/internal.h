@@ -335,6 +335,7 @@ typedef struct ap_jentry {
     char tmp[48], bak[48];  /* names in its folder; bak "" when it has none */
     uint64_t old_size, old_hash, new_size, new_hash;
     int dirfd;              /* its folder, held (-1: not reached) */
+    bool shared_fd;         /* dirfd belongs to an earlier entry of the same folder */
 } ap_jentry;
 
 typedef struct ap_journal {
@@ -355,8 +356,12 @@ void ap_journal_release(ap_journal *j);
 bool ap_journal_begin(ap_journal *j, char **why);
 /* Appends "sealed" or "undo", synced. */
 bool ap_journal_mark(ap_journal *j, const char *record);
-/* Opens the folder of every entry that has none yet. */
+/* Opens the folder of every entry that has none yet, one descriptor per
+ * folder (entries of one folder share it; the soft limit on open files is
+ * raised to the hard one for patches touching many folders). */
 void ap_journal_open_folders(ap_journal *j);
+/* fsync of each folder held, once per folder: false if one fails. */
+bool ap_journal_sync(const ap_journal *j);
 /* Finishes the renames, removes the backups and the journal; false with
  * *why at the first step that fails (nothing is undone). */
 bool ap_journal_forward(ap_journal *j, char **why);

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,7 +184,7 @@ void ap_journal_release(ap_journal *j)
 {
     for (size_t i = 0; i < j->n; i++) {
         free(j->e[i].path);
-        if (j->e[i].dirfd >= 0)
+        if (j->e[i].dirfd >= 0 && !j->e[i].shared_fd)
             close(j->e[i].dirfd);
     }
     free(j->e);
@@ -403,12 +404,18 @@ static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble, boo
 
 /* The folders of every entry and the parents of every folder made, synced:
  * false when one of them could not be. */
-static bool sync_folders(const ap_journal *j)
+bool ap_journal_sync(const ap_journal *j)
 {
     bool ok = true;
     for (size_t i = 0; i < j->n; i++)
-        if (j->e[i].dirfd >= 0 && fsync(j->e[i].dirfd) != 0)
+        if (j->e[i].dirfd >= 0 && !j->e[i].shared_fd && fsync(j->e[i].dirfd) != 0)
             ok = false;
+    return ok;
+}
+
+static bool sync_folders(const ap_journal *j)
+{
+    bool ok = ap_journal_sync(j);
     for (size_t i = 0; i < j->n_dirs; i++) {
         char *parent;
         const char *name;
@@ -494,15 +501,36 @@ bool ap_journal_forward(ap_journal *j, char **why)
 
 void ap_journal_open_folders(ap_journal *j)
 {
-    for (size_t i = 0; i < j->n; i++) {
-        if (j->e[i].dirfd >= 0)
-            continue;
-        char *dir;
-        const char *name;
-        ap_path_split(j->e[i].path, &dir, &name);
-        j->e[i].dirfd = ap_open_dir_beneath(j->rootfd, dir);
-        free(dir);
+    struct rlimit rl;
+    if (j->n > 256 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
+    /* folder -> the first entry holding it (open addressing; index + 1) */
+    size_t cap = 16;
+    while (cap < j->n * 2)
+        cap *= 2;
+    size_t *slot = ap_xcalloc(cap, sizeof *slot);
+    char **dirs = ap_xcalloc(j->n ? j->n : 1, sizeof *dirs);
+    for (size_t i = 0; i < j->n; i++) {
+        const char *name;
+        ap_path_split(j->e[i].path, &dirs[i], &name);
+        size_t h = ap_hash(dirs[i], strlen(dirs[i])) & (cap - 1);
+        while (slot[h] && strcmp(dirs[slot[h] - 1], dirs[i]) != 0)
+            h = (h + 1) & (cap - 1);
+        if (!slot[h]) {
+            slot[h] = i + 1;
+            if (j->e[i].dirfd < 0)
+                j->e[i].dirfd = ap_open_dir_beneath(j->rootfd, dirs[i]);
+        } else if (j->e[i].dirfd < 0 || j->e[i].shared_fd) {
+            j->e[i].dirfd = j->e[slot[h] - 1].dirfd;
+            j->e[i].shared_fd = true;
+        }
+    }
+    for (size_t i = 0; i < j->n; i++)
+        free(dirs[i]);
+    free(dirs);
+    free(slot);
 }
 
 /* ----------------------------------------------------------- recovery */

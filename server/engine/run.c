@@ -1132,8 +1132,10 @@ static int place_change(run_ctx *x, int ch)
         free(norm);
         norm = canon;
         slot = path_slot(x, norm);
-        if (*slot)
+        if (*slot) {
+            free(norm);
             return join_group(x, *slot - 1, ch);
+        }
     }
     size_t i = run->n_files++;
     *slot = (uint32_t)i + 1;

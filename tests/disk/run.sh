@@ -451,71 +451,56 @@ meta_root() {
 }
 applied() { [ "$(cat "$M/f.txt")" = "new line" ]; }
 
+# meta_check LABEL WANT PROBE...: ONE_PATCH applied to $M (as AS says),
+# then PROBE (a command printing the metadata looked at) prints WANT
+AS=()
+meta_check() {
+    local label=$1 want=$2
+    shift 2
+    if "${AS[@]}" "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied &&
+        [ "$("$@" 2>/dev/null)" = "$want" ]; then
+        pass "$label"
+    else
+        failc "$label" "$("$@" 2>&1): $(head -c 300 "$T/m.out")"
+    fi
+}
+
 meta_root
 chmod 6755 "$M/f.txt"
-if "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied && [ "$(stat -c %a "$M/f.txt")" = 6755 ]; then
-    pass "setuid and setgid bits are kept"
-else
-    failc "setuid/setgid" "mode $(stat -c %a "$M/f.txt"): $(cat "$T/m.out")"
-fi
+meta_check "setuid and setgid bits are kept" 6755 stat -c %a "$M/f.txt"
 
 if [ $IS_ROOT = 1 ]; then
     meta_root
     chown 4242:4343 "$M/f.txt"
     chmod 2775 "$M/f.txt"
-    if "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied &&
-        [ "$(stat -c %u:%g:%a "$M/f.txt")" = 4242:4343:2775 ]; then
-        pass "owner, group and setgid are kept (as root)"
-    else
-        failc "owner and group" "$(stat -c %u:%g:%a "$M/f.txt"): $(cat "$T/m.out")"
-    fi
+    meta_check "owner, group and setgid are kept (as root)" 4242:4343:2775 stat -c %u:%g:%a "$M/f.txt"
     # a user who may write the file through its group, but not own it
     meta_root
     chown -R 4242:4343 "$M"
     chmod 775 "$M"
     chmod 664 "$M/f.txt"
-    chmod 755 "$T"
-    if setpriv --reuid=4444 --regid=4444 --groups=4343 "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 &&
-        applied && [ "$(stat -c %g "$M/f.txt")" = 4343 ] && [ "$(stat -c %a "$M/f.txt")" = 664 ]; then
-        pass "a user who is not root keeps the file's group"
-    else
-        failc "group as a user" "$(stat -c %u:%g:%a "$M/f.txt"): $(cat "$T/m.out")"
-    fi
+    AS=(setpriv --reuid=4444 --regid=4444 --groups=4343)
+    meta_check "a user who is not root keeps the file's group" 4343:664 stat -c %g:%a "$M/f.txt"
+    AS=()
 else
     skip "owner and group" "not root: cannot make files of other owners"
 fi
 
 meta_root
 if setfattr -n user.apls -v kept "$M/f.txt" 2>/dev/null; then
-    if "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied &&
-        [ "$(getfattr --only-values -n user.apls "$M/f.txt" 2>/dev/null)" = kept ]; then
-        pass "extended attributes are kept"
-    else
-        failc "xattr" "$(getfattr -d "$M/f.txt" 2>&1): $(cat "$T/m.out")"
-    fi
+    meta_check "extended attributes are kept" kept getfattr --only-values -n user.apls "$M/f.txt"
 else
     skip "xattr" "setfattr is missing or the file system has no user xattrs"
 fi
 
 meta_root
 if setfacl -m u:4242:rw "$M/f.txt" 2>/dev/null; then
-    want=$(getfacl -c "$M/f.txt" 2>/dev/null)
-    if "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied &&
-        [ "$(getfacl -c "$M/f.txt" 2>/dev/null)" = "$want" ]; then
-        pass "ACLs are kept"
-    else
-        failc "ACL" "$(getfacl -c "$M/f.txt" 2>&1): $(cat "$T/m.out")"
-    fi
+    meta_check "ACLs are kept" "$(getfacl -c "$M/f.txt" 2>/dev/null)" getfacl -c "$M/f.txt"
     # a folder's default ACL must not be added to a file that had none
     meta_root
     want=$(getfacl -c "$M/f.txt" 2>/dev/null)
     setfacl -d -m u:4242:rwx "$M"
-    if "$APLS" apply --root "$M" "$ONE_PATCH" >"$T/m.out" 2>&1 && applied &&
-        [ "$(getfacl -c "$M/f.txt" 2>/dev/null)" = "$want" ]; then
-        pass "a folder's default ACL is not added to a rewritten file"
-    else
-        failc "default ACL" "$(getfacl -c "$M/f.txt" 2>&1): $(cat "$T/m.out")"
-    fi
+    meta_check "a folder's default ACL is not added to a rewritten file" "$want" getfacl -c "$M/f.txt"
 else
     skip "ACL" "setfacl is missing or the file system has no ACLs"
 fi
