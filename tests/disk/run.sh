@@ -465,6 +465,22 @@ meta_check() {
     fi
 }
 
+# refused LABEL DIR PATCH REGEX: check and apply both exit 1, check's output
+# matches REGEX, and DIR is as before
+refused() {
+    local label=$1 dir=$2 patch=$3 re=$4 before out crc aout arc
+    before=$(state "$dir")
+    out=$("$APLS" check --root "$dir" "$patch" 2>&1)
+    crc=$?
+    aout=$("$APLS" apply --root "$dir" "$patch" 2>&1)
+    arc=$?
+    if [ $crc = 1 ] && [ $arc = 1 ] && grep -q -- "$re" <<<"$out" && [ "$(state "$dir")" = "$before" ]; then
+        pass "$label"
+    else
+        failc "$label" "check $crc: $out; apply $arc: $aout"
+    fi
+}
+
 meta_root
 chmod 6755 "$M/f.txt"
 meta_check "setuid and setgid bits are kept" 6755 stat -c %a "$M/f.txt"
@@ -510,16 +526,8 @@ fi
 meta_root
 mv "$M/f.txt" "$M/real.txt"
 ln -s real.txt "$M/f.txt"
-before=$(state "$M")
-out=$("$APLS" check --root "$M" "$ONE_PATCH" 2>&1)
-crc=$?
-aout=$("$APLS" apply --root "$M" "$ONE_PATCH" 2>&1)
-arc=$?
-if [ $crc = 1 ] && [ $arc = 1 ] && grep -q "'f.txt' is a symbolic link" <<<"$out" && [ "$(state "$M")" = "$before" ]; then
-    pass "a symbolic-link target is refused by check and apply, naming the link"
-else
-    failc "symlink target" "check $crc: $out; apply $arc: $aout"
-fi
+refused "a symbolic-link target is refused by check and apply, naming the link" "$M" "$ONE_PATCH" \
+    "'f.txt' is a symbolic link"
 out=$("$APLS" apply --through-links --root "$M" "$ONE_PATCH" 2>&1)
 if [ $? = 0 ] && [ -L "$M/f.txt" ] && [ "$(cat "$M/real.txt")" = "new line" ]; then
     pass "--through-links changes the file a link points to and keeps the link"
@@ -617,16 +625,7 @@ changes:
         content: |
           below it
 EOF
-before=$(state "$A")
-out=$("$APLS" check --root "$A" "$T/xy.ap" 2>&1)
-crc=$?
-aout=$("$APLS" apply --root "$A" "$T/xy.ap" 2>&1)
-arc=$?
-if [ $crc = 1 ] && [ $arc = 1 ] && grep -q "INVALID_FILE_PATH.*'x'" <<<"$out" && [ "$(state "$A")" = "$before" ]; then
-    pass "check refuses 'x' and 'x/y' in one patch, as apply does"
-else
-    failc "x and x/y" "check $crc: $out; apply $arc: $aout"
-fi
+refused "check refuses 'x' and 'x/y' in one patch, as apply does" "$A" "$T/xy.ap" "INVALID_FILE_PATH.*'x'"
 
 # long names: what check accepts, apply writes
 rm -rf "$A"
@@ -661,15 +660,7 @@ if [ $IS_ROOT = 1 ] && mount -t tmpfs -o nr_inodes=6,size=1m tmpfs "$TM" 2>/dev/
     MOUNTS+=("$TM")
     # issue 7 item 1, as reported: E.txt, x and x/y
     printf 'e\n' >"$TM/E.txt"
-    out=$("$APLS" check --root "$TM" "$T/xy.ap" 2>&1)
-    crc=$?
-    aout=$("$APLS" apply --root "$TM" "$T/xy.ap" 2>&1)
-    arc=$?
-    if [ $crc = 1 ] && [ $arc = 1 ] && [ "$(cat "$TM/E.txt" 2>/dev/null)" = e ] && [ "$(ls -A "$TM")" = E.txt ]; then
-        pass "tmpfs nr_inodes=6, E.txt + x + x/y: refused, E.txt kept"
-    else
-        failc "tmpfs x and x/y" "check $crc: $out; apply $arc: $aout; left: $(ls -A "$TM" | tr '\n' ' ')"
-    fi
+    refused "tmpfs nr_inodes=6, E.txt + x + x/y: refused, E.txt kept" "$TM" "$T/xy.ap" "INVALID_FILE_PATH.*'x'"
     # a valid patch that runs out of inodes half-way: nothing changes
     sed '/- file_path: "x"$/,/a file$/d' "$T/xy.ap" >"$T/xy2.ap"
     out=$("$APLS" apply --root "$TM" "$T/xy2.ap" 2>&1)
