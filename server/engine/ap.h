@@ -141,6 +141,7 @@ typedef struct ap_field {
     bool present;      /* the key is there */
     bool is_string;    /* the value is a string (value != NULL) */
     bool is_null;      /* the value is empty or null */
+    bool refused;      /* the YAML layer refused the value (a problem says why) */
     char *value;       /* the decoded text, NUL-terminated */
     size_t len;
     ap_style style;
@@ -183,6 +184,9 @@ typedef struct ap_patch {
     ap_problem *problems; /* YAML and schema problems, in text order */
     size_t n_problems;
     bool has_errors;
+    bool yaml_error;   /* the text is not a YAML document as PyYAML's safe loader
+                        * (the reference's) reads it, or apls refuses it as
+                        * YAML: a problem says where */
     bool reparsable;   /* clean YAML: ap_patch_reparse may work on it */
 } ap_patch;
 
