@@ -838,6 +838,9 @@ static void yaml_refused(const char *src, uint32_t start, uint32_t end, int line
     ap_patch_free(p);
 }
 #define YAML_REFUSED(src, start, end) yaml_refused((src), (start), (end), __LINE__)
+/* ... on the first occurrence of needle, n bytes */
+#define YAML_REFUSED_AT(src, needle, n)                                                            \
+    yaml_refused((src), off((src), (needle)), off((src), (needle)) + (n), __LINE__)
 
 /* issue 11: a literal block whose first line is spaces and a tab (C, Go,
  * Makefiles) is valid YAML for PyYAML; libyaml alone refuses it */
@@ -924,11 +927,11 @@ static void test_tab_indented_blocks(void)
     /* what PyYAML refuses too, on the tab: a tab at column 0, a blank line
      * with more spaces before it, a tab left of the key's column */
     src = HEAD "      - action: DELETE\n        snippet: |\n\tx\n";
-    YAML_REFUSED(src, off(src, "\tx"), off(src, "\tx") + 1);
+    YAML_REFUSED_AT(src, "\tx", 1);
     src = HEAD "      - action: DELETE\n        snippet: |\n              \n          \tx\n";
-    YAML_REFUSED(src, off(src, "\tx"), off(src, "\tx") + 1);
+    YAML_REFUSED_AT(src, "\tx", 1);
     src = HEAD "      - action: DELETE\n        snippet: |\n        \tx\n";
-    YAML_REFUSED(src, off(src, "\tx"), off(src, "\tx") + 1);
+    YAML_REFUSED_AT(src, "\tx", 1);
     /* one column right of the key is enough */
     src = HEAD "      - action: DELETE\n        snippet: |\n         \tx\n";
     p = CLEAN(src);
@@ -950,25 +953,25 @@ static void test_tab_indented_blocks(void)
 static void test_tabs_pyyaml_refuses(void)
 {
     const char *src = HEAD "      - action:\tDELETE\n        snippet: |\n          x\n";
-    YAML_REFUSED(src, off(src, "\tDELETE"), off(src, "\tDELETE") + 1);
+    YAML_REFUSED_AT(src, "\tDELETE", 1);
     src = HEAD "      - action: DELETE\n        snippet: \"x\"\t# note\n";
-    YAML_REFUSED(src, off(src, "\t#"), off(src, "\t#") + 1);
+    YAML_REFUSED_AT(src, "\t#", 1);
     src = HEAD "      - action: DELETE\n        snippet: a\tb\n";
-    YAML_REFUSED(src, off(src, "\tb"), off(src, "\tb") + 1);
+    YAML_REFUSED_AT(src, "\tb", 1);
     src = HEAD "      - action: DELETE\n        snippet: |\t\n          x\n";
-    YAML_REFUSED(src, off(src, "\t\n"), off(src, "\t\n") + 1);
+    YAML_REFUSED_AT(src, "\t\n", 1);
     src = "version: \"2.0\"\nchanges: []\nx: [a,\tb]\n";
-    YAML_REFUSED(src, off(src, "\tb"), off(src, "\tb") + 1);
+    YAML_REFUSED_AT(src, "\tb", 1);
     src = "version: \"2.0\"\t\nchanges: []\n";
-    YAML_REFUSED(src, off(src, "\t"), off(src, "\t") + 1);
+    YAML_REFUSED_AT(src, "\t", 1);
     src = "---\t\nversion: \"2.0\"\nchanges: []\n";
     YAML_REFUSED(src, 3, 4);
     /* "|#": PyYAML wants a space before the comment */
     src = HEAD "      - action: DELETE\n        snippet: |#note\n          x\n";
-    YAML_REFUSED(src, off(src, "#note"), off(src, "#note") + 1);
+    YAML_REFUSED_AT(src, "#note", 1);
     /* '?' inside a flow plain scalar ends it for PyYAML */
     src = "version: \"2.0\"\nchanges: []\nx: [a?b]\n";
-    YAML_REFUSED(src, off(src, "?b"), off(src, "?b") + 1);
+    YAML_REFUSED_AT(src, "?b", 1);
     /* tabs in comments, quoted scalars and block content are fine */
     src = "# a\tcomment\nversion: \"2.0\"  #\tnote\nchanges:\n  - file_path: a\n    modifications:\n"
           "      - action: DELETE\n        snippet: \"a\\tb\tc\"\n"
@@ -1042,7 +1045,7 @@ static void test_tags(void)
     src = "version: \"2.0\"\nchanges: []\nx: !!binary a\n";
     YAML_REFUSED(src, off(src, "!!binary"), off(src, " a\n") + 2);
     src = "version: \"2.0\"\nchanges: !!str [a]\n";
-    YAML_REFUSED(src, off(src, "!!str"), off(src, "!!str") + 5);
+    YAML_REFUSED_AT(src, "!!str", 5);
     /* read, but not text: the schema's problem, not a YAML one */
     src = HEAD "      - action: DELETE\n        snippet: !!binary aGVsbG8=\n";
     ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "!!binary"), off(src, "=\n") + 1, 0, 0);
@@ -1083,11 +1086,11 @@ static void test_yaml11_types(void)
     }
     /* values PyYAML cannot construct: the node */
     src = HEAD "      - action: DELETE\n        snippet: 2001-02-30\n";
-    YAML_REFUSED(src, off(src, "2001"), off(src, "2001") + 10);
+    YAML_REFUSED_AT(src, "2001", 10);
     src = HEAD "      - action: DELETE\n        snippet: 0x_\n";
-    YAML_REFUSED(src, off(src, "0x_"), off(src, "0x_") + 3);
+    YAML_REFUSED_AT(src, "0x_", 3);
     src = HEAD "      - action: DELETE\n        snippet: =\n";
-    YAML_REFUSED(src, off(src, "=\n"), off(src, "=\n") + 1);
+    YAML_REFUSED_AT(src, "=\n", 1);
     /* a boolean key is not the name "yes" */
     src = HEAD "      - action: DELETE\n        snippet: x\n        yes: 1\n";
     p = CLEAN(src);
@@ -1119,12 +1122,12 @@ static void test_anchors_merges_keys(void)
     CHECK_STR(p->changes[0].mods[0].snippet.value, "x");
     ap_patch_free(p);
     src = "version: \"2.0\"\nchanges: []\nx: {<<: y}\n";
-    YAML_REFUSED(src, off(src, "y}"), off(src, "y}") + 1);
+    YAML_REFUSED_AT(src, "y}", 1);
     src = "version: \"2.0\"\nchanges: []\nx: <<\n";
-    YAML_REFUSED(src, off(src, "<<"), off(src, "<<") + 2);
+    YAML_REFUSED_AT(src, "<<", 2);
     /* a list as a key */
     src = "version: \"2.0\"\nchanges: []\n? [a]\n: b\n";
-    YAML_REFUSED(src, off(src, "[a]"), off(src, "[a]") + 3);
+    YAML_REFUSED_AT(src, "[a]", 3);
 }
 
 static void test_stream_level(void)

@@ -28,9 +28,10 @@ static void str(const char *s, size_t n)
     putchar('"');
 }
 
+/* ,"name":value */
 static void field(const char *name, const ap_field *f)
 {
-    printf("\"%s\":", name);
+    printf(",\"%s\":", name);
     if (!f->present)
         printf("null");
     else if (f->refused)
@@ -54,39 +55,29 @@ static void dump(const ap_patch *p)
         str(q->message, strlen(q->message));
         putchar(']');
     }
-    printf("],");
+    printf("]");
     field("version", &p->version);
-    putchar(',');
     field("changes", &p->changes_f);
     printf(",\"list\":[");
     for (size_t i = 0; i < p->n_changes; i++) {
         const ap_change *c = &p->changes[i];
-        printf("%s{", i ? "," : "");
+        printf("%s{\"n_mods\":%zu", i ? "," : "", c->n_mods);
         field("file_path", &c->file_path);
-        putchar(',');
         field("newline", &c->newline);
-        putchar(',');
         field("modifications", &c->mods_f);
         printf(",\"mods\":[");
         for (size_t j = 0; j < c->n_mods; j++) {
             const ap_mod *m = &c->mods[j];
-            printf("%s{", j ? "," : "");
+            printf("%s{\"lead\":%u,\"trail\":%u", j ? "," : "", m->lead, m->trail);
             field("action", &m->action_f);
-            putchar(',');
             field("snippet", &m->snippet);
-            putchar(',');
             field("start_snippet", &m->start_snippet);
-            putchar(',');
             field("end_snippet", &m->end_snippet);
-            putchar(',');
             field("anchor", &m->anchor);
-            putchar(',');
             field("content", &m->content);
-            putchar(',');
             field("include_leading_blank_lines", &m->lead_f);
-            putchar(',');
             field("include_trailing_blank_lines", &m->trail_f);
-            printf(",\"lead\":%u,\"trail\":%u}", m->lead, m->trail);
+            putchar('}');
         }
         printf("]}");
     }
