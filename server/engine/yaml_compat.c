@@ -201,9 +201,9 @@ static void scan_directives(builder *b)
             size_t minor = ++i;
             while (i < e && t[i] >= '0' && t[i] <= '9')
                 i++;
-            bool one = true;
-            for (size_t k = major; k + 1 < minor; k++)
-                one &= t[k] == '0' || (t[k] == '1' && k + 2 == minor);
+            bool one = t[minor - 2] == '1'; /* the major number is 1 (leading zeros allowed) */
+            for (size_t k = major; k + 2 < minor; k++)
+                one &= t[k] == '0';
             if (one && i > minor && !(i - minor == 1 && (t[minor] == '1' || t[minor] == '2')) &&
                 i - minor < 256)
                 add(b, SI_VERSION, (uint32_t)minor, (uint8_t)(i - minor), 0);

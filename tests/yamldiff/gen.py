@@ -293,11 +293,40 @@ class Gen:
         return text
 
 
+# Where libyaml and PyYAML were found to part ways, or nearly: always run.
+HAND = [
+    "a: |\n  \tfoo\n  bar\n", "a: >\n  \tx\n  y\n", "a: >\n  \tx\n\n  y\n", "a: >\n  \tx\n   y\n",
+    "a: >-\n  \tx\n", "a: |+\n  \tx\n\n", "a: |\n\n  \tx\n", "a: |\n    \n  \tx\n",
+    "a: |\n  \n    \tx\n", "a: |2\n  \tx\n", "a: |2\n \tx\n", "a: |\n  \t\n  x\n", "|\n \tx\n",
+    "|\n\tx\n", "a:\n- |\n  \tx\n", "- |\n  \tx\n- >\n \ty\n  z\n", "        k: |\n        \tx\n",
+    "        k: |\n         \tx\n", "a: |\n  x\n \tbar\n", "a: |\n  cat x |\n  \tgrep y\n",
+    "a: \"x |\n  \ty\"\n", "a: !!str\n  |\n  \tx\n", "a: &s |\n  \tx\nb: *s\n",
+    "a: &s >\n  \tx\n  y\nb: *s\n", "a:\tb\n", "a: b\tc\n", "a: b\t# c\n", "- \ta\n", "[a,\tb]\n",
+    "{a:\tb}\n", "a: b\t\n", "a: \"b\"\t\n", "a: b\n\t\nc: d\n", "a: \"x\ty\"\n", "a: \"x\n\ty\"\n",
+    "a: x\n \ty\n", "a: |\t\n  x\n", "a: | #\tc\n  x\n", "a: |#c\n  x\n", "a: |-#c\n  x\n",
+    "a: 1 #\tc\n", "\t# c\na: 1\n", "---\t\na: 1\n", "a: &x\t1\n", "--- \ta\n", "-\tx\n",
+    "[a?b]\n", "{a?b: c}\n", "[a:,b]\n", "{a: b, c:}\n", "[a:]\n", "[a:b]\n", "{a:b}\n", "[? a]\n",
+    "a: =\n", "=: x\n", "a: <<\n", "a: ! \"*\"\n", "a: ! \"12\"\n", "a: ! |\n  12\n", "a: ! &x\n",
+    "a: !!python/object:os.system \"2.0\"\n", "a: !foo \"2.0\"\n", "a: !<tag:yaml.org,2002:str> 12\n",
+    "a: !!str {=: x}\n", "a: !!str {=: {=: x}}\n", "a: !!str {=: [x]}\n", "a: !!null {b: c}\n",
+    "a: {<<: !!foo {b: 1}}\n", "a: !!omap [=: 1]\n", "a: !!omap [<<: {b: 1}]\n", "a: !!set {<<: {b: 1}}\n",
+    "a: !!set {? [x]}\n", "!!merge <<: {a: 1}\n", "a: {<<: x}\n", "a: {\"<<\": x}\n", "? [a]\n: b\n",
+    "a: 2001-02-30\n", "a: 0000-01-01\n", "a: 0x_\n", "a: 0b_\n", "a: !!int \" 12 \"\n",
+    "a: !!bool \"maybe\"\n", "a: !!binary a\n", "a: !!timestamp\n", "a: !!int\n", "a: !!float \"\"\n",
+    "a: &x 1\nb: &x 2\nc: *x\n", "%YAML 1.3\n---\na: 1\n", "%YAML 2.0\n---\na: 1\n", "%YAML 01.3\n---\na: 1\n",
+    "%YAML 0.1\n---\na: 1\n", "%YAML 1.10\n---\na: 1\n", "%YAML 1.3x\n---\na: 1\n", "%FOO bar\n---\na: 1\n",
+    "%FOO bar\tbaz\n---\na: 1\n", "%FOO\tbar\n---\na: 1\n", "%FOO bar\n", "%FOO bar\na: 1\n",
+    "%YA|ML 1.1\n---\na: 1\n", "%YAML\t1.1\n---\na: 1\n", "a: b\n\ufeffc: d\n", "\ufeff\ufeffa: 1\n",
+    "---\n\ufeffa: 1\n", "a: \"x\n\ufeffy\"\n", "a: \"\\ud800\"\n", "a: \"\\uffff\"\n", "a: b\x85c: d\n",
+    "a: \"x\u2028y\"\n", "a: |\n  x\u2028  y\n", "a: 1\ra: 2\r", "a: 1\na: 2\n", "1: a\n01: b\n",
+]
+
+
 def generate(seed, count):
-    """count documents (bytes), the same for the same seed."""
+    """count documents (bytes), the same for the same seed, after HAND."""
     r = random.Random(seed)
     g = Gen(r)
-    docs = []
+    docs = [h.encode("utf-8", "surrogatepass") for h in HAND]
     for i in range(count):
         text = g.patch()
         if r.random() < 0.3:
