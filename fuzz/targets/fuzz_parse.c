@@ -8,6 +8,8 @@
  *  - changes and modifications come in text order, and a modification marked
  *    ok (the run trusts it) has what its action needs;
  *  - a patch without errors has only ok changes and modifications;
+ *  - a YAML error (yaml_error) is an error problem, and makes the patch not
+ *    reparsable; a value the YAML layer refused has no value;
  *  - ap_patch_reparse after an edit (chosen from the input's bytes: a place,
  *    a few bytes removed, a short text inserted) gives exactly what
  *    ap_patch_parse gives on the edited text, as ap.h promises, and its
@@ -46,6 +48,8 @@ static void check_field(const ap_field *f, const char *what)
     }
     check_span(f->key, what);
     check_span(f->span, what);
+    if (f->refused && (f->is_string || f->is_null))
+        fail(what, 4, 4); /* a refused value has no value */
     if (f->is_string) {
         if (!f->value || f->value[f->len] != '\0')
             fail(what, (uint32_t)f->len, 1);
@@ -147,6 +151,7 @@ static bool span_eq(ap_span a, ap_span b)
 static void same_field(const ap_field *a, const ap_field *b, const char *what)
 {
     if (a->present != b->present || a->is_string != b->is_string || a->is_null != b->is_null ||
+        a->refused != b->refused ||
         a->len != b->len || a->style != b->style || !span_eq(a->key, b->key) ||
         !span_eq(a->span, b->span) || a->n_lines != b->n_lines || a->indent != b->indent)
         differ(what, a->span.start, b->span.start);
@@ -189,6 +194,8 @@ static void same_patch(const ap_patch *a, const ap_patch *b)
         differ("text", a->len, b->len);
     if (a->has_errors != b->has_errors)
         differ("has_errors", a->has_errors, b->has_errors);
+    if (a->yaml_error != b->yaml_error)
+        differ("yaml_error", a->yaml_error, b->yaml_error);
     if (a->n_problems != b->n_problems)
         differ("number of problems", a->n_problems, b->n_problems);
     const ap_problem **pa = sorted_problems(a), **pb = sorted_problems(b);
@@ -312,6 +319,10 @@ static void check_patch(const ap_patch *p, const uint8_t *data, size_t size)
     }
     if (errors != p->has_errors)
         fail("has_errors disagrees with the problems", errors, p->has_errors);
+    if (p->yaml_error && !p->has_errors)
+        fail("a YAML error without an error problem", 0, 0);
+    if (p->yaml_error && p->reparsable)
+        fail("a YAML error in a reparsable patch", 0, 0);
 
     check_field(&p->version, "version");
     check_field(&p->changes_f, "changes");
