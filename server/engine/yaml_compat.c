@@ -181,9 +181,11 @@ static void scan_directives(builder *b)
 {
     const char *t = b->text;
     size_t len = b->len;
-    for (size_t ln = b->base; ln < len; ln = next_line(t, len, ln)) {
-        if (t[ln] != '%')
-            continue;
+    for (const char *pc = memchr(t + b->base, '%', len - b->base); pc;
+         pc = memchr(pc + 1, '%', len - (size_t)(pc + 1 - t))) {
+        size_t ln = (size_t)(pc - t);
+        if (ln > b->base && !break_before(t, ln))
+            continue; /* not at a line's start */
         size_t e = eol(t, len, ln), i = ln + 1;
         while (i < e && name_char(t[i]))
             i++;

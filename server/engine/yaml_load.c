@@ -88,6 +88,12 @@ static void mapping_as_scalar(builder *b, ynode *n)
  * mapping's own; "=" keys become strings. */
 static void flatten(builder *b, ynode *m)
 {
+    bool special = false; /* most mappings have neither "<<" nor "=" keys */
+    for (size_t i = 0; i < m->n && !special; i += 2)
+        special = m->kids[i]->kind == Y_SCALAR &&
+                  (m->kids[i]->type == AP_Y_MERGE || m->kids[i]->type == AP_Y_VALUE);
+    if (!special)
+        return;
     ynode **merged = NULL, **own = NULL;
     size_t nm = 0, cm = 0, no = 0, co = 0;
     for (size_t i = 0; i + 1 < m->n; i += 2) {
