@@ -30,9 +30,10 @@
  *  - '?' inside a plain scalar in a flow collection ("[a?b]").
  *
  * What stays different (docs/engine.md lists it): lone surrogates from
- * escapes ("\ud800"), ':' right before a flow indicator ("[a:]"), aliases
- * to mappings and lists, nesting deeper than 64 and duplicate keys are
- * refused by apls and read by PyYAML. */
+ * escapes ("\ud800"), ':' right before a flow indicator ("[a:]"), a byte
+ * order mark starting a line inside a double-quoted scalar with escapes,
+ * aliases to mappings and lists, nesting deeper than 64 and duplicate keys
+ * are refused by apls and read by PyYAML. */
 #include "yaml_tree.h"
 
 #include <stdlib.h>
