@@ -402,6 +402,27 @@ static void test_eof_after_shutdown(void)
     client_free(&c);
 }
 
+/* eglot 1.9's handshake: "params": null on shutdown and on exit. */
+static void test_null_params_handshake(void)
+{
+    uv_loop_t loop;
+    server s;
+    client c;
+    setup(&loop, &s, &c);
+    client_send(&c, INIT, 1);
+    client_send(&c, INITIALIZED);
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test/echo\",\"params\":null}");
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"shutdown\",\"params\":null}");
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"method\":\"exit\",\"params\":null}");
+    shutdown(c.fd, SHUT_WR); /* an ignored exit ends at end of input, with 1 */
+    CHECK_INT(run(&loop, &s), 0);
+    CHECK_INT(code_of(&c, 2), 0);
+    CHECK_INT(code_of(&c, 3), 0);
+    CHECK(json_is_null(json_object_get(reply_to(&c, 3, 0), "result")));
+    CHECK_INT(s.shutdown_calls, 1);
+    client_free(&c);
+}
+
 static void test_exit_without_shutdown(void)
 {
     uv_loop_t loop;
@@ -628,6 +649,7 @@ int main(void)
     RUN(test_cancel_deferred);
     RUN(test_eof_without_shutdown);
     RUN(test_eof_after_shutdown);
+    RUN(test_null_params_handshake);
     RUN(test_exit_without_shutdown);
     RUN(test_exit_before_initialize);
     RUN(test_bad_input_keeps_serving);

@@ -430,6 +430,38 @@ def lifecycle_shutdown_exit_codes(t):
 
 
 @test
+def lifecycle_null_params_eglot_handshake(t):
+    """eglot 1.9 sends "params": null on shutdown and exit: the server must
+    answer shutdown with null and exit 0 on exit, by itself."""
+    s = t.session(caps="eglot")
+    r = s.send({"jsonrpc": "2.0", "id": 900, "method": "shutdown", "params": None})
+    r = s.wait_response(900, WAIT)
+    eq(r.get("error"), None, "error answered to shutdown with null params")
+    eq(r.get("result", "missing"), None, "shutdown result")
+    s.send({"jsonrpc": "2.0", "method": "exit", "params": None})
+    eq(s.wait_exit(), 0, "exit code after shutdown + exit with null params")
+    s.finished = True
+
+
+@test
+def lifecycle_null_params_where_params_are_needed(t):
+    """null params on a method that needs params: refused by the handler
+    (never a crash), and the server keeps serving."""
+    s = t.session()
+    for i, method in enumerate(("textDocument/hover", "textDocument/codeAction", "workspace/executeCommand",
+                                "textDocument/documentSymbol", "textDocument/completion")):
+        s.send({"jsonrpc": "2.0", "id": 800 + i, "method": method, "params": None})
+        r = s.wait_response(800 + i, WAIT)
+        check("error" in r or r.get("result") in (None, []), "%s with null params: %r", method, r)
+        check(r.get("error", {}).get("code") != -32600, "%s: null params refused as an invalid request", method)
+    for method in ("textDocument/didOpen", "textDocument/didChange", "textDocument/didClose",
+                   "workspace/didChangeConfiguration", "workspace/didChangeWatchedFiles", "initialized"):
+        s.send({"jsonrpc": "2.0", "method": method, "params": None})
+    s.alive_check()
+    s.finish(0)
+
+
+@test
 def lifecycle_end_of_input(t):
     s = t.session()
     s.p.stdin.close()
