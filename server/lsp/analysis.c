@@ -155,8 +155,8 @@ void apls_patch_close(apls_patch *p)
         }
     }
     /* a closed patch shows no diagnostics */
-    lsp_endpoint_notify(s->ep, "textDocument/publishDiagnostics",
-                        json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
+    lsp_endpoint_notify_latest(s->ep, "textDocument/publishDiagnostics", p->uri,
+                               json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
     uv_close((uv_handle_t *)p->timer, timer_closed);
     drop_analysis(p);
     free(p->deps);
