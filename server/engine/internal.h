@@ -266,10 +266,6 @@ void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const 
 /* How many ap_patch_reparse calls parsed one item only (for the tests). */
 extern unsigned long ap_reparse_hits;
 
-/* ---------------------------------------------------------- paths.c */
-
-/* Checks a file_path without touching the disk and normalizes it ("./a//b"
- * -> "a/b"). Returns the normalized path (malloc'd) or NULL with *why. */
-char *ap_path_normalize(const char *path, size_t len, const char **why);
+/* paths.c: ap_path_normalize is public (ap.h) */
 
 #endif

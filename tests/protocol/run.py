@@ -990,6 +990,181 @@ def targets_disk_change_self_watched_neovim(t):
     disk_change(t, "nvim")
 
 
+# the disk changes behind the server's back (no watch event, or a folder
+# beyond the watch limit): "Apply patch" must still be built on the disk's text
+
+ALPHA_BETA = "alpha = 1\nbeta = 2\n"
+
+
+def patch_beta():
+    return patch_text([("ab.txt", [{"action": "REPLACE", "snippet": "beta = 2\n", "content": "beta = 20\n"}])])
+
+
+def apply_matches_cli(t, s, u, names):
+    """The whole-patch action, applied to the disk as a client does, leaves
+    the files exactly as `apls apply` leaves a copy of the disk as it is now."""
+    ref = os.path.join(t.base, "ref")
+    shutil.rmtree(ref, ignore_errors=True)
+    os.makedirs(ref)
+    for n in names:
+        os.makedirs(os.path.dirname(os.path.join(ref, n)), exist_ok=True)
+        shutil.copyfile(t.path(n), os.path.join(ref, n))
+    with open(os.path.join(ref, "p.ap"), "w") as f:
+        f.write(s.text(u))
+    r = t.cli("apply", "--root", ref, os.path.join(ref, "p.ap"))
+    eq(r.returncode, 0, "apls apply on the copy (%s)" % r.stdout.decode(errors="replace"))
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch")
+    apply_action(s, act)
+    for n in names:
+        eq(t.read(n), open(os.path.join(ref, n), "rb").read(), "%s after the action" % n)
+
+
+def rewrite_same_size_same_mtime(t, name, text):
+    """Rewrites a file in place with as many bytes, then puts its mtime back:
+    size, inode and mtime all stay, only the content (and ctime) tell."""
+    p = t.path(name)
+    st = os.stat(p)
+    data = text.encode()
+    eq(len(data), st.st_size, "the rewrite keeps the size")
+    with open(p, "r+b") as f:
+        f.write(data)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    st2 = os.stat(p)
+    eq((st2.st_ino, st2.st_size, st2.st_mtime_ns), (st.st_ino, st.st_size, st.st_mtime_ns), "identity kept")
+
+
+def stale_disk_text(t, pause):
+    t.write("ab.txt", ALPHA_BETA)
+    t.write("p.ap", patch_beta())
+    s = t.session()                          # watches through the client: no event comes
+    u = s.open("p.ap")
+    eq(s.diags(u), [], "clean")
+    time.sleep(pause)
+    rewrite_same_size_same_mtime(t, "ab.txt", "beta = 2\nalpha = 1\n")
+    apply_matches_cli(t, s, u, ["ab.txt"])
+    eq(t.read("ab.txt"), b"beta = 20\nalpha = 1\n", "the line replaced")
+    s.finish()
+
+
+@test
+def targets_apply_after_a_missed_change_same_size_and_mtime(t):
+    stale_disk_text(t, 0)
+
+
+@test
+def targets_apply_after_a_missed_change_same_size_and_mtime_later(t):
+    # long after the read: the timestamps no longer make the text doubtful
+    stale_disk_text(t, 2.2)
+
+
+@test
+def targets_apply_beyond_the_watch_limit(t):
+    """Neovim 0.7 (the server watches for itself): 300 target folders, more
+    than it watches; one far folder changes, and the apply must see it."""
+    n = 300
+    for i in range(n):
+        t.write("d%03d/f.txt" % i, "one %d\ntwo\n" % i)
+    t.write("p.ap", patch_text([("d%03d/f.txt" % i, [{"action": "REPLACE", "snippet": "two\n",
+                                                       "content": "TWO\n"}]) for i in range(n)]))
+    s = t.session(caps="nvim")
+    u = s.open("p.ap")
+    eq(errors(s.diags(u)), [], "clean")
+    t.write("d299/f.txt", "zero\none 299\ntwo\n")      # no event can come
+    apply_matches_cli(t, s, u, ["d%03d/f.txt" % i for i in range(n)])
+    eq(t.read("d299/f.txt"), b"zero\none 299\nTWO\n", "the far file")
+    s.finish()
+
+
+def frames(*msgs):
+    return b"".join(frame(json.dumps(m)) for m in msgs)
+
+
+@test
+def targets_reopened_with_the_same_version(t):
+    """A target closed and opened again with the same version number (a
+    client that counts from 1 again) but other text: the new text counts."""
+    s, u = calc_session(t)
+    eq(s.diags(u), [], "clean")
+    c = s.open("calc.py", version=1)
+    s.settle(u, 1)                         # analysed with the buffer at version 1
+    changed = CALC.replace("return a + b", "return a - b")
+    s.docs[c] = [1, changed]
+    s.send_raw(frames({"jsonrpc": "2.0", "method": "textDocument/didClose",
+                       "params": {"textDocument": {"uri": c}}},
+                      {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                       "params": {"textDocument": {"uri": c, "languageId": "python", "version": 1,
+                                                   "text": changed}}}))
+    eq(codes(errors(s.diags(u))), ["SNIPPET_NOT_FOUND"], "the reopened text is checked")
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch")
+    check("edit" not in act, "an edit built on the old text: %r", act)
+    s.finish()
+
+
+@test
+def targets_patch_under_two_uri_spellings(t):
+    """The patch opened again under another spelling of its URI: the old
+    spelling's diagnostics are cleared, the new one gets them."""
+    t.write("my dir/calc.py", CALC)
+    t.write("my dir/fix.ap", PATCH_BAD)
+    s = t.session()
+    a = s.open("my dir/fix.ap")
+    eq(codes(errors(s.diags(a))), ["SNIPPET_NOT_FOUND"], "first spelling")
+    b = "file://" + t.path("my dir/fix.ap")          # a literal space
+    check(a != b, "two spellings")
+    s.docs[b] = [2, PATCH_OK]
+    s.notify("textDocument/didOpen", {"textDocument": {"uri": b, "languageId": "ap", "version": 2,
+                                                       "text": PATCH_OK}})
+    eq(s.diags(a), [], "the first spelling's diagnostics are cleared")
+    eq(s.diags(b), [], "the second spelling's")
+    s.sub(b, "return a + b", "return a * b")
+    eq(codes(errors(s.diags(b))), ["SNIPPET_NOT_FOUND"], "published under the second spelling")
+    s.alive_check()
+    eq(s.all_diags(a), [], "nothing more under the first spelling")
+    s.close_doc(b)
+    eq(s.diags(b), [], "cleared on close")
+    s.alive_check()
+    eq(s.all_diags(a), [], "nothing under the first spelling at close")
+    s.finish()
+
+
+def keystrokes_touch_only_the_edited_changes_targets(t, caps):
+    """Diagnostics rely on watch events: a keystroke in one change checks
+    that change's target on disk, never the other 59 (strace counts)."""
+    n = 60
+    for i in range(n):
+        t.write("src/t%02d.txt" % i, "one\ntwo %d\n" % i)
+    t.write("p.ap", patch_text([("src/t%02d.txt" % i, [{"action": "REPLACE", "snippet": "two %d\n" % i,
+                                                         "content": "TWO\n"}]) for i in range(n)]))
+    check(shutil.which("strace"), "strace is needed (scripts/deps test installs it)")
+    log = os.path.join(t.base, "strace.log")
+    s = t.session(caps=caps, command=["strace", "-f", "-qq", "-e", "trace=%file,%desc", "-o", log, t.binary])
+    u = s.open("p.ap")
+    eq(errors(s.diags(u)), [], "clean")
+    s.settle(u, 1)
+    with open(log, "rb") as f:
+        start = len(f.read())
+    for k in range(10):                   # keystrokes in change 1 (t01.txt)
+        v = s.sub(u, "two 1\n", "two 1 \n") if k % 2 == 0 else s.sub(u, "two 1 \n", "two 1\n")
+        s.settle(u, v)
+    with open(log, "rb") as f:
+        f.seek(start)
+        calls = f.read().decode(errors="replace")
+    others = [l for l in calls.splitlines() if "/w/src/t" in l and "/src/t01.txt" not in l]
+    eq(others[:5], [], "system calls on the other targets during keystrokes (%d)" % len(others))
+    check("/src/t01.txt" in calls, "the edited change's target was not checked")
+    s.finish()
+
+
+@test
+def targets_keystrokes_touch_only_the_edited_changes_targets(t):
+    keystrokes_touch_only_the_edited_changes_targets(t, "vscode")
+
+
+@test
+def targets_keystrokes_touch_only_the_edited_changes_targets_self_watched(t):
+    keystrokes_touch_only_the_edited_changes_targets(t, "nvim")
+
+
 # ====================================================== hover, definition
 
 @test
@@ -2127,6 +2302,27 @@ def reopen_without_close(t):
     s.notify("textDocument/didOpen", {"textDocument": {"uri": u, "languageId": "ap", "version": 9, "text": PATCH_OK}})
     s.docs[u] = [9, PATCH_OK]
     eq(s.diags(u, version=9), [], "after a second didOpen with new text")
+    s.finish()
+
+
+@test
+def reopen_with_the_same_version(t):
+    """The patch opened again, same version, other text (closed and reopened
+    in one go, by a client that counts from 1 again): the new text counts."""
+    s, u = calc_session(t, PATCH_BAD)
+    eq(codes(errors(s.diags(u))), ["SNIPPET_NOT_FOUND"], "v1")
+    s.docs[u] = [1, PATCH_OK]
+    s.send_raw(frames({"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": u}}},
+                      {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                       "params": {"textDocument": {"uri": u, "languageId": "ap", "version": 1, "text": PATCH_OK}}}))
+    eq(s.diags(u, pred=lambda d: d == []), [], "cleared at close")
+    s.settle(u, 1)
+    got = s.all_diags(u)
+    check(got == [] or got[-1]["diagnostics"] == [], "stale diagnostics after the reopen: %r", got)
+    s.send_raw(frames({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                       "params": {"textDocument": {"uri": u, "languageId": "ap", "version": 1, "text": PATCH_BAD}}}))
+    s.docs[u] = [1, PATCH_BAD]
+    eq(codes(errors(s.diags(u))), ["SNIPPET_NOT_FOUND"], "reopened without a close, same version, other text")
     s.finish()
 
 
