@@ -159,34 +159,54 @@ static void test_write_error_not_fatal(void)
     CHECK_STR(s.got, WANT);
 }
 
+/* A transport writing to a socket nobody reads (yet): the test holds in[1]
+ * and sv[0]. */
+typedef struct stuck {
+    uv_loop_t loop;
+    sink s;
+    int in[2], sv[2];
+} stuck;
+
+static void send_filler(lsp_transport *t, size_t n)
+{
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    lsp_transport_send(t, big, n);
+}
+
+static void stuck_open(stuck *k, void (*stalled)(void *))
+{
+    CHECK_INT(pipe(k->in), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, k->sv), 0);
+    uv_loop_init(&k->loop);
+    memset(&k->s, 0, sizeof k->s);
+    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, stalled, &k->s};
+    k->s.t = lsp_transport_new(&k->loop, &cb, 0);
+    CHECK_INT(lsp_transport_open(k->s.t, k->in[0], k->sv[1]), 0);
+}
+
+/* Closes the transport and checks that everything of it is gone. */
+static void stuck_close(stuck *k)
+{
+    lsp_transport_close(k->s.t, on_closed, &k->s);
+    uv_run(&k->loop, UV_RUN_DEFAULT);
+    CHECK(k->s.closed);
+    CHECK_INT(uv_loop_close(&k->loop), 0);
+    close(k->in[1]);
+    close(k->sv[0]);
+}
+
 static void test_flush_deadline(void)
 {
     /* The output is never read and fills up: close still finishes. */
-    int in[2], sv[2];
-    CHECK_INT(pipe(in), 0);
-    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    sink s;
-    memset(&s, 0, sizeof s);
-    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, NULL, &s};
-    s.t = lsp_transport_new(&loop, &cb, 0);
-    CHECK_INT(lsp_transport_open(s.t, in[0], sv[1]), 0);
-    for (int i = 0; i < 64; i++) {
-        size_t n = 256 * 1024;
-        char *big = malloc(n);
-        memset(big, 'x', n);
-        lsp_transport_send(s.t, big, n);
-    }
-    CHECK(lsp_transport_pending_writes(s.t) > 0);
-    lsp_transport_close(s.t, on_closed, &s);
-    uint64_t start = uv_now(&loop);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(s.closed);
-    CHECK(uv_now(&loop) - start >= 900);
-    CHECK_INT(uv_loop_close(&loop), 0);
-    close(in[1]);
-    close(sv[0]);
+    stuck k;
+    stuck_open(&k, NULL);
+    for (int i = 0; i < 64; i++)
+        send_filler(k.s.t, 256 * 1024);
+    CHECK(lsp_transport_pending_writes(k.s.t) > 0);
+    uint64_t start = uv_now(&k.loop);
+    stuck_close(&k);
+    CHECK(uv_now(&k.loop) - start >= 900);
 }
 
 static char *dup_text(const char *text)
@@ -234,37 +254,22 @@ static void test_latest_replaces_queued(void)
 {
     /* While the client does not read, a keyed message replaces the queued
      * one with its key, in its place; other messages all stay, in order. */
-    int in[2], sv[2];
-    CHECK_INT(pipe(in), 0);
-    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    sink s;
-    memset(&s, 0, sizeof s);
-    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, NULL, &s};
-    s.t = lsp_transport_new(&loop, &cb, 0);
-    CHECK_INT(lsp_transport_open(s.t, in[0], sv[1]), 0);
-    size_t n = 1 << 20; /* more than the socket holds: stays in flight */
-    char *big = malloc(n);
-    memset(big, 'x', n);
-    lsp_transport_send(s.t, big, n);
-    lsp_transport_send_latest(s.t, "a", dup_text("A1"), 2);
-    lsp_transport_send_latest(s.t, "b", dup_text("B1"), 2);
-    lsp_transport_send(s.t, dup_text("X"), 1);
+    stuck k;
+    stuck_open(&k, NULL);
+    lsp_transport *t = k.s.t;
+    send_filler(t, 1 << 20); /* more than the socket holds: stays in flight */
+    lsp_transport_send_latest(t, "a", dup_text("A1"), 2);
+    lsp_transport_send_latest(t, "b", dup_text("B1"), 2);
+    lsp_transport_send(t, dup_text("X"), 1);
     for (int i = 2; i <= 1000; i++) {
         char text[16];
         snprintf(text, sizeof text, "A%d", i);
-        lsp_transport_send_latest(s.t, "a", dup_text(text), strlen(text));
+        lsp_transport_send_latest(t, "a", dup_text(text), strlen(text));
     }
-    lsp_transport_send(s.t, dup_text("Y"), 1);
-    CHECK_INT(lsp_transport_pending_writes(s.t), 5);
-    CHECK_STR(bodies(drain(&loop, s.t, sv[0])), "A1000|B1|X|Y|");
-    lsp_transport_close(s.t, on_closed, &s);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(s.closed);
-    CHECK_INT(uv_loop_close(&loop), 0);
-    close(in[1]);
-    close(sv[0]);
+    lsp_transport_send(t, dup_text("Y"), 1);
+    CHECK_INT(lsp_transport_pending_writes(t), 5);
+    CHECK_STR(bodies(drain(&k.loop, t, k.sv[0])), "A1000|B1|X|Y|");
+    stuck_close(&k);
 }
 
 static int stalls;
@@ -279,35 +284,20 @@ static void test_stalled_client(void)
     /* A client that leaves more than the cap unread has stopped reading:
      * on_stalled runs once, what waits and every later message is dropped,
      * and the transport still closes. */
-    int in[2], sv[2];
-    CHECK_INT(pipe(in), 0);
-    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    sink s;
-    memset(&s, 0, sizeof s);
-    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, on_stalled, &s};
-    s.t = lsp_transport_new(&loop, &cb, 0);
-    lsp_transport_set_max_queued(s.t, 4096);
-    CHECK_INT(lsp_transport_open(s.t, in[0], sv[1]), 0);
-    size_t n = 4 << 20;
-    char *big = malloc(n);
-    memset(big, 'x', n);
-    lsp_transport_send(s.t, big, n);
+    stuck k;
+    stuck_open(&k, on_stalled);
+    lsp_transport *t = k.s.t;
+    lsp_transport_set_max_queued(t, 4096);
+    send_filler(t, 1 << 20);
     stalls = 0;
     for (int i = 0; i < 100; i++) {
         char *body = malloc(1000);
         memset(body, 'y', 1000);
-        lsp_transport_send_latest(s.t, i % 2 ? "k" : NULL, body, 1000);
+        lsp_transport_send_latest(t, i % 2 ? "k" : NULL, body, 1000);
     }
     CHECK_INT(stalls, 1);
-    CHECK_INT(lsp_transport_pending_writes(s.t), 1); /* the one in flight */
-    lsp_transport_close(s.t, on_closed, &s);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(s.closed);
-    CHECK_INT(uv_loop_close(&loop), 0);
-    close(in[1]);
-    close(sv[0]);
+    CHECK_INT(lsp_transport_pending_writes(t), 1); /* the one in flight */
+    stuck_close(&k);
 }
 
 static void test_many_messages_to_a_file(void)
