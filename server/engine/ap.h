@@ -480,6 +480,11 @@ char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t
  * the changes that still hold one); NULL when none is kept. Caller frees. */
 char *ap_patch_keep(const ap_patch *p, const ap_run *run, bool (*keep)(const ap_mod_result *));
 
+/* Checks a file_path without touching the disk and normalizes it ("./a//b"
+ * -> "a/b"), as a run names its files. Returns the normalized path
+ * (malloc'd) or NULL with *why (static). */
+char *ap_path_normalize(const char *path, size_t len, const char **why);
+
 /* The nearest folder at or above dir holding .git, .hg, .svn or
  * .apls-root (malloc'd, absolute), or NULL. */
 char *ap_workspace_of(const char *dir);
