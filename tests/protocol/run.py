@@ -1531,6 +1531,24 @@ def action_apply_disabled_with_reason(t):
 
 
 @test
+def action_apply_keeps_lone_cr(t):
+    """A lone CR inside a line of an LF file is content: a text edit that
+    rewrites that line carries it as it is, never as a line break (Neovim and
+    Emacs hold it in the line)."""
+    t.write("w.py", b"x = 1\nprint('50%\rdone')   \n")
+    t.write("fix.ap", patch_text([("w.py", [{"action": "REPLACE", "snippet": "x = 1\n", "content": "x = 2\n"}])]))
+    for caps in ("nvim", "eglot", "vscode"):
+        s = t.session(caps=caps)
+        u = s.open("fix.ap")
+        eq(errors(s.diags(u)), [], "errors")
+        act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch")
+        texts = "".join(e["newText"] for ch in act["edit"]["documentChanges"] if "edits" in ch
+                        for e in ch["edits"])
+        check("print('50%\rdone')\n" in texts, "%s: the lone CR became %r", caps, texts)
+        s.finish()
+
+
+@test
 def action_apply_one_modification(t):
     """'Apply modification N' applies that one only, even when another fails."""
     s, u = calc_session(t, PATCH_BAD.replace("from typing import List", "from typing import Dict"))
