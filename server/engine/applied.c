@@ -82,158 +82,6 @@ bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing
     return ok;
 }
 
-/* A later modification of this file that replaced the text this one looks
- * for, and is itself applied, means this one was applied before it (shared
- * case 18 applied twice). So does a later one, applied, that looks for the
- * text this one wrote (x = 1 -> x = 2, then x = 2 -> x = 3). */
-static int by_hash(const void *a, const void *b)
-{
-    const line_ref *x = a, *y = b;
-    if (x->hash != y->hash)
-        return x->hash < y->hash ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static void index_build(run_ctx *x, file_state *fs)
-{
-    mod_index *ix = &fs->idx;
-    ix->built = true;
-    size_t cap_all = 0, cap_first = 0, cap_order = 0;
-    for (size_t ci = 0; ci < fs->n_changes; ci++) {
-        int c2 = fs->changes[ci];
-        const ap_change *c = &x->patch->changes[c2];
-        for (size_t j = 0; j < c->n_mods; j++) {
-            AP_GROW(ix->order, ix->n_order, cap_order);
-            uint32_t k = ix->n_order++;
-            ix->order[k].ch = c2;
-            ix->order[k].md = (int)j;
-            if (!x->pats[c2] || !c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
-                continue;
-            const ap_pattern *sn = &x->pats[c2][j].snippet;
-            for (uint32_t l = 0; l < sn->n; l++) {
-                AP_GROW(ix->all, ix->n_all, cap_all);
-                ix->all[ix->n_all++] = (line_ref){ap_pattern_at(sn, l)->hash, k};
-            }
-            if (sn->n) {
-                AP_GROW(ix->first, ix->n_first, cap_first);
-                ix->first[ix->n_first++] = (line_ref){ap_pattern_at(sn, 0)->hash, k};
-            }
-        }
-    }
-    if (ix->n_all > 1) /* (qsort of NULL is undefined, even for 0 items) */
-        qsort(ix->all, ix->n_all, sizeof *ix->all, by_hash);
-    if (ix->n_first > 1)
-        qsort(ix->first, ix->n_first, sizeof *ix->first, by_hash);
-}
-
-/* The entries of refs[0..n) with hash h: *count of them. */
-static const line_ref *bucket(const line_ref *refs, size_t n, uint64_t h, size_t *count)
-{
-    *count = 0;
-    if (n == 0)
-        return NULL;
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (refs[mid].hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t e = lo;
-    while (e < n && refs[e].hash == h)
-        e++;
-    *count = e - lo;
-    return refs + lo;
-}
-
-/* Adds to *out the later modifications whose snippet may hold the run p
- * (they hold its rarest line) or be held by it (p holds their first line). */
-static void candidates_for(const mod_index *ix, const ap_pattern *p, uint32_t after, uint32_t **out,
-                           size_t *n, size_t *cap)
-{
-    if (p->n == 0)
-        return;
-    size_t best = SIZE_MAX, cnt;
-    const line_ref *rare = NULL;
-    for (uint32_t l = 0; l < p->n; l++) {
-        const line_ref *b = bucket(ix->all, ix->n_all, ap_pattern_at(p, l)->hash, &cnt);
-        if (cnt < best)
-            best = cnt, rare = b;
-    }
-    for (size_t i = 0; rare && i < best; i++)
-        if (rare[i].order > after) {
-            AP_GROW(*out, *n, *cap);
-            (*out)[(*n)++] = rare[i].order;
-        }
-    for (uint32_t l = 0; l < p->n; l++) {
-        const line_ref *b = bucket(ix->first, ix->n_first, ap_pattern_at(p, l)->hash, &cnt);
-        for (size_t i = 0; i < cnt; i++)
-            if (b[i].order > after) {
-                AP_GROW(*out, *n, *cap);
-                (*out)[(*n)++] = b[i].order;
-            }
-    }
-}
-
-static int by_order(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
-{
-    const mod_pats *mp = &x->pats[ch][md];
-    const ap_pattern *want = ap_failing_pattern(mp, o->fail_field);
-    const ap_view *v = &x->fst[fi].view;
-    file_state *fs = &x->fst[fi];
-    const ap_mod *m = &x->patch->changes[ch].mods[md];
-    if (!fs->idx.built)
-        index_build(x, fs);
-    uint32_t me = 0;
-    while (me < fs->idx.n_order && !(fs->idx.order[me].ch == ch && fs->idx.order[me].md == md))
-        me++;
-    /* the later modifications worth a look, in order, each once */
-    uint32_t *cand = NULL;
-    size_t nc = 0, cap = 0;
-    candidates_for(&fs->idx, want, me, &cand, &nc, &cap);
-    candidates_for(&fs->idx, &mp->content, me, &cand, &nc, &cap);
-    if (nc > 1)
-        qsort(cand, nc, sizeof *cand, by_order);
-    bool result = false;
-    for (size_t i = 0; i < nc && !result; i++) {
-        if (i > 0 && cand[i] == cand[i - 1])
-            continue;
-        int c2 = fs->idx.order[cand[i]].ch;
-        size_t j = (size_t)fs->idx.order[cand[i]].md;
-        const ap_change *c = &x->patch->changes[c2];
-        {
-            const mod_pats *later = &x->pats[c2][j];
-            /* a later deletion counts as applied for its text being gone:
-             * that is no evidence that it took this one's */
-            if (c->mods[j].action == AP_DELETE ||
-                (c->mods[j].action == AP_REPLACE && later->content.n == 0))
-                continue;
-            bool consumed = run_within(&later->snippet, &mp->content) ||
-                            run_within(&mp->content, &later->snippet);
-            if (!consumed && !run_within(&later->snippet, want) && !run_within(want, &later->snippet))
-                continue;
-            outcome lo;
-            ap_resolve(v, &c->mods[j], later, &lo);
-            ap_matches_release(&lo.many);
-            if (lo.state != AP_MOD_ALREADY_APPLIED)
-                continue;
-            ap_match cm;
-            result = consumed || m->action == AP_DELETE || mp->content.n == 0 ||
-                     ap_find_first(v, &mp->content, ap_view_begin(v), &cm);
-            break;
-        }
-    }
-    free(cand);
-    return result;
-}
-
 /* Several INSERT_* at one place: a later one's content lands between the
  * place and an earlier one's (INSERT_AFTER), or between an earlier one's and
  * the place (INSERT_BEFORE). Applied, an earlier one finds its content there
@@ -533,6 +381,25 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
     return n;
 }
 
+/* Does the snippet stand, now, over the content's place? Had the content
+ * replaced it there, it would not: a REPLACE that drops the last line of
+ * its snippet ("b c d" -> "b c") finds its content inside the snippet in the
+ * file as it was, which is no sign that it was applied. (A content that
+ * holds its snippet is the exception: applied, the snippet stands inside.) */
+static bool snippet_stands_over(const ap_view *s, const mod_pats *mp, ap_match cm)
+{
+    if (mp->snippet.n == 0 || run_within(&mp->content, &mp->snippet))
+        return false;
+    ap_matches all = {0};
+    ap_find_all(s, &mp->snippet, ap_view_begin(s), 0, &all);
+    bool over = false;
+    for (size_t i = 0; i < all.n && !over; i++)
+        over = ap_pos_key(all.m[i].first) <= ap_pos_key(cm.last) &&
+               ap_pos_key(all.m[i].last) >= ap_pos_key(cm.first);
+    ap_matches_release(&all);
+    return over;
+}
+
 /* Undoes modification k of mods (the k-th in patch order) on s, taking
  * candidate choice; sets *count to how many candidates there were. */
 static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, uint32_t *count,
@@ -602,7 +469,8 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             if (!ap_view_prev(s, first, &first))
                 goto out;
         if (!inserted_at(s, first, c, ind, ind_len, &end) ||
-            ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]))
+            ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]) ||
+            snippet_stands_over(s, mp, found.m[choice]))
             goto out;
         put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->snippet, m->lead, 0);
         if (mp->has_end) {

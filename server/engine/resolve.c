@@ -103,12 +103,26 @@ bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *
     }
 }
 
-/* Is no line of [from, to) text this run wrote? What a run wrote is never
- * evidence that one of its own modifications was applied before. */
+/* Does line p stand as the file was read: a line of the file (not one this
+ * run inserted), right after the line before it (first: the first line
+ * looked at; no deletion of this run closed a gap just above p)? */
+static bool as_read(const ap_view *v, ap_pos p, ap_pos first)
+{
+    if (p.sp >= 0)
+        return false;
+    if (ap_pos_key(p) == ap_pos_key(first))
+        return true;
+    ap_pos q;
+    return ap_view_prev(v, p, &q) && q.sp < 0 && q.base + 1 == p.base;
+}
+
+/* Is no line of [from, to) text this run wrote, or brought together by
+ * deleting what stood between? What a run wrote is never evidence that one
+ * of its own modifications was applied before. */
 static bool unwritten(const ap_view *v, ap_pos from, ap_pos to)
 {
     for (ap_pos p = from; ap_pos_key(p) < ap_pos_key(to) && !ap_view_at_end(v, p); p = ap_view_next(v, p))
-        if (p.sp >= 0)
+        if (!as_read(v, p, from))
             return false;
     return true;
 }
@@ -121,7 +135,8 @@ static bool stands_as_written(const ap_view *v, ap_match m, const ap_pattern *c)
     ap_content_block(c, &i, &end);
     ap_pos p = m.first;
     for (; i < end; i++) {
-        if (ap_view_at_end(v, p) || p.sp >= 0 || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+        if (ap_view_at_end(v, p) || !as_read(v, p, m.first) ||
+            !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
             return false;
         if (i + 1 == end)
             return ap_pos_key(p) == ap_pos_key(m.last);
@@ -139,7 +154,8 @@ static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_p
         return false;
     ap_pos p = first;
     for (; i < end; i++) {
-        if (ap_view_at_end(v, p) || p.sp >= 0 || !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
+        if (ap_view_at_end(v, p) || !as_read(v, p, first) ||
+            !ap_same_stripped(ap_view_line(v, p), &c->lines[i]))
             return false;
         if (i + 1 == end)
             return ap_pos_key(p) == ap_pos_key(last);

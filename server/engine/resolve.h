@@ -26,28 +26,7 @@ typedef struct outcome {
     int fail_field;        /* 0 anchor, 1 snippet or start, 2 end */
 } outcome;
 
-/* A file's modifications by the lines of their snippets, for ap_superseded():
- * (hash, index in the file's order) sorted by hash. Built on the first
- * failure, so a run without failures never pays for it. */
-typedef struct line_ref {
-    uint64_t hash;
-    uint32_t order;
-} line_ref;
-
-typedef struct mod_index {
-    bool built;
-    struct {
-        int ch, md;
-    } *order;          /* the file's modifications, in order */
-    uint32_t n_order;
-    line_ref *all;     /* every line of every snippet */
-    size_t n_all;
-    line_ref *first;   /* the first line of each snippet */
-    size_t n_first;
-} mod_index;
-
 typedef struct file_state {
-    mod_index idx;
     ap_view view;
     bool exists;
     ap_eol eol;            /* newline asked by the last change naming it */
@@ -107,8 +86,6 @@ bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *
 /* Is the file as change ch makes it from CREATE_FILE mod md on (with the
  * later modifications naming it) what `existing` holds? */
 bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing);
-/* Was the text (ch, md) failed to find replaced by a later applied one? */
-bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o);
 /* Does an INSERT_*'s content stand behind what later inserts put at its place? */
 bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *o);
 

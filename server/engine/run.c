@@ -129,11 +129,6 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     const mod_pats *mp = &x->pats[ch][md];
     outcome o;
     ap_resolve(v, m, mp, &o);
-    if (o.state == AP_MOD_FAILED && o.code != AP_AMBIGUOUS_ANCHOR && o.code != AP_AMBIGUOUS_MATCH &&
-        ap_superseded(x, fi, ch, md, &o)) {
-        o.state = AP_MOD_ALREADY_APPLIED;
-        o.why = "a later modification already replaced its text";
-    }
     if (o.state == AP_MOD_APPLIES && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) &&
         ap_behind_later_inserts(x, fi, ch, md, &o)) {
         o.state = AP_MOD_ALREADY_APPLIED;
@@ -558,9 +553,6 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             *run->files[i].view = x.fst[i].view;
         }
         run->files[i].eol = x.fst[i].eol;
-        free(x.fst[i].idx.order);
-        free(x.fst[i].idx.all);
-        free(x.fst[i].idx.first);
         run->files[i].changes = x.fst[i].changes;
         run->files[i].n_changes = x.fst[i].n_changes;
     }

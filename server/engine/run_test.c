@@ -526,6 +526,17 @@ static void test_first_run_not_applied(void)
                              "      - action: REPLACE\n        snippet: |\n          c\n"
                              "        content: |\n          a\n          c\n",
                 "a\na\nc\n");
+    /* a REPLACE that drops the last (or first) line of its snippet: the file
+     * holds the snippet, so it is not "what the patch makes" of a file that
+     * held it twice */
+    CHECK_APPLY("a\nb\nc\nd\ne\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          b\n          c\n          d\n"
+                             "        content: |\n          b\n          c\n",
+                "a\nb\nc\ne\n");
+    CHECK_APPLY("a\nb\nc\nd\ne\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          b\n          c\n          d\n"
+                             "        content: |\n          c\n          d\n",
+                "a\nc\nd\ne\n");
     /* an INSERT_BEFORE whose snippet is nowhere is not superseded by a
      * later DELETE of its content that finds nothing to delete */
     CHECK_FAILS("\n",
