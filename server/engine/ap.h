@@ -378,7 +378,8 @@ typedef struct ap_mod_result {
     ap_tspan anchor;       /* the anchor's match */
     ap_tspan region;       /* the located lines (widened by blank lines) */
     char *before;          /* the located text as it stood when applied */
-    char *after;           /* what takes its place, indented (NULL: nothing) */
+    char *after;           /* what takes its place, indented, as written: LF
+                            * breaks, no trailing blanks (NULL: nothing) */
 } ap_mod_result;
 
 typedef enum ap_file_status {
@@ -455,6 +456,12 @@ uint64_t ap_hash(const char *s, size_t n);
 /* Appends to *out (malloc'd, NUL-terminated, *out_len bytes) a unified diff
  * of a rendered file, with 3 lines of context. */
 void ap_diff_unified(const ap_file *f, char **out, size_t *out_len);
+
+/* The lines of old_text and new_text (LF-separated, as ap_mod_result's
+ * before and after) as the body of a diff: each line of the result is ' ',
+ * '-' or '+' followed by a line of one of them, a line both keep standing
+ * once (Myers, as git diffs). Caller frees. */
+char *ap_diff_lines(const char *old_text, const char *new_text);
 
 /* Converts a byte offset of text to a 0-based line and a 0-based column in
  * code points. */

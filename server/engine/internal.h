@@ -244,6 +244,25 @@ typedef struct ap_similar {
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max);
 
+/* ---------------------------------------------------------- myers.c */
+
+/* Are item i of the first sequence and item j of the second equal? */
+typedef bool (*ap_seq_eq)(void *ctx, uint32_t i, uint32_t j);
+
+/* One difference: items [a0, a1) of the first sequence stand where items
+ * [b0, b1) of the second do. */
+typedef struct ap_delta {
+    uint32_t a0, a1, b0, b1;
+} ap_delta;
+
+/* The differences of two sequences of n and nb items (a shortest edit
+ * script: Myers, in linear space), in order, never touching each other;
+ * *out (malloc'd, NULL when none) holds them and their count is returned.
+ * Past `budget` steps (0: none) what is left is reported coarser (whole
+ * ranges), never wrong. */
+size_t ap_diff_seq(uint32_t n, uint32_t nb, ap_seq_eq eq, void *ctx, uint64_t budget,
+                   ap_delta **out);
+
 /* -------------------------------------------------------- problem.c */
 
 /* A new slot at the end of a problem list (every list grows through this). */

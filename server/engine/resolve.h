@@ -90,7 +90,8 @@ char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, 
  * are, with their own endings: CREATE_FILE); *n of them, text in store. */
 ap_nline *ap_indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md, bool raw,
                             ap_buf *store, uint32_t *n);
-/* The lines [from, to) of v, or lines[0..n), as text with LF breaks. */
+/* The lines [from, to) of v, or lines[0..n) as they are written (without
+ * trailing blanks), as text with LF breaks. */
 char *ap_region_text(const ap_view *v, ap_pos from, ap_pos to);
 char *ap_lines_text(const ap_nline *lines, uint32_t n);
 /* The content's lines without its leading and trailing blank ones: [first, end). */

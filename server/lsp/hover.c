@@ -60,13 +60,20 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
-        /* an insertion keeps the lines it is placed by: they are context */
-        if (m->action == AP_INSERT_BEFORE)
-            add_lines(&s, '+', r->after);
-        add_lines(&s, m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE ? ' ' : '-',
-                  r->before);
-        if (m->action != AP_INSERT_BEFORE)
-            add_lines(&s, '+', r->after);
+        if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
+            /* an insertion keeps the lines it is placed by: they are context */
+            if (m->action == AP_INSERT_BEFORE)
+                add_lines(&s, '+', r->after);
+            add_lines(&s, ' ', r->before);
+            if (m->action != AP_INSERT_BEFORE)
+                add_lines(&s, '+', r->after);
+        } else {
+            /* what the region becomes, byte for byte as written, lines it
+             * keeps shown once */
+            char *d = ap_diff_lines(r->before, r->after);
+            add(&s, "%s", d);
+            free(d);
+        }
         if (md_ok)
             add(&s, "```\n");
         break;
