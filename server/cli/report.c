@@ -197,9 +197,9 @@ static void add_problem(const cli_patch *cp, const ap_problem *pr, json_t *error
     json_object_set_new(o, "notes", notes);
     json_t *fixes = json_array();
     for (size_t i = 0; i < pr->n_fixes; i++)
-        json_array_append_new(fixes, json_pack("{s:s,s:o,s:s}", "title", pr->fixes[i].title, "range",
+        json_array_append_new(fixes, json_pack("{s:s,s:o,s:s,s:b}", "title", pr->fixes[i].title, "range",
                                                range_json(p, pr->fixes[i].span), "text",
-                                               pr->fixes[i].text));
+                                               pr->fixes[i].text, "preferred", pr->fixes[i].preferred));
     json_object_set_new(o, "fixes", fixes);
     json_array_append_new(pr->severity == AP_ERROR ? errors : warnings, o);
 }

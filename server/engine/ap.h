@@ -104,11 +104,15 @@ typedef struct ap_related {
     char *message;
 } ap_related;
 
-/* A suggested repair: replace span of the patch text with text. */
+/* A suggested repair: replace span of the patch text with text. A preferred
+ * fix is safe to accept without reading it (an editor may apply it on its
+ * own): at most one per problem, and only where apls checked that the
+ * repaired patch does what the model meant (docs/engine.md, "Repairs"). */
 typedef struct ap_fix {
     char *title;
     ap_span span;
     char *text;
+    bool preferred;
 } ap_fix;
 
 typedef struct ap_problem {

@@ -57,7 +57,7 @@ char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t
     return ap_buf_detach(&b, NULL);
 }
 
-static uint32_t column(const ap_patch *p, uint32_t off)
+uint32_t ap_patch_column(const ap_patch *p, uint32_t off)
 {
     uint32_t s = off;
     while (s > 0 && p->text[s - 1] != '\n' && p->text[s - 1] != '\r')
@@ -87,6 +87,27 @@ static uint32_t line_no(const ap_view *v, ap_pos p)
     return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;
 }
 
+void ap_add_rebased(ap_buf *b, const ap_line *l, const ap_line *first)
+{
+    uint32_t cut = l->len >= first->s_off && memcmp(l->s, first->s, first->s_off) == 0 ? first->s_off
+                                                                                       : l->s_off;
+    if (!l->blank)
+        ap_buf_add(b, l->s + cut, l->len - cut);
+    ap_buf_addc(b, '\n');
+}
+
+char *ap_block_value(const ap_view *v, ap_pos first, ap_pos last, size_t *len)
+{
+    const ap_line *fl = ap_view_line(v, first);
+    ap_buf val = AP_BUF_INIT;
+    for (ap_pos r = first;; r = ap_view_next(v, r)) {
+        ap_add_rebased(&val, ap_view_line(v, r), fl);
+        if (ap_pos_key(r) >= ap_pos_key(last) || ap_view_at_end(v, ap_view_next(v, r)))
+            break;
+    }
+    return ap_buf_detach(&val, len);
+}
+
 #define MAX_FIX_MATCHES 5
 #define ANCHOR_SEARCH_LINES 200
 #define EXTEND_LINES 10
@@ -96,7 +117,7 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
 {
     const ap_field *f = m->snippet.present ? &m->snippet : &m->start_snippet;
     const char *name = m->snippet.present ? "snippet" : "start_snippet";
-    uint32_t col = column(p, f->key.start);
+    uint32_t col = ap_patch_column(p, f->key.start);
     size_t shown = many->n < MAX_FIX_MATCHES ? many->n : MAX_FIX_MATCHES;
 
     /* an anchor: the nearest unique line above the match, below the one before */
@@ -152,27 +173,15 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
             }
         }
         if (unique) {
-            /* the text: the file's lines, indented relative to the first */
-            const ap_line *first = ap_view_line(v, many->m[i].first);
-            ap_buf val = AP_BUF_INIT;
-            for (ap_pos r = many->m[i].first;; r = ap_view_next(v, r)) {
-                const ap_line *l = ap_view_line(v, r);
-                uint32_t cut = l->len >= first->s_off && memcmp(l->s, first->s, first->s_off) == 0
-                                   ? first->s_off
-                                   : l->s_off;
-                if (!l->blank)
-                    ap_buf_add(&val, l->s + cut, l->len - cut);
-                ap_buf_addc(&val, '\n');
-                if (ap_pos_key(r) >= ap_pos_key(q))
-                    break;
-            }
-            char *block = ap_literal_block(name, val.s, val.len, col);
+            size_t len;
+            char *val = ap_block_value(v, many->m[i].first, q, &len);
+            char *block = ap_literal_block(name, val, len, col);
             if (block)
                 ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
                                "Extend %s by %u line%s to pick match %zu (line %u)", name,
                                ext.n - pat->n, ext.n - pat->n == 1 ? "" : "s", i + 1,
                                line_no(v, many->m[i].first));
-            ap_buf_release(&val);
+            free(val);
         }
         free(ext.lines);
         free(ext.nb);
@@ -181,10 +190,11 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
 
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name)
 {
-    char *block = ap_literal_block(name, f->value, f->len, column(p, f->key.start));
+    char *block = ap_literal_block(name, f->value, f->len, ap_patch_column(p, f->key.start));
+    /* the same value, written otherwise: safe to take blindly */
     if (block)
         ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
-                       "Turn '%s' into a literal block", name);
+                       "Turn '%s' into a literal block", name)->preferred = true;
 }
 
 /* The lines an item of a block sequence takes: from its line's start to the

@@ -263,6 +263,63 @@ typedef struct ap_delta {
 size_t ap_diff_seq(uint32_t n, uint32_t nb, ap_seq_eq eq, void *ctx, uint64_t budget,
                    ap_delta **out);
 
+/* How alike two lines are, 0..1 (1 - edit distance / longer length, on
+ * their stripped texts). */
+double ap_line_ratio(const ap_line *a, const ap_line *b);
+
+/* ---------------------------------------------------------- align.c */
+
+typedef enum ap_step_kind {
+    AP_STEP_SAME,      /* a pattern line and a file line, equal */
+    AP_STEP_ALTERED,   /* a pattern line and a file line, alike */
+    AP_STEP_INVENTED,  /* a pattern line the file does not have */
+    AP_STEP_DROPPED    /* a file line inside the block the pattern left out */
+} ap_step_kind;
+
+typedef struct ap_step {
+    uint8_t kind;
+    uint32_t p;        /* pattern line (index among its non-blank lines) */
+    ap_pos f;          /* file line (non-blank; not for INVENTED) */
+} ap_step;
+
+/* The block of a view a pattern that matched nowhere most likely names. */
+typedef struct ap_block {
+    ap_pos first, last;    /* its first and last (non-blank) lines */
+    ap_step *steps;        /* every pattern line and block line, in order */
+    uint32_t n_steps;
+    uint32_t same, altered, invented, dropped;
+    double alike;          /* how alike the altered lines are, summed */
+    bool unique;           /* no other place fits as well, and the lines
+                            * pair up one way only */
+    bool guess;            /* a line could pair with another copy */
+} ap_block;
+
+/* The closest block to pat at or after scope, found without a pass over
+ * the file (align.c says how); false when no line of a pattern of several
+ * lines stands anywhere (a one-line pattern takes its closest line). */
+bool ap_closest_block(const ap_view *v, const ap_pattern *pat, ap_pos scope, ap_block *out);
+void ap_block_release(ap_block *b);
+
+/* ---------------------------------------------------------- merge.c */
+
+/* A REPLACE's change (snippet -> content) carried over to the block b its
+ * snippet names, as a three-way merge would. */
+typedef struct ap_carry {
+    char *content;         /* the merged content: LF lines, relative to the
+                            * block's first line (malloc'd) */
+    size_t len;
+    bool clean;            /* no line both the block and the content change */
+    uint32_t conflict_p;   /* the first snippet line (non-blank index) of a
+                            * conflict, or UINT32_MAX */
+    ap_pos conflict_f;     /* else the block line the snippet left out there */
+    bool has_conflict_f;
+} ap_carry;
+
+/* Merges; returns out->clean. Free out with ap_carry_release. */
+bool ap_carry_over(const ap_view *v, const ap_block *b, const ap_pattern *snip, const ap_pattern *content,
+                   ap_carry *out);
+void ap_carry_release(ap_carry *c);
+
 /* -------------------------------------------------------- problem.c */
 
 /* A new slot at the end of a problem list (every list grows through this). */
@@ -274,7 +331,8 @@ ap_problem *ap_problem_add(ap_problem **list, size_t *n, ap_code code, ap_severi
     __attribute__((format(printf, 8, 9)));
 void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, const char *fmt,
                        ...) __attribute__((format(printf, 5, 6)));
-void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
+/* Adds a fix (taking text over); returns it, not preferred. */
+ap_fix *ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Frees what one problem holds (not the problem itself). */
 void ap_problem_release(ap_problem *p);
@@ -288,6 +346,15 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat);
 /* Adds the fix that turns field f (key `name`) into a literal block. */
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+/* The column of byte off of the patch (bytes since its line's start). */
+uint32_t ap_patch_column(const ap_patch *p, uint32_t off);
+/* The lines [first, last] of v as a value for a snippet: blank lines empty,
+ * the others without the first line's indentation (*len bytes, malloc'd). */
+char *ap_block_value(const ap_view *v, ap_pos first, ap_pos last, size_t *len);
+/* Adds line l and a line break to b, without first's indentation (or, less
+ * indented than first, without its own): how a file line is written in a
+ * snippet or content whose first line is `first`. */
+void ap_add_rebased(ap_buf *b, const ap_line *l, const ap_line *first);
 
 /* ---------------------------------------------------------- applied.c */
 

@@ -102,16 +102,18 @@ void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, co
     va_end(ap);
 }
 
-void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
+ap_fix *ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
 {
     p->fixes = ap_xrealloc(p->fixes, (p->n_fixes + 1) * sizeof *p->fixes);
     ap_fix *f = &p->fixes[p->n_fixes++];
     f->span = span;
     f->text = text;
+    f->preferred = false;
     va_list ap;
     va_start(ap, fmt);
     f->title = ap_xvprintf(fmt, ap);
     va_end(ap);
+    return f;
 }
 
 void ap_problem_release(ap_problem *p)

@@ -119,10 +119,30 @@ bool ap_group_applied(run_ctx *x, int fi);
 
 /* ---------------------------------------------------------- explain.c */
 
+/* The field a failure is about (0 anchor, 1 snippet or start, 2 end), the
+ * word for it ("snippet"), and the span of its value line i (the whole
+ * value when the lines are not known). */
+const ap_field *ap_failing_field(const ap_mod *m, int field);
+const char *ap_field_word(const ap_mod *m, int field);
+ap_span ap_field_line_span(const ap_patch *p, const ap_field *f, uint32_t i);
+
 /* Reports a failed modification: what, where, and what would help. */
 void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o);
 /* Warns when a DELETE counted as done has a line much like its text left. */
 void ap_warn_gone(run_ctx *x, int fi, int ch, int md);
+
+/* ----------------------------------------------------------- repair.c */
+
+/* How a block differs from the pattern, worded: "its line 3 is not in the
+ * file, it leaves out line 15" (at most three, then how many more). */
+void ap_block_describe(ap_buf *b, const ap_view *v, const ap_block *blk);
+
+/* Adds to pr the fix that rewrites the failing field (0 anchor, 1 snippet or
+ * start, 2 end) of m as the block blk it most likely names (found at or
+ * after scope in v, a file shown as path), carrying a REPLACE's change over
+ * to it; preferred only when safe (repair.c says when). */
+void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod_pats *mp, int field,
+                   const ap_view *v, ap_pos scope, const ap_block *blk, const char *path);
 
 /* -------------------------------------------------------------- run.c */
 

@@ -941,9 +941,14 @@ static void test_not_found_help(void)
         uint32_t at = (uint32_t)(strstr(src, "y = 3") - src);
         CHECK_INT(q->span.start, at);
         CHECK_INT(q->span.end, at + 5);
+        /* the repair takes the file's block; the content replaces the line
+         * it typed otherwise, so it is offered, not preferred */
         CHECK(q->n_fixes >= 1);
-        if (q->n_fixes >= 1)
-            CHECK_STR(q->fixes[0].text, "y = 2");
+        if (q->n_fixes >= 1) {
+            CHECK_STR(q->fixes[0].text, "snippet: |\n          x = 1\n          y = 2");
+            CHECK(!q->fixes[0].preferred);
+            CHECK(strstr(q->fixes[0].title, "its line 2, which the content changes, differs from line 3") != NULL);
+        }
         CHECK(q->n_related >= 1);
     }
     trun_free(t);

@@ -109,7 +109,8 @@ static void add_fixes(ctx *c, const ap_problem *list, size_t n, uint32_t a, uint
                                    "diagnostics", diag, "edit", apls_patch_edit(c->p, f->span, f->text));
             if (!a2) /* its text is not UTF-8 (target bytes): no client could apply it */
                 continue;
-            if (k == 0)
+            /* only a fix the engine checked is safe to take blindly */
+            if (f->preferred)
                 json_object_set_new(a2, "isPreferred", json_true());
             json_array_append_new(c->out, a2);
         }
