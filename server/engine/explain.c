@@ -38,6 +38,9 @@ const ap_field *ap_failing_field(const ap_mod *m, int field)
 
 const char *ap_field_word(const ap_mod *m, int field)
 {
+    const ap_field *f = ap_failing_field(m, field);
+    if (f->name) /* as the patch's format spells it ("snippet_tail") */
+        return f->name;
     if (field == 0)
         return "anchor";
     if (field == 2)

@@ -82,6 +82,86 @@ static bool unique_line(const ap_view *v, const ap_line *l)
     return n == 1;
 }
 
+/* The patch's 3.2 id as written (borrowed; *n bytes). */
+static const char *patch_id(const ap_patch *p, size_t *n)
+{
+    *n = p->id.span.end - p->id.span.start;
+    return p->text + p->id.span.start;
+}
+
+/* Can value stand as a 3.2 value, line for line? (no line a directive) */
+static bool raw_value_ok(const ap_patch *p, const char *value, size_t len)
+{
+    size_t idn;
+    const char *id = patch_id(p, &idn);
+    for (size_t i = 0; i < len;) {
+        const char *e = memchr(value + i, '\n', len - i);
+        size_t n = e ? (size_t)(e - value) - i : len - i;
+        if (idn > 0 && n >= idn && memcmp(value + i, id, idn) == 0 && (n == idn || value[i + idn] == ' '))
+            return false;
+        for (size_t k = 0; k < n; k++)
+            if (value[i + k] == '\r')
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+char *ap_set_field(const ap_patch *p, const ap_field *f, const char *name, const char *value, size_t len,
+                   ap_span *span)
+{
+    if (f->name)
+        name = f->name;
+    if (p->format == AP_FORMAT_2_0) {
+        *span = (ap_span){f->key.start, f->span.end};
+        return ap_literal_block(name, value, len, ap_patch_column(p, f->key.start));
+    }
+    /* 3.2: the value's lines as they are, over the value (after the
+     * directive line when it had none) */
+    while (len > 0 && value[len - 1] == '\n')
+        len--;
+    if (!raw_value_ok(p, value, len))
+        return NULL;
+    bool empty = f->span.start == f->span.end;
+    *span = empty ? (ap_span){f->directive.end, f->directive.end} : f->span;
+    ap_buf b = AP_BUF_INIT;
+    if (empty)
+        ap_buf_addc(&b, '\n');
+    ap_buf_add(&b, value, len);
+    return ap_buf_detach(&b, NULL);
+}
+
+char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, const char *name,
+                   const char *value, size_t len, ap_span *span)
+{
+    *span = (ap_span){after->span.end, after->span.end};
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_addc(&b, '\n');
+    if (p->format == AP_FORMAT_2_0) {
+        char *lit = ap_literal_block(name, value, len, key_col);
+        if (!lit) {
+            ap_buf_release(&b);
+            return NULL;
+        }
+        spaces(&b, key_col);
+        ap_buf_adds(&b, lit);
+        free(lit);
+        return ap_buf_detach(&b, NULL);
+    }
+    while (len > 0 && value[len - 1] == '\n')
+        len--;
+    if (!raw_value_ok(p, value, len)) {
+        ap_buf_release(&b);
+        return NULL;
+    }
+    size_t idn;
+    const char *id = patch_id(p, &idn);
+    ap_buf_add(&b, id, idn);
+    ap_buf_addf(&b, " %s\n", name);
+    ap_buf_add(&b, value, len);
+    return ap_buf_detach(&b, NULL);
+}
+
 static uint32_t line_no(const ap_view *v, ap_pos p)
 {
     return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;

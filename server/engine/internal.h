@@ -346,6 +346,16 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat);
 /* Adds the fix that turns field f (key `name`) into a literal block. */
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+/* The fix text that sets field f (its key spelled `name` unless f says)
+ * to value, and the span it replaces: a literal block over key and value in
+ * 2.0, the value's lines over the value in 3.2. NULL when the format cannot
+ * hold the value there. */
+char *ap_set_field(const ap_patch *p, const ap_field *f, const char *name, const char *value, size_t len,
+                   ap_span *span);
+/* The same for a field the modification lacks, added after field `after`
+ * (2.0: its keys at column key_col). */
+char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, const char *name,
+                   const char *value, size_t len, ap_span *span);
 /* The column of byte off of the patch (bytes since its line's start). */
 uint32_t ap_patch_column(const ap_patch *p, uint32_t off);
 /* The lines [first, last] of v as a value for a snippet: blank lines empty,

@@ -76,26 +76,21 @@ static uint8_t kind_of(const ap_block *blk, uint32_t p)
     return AP_STEP_INVENTED;
 }
 
-static void spaces(ap_buf *b, uint32_t n)
+/* One fix replacing two spans of the patch (and keeping the text between
+ * them). */
+static char *two_spans(const ap_patch *p, ap_span a, const char *ta, ap_span b, const char *tb, ap_span *span)
 {
-    while (n-- > 0)
-        ap_buf_addc(b, ' ');
-}
-
-/* One fix rewriting two fields of the patch (and the text between them). */
-static char *two_fields(const ap_patch *p, const ap_field *a, const char *ta, const ap_field *b,
-                        const char *tb, ap_span *span)
-{
-    if (a->key.start > b->key.start) {
-        const ap_field *f = a;
+    if (b.start < a.start) {
+        ap_span s = a;
         const char *t = ta;
-        a = b, ta = tb, b = f, tb = t;
+        a = b, ta = tb, b = s, tb = t;
     }
     ap_buf out = AP_BUF_INIT;
     ap_buf_adds(&out, ta);
-    ap_buf_add(&out, p->text + a->span.end, b->key.start - a->span.end);
+    if (b.start > a.end)
+        ap_buf_add(&out, p->text + a.end, b.start - a.end);
     ap_buf_adds(&out, tb);
-    *span = (ap_span){a->key.start, b->span.end};
+    *span = (ap_span){a.start, b.end > a.end ? b.end : a.end};
     return ap_buf_detach(&out, NULL);
 }
 
@@ -130,11 +125,11 @@ void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod
     ap_pattern_init(&np, val, len);
     bool exact = finds_block(v, &np, field, mp->has_anchor, scope, blk);
     ap_pattern_release(&np);
-    uint32_t col = ap_patch_column(p, f->key.start);
-    char *lit = ap_literal_block(word, val, len, col);
+    ap_span span;
+    char *text = ap_set_field(p, f, word, val, len, &span);
     free(val);
-    if (!lit)
-        return; /* the file's lines hold what a literal block cannot */
+    if (!text)
+        return; /* the file's lines hold what the patch cannot say there */
     bool one_line = pat->n == 1 && blk->first.base == blk->last.base && blk->first.sp == blk->last.sp &&
                     blk->first.k == blk->last.k;
     bool preferred = exact && blk->unique;
@@ -176,27 +171,19 @@ void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod
     }
 
     /* the text: the locator alone, or with the content */
-    ap_span span = {f->key.start, f->span.end};
-    char *text = lit;
     if (merged) {
-        uint32_t ccol = m->content.present ? ap_patch_column(p, m->content.key.start) : m->key_col;
-        char *clit = ap_literal_block("content", carry.content, carry.len, ccol);
-        if (!clit) {
+        ap_span cspan;
+        char *ctext = m->content.present
+                          ? ap_set_field(p, &m->content, "content", carry.content, carry.len, &cspan)
+                          : ap_add_field(p, f, m->key_col, "content", carry.content, carry.len, &cspan);
+        if (!ctext) {
             merged = false;
             preferred = false;
-        } else if (m->content.present) {
-            text = two_fields(p, f, lit, &m->content, clit, &span);
-            free(lit);
-            free(clit);
         } else {
-            ap_buf b = AP_BUF_INIT;
-            ap_buf_adds(&b, lit);
-            ap_buf_addc(&b, '\n');
-            spaces(&b, m->key_col);
-            ap_buf_adds(&b, clit);
-            text = ap_buf_detach(&b, NULL);
-            free(lit);
-            free(clit);
+            char *both = two_spans(p, span, text, cspan, ctext, &span);
+            free(text);
+            free(ctext);
+            text = both;
         }
     }
     uint32_t a = line_no(v, blk->first), e = line_no(v, blk->last);

@@ -303,6 +303,36 @@ static void test_one_line(void)
     free(patch);
 }
 
+static void test_format_3(void)
+{
+    /* the same repair in a 3.2 patch: the fix writes 3.2 (the values'
+     * lines), and the fixed patch does what the model meant */
+    const char *patch = "1a2b3c4d AP 3.2\n\n1a2b3c4d FILE\nf.py\n\n1a2b3c4d REPLACE\n\n"
+                        "1a2b3c4d snippet\nexcept ValueError as e:\n    # report it\n    log(e)\n\n"
+                        "1a2b3c4d content\nexcept ValueError as e:\n    # report it\n    log.error(e)\n\n"
+                        "1a2b3c4d END\n";
+    bool failed;
+    char *title;
+    char *got = fixed_result(PARSE, patch, AP_SNIPPET_NOT_FOUND, &failed, &title);
+    CHECK(!failed);
+    CHECK(got && strstr(got, "    except ValueError as e:\n        log.error(e)\n        raise\n"));
+    CHECK(got && !strstr(got, "report it"));
+    free(got);
+    free(title);
+    /* a snippet_tail typed otherwise: its own name in the title */
+    patch = "1a2b3c4d AP 3.2\n\n1a2b3c4d FILE\nf.py\n\n1a2b3c4d REPLACE\n\n"
+            "1a2b3c4d snippet\ntry:\n\n1a2b3c4d snippet_tail\nlog(e)\nrase\n\n"
+            "1a2b3c4d content\npass\n\n1a2b3c4d END\n";
+    outcome_t o = run_on(PARSE, patch);
+    const ap_problem *pr = o.r->n_problems ? &o.r->problems[0] : NULL;
+    CHECK(pr && pr->n_fixes >= 1);
+    if (pr && pr->n_fixes >= 1) {
+        CHECK(strstr(pr->fixes[0].title, "snippet_tail") != NULL);
+        CHECK_STR(pr->fixes[0].text, "log(e)\nraise");
+    }
+    outcome_free(&o);
+}
+
 static void test_two_places_not_preferred(void)
 {
     /* the block could be either of two functions: no preferred fix */
@@ -784,6 +814,7 @@ int main(void)
     RUN(test_other_actions);
     RUN(test_one_line);
     RUN(test_two_places_not_preferred);
+    RUN(test_format_3);
     RUN(test_property);
     return check_summary();
 }
