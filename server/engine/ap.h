@@ -52,6 +52,9 @@ typedef enum ap_code {
     AP_ALREADY_APPLIED, /* the modification is recognised as applied */
     AP_NOT_IDEMPOTENT,  /* applying the patch again would not be a no-op */
     AP_NOT_EXPRESSIBLE, /* ap_patch_write: the target format cannot say it */
+    AP_PROJECT_FOLDER,  /* a file_path that begins with the root's own name */
+    AP_INDENT_STYLE,    /* content indented with spaces for a tab-indented
+                         * file, or the reverse */
     /* 3.2 deviations the tolerant parser accepts (a warning each, with a fix
      * that writes the strict form; --strict makes some of them errors) */
     AP_MISSING_HEADER,       /* no "<id> AP 3.2": the id comes from a directive */
@@ -343,7 +346,21 @@ struct ap_fs {
      * whose paths have one canonical path are one file group, which carries
      * the canonical path. May be NULL: every path is its own. */
     char *(*canonical)(ap_fs *fs, const char *path);
+    /* What explains a missing file (each may be NULL; none reads a file):
+     * the root as an absolute path, for "apls looked for /home/u/p/a.c"; */
+    const char *(*root)(ap_fs *fs);
+    /* whether a checked path names anything (a folder too); */
+    bool (*exists)(ap_fs *fs, const char *path);
+    /* the files under the root, as far as a bounded walk goes (at most
+     * AP_LIST_ENTRIES entries, hidden folders and node_modules skipped):
+     * each(ctx, path) with root-relative paths; false when the bound cut it
+     * short. Asked only once a file is found missing. */
+    bool (*list)(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx);
 };
+
+/* How many folder entries a provider's list looks at, at most: a huge tree
+ * costs a bounded walk, never a slow keystroke. */
+#define AP_LIST_ENTRIES 20000
 
 /* --------------------------------------------------------------------- run */
 
@@ -362,9 +379,12 @@ typedef struct ap_options {
      * own result, so every modification of it is applied. May be NULL. */
     bool (*known_applied)(void *ctx, const char *path, const ap_text *text);
     void *known_ctx;
+    /* Why file_paths resolve where they do ("the patch's folder", "--root"),
+     * for the message of a missing file. May be NULL. */
+    const char *root_why;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */
@@ -502,10 +522,15 @@ char *ap_workspace_of(const char *dir);
 /* Which of the candidate roots holds more of the patch's targets (the first
  * wins a tie; NULL candidates are skipped). */
 size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n);
+/* Why candidate `pick` of {the patch's folder, its workspace (or NULL)} is
+ * the root, for messages (ap_options.root_why; malloc'd). */
+char *ap_root_why(const char *const *candidates, size_t pick);
 
 /* A file provider over memory (tests, fuzzers). put copies bytes; commit
  * stores the new bytes of every changed file of a run (rendering it). */
 ap_fs *ap_fs_mem_new(void);
+/* The root the memory provider says it stands for (tests; default none). */
+void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);

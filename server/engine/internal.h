@@ -457,6 +457,12 @@ const char *ap_fs_disk_root(ap_fs *fs);    /* the root as given, for messages */
 bool ap_fs_disk_links_ok(ap_fs *fs);       /* through links (in place) allowed */
 const ap_stamp *ap_fs_disk_stamp(ap_fs *fs, const char *path);
 
+/* --------------------------------------------------------- fs_list.c */
+
+/* The disk provider's exists and list (ap_fs, ap.h). */
+bool ap_disk_exists(ap_fs *fs, const char *path);
+bool ap_disk_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx);
+
 /* --------------------------------------------------------- journal.c */
 
 #define AP_JOURNAL ".apls-journal"

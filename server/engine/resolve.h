@@ -144,6 +144,20 @@ void ap_block_describe(ap_buf *b, const ap_view *v, const ap_block *blk);
 void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod_pats *mp, int field,
                    const ap_view *v, ap_pos scope, const ap_block *blk, const char *path);
 
+/* ---------------------------------------------------------- suggest.c */
+
+/* Reports change ch's file path as missing (FILE_NOT_FOUND, with the
+ * provider's why): where apls looked and why there, and the files the patch
+ * most likely meant, with fixes (preferred for one that stands out and holds
+ * the change's snippets). Lists the root through the provider, bounded. */
+void ap_report_missing(ap_run *run, ap_fs *fs, const ap_patch *p, int ch, const char *path, const char *why);
+/* path without its first folder when that folder is the root's own name, is
+ * not in the root, and the rest names a file (or, creates, a folder for
+ * one): "myproj/src/a.c" run in myproj is "src/a.c" (malloc'd); else NULL. */
+char *ap_drop_project_folder(ap_fs *fs, const char *path, bool creates);
+/* The warning (and preferred fix) for a path read as rest. */
+void ap_report_project_folder(ap_run *run, const ap_patch *p, int ch, const char *path, const char *rest);
+
 /* -------------------------------------------------------------- run.c */
 
 /* Adds a resolution problem to run (an error makes the run not ok). */

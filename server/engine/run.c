@@ -225,6 +225,13 @@ static int place_change(run_ctx *x, int ch)
                 why);
         return -1;
     }
+    /* "myproj/src/a.c" run in myproj: the project's folder named twice */
+    char *rest = ap_drop_project_folder(x->fs, norm, c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE);
+    if (rest) {
+        ap_report_project_folder(run, x->patch, ch, norm, rest);
+        free(norm);
+        norm = rest;
+    }
     uint32_t *slot = path_slot(x, norm);
     if (*slot) {
         free(norm);
@@ -291,8 +298,7 @@ static bool load_file(run_ctx *x, size_t i)
         return true;
     }
     if (code == AP_FILE_NOT_FOUND)
-        ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1,
-                "%s does not exist%s", f->path, why ? why : "");
+        ap_report_missing(run, x->fs, x->patch, f->first_change, f->path, why);
     else
         ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1, "%s: %s", f->path,
                 why ? why : "cannot be read");

@@ -63,6 +63,7 @@ static void add_apply(ctx *c, const char *title, const char *kind, int ch, int m
         o.trailing_ws = p->srv->set.trailing_ws;
         o.only_change = ch;
         o.only_mod = md;
+        o.root_why = p->root_why;
         run = ap_run_new(p->patch, p->fs, &o);
     }
     char *why = NULL;
