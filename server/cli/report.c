@@ -152,9 +152,15 @@ void cli_print_files(FILE *out, const cli_patch *cp, const char *verb)
         const ap_file *f = &r->files[i];
         const char *what = status_word(f->status);
         if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
-            fprintf(out, "  %s/%s: %s %s\n", cp->root, f->path, verb, what);
+            fprintf(out, "  %s/%s: %s%s%s", cp->root, f->path, verb, verb[0] ? " " : "", what);
         else
-            fprintf(out, "  %s/%s: %s\n", cp->root, f->path, what);
+            fprintf(out, "  %s/%s: %s", cp->root, f->path, what);
+        /* what else changes: said before it is written */
+        if (f->status == AP_FILE_MODIFIED && f->blanks_stripped)
+            fprintf(out, "; %u line%s no modification touches lose%s trailing blanks (2.0 strips every line "
+                         "written; --trailing-whitespace inserted keeps them)",
+                    f->blanks_stripped, f->blanks_stripped == 1 ? "" : "s", f->blanks_stripped == 1 ? "s its" : " their");
+        fputc('\n', out);
     }
 }
 
@@ -220,8 +226,9 @@ void cli_json_add(const cli_patch *cp, json_t *errors, json_t *warnings, json_t 
         char *abs = NULL;
         if (asprintf(&abs, "%s/%s", cp->root, f->path) < 0)
             abs = NULL;
-        json_t *o = json_pack("{s:s,s:s,s:s}", "path", f->path, "status", status_word(f->status),
-                              "resolved", abs ? abs : f->path);
+        json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "path", f->path, "status", status_word(f->status),
+                              "resolved", abs ? abs : f->path, "trailing_blanks_stripped",
+                              (json_int_t)f->blanks_stripped);
         free(abs);
         if (with_diff) {
             char *d;

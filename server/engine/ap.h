@@ -434,6 +434,9 @@ typedef struct ap_file {
     int *changes;          /* every change naming it, in order */
     size_t n_changes;
     ap_eol eol;            /* the newline a change asks for (AUTO: keep) */
+    uint32_t blanks_stripped; /* ap_run_render: lines no modification touches
+                            * that change all the same, losing trailing
+                            * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
 } ap_file;
 

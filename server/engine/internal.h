@@ -108,6 +108,10 @@ struct ap_text {
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
+    /* indent.c: how its indented lines begin, counted on first use */
+    bool indent_known;
+    uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
+    uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before

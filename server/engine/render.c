@@ -140,8 +140,12 @@ void ap_run_render(ap_run *run, size_t i)
         size_t start = out.len;
         emit(&out, bl, strip_all, bl->eol || !is_last, eol);
         uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, l + 1);
-        if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0)
+        if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0) {
             add_hunk(f, &cap, l, l + 1, start, out.len - start);
+            /* (a line the patch does not touch, changed by losing its
+             * trailing blanks: said before it is written) */
+            f->blanks_stripped += strip_all && without_blanks(bl->s, bl->len) < bl->len;
+        }
         l++;
     }
     free(offs);

@@ -158,6 +158,13 @@ char *ap_drop_project_folder(ap_fs *fs, const char *path, bool creates);
 /* The warning (and preferred fix) for a path read as rest. */
 void ap_report_project_folder(ap_run *run, const ap_patch *p, int ch, const char *path, const char *rest);
 
+/* ----------------------------------------------------------- indent.c */
+
+/* Warns (INDENT_STYLE, with a fix) when the content of (ch, md), which
+ * applies to file fi, is indented with spaces for a tab-indented file or
+ * with tabs for a space-indented one. */
+void ap_check_indent(run_ctx *x, int fi, int ch, int md);
+
 /* -------------------------------------------------------------- run.c */
 
 /* Adds a resolution problem to run (an error makes the run not ok). */

@@ -161,6 +161,7 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         return;
 
     r->before = ap_region_text(v, o.from, o.to);
+    ap_check_indent(x, fi, ch, md);
     r->after = ap_apply_outcome(v, m, mp, ch, md, &o);
 }
 
