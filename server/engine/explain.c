@@ -194,6 +194,19 @@ static ap_problem *report_block(run_ctx *x, int fi, int ch, int md, const outcom
     return pr;
 }
 
+/* Is the snippet found exactly once in the file, after one of the
+ * anchor's matches (so that without the anchor it lands where one of them
+ * would have put it)? */
+static bool snippet_alone(const ap_view *v, const mod_pats *mp, const ap_matches *anchors, ap_match *at)
+{
+    ap_matches all = {0};
+    bool once = mp->snippet.n > 0 && ap_find_all(v, &mp->snippet, ap_view_begin(v), 2, &all) == 1;
+    if (once)
+        *at = all.m[0];
+    ap_matches_release(&all);
+    return once && anchors->n > 0 && ap_pos_key(anchors->m[0].last) < ap_pos_key(at->first);
+}
+
 /* Reports a failed modification: what, where, and what would help. */
 void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
 {
@@ -215,13 +228,20 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
             ap_buf_addf(&lines, "%s%u", i ? ", " : "", human_line(v, o->many.m[i].first));
         if (o->many.n > 5)
             ap_buf_adds(&lines, ", ...");
-        pr = ap_run_problem(run, o->code, AP_ERROR, f->span, ch, md,
-                     "%s matches %zu places in %s (lines %s); %s", word, o->many.n, path, lines.s,
-                     o->code == AP_AMBIGUOUS_MATCH ? "add an 'anchor' or lengthen the snippet"
-                                                   : "lengthen the anchor");
+        ap_match alone;
+        bool drop = o->code == AP_AMBIGUOUS_ANCHOR && snippet_alone(v, mp, &o->many, &alone);
+        char *advice = o->code == AP_AMBIGUOUS_MATCH ? ap_xstrdup("add an 'anchor' or lengthen the snippet")
+                       : drop ? ap_xprintf("the snippet alone is found once (line %u): the anchor is not needed",
+                                           human_line(v, alone.first))
+                              : ap_xstrdup("lengthen the anchor");
+        pr = ap_run_problem(run, o->code, AP_ERROR, f->span, ch, md, "%s matches %zu places in %s (lines %s); %s",
+                            word, o->many.n, path, lines.s, advice);
+        free(advice);
         ap_buf_release(&lines);
         if (o->code == AP_AMBIGUOUS_MATCH)
             ap_fixes_ambiguous(pr, p, m, v, &o->many, pat);
+        if (drop)
+            ap_fix_drop_field(pr, p, &m->anchor, "Remove the anchor (the snippet alone is found once)");
         size_t shown = o->many.n > 100 ? 100 : o->many.n;
         for (size_t i = 0; i < shown; i++) {
             ap_tspan t = ap_view_tspan(v, o->many.m[i].first, ap_view_next(v, o->many.m[i].last));

@@ -162,6 +162,37 @@ char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, c
     return ap_buf_detach(&b, NULL);
 }
 
+/* The start of the line holding off, and the start of the line after the
+ * one holding end (or the text's end). */
+static ap_span whole_lines(const ap_patch *p, uint32_t off, uint32_t end)
+{
+    while (off > 0 && p->text[off - 1] != '\n' && p->text[off - 1] != '\r')
+        off--;
+    while (end < p->len && p->text[end] != '\n' && p->text[end] != '\r')
+        end++;
+    if (end < p->len && p->text[end] == '\r')
+        end++;
+    if (end < p->len && p->text[end] == '\n')
+        end++;
+    return (ap_span){off, end};
+}
+
+void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *title)
+{
+    /* the lines of its key (3.2: its directive) and of its value; what
+     * stays is the modification without it, preferred: it changes nothing
+     * but where the search starts, which the caller checked */
+    uint32_t from = p->format == AP_FORMAT_2_0 ? f->key.start : f->directive.start;
+    ap_span s = whole_lines(p, from, f->span.end > from ? f->span.end : from);
+    if (p->format == AP_FORMAT_2_0 && memchr(p->text + s.start, '-', from - s.start)) {
+        /* the item's first key, after its dash: the next key moves up */
+        s.start = from;
+        while (s.end < p->len && p->text[s.end] == ' ')
+            s.end++;
+    }
+    ap_problem_fix(pr, s, ap_xstrdup(""), "%s", title)->preferred = true;
+}
+
 static uint32_t line_no(const ap_view *v, ap_pos p)
 {
     return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;

@@ -360,6 +360,8 @@ char *ap_set_field(const ap_patch *p, const ap_field *f, const char *name, const
  * (2.0: its keys at column key_col). */
 char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, const char *name,
                    const char *value, size_t len, ap_span *span);
+/* Adds the preferred fix that removes field f (its key and value lines). */
+void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *title);
 /* The column of byte off of the patch (bytes since its line's start). */
 uint32_t ap_patch_column(const ap_patch *p, uint32_t off);
 /* The lines [first, last] of v as a value for a snippet: blank lines empty,

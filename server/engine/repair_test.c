@@ -333,6 +333,42 @@ static void test_format_3(void)
     outcome_free(&o);
 }
 
+static void test_drop_anchor(void)
+{
+    /* an anchor found twice over a snippet found once: dropping it is the
+     * preferred fix, whatever key leads the modification, in both formats */
+    const char *file = "def a():\n    x = 1\n\ndef a():\n    y = 2\n";
+    const char *patches[] = {
+        HDR "      - anchor: |\n          def a():\n        action: REPLACE\n        snippet: |\n"
+            "          y = 2\n        content: |\n          y = 3\n",
+        HDR "      - action: REPLACE\n        anchor: |\n          def a():\n        snippet: |\n"
+            "          y = 2\n        content: |\n          y = 3\n",
+        "1a2b3c4d AP 3.2\n\n1a2b3c4d FILE\nf.py\n\n1a2b3c4d REPLACE\n\n1a2b3c4d anchor\ndef a():\n\n"
+        "1a2b3c4d snippet\ny = 2\n\n1a2b3c4d content\ny = 3\n\n1a2b3c4d END\n",
+    };
+    for (size_t i = 0; i < sizeof patches / sizeof *patches; i++) {
+        outcome_t o = run_on(file, patches[i]);
+        const ap_problem *pr = problem(&o, AP_AMBIGUOUS_ANCHOR);
+        CHECK(pr && strstr(pr->message, "the snippet alone is found once (line 5)"));
+        const ap_fix *f = preferred_fix(pr);
+        CHECK(f != NULL);
+        if (f) {
+            char *fixed = with_fix(patches[i], f);
+            char *got = result_of(file, fixed);
+            CHECK_STR(got, "def a():\n    x = 1\n\ndef a():\n    y = 3\n");
+            free(got);
+            free(fixed);
+        }
+        outcome_free(&o);
+    }
+    /* the snippet before every copy of the anchor: no such fix */
+    const char *before = HDR "      - action: REPLACE\n        anchor: |\n          def a():\n        snippet: |\n"
+                             "          top = 0\n        content: |\n          top = 1\n";
+    outcome_t o = run_on("top = 0\ndef a():\n    x = 1\ndef a():\n    y = 2\n", before);
+    CHECK(preferred_fix(problem(&o, AP_AMBIGUOUS_ANCHOR)) == NULL);
+    outcome_free(&o);
+}
+
 static void test_two_places_not_preferred(void)
 {
     /* the block could be either of two functions: no preferred fix */
@@ -815,6 +851,7 @@ int main(void)
     RUN(test_one_line);
     RUN(test_two_places_not_preferred);
     RUN(test_format_3);
+    RUN(test_drop_anchor);
     RUN(test_property);
     return check_summary();
 }
