@@ -162,19 +162,24 @@ char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, c
     return ap_buf_detach(&b, NULL);
 }
 
-/* The start of the line holding off, and the start of the line after the
- * one holding end (or the text's end). */
-static ap_span whole_lines(const ap_patch *p, uint32_t off, uint32_t end)
+/* The lines an item of a block sequence takes: from its line's start to the
+ * start of the line after its last. */
+static ap_span item_lines(const ap_patch *p, ap_span s)
 {
-    while (off > 0 && p->text[off - 1] != '\n' && p->text[off - 1] != '\r')
-        off--;
-    while (end < p->len && p->text[end] != '\n' && p->text[end] != '\r')
-        end++;
-    if (end < p->len && p->text[end] == '\r')
-        end++;
-    if (end < p->len && p->text[end] == '\n')
-        end++;
-    return (ap_span){off, end};
+    uint32_t a = s.start;
+    while (a > 0 && p->text[a - 1] != '\n' && p->text[a - 1] != '\r')
+        a--;
+    uint32_t e = s.end;
+    bool at_line_start = e == 0 || p->text[e - 1] == '\n' || p->text[e - 1] == '\r';
+    if (!at_line_start) {
+        while (e < p->len && p->text[e] != '\n' && p->text[e] != '\r')
+            e++;
+        if (e < p->len && p->text[e] == '\r')
+            e++;
+        if (e < p->len && p->text[e] == '\n')
+            e++;
+    }
+    return (ap_span){a, e};
 }
 
 void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *title)
@@ -183,7 +188,7 @@ void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, con
      * stays is the modification without it, preferred: it changes nothing
      * but where the search starts, which the caller checked */
     uint32_t from = p->format == AP_FORMAT_2_0 ? f->key.start : f->directive.start;
-    ap_span s = whole_lines(p, from, f->span.end > from ? f->span.end : from);
+    ap_span s = item_lines(p, (ap_span){from, f->span.end > from ? f->span.end : from});
     if (p->format == AP_FORMAT_2_0 && memchr(p->text + s.start, '-', from - s.start)) {
         /* the item's first key, after its dash: the next key moves up */
         s.start = from;
@@ -306,26 +311,6 @@ void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const 
     if (block)
         ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
                        "Turn '%s' into a literal block", name)->preferred = true;
-}
-
-/* The lines an item of a block sequence takes: from its line's start to the
- * start of the line after its last. */
-static ap_span item_lines(const ap_patch *p, ap_span s)
-{
-    uint32_t a = s.start;
-    while (a > 0 && p->text[a - 1] != '\n' && p->text[a - 1] != '\r')
-        a--;
-    uint32_t e = s.end;
-    bool at_line_start = e == 0 || p->text[e - 1] == '\n' || p->text[e - 1] == '\r';
-    if (!at_line_start) {
-        while (e < p->len && p->text[e] != '\n' && p->text[e] != '\r')
-            e++;
-        if (e < p->len && p->text[e] == '\r')
-            e++;
-        if (e < p->len && p->text[e] == '\n')
-            e++;
-    }
-    return (ap_span){a, e};
 }
 
 char *ap_patch_keep(const ap_patch *p, const ap_run *run, bool (*keep)(const ap_mod_result *))

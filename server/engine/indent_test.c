@@ -2,8 +2,7 @@
  * spaces for a tab-indented file and tabs for a space-indented one are
  * warned about, with a fix that gives the file's own indentation; a file of
  * no clear style, or content that agrees with it, says nothing. */
-#include "check.h"
-#include "internal.h"
+#include "one_file_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,53 +12,31 @@
 static const char *TABS = "int f(void)\n{\n\tint a = 1;\n\tif (a) {\n\t\ta++;\n\t}\n\treturn a;\n}\n";
 static const char *SPACES = "def f():\n    a = 1\n    if a:\n        a += 1\n    return a\n";
 
-typedef struct case_run {
-    ap_fs *fs;
-    ap_patch *p;
-    ap_run *r;
-} case_run;
+typedef one_run case_run;
 
 static case_run run(const char *file, const char *patch)
 {
-    case_run c;
-    c.fs = ap_fs_mem_new();
-    ap_fs_mem_put(c.fs, "f.c", file, strlen(file), false);
-    c.p = ap_patch_parse(patch, strlen(patch));
-    c.r = ap_run_new(c.p, c.fs, NULL);
-    return c;
-}
-
-static void done(case_run *c)
-{
-    ap_run_free(c->r);
-    ap_patch_free(c->p);
-    ap_fs_mem_free(c->fs);
+    return one_run_new("f.c", file, patch);
 }
 
 static const ap_problem *indent_problem(const ap_run *r)
 {
-    for (size_t i = 0; i < r->n_problems; i++)
-        if (r->problems[i].code == AP_INDENT_STYLE)
-            return &r->problems[i];
-    return NULL;
+    return code_problem(r, AP_INDENT_STYLE);
 }
 
 /* The patch with the problem's first fix applied, run again: its file. */
 static char *fixed_file(const char *file, const char *patch, const ap_problem *pr, bool *warned)
 {
-    ap_buf b = AP_BUF_INIT;
-    ap_buf_add(&b, patch, pr->fixes[0].span.start);
-    ap_buf_adds(&b, pr->fixes[0].text);
-    ap_buf_adds(&b, patch + pr->fixes[0].span.end);
-    case_run c = run(file, b.s);
-    ap_buf_release(&b);
+    char *fixed = with_fix(patch, &pr->fixes[0]);
+    case_run c = run(file, fixed);
+    free(fixed);
     char *out = NULL;
     *warned = indent_problem(c.r) != NULL;
     if (c.r->ok) {
         ap_run_render(c.r, 0);
         out = ap_xstrdup(c.r->files[0].after);
     }
-    done(&c);
+    one_run_free(&c);
     return out;
 }
 
@@ -82,7 +59,7 @@ static void test_spaces_in_tab_file(void)
         CHECK_STR(got, "int f(void)\n{\n\tint a = 1;\n\tif (a) {\n\t\ta += 2;\n\t\tb();\n\t}\n\treturn a;\n}\n");
         free(got);
     }
-    done(&c);
+    one_run_free(&c);
 }
 
 static void test_tabs_in_space_file(void)
@@ -100,7 +77,7 @@ static void test_tabs_in_space_file(void)
         CHECK_STR(got, "def f():\n    a = 1\n    if a:\n        print(a)\n        a += 1\n    return a\n");
         free(got);
     }
-    done(&c);
+    one_run_free(&c);
 }
 
 static void test_quiet(void)
@@ -110,25 +87,25 @@ static void test_quiet(void)
                             "        content: |\n          a++;\n          \tb();\n";
     case_run c = run(TABS, agree);
     CHECK(indent_problem(c.r) == NULL);
-    done(&c);
+    one_run_free(&c);
     const char *flat = HDR "      - action: REPLACE\n        snippet: |\n          a++;\n"
                            "        content: |\n          a--;\n";
     c = run(TABS, flat);
     CHECK(indent_problem(c.r) == NULL);
-    done(&c);
+    one_run_free(&c);
     const char *mixed = "a\n\tb\n\tc\n  d\n  e\n  f\n";
     const char *spaced = HDR "      - action: INSERT_AFTER\n        snippet: |\n          a\n"
                              "        content: |\n          x\n            y\n";
     c = run(mixed, spaced);
     CHECK(indent_problem(c.r) == NULL);
-    done(&c);
+    one_run_free(&c);
     /* (and a C file whose block comments lead with one space is still a
      * tab-indented file) */
     const char *commented = "/*\n * a\n * b\n */\nint f(void)\n{\n\tint a;\n\ta = 1;\n\treturn a;\n}\n";
     c = run(commented, HDR "      - action: INSERT_AFTER\n        snippet: |\n          int a;\n"
                            "        content: |\n          int b;\n          if (b)\n              b++;\n");
     CHECK(indent_problem(c.r) != NULL);
-    done(&c);
+    one_run_free(&c);
 }
 
 int main(void)

@@ -8,8 +8,7 @@
  * run again, must give exactly the file the intended change makes (nothing
  * lost or duplicated outside it, nothing the model imagined written).
  * APLS_REPAIR_CASES sets how many (default 3000), APLS_REPAIR_SEED the seed. */
-#include "check.h"
-#include "internal.h"
+#include "one_file_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,35 +46,16 @@ static char *one_mod(const char *action, const char *snippet, const char *conten
     return ap_buf_detach(&b, NULL);
 }
 
-typedef struct outcome_t {
-    ap_patch *p;
-    ap_run *r;
-    ap_fs *fs;
-} outcome_t;
+typedef one_run outcome_t;
 
 static outcome_t run_on(const char *file, const char *patch)
 {
-    outcome_t o;
-    o.fs = ap_fs_mem_new();
-    ap_fs_mem_put(o.fs, "f.py", file, strlen(file), false);
-    o.p = ap_patch_parse(patch, strlen(patch));
-    o.r = ap_run_new(o.p, o.fs, NULL);
-    return o;
-}
-
-static void outcome_free(outcome_t *o)
-{
-    ap_run_free(o->r);
-    ap_patch_free(o->p);
-    ap_fs_mem_free(o->fs);
+    return one_run_new("f.py", file, patch);
 }
 
 static const ap_problem *problem(const outcome_t *o, ap_code code)
 {
-    for (size_t i = 0; i < o->r->n_problems; i++)
-        if (o->r->problems[i].code == code)
-            return &o->r->problems[i];
-    return NULL;
+    return code_problem(o->r, code);
 }
 
 static const ap_fix *preferred_fix(const ap_problem *pr)
@@ -89,16 +69,6 @@ static const ap_fix *preferred_fix(const ap_problem *pr)
     return found;
 }
 
-/* The patch with fix applied (malloc'd). */
-static char *with_fix(const char *patch, const ap_fix *f)
-{
-    ap_buf b = AP_BUF_INIT;
-    ap_buf_add(&b, patch, f->span.start);
-    ap_buf_adds(&b, f->text);
-    ap_buf_adds(&b, patch + f->span.end);
-    return ap_buf_detach(&b, NULL);
-}
-
 /* The file the patch makes of file (malloc'd), or NULL when it fails. */
 static char *result_of(const char *file, const char *patch)
 {
@@ -108,7 +78,7 @@ static char *result_of(const char *file, const char *patch)
         ap_run_render(o.r, 0);
         out = ap_xmemdup(o.r->files[0].after, o.r->files[0].after_len);
     }
-    outcome_free(&o);
+    one_run_free(&o);
     return out;
 }
 
@@ -132,7 +102,7 @@ static char *fixed_result(const char *file, const char *patch, ap_code code, boo
         *failed = out == NULL;
         free(fixed);
     }
-    outcome_free(&o);
+    one_run_free(&o);
     return out;
 }
 
@@ -170,7 +140,7 @@ static void test_invented_line(void)
         if (f)
             CHECK(strstr(f->title, "carry the change over") != NULL);
     }
-    outcome_free(&o);
+    one_run_free(&o);
     bool failed;
     char *got = fixed_result(PARSE, patch, AP_SNIPPET_NOT_FOUND, &failed, NULL);
     CHECK(!failed);
@@ -238,7 +208,7 @@ static void test_conflict_not_preferred(void)
             CHECK(strstr(pr->fixes[0].text, "total = sum(values)") != NULL);
         }
     }
-    outcome_free(&o);
+    one_run_free(&o);
     free(patch);
 }
 
@@ -257,7 +227,7 @@ static void test_other_actions(void)
     patch = one_mod("DELETE", "try:\n    except ValueError as e:\n", NULL, NULL);
     outcome_t o = run_on(PARSE, patch);
     CHECK(preferred_fix(problem(&o, AP_SNIPPET_NOT_FOUND)) == NULL);
-    outcome_free(&o);
+    one_run_free(&o);
     free(patch);
     /* INSERT_AFTER whose last line is typed otherwise: lands after it */
     patch = one_mod("INSERT_AFTER", "log(e)\nrase\n", "# unreachable\n", NULL);
@@ -269,7 +239,7 @@ static void test_other_actions(void)
     patch = one_mod("INSERT_AFTER", "log(e)\nraise\ncleanup()\n", "# x\n", NULL);
     o = run_on(PARSE, patch);
     CHECK(preferred_fix(problem(&o, AP_SNIPPET_NOT_FOUND)) == NULL);
-    outcome_free(&o);
+    one_run_free(&o);
     free(patch);
     /* an anchor typed otherwise */
     patch = one_mod("REPLACE", "raise\n", "raise RuntimeError()\n", "except ValueError as err:\n    log(e)\n");
@@ -292,7 +262,7 @@ static void test_one_line(void)
         CHECK_STR(pr->fixes[0].text, "total = sum(values)");
         CHECK(!pr->fixes[0].preferred);
     }
-    outcome_free(&o);
+    one_run_free(&o);
     free(patch);
     /* kept by the content: carried over, preferred */
     patch = one_mod("REPLACE", "total = sum(vals)\n", "total = sum(vals)\nprint(total)\n", NULL);
@@ -330,7 +300,7 @@ static void test_format_3(void)
         CHECK(strstr(pr->fixes[0].title, "snippet_tail") != NULL);
         CHECK_STR(pr->fixes[0].text, "log(e)\nraise");
     }
-    outcome_free(&o);
+    one_run_free(&o);
 }
 
 static void test_drop_anchor(void)
@@ -359,14 +329,14 @@ static void test_drop_anchor(void)
             free(got);
             free(fixed);
         }
-        outcome_free(&o);
+        one_run_free(&o);
     }
     /* the snippet before every copy of the anchor: no such fix */
     const char *before = HDR "      - action: REPLACE\n        anchor: |\n          def a():\n        snippet: |\n"
                              "          top = 0\n        content: |\n          top = 1\n";
     outcome_t o = run_on("top = 0\ndef a():\n    x = 1\ndef a():\n    y = 2\n", before);
     CHECK(preferred_fix(problem(&o, AP_AMBIGUOUS_ANCHOR)) == NULL);
-    outcome_free(&o);
+    one_run_free(&o);
 }
 
 static void test_two_places_not_preferred(void)
@@ -378,7 +348,7 @@ static void test_two_places_not_preferred(void)
     const ap_problem *pr = problem(&o, AP_SNIPPET_NOT_FOUND);
     CHECK(pr && pr->n_fixes >= 1);
     CHECK(preferred_fix(pr) == NULL);
-    outcome_free(&o);
+    one_run_free(&o);
     free(patch);
 }
 
@@ -820,7 +790,7 @@ static void test_property(void)
                 free(fixed);
             }
         }
-        outcome_free(&o);
+        one_run_free(&o);
         free(file);
         free(snip);
         free(cont);
