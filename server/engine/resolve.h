@@ -65,6 +65,8 @@ typedef struct run_ctx {
     /* path -> file index (open addressing; index + 1, 0 is empty) */
     uint32_t *by_path;
     uint32_t by_path_mask;
+    struct ap_listing *listing; /* suggest.c: the files under the root, listed
+                                 * once per run, for the files it misses */
 } run_ctx;
 
 /* ---------------------------------------------------------- resolve.c */
@@ -149,8 +151,11 @@ void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod
 /* Reports change ch's file path as missing (FILE_NOT_FOUND, with the
  * provider's why): where apls looked and why there, and the files the patch
  * most likely meant, with fixes (preferred for one that stands out and holds
- * the change's snippets). Lists the root through the provider, bounded. */
-void ap_report_missing(ap_run *run, ap_fs *fs, const ap_patch *p, int ch, const char *path, const char *why);
+ * the change's snippets). Lists the root through the provider (bounded), once
+ * per run; suggests for the first 64 missing files of a run. */
+void ap_report_missing(run_ctx *x, int ch, const char *path, const char *why);
+/* Frees what ap_report_missing kept for the run. */
+void ap_listing_free(struct ap_listing *l);
 /* path without its first folder when that folder is the root's own name, is
  * not in the root, and the rest names a file (or, creates, a folder for
  * one): "myproj/src/a.c" run in myproj is "src/a.c" (malloc'd); else NULL. */

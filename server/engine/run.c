@@ -299,7 +299,7 @@ static bool load_file(run_ctx *x, size_t i)
         return true;
     }
     if (code == AP_FILE_NOT_FOUND)
-        ap_report_missing(run, x->fs, x->patch, f->first_change, f->path, why);
+        ap_report_missing(x, f->first_change, f->path, why);
     else
         ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1, "%s: %s", f->path,
                 why ? why : "cannot be read");
@@ -473,7 +473,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         run->n_mods_of[ch] = patch->changes[ch].n_mods;
         run->flags_of[ch] = change_flags(&patch->changes[ch]);
     }
-    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
+    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0, NULL};
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
     /* 1. paths, before anything is read */
@@ -573,6 +573,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     }
     free(reused);
     free(x.by_path);
+    ap_listing_free(x.listing);
     free(loaded);
     free(x.fst);
     free(x.pats);

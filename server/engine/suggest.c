@@ -151,8 +151,38 @@ static char *path_text(const ap_patch *p, const char *path)
     return ap_buf_detach(&b, NULL);
 }
 
-void ap_report_missing(ap_run *run, ap_fs *fs, const ap_patch *p, int ch, const char *path, const char *why)
+/* The files under the root, as the provider listed them. */
+typedef struct ap_listing {
+    char **paths;
+    size_t n, cap;
+    bool complete;
+    unsigned asked;    /* missing files it served */
+} ap_listing;
+
+static void keep_path(void *ctx, const char *path)
 {
+    ap_listing *l = ctx;
+    AP_GROW(l->paths, l->n, l->cap);
+    l->paths[l->n++] = ap_xstrdup(path);
+}
+
+void ap_listing_free(ap_listing *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    free(l);
+}
+
+#define MAX_SUGGESTED 64
+
+void ap_report_missing(run_ctx *x, int ch, const char *path, const char *why)
+{
+    ap_run *run = x->run;
+    ap_fs *fs = x->fs;
+    const ap_patch *p = x->patch;
     const ap_change *c = &p->changes[ch];
     const char *root = fs->root ? fs->root(fs) : NULL;
     ap_buf msg = AP_BUF_INIT;
@@ -163,10 +193,17 @@ void ap_report_missing(ap_run *run, ap_fs *fs, const ap_patch *p, int ch, const 
         if (run->opts.root_why)
             ap_buf_addf(&msg, " (the root is %s)", run->opts.root_why);
     }
+    /* the listing, once per run (a patch naming thousands of missing files
+     * costs one walk, and suggestions for the first few) */
+    if (fs->list && !x->listing) {
+        x->listing = ap_xcalloc(1, sizeof *x->listing);
+        x->listing->complete = fs->list(fs, keep_path, x->listing);
+    }
+    ap_listing *l = x->listing;
+    bool suggest = l && l->asked++ < MAX_SUGGESTED;
     finder f = {path, base_name(path), {{0}}, 0, 0};
-    bool complete = true;
-    if (fs->list)
-        complete = fs->list(fs, consider, &f);
+    for (size_t i = 0; suggest && i < l->n; i++)
+        consider(&f, l->paths[i]);
     bool stands_out = f.n > 0 && (f.n == 1 || f.best[1].score < f.best[0].score) &&
                       (f.best[0].score >= 2 || f.same_name == 1);
     if (stands_out) {
@@ -177,9 +214,9 @@ void ap_report_missing(ap_run *run, ap_fs *fs, const ap_patch *p, int ch, const 
             ap_buf_addf(&msg, "%s%s", i ? ", " : "", f.best[i].path);
         if (f.same_name > MAX_SHOWN)
             ap_buf_addf(&msg, " and %zu more", f.same_name - MAX_SHOWN);
-    } else if (fs->list) {
+    } else if (suggest) {
         ap_buf_addf(&msg, "; no file named %s %s", f.name,
-                    complete ? "under the root" : "among the first files under the root");
+                    l->complete ? "under the root" : "among the first files under the root");
     }
     ap_problem *pr = ap_run_problem(run, AP_FILE_NOT_FOUND, AP_ERROR, c->file_path.span, ch, -1, "%s", msg.s);
     ap_buf_release(&msg);
