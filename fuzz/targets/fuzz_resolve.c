@@ -22,6 +22,10 @@
  * ap_patch_reparse and resolved with ap_run_reuse over the first run: the
  * result must equal a fresh ap_run_new (what the language server relies on
  * at every keystroke).
+ * The preferred fixes of the run's problems (a few) are each applied to the
+ * patch, and the fixed patch parsed, resolved and rendered with the same
+ * checks: a repair never makes a patch the engine mishandles, and at most
+ * one fix of a problem is preferred.
  * Then an ok run is committed to memory and run again: that second run must
  * be ok and change nothing (applying twice), unless the first announced it
  * would not (AP_NOT_IDEMPOTENT: the shapes the text cannot tell apart).
@@ -531,6 +535,40 @@ static void check_reuse(const char *patch, size_t patch_len, ap_fs *fs, const ap
     free(edited);
 }
 
+/* Applies the preferred fixes of run's problems, one at a time (at most
+ * four), and runs each fixed patch through the same checks. */
+static void check_fixes(const char *patch, size_t patch_len, const ap_run *run, ap_fs *fs, const ap_options *opts)
+{
+    size_t tried = 0;
+    for (size_t i = 0; i < run->n_problems && tried < 4; i++) {
+        const ap_problem *pr = &run->problems[i];
+        size_t preferred = 0;
+        for (size_t k = 0; k < pr->n_fixes; k++)
+            preferred += pr->fixes[k].preferred;
+        if (preferred > 1)
+            fail("more than one preferred fix", (long)i, (long)preferred);
+        for (size_t k = 0; k < pr->n_fixes && tried < 4; k++) {
+            const ap_fix *f = &pr->fixes[k];
+            if (!f->preferred)
+                continue;
+            tried++;
+            size_t tl = strlen(f->text), n = patch_len - (f->span.end - f->span.start) + tl;
+            char *fixed = malloc(n + 1);
+            memcpy(fixed, patch, f->span.start);
+            memcpy(fixed + f->span.start, f->text, tl);
+            memcpy(fixed + f->span.start + tl, patch + f->span.end, patch_len - f->span.end);
+            fixed[n] = '\0';
+            ap_patch *p = ap_patch_parse(fixed, n);
+            ap_run *r = ap_run_new(p, fs, opts);
+            check_run(p, r);
+            render_all(r);
+            ap_run_free(r);
+            ap_patch_free(p);
+            free(fixed);
+        }
+    }
+}
+
 static void dump_problems(const char *when, const ap_patch *p, const ap_run *run)
 {
     for (size_t i = 0; i < p->n_problems; i++)
@@ -607,6 +645,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     check_reuse(patch, patch_len, fs, &opts);
+    check_fixes(patch, patch_len, run, fs, &opts);
 
     if (run->ok) {
         /* what the first run announces of a second (NOT_IDEMPOTENT) */

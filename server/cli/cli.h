@@ -25,6 +25,7 @@ typedef struct cli_patch {
     ap_patch *patch;
     char *root;          /* the root its file_paths resolve against */
     bool root_guessed;   /* no --root: the patch's folder or its workspace */
+    char *root_why;      /* why there, for messages */
     ap_fs *fs;
     ap_run *run;
     cli_record *record;  /* what an earlier apply of it here left */

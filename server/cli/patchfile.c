@@ -88,6 +88,7 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
 
     if (root_opt) {
         cp->root = strdup(root_opt);
+        cp->root_why = strdup("given by --root");
     } else {
         /* the patch's folder as the user wrote it (messages stay short), or
          * its workspace if that holds more of the targets */
@@ -98,6 +99,7 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
         const char *cands[2] = {dir, ws_root};
         size_t pick = ap_root_choose(cp->patch, cands, 2);
         cp->root = strdup(cands[pick]);
+        cp->root_why = ap_root_why(cands, pick);
         cp->root_guessed = true;
         free(dir);
         free(ws_root);
@@ -121,6 +123,7 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     cp->record = cli_record_open(cp->patch, cp->root);
     o.known_applied = cli_record_known;
     o.known_ctx = cp->record;
+    o.root_why = cp->root_why;
     cp->run = ap_run_new(cp->patch, cp->fs, &o);
     /* say now, before anything is written, where applying again would not
      * be a no-op */
@@ -136,5 +139,6 @@ void cli_patch_release(cli_patch *cp)
     cli_report_forget(cp->patch);
     ap_patch_free(cp->patch);
     free(cp->root);
+    free(cp->root_why);
     memset(cp, 0, sizeof *cp);
 }

@@ -152,9 +152,15 @@ void cli_print_files(FILE *out, const cli_patch *cp, const char *verb)
         const ap_file *f = &r->files[i];
         const char *what = status_word(f->status);
         if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
-            fprintf(out, "  %s/%s: %s %s\n", cp->root, f->path, verb, what);
+            fprintf(out, "  %s/%s: %s%s%s", cp->root, f->path, verb, verb[0] ? " " : "", what);
         else
-            fprintf(out, "  %s/%s: %s\n", cp->root, f->path, what);
+            fprintf(out, "  %s/%s: %s", cp->root, f->path, what);
+        /* what else changes: said before it is written */
+        if (f->status == AP_FILE_MODIFIED && f->blanks_stripped)
+            fprintf(out, "; %u line%s no modification touches lose%s trailing blanks (2.0 strips every line "
+                         "written; --trailing-whitespace inserted keeps them)",
+                    f->blanks_stripped, f->blanks_stripped == 1 ? "" : "s", f->blanks_stripped == 1 ? "s its" : " their");
+        fputc('\n', out);
     }
 }
 
@@ -197,9 +203,9 @@ static void add_problem(const cli_patch *cp, const ap_problem *pr, json_t *error
     json_object_set_new(o, "notes", notes);
     json_t *fixes = json_array();
     for (size_t i = 0; i < pr->n_fixes; i++)
-        json_array_append_new(fixes, json_pack("{s:s,s:o,s:s}", "title", pr->fixes[i].title, "range",
+        json_array_append_new(fixes, json_pack("{s:s,s:o,s:s,s:b}", "title", pr->fixes[i].title, "range",
                                                range_json(p, pr->fixes[i].span), "text",
-                                               pr->fixes[i].text));
+                                               pr->fixes[i].text, "preferred", pr->fixes[i].preferred));
     json_object_set_new(o, "fixes", fixes);
     json_array_append_new(pr->severity == AP_ERROR ? errors : warnings, o);
 }
@@ -220,8 +226,9 @@ void cli_json_add(const cli_patch *cp, json_t *errors, json_t *warnings, json_t 
         char *abs = NULL;
         if (asprintf(&abs, "%s/%s", cp->root, f->path) < 0)
             abs = NULL;
-        json_t *o = json_pack("{s:s,s:s,s:s}", "path", f->path, "status", status_word(f->status),
-                              "resolved", abs ? abs : f->path);
+        json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "path", f->path, "status", status_word(f->status),
+                              "resolved", abs ? abs : f->path, "trailing_blanks_stripped",
+                              (json_int_t)f->blanks_stripped);
         free(abs);
         if (with_diff) {
             char *d;

@@ -52,6 +52,9 @@ typedef enum ap_code {
     AP_ALREADY_APPLIED, /* the modification is recognised as applied */
     AP_NOT_IDEMPOTENT,  /* applying the patch again would not be a no-op */
     AP_NOT_EXPRESSIBLE, /* ap_patch_write: the target format cannot say it */
+    AP_PROJECT_FOLDER,  /* a file_path that begins with the root's own name */
+    AP_INDENT_STYLE,    /* content indented with spaces for a tab-indented
+                         * file, or the reverse */
     /* 3.2 deviations the tolerant parser accepts (a warning each, with a fix
      * that writes the strict form; --strict makes some of them errors) */
     AP_MISSING_HEADER,       /* no "<id> AP 3.2": the id comes from a directive */
@@ -104,11 +107,15 @@ typedef struct ap_related {
     char *message;
 } ap_related;
 
-/* A suggested repair: replace span of the patch text with text. */
+/* A suggested repair: replace span of the patch text with text. A preferred
+ * fix is safe to accept without reading it (an editor may apply it on its
+ * own): at most one per problem, and only where apls checked that the
+ * repaired patch does what the model meant (docs/engine.md, "Repairs"). */
 typedef struct ap_fix {
     char *title;
     ap_span span;
     char *text;
+    bool preferred;
 } ap_fix;
 
 typedef struct ap_problem {
@@ -339,7 +346,21 @@ struct ap_fs {
      * whose paths have one canonical path are one file group, which carries
      * the canonical path. May be NULL: every path is its own. */
     char *(*canonical)(ap_fs *fs, const char *path);
+    /* What explains a missing file (each may be NULL; none reads a file):
+     * the root as an absolute path, for "apls looked for /home/u/p/a.c"; */
+    const char *(*root)(ap_fs *fs);
+    /* whether a checked path names anything (a folder too); */
+    bool (*exists)(ap_fs *fs, const char *path);
+    /* the files under the root, as far as a bounded walk goes (at most
+     * AP_LIST_ENTRIES entries, hidden folders and node_modules skipped):
+     * each(ctx, path) with root-relative paths; false when the bound cut it
+     * short. Asked only once a file is found missing. */
+    bool (*list)(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx);
 };
+
+/* How many folder entries a provider's list looks at, at most: a huge tree
+ * costs a bounded walk, never a slow keystroke. */
+#define AP_LIST_ENTRIES 20000
 
 /* --------------------------------------------------------------------- run */
 
@@ -358,9 +379,12 @@ typedef struct ap_options {
      * own result, so every modification of it is applied. May be NULL. */
     bool (*known_applied)(void *ctx, const char *path, const ap_text *text);
     void *known_ctx;
+    /* Why file_paths resolve where they do ("the patch's folder", "--root"),
+     * for the message of a missing file. May be NULL. */
+    const char *root_why;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */
@@ -378,7 +402,8 @@ typedef struct ap_mod_result {
     ap_tspan anchor;       /* the anchor's match */
     ap_tspan region;       /* the located lines (widened by blank lines) */
     char *before;          /* the located text as it stood when applied */
-    char *after;           /* what takes its place, indented (NULL: nothing) */
+    char *after;           /* what takes its place, indented, as written: LF
+                            * breaks, no trailing blanks (NULL: nothing) */
 } ap_mod_result;
 
 typedef enum ap_file_status {
@@ -409,6 +434,9 @@ typedef struct ap_file {
     int *changes;          /* every change naming it, in order */
     size_t n_changes;
     ap_eol eol;            /* the newline a change asks for (AUTO: keep) */
+    uint32_t blanks_stripped; /* ap_run_render: lines no modification touches
+                            * that change all the same, losing trailing
+                            * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
 } ap_file;
 
@@ -456,6 +484,12 @@ uint64_t ap_hash(const char *s, size_t n);
  * of a rendered file, with 3 lines of context. */
 void ap_diff_unified(const ap_file *f, char **out, size_t *out_len);
 
+/* The lines of old_text and new_text (LF-separated, as ap_mod_result's
+ * before and after) as the body of a diff: each line of the result is ' ',
+ * '-' or '+' followed by a line of one of them, a line both keep standing
+ * once (Myers, as git diffs). Caller frees. */
+char *ap_diff_lines(const char *old_text, const char *new_text);
+
 /* Converts a byte offset of text to a 0-based line and a 0-based column in
  * code points. */
 void ap_linecol(const char *text, size_t len, uint32_t off, uint32_t *line,
@@ -491,10 +525,15 @@ char *ap_workspace_of(const char *dir);
 /* Which of the candidate roots holds more of the patch's targets (the first
  * wins a tie; NULL candidates are skipped). */
 size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n);
+/* Why candidate `pick` of {the patch's folder, its workspace (or NULL)} is
+ * the root, for messages (ap_options.root_why; malloc'd). */
+char *ap_root_why(const char *const *candidates, size_t pick);
 
 /* A file provider over memory (tests, fuzzers). put copies bytes; commit
  * stores the new bytes of every changed file of a run (rendering it). */
 ap_fs *ap_fs_mem_new(void);
+/* The root the memory provider says it stands for (tests; default none). */
+void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);

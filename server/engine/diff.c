@@ -1,5 +1,7 @@
 /* diff.c - a unified diff of a rendered file, built from its hunks rather
- * than by comparing texts: the hunks already say exactly what changed. */
+ * than by comparing texts: the hunks already say exactly what changed (and
+ * render.c made them minimal). Also the diff of two small texts, for the
+ * hover of one modification. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -122,4 +124,74 @@ void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
     }
     free(hunks);
     *out = ap_buf_detach(&b, out_len);
+}
+
+/* ------------------------------------------------------ two small texts */
+
+typedef struct text_lines {
+    const char *s;
+    size_t *start; /* start[i]: where line i begins; start[n]: past the end */
+    uint32_t n;
+} text_lines;
+
+static void split_lf(const char *s, text_lines *out)
+{
+    size_t len = strlen(s), cap = 16;
+    out->s = s;
+    out->n = 0;
+    out->start = ap_xmalloc(cap * sizeof *out->start);
+    size_t i = 0;
+    while (i < len) {
+        AP_GROW(out->start, out->n + 1, cap);
+        out->start[out->n++] = i;
+        const char *e = memchr(s + i, '\n', len - i);
+        i = e ? (size_t)(e - s) + 1 : len;
+    }
+    AP_GROW(out->start, out->n, cap);
+    out->start[out->n] = len;
+}
+
+typedef struct two_texts {
+    text_lines a, b;
+} two_texts;
+
+static bool same_line(void *ctx, uint32_t i, uint32_t j)
+{
+    const two_texts *t = ctx;
+    size_t na = t->a.start[i + 1] - t->a.start[i], nb = t->b.start[j + 1] - t->b.start[j];
+    return na == nb && memcmp(t->a.s + t->a.start[i], t->b.s + t->b.start[j], na) == 0;
+}
+
+static void put_range(ap_buf *b, char prefix, const text_lines *t, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to; i++) {
+        size_t s = t->start[i], e = t->start[i + 1];
+        ap_buf_addc(b, prefix);
+        ap_buf_add(b, t->s + s, e - s);
+        if (e == s || t->s[e - 1] != '\n')
+            ap_buf_addc(b, '\n');
+    }
+}
+
+char *ap_diff_lines(const char *old_text, const char *new_text)
+{
+    two_texts t;
+    split_lf(old_text ? old_text : "", &t.a);
+    split_lf(new_text ? new_text : "", &t.b);
+    ap_delta *d;
+    uint64_t budget = 64 * ((uint64_t)t.a.n + t.b.n) + 4096;
+    size_t nd = ap_diff_seq(t.a.n, t.b.n, same_line, &t, budget, &d);
+    ap_buf b = AP_BUF_INIT;
+    uint32_t at = 0;
+    for (size_t k = 0; k < nd; k++) {
+        put_range(&b, ' ', &t.a, at, d[k].a0);
+        put_range(&b, '-', &t.a, d[k].a0, d[k].a1);
+        put_range(&b, '+', &t.b, d[k].b0, d[k].b1);
+        at = d[k].a1;
+    }
+    put_range(&b, ' ', &t.a, at, t.a.n);
+    free(d);
+    free(t.a.start);
+    free(t.b.start);
+    return ap_buf_detach(&b, NULL);
 }

@@ -57,7 +57,7 @@ char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t
     return ap_buf_detach(&b, NULL);
 }
 
-static uint32_t column(const ap_patch *p, uint32_t off)
+uint32_t ap_patch_column(const ap_patch *p, uint32_t off)
 {
     uint32_t s = off;
     while (s > 0 && p->text[s - 1] != '\n' && p->text[s - 1] != '\r')
@@ -82,9 +82,146 @@ static bool unique_line(const ap_view *v, const ap_line *l)
     return n == 1;
 }
 
+/* The patch's 3.2 id as written (borrowed; *n bytes). */
+static const char *patch_id(const ap_patch *p, size_t *n)
+{
+    *n = p->id.span.end - p->id.span.start;
+    return p->text + p->id.span.start;
+}
+
+/* Can value stand as a 3.2 value, line for line? (no line a directive) */
+static bool raw_value_ok(const ap_patch *p, const char *value, size_t len)
+{
+    size_t idn;
+    const char *id = patch_id(p, &idn);
+    for (size_t i = 0; i < len;) {
+        const char *e = memchr(value + i, '\n', len - i);
+        size_t n = e ? (size_t)(e - value) - i : len - i;
+        if (idn > 0 && n >= idn && memcmp(value + i, id, idn) == 0 && (n == idn || value[i + idn] == ' '))
+            return false;
+        for (size_t k = 0; k < n; k++)
+            if (value[i + k] == '\r')
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+char *ap_set_field(const ap_patch *p, const ap_field *f, const char *name, const char *value, size_t len,
+                   ap_span *span)
+{
+    if (f->name)
+        name = f->name;
+    if (p->format == AP_FORMAT_2_0) {
+        *span = (ap_span){f->key.start, f->span.end};
+        return ap_literal_block(name, value, len, ap_patch_column(p, f->key.start));
+    }
+    /* 3.2: the value's lines as they are, over the value (after the
+     * directive line when it had none) */
+    while (len > 0 && value[len - 1] == '\n')
+        len--;
+    if (!raw_value_ok(p, value, len))
+        return NULL;
+    bool empty = f->span.start == f->span.end;
+    *span = empty ? (ap_span){f->directive.end, f->directive.end} : f->span;
+    ap_buf b = AP_BUF_INIT;
+    if (empty)
+        ap_buf_addc(&b, '\n');
+    ap_buf_add(&b, value, len);
+    return ap_buf_detach(&b, NULL);
+}
+
+char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, const char *name,
+                   const char *value, size_t len, ap_span *span)
+{
+    *span = (ap_span){after->span.end, after->span.end};
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_addc(&b, '\n');
+    if (p->format == AP_FORMAT_2_0) {
+        char *lit = ap_literal_block(name, value, len, key_col);
+        if (!lit) {
+            ap_buf_release(&b);
+            return NULL;
+        }
+        spaces(&b, key_col);
+        ap_buf_adds(&b, lit);
+        free(lit);
+        return ap_buf_detach(&b, NULL);
+    }
+    while (len > 0 && value[len - 1] == '\n')
+        len--;
+    if (!raw_value_ok(p, value, len)) {
+        ap_buf_release(&b);
+        return NULL;
+    }
+    size_t idn;
+    const char *id = patch_id(p, &idn);
+    ap_buf_add(&b, id, idn);
+    ap_buf_addf(&b, " %s\n", name);
+    ap_buf_add(&b, value, len);
+    return ap_buf_detach(&b, NULL);
+}
+
+/* The lines an item of a block sequence takes: from its line's start to the
+ * start of the line after its last. */
+static ap_span item_lines(const ap_patch *p, ap_span s)
+{
+    uint32_t a = s.start;
+    while (a > 0 && p->text[a - 1] != '\n' && p->text[a - 1] != '\r')
+        a--;
+    uint32_t e = s.end;
+    bool at_line_start = e == 0 || p->text[e - 1] == '\n' || p->text[e - 1] == '\r';
+    if (!at_line_start) {
+        while (e < p->len && p->text[e] != '\n' && p->text[e] != '\r')
+            e++;
+        if (e < p->len && p->text[e] == '\r')
+            e++;
+        if (e < p->len && p->text[e] == '\n')
+            e++;
+    }
+    return (ap_span){a, e};
+}
+
+void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *title)
+{
+    /* the lines of its key (3.2: its directive) and of its value; what
+     * stays is the modification without it, preferred: it changes nothing
+     * but where the search starts, which the caller checked */
+    uint32_t from = p->format == AP_FORMAT_2_0 ? f->key.start : f->directive.start;
+    ap_span s = item_lines(p, (ap_span){from, f->span.end > from ? f->span.end : from});
+    if (p->format == AP_FORMAT_2_0 && memchr(p->text + s.start, '-', from - s.start)) {
+        /* the item's first key, after its dash: the next key moves up */
+        s.start = from;
+        while (s.end < p->len && p->text[s.end] == ' ')
+            s.end++;
+    }
+    ap_problem_fix(pr, s, ap_xstrdup(""), "%s", title)->preferred = true;
+}
+
 static uint32_t line_no(const ap_view *v, ap_pos p)
 {
     return (p.sp >= 0 ? v->sp[p.sp].a : p.base) + 1;
+}
+
+void ap_add_rebased(ap_buf *b, const ap_line *l, const ap_line *first)
+{
+    uint32_t cut = l->len >= first->s_off && memcmp(l->s, first->s, first->s_off) == 0 ? first->s_off
+                                                                                       : l->s_off;
+    if (!l->blank)
+        ap_buf_add(b, l->s + cut, l->len - cut);
+    ap_buf_addc(b, '\n');
+}
+
+char *ap_block_value(const ap_view *v, ap_pos first, ap_pos last, size_t *len)
+{
+    const ap_line *fl = ap_view_line(v, first);
+    ap_buf val = AP_BUF_INIT;
+    for (ap_pos r = first;; r = ap_view_next(v, r)) {
+        ap_add_rebased(&val, ap_view_line(v, r), fl);
+        if (ap_pos_key(r) >= ap_pos_key(last) || ap_view_at_end(v, ap_view_next(v, r)))
+            break;
+    }
+    return ap_buf_detach(&val, len);
 }
 
 #define MAX_FIX_MATCHES 5
@@ -96,7 +233,7 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
 {
     const ap_field *f = m->snippet.present ? &m->snippet : &m->start_snippet;
     const char *name = m->snippet.present ? "snippet" : "start_snippet";
-    uint32_t col = column(p, f->key.start);
+    uint32_t col = ap_patch_column(p, f->key.start);
     size_t shown = many->n < MAX_FIX_MATCHES ? many->n : MAX_FIX_MATCHES;
 
     /* an anchor: the nearest unique line above the match, below the one before */
@@ -152,27 +289,15 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
             }
         }
         if (unique) {
-            /* the text: the file's lines, indented relative to the first */
-            const ap_line *first = ap_view_line(v, many->m[i].first);
-            ap_buf val = AP_BUF_INIT;
-            for (ap_pos r = many->m[i].first;; r = ap_view_next(v, r)) {
-                const ap_line *l = ap_view_line(v, r);
-                uint32_t cut = l->len >= first->s_off && memcmp(l->s, first->s, first->s_off) == 0
-                                   ? first->s_off
-                                   : l->s_off;
-                if (!l->blank)
-                    ap_buf_add(&val, l->s + cut, l->len - cut);
-                ap_buf_addc(&val, '\n');
-                if (ap_pos_key(r) >= ap_pos_key(q))
-                    break;
-            }
-            char *block = ap_literal_block(name, val.s, val.len, col);
+            size_t len;
+            char *val = ap_block_value(v, many->m[i].first, q, &len);
+            char *block = ap_literal_block(name, val, len, col);
             if (block)
                 ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
                                "Extend %s by %u line%s to pick match %zu (line %u)", name,
                                ext.n - pat->n, ext.n - pat->n == 1 ? "" : "s", i + 1,
                                line_no(v, many->m[i].first));
-            ap_buf_release(&val);
+            free(val);
         }
         free(ext.lines);
         free(ext.nb);
@@ -181,30 +306,11 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
 
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name)
 {
-    char *block = ap_literal_block(name, f->value, f->len, column(p, f->key.start));
+    char *block = ap_literal_block(name, f->value, f->len, ap_patch_column(p, f->key.start));
+    /* the same value, written otherwise: safe to take blindly */
     if (block)
         ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
-                       "Turn '%s' into a literal block", name);
-}
-
-/* The lines an item of a block sequence takes: from its line's start to the
- * start of the line after its last. */
-static ap_span item_lines(const ap_patch *p, ap_span s)
-{
-    uint32_t a = s.start;
-    while (a > 0 && p->text[a - 1] != '\n' && p->text[a - 1] != '\r')
-        a--;
-    uint32_t e = s.end;
-    bool at_line_start = e == 0 || p->text[e - 1] == '\n' || p->text[e - 1] == '\r';
-    if (!at_line_start) {
-        while (e < p->len && p->text[e] != '\n' && p->text[e] != '\r')
-            e++;
-        if (e < p->len && p->text[e] == '\r')
-            e++;
-        if (e < p->len && p->text[e] == '\n')
-            e++;
-    }
-    return (ap_span){a, e};
+                       "Turn '%s' into a literal block", name)->preferred = true;
 }
 
 char *ap_patch_keep(const ap_patch *p, const ap_run *run, bool (*keep)(const ap_mod_result *))

@@ -384,6 +384,12 @@ static ap_code disk_writable(ap_fs *fs, const char *path, char **why)
 
 /* ------------------------------------------------------------ the rest */
 
+static const char *disk_root(ap_fs *fs)
+{
+    disk_fs *d = (disk_fs *)fs;
+    return d->real_root ? d->real_root : d->root;
+}
+
 ap_fs *ap_fs_disk_new(const char *root)
 {
     disk_fs *d = ap_xcalloc(1, sizeof *d);
@@ -391,6 +397,9 @@ ap_fs *ap_fs_disk_new(const char *root)
     d->fs.load = disk_load;
     d->fs.writable = disk_writable;
     d->fs.canonical = disk_canonical;
+    d->fs.root = disk_root;
+    d->fs.exists = ap_disk_exists; /* fs_list.c: from the root's descriptor */
+    d->fs.list = ap_disk_list;
     d->root = ap_xstrdup(root);
     d->real_root = realpath(root, NULL);
     d->rootfd = d->real_root ? open(d->real_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;

@@ -15,6 +15,7 @@ typedef struct mem_fs {
     ap_fs fs;
     mem_file *files;
     size_t n, cap;
+    char *root;      /* what it says it stands for, or NULL */
 } mem_fs;
 
 static mem_file *find(mem_fs *m, const char *path)
@@ -56,13 +57,50 @@ static ap_code mem_writable(ap_fs *fs, const char *path, char **why)
     return AP_OK;
 }
 
+static const char *mem_root(ap_fs *fs)
+{
+    return ((mem_fs *)fs)->root;
+}
+
+/* A file, or a folder: the start of a file's path up to a '/'. */
+static bool mem_exists(ap_fs *fs, const char *path)
+{
+    mem_fs *m = (mem_fs *)fs;
+    size_t n = strlen(path);
+    for (size_t i = 0; i < m->n; i++)
+        if (strncmp(m->files[i].path, path, n) == 0 && (m->files[i].path[n] == '\0' || m->files[i].path[n] == '/'))
+            return true;
+    return false;
+}
+
+static bool mem_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx)
+{
+    mem_fs *m = (mem_fs *)fs;
+    for (size_t i = 0; i < m->n; i++) {
+        if (i == AP_LIST_ENTRIES)
+            return false;
+        each(ctx, m->files[i].path);
+    }
+    return true;
+}
+
 ap_fs *ap_fs_mem_new(void)
 {
     mem_fs *m = ap_xcalloc(1, sizeof *m);
     m->fs.check_path = mem_check;
     m->fs.load = mem_load;
     m->fs.writable = mem_writable;
+    m->fs.root = mem_root;
+    m->fs.exists = mem_exists;
+    m->fs.list = mem_list;
     return &m->fs;
+}
+
+void ap_fs_mem_set_root(ap_fs *fs, const char *root)
+{
+    mem_fs *m = (mem_fs *)fs;
+    free(m->root);
+    m->root = root ? ap_xstrdup(root) : NULL;
 }
 
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only)
@@ -109,5 +147,6 @@ void ap_fs_mem_free(ap_fs *fs)
         ap_text_release(m->files[i].text);
     }
     free(m->files);
+    free(m->root);
     free(m);
 }

@@ -108,6 +108,10 @@ struct ap_text {
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
+    /* indent.c: how its indented lines begin, counted on first use */
+    bool indent_known;
+    uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
+    uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
@@ -244,6 +248,82 @@ typedef struct ap_similar {
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max);
 
+/* ---------------------------------------------------------- myers.c */
+
+/* Are item i of the first sequence and item j of the second equal? */
+typedef bool (*ap_seq_eq)(void *ctx, uint32_t i, uint32_t j);
+
+/* One difference: items [a0, a1) of the first sequence stand where items
+ * [b0, b1) of the second do. */
+typedef struct ap_delta {
+    uint32_t a0, a1, b0, b1;
+} ap_delta;
+
+/* The differences of two sequences of n and nb items (a shortest edit
+ * script: Myers, in linear space), in order, never touching each other;
+ * *out (malloc'd, NULL when none) holds them and their count is returned.
+ * Past `budget` steps (0: none) what is left is reported coarser (whole
+ * ranges), never wrong. */
+size_t ap_diff_seq(uint32_t n, uint32_t nb, ap_seq_eq eq, void *ctx, uint64_t budget,
+                   ap_delta **out);
+
+/* How alike two lines are, 0..1 (1 - edit distance / longer length, on
+ * their stripped texts). */
+double ap_line_ratio(const ap_line *a, const ap_line *b);
+
+/* ---------------------------------------------------------- align.c */
+
+typedef enum ap_step_kind {
+    AP_STEP_SAME,      /* a pattern line and a file line, equal */
+    AP_STEP_ALTERED,   /* a pattern line and a file line, alike */
+    AP_STEP_INVENTED,  /* a pattern line the file does not have */
+    AP_STEP_DROPPED    /* a file line inside the block the pattern left out */
+} ap_step_kind;
+
+typedef struct ap_step {
+    uint8_t kind;
+    uint32_t p;        /* pattern line (index among its non-blank lines) */
+    ap_pos f;          /* file line (non-blank; not for INVENTED) */
+} ap_step;
+
+/* The block of a view a pattern that matched nowhere most likely names. */
+typedef struct ap_block {
+    ap_pos first, last;    /* its first and last (non-blank) lines */
+    ap_step *steps;        /* every pattern line and block line, in order */
+    uint32_t n_steps;
+    uint32_t same, altered, invented, dropped;
+    double alike;          /* how alike the altered lines are, summed */
+    bool unique;           /* no other place fits as well, and the lines
+                            * pair up one way only */
+    bool guess;            /* a line could pair with another copy */
+} ap_block;
+
+/* The closest block to pat at or after scope, found without a pass over
+ * the file (align.c says how); false when no line of a pattern of several
+ * lines stands anywhere (a one-line pattern takes its closest line). */
+bool ap_closest_block(const ap_view *v, const ap_pattern *pat, ap_pos scope, ap_block *out);
+void ap_block_release(ap_block *b);
+
+/* ---------------------------------------------------------- merge.c */
+
+/* A REPLACE's change (snippet -> content) carried over to the block b its
+ * snippet names, as a three-way merge would. */
+typedef struct ap_carry {
+    char *content;         /* the merged content: LF lines, relative to the
+                            * block's first line (malloc'd) */
+    size_t len;
+    bool clean;            /* no line both the block and the content change */
+    uint32_t conflict_p;   /* the first snippet line (non-blank index) of a
+                            * conflict, or UINT32_MAX */
+    ap_pos conflict_f;     /* else the block line the snippet left out there */
+    bool has_conflict_f;
+} ap_carry;
+
+/* Merges; returns out->clean. Free out with ap_carry_release. */
+bool ap_carry_over(const ap_view *v, const ap_block *b, const ap_pattern *snip, const ap_pattern *content,
+                   ap_carry *out);
+void ap_carry_release(ap_carry *c);
+
 /* -------------------------------------------------------- problem.c */
 
 /* A new slot at the end of a problem list (every list grows through this). */
@@ -255,7 +335,8 @@ ap_problem *ap_problem_add(ap_problem **list, size_t *n, ap_code code, ap_severi
     __attribute__((format(printf, 8, 9)));
 void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, const char *fmt,
                        ...) __attribute__((format(printf, 5, 6)));
-void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
+/* Adds a fix (taking text over); returns it, not preferred. */
+ap_fix *ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Frees what one problem holds (not the problem itself). */
 void ap_problem_release(ap_problem *p);
@@ -269,6 +350,27 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat);
 /* Adds the fix that turns field f (key `name`) into a literal block. */
 void ap_fix_literal(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *name);
+/* The fix text that sets field f (its key spelled `name` unless f says)
+ * to value, and the span it replaces: a literal block over key and value in
+ * 2.0, the value's lines over the value in 3.2. NULL when the format cannot
+ * hold the value there. */
+char *ap_set_field(const ap_patch *p, const ap_field *f, const char *name, const char *value, size_t len,
+                   ap_span *span);
+/* The same for a field the modification lacks, added after field `after`
+ * (2.0: its keys at column key_col). */
+char *ap_add_field(const ap_patch *p, const ap_field *after, uint32_t key_col, const char *name,
+                   const char *value, size_t len, ap_span *span);
+/* Adds the preferred fix that removes field f (its key and value lines). */
+void ap_fix_drop_field(ap_problem *pr, const ap_patch *p, const ap_field *f, const char *title);
+/* The column of byte off of the patch (bytes since its line's start). */
+uint32_t ap_patch_column(const ap_patch *p, uint32_t off);
+/* The lines [first, last] of v as a value for a snippet: blank lines empty,
+ * the others without the first line's indentation (*len bytes, malloc'd). */
+char *ap_block_value(const ap_view *v, ap_pos first, ap_pos last, size_t *len);
+/* Adds line l and a line break to b, without first's indentation (or, less
+ * indented than first, without its own): how a file line is written in a
+ * snippet or content whose first line is `first`. */
+void ap_add_rebased(ap_buf *b, const ap_line *l, const ap_line *first);
 
 /* ---------------------------------------------------------- applied.c */
 
@@ -360,6 +462,12 @@ int ap_fs_disk_rootfd(ap_fs *fs);          /* -1: not a disk provider or no root
 const char *ap_fs_disk_root(ap_fs *fs);    /* the root as given, for messages */
 bool ap_fs_disk_links_ok(ap_fs *fs);       /* through links (in place) allowed */
 const ap_stamp *ap_fs_disk_stamp(ap_fs *fs, const char *path);
+
+/* --------------------------------------------------------- fs_list.c */
+
+/* The disk provider's exists and list (ap_fs, ap.h). */
+bool ap_disk_exists(ap_fs *fs, const char *path);
+bool ap_disk_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx);
 
 /* --------------------------------------------------------- journal.c */
 

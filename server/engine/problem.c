@@ -31,6 +31,8 @@ static const char *const code_names[AP_CODE_COUNT] = {
     [AP_ALREADY_APPLIED] = "ALREADY_APPLIED",
     [AP_NOT_IDEMPOTENT] = "NOT_IDEMPOTENT",
     [AP_NOT_EXPRESSIBLE] = "NOT_EXPRESSIBLE",
+    [AP_PROJECT_FOLDER] = "PROJECT_FOLDER",
+    [AP_INDENT_STYLE] = "INDENT_STYLE",
     [AP_MISSING_HEADER] = "MISSING_HEADER",
     [AP_PATCH_ID] = "PATCH_ID",
     [AP_UNSUPPORTED_VERSION] = "UNSUPPORTED_VERSION",
@@ -102,16 +104,18 @@ void ap_problem_relate(ap_problem *p, int file, ap_tspan where, ap_span span, co
     va_end(ap);
 }
 
-void ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
+ap_fix *ap_problem_fix(ap_problem *p, ap_span span, char *text, const char *fmt, ...)
 {
     p->fixes = ap_xrealloc(p->fixes, (p->n_fixes + 1) * sizeof *p->fixes);
     ap_fix *f = &p->fixes[p->n_fixes++];
     f->span = span;
     f->text = text;
+    f->preferred = false;
     va_list ap;
     va_start(ap, fmt);
     f->title = ap_xvprintf(fmt, ap);
     va_end(ap);
+    return f;
 }
 
 void ap_problem_release(ap_problem *p)

@@ -57,6 +57,43 @@ static void add_hunk(ap_file *f, size_t *cap, uint32_t a, uint32_t b, size_t out
     f->hunks[f->n_hunks++] = (ap_hunk){a, b, (uint32_t)out, (uint32_t)len};
 }
 
+/* Old line i of t against new line j (bytes [offs[j], offs[j + 1]) of
+ * out): equal when byte for byte the same, break included. */
+typedef struct line_pair {
+    const ap_text *t;
+    uint32_t a;           /* the splice's first base line */
+    const char *out;
+    const size_t *offs;
+} line_pair;
+
+static bool same_bytes(void *ctx, uint32_t i, uint32_t j)
+{
+    const line_pair *lp = ctx;
+    uint32_t from = ap_text_line_start(lp->t, lp->a + i), to = ap_text_line_start(lp->t, lp->a + i + 1);
+    size_t n = lp->offs[j + 1] - lp->offs[j];
+    return n == to - from && memcmp(lp->out + lp->offs[j], lp->t->bytes + from, n) == 0;
+}
+
+/* What a splice changed, as hunks: its base lines [a, b) against the bytes
+ * written for them (new lines starting at offs[0..n], offs[n] the end),
+ * diffed so that a line written back as it was is no part of any hunk (a
+ * region replaced by content that keeps most of it changes only the lines
+ * that differ). Every hunk stays byte-exact: equal lines are equal bytes. */
+static void splice_hunks(ap_file *f, size_t *cap, const ap_text *t, const ap_splice *sp, const char *out,
+                         const size_t *offs, uint32_t n)
+{
+    line_pair lp = {t, sp->a, out, offs};
+    ap_delta *d;
+    /* a budget of a few passes: a huge region replaced by unrelated text
+     * stays one hunk instead of costing N x D */
+    uint64_t budget = 64 * ((uint64_t)(sp->b - sp->a) + n) + 4096;
+    size_t nd = ap_diff_seq(sp->b - sp->a, n, same_bytes, &lp, budget, &d);
+    for (size_t k = 0; k < nd; k++)
+        add_hunk(f, cap, sp->a + d[k].a0, sp->a + d[k].a1, offs[d[k].b0],
+                 offs[d[k].b1] - offs[d[k].b0]);
+    free(d);
+}
+
 void ap_run_render(ap_run *run, size_t i)
 {
     ap_file *f = &run->files[i];
@@ -79,18 +116,21 @@ void ap_run_render(ap_run *run, size_t i)
     ap_buf out = AP_BUF_INIT;
     ap_buf_add(&out, t->bytes, t->bom);
     size_t cap = 0;
+    size_t *offs = NULL; /* where each line of the current splice starts in out */
     uint32_t l = 0, s = 0;
     while (l < t->n || s < v->nsp) {
         if (s < v->nsp && v->sp[s].a == l) {
             const ap_splice *sp = &v->sp[s];
-            size_t start = out.len;
+            offs = ap_xrealloc(offs, (sp->n + 1) * sizeof *offs);
             for (uint32_t k = 0; k < sp->n; k++) {
                 const ap_line *nl = &sp->lines[k].l;
                 bool is_last = any && ap_pos_key((ap_pos){sp->a, (int32_t)s, k}) == last_key;
                 bool keeps_open = is_last && open_end && sp->b == t->n && sp->a < sp->b;
+                offs[k] = out.len;
                 emit(&out, nl, true, (nl->eol && !keeps_open) || !is_last, eol);
             }
-            add_hunk(f, &cap, sp->a, sp->b, start, out.len - start);
+            offs[sp->n] = out.len;
+            splice_hunks(f, &cap, t, sp, out.s ? out.s : "", offs, sp->n);
             l = sp->b;
             s++;
             continue;
@@ -100,10 +140,15 @@ void ap_run_render(ap_run *run, size_t i)
         size_t start = out.len;
         emit(&out, bl, strip_all, bl->eol || !is_last, eol);
         uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, l + 1);
-        if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0)
+        if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0) {
             add_hunk(f, &cap, l, l + 1, start, out.len - start);
+            /* (a line the patch does not touch, changed by losing its
+             * trailing blanks: said before it is written) */
+            f->blanks_stripped += strip_all && without_blanks(bl->s, bl->len) < bl->len;
+        }
         l++;
     }
+    free(offs);
     f->after = ap_buf_detach(&out, &f->after_len);
 
     /* a hunk that writes back what was there is no change */

@@ -467,7 +467,12 @@ char *ap_lines_text(const ap_nline *lines, uint32_t n)
 {
     ap_buf b = AP_BUF_INIT;
     for (uint32_t i = 0; i < n; i++) {
-        ap_buf_add(&b, lines[i].l.s, lines[i].l.len);
+        /* as written: inserted lines lose their trailing blanks (render.c) */
+        uint32_t len = lines[i].l.len;
+        while (len > 0 && (lines[i].l.s[len - 1] == ' ' || lines[i].l.s[len - 1] == '\t' ||
+                           lines[i].l.s[len - 1] == '\r'))
+            len--;
+        ap_buf_add(&b, lines[i].l.s, len);
         ap_buf_addc(&b, '\n');
     }
     return ap_buf_detach(&b, NULL);

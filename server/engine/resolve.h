@@ -44,6 +44,8 @@ typedef struct run_ctx {
     /* path -> file index (open addressing; index + 1, 0 is empty) */
     uint32_t *by_path;
     uint32_t by_path_mask;
+    struct ap_listing *listing; /* suggest.c: the files under the root, listed
+                                 * once per run, for the files it misses */
 } run_ctx;
 
 /* ---------------------------------------------------------- resolve.c */
@@ -69,7 +71,8 @@ char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, 
  * are, with their own endings: CREATE_FILE); *n of them, text in store. */
 ap_nline *ap_indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md, bool raw,
                             ap_buf *store, uint32_t *n);
-/* The lines [from, to) of v, or lines[0..n), as text with LF breaks. */
+/* The lines [from, to) of v, or lines[0..n) as they are written (without
+ * trailing blanks), as text with LF breaks. */
 char *ap_region_text(const ap_view *v, ap_pos from, ap_pos to);
 char *ap_lines_text(const ap_nline *lines, uint32_t n);
 /* The content's lines without its leading and trailing blank ones: [first, end). */
@@ -95,10 +98,54 @@ bool ap_group_applied(run_ctx *x, int fi);
 
 /* ---------------------------------------------------------- explain.c */
 
+/* The field a failure is about (0 anchor, 1 snippet or start, 2 end), the
+ * word for it ("snippet"), and the span of its value line i (the whole
+ * value when the lines are not known). */
+const ap_field *ap_failing_field(const ap_mod *m, int field);
+const char *ap_field_word(const ap_mod *m, int field);
+ap_span ap_field_line_span(const ap_patch *p, const ap_field *f, uint32_t i);
+
 /* Reports a failed modification: what, where, and what would help. */
 void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o);
 /* Warns when a DELETE counted as done has a line much like its text left. */
 void ap_warn_gone(run_ctx *x, int fi, int ch, int md);
+
+/* ----------------------------------------------------------- repair.c */
+
+/* How a block differs from the pattern, worded: "its line 3 is not in the
+ * file, it leaves out line 15" (at most three, then how many more). */
+void ap_block_describe(ap_buf *b, const ap_view *v, const ap_block *blk);
+
+/* Adds to pr the fix that rewrites the failing field (0 anchor, 1 snippet or
+ * start, 2 end) of m as the block blk it most likely names (found at or
+ * after scope in v, a file shown as path), carrying a REPLACE's change over
+ * to it; preferred only when safe (repair.c says when). */
+void ap_repair_fix(ap_problem *pr, const ap_patch *p, const ap_mod *m, const mod_pats *mp, int field,
+                   const ap_view *v, ap_pos scope, const ap_block *blk, const char *path);
+
+/* ---------------------------------------------------------- suggest.c */
+
+/* Reports change ch's file path as missing (FILE_NOT_FOUND, with the
+ * provider's why): where apls looked and why there, and the files the patch
+ * most likely meant, with fixes (preferred for one that stands out and holds
+ * the change's snippets). Lists the root through the provider (bounded), once
+ * per run; suggests for the first 64 missing files of a run. */
+void ap_report_missing(run_ctx *x, int ch, const char *path, const char *why);
+/* Frees what ap_report_missing kept for the run. */
+void ap_listing_free(struct ap_listing *l);
+/* path without its first folder when that folder is the root's own name, is
+ * not in the root, and the rest names a file (or, creates, a folder for
+ * one): "myproj/src/a.c" run in myproj is "src/a.c" (malloc'd); else NULL. */
+char *ap_drop_project_folder(ap_fs *fs, const char *path, bool creates);
+/* The warning (and preferred fix) for a path read as rest. */
+void ap_report_project_folder(ap_run *run, const ap_patch *p, int ch, const char *path, const char *rest);
+
+/* ----------------------------------------------------------- indent.c */
+
+/* Warns (INDENT_STYLE, with a fix) when the content of (ch, md), which
+ * applies to file fi, is indented with spaces for a tab-indented file or
+ * with tabs for a space-indented one. */
+void ap_check_indent(run_ctx *x, int fi, int ch, int md);
 
 /* -------------------------------------------------------------- run.c */
 

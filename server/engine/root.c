@@ -57,6 +57,17 @@ static int score(const ap_patch *p, const char *root)
     return s;
 }
 
+char *ap_root_why(const char *const *candidates, size_t pick)
+{
+    if (pick == 1)
+        return ap_xprintf("the workspace (the nearest folder with .git, .hg, .svn or .apls-root), which "
+                          "holds more of the patch's files than its own folder");
+    if (candidates[1] && strcmp(candidates[0], candidates[1]) != 0)
+        return ap_xprintf("the patch's folder, which holds as many of its files as the workspace %s",
+                          candidates[1]);
+    return ap_xstrdup("the patch's folder");
+}
+
 size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n)
 {
     size_t best = 0;

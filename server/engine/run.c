@@ -156,6 +156,7 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         return;
 
     r->before = ap_region_text(v, o.from, o.to);
+    ap_check_indent(x, fi, ch, md);
     r->after = ap_apply_outcome(v, m, mp, ch, md, &o);
 }
 
@@ -219,6 +220,13 @@ static int place_change(run_ctx *x, int ch)
         ap_run_problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1, "invalid file_path: %s",
                 why);
         return -1;
+    }
+    /* "myproj/src/a.c" run in myproj: the project's folder named twice */
+    char *rest = ap_drop_project_folder(x->fs, norm, c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE);
+    if (rest) {
+        ap_report_project_folder(run, x->patch, ch, norm, rest);
+        free(norm);
+        norm = rest;
     }
     uint32_t *slot = path_slot(x, norm);
     if (*slot) {
@@ -286,8 +294,7 @@ static bool load_file(run_ctx *x, size_t i)
         return true;
     }
     if (code == AP_FILE_NOT_FOUND)
-        ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1,
-                "%s does not exist%s", f->path, why ? why : "");
+        ap_report_missing(x, f->first_change, f->path, why);
     else
         ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1, "%s: %s", f->path,
                 why ? why : "cannot be read");
@@ -461,7 +468,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         run->n_mods_of[ch] = patch->changes[ch].n_mods;
         run->flags_of[ch] = change_flags(&patch->changes[ch]);
     }
-    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
+    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0, NULL};
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
     /* 1. paths, before anything is read */
@@ -558,6 +565,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     }
     free(reused);
     free(x.by_path);
+    ap_listing_free(x.listing);
     free(loaded);
     free(x.fst);
     free(x.pats);

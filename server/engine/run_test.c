@@ -898,7 +898,7 @@ static void test_error_codes(void)
     ap_fs_mem_free(fs);
 
     /* what a disk can refuse: an escaping link, a read error */
-    bad_fs bad = {{bad_check, bad_load, NULL, NULL}, AP_IO_ERROR};
+    bad_fs bad = {{bad_check, bad_load, NULL, NULL, NULL, NULL, NULL}, AP_IO_ERROR};
     ap_patch *p = ap_patch_parse(HDR("link/x") "      - action: DELETE\n        snippet: |\n          a\n",
                                  strlen(HDR("link/x")) + 50);
     ap_run *r = ap_run_new(p, &bad.fs, NULL);
@@ -952,9 +952,14 @@ static void test_not_found_help(void)
         uint32_t at = (uint32_t)(strstr(src, "y = 3") - src);
         CHECK_INT(q->span.start, at);
         CHECK_INT(q->span.end, at + 5);
+        /* the repair takes the file's block; the content replaces the line
+         * it typed otherwise, so it is offered, not preferred */
         CHECK(q->n_fixes >= 1);
-        if (q->n_fixes >= 1)
-            CHECK_STR(q->fixes[0].text, "y = 2");
+        if (q->n_fixes >= 1) {
+            CHECK_STR(q->fixes[0].text, "snippet: |\n          x = 1\n          y = 2");
+            CHECK(!q->fixes[0].preferred);
+            CHECK(strstr(q->fixes[0].title, "its line 2, which the content changes, differs from line 3") != NULL);
+        }
         CHECK(q->n_related >= 1);
     }
     trun_free(t);
@@ -1213,6 +1218,86 @@ static void test_hunks_and_diff(void)
     CHECK_STR(d, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n");
     free(d);
     trun_free(t);
+    ap_fs_mem_free(fs);
+}
+
+/* A region replaced by content that keeps most of it: only the lines that
+ * differ are hunks (the text edits and the diff), equal lines never shown
+ * removed and added again; the hover's diff of the region says the same, as
+ * written (no trailing blanks); what else the write changes is counted. */
+static void test_minimal_hunks(void)
+{
+    const char *before = "def f(values):\n    try:\n        total = sum(values)\n"
+                         "    except ValueError as e:\n        log(e)\n        raise\n    return total\n";
+    const char *src = HDR("f.py") "      - action: REPLACE\n        snippet: |\n          try:\n"
+                                  "              total = sum(values)\n          except ValueError as e:\n"
+                                  "              log(e)\n              raise\n"
+                                  "        content: |\n          try:\n              total = sum(values)\n"
+                                  "          except ValueError as e:\n              log.error(e)   \n"
+                                  "              raise\n";
+    ap_fs *fs = fs_with("f.py", before);
+    trun *t = trun_new(fs, src, NULL);
+    CHECK(t->r->ok);
+    ap_file *f = file_of(t->r, "f.py");
+    CHECK_INT(f->n_hunks, 1);
+    if (f->n_hunks == 1) {
+        CHECK_INT(f->hunks[0].line, 4);
+        CHECK_INT(f->hunks[0].end_line, 5);
+        CHECK_INT(f->hunks[0].out_len, strlen("        log.error(e)\n"));
+    }
+    char *d;
+    size_t dl;
+    ap_diff_unified(f, &d, &dl);
+    CHECK_STR(d, "--- a/f.py\n+++ b/f.py\n@@ -2,6 +2,6 @@\n     try:\n         total = sum(values)\n"
+                 "     except ValueError as e:\n-        log(e)\n+        log.error(e)\n         raise\n"
+                 "     return total\n");
+    free(d);
+    /* the hover's view: the region's lines once, the written bytes */
+    const ap_mod_result *r = &t->r->mods[0][0];
+    CHECK_STR(r->after, "    try:\n        total = sum(values)\n    except ValueError as e:\n"
+                        "        log.error(e)\n        raise\n");
+    char *h = ap_diff_lines(r->before, r->after);
+    CHECK_STR(h, "     try:\n         total = sum(values)\n     except ValueError as e:\n-        log(e)\n"
+                 "+        log.error(e)\n         raise\n");
+    free(h);
+    CHECK_INT(f->blanks_stripped, 0);
+    trun_free(t);
+
+    /* lines no modification touches that lose their trailing blanks */
+    ap_fs_mem_put(fs, "f.py", "a = 1  \nb = 2\t\nc = 3\n", 21, false);
+    src = HDR("f.py") "      - action: REPLACE\n        snippet: |\n          c = 3\n"
+                      "        content: |\n          c = 4\n";
+    t = trun_new(fs, src, NULL);
+    f = file_of(t->r, "f.py");
+    CHECK_INT(f->blanks_stripped, 2);
+    trun_free(t);
+    ap_options o = AP_OPTIONS_INIT;
+    o.trailing_ws = AP_WS_INSERTED;
+    t = trun_new(fs, src, &o);
+    f = file_of(t->r, "f.py");
+    CHECK_INT(f->blanks_stripped, 0);
+    CHECK_STR(f->after, "a = 1  \nb = 2\t\nc = 4\n");
+    trun_free(t);
+
+    /* a huge region replaced by unrelated text: one hunk, quickly */
+    ap_buf big = AP_BUF_INIT, sn = AP_BUF_INIT, ct = AP_BUF_INIT;
+    ap_buf_adds(&sn, HDR("big.txt") "      - action: REPLACE\n        snippet: |\n");
+    for (int i = 0; i < 20000; i++) {
+        ap_buf_addf(&big, "old %d\n", i);
+        ap_buf_addf(&sn, "          old %d\n", i);
+        ap_buf_addf(&ct, "          new %d\n", i);
+    }
+    ap_buf_adds(&sn, "        content: |\n");
+    ap_buf_add(&sn, ct.s, ct.len);
+    ap_fs_mem_put(fs, "big.txt", big.s, big.len, false);
+    t = trun_new(fs, sn.s, NULL);
+    f = file_of(t->r, "big.txt");
+    CHECK(t->r->ok);
+    CHECK_INT(f->n_hunks, 1);
+    trun_free(t);
+    ap_buf_release(&big);
+    ap_buf_release(&sn);
+    ap_buf_release(&ct);
     ap_fs_mem_free(fs);
 }
 
@@ -1522,6 +1607,7 @@ int main(void)
     RUN(test_atomicity);
     RUN(test_only_change_mod);
     RUN(test_hunks_and_diff);
+    RUN(test_minimal_hunks);
     RUN(test_apply_twice);
     RUN(test_apply_twice_more);
     RUN(test_already_applied_reasons);

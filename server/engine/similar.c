@@ -52,6 +52,11 @@ static double ratio(const char *a, size_t na, const char *b, size_t nb)
     return 1.0 - (double)row[nb] / (double)longer;
 }
 
+double ap_line_ratio(const ap_line *a, const ap_line *b)
+{
+    return ratio(a->s + a->s_off, a->s_len, b->s + b->s_off, b->s_len);
+}
+
 static uint64_t line_bigrams(const ap_line *l)
 {
     return bigrams(l->s + l->s_off, l->s_len);

@@ -63,6 +63,7 @@ static void add_apply(ctx *c, const char *title, const char *kind, int ch, int m
         o.trailing_ws = p->srv->set.trailing_ws;
         o.only_change = ch;
         o.only_mod = md;
+        o.root_why = p->root_why;
         run = ap_run_new(p->patch, p->fs, &o);
     }
     char *why = NULL;
@@ -109,7 +110,8 @@ static void add_fixes(ctx *c, const ap_problem *list, size_t n, uint32_t a, uint
                                    "diagnostics", diag, "edit", apls_patch_edit(c->p, f->span, f->text));
             if (!a2) /* its text is not UTF-8 (target bytes): no client could apply it */
                 continue;
-            if (k == 0)
+            /* only a fix the engine checked is safe to take blindly */
+            if (f->preferred)
                 json_object_set_new(a2, "isPreferred", json_true());
             json_array_append_new(c->out, a2);
         }

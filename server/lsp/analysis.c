@@ -30,6 +30,8 @@ static void drop_analysis(apls_patch *p)
     p->fs = NULL;
     free(p->root);
     p->root = NULL;
+    free(p->root_why); /* (after the run: its options point at it) */
+    p->root_why = NULL;
     for (size_t i = 0; i < p->n_deps; i++)
         free(p->deps[i]);
     p->n_deps = 0;
@@ -37,13 +39,18 @@ static void drop_analysis(apls_patch *p)
 
 /* Where the patch's file_paths resolve: the setting, else the patch's folder
  * or the workspace folder holding it, whichever holds more targets. */
-static char *choose_root(apls_patch *p)
+static char *choose_root(apls_patch *p, char **why)
 {
     apls_server *s = p->srv;
-    if (s->set.root)
+    if (s->set.root) {
+        *why = lsp_xstrdup("set by the 'root' setting");
         return lsp_xstrdup(s->set.root);
-    if (!p->path)
+    }
+    if (!p->path) {
+        *why = lsp_xstrdup(s->n_folders ? "the first workspace folder (the patch is no file)"
+                                        : "the server's folder (the patch is no file)");
         return lsp_xstrdup(s->n_folders ? s->folders[0] : ".");
+    }
     char *copy = lsp_xstrdup(p->path);
     char *dir = lsp_xstrdup(dirname(copy));
     free(copy);
@@ -60,6 +67,7 @@ static char *choose_root(apls_patch *p)
     const char *cands[2] = {dir, ws};
     size_t pick = ap_root_choose(p->patch, cands, 2);
     char *root = lsp_xstrdup(cands[pick]);
+    *why = ap_root_why(cands, pick);
     free(dir);
     free(ws);
     return root;
@@ -137,10 +145,12 @@ void apls_patch_refresh(apls_patch *p)
     ap_run *old_run = p->run;
     ap_fs *old_fs = p->fs;
     char *old_root = p->root;
+    char *old_why = p->root_why; /* the old run's options point at it */
     p->patch = NULL;
     p->run = NULL;
     p->fs = NULL;
     p->root = NULL;
+    p->root_why = NULL;
     drop_analysis(p);
     /* only the item the edit fell in is parsed again (old_patch is hollowed,
      * keeping what ap_run_reuse compares) */
@@ -150,9 +160,11 @@ void apls_patch_refresh(apls_patch *p)
      * targets or the disk may have changed, not at every keystroke */
     char *targets = targets_named(p->patch);
     if (!old_root || p->rechoose_root || !p->targets || strcmp(targets, p->targets) != 0)
-        p->root = choose_root(p);
-    else
+        p->root = choose_root(p, &p->root_why);
+    else {
         p->root = lsp_xstrdup(old_root);
+        p->root_why = old_why ? lsp_xstrdup(old_why) : NULL;
+    }
     p->rechoose_root = false;
     free(p->targets);
     p->targets = targets;
@@ -168,12 +180,14 @@ void apls_patch_refresh(apls_patch *p)
         recheck_edited(p, old_patch);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = s->set.trailing_ws;
+    o.root_why = p->root_why;
     bool same_root = old_root && strcmp(old_root, p->root) == 0;
     p->run = ap_run_reuse(p->patch, p->fs, &o, same_root ? old_run : NULL);
     ap_run_free(old_run);
     ap_patch_free(old_patch);
     apls_vfs_free(old_fs);
     free(old_root);
+    free(old_why);
     p->version = doc->version;
     p->stamp = doc->stamp;
     apls_watch_paths(s, p->deps, p->n_deps);

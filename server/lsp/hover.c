@@ -48,6 +48,20 @@ static const ap_problem *problem_of(const apls_patch *p, int ch, int md)
     return NULL;
 }
 
+/* What else writing file fi changes: lines no modification touches that
+ * lose their trailing blanks (2.0 strips every line it writes). */
+static void add_other_changes(char **s, const apls_patch *p, int fi)
+{
+    if (fi < 0 || (size_t)fi >= p->run->n_files)
+        return;
+    ap_run_render(p->run, (size_t)fi);
+    const ap_file *f = &p->run->files[fi];
+    if (f->status == AP_FILE_MODIFIED && f->blanks_stripped)
+        add(s, "\nWriting %s also strips trailing blanks from %u line%s no modification touches "
+               "(2.0 strips every line it writes; the setting trailingWhitespace: \"inserted\" keeps them).\n",
+            f->path, f->blanks_stripped, f->blanks_stripped == 1 ? "" : "s");
+}
+
 static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
 {
     const ap_mod *m = &p->patch->changes[ch].mods[md];
@@ -60,15 +74,23 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
-        /* an insertion keeps the lines it is placed by: they are context */
-        if (m->action == AP_INSERT_BEFORE)
-            add_lines(&s, '+', r->after);
-        add_lines(&s, m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE ? ' ' : '-',
-                  r->before);
-        if (m->action != AP_INSERT_BEFORE)
-            add_lines(&s, '+', r->after);
+        if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
+            /* an insertion keeps the lines it is placed by: they are context */
+            if (m->action == AP_INSERT_BEFORE)
+                add_lines(&s, '+', r->after);
+            add_lines(&s, ' ', r->before);
+            if (m->action != AP_INSERT_BEFORE)
+                add_lines(&s, '+', r->after);
+        } else {
+            /* what the region becomes, byte for byte as written, lines it
+             * keeps shown once */
+            char *d = ap_diff_lines(r->before, r->after);
+            add(&s, "%s", d);
+            free(d);
+        }
         if (md_ok)
             add(&s, "```\n");
+        add_other_changes(&s, p, r->file);
         break;
     case AP_MOD_ALREADY_APPLIED:
         add(&s, "\n\nalready applied: %s\n", r->why ? r->why : "nothing to change");
@@ -138,6 +160,7 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
                                  markdown ? "`" : "", p->run->files[fi].path, markdown ? "`" : "", abs,
                                  st[p->run->files[fi].status], c->n_mods, c->n_mods == 1 ? "" : "s");
             free(abs);
+            add_other_changes(&text, p, fi);
         }
         if (!text)
             text = lsp_xasprintf("%s: not resolved", c->file_path.is_string ? c->file_path.value : "change");

@@ -46,6 +46,17 @@ typedef struct apls_cached {
     char *writable_why;
 } apls_cached;
 
+/* The files under a root, as the provider listed them (vfs.c): kept a few
+ * seconds, so that typing in a patch whose file is missing does not walk
+ * the tree at every keystroke. */
+typedef struct apls_listing {
+    char *root;
+    char **paths;
+    size_t n, cap;
+    bool complete;
+    uint64_t at;           /* uv_now when made */
+} apls_listing;
+
 /* One open patch and its latest analysis (analysis.c). */
 typedef struct apls_patch {
     apls_server *srv;
@@ -60,6 +71,7 @@ typedef struct apls_patch {
     char *root;            /* where file_paths resolve */
     char *targets;         /* the file_paths the root was chosen for */
     bool rechoose_root;    /* the disk or the settings changed: choose again */
+    char *root_why;        /* why there, for messages */
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
@@ -88,6 +100,7 @@ struct apls_server {
     size_t n_patches;
     apls_cached *cache;
     size_t n_cache, cap_cache;
+    apls_listing listings[4];
     struct apls_watch *watch; /* watch.c */
 };
 

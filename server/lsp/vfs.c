@@ -81,8 +81,21 @@ static void cache_clear(apls_cached *c)
     free(c->path);
 }
 
+static void listings_clear(apls_server *s)
+{
+    for (size_t i = 0; i < sizeof s->listings / sizeof *s->listings; i++) {
+        apls_listing *l = &s->listings[i];
+        for (size_t k = 0; k < l->n; k++)
+            free(l->paths[k]);
+        free(l->paths);
+        free(l->root);
+        memset(l, 0, sizeof *l);
+    }
+}
+
 void apls_cache_drop(apls_server *s, const char *path)
 {
+    listings_clear(s); /* a file changed: one may have come or gone */
     apls_cached *c = cache_find(s, path);
     if (c) {
         cache_clear(c);
@@ -92,6 +105,7 @@ void apls_cache_drop(apls_server *s, const char *path)
 
 void apls_cache_free(apls_server *s)
 {
+    listings_clear(s);
     for (size_t i = 0; i < s->n_cache; i++)
         cache_clear(&s->cache[i]);
     free(s->cache);
@@ -257,6 +271,66 @@ static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)
     return c->writable_code;
 }
 
+static const char *vfs_root(ap_fs *fs)
+{
+    vfs *v = (vfs *)fs;
+    return v->disk->root(v->disk);
+}
+
+/* An open buffer names a file as well as the disk does. */
+static bool vfs_exists(ap_fs *fs, const char *path)
+{
+    vfs *v = (vfs *)fs;
+    char *abs = full_path(v, path);
+    bool open = lsp_docstore_find_path(v->srv->docs, abs) != NULL;
+    free(abs);
+    return open || v->disk->exists(v->disk, path);
+}
+
+#define LISTING_MS 5000
+
+static void collect(void *ctx, const char *path)
+{
+    apls_listing *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        l->paths = lsp_xrealloc(l->paths, l->cap * sizeof *l->paths);
+    }
+    l->paths[l->n++] = lsp_xstrdup(path);
+}
+
+/* The disk's listing of the root, from the server's cache when it is a few
+ * seconds old at most (dropped too when a file changes on disk). */
+static bool vfs_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx)
+{
+    vfs *v = (vfs *)fs;
+    apls_server *s = v->srv;
+    size_t n = sizeof s->listings / sizeof *s->listings, use = 0;
+    uint64_t now = uv_now(s->loop);
+    apls_listing *l = NULL;
+    for (size_t i = 0; i < n && !l; i++)
+        if (s->listings[i].root && strcmp(s->listings[i].root, v->root) == 0 &&
+            now - s->listings[i].at < LISTING_MS)
+            l = &s->listings[i];
+    if (!l) {
+        for (size_t i = 1; i < n; i++) /* the oldest (or an empty) slot */
+            if (s->listings[i].at < s->listings[use].at)
+                use = i;
+        l = &s->listings[use];
+        for (size_t k = 0; k < l->n; k++)
+            free(l->paths[k]);
+        free(l->paths);
+        free(l->root);
+        memset(l, 0, sizeof *l);
+        l->root = lsp_xstrdup(v->root);
+        l->complete = v->disk->list(v->disk, collect, l);
+        l->at = now;
+    }
+    for (size_t k = 0; k < l->n; k++)
+        each(ctx, l->paths[k]);
+    return l->complete;
+}
+
 ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
 {
     vfs *v = lsp_xcalloc(1, sizeof *v);
@@ -264,6 +338,9 @@ ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
     v->fs.load = vfs_load;
     v->fs.writable = vfs_writable;
     v->fs.canonical = vfs_canonical;
+    v->fs.root = vfs_root;
+    v->fs.exists = vfs_exists;
+    v->fs.list = vfs_list;
     v->srv = s;
     v->owner = owner;
     v->root = lsp_xstrdup(root);

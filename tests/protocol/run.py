@@ -1748,6 +1748,113 @@ def quickfix_extend_snippet(t):
     s.finish()
 
 
+PARSE_PY = ("def parse(values):\n"
+            "    values = list(values)\n"
+            "    try:\n"
+            "        total = sum(values)\n"
+            "    except ValueError as e:\n"
+            "        log(e)\n"
+            "        raise\n"
+            "    return total\n")
+
+
+def preferred_fixes(s, u, code, ds=None):
+    """The quick fixes of the diagnostic with code, and which are preferred."""
+    ds = s.diags(u) if ds is None else ds
+    d = [x for x in ds if x["code"] == code]
+    check(d, "no %s diagnostic: %r", code, ds)
+    acts = s.actions(u, d[0]["range"]["start"], d[0]["range"]["end"], diagnostics=[d[0]])
+    fixes = [a for a in acts if a.get("kind") == "quickfix"]
+    return fixes, [a for a in fixes if a.get("isPreferred")]
+
+
+@test
+def quickfix_block_repair_preferred(t):
+    """A snippet with an invented line and one left out: the one preferred
+    fix rewrites snippet and content, and the patch then does what the model
+    meant (nothing lost, nothing invented written), byte for byte as the CLI."""
+    patch = patch_text([("a.py", [{"action": "REPLACE",
+                                   "snippet": "def parse(values):\n    try:\n        # sum them\n"
+                                              "        total = sum(values)\n",
+                                   "content": "def parse(values):\n    try:\n        # sum them\n"
+                                              "        total = fsum(values)\n"}])])
+    t.write("a.py", PARSE_PY)
+    t.write("fix.ap", patch)
+    s = t.session(caps="vscode")
+    u = s.open("fix.ap")
+    fixes, preferred = preferred_fixes(s, u, "SNIPPET_NOT_FOUND")
+    eq(len(preferred), 1, "preferred fixes")
+    check("carry the change over" in preferred[0]["title"], "title %r", preferred[0]["title"])
+    v = apply_patch_edit(s, u, preferred[0]["edit"])
+    ds = s.diags(u, version=v)
+    eq(errors(ds), [], "errors after the repair")
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch")
+    apply_action(s, act, open_docs={})    # a.py is not open: written on disk
+    eq(t.read("a.py"), PARSE_PY.replace("sum(values)\n    except", "fsum(values)\n    except").encode(),
+       "the file as the model meant it")
+    s.finish()
+
+
+@test
+def quickfix_block_repair_not_preferred_on_conflict(t):
+    """The line the content changes is one the snippet typed otherwise: the
+    fix is offered, not preferred, and its title names the lines."""
+    patch = patch_text([("a.py", [{"action": "REPLACE", "snippet": "try:\n    total = sum(vals)\n",
+                                   "content": "try:\n    total = fsum(vals)\n"}])])
+    t.write("a.py", PARSE_PY)
+    t.write("fix.ap", patch)
+    s = t.session(caps="nvim")
+    u = s.open("fix.ap")
+    fixes, preferred = preferred_fixes(s, u, "SNIPPET_NOT_FOUND")
+    eq(preferred, [], "preferred fixes")
+    check(any("which the content changes, differs from line 4" in f["title"] for f in fixes),
+          "a fix naming the lines: %r", [f["title"] for f in fixes])
+    s.finish()
+
+
+@test
+def quickfix_file_not_found_candidate(t):
+    """A file_path missing its first folder: the message says where apls
+    looked and why, and the preferred fix names the file."""
+    t.write("include/uv/version.h", "#define UV_VERSION 1\n")
+    t.write("fix.ap", patch_text([("uv/version.h", [{"action": "REPLACE", "snippet": "#define UV_VERSION 1\n",
+                                                     "content": "#define UV_VERSION 2\n"}])]))
+    s = t.session(caps="eglot")
+    u = s.open("fix.ap")
+    ds = s.diags(u)
+    d = [x for x in ds if x["code"] == "FILE_NOT_FOUND"]
+    check(d and "apls looked for " + t.path("uv/version.h") in d[0]["message"] and
+          "did you mean include/uv/version.h?" in d[0]["message"], "message: %r", ds)
+    fixes, preferred = preferred_fixes(s, u, "FILE_NOT_FOUND", ds)
+    eq([f["title"] for f in preferred], ["Use include/uv/version.h"], "preferred fixes")
+    v = apply_patch_edit(s, u, preferred[0]["edit"])
+    eq(errors(s.diags(u, version=v)), [], "errors after the fix")
+    s.finish()
+
+
+@test
+def hover_minimal_diff_and_other_changes(t):
+    """The hover of a REPLACE shows the lines it changes, once, as written
+    (no trailing blanks), and what else the write changes."""
+    target = "a = 1   \ntry:\n    total = sum(values)\nexcept ValueError as e:\n    log(e)\n"
+    patch = patch_text([("a.py", [{"action": "REPLACE",
+                                   "snippet": "try:\n    total = sum(values)\nexcept ValueError as e:\n    log(e)\n",
+                                   "content": "try:\n    total = sum(values)\nexcept ValueError as e:\n"
+                                              "    log.error(e)   \n"}])])
+    t.write("a.py", target)
+    t.write("fix.ap", patch)
+    s = t.session(caps="vscode")
+    u = s.open("fix.ap")
+    s.diags(u)
+    v = s.hover(u, s.pos(u, "action: REPLACE"))["contents"]["value"]
+    for want in ("-    log(e)\n+    log.error(e)\n", " except ValueError as e:\n",
+                 "also strips trailing blanks from 1 line", "trailingWhitespace"):
+        check(want in v, "hover lacks %r: %r", want, v)
+    for bad in ("-except ValueError as e:", "+except ValueError as e:", "log.error(e)   "):
+        check(bad not in v, "hover has %r: %r", bad, v)
+    s.finish()
+
+
 @test
 def quickfix_literal_block(t):
     patch = ('version: "2.0"\nchanges:\n  - file_path: a.py\n    modifications:\n'

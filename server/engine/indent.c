@@ -1,0 +1,127 @@
+/* indent.c - content indented the other way than its file: spaces for a
+ * tab-indented file, or tabs for a space-indented one. The engine puts the
+ * region's own indentation in front of every content line, so the lines
+ * written would mix both; a warning says so, with a fix that converts the
+ * content's indentation (the same text otherwise: safe to take blindly).
+ *
+ * A file's style is counted once per text: lines led by a tab against lines
+ * led by two spaces or more (a single space leads C block comments in
+ * tab-indented files). A file is tab-indented when at least 3 lines are led
+ * by a tab and ten times fewer by spaces, and the reverse. The content's
+ * spaces become tabs by its own step (the greatest common divisor of its
+ * indentations); tabs become the file's step of spaces (4 when unknown). */
+#include "resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static uint32_t leading_spaces(const char *s, uint32_t n)
+{
+    uint32_t k = 0;
+    while (k < n && s[k] == ' ')
+        k++;
+    return k;
+}
+
+static void count_style(ap_text *t)
+{
+    if (t->indent_known)
+        return;
+    t->indent_known = true;
+    uint32_t unit = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        const ap_line *l = &t->lines[i];
+        if (l->blank)
+            continue;
+        if (l->s[0] == '\t') {
+            t->tab_led++;
+        } else {
+            uint32_t k = leading_spaces(l->s, l->len);
+            if (k >= 2) {
+                t->space_led++;
+                unit = gcd(unit, k);
+            }
+        }
+    }
+    t->space_unit = unit >= 2 && unit <= 8 ? unit : 0;
+}
+
+/* The content with its leading indentation converted (malloc'd, *len), or
+ * NULL when its step cannot be told. */
+static char *converted(const ap_pattern *c, bool to_tabs, uint32_t file_unit, size_t *len)
+{
+    uint32_t unit = to_tabs ? 0 : file_unit ? file_unit : 4;
+    for (uint32_t i = 0; to_tabs && i < c->n_lines; i++)
+        if (!c->lines[i].blank)
+            unit = gcd(unit, leading_spaces(c->lines[i].s, c->lines[i].len));
+    if (to_tabs && unit < 2)
+        return NULL; /* an odd alignment: no step to turn into tabs */
+    ap_buf b = AP_BUF_INIT;
+    for (uint32_t i = 0; i < c->n_lines; i++) {
+        const ap_line *l = &c->lines[i];
+        uint32_t k = 0;
+        if (to_tabs) {
+            k = leading_spaces(l->s, l->len);
+            for (uint32_t t = 0; t < k / unit; t++)
+                ap_buf_addc(&b, '\t');
+            for (uint32_t t = 0; t < k % unit; t++)
+                ap_buf_addc(&b, ' ');
+        } else {
+            for (; k < l->len && (l->s[k] == '\t' || l->s[k] == ' '); k++)
+                for (uint32_t t = 0; t < (l->s[k] == '\t' ? unit : 1); t++)
+                    ap_buf_addc(&b, ' ');
+        }
+        ap_buf_add(&b, l->s + k, l->len - k);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, len);
+}
+
+void ap_check_indent(run_ctx *x, int fi, int ch, int md)
+{
+    const ap_patch *p = x->patch;
+    const ap_mod *m = &p->changes[ch].mods[md];
+    const ap_pattern *c = &x->pats[ch][md].content;
+    ap_text *t = x->fst[fi].view.base;
+    if (!m->content.present || c->n == 0 || m->action == AP_CREATE_FILE)
+        return;
+    count_style(t);
+    bool tab_file = t->tab_led >= 3 && t->space_led * 10 <= t->tab_led;
+    bool space_file = t->space_led >= 3 && t->tab_led * 10 <= t->space_led;
+    if (!tab_file && !space_file)
+        return;
+    uint32_t odd = 0;
+    for (uint32_t i = 0; i < c->n_lines; i++) {
+        const ap_line *l = &c->lines[i];
+        if (!l->blank)
+            odd += tab_file ? leading_spaces(l->s, l->len) >= 2 : l->s[0] == '\t';
+    }
+    if (odd == 0)
+        return;
+    const char *path = x->run->files[fi].path;
+    ap_problem *pr = ap_run_problem(
+        x->run, AP_INDENT_STYLE, AP_WARNING, m->content.span, ch, md,
+        "content indents %u line%s with %s, but %s indents with %s (%u of its indented lines); the lines "
+        "written would mix tabs and spaces",
+        odd, odd == 1 ? "" : "s", tab_file ? "spaces" : "tabs", path, tab_file ? "tabs" : "spaces",
+        tab_file ? t->tab_led : t->space_led);
+    size_t len;
+    char *val = converted(c, tab_file, t->space_unit, &len);
+    if (!val)
+        return;
+    ap_span span;
+    char *text = ap_set_field(p, &m->content, "content", val, len, &span);
+    free(val);
+    if (text)
+        ap_problem_fix(pr, span, text, "Indent the content with %s", tab_file ? "tabs" : "spaces")->preferred = true;
+}
