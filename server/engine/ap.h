@@ -70,6 +70,13 @@ typedef enum ap_code {
     AP_DUPLICATE_DIRECTIVE,  /* a key given twice in a modification: last wins */
     AP_REDUNDANT_SNIPPET_TAIL, /* snippet_tail ends the snippet, or is the content */
     AP_POINT_ACTION_RANGE,   /* INSERT_* with snippet_tail: at the range's edge */
+    /* 3.2 resolution: heuristics applied (warnings) or refused (--strict) */
+    AP_NESTING_MISMATCH,     /* a top-level block inserted inside a block: moved */
+    AP_REINDENTED,           /* content at column 0 for an indented place: indented */
+    AP_REVERSED_RANGE,       /* snippet_tail before the snippet: the range turned */
+    AP_SCOPE_END_IGNORED,    /* scope_end on a snippet that opens no block */
+    AP_UNBALANCED_BRACKETS,  /* a balanced file left unbalanced */
+    AP_PATH_PREFIX,          /* a leading folder the root does not have: dropped */
     AP_CODE_COUNT
 } ap_code;
 
@@ -402,6 +409,7 @@ typedef struct ap_file {
 
 typedef struct ap_run {
     const ap_patch *patch; /* borrowed: must outlive the run */
+    const struct ap_rules *rules; /* what its format decides (internal) */
     ap_options opts;
     ap_file *files;
     size_t n_files;

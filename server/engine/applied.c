@@ -57,26 +57,29 @@ bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing
     ap_view_replace(&scratch, ap_view_begin(&scratch), ap_view_end(&scratch), lines, n);
     free(lines);
     ap_buf_release(&store);
-    bool ok = true;
     /* the later modifications of this change, and of later changes naming
-     * the same file */
-    for (size_t k = 0; k < fs->n_changes && ok; k++) {
+     * the same file, run as a first run would */
+    gmod *later = NULL;
+    size_t nl = 0, cap = 0;
+    for (size_t k = 0; k < fs->n_changes; k++) {
         int c2 = fs->changes[k];
         if (c2 < ch || !x->pats[c2])
             continue;
         const ap_change *c = &x->patch->changes[c2];
-        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && ok; j++) {
+        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods; j++) {
             if (!c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
                 continue;
-            outcome o;
-            ap_resolve(&scratch, &c->mods[j], &x->pats[c2][j], &o);
-            ap_matches_release(&o.many);
-            if (o.state == AP_MOD_FAILED)
-                ok = false;
-            else if (o.state == AP_MOD_APPLIES)
-                free(ap_apply_outcome(&scratch, &c->mods[j], &x->pats[c2][j], c2, (int)j, &o));
+            AP_GROW(later, nl, cap);
+            later[nl++] = (gmod){c2, (int)j, &c->mods[j], &x->pats[c2][j]};
         }
     }
+    fwd_result *res = ap_xcalloc(nl ? nl : 1, sizeof *res);
+    ap_sequence_forward(&scratch, later, nl, res);
+    bool ok = true;
+    for (size_t k = 0; k < nl && ok; k++)
+        ok = res[k].state != AP_MOD_FAILED;
+    free(res);
+    free(later);
     ok = ok && views_same(&scratch, existing);
     ap_view_release(&scratch);
     return ok;
@@ -220,7 +223,7 @@ bool ap_superseded(run_ctx *x, int fi, int ch, int md, const outcome *o)
             if (!consumed && !run_within(&later->snippet, want) && !run_within(want, &later->snippet))
                 continue;
             outcome lo;
-            ap_resolve(v, &c->mods[j], later, &lo);
+            ap_resolve(v, &c->mods[j], later, NULL, &lo);
             ap_matches_release(&lo.many);
             if (lo.state != AP_MOD_ALREADY_APPLIED)
                 continue;
@@ -278,7 +281,7 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
                           : !ap_block_precedes(v, p, &later->content, &q))
                     continue;
                 outcome lo;
-                ap_resolve(v, mj, later, &lo);
+                ap_resolve(v, mj, later, NULL, &lo);
                 ap_matches_release(&lo.many);
                 if (!lo.has_region)
                     continue;
@@ -319,12 +322,6 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
 #define UNDO_ATTEMPTS 64  /* pre-images tried for one group */
-
-typedef struct gmod {
-    int ch, md;
-    const ap_mod *m;
-    const mod_pats *mp;
-} gmod;
 
 typedef struct undo_state {
     const gmod *mods;
@@ -691,21 +688,19 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
         ap_buf_release(&store);
         k = 1;
     }
+    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
+    ap_sequence_forward(&f, mods + k, n - k, res);
     bool ok = true;
-    for (; k < n && ok; k++) {
-        outcome o;
-        ap_resolve(&f, mods[k].m, mods[k].mp, &o);
-        ap_matches_release(&o.many);
+    for (size_t j = 0; j + k < n && ok; j++) {
+        const gmod *g = &mods[k + j];
         /* an insert of nothing, and a deletion whose text is gone, are done
          * on a first run too */
-        bool no_op = ((mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
-                      mods[k].mp->content.n == 0) ||
-                     (is_delete(&mods[k]) && !o.has_region);
-        if (o.state == AP_MOD_APPLIES)
-            free(ap_apply_outcome(&f, mods[k].m, mods[k].mp, mods[k].ch, mods[k].md, &o));
-        else
-            ok = no_op && o.state == AP_MOD_ALREADY_APPLIED;
+        bool no_op = ((g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE) &&
+                      g->mp->content.n == 0) ||
+                     (is_delete(g) && !res[j].has_region);
+        ok = res[j].state == AP_MOD_APPLIES || (no_op && res[j].state == AP_MOD_ALREADY_APPLIED);
     }
+    free(res);
     ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
     for (; ok; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
         bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);

@@ -42,7 +42,7 @@ static uint32_t *path_slot(run_ctx *x, const char *path)
     return &x->by_path[j];
 }
 
-static bool selected(const ap_options *o, int ch, int md)
+bool ap_run_selected(const ap_options *o, int ch, int md)
 {
     return (o->only_change < 0 || o->only_change == ch) && (o->only_mod < 0 || o->only_mod == md);
 }
@@ -65,6 +65,31 @@ static ap_span shifted(ap_span s, int64_t d)
     return (ap_span){(uint32_t)((int64_t)s.start + d), (uint32_t)((int64_t)s.end + d)};
 }
 
+/* Is the view nothing but blank lines? */
+static bool all_blank(const ap_view *v)
+{
+    return ap_view_at_end(v, ap_view_skip_blank(v, ap_view_begin(v)));
+}
+
+/* Replaces the whole view with the content, as it is (CREATE: the new
+ * file's text; RECREATE: text the run wrote). Returns the hover text. */
+static char *write_whole(ap_view *v, const mod_pats *mp, int ch, int md, bool created)
+{
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n;
+    ap_line none = {0};
+    none.s = "";
+    ap_nline *lines = ap_indented_lines(&mp->content, &none, ch, md, true, &store, &n);
+    for (uint32_t i = 0; i < n; i++)
+        lines[i].created = created;
+    ap_view_replace(v, ap_view_begin(v), ap_view_end(v), lines, n);
+    v->changed = true;
+    char *after = ap_lines_text(lines, n);
+    free(lines);
+    ap_buf_release(&store);
+    return after;
+}
+
 /* CREATE_FILE: write the file, or recognise it written. */
 static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
 {
@@ -72,7 +97,9 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
     const mod_pats *mp = &x->pats[ch][md];
     ap_view *v = &fs->view;
     const ap_mod *m = &x->patch->changes[ch].mods[md];
-    if (fs->exists || v->changed) {
+    /* 3.2 creates over an empty file (35) */
+    bool blank = mp->rules->file_ops && fs->exists && !v->changed && all_blank(v);
+    if ((fs->exists || v->changed) && !(blank && mp->content.n > 0)) {
         /* compare as the reference does: stripped lines, outer blanks dropped */
         ap_pos first = ap_view_skip_blank(v, ap_view_begin(v));
         bool same = mp->content.n == 0 ? ap_view_at_end(v, first)
@@ -98,24 +125,73 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
         r->state = AP_MOD_FAILED;
         r->code = AP_FILE_EXISTS;
         ap_run_problem(x->run, AP_FILE_EXISTS, AP_ERROR, m->action_f.span, ch, md,
-                "CREATE_FILE: %s exists with other content; apls will not overwrite it",
-                x->run->files[fi].path);
+                "%s: %s exists with other content; apls will not overwrite it%s",
+                ap_action_keyword(x->patch->format, AP_CREATE_FILE), x->run->files[fi].path,
+                mp->rules->file_ops ? " (RECREATE replaces a file's whole content)" : "");
         return;
     }
-    ap_buf store = AP_BUF_INIT;
-    uint32_t n;
-    ap_line none = {0};
-    none.s = "";
-    ap_nline *lines = ap_indented_lines(&mp->content, &none, ch, md, true, &store, &n);
-    ap_view_replace(v, ap_view_begin(v), ap_view_end(v), lines, n);
-    v->changed = true;
     r->state = AP_MOD_APPLIES;
-    r->after = ap_lines_text(lines, n);
-    free(lines);
-    ap_buf_release(&store);
+    r->after = write_whole(v, mp, ch, md, true);
 }
 
-static void run_mod(run_ctx *x, int fi, int ch, int md)
+/* RECREATE: the file's whole new content, or recognised as its content
+ * already (line by line, trailing blanks and line endings aside). */
+static void run_recreate(run_ctx *x, int fi, int ch, int md, ap_mod_result *r, ap_pos *next)
+{
+    ap_view *v = &x->fst[fi].view;
+    const ap_pattern *c = &x->pats[ch][md].content;
+    ap_pos p = ap_view_begin(v);
+    uint32_t i = 0;
+    for (; i < c->n_lines && !ap_view_at_end(v, p); i++, p = ap_view_next(v, p)) {
+        const ap_line *a = ap_view_line(v, p), *b = &c->lines[i];
+        size_t la = a->s_off + a->s_len, lb = b->s_off + b->s_len;
+        if (a->blank != b->blank || (!a->blank && (la != lb || memcmp(a->s, b->s, la) != 0)))
+            break;
+    }
+    if (i == c->n_lines && ap_view_at_end(v, p) && (x->fst[fi].exists || v->changed)) {
+        r->state = AP_MOD_ALREADY_APPLIED;
+        r->why = "the file already holds exactly this content";
+        return;
+    }
+    r->state = AP_MOD_APPLIES;
+    r->before = ap_region_text(v, ap_view_begin(v), ap_view_end(v));
+    r->after = write_whole(v, &x->pats[ch][md], ch, md, false);
+    *next = ap_view_end(v);
+}
+
+/* The warnings of a 3.2 heuristic that decided where a modification went. */
+static void warn_heuristics(run_ctx *x, int fi, int ch, int md, const outcome *o)
+{
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    const mod_pats *mp = &x->pats[ch][md];
+    const char *path = x->run->files[fi].path;
+    const ap_view *v = &x->fst[fi].view;
+    const char *name = ap_action_keyword(x->patch->format, m->action);
+    if (o->moved)
+        ap_run_problem(x->run, AP_NESTING_MISMATCH, AP_WARNING, m->action_f.span, ch, md,
+                       "%s's place in %s is inside a block, and its content is a top-level "
+                       "declaration: it goes %s the enclosing block instead (a snippet on the "
+                       "declaration with scope_end 1 says so)",
+                       name, path, m->action == AP_INSERT_AFTER ? "after" : "before");
+    if (o->reversed)
+        ap_run_problem(x->run, AP_REVERSED_RANGE, AP_WARNING, m->end_snippet.key, ch, md,
+                       "'%s' stands before '%s' in %s: the range runs from it to the snippet",
+                       m->end_snippet.name, m->start_snippet.name, path);
+    if (o->scope_ignored)
+        ap_run_problem(x->run, AP_SCOPE_END_IGNORED, AP_WARNING, m->scope_f.key, ch, md,
+                       "the snippet opens no block in %s (no bracket, no ':'): '%s' is ignored",
+                       path, m->scope_f.name);
+    const char *ind;
+    uint32_t len;
+    if (mp->rules->content_verbatim && ap_reindent(v, m, mp, o, &ind, &len))
+        ap_run_problem(x->run, AP_REINDENTED, AP_WARNING, m->content.key, ch, md,
+                       "the content starts at column 0 where %s is indented by %u: it is indented "
+                       "to match (indent it in the patch to say so)",
+                       path, len);
+}
+
+ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, outcome *keep,
+                        ap_pos *next, bool *sets_cursor)
 {
     ap_run *run = x->run;
     const ap_mod *m = &x->patch->changes[ch].mods[md];
@@ -123,14 +199,32 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     file_state *fs = &x->fst[fi];
     ap_view *v = &fs->view;
     r->file = fi;
-    if (m->action == AP_CREATE_FILE)
-        return run_create(x, fi, ch, md, r);
+    if (sets_cursor)
+        *sets_cursor = false;
+    if (keep) {
+        memset(keep, 0, sizeof *keep);
+        keep->reported = true;
+    }
+    if (m->action == AP_CREATE_FILE) {
+        run_create(x, fi, ch, md, r);
+        return r->state;
+    }
+    if (m->action == AP_RECREATE) {
+        ap_pos end;
+        run_recreate(x, fi, ch, md, r, &end);
+        if (r->state == AP_MOD_APPLIES && next) {
+            *next = end;
+            *sets_cursor = true;
+        }
+        return r->state;
+    }
     const mod_pats *mp = &x->pats[ch][md];
     outcome o;
-    ap_resolve(v, m, mp, &o);
+    ap_resolve(v, m, mp, sc, &o);
     if (o.state == AP_MOD_FAILED && o.code != AP_AMBIGUOUS_ANCHOR && o.code != AP_AMBIGUOUS_MATCH &&
-        ap_superseded(x, fi, ch, md, &o)) {
+        o.code != AP_NESTING_MISMATCH && ap_superseded(x, fi, ch, md, &o)) {
         o.state = AP_MOD_ALREADY_APPLIED;
+        o.code = AP_OK;
         o.why = "a later modification already replaced its text";
     }
     if (o.state == AP_MOD_APPLIES && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) &&
@@ -142,6 +236,7 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     r->code = o.code;
     r->why = o.why;
     r->has_anchor = o.has_anchor;
+    r->has_region = false;
     if (o.has_anchor)
         r->anchor = ap_view_tspan(v, o.anchor.first, ap_view_next(v, o.anchor.last));
     if (o.has_region) {
@@ -149,18 +244,35 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         r->region = ap_view_tspan(v, o.from, o.to);
     }
     if (o.state == AP_MOD_FAILED) {
+        if (keep) {
+            *keep = o;
+            return o.state;
+        }
         ap_report_failure(x, fi, ch, md, &o);
         ap_matches_release(&o.many);
-        return;
+        return o.state;
     }
     ap_matches_release(&o.many);
     if (o.state == AP_MOD_ALREADY_APPLIED && !o.has_region && m->action == AP_DELETE)
         ap_warn_gone(x, fi, ch, md);
+    if (o.state == AP_MOD_ALREADY_APPLIED && o.sets_cursor && next) {
+        *next = o.next;
+        *sets_cursor = true;
+    }
     if (o.state != AP_MOD_APPLIES)
-        return;
-
+        return o.state;
+    if (mp->rules->sequential)
+        warn_heuristics(x, fi, ch, md, &o);
+    free(r->before);
+    free(r->after);
     r->before = ap_region_text(v, o.from, o.to);
-    r->after = ap_apply_outcome(v, m, mp, ch, md, &o);
+    ap_pos after;
+    r->after = ap_apply_outcome(v, m, mp, ch, md, &o, &after);
+    if (next) {
+        *next = after;
+        *sets_cursor = true;
+    }
+    return o.state;
 }
 
 /* A modification of a group recognised as applied as a whole. */
@@ -176,6 +288,25 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
         ap_warn_gone(x, fi, ch, md);
 }
 
+/* 3.4 structural sanity: a file whose brackets balanced before the patch
+ * and do not after it is most likely broken, though every modification
+ * applied; a warning, since counting cannot know every language. */
+static void check_brackets(run_ctx *x, int fi)
+{
+    file_state *st = &x->fst[fi];
+    if (ap_brackets_text(st->view.base) != 0)
+        return;
+    int64_t after = ap_brackets_view(&st->view);
+    if (after == 0)
+        return;
+    const ap_file *f = &x->run->files[fi];
+    ap_run_problem(x->run, AP_UNBALANCED_BRACKETS, AP_WARNING,
+                   x->patch->changes[f->first_change].file_path.span, f->first_change, -1,
+                   "the brackets of %s balanced before the patch and are off by %+lld after it: the "
+                   "result is very likely not valid code; review it",
+                   f->path, (long long)after);
+}
+
 /* TEMPORARY (issue 8, phase 1): the 3.2 actions and options this resolver
  * does not know yet. A change holding one is refused whole, before any file
  * is read; phase 2 replaces this with their resolution. */
@@ -185,11 +316,8 @@ static bool refuse_unsupported(ap_run *run, const ap_change *c, int ch)
         const ap_mod *m = &c->mods[md];
         const char *what = m->action == AP_CREATE_DIR    ? "CREATE of a folder"
                            : m->action == AP_DELETE_PATH ? "DELETE of a whole file or folder"
-                           : m->action > AP_CREATE_FILE  ? ap_action_name(m->action)
-                           : m->scope_end                ? "scope_end"
-                           : m->snippet.boundary || m->start_snippet.boundary || m->end_snippet.boundary
-                               ? "a file boundary snippet ('^' or '$')"
-                               : NULL;
+                           : m->action == AP_RENAME      ? ap_action_name(m->action)
+                                                         : NULL;
         if (!m->ok || !what)
             continue;
         ap_run_problem(run, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.key, ch, (int)md,
@@ -438,6 +566,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     ap_run *run = ap_xcalloc(1, sizeof *run);
     ap_options defaults = AP_OPTIONS_INIT;
     run->patch = patch;
+    run->rules = ap_rules_of(patch);
     run->opts = opts ? *opts : defaults;
     run->ok = !patch->has_errors;
     run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
@@ -449,6 +578,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         run->flags_of[ch] = change_flags(&patch->changes[ch]);
     }
     run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0};
+    const ap_rules *rules = ap_rules_of(patch);
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
     /* 1. paths, before anything is read */
@@ -483,7 +613,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             x.pats[ch] = ap_xcalloc(c->n_mods ? c->n_mods : 1, sizeof **x.pats);
             for (size_t md = 0; md < c->n_mods; md++)
                 if (c->mods[md].ok)
-                    ap_pats_init(&x.pats[ch][md], &c->mods[md]);
+                    ap_pats_init(&x.pats[ch][md], &c->mods[md], ap_rules_of(patch));
         }
         /* applied as a whole, or modification by modification (a group
          * partly applied, or not at all) */
@@ -495,18 +625,26 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             whole = "apls applied this patch to this file, and it is as apls left it";
         else if (ap_group_applied(&x, (int)i))
             whole = "the file is what this patch makes of it: already applied";
-        for (size_t k = 0; k < st->n_changes; k++) {
-            int ch = st->changes[k];
-            const ap_change *c = &patch->changes[ch];
-            for (size_t md = 0; md < c->n_mods; md++) {
-                if (!c->mods[md].ok || !selected(&run->opts, ch, (int)md))
-                    continue;
-                if (whole)
-                    mark_applied(&x, (int)i, ch, (int)md, whole, recorded);
-                else
-                    run_mod(&x, (int)i, ch, (int)md);
+        if (!whole && rules->sequential) {
+            ap_sequence(&x, (int)i);
+        } else {
+            for (size_t k = 0; k < st->n_changes; k++) {
+                int ch = st->changes[k];
+                const ap_change *c = &patch->changes[ch];
+                for (size_t md = 0; md < c->n_mods; md++) {
+                    if (!ap_run_selected(&run->opts, ch, (int)md))
+                        continue;
+                    if (!c->mods[md].ok)
+                        continue;
+                    if (whole)
+                        mark_applied(&x, (int)i, ch, (int)md, whole, recorded);
+                    else
+                        ap_run_mod(&x, (int)i, ch, (int)md, NULL, NULL, NULL, NULL);
+                }
             }
         }
+        if (rules->bracket_check && st->exists && st->view.changed)
+            check_brackets(&x, (int)i);
         ap_file *f = &run->files[i];
         if (st->view.changed) {
             f->status = st->exists ? AP_FILE_MODIFIED : AP_FILE_CREATED;
