@@ -592,8 +592,14 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
         const char *ind;
         uint32_t ind_len;
         ap_pos first = found.m[choice].first, end;
-        if (!indent_of(ap_view_line(s, first), c, &ind, &ind_len))
+        const ap_line *head = ap_view_line(s, first);
+        if (!indent_of(head, c, &ind, &ind_len))
             goto out;
+        /* 3.2 writes a content with its own indentation: the snippet it
+         * replaced stood as indented as the content's first line (a guess
+         * the forward run checks) */
+        const char *sind = mp->rules->content_verbatim ? head->s : ind;
+        uint32_t sind_len = mp->rules->content_verbatim ? head->s_off : ind_len;
         /* the whole inserted block, its blank lines included */
         for (uint32_t i = 0; i < c->nb[0]; i++)
             if (!ap_view_prev(s, first, &first))
@@ -601,10 +607,10 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
         if (!inserted_at(s, first, c, ind, ind_len, &end) ||
             ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]))
             goto out;
-        put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->snippet, m->lead, 0);
+        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
         if (mp->has_end) {
             put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->end, 0, 0);
+            put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
         fix_lines(store, lines, nl);
@@ -620,15 +626,21 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             goto out;
         ap_match sm = found.m[choice];
         const ap_line *like = ap_view_line(s, sm.first);
-        const char *ind = like->s;
-        uint32_t ind_len = like->s_off;
+        if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
+            like = ap_view_line(s, sm.last);
         ap_pos from, to;
-        if (m->action == AP_INSERT_AFTER) {
-            from = over_blanks(s, ap_view_next(s, sm.last), m->trail, true);
-            ok = inserted_at(s, from, c, ind, ind_len, &to);
-        } else {
-            to = over_blanks(s, sm.first, m->lead, false);
-            ok = inserted_before(s, to, c, ind, ind_len, &from);
+        /* 2.0 indents the content like the snippet; 3.2 writes it as it is,
+         * or indented like the snippet when it stands at column 0 */
+        for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
+            const char *ind = like->s;
+            uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
+            if (m->action == AP_INSERT_AFTER) {
+                from = over_blanks(s, ap_view_next(s, sm.last), m->trail, true);
+                ok = inserted_at(s, from, c, ind, ind_len, &to);
+            } else {
+                to = over_blanks(s, sm.first, m->lead, false);
+                ok = inserted_before(s, to, c, ind, ind_len, &from);
+            }
         }
         if (ok) {
             *at_out = ap_view_tspan(s, from, to);
@@ -782,7 +794,11 @@ bool ap_group_applied(run_ctx *x, int fi)
         const ap_change *c = &x->patch->changes[ch];
         for (size_t md = 0; md < c->n_mods && ok; md++) {
             const ap_mod *m = &c->mods[md];
-            ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0);
+            /* a RECREATE or an operation on a path has no pre-image to
+             * find: they are recognised one by one */
+            ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
+                 m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
+                 m->action != AP_CREATE_DIR;
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);
