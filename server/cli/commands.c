@@ -9,7 +9,7 @@ typedef struct cli_opts {
     const char *root;
     bool json, dry_run;
     bool strict;   /* 3.2: refuse what the reference's strict mode refuses */
-    bool partial;  /* accepted; applying what resolves comes with 3.2 resolution */
+    bool partial;  /* apply what resolves; the rest goes to <name>.failed.ap */
     const char *to; /* convert: "2.0" or "3.2" */
     ap_ws_mode ws;
     const char **patches;
@@ -156,13 +156,26 @@ int apls_apply_main(int argc, char **argv)
     }
     free(o.patches);
     bool ok = cp.run->ok;
+    /* --partial: what resolves is written (as one transaction), unless the
+     * patch's structure is at fault */
+    cp.partial = o.partial && !ok && !cli_partial_fatal(&cp);
     char *why = NULL;
-    if (ok) {
+    /* TEMPORARY: the disk transaction does not carry out operations on
+     * paths yet (it is being rewritten; issue 8 adds them to the new one) */
+    for (size_t i = 0; i < cp.run->n_files && !o.dry_run && (ok || cp.partial); i++) {
+        ap_file_status s = cp.run->files[i].status;
+        if (s == AP_FILE_DELETED || s == AP_FILE_RENAMED || s == AP_FILE_DIR_CREATED) {
+            why = strdup("RENAME, DELETE of a file or folder and CREATE of a folder are not yet "
+                         "written to disk (apls check and apply --dry-run show them)");
+            ok = cp.partial = false;
+        }
+    }
+    if (ok || cp.partial) {
         for (size_t i = 0; i < cp.run->n_files; i++)
             ap_run_render(cp.run, i);
         if (!o.dry_run && ap_commit_disk(cp.run, cp.root, &why) != AP_OK)
-            ok = false;
-        else if (!o.dry_run)
+            ok = cp.partial = false;
+        else if (!o.dry_run && ok)
             cli_record_save(cp.record, cp.run, cp.root);
     }
     if (o.json) {
@@ -187,9 +200,13 @@ int apls_apply_main(int argc, char **argv)
                 free(d);
             }
         } else {
-            cli_print_files(ok ? stdout : stderr, &cp, ok ? "" : "would be");
+            cli_print_files(ok ? stdout : stderr, &cp, ok || cp.partial ? "" : "would be");
         }
     }
+    if (cp.partial && !o.dry_run)
+        cli_partial_write(&cp, stderr);
+    else if (ok && !o.dry_run)
+        cli_partial_clear(cp.arg);
     free(why);
     cli_patch_release(&cp);
     return ok ? 0 : 1;

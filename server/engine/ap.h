@@ -320,6 +320,14 @@ void ap_problems_free(ap_problem *list, size_t n);
 
 /* -------------------------------------------------------------------- fs */
 
+/* What stands at a path. */
+typedef enum ap_path_kind {
+    AP_PATH_NONE = 0, /* nothing */
+    AP_PATH_FILE,     /* a regular file */
+    AP_PATH_DIR,      /* a folder */
+    AP_PATH_OTHER     /* a device, FIFO, socket, or what cannot be told */
+} ap_path_kind;
+
 /* The file provider. Paths are the normalized, root-relative paths of the
  * patch ("src/a.c"); what the root is belongs to the provider. */
 typedef struct ap_fs ap_fs;
@@ -334,6 +342,11 @@ struct ap_fs {
     /* AP_OK when an existing file may be rewritten, else AP_FILE_READ_ONLY
      * with *why. May be NULL: everything is writable. */
     ap_code (*writable)(ap_fs *fs, const char *path, char **why);
+    /* What stands at path (3.2 operations on paths: RENAME, DELETE of a
+     * file or folder, CREATE of a folder). May be NULL: then a file is what
+     * load reads, a folder what load calls one, and nothing what it does
+     * not find. */
+    ap_path_kind (*kind)(ap_fs *fs, const char *path);
 };
 
 /* --------------------------------------------------------------------- run */
@@ -380,7 +393,11 @@ typedef enum ap_file_status {
     AP_FILE_UNCHANGED = 0,
     AP_FILE_MODIFIED,
     AP_FILE_CREATED,
-    AP_FILE_FAILED
+    AP_FILE_FAILED,
+    /* 3.2 operations on paths (the file has no view: nothing is rendered) */
+    AP_FILE_DELETED,     /* the file or folder (kind) at path goes */
+    AP_FILE_RENAMED,     /* the file or folder (kind) at path moves to dest */
+    AP_FILE_DIR_CREATED  /* a folder is made at path */
 } ap_file_status;
 
 /* One line-level change of a file: its lines [line, end_line) as read are
@@ -405,6 +422,11 @@ typedef struct ap_file {
     size_t n_changes;
     ap_eol eol;            /* the newline a change asks for (AUTO: keep) */
     struct ap_view *view;  /* internal */
+    /* an operation on the path (its change holds RENAME, DELETE of the
+     * path or CREATE of a folder): what stood at path and at dest */
+    bool path_op;
+    char *dest;            /* RENAME: the normalized new path */
+    ap_path_kind kind, dest_kind;
 } ap_file;
 
 typedef struct ap_run {
@@ -477,10 +499,13 @@ char *ap_workspace_of(const char *dir);
  * wins a tie; NULL candidates are skipped). */
 size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n);
 
-/* A file provider over memory (tests, fuzzers). put copies bytes; commit
- * stores the new bytes of every changed file of a run (rendering it). */
+/* A file provider over memory (tests, fuzzers). put copies bytes; mkdir
+ * makes an (empty) folder, a file's folders exist by themselves; commit
+ * stores the new bytes of every changed file of a run (rendering it) and
+ * carries out its operations on paths. */
 ap_fs *ap_fs_mem_new(void);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
+void ap_fs_mem_mkdir(ap_fs *fs, const char *path);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);
 void ap_fs_mem_free(ap_fs *fs);

@@ -179,12 +179,31 @@ static ap_code disk_writable(ap_fs *fs, const char *path, char **why)
     return AP_OK;
 }
 
+static ap_path_kind disk_kind(ap_fs *fs, const char *path)
+{
+    disk_fs *d = (disk_fs *)fs;
+    char *why = NULL;
+    if (disk_check(fs, path, &why) != AP_OK) {
+        free(why);
+        return AP_PATH_OTHER;
+    }
+    char *full = join(d->real_root, path);
+    struct stat st;
+    int rc = stat(full, &st);
+    int err = errno;
+    free(full);
+    if (rc != 0)
+        return err == ENOENT || err == ENOTDIR ? AP_PATH_NONE : AP_PATH_OTHER;
+    return S_ISREG(st.st_mode) ? AP_PATH_FILE : S_ISDIR(st.st_mode) ? AP_PATH_DIR : AP_PATH_OTHER;
+}
+
 ap_fs *ap_fs_disk_new(const char *root)
 {
     disk_fs *d = ap_xcalloc(1, sizeof *d);
     d->fs.check_path = disk_check;
     d->fs.load = disk_load;
     d->fs.writable = disk_writable;
+    d->fs.kind = disk_kind;
     d->root = ap_xstrdup(root);
     d->real_root = realpath(root, NULL);
     return &d->fs;

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-char *ap_path_normalize(const char *path, size_t len, const char **why)
+static char *normalize(const char *path, size_t len, bool folder, const char **why)
 {
     if (len == 0) {
         *why = "the path is empty";
@@ -42,10 +42,20 @@ char *ap_path_normalize(const char *path, size_t len, const char **why)
         }
         i = j + 1;
     }
-    if (path[len - 1] == '/' || out.len == 0) {
+    if ((path[len - 1] == '/' && !folder) || out.len == 0) {
         ap_buf_release(&out);
         *why = "the path names a folder, not a file";
         return NULL;
     }
     return ap_buf_detach(&out, NULL);
+}
+
+char *ap_path_normalize(const char *path, size_t len, const char **why)
+{
+    return normalize(path, len, false, why);
+}
+
+char *ap_path_normalize_any(const char *path, size_t len, const char **why)
+{
+    return normalize(path, len, true, why);
 }

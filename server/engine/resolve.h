@@ -198,6 +198,19 @@ bool ap_run_selected(const ap_options *o, int ch, int md);
 ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, outcome *keep,
                         ap_pos *next, bool *sets_cursor);
 
+/* -------------------------------------------------------- fileops.c */
+
+/* What stands at path (the provider's kind, else what load says). */
+ap_path_kind ap_kind_of(ap_fs *fs, const char *path);
+/* A path nothing stands at, whose leading folders the root lacks while the
+ * rest stands (or the rest's first folder does): that rest (malloc'd), and
+ * *dropped, how many components went; else NULL. */
+char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped);
+/* Refuses operations on paths that other changes also name. */
+void ap_path_conflicts(run_ctx *x);
+/* Decides the operation on a path of file fi from what stands there. */
+void ap_path_op(run_ctx *x, int fi);
+
 /* ------------------------------------------------------- sequence.c */
 
 /* Runs the modifications of file fi in order, as 3.2 says (cursor,

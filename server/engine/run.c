@@ -307,40 +307,123 @@ static void check_brackets(run_ctx *x, int fi)
                    f->path, (long long)after);
 }
 
-/* TEMPORARY (issue 8, phase 1): the 3.2 actions and options this resolver
- * does not know yet. A change holding one is refused whole, before any file
- * is read; phase 2 replaces this with their resolution. */
-static bool refuse_unsupported(ap_run *run, const ap_change *c, int ch)
+/* A 3.2 change that is an operation on its path (RENAME, DELETE of the
+ * path, CREATE of a folder): a group of its own (fileops.c). */
+static bool is_path_op(const ap_change *c)
 {
-    for (size_t md = 0; md < c->n_mods; md++) {
-        const ap_mod *m = &c->mods[md];
-        const char *what = m->action == AP_CREATE_DIR    ? "CREATE of a folder"
-                           : m->action == AP_DELETE_PATH ? "DELETE of a whole file or folder"
-                           : m->action == AP_RENAME      ? ap_action_name(m->action)
-                                                         : NULL;
-        if (!m->ok || !what)
-            continue;
-        ap_run_problem(run, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.key, ch, (int)md,
-                "%s is not yet supported: apls parses 3.2 but does not apply this yet", what);
-        run->mods[ch][md].state = AP_MOD_FAILED;
-        run->mods[ch][md].code = AP_INVALID_MODIFICATION;
-        return true;
+    if (c->n_mods != 1)
+        return false;
+    ap_action a = c->mods[0].action;
+    return a == AP_RENAME || a == AP_DELETE_PATH || a == AP_CREATE_DIR;
+}
+
+/* A new file entry for path (taken). */
+static int new_file(run_ctx *x, char *path, int ch)
+{
+    ap_run *run = x->run;
+    size_t i = run->n_files++;
+    run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
+    x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
+    memset(&run->files[i], 0, sizeof run->files[i]);
+    memset(&x->fst[i], 0, sizeof x->fst[i]);
+    run->files[i].path = path;
+    run->files[i].first_change = ch;
+    file_state *fs = &x->fst[i];
+    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+    fs->changes[fs->n_changes++] = ch;
+    fs->eol = x->patch->changes[ch].eol;
+    return (int)i;
+}
+
+/* 3.2: a leading project folder the root lacks is dropped, with a warning
+ * and the fix that writes the path without it. */
+static char *drop_prefix(run_ctx *x, int ch, char *norm, const ap_field *f, size_t *dropped)
+{
+    char *rest = ap_path_unprefixed(x->fs, norm, dropped);
+    if (!rest)
+        return norm;
+    ap_problem *pr = ap_run_problem(x->run, AP_PATH_PREFIX, AP_WARNING, f->span, ch, -1,
+                                    "'%s' does not exist, but '%s' does: the leading folder%s the "
+                                    "root does not have %s dropped",
+                                    norm, rest, *dropped == 1 ? "" : "s", *dropped == 1 ? "is" : "are");
+    ap_problem_fix(pr, f->span, ap_xstrdup(rest), "Write '%s'", rest);
+    free(norm);
+    return rest;
+}
+
+/* The path of a field, normalized and checked by the provider, or NULL
+ * with the problem reported. */
+static char *checked_path(run_ctx *x, int ch, int md, const ap_field *f, bool folder, const char *what)
+{
+    const char *why = NULL;
+    char *norm = folder ? ap_path_normalize_any(f->value, f->len, &why)
+                        : ap_path_normalize(f->value, f->len, &why);
+    if (!norm) {
+        ap_run_problem(x->run, AP_INVALID_FILE_PATH, AP_ERROR, f->span, ch, md, "invalid %s: %s", what, why);
+        return NULL;
     }
+    return norm;
+}
+
+static bool provider_allows(run_ctx *x, int ch, int md, const ap_field *f, const char *path,
+                            const char *what)
+{
+    char *fwhy = NULL;
+    if (x->fs->check_path(x->fs, path, &fwhy) == AP_OK)
+        return true;
+    ap_run_problem(x->run, AP_INVALID_FILE_PATH, AP_ERROR, f->span, ch, md, "invalid %s: %s", what,
+                   fwhy ? fwhy : "it leaves the root");
+    free(fwhy);
     return false;
 }
 
 /* Path checks and grouping: returns the file index of change ch, or -1. */
 static int place_change(run_ctx *x, int ch)
 {
-    ap_run *run = x->run;
     const ap_change *c = &x->patch->changes[ch];
-    const char *why = NULL;
-    char *norm = ap_path_normalize(c->file_path.value, c->file_path.len, &why);
-    if (!norm) {
-        ap_run_problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1, "invalid file_path: %s",
-                why);
+    const ap_rules *rules = ap_rules_of(x->patch);
+    bool op = rules->file_ops && is_path_op(c);
+    char *norm = checked_path(x, ch, -1, &c->file_path, op, "file_path");
+    if (!norm)
         return -1;
+    size_t dropped = 0;
+    char *orig = ap_xstrdup(norm);
+    if (rules->file_ops)
+        norm = drop_prefix(x, ch, norm, &c->file_path, &dropped);
+    /* the folders dropped, with their '/' */
+    size_t cut = 0;
+    for (size_t k = 0; k < dropped; k++)
+        cut += strcspn(orig + cut, "/") + 1;
+    if (op) {
+        const ap_mod *m = &c->mods[0];
+        char *dest = NULL;
+        if (m->action == AP_RENAME) {
+            dest = checked_path(x, ch, 0, &m->dest, true, "new path");
+            /* the prefix the source lost, the new path loses too */
+            if (dest && cut && strncmp(dest, orig, cut) == 0)
+                memmove(dest, dest + cut, strlen(dest + cut) + 1);
+            if (!dest || !provider_allows(x, ch, 0, &m->dest, dest, "new path")) {
+                free(dest);
+                free(norm);
+                free(orig);
+                x->run->mods[ch][0].state = AP_MOD_FAILED;
+                x->run->mods[ch][0].code = AP_INVALID_FILE_PATH;
+                return -1;
+            }
+        }
+        if (!provider_allows(x, ch, -1, &c->file_path, norm, "file_path")) {
+            free(dest);
+            free(norm);
+            free(orig);
+            return -1;
+        }
+        free(orig);
+        int i = new_file(x, norm, ch);
+        x->run->files[i].path_op = true;
+        x->run->files[i].dest = dest;
+        return i;
     }
+    free(orig);
     uint32_t *slot = path_slot(x, norm);
     if (*slot) {
         size_t i = *slot - 1;
@@ -352,27 +435,13 @@ static int place_change(run_ctx *x, int ch)
             fs->eol = c->eol;
         return (int)i;
     }
-    char *fwhy = NULL;
-    if (x->fs->check_path(x->fs, norm, &fwhy) != AP_OK) {
-        ap_run_problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1,
-                "invalid file_path: %s", fwhy ? fwhy : "it leaves the root");
-        free(fwhy);
+    if (!provider_allows(x, ch, -1, &c->file_path, norm, "file_path")) {
         free(norm);
         return -1;
     }
-    size_t i = run->n_files++;
+    int i = new_file(x, norm, ch);
     *slot = (uint32_t)i + 1;
-    run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
-    x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
-    memset(&run->files[i], 0, sizeof run->files[i]);
-    memset(&x->fst[i], 0, sizeof x->fst[i]);
-    run->files[i].path = norm;
-    run->files[i].first_change = ch;
-    file_state *fs = &x->fst[i];
-    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
-    fs->changes[fs->n_changes++] = ch;
-    fs->eol = c->eol;
-    return (int)i;
+    return i;
 }
 
 /* Reads file i, or reports why it cannot be. */
@@ -383,6 +452,8 @@ static bool load_file(run_ctx *x, size_t i)
     file_state *fs = &x->fst[i];
     const ap_change *c = &x->patch->changes[f->first_change];
     bool creates = c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE;
+    for (size_t md = 0; md < c->n_mods; md++)
+        creates |= c->mods[md].action == AP_RECREATE;
     ap_text *t = NULL;
     char *why = NULL;
     ap_code code = x->fs->load(x->fs, f->path, &t, &why);
@@ -400,7 +471,11 @@ static bool load_file(run_ctx *x, size_t i)
         free(why);
         return true;
     }
-    if (code == AP_FILE_NOT_FOUND)
+    if (creates && ap_rules_of(x->patch)->file_ops && ap_kind_of(x->fs, f->path) == AP_PATH_DIR)
+        ap_run_problem(run, AP_FILE_WRITE_ERROR, AP_ERROR, c->file_path.span, f->first_change, -1,
+                "%s is a folder: %s cannot write a file there", f->path,
+                ap_action_keyword(x->patch->format, c->mods[0].action));
+    else if (code == AP_FILE_NOT_FOUND)
         ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1,
                 "%s does not exist%s", f->path, why ? why : "");
     else
@@ -589,14 +664,17 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             run->mods[ch][md].file = -1;
         if (!c->ok || (run->opts.only_change >= 0 && run->opts.only_change != (int)ch))
             continue;
-        if (refuse_unsupported(run, c, (int)ch))
-            continue;
         place_change(&x, (int)ch);
     }
-    /* 2. load each file once */
+    ap_path_conflicts(&x);
+    /* 2. load each file once (an operation on a path reads nothing) */
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
-    for (size_t i = 0; i < run->n_files; i++)
-        loaded[i] = load_file(&x, i);
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (!run->files[i].path_op)
+            loaded[i] = load_file(&x, i);
+        else if (run->files[i].status != AP_FILE_FAILED)
+            ap_path_op(&x, (int)i);
+    }
     /* 3. resolve in order, file by file (or take the previous run's results) */
     bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
     /* only between clean texts: a YAML error can cut a change off, and an
@@ -696,6 +774,7 @@ void ap_run_free(ap_run *run)
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
         free(f->path);
+        free(f->dest);
         ap_text_release(f->before);
         free(f->after);
         free(f->hunks);
