@@ -38,13 +38,13 @@ static const ap_field *failing_field(const ap_mod *m, int field)
 }
 
 
+/* The field as the patch's format spells it ("snippet_tail", "end_snippet"). */
 static const char *field_word(const ap_mod *m, int field)
 {
-    if (field == 0)
-        return "anchor";
-    if (field == 2)
-        return "end_snippet";
-    return m->snippet.present ? "snippet" : "start_snippet";
+    const ap_field *f = failing_field(m, field);
+    if (f->name)
+        return f->name;
+    return field == 0 ? "anchor" : field == 2 ? "end_snippet" : m->snippet.present ? "snippet" : "start_snippet";
 }
 
 static uint32_t human_line(const ap_view *v, ap_pos p)
@@ -89,13 +89,12 @@ void ap_warn_gone(run_ctx *x, int fi, int ch, int md)
     ap_problem *pr = ap_run_problem(x->run, AP_SNIPPET_NOT_FOUND, AP_WARNING, f->span, ch, md,
                              "%s not found in %s, so it counts as already deleted; did you mean "
                              "line %u %s?",
-                             m->snippet.present ? "snippet" : "start_snippet", x->run->files[fi].path,
-                             human_line(v, sim[0].pos), q);
+                             field_word(m, 1), x->run->files[fi].path, human_line(v, sim[0].pos), q);
     ap_tspan t = ap_view_tspan(v, sim[0].pos, ap_view_next(v, sim[0].pos));
     ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "did you mean %s?", q);
     const ap_line *hl = ap_view_line(v, sim[0].pos);
     ap_problem_fix(pr, field_line_span(x->patch, f, mp->snippet.nb[0]),
-                   ap_xmemdup(hl->s + hl->s_off, hl->s_len), "Replace snippet line 1 with %s", q);
+                   ap_xmemdup(hl->s + hl->s_off, hl->s_len), "Replace %s line 1 with %s", field_word(m, 1), q);
     free(q);
 }
 
@@ -112,6 +111,15 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
     const ap_pattern *pat = ap_failing_pattern(mp, o->fail_field);
     const char *word = field_word(m, o->fail_field);
     ap_problem *pr;
+
+    if (o->code == AP_NESTING_MISMATCH) {
+        ap_run_problem(run, o->code, AP_ERROR, m->action_f.span, ch, md,
+                       "%s would put a top-level declaration inside a block of %s; --strict does not "
+                       "move it: locate the declaration before it with scope_end 1, or the next "
+                       "top-level declaration (INSERT_BEFORE)",
+                       ap_action_keyword(p->format, m->action), path);
+        return;
+    }
 
     if (o->code == AP_AMBIGUOUS_ANCHOR || o->code == AP_AMBIGUOUS_MATCH) {
         /* the lines go in the message too: eglot shows no related places */
@@ -139,7 +147,7 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
     ap_pos scope = ap_view_begin(v);
     if (o->fail_field == 1 && o->has_anchor)
         scope = ap_view_next(v, o->anchor.last);
-    if (o->fail_field == 2)
+    if (o->fail_field == 2 && !o->edge)
         scope = ap_view_next(v, o->snip.last);
     ap_match pre;
     uint32_t k = ap_find_prefix(v, pat, scope, &pre);
@@ -162,7 +170,7 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
             ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "the file has %s here", have);
             const ap_line *hl = ap_view_line(v, next);
             ap_problem_fix(pr, at, ap_xmemdup(hl->s + hl->s_off, hl->s_len),
-                           "Replace snippet line %u with %s", k + 1, have);
+                           "Replace %s line %u with %s", word, k + 1, have);
             free(have);
         } else {
             pr = ap_run_problem(run, o->code, AP_ERROR, at, ch, md,
