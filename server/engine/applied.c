@@ -799,6 +799,9 @@ bool ap_group_applied(run_ctx *x, int fi)
             ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
                  m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
                  m->action != AP_CREATE_DIR;
+            /* nor can a file boundary or the end of a block be put back */
+            ok = ok && !m->scope_end && !m->snippet.boundary && !m->start_snippet.boundary &&
+                 !m->end_snippet.boundary;
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);

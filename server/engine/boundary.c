@@ -62,14 +62,8 @@ void ap_resolve_boundary(const ap_view *v, const ap_mod *m, const mod_pats *mp, 
                 return;
             if (got == LOC_MANY)
                 return fail(o, AP_AMBIGUOUS_MATCH, 1);
-            if (got == LOC_NONE) {
-                if (m->action == AP_DELETE || (m->action == AP_REPLACE && c->n == 0)) {
-                    o->state = AP_MOD_ALREADY_APPLIED;
-                    o->why = "its text is gone: already deleted";
-                    return;
-                }
-                return fail(o, AP_SNIPPET_NOT_FOUND, 1);
-            }
+            if (got == LOC_NONE)
+                return ap_resolve_gone(v, m, mp, scope, o);
             o->from = o->snip.first;
             last = ap_view_next(v, o->snip.last);
         }
@@ -78,6 +72,20 @@ void ap_resolve_boundary(const ap_view *v, const ap_mod *m, const mod_pats *mp, 
         } else if (ap_find_first(v, &mp->end, last, &o->end)) {
             o->to = ap_view_next(v, o->end.last);
         } else {
+            /* the range's end is gone: deleted, or replaced by a content
+             * that stands at its start */
+            ap_pos edge;
+            if (m->action == AP_DELETE || (m->action == AP_REPLACE && c->n == 0)) {
+                o->state = AP_MOD_ALREADY_APPLIED;
+                o->why = "the end of its range is gone: already deleted";
+                return;
+            }
+            if (m->action == AP_REPLACE && c->n > 0 && ap_block_follows(v, o->from, c, &edge) &&
+                ap_unwritten(v, o->from, edge)) {
+                o->state = AP_MOD_ALREADY_APPLIED;
+                o->why = "the end of its range is gone and the content stands at its start";
+                return;
+            }
             return fail(o, mp->rules->tail_not_found, 2);
         }
     }

@@ -358,6 +358,20 @@ static void gone_despite_anchor(const ap_view *v, const ap_mod *m, const mod_pat
     ap_matches_release(&probe.many);
 }
 
+void ap_resolve_gone(const ap_view *v, const ap_mod *m, const mod_pats *mp, ap_pos scope, outcome *o)
+{
+    const ap_pattern *c = &mp->content;
+    if (m->action == AP_DELETE)
+        return already(o, "its text is gone: already deleted");
+    if (m->action == AP_REPLACE && c->n == 0)
+        return already(o, "its text is gone: already replaced with nothing");
+    ap_match cm;
+    if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope, &cm) &&
+        !ap_snippet_looks_elsewhere(v, &mp->snippet, cm))
+        return already(o, "its text is gone and the content stands in its place");
+    return fail(o, AP_SNIPPET_NOT_FOUND, 1);
+}
+
 /* The last non-blank line before p (p itself when there is none). */
 static ap_pos last_nonblank_before(const ap_view *v, ap_pos p)
 {
@@ -391,17 +405,8 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
         }
         return fail(o, AP_AMBIGUOUS_MATCH, 1);
     }
-    if (got == LOC_NONE) {
-        if (m->action == AP_DELETE)
-            return already(o, "its text is gone: already deleted");
-        if (m->action == AP_REPLACE && c->n == 0)
-            return already(o, "its text is gone: already replaced with nothing");
-        ap_match cm;
-        if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope, &cm) &&
-            !ap_snippet_looks_elsewhere(v, &mp->snippet, cm))
-            return already(o, "its text is gone and the content stands in its place");
-        return fail(o, AP_SNIPPET_NOT_FOUND, 1);
-    }
+    if (got == LOC_NONE)
+        return ap_resolve_gone(v, m, mp, scope, o);
     ap_pos first = o->snip.first, last = o->snip.last;
     if (mp->has_end) {
         /* A range replaced by content that keeps its first line (a function

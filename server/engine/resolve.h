@@ -120,6 +120,9 @@ char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, 
  * ("" when it keeps its own): *ind, *len. */
 bool ap_reindent(const ap_view *v, const ap_mod *m, const mod_pats *mp, const outcome *o,
                  const char **ind, uint32_t *len);
+/* The snippet (searched from scope) is not found: done (a DELETE, a
+ * REPLACE whose content stands in its place) or SNIPPET_NOT_FOUND. */
+void ap_resolve_gone(const ap_view *v, const ap_mod *m, const mod_pats *mp, ap_pos scope, outcome *o);
 /* Shared applied checks (resolve.c), for locate3.c and boundary.c. */
 bool ap_stands_as_written(const ap_view *v, ap_match m, const ap_pattern *c);
 bool ap_unwritten(const ap_view *v, ap_pos from, ap_pos to);

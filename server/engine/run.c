@@ -29,6 +29,8 @@ static uint32_t *path_slot(run_ctx *x, const char *path)
         x->by_path = ap_xcalloc(n, sizeof *x->by_path);
         x->by_path_mask = n - 1;
         for (size_t i = 0; i < x->run->n_files; i++) {
+            if (x->run->files[i].path_op) /* a group of its own */
+                continue;
             const char *p = x->run->files[i].path;
             uint32_t j = (uint32_t)ap_hash(p, strlen(p)) & x->by_path_mask;
             while (x->by_path[j])
@@ -151,6 +153,11 @@ static void run_recreate(run_ctx *x, int fi, int ch, int md, ap_mod_result *r, a
     if (i == c->n_lines && ap_view_at_end(v, p) && (x->fst[fi].exists || v->changed)) {
         r->state = AP_MOD_ALREADY_APPLIED;
         r->why = "the file already holds exactly this content";
+        return;
+    }
+    if ((x->fst[fi].exists || v->changed) && ap_created_here(x, fi, ch, md, v)) {
+        r->state = AP_MOD_ALREADY_APPLIED;
+        r->why = "the file is what this RECREATE and the modifications after it make";
         return;
     }
     r->state = AP_MOD_APPLIES;

@@ -121,17 +121,20 @@ static void report_consumed(run_ctx *x, int fi, const seq_mod *mods, size_t k, i
     char *who;
     if (by >= 0) {
         const ap_mod *c = &x->patch->changes[mods[by].ch].mods[mods[by].md];
-        who = ap_xprintf("the %s at patch line %u", ap_action_keyword(x->patch->format, c->action),
+        who = ap_xprintf("the %s at line %u of the patch", ap_action_keyword(x->patch->format, c->action),
                          patch_line(x->patch, c->action_f.span.start));
     } else {
         who = ap_xstrdup("an earlier modification");
     }
+    const ap_pattern *want = ap_failing_pattern(&x->pats[s->ch][s->md], s->fail.fail_field);
+    const ap_line *l = ap_pattern_at(want, 0);
     ap_problem *pr = ap_run_problem(
         x->run, AP_LOCATOR_CONSUMED, AP_ERROR, f->span, s->ch, s->md,
-        "'%s' stood in %s, but %s of this patch removed it: modifications apply in order, each to "
-        "what the ones before it left; fold this change into that one's content, or locate it in "
-        "the text as that one leaves it",
-        f->name, x->run->files[fi].path, who);
+        "%s '%.*s%s' stood in %s, but %s removed it: modifications apply in order, each to what "
+        "the ones before it left; fold this change into that one's content, or locate it in the "
+        "text as that one leaves it",
+        f->name, (int)(l->s_len > 60 ? 60 : l->s_len), l->s + l->s_off, l->s_len > 60 || want->n > 1 ? "..." : "",
+        x->run->files[fi].path, who);
     if (by >= 0) {
         const ap_mod *c = &x->patch->changes[mods[by].ch].mods[mods[by].md];
         ap_problem_relate(pr, -1, (ap_tspan){0, 0, 0, 0, -1, -1}, c->action_f.span, "%s removed it here",
