@@ -36,10 +36,14 @@ typedef struct cli_patch {
  * the engine reads (then *len > AP_MAX_PATCH_BYTES and nothing is printed). */
 char *cli_read_patch(const char *arg, size_t *len, FILE *err);
 
-/* Reads, parses (with AP_PARSE_* flags) and resolves the patch at arg.
- * Returns 0, or 2 when it cannot be read (the reason is printed on err). */
+/* Reads, parses (with AP_PARSE_* flags) and resolves the patch at arg, after
+ * settling what an interrupted apply left in its root (said on err). Returns
+ * 0; 1 when that could not be settled (another apply runs there, or its undo
+ * failed: said on err; the patch is resolved all the same); 2 when the patch
+ * cannot be read (the reason is printed on err). through_links: see
+ * ap_fs_disk_through_links. */
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
-                   unsigned parse_flags, FILE *err);
+                   unsigned parse_flags, bool through_links, FILE *err);
 void cli_patch_release(cli_patch *cp);
 
 /* Forgets what the reports cached about p (its line index): call before
@@ -71,5 +75,6 @@ void cli_partial_clear(const char *arg);
 int apls_check_main(int argc, char **argv);
 int apls_apply_main(int argc, char **argv);
 int apls_convert_main(int argc, char **argv);
+int apls_recover_main(int argc, char **argv);
 
 #endif

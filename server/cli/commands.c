@@ -7,7 +7,7 @@
 
 typedef struct cli_opts {
     const char *root;
-    bool json, dry_run;
+    bool json, dry_run, through_links;
     bool strict;   /* 3.2: refuse what the reference's strict mode refuses */
     bool partial;  /* apply what resolves; the rest goes to <name>.failed.ap */
     const char *to; /* convert: "2.0" or "3.2" */
@@ -21,13 +21,15 @@ static int usage(const char *cmd, const char *msg)
     if (msg)
         fprintf(stderr, "apls %s: %s\n", cmd, msg);
     if (strcmp(cmd, "check") == 0)
-        fprintf(stderr, "usage: apls check [--root DIR] [--json] [--strict] [--partial] "
+        fprintf(stderr, "usage: apls check [--root DIR] [--json] [--strict] [--partial] [--through-links] "
                         "[--trailing-whitespace all|inserted] PATCH...\n");
     else if (strcmp(cmd, "apply") == 0)
         fprintf(stderr, "usage: apls apply [--root DIR] [--dry-run] [--json] [--strict] [--partial] "
-                        "[--trailing-whitespace all|inserted] PATCH\n");
-    else
+                        "[--through-links] [--trailing-whitespace all|inserted] PATCH\n");
+    else if (strcmp(cmd, "convert") == 0)
         fprintf(stderr, "usage: apls convert --to 2.0|3.2 [--strict] PATCH\n");
+    else
+        fprintf(stderr, "usage: apls recover [--root DIR]\n");
     return 2;
 }
 
@@ -50,12 +52,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, cli_opts *o)
                 o->root = argv[++i];
             else
                 return usage(cmd, "--root needs a folder");
-        } else if (strcmp(a, "--json") == 0 && strcmp(cmd, "convert") != 0) {
+        } else if (strcmp(a, "--json") == 0 && strcmp(cmd, "convert") != 0 && strcmp(cmd, "recover") != 0) {
             o->json = true;
-        } else if (strcmp(a, "--strict") == 0) {
+        } else if (strcmp(a, "--strict") == 0 && strcmp(cmd, "recover") != 0) {
             o->strict = true;
-        } else if (strcmp(a, "--partial") == 0 && strcmp(cmd, "convert") != 0) {
+        } else if (strcmp(a, "--partial") == 0 && (strcmp(cmd, "check") == 0 || strcmp(cmd, "apply") == 0)) {
             o->partial = true;
+        } else if (strcmp(a, "--through-links") == 0 && (strcmp(cmd, "check") == 0 || strcmp(cmd, "apply") == 0)) {
+            o->through_links = true;
         } else if ((strcmp(a, "--to") == 0 || strncmp(a, "--to=", 5) == 0) && strcmp(cmd, "convert") == 0) {
             const char *v = a[4] == '=' ? a + 5 : i + 1 < argc ? argv[++i] : "";
             if (strcmp(v, "2.0") != 0 && strcmp(v, "3.2") != 0)
@@ -63,7 +67,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, cli_opts *o)
             o->to = v;
         } else if (strcmp(a, "--dry-run") == 0 && strcmp(cmd, "apply") == 0) {
             o->dry_run = true;
-        } else if (strcmp(a, "--trailing-whitespace") == 0 && i + 1 < argc && strcmp(cmd, "convert") != 0) {
+        } else if (strcmp(a, "--trailing-whitespace") == 0 && i + 1 < argc &&
+                   (strcmp(cmd, "check") == 0 || strcmp(cmd, "apply") == 0)) {
             const char *v = argv[++i];
             if (strcmp(v, "all") == 0)
                 o->ws = AP_WS_ALL;
@@ -80,6 +85,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, cli_opts *o)
             return usage(cmd, msg);
         }
     }
+    if (strcmp(cmd, "recover") == 0)
+        return o->n ? usage(cmd, "recover takes no patch, only --root") : -1;
     if (o->n == 0)
         return usage(cmd, "no patch given");
     if (strcmp(cmd, "apply") == 0 && o->n > 1)
@@ -118,11 +125,12 @@ int apls_check_main(int argc, char **argv)
     bool ok = true, unreadable = false;
     for (int i = 0; i < o.n; i++) {
         cli_patch cp;
-        if (cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), stderr) != 0) {
+        int lrc = cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), o.through_links, stderr);
+        if (lrc == 2) {
             unreadable = true;
             continue;
         }
-        ok &= cp.run->ok;
+        ok &= cp.run->ok && lrc == 0;
         if (o.json) {
             json_array_append_new(patches, json_pack("{s:s,s:s}", "patch", cp.arg, "format",
                                                      ap_format_name(cp.patch->format)));
@@ -150,30 +158,25 @@ int apls_apply_main(int argc, char **argv)
         return rc;
     }
     cli_patch cp;
-    if (cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), stderr) != 0) {
+    int lrc = cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), o.through_links, stderr);
+    if (lrc == 2) {
         free(o.patches);
         return 2;
     }
     free(o.patches);
-    bool ok = cp.run->ok;
+    /* an interrupted apply that could not be settled, or one running now:
+     * the files are not what this run read them to be */
+    bool ok = cp.run->ok && lrc == 0;
     /* --partial: what resolves is written (as one transaction), unless the
      * patch's structure is at fault */
-    cp.partial = o.partial && !ok && !cli_partial_fatal(&cp);
+    cp.partial = o.partial && !cp.run->ok && lrc == 0 && !cli_partial_fatal(&cp);
     char *why = NULL;
-    /* TEMPORARY: the disk transaction does not carry out operations on
-     * paths yet (it is being rewritten; issue 8 adds them to the new one) */
-    for (size_t i = 0; i < cp.run->n_files && !o.dry_run && (ok || cp.partial); i++) {
-        ap_file_status s = cp.run->files[i].status;
-        if (s == AP_FILE_DELETED || s == AP_FILE_RENAMED || s == AP_FILE_DIR_CREATED) {
-            why = strdup("RENAME, DELETE of a file or folder and CREATE of a folder are not yet "
-                         "written to disk (apls check and apply --dry-run show them)");
-            ok = cp.partial = false;
-        }
-    }
+    ap_code code = AP_OK;
+    bool unchanged = true;
     if (ok || cp.partial) {
         for (size_t i = 0; i < cp.run->n_files; i++)
             ap_run_render(cp.run, i);
-        if (!o.dry_run && ap_commit_disk(cp.run, cp.root, &why) != AP_OK)
+        if (!o.dry_run && (code = ap_commit_disk(cp.run, cp.fs, &why, &unchanged)) != AP_OK)
             ok = cp.partial = false;
         else if (!o.dry_run && ok)
             cli_record_save(cp.record, cp.run, cp.root);
@@ -185,12 +188,12 @@ int apls_apply_main(int argc, char **argv)
                                                  ap_format_name(cp.patch->format)));
         cli_json_add(&cp, errors, warnings, files, o.dry_run);
         if (why)
-            json_array_append_new(errors, json_pack("{s:s,s:s}", "code", "IO_ERROR", "message", why));
+            json_array_append_new(errors, json_pack("{s:s,s:s}", "code", ap_code_name(code), "message", why));
         print_json(patches, errors, warnings, files, ok);
     } else {
         cli_print_problems(ok ? stdout : stderr, &cp);
         if (why)
-            fprintf(stderr, "%s: error: IO_ERROR: %s; nothing was changed\n", cp.arg, why);
+            fprintf(stderr, "%s: error: %s: %s\n", cp.arg, ap_code_name(code), why);
         if (ok && o.dry_run) {
             for (size_t i = 0; i < cp.run->n_files; i++) {
                 char *d;
@@ -209,7 +212,36 @@ int apls_apply_main(int argc, char **argv)
         cli_partial_clear(cp.arg);
     free(why);
     cli_patch_release(&cp);
-    return ok ? 0 : 1;
+    return ok ? 0 : unchanged ? 1 : 3;
+}
+
+int apls_recover_main(int argc, char **argv)
+{
+    cli_opts o;
+    int rc = parse_opts("recover", argc, argv, &o);
+    free(o.patches);
+    if (rc >= 0)
+        return rc;
+    /* without --root: the current folder, and the workspace around it */
+    char *ws = o.root ? NULL : ap_workspace_of(".");
+    const char *roots[2] = {o.root ? o.root : ".", ws};
+    bool failed = false, any = false;
+    for (int i = 0; i < 2; i++) {
+        if (!roots[i] || (i == 1 && strcmp(roots[1], ".") == 0))
+            continue;
+        char *msg = NULL;
+        ap_recovery r = ap_recover(roots[i], &msg);
+        if (r != AP_RECOVER_NONE) {
+            any = true;
+            printf("apls: %s\n", msg);
+        }
+        failed |= r == AP_RECOVER_BUSY || r == AP_RECOVER_FAILED;
+        free(msg);
+    }
+    if (!any)
+        printf("apls: no interrupted apply in '%s'%s%s\n", roots[0], ws ? " or " : "", ws ? ws : "");
+    free(ws);
+    return failed ? 1 : 0;
 }
 
 /* apls convert: the patch rewritten in the other format (or normalized to

@@ -67,7 +67,7 @@ static bool is_dir(const char *p)
 }
 
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
-                   unsigned parse_flags, FILE *err)
+                   unsigned parse_flags, bool through_links, FILE *err)
 {
     memset(cp, 0, sizeof *cp);
     cp->arg = arg;
@@ -104,7 +104,18 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     }
     if (!is_dir(cp->root))
         fprintf(err, "apls: warning: the root '%s' is not a folder\n", cp->root);
+    /* what an interrupted apply left is settled before anything is read */
+    int rc = 0;
+    char *msg = NULL;
+    ap_recovery rec = ap_recover(cp->root, &msg);
+    if (rec != AP_RECOVER_NONE)
+        fprintf(err, "apls: %s%s\n", rec == AP_RECOVER_BUSY || rec == AP_RECOVER_FAILED ? "error: " : "",
+                msg);
+    if (rec == AP_RECOVER_BUSY || rec == AP_RECOVER_FAILED)
+        rc = 1;
+    free(msg);
     cp->fs = ap_fs_disk_new(cp->root);
+    ap_fs_disk_through_links(cp->fs, through_links);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = ws;
     cp->record = cli_record_open(cp->patch, cp->root);
@@ -114,7 +125,7 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     /* say now, before anything is written, where applying again would not
      * be a no-op */
     ap_run_check_twice(cp->run, &o);
-    return 0;
+    return rc;
 }
 
 void cli_patch_release(cli_patch *cp)

@@ -45,6 +45,7 @@ typedef enum ap_code {
     AP_FILE_NOT_TEXT,   /* a NUL byte: a binary file */
     AP_FILE_READ_ONLY,  /* the user may not write the target */
     AP_IO_ERROR,        /* read or write failed (permissions, disk full, ...) */
+    AP_TARGET_CHANGED,  /* a target changed between reading and writing it */
     /* warnings and hints */
     AP_UNKNOWN_KEY,     /* a key the format does not define: ignored */
     AP_SCALAR_STYLE,    /* code in a quoted, plain or folded scalar */
@@ -342,6 +343,11 @@ struct ap_fs {
     /* AP_OK when an existing file may be rewritten, else AP_FILE_READ_ONLY
      * with *why. May be NULL: everything is writable. */
     ap_code (*writable)(ap_fs *fs, const char *path, char **why);
+    /* The path of the file path names once symbolic links on its way are
+     * resolved (malloc'd), when that is another spelling; else NULL. Changes
+     * whose paths have one canonical path are one file group, which carries
+     * the canonical path. May be NULL: every path is its own. */
+    char *(*canonical)(ap_fs *fs, const char *path);
     /* What stands at path (3.2 operations on paths: RENAME, DELETE of a
      * file or folder, CREATE of a folder). May be NULL: then a file is what
      * load reads, a folder what load calls one, and nothing what it does
@@ -479,8 +485,14 @@ void ap_diff_unified(const ap_file *f, char **out, size_t *out_len);
 void ap_linecol(const char *text, size_t len, uint32_t off, uint32_t *line,
                 uint32_t *col);
 
-/* A file provider reading the disk under root. Free with ap_fs_disk_free. */
+/* A file provider reading the disk under root, reached from one descriptor
+ * of it: symbolic links are followed only while they stay inside the root,
+ * and a target that is a link or has other hard links is refused when the
+ * patch would write it. Free with ap_fs_disk_free. */
 ap_fs *ap_fs_disk_new(const char *root);
+/* Allows such targets: the file a link points to is changed, a hard-linked
+ * file is rewritten in place (apls apply --through-links). */
+void ap_fs_disk_through_links(ap_fs *fs, bool on);
 void ap_fs_disk_free(ap_fs *fs);
 
 /* The text of a literal block holding value, for key `name` whose key
@@ -510,10 +522,39 @@ const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);
 void ap_fs_mem_free(ap_fs *fs);
 
-/* Writes every changed file of a rendered run under root as one transaction:
- * temporary files beside their targets, renamed into place only when all are
- * written; folders for new files are made and removed again on failure. File
- * modes are kept. Returns AP_OK, or an error code with *why (malloc'd). */
-ap_code ap_commit_disk(ap_run *run, const char *root, char **why);
+/* Writes every changed file of a run under the root of disk (the disk
+ * provider the run read through) as one transaction, journaled so that a
+ * crash at any point leaves all files old or all new once ap_recover has run
+ * (docs/engine.md, "Applying on disk"). Each target must still be the file
+ * that was read, else nothing is written and the code is TARGET_CHANGED.
+ * Returns AP_OK, or an error code with *why (malloc'd, one line that says
+ * whether the files are as they were); *unchanged is false only when an undo
+ * failed and the tree is left half-applied (the message says where the old
+ * content is). */
+ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged);
+
+/* A new file for ap_disk_create. */
+typedef struct ap_new_file {
+    const char *path;  /* root-relative */
+    const char *bytes;
+    size_t len;
+} ap_new_file;
+
+/* Creates files that must not exist yet under disk's root, as one
+ * transaction like ap_commit_disk (the language server's apls.createFiles). */
+ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **why);
+
+typedef enum ap_recovery {
+    AP_RECOVER_NONE = 0,     /* no interrupted apply in that root */
+    AP_RECOVER_ROLLED_BACK,  /* one was undone: every file is as before it */
+    AP_RECOVER_FINISHED,     /* one was finished: every file is new */
+    AP_RECOVER_BUSY,         /* another apply is running there now */
+    AP_RECOVER_FAILED        /* it could not be settled: *msg says what and where */
+} ap_recovery;
+
+/* Settles what an interrupted apply left in root (its journal): undone when
+ * it had not reached its renames, finished when it had. *msg (malloc'd, or
+ * NULL for NONE) says what was done. */
+ap_recovery ap_recover(const char *root, char **msg);
 
 #endif

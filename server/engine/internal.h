@@ -12,6 +12,9 @@
 #include "ap.h"
 
 #include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* ----------------------------------------------------------- util.c */
 
@@ -412,5 +415,104 @@ void ap_fresh_id(const char *text, size_t len, char out[9]);
 char *ap_path_normalize(const char *path, size_t len, const char **why);
 /* The same for a path that may name a folder ("new_dir/" -> "new_dir"). */
 char *ap_path_normalize_any(const char *path, size_t len, const char **why);
+/* Reports every file of the run whose path is a folder of another's ("x"
+ * and "x/y"): no disk can hold both. */
+void ap_paths_conflicts(ap_run *run, const ap_patch *patch);
+
+/* --------------------------------------------------------- beneath.c */
+
+/* Opens path (normalized, relative; "" is dirfd itself) below dirfd without
+ * following any symbolic link on the way or at the end: -1 with errno
+ * (ELOOP: a link; ENOENT; ENOTDIR) otherwise. O_CLOEXEC is added. */
+int ap_open_beneath(int dirfd, const char *path, int flags, mode_t mode);
+int ap_open_dir_beneath(int dirfd, const char *path);
+/* *dir: path's folder part, "" at the top (malloc'd); *name: its last part. */
+void ap_path_split(const char *path, char **dir, const char **name);
+
+/* ---------------------------------------------------------- fileio.c */
+
+bool ap_write_all(int fd, const char *s, size_t n);
+/* Everything left in fd (malloc'd, *len bytes), or NULL with errno (EFBIG
+ * past limit). */
+char *ap_read_fd(int fd, size_t limit, size_t *len);
+/* Size and ap_hash of the regular file name in dirfd (never through a link). */
+bool ap_hash_at(int dirfd, const char *name, uint64_t *size, uint64_t *hash);
+/* A new file `to` beside `from` in dirfd with its bytes and metadata, synced. */
+bool ap_copy_new_at(int dirfd, const char *from, const char *to, char **why);
+/* Rewrites the existing file `to` in place with the bytes of `from`, synced;
+ * its setuid and setgid bits survive where the user may set them. */
+bool ap_copy_into_at(int dirfd, const char *from, const char *to);
+
+/* ------------------------------------------------------------ meta.c */
+
+/* Gives `to` what `cp -a` keeps of `from` (whose stat is st): owner and
+ * group where allowed, extended attributes and ACLs, then the mode. */
+bool ap_meta_copy(int from, const struct stat *st, int to, char **why);
+
+/* --------------------------------------------------------- fs_disk.c */
+
+/* What a file was when it was read: the commit's re-check compares it. */
+typedef struct ap_stamp {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    bool known;
+} ap_stamp;
+
+int ap_fs_disk_rootfd(ap_fs *fs);          /* -1: not a disk provider or no root */
+const char *ap_fs_disk_root(ap_fs *fs);    /* the root as given, for messages */
+bool ap_fs_disk_links_ok(ap_fs *fs);       /* through links (in place) allowed */
+const ap_stamp *ap_fs_disk_stamp(ap_fs *fs, const char *path);
+
+/* --------------------------------------------------------- journal.c */
+
+#define AP_JOURNAL ".apls-journal"
+
+/* One target of an apply, as the journal records it. */
+typedef struct ap_jentry {
+    char *path;             /* root-relative, canonical */
+    char kind;              /* 'R' replaced by rename, 'C' created, 'I' rewritten in place */
+    char tmp[48], bak[48];  /* names in its folder; bak "" when it has none */
+    uint64_t old_size, old_hash, new_size, new_hash;
+    int dirfd;              /* its folder, held (-1: not reached) */
+    bool shared_fd;         /* dirfd belongs to an earlier entry of the same folder */
+} ap_jentry;
+
+typedef struct ap_journal {
+    int rootfd;             /* borrowed */
+    int fd;                 /* the journal file while written, else -1 */
+    ap_jentry *e;
+    size_t n;
+    char **dirs;            /* folders the apply makes, parents first */
+    size_t n_dirs;
+    bool sealed, undo;
+} ap_journal;
+
+char *ap_journal_format(const ap_journal *j, size_t *len);
+/* 1: a whole intent; 0: cut short before its end; -1: not a journal. */
+int ap_journal_parse(const char *s, size_t n, ap_journal *j);
+void ap_journal_release(ap_journal *j);
+/* Writes the intent (O_EXCL), synced with its folder. */
+bool ap_journal_begin(ap_journal *j, char **why);
+/* Appends "sealed" or "undo", synced. */
+bool ap_journal_mark(ap_journal *j, const char *record);
+/* Opens the folder of every entry that has none yet, one descriptor per
+ * folder (entries of one folder share it; the soft limit on open files is
+ * raised to the hard one for patches touching many folders). */
+void ap_journal_open_folders(ap_journal *j);
+/* fsync of each folder held, once per folder: false if one fails. */
+bool ap_journal_sync(const ap_journal *j);
+/* Finishes the renames, removes the backups and the journal; false with
+ * *why at the first step that fails (nothing is undone). */
+bool ap_journal_forward(ap_journal *j, char **why);
+/* Puts everything back and removes the journal; false with *trouble (what
+ * could not be restored and where its old content is) and the journal kept. */
+bool ap_journal_backward(ap_journal *j, char **trouble);
+/* flock of the root: 0, or -1 when another process holds it. */
+int ap_root_lock(int rootfd);
+ap_recovery ap_recover_fd(int rootfd, const char *root, char **msg);
+/* The same with the lock already held. */
+ap_recovery ap_recover_locked(int rootfd, const char *root, char **msg);
 
 #endif

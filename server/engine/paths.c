@@ -3,6 +3,7 @@
  * "a/b" name one file. Symbolic links are the file provider's to check. */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static char *normalize(const char *path, size_t len, bool folder, const char **why)
@@ -58,4 +59,45 @@ char *ap_path_normalize(const char *path, size_t len, const char **why)
 char *ap_path_normalize_any(const char *path, size_t len, const char **why)
 {
     return normalize(path, len, true, why);
+}
+
+/* Order where '/' sorts before every other byte, so that the paths below a
+ * folder "x/" come right after "x" itself. */
+static int folder_order(const void *a, const void *b)
+{
+    const unsigned char *x = (const unsigned char *)(*(const ap_file *const *)a)->path;
+    const unsigned char *y = (const unsigned char *)(*(const ap_file *const *)b)->path;
+    for (;; x++, y++) {
+        unsigned cx = *x == '/' ? 1 : *x ? *x + 1u : 0, cy = *y == '/' ? 1 : *y ? *y + 1u : 0;
+        if (cx != cy || !cx)
+            return (int)cx - (int)cy;
+    }
+}
+
+void ap_paths_conflicts(ap_run *run, const ap_patch *patch)
+{
+    if (run->n_files < 2)
+        return;
+    ap_file **by = ap_xmalloc(run->n_files * sizeof *by);
+    for (size_t i = 0; i < run->n_files; i++)
+        by[i] = &run->files[i];
+    qsort(by, run->n_files, sizeof *by, folder_order);
+    for (size_t i = 0; i + 1 < run->n_files; i++) {
+        const ap_file *dir = by[i], *below = by[i + 1];
+        /* a 3.2 operation on a folder: fileops.c says what may stand below */
+        if (dir->path_op)
+            continue;
+        size_t n = strlen(dir->path);
+        if (strncmp(below->path, dir->path, n) != 0 || below->path[n] != '/')
+            continue;
+        /* report it on the change that comes later in the patch */
+        const ap_file *late = dir->first_change > below->first_change ? dir : below;
+        const ap_file *early = late == dir ? below : dir;
+        ap_problem_add(&run->problems, &run->n_problems, AP_INVALID_FILE_PATH, AP_ERROR,
+                       patch->changes[late->first_change].file_path.span, late->first_change, -1,
+                       "invalid file_path: '%s' would be a file and '%s' needs it to be a folder "
+                       "(changes %d and %d)",
+                       dir->path, below->path, early->first_change + 1, late->first_change + 1);
+    }
+    free(by);
 }

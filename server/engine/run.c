@@ -3,7 +3,8 @@
  *
  * Order of work, so that nothing is read before every path is known safe:
  *   1. paths: every file_path is checked lexically and by the file provider
- *      (symbolic links), and changes naming one file are grouped;
+ *      (symbolic links), and changes naming one file are grouped (by its
+ *      canonical path: two spellings of one file are one group);
  *   2. load: each target is read once (fs->load);
  *   3. resolve: the modifications of each file run in order on a view of it,
  *      each one searching the text the previous ones left.
@@ -384,6 +385,17 @@ static bool provider_allows(run_ctx *x, int ch, int md, const ap_field *f, const
     return false;
 }
 
+/* Change ch joins the group of file i. */
+static int join_group(run_ctx *x, size_t i, int ch)
+{
+    file_state *fs = &x->fst[i];
+    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+    fs->changes[fs->n_changes++] = ch;
+    if (x->patch->changes[ch].eol)
+        fs->eol = x->patch->changes[ch].eol;
+    return (int)i;
+}
+
 /* Path checks and grouping: returns the file index of change ch, or -1. */
 static int place_change(run_ctx *x, int ch)
 {
@@ -433,18 +445,24 @@ static int place_change(run_ctx *x, int ch)
     free(orig);
     uint32_t *slot = path_slot(x, norm);
     if (*slot) {
-        size_t i = *slot - 1;
         free(norm);
-        file_state *fs = &x->fst[i];
-        AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
-        fs->changes[fs->n_changes++] = ch;
-        if (c->eol)
-            fs->eol = c->eol;
-        return (int)i;
+        return join_group(x, *slot - 1, ch);
     }
     if (!provider_allows(x, ch, -1, &c->file_path, norm, "file_path")) {
         free(norm);
         return -1;
+    }
+    /* another spelling of a file already named (a symlinked folder, a hard
+     * link): the same group, under the canonical path */
+    char *canon = x->fs->canonical ? x->fs->canonical(x->fs, norm) : NULL;
+    if (canon) {
+        free(norm);
+        norm = canon;
+        slot = path_slot(x, norm);
+        if (*slot) {
+            free(norm);
+            return join_group(x, *slot - 1, ch);
+        }
     }
     int i = new_file(x, norm, ch);
     *slot = (uint32_t)i + 1;
@@ -673,6 +691,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             continue;
         place_change(&x, (int)ch);
     }
+    /* a file and a folder of one name ("x" and "x/y"); an operation on a
+     * path and another change naming it */
+    ap_paths_conflicts(run, patch);
     ap_path_conflicts(&x);
     /* 2. load each file once (an operation on a path reads nothing) */
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
@@ -734,9 +755,14 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         if (st->view.changed) {
             f->status = st->exists ? AP_FILE_MODIFIED : AP_FILE_CREATED;
             char *why = NULL;
-            if (st->exists && fs->writable && fs->writable(fs, f->path, &why) != AP_OK) {
-                ap_run_problem(run, AP_FILE_READ_ONLY, AP_ERROR, patch->changes[f->first_change].file_path.span,
-                        f->first_change, -1, "%s is read-only: apls will not change it", f->path);
+            ap_code wc = st->exists && fs->writable ? fs->writable(fs, f->path, &why) : AP_OK;
+            if (wc != AP_OK) {
+                ap_span at = patch->changes[f->first_change].file_path.span;
+                if (wc == AP_FILE_READ_ONLY || !why)
+                    ap_run_problem(run, wc, AP_ERROR, at, f->first_change, -1,
+                            "%s is read-only: apls will not change it", f->path);
+                else
+                    ap_run_problem(run, wc, AP_ERROR, at, f->first_change, -1, "%s", why);
                 f->status = AP_FILE_FAILED;
             }
             free(why);

@@ -96,6 +96,12 @@ void apls_patch_refresh(apls_patch *p)
     p->patch = old_patch ? ap_patch_reparse(old_patch, doc->text, doc->len)
                          : ap_patch_parse(doc->text, doc->len);
     p->root = choose_root(p);
+    /* an apply interrupted in this root is settled before its files are read */
+    char *rmsg = NULL;
+    ap_recovery rec = ap_recover(p->root, &rmsg);
+    if (rec != AP_RECOVER_NONE)
+        lsp_log(rec == AP_RECOVER_BUSY ? LSP_LOG_INFO : LSP_LOG_WARN, "%s", rmsg);
+    free(rmsg);
     p->fs = apls_vfs_new(s, p, p->root);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = s->set.trailing_ws;

@@ -14,12 +14,8 @@
 #include "uri.h"
 #include "utf8.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Where line `line` of t starts; past the last line, (line count, 0), which
  * every client clamps to the end of the text. (Neovim 0.7 keeps a stray
@@ -155,7 +151,8 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
                                    "range", lsp_range_to_json((lsp_range){{0, 0}, {0, 0}}), "newText",
                                    json_stringn(f->after, f->after_len)));
         } else {
-            json_array_append_new(fallback, json_pack("{s:s,s:o}", "path", abs, "content",
+            json_array_append_new(fallback, json_pack("{s:s,s:s,s:s,s:o}", "path", abs, "root", p->root,
+                                                      "file", f->path, "content",
                                                       json_stringn(f->after, f->after_len)));
         }
         free(uri);
@@ -186,60 +183,51 @@ json_t *apls_patch_edit(const apls_patch *p, ap_span span, const char *text)
                      text);
 }
 
-static int make_parents(const char *path)
-{
-    char *d = lsp_xstrdup(path);
-    for (char *q = d + 1; *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
-            free(d);
-            return -1;
-        }
-        *q = '/';
-    }
-    free(d);
-    return 0;
-}
-
 int apls_create_files(apls_server *s, json_t *files, char **why)
 {
     (void)s;
-    size_t i;
+    size_t n = json_array_size(files), i;
+    ap_new_file *nf = lsp_xcalloc(n ? n : 1, sizeof *nf);
+    const char *root = NULL;
     json_t *f;
     json_array_foreach(files, i, f) {
         const char *path = json_string_value(json_object_get(f, "path"));
+        const char *r = json_string_value(json_object_get(f, "root"));
+        const char *file = json_string_value(json_object_get(f, "file"));
         json_t *content = json_object_get(f, "content");
-        if (!path || path[0] != '/' || strstr(path, "/../") || !json_is_string(content)) {
-            *why = lsp_xstrdup("apls.createFiles: each file needs an absolute path and content");
+        if (!r || !file) {
+            /* only an absolute path: below "/" */
+            r = "/";
+            file = path && path[0] == '/' ? path + strspn(path, "/") : NULL;
+        }
+        if (!file || !json_is_string(content)) {
+            *why = lsp_xstrdup("apls.createFiles: each file needs an absolute path (or a root and a "
+                               "file) and content");
+            free(nf);
             return -1;
         }
-        if (make_parents(path) != 0) {
-            *why = lsp_xasprintf("cannot make the folders of %s: %s", path, strerror(errno));
+        if (root && strcmp(root, r) != 0) {
+            *why = lsp_xstrdup("apls.createFiles: the files must share one root");
+            free(nf);
             return -1;
         }
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            *why = lsp_xasprintf("cannot create %s: %s", path, strerror(errno));
-            return -1;
-        }
-        const char *b = json_string_value(content);
-        size_t n = json_string_length(content);
-        while (n > 0) {
-            ssize_t w = write(fd, b, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                *why = lsp_xasprintf("cannot write %s: %s", path, strerror(errno));
-                close(fd);
-                unlink(path);
-                return -1;
-            }
-            b += w;
-            n -= (size_t)w;
-        }
-        close(fd);
+        root = r;
+        nf[i] = (ap_new_file){file, json_string_value(content), json_string_length(content)};
+    }
+    if (n == 0) {
+        free(nf);
+        return 0;
+    }
+    /* the engine's transaction, as apls apply writes */
+    ap_fs *disk = ap_fs_disk_new(root);
+    char *e = NULL;
+    ap_code rc = ap_disk_create(disk, nf, n, &e);
+    ap_fs_disk_free(disk);
+    free(nf);
+    if (rc != AP_OK) {
+        *why = lsp_xasprintf("cannot create the files: %s", e ? e : ap_code_name(rc));
+        free(e);
+        return -1;
     }
     return 0;
 }

@@ -149,6 +149,12 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     return c->code;
 }
 
+static char *vfs_canonical(ap_fs *fs, const char *path)
+{
+    vfs *v = (vfs *)fs;
+    return v->disk->canonical(v->disk, path);
+}
+
 static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)
 {
     vfs *v = (vfs *)fs;
@@ -161,10 +167,13 @@ ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
     v->fs.check_path = vfs_check;
     v->fs.load = vfs_load;
     v->fs.writable = vfs_writable;
+    v->fs.canonical = vfs_canonical;
     v->srv = s;
     v->owner = owner;
     v->root = lsp_xstrdup(root);
     v->disk = ap_fs_disk_new(root);
+    /* an editor writes through a link, into the file, as its buffer does */
+    ap_fs_disk_through_links(v->disk, true);
     return &v->fs;
 }
 
