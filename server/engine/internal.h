@@ -472,11 +472,15 @@ const ap_stamp *ap_fs_disk_stamp(ap_fs *fs, const char *path);
 /* One target of an apply, as the journal records it. */
 typedef struct ap_jentry {
     char *path;             /* root-relative, canonical */
-    char kind;              /* 'R' replaced by rename, 'C' created, 'I' rewritten in place */
-    char tmp[48], bak[48];  /* names in its folder; bak "" when it has none */
+    char kind;              /* 'R' replaced by rename, 'C' created, 'I' rewritten in place;
+                             * 3.2 operations on paths: 'D' deleted (moved to bak, then
+                             * removed), 'M' moved to path2 */
+    char tmp[48], bak[48];  /* names in its folder; "" when it has none */
     uint64_t old_size, old_hash, new_size, new_hash;
     int dirfd;              /* its folder, held (-1: not reached) */
     bool shared_fd;         /* dirfd belongs to an earlier entry of the same folder */
+    char *path2;            /* 'M': where it goes */
+    int dirfd2;             /* 'M': that folder, held (-1: not reached) */
 } ap_jentry;
 
 typedef struct ap_journal {
