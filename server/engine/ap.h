@@ -269,6 +269,9 @@ typedef struct ap_patch {
     bool has_errors;
     bool reparsable;   /* clean text: ap_patch_reparse may work on it, and
                         * ap_run_reuse may take results over */
+    uint64_t context;  /* 3.2: what besides a change's bytes decides how it
+                        * reads (its ids, --strict); results are taken over
+                        * only between patches of equal context */
 } ap_patch;
 
 /* The largest patch read (a hostile 100 MB patch is refused at once). */

@@ -134,6 +134,7 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
     /* a longer snippet: the match's own lines plus the ones after it */
     for (size_t i = 0; i < shown; i++) {
         ap_pattern ext;
+        ext.soft = false;
         ext.n_lines = pat->n + EXTEND_LINES;
         ext.lines = ap_xmalloc(ext.n_lines * sizeof *ext.lines);
         ext.nb = ap_xmalloc(ext.n_lines * sizeof *ext.nb);

@@ -213,6 +213,15 @@ ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, o
         memset(keep, 0, sizeof *keep);
         keep->reported = true;
     }
+    /* a NUL byte would make the file binary: apls writes text (and could
+     * not read it back to see the patch applied) */
+    if (m->content.is_string && memchr(m->content.value, '\0', m->content.len)) {
+        r->state = AP_MOD_FAILED;
+        r->code = AP_INVALID_MODIFICATION;
+        ap_run_problem(x->run, AP_INVALID_MODIFICATION, AP_ERROR, m->content.key, ch, md,
+                       "the content holds a NUL byte: apls writes text files");
+        return r->state;
+    }
     if (m->action == AP_CREATE_FILE) {
         run_create(x, fi, ch, md, r);
         return r->state;
@@ -319,7 +328,7 @@ static void check_brackets(run_ctx *x, int fi)
  * path, CREATE of a folder): a group of its own (fileops.c). */
 static bool is_path_op(const ap_change *c)
 {
-    if (c->n_mods != 1)
+    if (c->n_mods != 1 || !c->mods[0].ok)
         return false;
     ap_action a = c->mods[0].action;
     return a == AP_RENAME || a == AP_DELETE_PATH || a == AP_CREATE_DIR;
@@ -542,10 +551,14 @@ static uint64_t change_flags(const ap_change *c)
     return h;
 }
 
-static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf)
+static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf,
+                     const bool *placed_problem)
 {
     const ap_file *f = &x->run->files[i];
     const file_state *st = &x->fst[i];
+    for (size_t k = 0; k < st->n_changes; k++)
+        if (placed_problem[st->changes[k]])
+            return false; /* said again by this run's placing: taken over, it would be said twice */
     if (!pf->view || !f->before || f->before != pf->before || st->n_changes != pf->n_changes ||
         f->eol != pf->eol || x->run->opts.trailing_ws != prev->opts.trailing_ws ||
         x->run->opts.only_change >= 0 || prev->opts.only_change >= 0)
@@ -637,19 +650,26 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
         sorted[k] = &prev->files[k];
     }
     qsort(sorted, prev->n_files, sizeof *sorted, by_path_cmp);
+    /* the changes this run's placing already said something about (a path
+     * conflict, a dropped project folder) */
+    bool *placed_problem = ap_xcalloc(x->patch->n_changes ? x->patch->n_changes : 1, sizeof *placed_problem);
+    for (size_t k = 0; k < run->n_problems; k++)
+        if (run->problems[k].change >= 0 && (size_t)run->problems[k].change < x->patch->n_changes)
+            placed_problem[run->problems[k].change] = true;
     bool any = false;
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i])
             continue;
         ap_file key = {.path = run->files[i].path}, *kp = &key;
         ap_file **hit = bsearch(&kp, sorted, prev->n_files, sizeof *sorted, by_path_cmp);
-        if (hit && reusable(x, i, prev, *hit)) {
+        if (hit && reusable(x, i, prev, *hit, placed_problem)) {
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
         }
     }
     if (any)
         take_problems(x, &rm);
+    free(placed_problem);
     free(sorted);
     free(rm.new_change_of);
     free(rm.new_file_of);
@@ -707,7 +727,8 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
     /* only between clean texts: a YAML error can cut a change off, and an
      * alias makes its meaning depend on text outside it */
-    if (prev && patch->reparsable && prev->patch->reparsable)
+    if (prev && patch->reparsable && prev->patch->reparsable && patch->format == prev->patch->format &&
+        patch->context == prev->patch->context)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i] || reused[i])

@@ -102,14 +102,6 @@ static bool consumed(run_ctx *x, int fi, const seq_mod *mods, size_t n, size_t k
     return true;
 }
 
-/* The line of the patch where a span starts (1-based). */
-static uint32_t patch_line(const ap_patch *p, uint32_t off)
-{
-    uint32_t line, col;
-    ap_linecol(p->text, p->len, off, &line, &col);
-    return line + 1;
-}
-
 static void report_consumed(run_ctx *x, int fi, const seq_mod *mods, size_t k, int by)
 {
     const seq_mod *s = &mods[k];
@@ -118,11 +110,12 @@ static void report_consumed(run_ctx *x, int fi, const seq_mod *mods, size_t k, i
                         : s->fail.fail_field == 2 ? &m->end_snippet
                         : m->snippet.present      ? &m->snippet
                                                   : &m->start_snippet;
+    /* (no patch position in the message: the note carries it, and moves
+     * with the text when the language server takes the result over) */
     char *who;
     if (by >= 0) {
         const ap_mod *c = &x->patch->changes[mods[by].ch].mods[mods[by].md];
-        who = ap_xprintf("the %s at line %u of the patch", ap_action_keyword(x->patch->format, c->action),
-                         patch_line(x->patch, c->action_f.span.start));
+        who = ap_xprintf("an earlier %s of this patch", ap_action_keyword(x->patch->format, c->action));
     } else {
         who = ap_xstrdup("an earlier modification");
     }
@@ -137,8 +130,8 @@ static void report_consumed(run_ctx *x, int fi, const seq_mod *mods, size_t k, i
         x->run->files[fi].path, who);
     if (by >= 0) {
         const ap_mod *c = &x->patch->changes[mods[by].ch].mods[mods[by].md];
-        ap_problem_relate(pr, -1, (ap_tspan){0, 0, 0, 0, -1, -1}, c->action_f.span, "%s removed it here",
-                          who);
+        ap_problem_relate(pr, -1, (ap_tspan){0, 0, 0, 0, -1, -1}, c->action_f.span, "this %s removed it",
+                          ap_action_keyword(x->patch->format, c->action));
     }
     free(who);
     x->run->mods[s->ch][s->md].code = AP_LOCATOR_CONSUMED;
