@@ -711,8 +711,9 @@ if [ $HAVE_STRACE = 1 ]; then
     trace -o /dev/null -e inject=linkat:delay_enter=800000:when=1 \
         "$APLS" apply --root "$R" "$PATCH3" >"$T/opsrace.out" 2>&1 &
     racer=$!
-    for _ in $(seq 1 100); do [ -e "$R/.apls-journal" ] && break; sleep 0.02; done
-    mkdir -p "$R/moved/dir"
+    # (once apls has made the new path's folder, and waits before its seal)
+    for _ in $(seq 1 100); do [ -d "$R/moved" ] && break; sleep 0.02; done
+    mkdir "$R/moved/dir"
     wait $racer
     rc=$?
     # (the folder apls made holds the racer's: the next apls tidies it)
