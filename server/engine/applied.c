@@ -619,6 +619,23 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
         ok = true;
         goto out;
     }
+    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && m->snippet.boundary) {
+        /* 3.2, at a boundary of the file: the content as written, there */
+        *count = 1;
+        ap_pos from, to;
+        if (m->snippet.boundary == AP_BOUNDARY_START) {
+            from = ap_view_begin(s);
+            ok = choice == 0 && inserted_at(s, from, c, "", 0, &to);
+        } else {
+            to = ap_view_end(s);
+            ok = choice == 0 && inserted_before(s, to, c, "", 0, &from);
+        }
+        if (ok) {
+            *at_out = ap_view_tspan(s, from, to);
+            ap_view_replace(s, from, to, NULL, 0);
+        }
+        goto out;
+    }
     if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
         size_t n = ap_find_all(s, &mp->snippet, ap_view_begin(s), UNDO_CANDIDATES, &found);
         *count = (uint32_t)n;
@@ -635,7 +652,12 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             const char *ind = like->s;
             uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
             if (m->action == AP_INSERT_AFTER) {
-                from = over_blanks(s, ap_view_next(s, sm.last), m->trail, true);
+                ap_pos after = ap_view_next(s, sm.last), block_end;
+                /* with scope_end, after the block the snippet opens */
+                if (m->scope_end && ap_scope_end(s, sm.first, sm.last, &block_end) &&
+                    ap_pos_key(block_end) > ap_pos_key(after))
+                    after = block_end;
+                from = over_blanks(s, after, m->trail, true);
                 ok = inserted_at(s, from, c, ind, ind_len, &to);
             } else {
                 to = over_blanks(s, sm.first, m->lead, false);
@@ -799,9 +821,11 @@ bool ap_group_applied(run_ctx *x, int fi)
             ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
                  m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
                  m->action != AP_CREATE_DIR;
-            /* nor can a file boundary or the end of a block be put back */
-            ok = ok && !m->scope_end && !m->snippet.boundary && !m->start_snippet.boundary &&
-                 !m->end_snippet.boundary;
+            /* nor can a range to a file boundary, or a block's body, be put
+             * back (an insert at a boundary or after a block can) */
+            bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
+            ok = ok && (!m->scope_end || m->action == AP_INSERT_AFTER) && !m->start_snippet.boundary &&
+                 !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);

@@ -156,8 +156,8 @@ static bool block_equals(const ap_view *v, ap_pos first, ap_pos last, const ap_p
     return false;
 }
 
-/* Is there a match of c that covers the lines [first, last]? */
-static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, ap_pos last)
+/* Is there a match of c that covers the lines [first, last]? *at: it. */
+static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, ap_pos last, ap_match *at)
 {
     if (c->n == 0)
         return false;
@@ -179,8 +179,10 @@ static bool content_covers(const ap_view *v, const ap_pattern *c, ap_pos first, 
     for (uint32_t tries = 0; tries < c->n && ap_find_first(v, c, start, &m); tries++) {
         if (ap_pos_key(m.first) > ap_pos_key(first))
             return false;
-        if (ap_pos_key(m.last) >= ap_pos_key(last))
+        if (ap_pos_key(m.last) >= ap_pos_key(last)) {
+            *at = m;
             return ap_stands_as_written(v, m, c);
+        }
         start = ap_view_next(v, m.first);
     }
     return false;
@@ -303,6 +305,32 @@ static void already(outcome *o, const char *why)
     o->why = why;
 }
 
+/* Recognised applied by its content standing at m: a 3.2 sequence goes on
+ * after it, as it would after applying it. */
+static void already_at(const ap_view *v, outcome *o, ap_match m, const char *why)
+{
+    already(o, why);
+    o->sets_cursor = true;
+    o->next = ap_view_next(v, m.last);
+}
+
+/* 3.2: does the deletion's text stand before the cursor (a later pass,
+ * from the top, deletes it), rather than nowhere (deleted)? */
+static bool stands_behind(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq_ctx *sc)
+{
+    if (!sc || !sc->has_cursor)
+        return false;
+    seq_ctx top = *sc;
+    top.has_cursor = false;
+    top.repeat = true;
+    outcome tmp;
+    memset(&tmp, 0, sizeof tmp);
+    ap_pos scope;
+    locate_result got = ap_locate3(v, m, mp, &mp->snippet, &top, &tmp, &scope);
+    ap_matches_release(&tmp.many);
+    return got == LOC_FOUND || got == LOC_MANY;
+}
+
 /* 2.0 (ap-2.0.md section 3): the anchor must be unique; the snippet is the
  * first match after it, or unique in the file. */
 static locate_result locate2(const ap_view *v, const mod_pats *mp, outcome *o, ap_pos *scope)
@@ -368,7 +396,7 @@ void ap_resolve_gone(const ap_view *v, const ap_mod *m, const mod_pats *mp, ap_p
     ap_match cm;
     if (m->action == AP_REPLACE && content_in_scope(v, c, mp->has_anchor, scope, &cm) &&
         !ap_snippet_looks_elsewhere(v, &mp->snippet, cm))
-        return already(o, "its text is gone and the content stands in its place");
+        return already_at(v, o, cm, "its text is gone and the content stands in its place");
     return fail(o, AP_SNIPPET_NOT_FOUND, 1);
 }
 
@@ -405,6 +433,11 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
         }
         return fail(o, AP_AMBIGUOUS_MATCH, 1);
     }
+    if (got == LOC_NONE && r->sequential && (m->action == AP_DELETE || (m->action == AP_REPLACE && c->n == 0)) &&
+        stands_behind(v, m, mp, sc)) {
+        o->behind = true;
+        return fail(o, AP_SNIPPET_NOT_FOUND, 1);
+    }
     if (got == LOC_NONE)
         return ap_resolve_gone(v, m, mp, scope, o);
     ap_pos first = o->snip.first, last = o->snip.last;
@@ -412,8 +445,9 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
         /* A range replaced by content that keeps its first line (a function
          * replaced whole, its head kept): once applied, the start stands in
          * the content and the end is gone, or is another one further down. */
-        if (m->action == AP_REPLACE && content_covers(v, c, o->snip.first, o->snip.last))
-            return already(o, "the content already stands at the start of the range");
+        ap_match cm;
+        if (m->action == AP_REPLACE && content_covers(v, c, o->snip.first, o->snip.last, &cm))
+            return already_at(v, o, cm, "the content already stands at the start of the range");
         if (r->sequential) {
             if (!ap_locate3_end(v, mp, o, &last))
                 return fail(o, r->tail_not_found, 2);
@@ -465,16 +499,16 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
             o->next = o->to;
             return already(o, "the text already equals the content");
         }
-        if (content_covers(v, c, first, last))
-            return already(o, "the content already stands here");
+        ap_match cm;
+        if (content_covers(v, c, first, last, &cm))
+            return already_at(v, o, cm, "the content already stands here");
         if (mp->has_anchor && c->n > 0) {
             /* After the anchor the first match was replaced: a later copy of
              * the snippet is not this modification's (shared case 06). */
-            ap_match cm;
             if (ap_find_first(v, c, scope, &cm) && ap_pos_key(cm.first) < ap_pos_key(first) &&
                 ap_stands_as_written(v, cm, c))
-                return already(o, "the content already follows the anchor, before this copy "
-                                  "of the snippet");
+                return already_at(v, o, cm, "the content already follows the anchor, before this copy "
+                                            "of the snippet");
         }
         break;
     case AP_INSERT_AFTER:

@@ -48,6 +48,9 @@ typedef struct outcome {
     bool reversed;         /* snippet_tail stood before the snippet */
     bool scope_ignored;    /* scope_end asked, the snippet opens no block */
     bool reported;         /* the failure is reported already */
+    bool behind;           /* a deletion's text stands only before the
+                            * cursor: a later pass deletes it; if none
+                            * comes, it counts as deleted (3.2 order) */
 } outcome;
 
 /* What locating the start of a modification gave. */

@@ -195,6 +195,17 @@ void ap_sequence(run_ctx *x, int fi)
     for (size_t k = 0; k < n; k++) {
         if (!mods[k].failed || mods[k].fail.reported)
             continue;
+        if (mods[k].fail.behind) {
+            /* no later pass came (nothing else applied): deleted as far as
+             * the order of the modifications reaches */
+            ap_mod_result *r = &x->run->mods[mods[k].ch][mods[k].md];
+            r->state = AP_MOD_ALREADY_APPLIED;
+            r->code = AP_OK;
+            r->why = "its text is gone from where the modifications before it left off "
+                     "(a copy above that place is not this one's)";
+            ap_matches_release(&mods[k].fail.many);
+            continue;
+        }
         int by;
         if (consumed(x, fi, mods, n, k, &by))
             report_consumed(x, fi, mods, k, by);
@@ -255,6 +266,8 @@ void ap_sequence_forward(ap_view *v, const gmod *mods, size_t n, fwd_result *out
             }
             out[k].state = o.state;
             out[k].has_region = o.has_region;
+            if (o.state == AP_MOD_FAILED && o.behind)
+                out[k].state = AP_MOD_ALREADY_APPLIED; /* unless a later pass deletes it */
             if (o.state == AP_MOD_FAILED) {
                 failing = true;
                 if (!seq)
