@@ -92,8 +92,10 @@ static void excerpt(FILE *out, const char *s, size_t n, uint32_t from, uint32_t 
     fputs("```\n", out);
 }
 
-static void report_problem(FILE *out, const cli_patch *cp, const ap_problem *pr)
+/* Returns how many excerpts of target files it showed. */
+static size_t report_problem(FILE *out, const cli_patch *cp, const ap_problem *pr)
 {
+    size_t shown = 0;
     fprintf(out, "- **%s**: %s\n", ap_code_name(pr->code), pr->message);
     for (size_t i = 0; i < pr->n_related; i++) {
         const ap_related *r = &pr->related[i];
@@ -105,6 +107,26 @@ static void report_problem(FILE *out, const cli_patch *cp, const ap_problem *pr)
         uint32_t at = f->after ? new_line_of(f, r->where.line) : r->where.line;
         fprintf(out, "  - %s (now line %u of `%s`):\n", r->message, at + 1, f->path);
         excerpt(out, s, n, at > 3 ? at - 3 : 0, at + 4);
+        shown++;
+    }
+    return shown;
+}
+
+/* The file of change ch as it is now, its first lines, when nothing else
+ * showed it. */
+static void whole_file(FILE *out, const cli_patch *cp, size_t ch)
+{
+    for (size_t i = 0; i < cp->run->n_files; i++) {
+        const ap_file *f = &cp->run->files[i];
+        if (f->first_change != (int)ch || f->path_op)
+            continue;
+        const char *s = f->after ? f->after : f->before ? ap_text_bytes(f->before) : NULL;
+        size_t n = f->after ? f->after_len : f->before ? ap_text_len(f->before) : 0;
+        if (!s)
+            return;
+        fprintf(out, "\nThe file as it is now (its first 60 lines):\n");
+        excerpt(out, s, n, 0, 60);
+        return;
     }
 }
 
@@ -120,6 +142,7 @@ static void write_report(FILE *out, const cli_patch *cp, const char *failed_ap, 
             failed_ap);
     for (size_t ch = 0; ch < p->n_changes; ch++) {
         bool head = false;
+        size_t excerpts = 0;
         for (size_t md = 0; md < p->changes[ch].n_mods; md++) {
             const ap_mod *m = &p->changes[ch].mods[md];
             bool bad = failed(cp->run, p, ch, md) || !m->ok;
@@ -138,15 +161,17 @@ static void write_report(FILE *out, const cli_patch *cp, const char *failed_ap, 
             for (size_t i = 0; i < p->n_problems; i++)
                 if (p->problems[i].change == (int)ch && p->problems[i].mod == (int)md &&
                     p->problems[i].severity == AP_ERROR && ++shown)
-                    report_problem(out, cp, &p->problems[i]);
+                    excerpts += report_problem(out, cp, &p->problems[i]);
             for (size_t i = 0; i < cp->run->n_problems; i++)
                 if (cp->run->problems[i].change == (int)ch &&
                     (cp->run->problems[i].mod == (int)md || cp->run->problems[i].mod < 0) &&
                     cp->run->problems[i].severity == AP_ERROR && ++shown)
-                    report_problem(out, cp, &cp->run->problems[i]);
+                    excerpts += report_problem(out, cp, &cp->run->problems[i]);
             if (!shown)
                 fputs("- its file could not be changed (see the errors above it)\n", out);
         }
+        if (head && !excerpts)
+            whole_file(out, cp, ch);
     }
 }
 
