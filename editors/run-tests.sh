@@ -10,6 +10,7 @@
 # node_modules (npm ci) when they are missing.
 #
 # Environment: APLS_EDITORS="nvim emacs vscode" (which parts to run),
+# APLS_FIXTURES="shifted noeol-kept" (which fixtures, for Neovim and Emacs),
 # APLS_KEEP=1 keeps the temporary folder, APLS_VERBOSE=1 prints editor logs.
 set -uo pipefail
 
@@ -104,7 +105,7 @@ same_tree() { # WS EXPECTED: same files, byte for byte; shows the differences wi
     return 1
 }
 
-fixtures=$(cd "$FIX" && ls -d */ | tr -d /)
+fixtures=${APLS_FIXTURES:-$(cd "$FIX" && ls -d */ | tr -d /)}
 
 # ---------------------------------------------------------------- Neovim
 run_nvim() {

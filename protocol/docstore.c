@@ -13,6 +13,7 @@ struct lsp_docstore {
     lsp_doc **docs;   /* owned, sorted by key */
     size_t count, cap;
     lsp_encoding enc; /* how change ranges count characters */
+    uint64_t stamps;  /* the last stamp given */
     char error[256];  /* message of the last failure */
 };
 
@@ -120,6 +121,7 @@ lsp_doc *lsp_docstore_open(lsp_docstore *ds, const char *uri, const char *langua
     doc->uri = lsp_xstrdup(uri);
     doc->language_id = lsp_xstrdup(language_id ? language_id : "");
     doc->version = version;
+    doc->stamp = ++ds->stamps;
     doc->text = lsp_xmemdup(text, len);
     doc->len = len;
     lsp_lines_build(&doc->lines, doc->text, doc->len);
@@ -184,6 +186,7 @@ int lsp_docstore_change(lsp_docstore *ds, lsp_doc *doc, int64_t version,
     doc->len = s.len;
     doc->lines = s.lines; /* built over s.text, which the doc now owns */
     doc->version = version;
+    doc->stamp = ++ds->stamps;
     return 0;
 }
 

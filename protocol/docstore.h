@@ -27,6 +27,9 @@ typedef struct lsp_doc {
     char *key;         /* path, or uri for a non-file URI: the identity */
     char *language_id; /* as given in didOpen */
     int64_t version;   /* the version of the last open or change */
+    uint64_t stamp;    /* new at every open and change, never reused in the store:
+                          tells texts apart where versions repeat (a document
+                          closed and opened again from version 1) */
     char *text;        /* the bytes, NUL-terminated (may hold NULs: use len) */
     size_t len;        /* bytes of text */
     lsp_lines lines;   /* index over text, rebuilt after each change */

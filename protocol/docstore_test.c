@@ -62,6 +62,33 @@ static void test_open_find_close(void)
     lsp_docstore_free(ds);
 }
 
+/* The stamp tells texts apart where the version cannot: a document closed
+ * and opened again with the same version, reopened without a close, or
+ * changed without its version moving. */
+static void test_stamp_moves_with_the_text(void)
+{
+    lsp_docstore *ds = lsp_docstore_new();
+    lsp_doc *d = open_text(ds, "file:///w/t.py", "one");
+    uint64_t first = d->stamp;
+    CHECK(first != 0);
+    lsp_docstore_close(ds, "file:///w/t.py");
+    d = open_text(ds, "file:///w/t.py", "two");
+    CHECK_INT(d->version, 1);
+    CHECK(d->stamp != first);
+    uint64_t second = d->stamp;
+    d = open_text(ds, "file:///w/t.py", "three");    /* reopened, no close */
+    CHECK(d->stamp != second && d->stamp != first);
+    uint64_t third = d->stamp;
+    lsp_change c = FULL("four");
+    CHECK_INT(lsp_docstore_change(ds, d, 1, &c, 1), 0); /* the version stays */
+    CHECK(d->stamp != third);
+    uint64_t fourth = d->stamp;
+    lsp_change bad = R(0, 3, 0, 1, "x");
+    CHECK_INT(lsp_docstore_change(ds, d, 2, &bad, 1), -1); /* refused: nothing moves */
+    CHECK(d->stamp == fourth);
+    lsp_docstore_free(ds);
+}
+
 static void test_utf16_edit_emoji(void)
 {
     lsp_docstore *ds = lsp_docstore_new();
@@ -253,6 +280,7 @@ static void test_json_types(void)
 int main(void)
 {
     RUN(test_open_find_close);
+    RUN(test_stamp_moves_with_the_text);
     RUN(test_utf16_edit_emoji);
     RUN(test_edit_spanning_emoji_and_crlf);
     RUN(test_changes_in_order);

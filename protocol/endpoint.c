@@ -1,7 +1,8 @@
 /* endpoint.c - JSON-RPC dispatch, LSP lifecycle and cancellation.
  *
  * Handles owned once started: `check` (dispatch after each poll), `poll` (the
- * client process watch) and the transport. handles_open counts those not yet
+ * client process watch), `stall` (stops the endpoint soon after the client
+ * stopped reading) and the transport. handles_open counts those not yet
  * closed; lsp_endpoint_free requires it to be 0. */
 #include "endpoint.h"
 
@@ -58,6 +59,7 @@ struct lsp_endpoint {
     bool output_closed;       /* transport close requested: send nothing */
     uv_check_t check;
     uv_timer_t poll;
+    uv_timer_t stall;
     int handles_open;
     bool started;
 
@@ -79,6 +81,7 @@ struct lsp_endpoint {
     long long parent_pid;
     unsigned poll_ms;
     size_t max_body;
+    size_t max_output;        /* 0: the transport's default */
     int exit_code;
     bool stopping;
 };
@@ -97,8 +100,9 @@ static const char *id_text(const json_t *id, char *buf, size_t n)
     return buf;
 }
 
-/* Serialises msg (stolen) and hands it to the transport. */
-static void send_msg(lsp_endpoint *ep, json_t *msg)
+/* Serialises msg (stolen) and hands it to the transport; a queued message
+ * with the same key (NULL: none) is replaced. */
+static void send_keyed(lsp_endpoint *ep, const char *key, json_t *msg)
 {
     if (!ep->transport || ep->output_closed) {
         json_decref(msg);
@@ -110,7 +114,12 @@ static void send_msg(lsp_endpoint *ep, json_t *msg)
     if (lsp_log_enabled(LSP_LOG_TRACE))
         lsp_log(LSP_LOG_TRACE, "--> %.*s%s", (int)(len > TRACE_CUT ? TRACE_CUT : len), text,
                 len > TRACE_CUT ? "..." : "");
-    lsp_transport_send(ep->transport, text, len);
+    lsp_transport_send_latest(ep->transport, key, text, len);
+}
+
+static void send_msg(lsp_endpoint *ep, json_t *msg)
+{
+    send_keyed(ep, NULL, msg);
 }
 
 static const handler *find_handler(const lsp_endpoint *ep, const char *method, bool request)
@@ -241,6 +250,14 @@ bool lsp_endpoint_is_pending(const lsp_endpoint *ep, json_t *id)
 void lsp_endpoint_notify(lsp_endpoint *ep, const char *method, json_t *params)
 {
     send_msg(ep, lsp_notification_new(method, params));
+}
+
+void lsp_endpoint_notify_latest(lsp_endpoint *ep, const char *method, const char *key,
+                                json_t *params)
+{
+    char *k = lsp_xasprintf("%s %s", method, key);
+    send_keyed(ep, k, lsp_notification_new(method, params));
+    free(k);
 }
 
 /* Calls cb once with a "connection closed" error. */
@@ -519,6 +536,21 @@ static void on_eof(void *data)
     ep->eof = true;
 }
 
+static void on_stall_timer(uv_timer_t *timer)
+{
+    lsp_endpoint *ep = timer->data;
+    lsp_log(LSP_LOG_ERROR, "the client stopped reading: exiting");
+    lsp_endpoint_stop(ep, 1);
+}
+
+/* Called inside a send, maybe deep in a handler: stop from the loop. */
+static void on_stalled(void *data)
+{
+    lsp_endpoint *ep = data;
+    if (!ep->stopping)
+        uv_timer_start(&ep->stall, on_stall_timer, 0, 0);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 lsp_endpoint *lsp_endpoint_new(uv_loop_t *loop)
@@ -573,6 +605,11 @@ void lsp_endpoint_set_max_body(lsp_endpoint *ep, size_t max_body)
     ep->max_body = max_body;
 }
 
+void lsp_endpoint_set_max_output(lsp_endpoint *ep, size_t bytes)
+{
+    ep->max_output = bytes;
+}
+
 void lsp_endpoint_set_poll_interval(lsp_endpoint *ep, unsigned ms)
 {
     ep->poll_ms = ms ? ms : 1;
@@ -600,9 +637,13 @@ int lsp_endpoint_start(lsp_endpoint *ep, int in_fd, int out_fd)
     uv_check_start(&ep->check, on_check);
     uv_timer_init(ep->loop, &ep->poll);
     ep->poll.data = ep;
-    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, ep};
+    uv_timer_init(ep->loop, &ep->stall);
+    ep->stall.data = ep;
+    lsp_transport_callbacks cb = {on_message, on_frame_error, on_eof, on_stalled, ep};
     ep->transport = lsp_transport_new(ep->loop, &cb, ep->max_body);
-    ep->handles_open = 3;
+    if (ep->max_output)
+        lsp_transport_set_max_queued(ep->transport, ep->max_output);
+    ep->handles_open = 4;
     int err = lsp_transport_open(ep->transport, in_fd, out_fd);
     if (err < 0)
         lsp_endpoint_stop(ep, 1);
@@ -644,6 +685,7 @@ void lsp_endpoint_stop(lsp_endpoint *ep, int code)
     if (ep->started) {
         uv_close((uv_handle_t *)&ep->check, on_handle_closed);
         uv_close((uv_handle_t *)&ep->poll, on_handle_closed);
+        uv_close((uv_handle_t *)&ep->stall, on_handle_closed);
         ep->output_closed = true;
         lsp_transport_close(ep->transport, on_transport_closed, ep);
     }

@@ -21,7 +21,8 @@
  * replies to ids no longer in flight are dropped.
  *
  * Stop: "exit" (code 0 after shutdown, else 1), end of input (same codes), the
- * death of the client's processId (polled every 2 s), or lsp_endpoint_stop.
+ * death of the client's processId (polled every 2 s), a client that stopped
+ * reading (its unread output over the cap: code 1), or lsp_endpoint_stop.
  * Stopping runs the on_exit hook, where the server must close its own libuv
  * handles, then closes the endpoint's handles and the transport (flushing
  * pending writes for up to 1 s). uv_run then returns; read the code with
@@ -93,6 +94,11 @@ void lsp_endpoint_set_hooks(lsp_endpoint *ep, const lsp_endpoint_hooks *hooks);
  * memory changes hands. */
 void lsp_endpoint_set_max_body(lsp_endpoint *ep, size_t max_body);
 
+/* Caps the output waiting for the client (default 64 MiB): a client that
+ * leaves more unread has stopped reading for good, and the endpoint stops
+ * with exit code 1. Before start only; no memory changes hands. */
+void lsp_endpoint_set_max_output(lsp_endpoint *ep, size_t bytes);
+
 /* Sets how often the client's processId is polled (default 2000 ms); before
  * initialize; no memory changes hands. */
 void lsp_endpoint_set_poll_interval(lsp_endpoint *ep, unsigned ms);
@@ -120,6 +126,13 @@ bool lsp_endpoint_is_pending(const lsp_endpoint *ep, json_t *id);
 
 /* Sends a notification with params (stolen; NULL: omitted). */
 void lsp_endpoint_notify(lsp_endpoint *ep, const char *method, json_t *params);
+
+/* Like lsp_endpoint_notify, for a notification that supersedes the previous
+ * one of the same method and key (borrowed), such as publishDiagnostics per
+ * document: while that one waits unwritten (the client reads slowly), this
+ * one replaces it, so at most one per key is ever pending. */
+void lsp_endpoint_notify_latest(lsp_endpoint *ep, const char *method, const char *key,
+                                json_t *params);
 
 /* Sends a request with params (stolen; NULL: omitted); cb(ep, result, error,
  * data) is called exactly once (see lsp_response_fn), at once with the

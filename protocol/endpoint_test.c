@@ -164,6 +164,16 @@ static void on_bad_params(lsp_endpoint *ep, json_t *id, json_t *params, void *da
         lsp_endpoint_reply(ep, id, NULL);
 }
 
+/* test/big: a 100 KB reply */
+static void on_big(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
+{
+    char *text = malloc(100000 + 1);
+    memset(text, 'b', 100000);
+    text[100000] = '\0';
+    lsp_endpoint_reply(ep, id, json_string(text));
+    free(text);
+}
+
 static void on_did_open(lsp_endpoint *ep, json_t *params, void *data)
 {
     server *s = data;
@@ -210,6 +220,7 @@ static void setup(uv_loop_t *loop, server *s, client *c)
     lsp_endpoint_on_request(s->ep, "test/echo", on_echo, s);
     lsp_endpoint_on_request(s->ep, "test/slow", on_slow, s);
     lsp_endpoint_on_request(s->ep, "test/badParams", on_bad_params, s);
+    lsp_endpoint_on_request(s->ep, "test/big", on_big, s);
     lsp_endpoint_on_notification(s->ep, "textDocument/didOpen", on_did_open, s);
     lsp_endpoint_hooks hooks = {on_shutdown, on_exit_hook, on_cancel_hook, s};
     lsp_endpoint_set_hooks(s->ep, &hooks);
@@ -399,6 +410,45 @@ static void test_eof_after_shutdown(void)
     client_send(&c, SHUTDOWN, 2);
     shutdown(c.fd, SHUT_WR);
     CHECK_INT(run(&loop, &s), 0);
+    client_free(&c);
+}
+
+/* eglot 1.9's handshake: "params": null on shutdown and on exit. */
+static void test_null_params_handshake(void)
+{
+    uv_loop_t loop;
+    server s;
+    client c;
+    setup(&loop, &s, &c);
+    client_send(&c, INIT, 1);
+    client_send(&c, INITIALIZED);
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test/echo\",\"params\":null}");
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"shutdown\",\"params\":null}");
+    client_send(&c, "{\"jsonrpc\":\"2.0\",\"method\":\"exit\",\"params\":null}");
+    shutdown(c.fd, SHUT_WR); /* an ignored exit ends at end of input, with 1 */
+    CHECK_INT(run(&loop, &s), 0);
+    CHECK_INT(code_of(&c, 2), 0);
+    CHECK_INT(code_of(&c, 3), 0);
+    CHECK(json_is_null(json_object_get(reply_to(&c, 3, 0), "result")));
+    CHECK_INT(s.shutdown_calls, 1);
+    client_free(&c);
+}
+
+/* A client that sends requests but never reads the replies: once more than
+ * the cap waits unread, the endpoint stops by itself (code 1). */
+static void test_client_stops_reading(void)
+{
+    uv_loop_t loop;
+    server s;
+    client c;
+    setup(&loop, &s, &c);
+    lsp_endpoint_set_max_output(s.ep, 1 << 20);
+    client_send(&c, INIT, 1);
+    client_send(&c, INITIALIZED);
+    for (int i = 0; i < 40; i++)
+        client_send(&c, REQ, 10 + i, "test/big");
+    CHECK_INT(run(&loop, &s), 1);
+    CHECK(count_replies(&c, 49) == 0); /* never all of them */
     client_free(&c);
 }
 
@@ -628,6 +678,8 @@ int main(void)
     RUN(test_cancel_deferred);
     RUN(test_eof_without_shutdown);
     RUN(test_eof_after_shutdown);
+    RUN(test_null_params_handshake);
+    RUN(test_client_stops_reading);
     RUN(test_exit_without_shutdown);
     RUN(test_exit_before_initialize);
     RUN(test_bad_input_keeps_serving);

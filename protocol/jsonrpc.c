@@ -74,6 +74,10 @@ lsp_msg_kind lsp_msg_parse(lsp_msg *m, const char *body, size_t len)
         return msg_invalid(m, LSP_INVALID_REQUEST, true,
                            "\"id\" must be an integer or a string");
     json_t *params = json_object_get(m->root, "params");
+    /* eglot 1.9 sends "params": null on shutdown and exit; JSON-RPC wants
+     * the member omitted, but null carries no more than that: the same */
+    if (json_is_null(params))
+        params = NULL;
     if (params && !json_is_object(params) && !json_is_array(params))
         return msg_invalid(m, LSP_INVALID_REQUEST, is_request,
                            "\"params\" must be an object or an array");

@@ -48,7 +48,7 @@ typedef struct lsp_msg {
     const char *method; /* request, notification: the method name */
     json_t *id;         /* request, response: the id; invalid: the id to answer
                            with, or NULL for null */
-    json_t *params;     /* request, notification: params, NULL if absent */
+    json_t *params;     /* request, notification: params, NULL if absent or null */
     json_t *result;     /* response: the result, NULL if absent */
     json_t *error;      /* response: the error member, NULL if absent */
     int code;           /* invalid: LSP_PARSE_ERROR or LSP_INVALID_REQUEST */

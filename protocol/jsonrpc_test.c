@@ -50,6 +50,22 @@ static void test_notification(void)
     lsp_msg_release(&m);
 }
 
+/* eglot 1.9 sends "params": null on shutdown and exit: the same as none. */
+static void test_null_params(void)
+{
+    lsp_msg m;
+    CHECK_INT(classify(&m, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\",\"params\":null}"),
+              LSP_MSG_REQUEST);
+    CHECK_STR(m.method, "shutdown");
+    CHECK(m.params == NULL);
+    lsp_msg_release(&m);
+    CHECK_INT(classify(&m, "{\"jsonrpc\":\"2.0\",\"method\":\"exit\",\"params\":null}"),
+              LSP_MSG_NOTIFICATION);
+    CHECK_STR(m.method, "exit");
+    CHECK(m.params == NULL);
+    lsp_msg_release(&m);
+}
+
 static void test_response(void)
 {
     lsp_msg m;
@@ -200,6 +216,7 @@ int main(void)
     lsp_json_use_xmalloc();
     RUN(test_request);
     RUN(test_notification);
+    RUN(test_null_params);
     RUN(test_response);
     RUN(test_parse_error);
     RUN(test_batch_refused);

@@ -1,8 +1,10 @@
 /* transport.c - framed LSP messages over pipes, sockets, terminals and files.
  *
  * Handles owned: `deadline` (a timer, always), `in` and `out` when their fd is
- * a stream. Requests owned: `read_req` while a file read is in flight, one
- * uv_fs_t per file write in flight, one uv_write_t per stream write. The
+ * a stream. Requests owned: `read_req` while a file read is in flight, and
+ * the one write in flight (a batch: a uv_write_t or a uv_fs_t). Messages wait
+ * in the transport's own queue, not in libuv's, so that a newer message can
+ * replace a queued one with the same key, and the queue can be bounded. The
  * transport is freed only when every handle is closed and no request is in
  * flight (maybe_free). */
 #include "transport.h"
@@ -18,6 +20,8 @@
 
 #define READ_CHUNK 65536
 #define FLUSH_DEADLINE_MS 1000
+#define MAX_BATCH 64              /* messages per write */
+#define DEFAULT_MAX_QUEUED (64u << 20)
 
 enum io_kind { IO_NONE, IO_STREAM, IO_FILE };
 
@@ -29,18 +33,26 @@ typedef union stream_handle {
     uv_tcp_t tcp;
 } stream_handle;
 
-/* One framed message on its way out; freed when its write is done. */
-typedef struct wreq {
-    uv_write_t req;      /* stream output */
-    uv_fs_t fs;          /* file output */
-    lsp_transport *t;
-    struct wreq *next;   /* file output queue */
+/* One framed message on its way out: queued, then in a batch in flight. */
+typedef struct out_msg {
+    struct out_msg *next;
+    char *key;           /* owned; a later message with this key replaces it while queued */
     char *body;          /* owned */
     size_t len;
     char header[48];
     size_t header_len;
-    size_t done;         /* file output: bytes of header + body written */
-} wreq;
+} out_msg;
+
+/* The one write in flight: messages taken from the head of the queue. */
+typedef struct batch {
+    uv_write_t req;      /* stream output */
+    uv_fs_t fs;          /* file output */
+    lsp_transport *t;
+    out_msg *msgs;       /* owned, in order */
+    size_t n;
+    size_t total, done;  /* bytes; done: file output, whose writes may be short */
+    uv_buf_t bufs[2 * MAX_BATCH];
+} batch;
 
 struct lsp_transport {
     uv_loop_t *loop;
@@ -59,9 +71,12 @@ struct lsp_transport {
     bool eof_reported;
     char readbuf[READ_CHUNK];
 
-    wreq *fq_head, *fq_tail; /* file output: queued writes, head in flight */
-    bool fs_write_active;
-    size_t writes_pending;   /* queued or in flight, stream or file */
+    out_msg *q_head, *q_tail; /* waiting: not yet handed to libuv */
+    size_t q_count, q_bytes;
+    size_t max_queued;       /* cap on q_bytes (0: none) */
+    bool stalled;            /* the cap was hit: the client stopped reading */
+    batch *inflight;         /* the write in flight, or NULL */
+    bool fs_write_active;    /* inflight is a uv_fs_write */
     bool out_broken;         /* a write failed: drop the rest */
     bool closing_output;     /* output closed or closing: start no write */
 
@@ -74,7 +89,6 @@ struct lsp_transport {
 
 static void maybe_free(lsp_transport *t);
 static void file_read_next(lsp_transport *t);
-static void file_write_next(lsp_transport *t);
 
 static void on_handle_closed(uv_handle_t *h)
 {
@@ -127,6 +141,7 @@ lsp_transport *lsp_transport_new(uv_loop_t *loop, const lsp_transport_callbacks 
     t->loop = loop;
     t->cb = *cb;
     t->in_fd = t->out_fd = -1;
+    t->max_queued = DEFAULT_MAX_QUEUED;
     lsp_framer_init(&t->framer, max_body);
     uv_timer_init(loop, &t->deadline);
     t->deadline.data = t;
@@ -292,105 +307,166 @@ int lsp_transport_open(lsp_transport *t, int in_fd, int out_fd)
     return err;
 }
 
-/* Frees one finished (or failed, or cancelled) write; logs the first error. */
-static void wreq_done(lsp_transport *t, wreq *w, int status)
+/* ----------------------------------------------------------- output */
+
+static void close_output(lsp_transport *t);
+static void flush(lsp_transport *t);
+
+static void msg_free(out_msg *m)
 {
+    free(m->key);
+    free(m->body);
+    free(m);
+}
+
+static size_t msg_bytes(const out_msg *m)
+{
+    return m->header_len + m->len;
+}
+
+/* Frees every queued message (none is in flight: they wait in the queue). */
+static void drop_queue(lsp_transport *t)
+{
+    if (t->q_head)
+        lsp_log(LSP_LOG_DEBUG, "output closed: dropping %zu queued messages", t->q_count);
+    while (t->q_head) {
+        out_msg *m = t->q_head;
+        t->q_head = m->next;
+        msg_free(m);
+    }
+    t->q_tail = NULL;
+    t->q_count = 0;
+    t->q_bytes = 0;
+}
+
+/* The batch in flight is done (written, failed or cancelled): frees it, logs
+ * the first error, and writes what waits, unless the output is finished. */
+static void batch_done(lsp_transport *t, int status)
+{
+    batch *b = t->inflight;
+    t->inflight = NULL;
     if (status < 0 && status != UV_ECANCELED && !t->out_broken) {
         lsp_log(LSP_LOG_WARN, "cannot write output: %s (later messages are dropped)",
                 uv_strerror(status));
         t->out_broken = true;
     }
-    free(w->body);
-    free(w);
-    t->writes_pending--;
+    while (b->msgs) {
+        out_msg *m = b->msgs;
+        b->msgs = m->next;
+        msg_free(m);
+    }
+    free(b);
+    if (t->out_broken)
+        drop_queue(t);
+    if (t->closing && !t->inflight && !t->q_head)
+        close_output(t);
+    else
+        flush(t);
 }
-
-static void close_output(lsp_transport *t);
-static void drop_file_queue(lsp_transport *t);
 
 static void on_write(uv_write_t *req, int status)
 {
-    wreq *w = req->data;
-    lsp_transport *t = w->t;
-    wreq_done(t, w, status);
-    if (t->closing && t->writes_pending == 0)
-        close_output(t);
+    batch *b = req->data;
+    batch_done(b->t, status);
 }
 
-/* Frees every queued file write that is not in flight. */
-static void drop_file_queue(lsp_transport *t)
+/* The buffers of b from byte `skip` on, into bufs; returns their count. */
+static unsigned batch_bufs(const batch *b, size_t skip, uv_buf_t *bufs)
 {
-    wreq *w = t->fq_head;
-    if (w && t->fs_write_active) {
-        t->fq_tail = w;
-        w = w->next;
-        t->fq_head->next = NULL;
-    } else {
-        t->fq_head = t->fq_tail = NULL;
+    unsigned n = 0;
+    for (out_msg *m = b->msgs; m; m = m->next) {
+        const char *part[2] = {m->header, m->body};
+        size_t len[2] = {m->header_len, m->len};
+        for (int k = 0; k < 2; k++) {
+            if (skip >= len[k]) {
+                skip -= len[k];
+                continue;
+            }
+            bufs[n++] = uv_buf_init((char *)part[k] + skip, (unsigned)(len[k] - skip));
+            skip = 0;
+        }
     }
-    while (w) {
-        wreq *next = w->next;
-        wreq_done(t, w, UV_ECANCELED);
-        w = next;
-    }
+    return n;
 }
+
+static void file_write_next(lsp_transport *t);
 
 static void on_file_write(uv_fs_t *req)
 {
-    wreq *w = req->data;
-    lsp_transport *t = w->t;
+    batch *b = req->data;
+    lsp_transport *t = b->t;
     ssize_t n = req->result;
     uv_fs_req_cleanup(req);
     t->fs_write_active = false;
-    if (n > 0) {
-        w->done += (size_t)n;
-        if (w->done < w->header_len + w->len && !t->closing_output) {
-            file_write_next(t); /* a short write: the rest of this message */
-            return;
-        }
-    }
-    t->fq_head = w->next;
-    if (!t->fq_head)
-        t->fq_tail = NULL;
-    bool complete = w->done == w->header_len + w->len;
-    wreq_done(t, w, n < 0 ? (int)n : complete ? 0 : t->closing_output ? UV_ECANCELED : UV_EIO);
-    if (t->out_broken)
-        drop_file_queue(t);
-    if (t->closing && t->writes_pending == 0)
-        close_output(t);
+    if (n > 0)
+        b->done += (size_t)n;
+    if (n > 0 && b->done < b->total && !t->closing_output)
+        file_write_next(t); /* a short write: the rest of the batch */
     else
-        file_write_next(t);
+        batch_done(t, n < 0 ? (int)n : b->done == b->total ? 0 : t->closing_output ? UV_ECANCELED : UV_EIO);
     maybe_free(t);
 }
 
-/* Starts writing the head of the file queue, from where it stopped. */
+/* Writes the batch in flight to a regular file, from where it stopped. */
 static void file_write_next(lsp_transport *t)
 {
-    wreq *w = t->fq_head;
-    if (!w || t->fs_write_active || t->closing_output)
-        return;
-    uv_buf_t bufs[2];
-    unsigned nbufs = 0;
-    if (w->done < w->header_len)
-        bufs[nbufs++] = uv_buf_init(w->header + w->done, (unsigned)(w->header_len - w->done));
-    size_t body_done = w->done > w->header_len ? w->done - w->header_len : 0;
-    if (w->len > body_done)
-        bufs[nbufs++] = uv_buf_init(w->body + body_done, (unsigned)(w->len - body_done));
-    w->fs.data = w;
-    int err = uv_fs_write(t->loop, &w->fs, t->out_fd, bufs, nbufs, -1, on_file_write);
+    batch *b = t->inflight;
+    unsigned n = batch_bufs(b, b->done, b->bufs);
+    b->fs.data = b;
+    int err = uv_fs_write(t->loop, &b->fs, t->out_fd, b->bufs, n, -1, on_file_write);
     if (err < 0) {
-        t->fq_head = w->next;
-        if (!t->fq_head)
-            t->fq_tail = NULL;
-        wreq_done(t, w, err);
+        batch_done(t, err);
         return;
     }
     t->fs_write_active = true;
 }
 
-void lsp_transport_send(lsp_transport *t, char *body, size_t len)
+/* Starts writing what waits in the queue, as one batch, unless a write is in
+ * flight (one at a time: what waits can still be replaced or refused). */
+static void flush(lsp_transport *t)
 {
-    if (t->closing || t->out_broken || t->out_kind == IO_NONE) {
+    if (t->inflight || !t->q_head || t->closing_output || t->out_broken)
+        return;
+    batch *b = lsp_xcalloc(1, sizeof *b);
+    b->t = t;
+    out_msg **tail = &b->msgs;
+    while (t->q_head && b->n < MAX_BATCH) {
+        out_msg *m = t->q_head;
+        t->q_head = m->next;
+        t->q_count--;
+        t->q_bytes -= msg_bytes(m);
+        m->next = NULL;
+        *tail = m;
+        tail = &m->next;
+        b->n++;
+        b->total += msg_bytes(m);
+    }
+    if (!t->q_head)
+        t->q_tail = NULL;
+    t->inflight = b;
+    if (t->out_kind == IO_FILE) {
+        file_write_next(t);
+        return;
+    }
+    unsigned n = batch_bufs(b, 0, b->bufs);
+    b->req.data = b;
+    int err = uv_write(&b->req, &t->out.stream, b->bufs, n, on_write);
+    if (err < 0)
+        batch_done(t, err);
+}
+
+/* The queued message with key, or NULL. */
+static out_msg *queued_with_key(const lsp_transport *t, const char *key)
+{
+    for (out_msg *m = t->q_head; m; m = m->next)
+        if (m->key && strcmp(m->key, key) == 0)
+            return m;
+    return NULL;
+}
+
+void lsp_transport_send_latest(lsp_transport *t, const char *key, char *body, size_t len)
+{
+    if (t->closing || t->out_broken || t->stalled || t->out_kind == IO_NONE) {
         lsp_log(LSP_LOG_DEBUG, "output closed: dropping a message of %zu bytes", len);
         free(body);
         return;
@@ -400,33 +476,53 @@ void lsp_transport_send(lsp_transport *t, char *body, size_t len)
         free(body);
         return;
     }
-    wreq *w = lsp_xcalloc(1, sizeof *w);
-    w->t = t;
-    w->body = body;
-    w->len = len;
-    w->header_len = (size_t)snprintf(w->header, sizeof w->header, "Content-Length: %zu\r\n\r\n",
-                                     len);
-    t->writes_pending++;
-    if (t->out_kind == IO_FILE) {
-        if (t->fq_tail)
-            t->fq_tail->next = w;
+    out_msg *m = key ? queued_with_key(t, key) : NULL;
+    if (m) {
+        /* not written yet: the newer body takes its place */
+        t->q_bytes -= msg_bytes(m);
+        free(m->body);
+    } else {
+        size_t header = (size_t)snprintf(NULL, 0, "Content-Length: %zu\r\n\r\n", len);
+        if (t->q_head && t->max_queued && t->q_bytes + header + len > t->max_queued) {
+            /* a client that left this much unread has stopped reading */
+            lsp_log(LSP_LOG_ERROR, "the client left more than %zu bytes of output unread: "
+                                   "it stopped reading", t->max_queued);
+            free(body);
+            drop_queue(t);
+            t->stalled = true;
+            if (t->cb.on_stalled)
+                t->cb.on_stalled(t->cb.data);
+            return;
+        }
+        m = lsp_xcalloc(1, sizeof *m);
+        m->key = key ? lsp_xstrdup(key) : NULL;
+        if (t->q_tail)
+            t->q_tail->next = m;
         else
-            t->fq_head = w;
-        t->fq_tail = w;
-        file_write_next(t);
-        return;
+            t->q_head = m;
+        t->q_tail = m;
+        t->q_count++;
     }
-    uv_buf_t bufs[2] = {uv_buf_init(w->header, (unsigned)w->header_len),
-                        uv_buf_init(w->body, (unsigned)len)};
-    w->req.data = w;
-    int err = uv_write(&w->req, &t->out.stream, bufs, len ? 2 : 1, on_write);
-    if (err < 0)
-        wreq_done(t, w, err);
+    m->body = body;
+    m->len = len;
+    m->header_len = (size_t)snprintf(m->header, sizeof m->header, "Content-Length: %zu\r\n\r\n", len);
+    t->q_bytes += msg_bytes(m);
+    flush(t);
+}
+
+void lsp_transport_send(lsp_transport *t, char *body, size_t len)
+{
+    lsp_transport_send_latest(t, NULL, body, len);
+}
+
+void lsp_transport_set_max_queued(lsp_transport *t, size_t bytes)
+{
+    t->max_queued = bytes;
 }
 
 size_t lsp_transport_pending_writes(const lsp_transport *t)
 {
-    return t->writes_pending;
+    return t->q_count + (t->inflight ? t->inflight->n : 0);
 }
 
 /* Closes the output (cancelling what is left) and the deadline timer. */
@@ -435,20 +531,21 @@ static void close_output(lsp_transport *t)
     if (uv_is_closing((uv_handle_t *)&t->deadline))
         return;
     uv_close((uv_handle_t *)&t->deadline, on_handle_closed);
+    /* what waits is dropped; a stream write in flight is cancelled
+     * (UV_ECANCELED), a file write in flight finishes */
+    t->closing_output = true;
+    drop_queue(t);
     if (t->out_open) {
         t->out_open = false;
-        uv_close(&t->out.handle, on_handle_closed); /* pending writes: UV_ECANCELED */
+        uv_close(&t->out.handle, on_handle_closed);
     }
-    /* File writes not yet started are dropped; the one in flight finishes. */
-    t->closing_output = true;
-    drop_file_queue(t);
 }
 
 static void on_deadline(uv_timer_t *timer)
 {
     lsp_transport *t = timer->data;
     lsp_log(LSP_LOG_WARN, "output not flushed after %d ms: dropping %zu messages",
-            FLUSH_DEADLINE_MS, t->writes_pending);
+            FLUSH_DEADLINE_MS, lsp_transport_pending_writes(t));
     close_output(t);
 }
 
@@ -465,7 +562,7 @@ void lsp_transport_close(lsp_transport *t, void (*on_closed)(void *data), void *
         uv_read_stop(&t->in.stream);
         uv_close(&t->in.handle, on_handle_closed);
     }
-    if (t->writes_pending == 0 || t->out_broken)
+    if (lsp_transport_pending_writes(t) == 0 || t->out_broken)
         close_output(t);
     else
         uv_timer_start(&t->deadline, on_deadline, FLUSH_DEADLINE_MS, 0);

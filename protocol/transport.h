@@ -11,6 +11,14 @@
  * SIGPIPE is ignored; a write error is logged once and later writes are
  * dropped; a read error counts as end of input.
  *
+ * Output waits in a queue of the transport's own, one write (a batch of
+ * messages) in flight at a time. A message sent with a key replaces a queued
+ * message with the same key (which was never written): a client that reads
+ * slowly gets the latest of each, not every one. The bytes waiting are capped
+ * (lsp_transport_set_max_queued, 64 MiB by default): a message that would go
+ * over the cap means the client has stopped reading for good; the queue is
+ * dropped, every later message too, and on_stalled runs once.
+ *
  * Lifetime: lsp_transport_close stops reading, lets queued writes finish (for
  * at most one second, then cancels them), closes every handle, waits for fs
  * requests in flight, frees the transport from the last close callback and
@@ -32,6 +40,9 @@ typedef struct lsp_transport_callbacks {
     void (*on_message)(void *data, const char *body, size_t len);
     void (*on_frame_error)(void *data, lsp_frame_error error, const char *reason);
     void (*on_eof)(void *data);
+    /* The client stopped reading (the output cap was hit); may be NULL.
+     * Called from inside a send: do not stop anything from it directly. */
+    void (*on_stalled)(void *data);
     void *data;
 } lsp_transport_callbacks;
 
@@ -51,7 +62,16 @@ int lsp_transport_open(lsp_transport *t, int in_fd, int out_fd);
  * dropped (after close began, or after a write error). */
 void lsp_transport_send(lsp_transport *t, char *body, size_t len);
 
-/* Writes queued but not yet completed; borrows t. */
+/* Like lsp_transport_send, but a queued message sent with the same key
+ * (copied; NULL: none) is replaced by this one, in its place in the queue.
+ * Takes ownership of body. */
+void lsp_transport_send_latest(lsp_transport *t, const char *key, char *body, size_t len);
+
+/* Caps the bytes waiting behind the write in flight (0: no cap); no memory
+ * changes hands. A message is always accepted when nothing waits. */
+void lsp_transport_set_max_queued(lsp_transport *t, size_t bytes);
+
+/* Messages queued or in flight, not yet completed; borrows t. */
 size_t lsp_transport_pending_writes(const lsp_transport *t);
 
 /* Begins closing (a second call does nothing): see the lifetime rules above.

@@ -24,6 +24,16 @@
 ;; and then runs its command (apls.createFiles writes the new files, since
 ;; eglot 1.9 cannot create files).  The same action and the quick fixes are
 ;; in M-x eglot-code-actions.  Save the edited buffers afterwards.
+;;
+;; eglot sends apls only `ap-mode' buffers, so apls reads the files a patch
+;; edits from the disk.  An edit of apls is therefore never applied to a
+;; buffer that does not hold the file's text on disk (unsaved changes, or
+;; the file changed since it was visited): `ap-apply-patch' offers to save
+;; (or revert) such buffers first, and refuses otherwise, naming them; an
+;; edit applied by `eglot-code-actions' is refused the same way.  A file
+;; whose last line has no line break and keeps none in the patch's result
+;; keeps it so when saved (`require-final-newline' is turned off in that
+;; buffer, and a message says so).
 
 ;;; Code:
 
@@ -139,7 +149,93 @@ Two columns deeper after a line that ends with `:' or a block indicator."
 (declare-function eglot--apply-workspace-edit "eglot")
 (declare-function eglot-execute-command "eglot")
 (declare-function eglot-execute "eglot")
+(declare-function eglot--uri-to-path "eglot")
+(declare-function eglot--server-info "eglot")
 (declare-function jsonrpc-request "jsonrpc")
+
+;;; edits of apls: only on buffers that hold what the server read
+
+(defun ap--edit-files (edit)
+  "The files the WorkspaceEdit EDIT changes: a list of (PATH . VERSION).
+VERSION is nil where apls read the file from the disk (eglot 1.9 sends
+it no other buffer than the `ap-mode' ones)."
+  (cl-loop for dc across (or (plist-get edit :documentChanges) [])
+           for td = (plist-get dc :textDocument)
+           when td
+           collect (cons (eglot--uri-to-path (plist-get td :uri)) (plist-get td :version))))
+
+(defun ap--unsynced-buffers (edit)
+  "The buffers EDIT would change that do not hold the text apls built it on.
+For a file apls read from the disk, a buffer visiting it must have no
+unsaved change and be as new as the file."
+  (cl-loop for (path . version) in (ap--edit-files edit)
+           for buf = (and (null version) (find-buffer-visiting path))
+           when (and buf (or (buffer-modified-p buf)
+                             (not (verify-visited-file-modtime buf))))
+           collect buf))
+
+(defun ap--unsynced-reason (bufs)
+  "Why an edit is not applied to BUFS (from `ap--unsynced-buffers')."
+  (format "not applied: apls reads %s from the disk, and %s: save %s (or revert %s), then apply again"
+          (if (cdr bufs) "these files" "this file")
+          (mapconcat (lambda (b)
+                       (format "%s %s" (buffer-name b)
+                               (if (buffer-modified-p b) "has unsaved changes" "changed on disk")))
+                     bufs ", ")
+          (if (cdr bufs) "them" "it") (if (cdr bufs) "them" "it")))
+
+(defun ap--save-or-revert (bufs)
+  "Make each of BUFS hold its file's text: save it, or revert an unmodified one."
+  (dolist (b bufs)
+    (with-current-buffer b
+      (if (buffer-modified-p) (save-buffer) (revert-buffer t t t)))))
+
+(defun ap--keep-missing-final-newlines (edit)
+  "Keep the missing final newline of the buffers EDIT left without one.
+The patch's result of such a file ends without a line break (as `apls
+apply' writes it); `require-final-newline' would add one on save.
+Returns the names of those buffers."
+  (cl-loop for (path . _) in (ap--edit-files edit)
+           for buf = (find-buffer-visiting path)
+           when (and buf (with-current-buffer buf
+                           (save-restriction
+                             (widen)
+                             (and (> (buffer-size) 0) (/= (char-before (point-max)) ?\n)))))
+           collect (with-current-buffer buf
+                     (setq-local require-final-newline nil)
+                     (buffer-name buf))))
+
+(defvar ap--server-edit nil
+  "Non-nil while apls's own workspace/applyEdit request is handled.")
+
+(defun ap--apls-server-p (server)
+  "Whether the eglot SERVER is apls."
+  (equal (plist-get (eglot--server-info server) :name) "apls"))
+
+(defun ap--guard-workspace-edit (apply-edit wedit &rest args)
+  "Apply WEDIT with APPLY-EDIT (eglot's), if it is apls's and safe.
+An edit of apls (from an `ap-mode' buffer, or the server's request) is
+refused when a buffer it changes does not hold what apls read; after it,
+missing final newlines are kept."
+  (if (not (or ap--server-edit (derived-mode-p 'ap-mode)))
+      (apply apply-edit wedit args)
+    (let ((stale (ap--unsynced-buffers wedit)))
+      (when stale
+        (user-error "apls: %s" (ap--unsynced-reason stale))))
+    (prog1 (apply apply-edit wedit args)
+      (let ((kept (ap--keep-missing-final-newlines wedit)))
+        (when kept
+          (message "apls: %s keep%s no final newline, as in the patch's result"
+                   (string-join kept ", ") (if (cdr kept) "" "s")))))))
+
+(defun ap--mark-server-edit (handle server method &rest args)
+  "Call HANDLE on SERVER's METHOD request, noting apls's applyEdit."
+  (let ((ap--server-edit (and (eq method 'workspace/applyEdit) (ap--apls-server-p server))))
+    (apply handle server method args)))
+
+(with-eval-after-load 'eglot
+  (advice-add 'eglot--apply-workspace-edit :around #'ap--guard-workspace-edit)
+  (advice-add 'eglot-handle-request :around #'ap--mark-server-edit))
 
 (defun ap--apply-edit (edit)
   "Apply the WorkspaceEdit EDIT with eglot's own code."
@@ -153,8 +249,11 @@ Two columns deeper after a line that ends with `:' or a block indicator."
   "Apply the whole patch of the current .ap buffer.
 Finds apls's \"Apply patch\" code action (kind source.applyPatch), applies
 its edit, then runs its command when it has one.  Refuses, with the
-server's reason, when the patch does not resolve.  CALLBACK, if non-nil,
-is called with t or nil and a message (for scripts and tests)."
+server's reason, when the patch does not resolve.  A buffer the edit
+changes that does not hold its file's text on disk (which is what apls
+read) is saved or reverted first if you say so; else nothing is applied.
+CALLBACK, if non-nil, is called with t or nil and a message (for scripts
+and tests); nothing is asked then."
   (interactive)
   (require 'eglot)
   (let* ((server (eglot--current-server-or-lose))
@@ -184,6 +283,16 @@ is called with t or nil and a message (for scripts and tests)."
       (let ((why (and command (aref (plist-get command :arguments) 0))))
         (funcall done nil (format "not applied: %s"
                                   (if (stringp why) why (plist-get action :title))))))
+     ((ap--unsynced-buffers (plist-get action :edit))
+      (let ((stale (ap--unsynced-buffers (plist-get action :edit))))
+        (if (and (null callback)
+                 (y-or-n-p (format "apls reads %s from the disk; save (or revert) %s first? "
+                                   (mapconcat #'buffer-name stale ", ")
+                                   (if (cdr stale) "them" "it"))))
+            (progn
+              (ap--save-or-revert stale)
+              (ap-apply-patch)) ; again: the server reads the disk afresh
+          (funcall done nil (ap--unsynced-reason stale)))))
      (t
       (if (fboundp 'eglot-execute)
           ;; eglot 1.16+: edit, then command, eglot's own way

@@ -7,6 +7,8 @@
  *    the line starts of literal blocks) lies within the text, start <= end;
  *  - problems come in text order, with a known code and severity and a
  *    one-line message; has_errors says whether one of them is an error;
+ *  - a YAML error (yaml_error) is an error problem, and makes the patch not
+ *    reparsable; a value the YAML layer refused has no value;
  *  - changes and modifications come in text order, and a modification marked
  *    ok (the run trusts it) has what its action needs;
  *  - a patch without errors has only ok changes and modifications;
@@ -52,6 +54,8 @@ static void check_field(const ap_field *f, const char *what)
         fail("a field without its name", f->key.start, 0);
     if (f->boundary && cur->format != AP_FORMAT_3_2)
         fail("a file boundary in a 2.0 patch", f->span.start, 0);
+    if (f->refused && (f->is_string || f->is_null))
+        fail(what, 4, 4); /* a value the YAML layer refused has no value */
     if (f->is_string) {
         if (!f->value || f->value[f->len] != '\0')
             fail(what, (uint32_t)f->len, 1);
@@ -173,7 +177,7 @@ static void same_field(const ap_field *a, const ap_field *b, const char *what)
     if (a->present != b->present || a->is_string != b->is_string || a->is_null != b->is_null ||
         a->len != b->len || a->style != b->style || !span_eq(a->key, b->key) ||
         !span_eq(a->span, b->span) || !span_eq(a->directive, b->directive) ||
-        a->boundary != b->boundary || (a->name == NULL) != (b->name == NULL) ||
+        a->boundary != b->boundary || a->refused != b->refused || (a->name == NULL) != (b->name == NULL) ||
         (a->name && strcmp(a->name, b->name) != 0) || a->n_lines != b->n_lines || a->indent != b->indent)
         differ(what, a->span.start, b->span.start);
     if ((a->value == NULL) != (b->value == NULL) ||
@@ -217,6 +221,8 @@ static void same_patch(const ap_patch *a, const ap_patch *b)
         differ("has_errors", a->has_errors, b->has_errors);
     if (a->format != b->format || a->strict != b->strict)
         differ("format or strictness", a->format, b->format);
+    if (a->yaml_error != b->yaml_error)
+        differ("yaml_error", a->yaml_error, b->yaml_error);
     if (a->n_problems != b->n_problems)
         differ("number of problems", a->n_problems, b->n_problems);
     const ap_problem **pa = sorted_problems(a), **pb = sorted_problems(b);
@@ -297,6 +303,10 @@ static void check_patch(const ap_patch *p, const uint8_t *data, size_t size)
     }
     if (errors != p->has_errors)
         fail("has_errors disagrees with the problems", errors, p->has_errors);
+    if (p->yaml_error && !p->has_errors)
+        fail("a YAML error without an error problem", 0, 0);
+    if (p->yaml_error && p->reparsable)
+        fail("a YAML error in a reparsable patch", 0, 0);
 
     if (p->format != ap_format_detect(p->text, p->len))
         fail("the format is not the one detected", p->format, 0);

@@ -208,6 +208,7 @@ typedef struct ap_field {
     bool present;      /* the key is there */
     bool is_string;    /* the value is a string (value != NULL) */
     bool is_null;      /* the value is empty or null */
+    bool refused;      /* the YAML layer refused the value (a problem says why) */
     char *value;       /* the decoded text, NUL-terminated */
     size_t len;
     ap_style style;
@@ -267,6 +268,9 @@ typedef struct ap_patch {
     ap_problem *problems; /* YAML and schema problems, in text order */
     size_t n_problems;
     bool has_errors;
+    bool yaml_error;   /* the text is not a YAML document as PyYAML's safe loader
+                        * (the reference's) reads it, or apls refuses it as
+                        * YAML: a problem says where */
     bool reparsable;   /* clean text: ap_patch_reparse may work on it, and
                         * ap_run_reuse may take results over */
     uint64_t context;  /* 3.2: what besides a change's bytes decides how it
@@ -316,7 +320,9 @@ char *ap_patch_write(const ap_patch *p, const ap_write_options *o, size_t *len,
 
 /* Do a and b say the same thing (changes, paths, actions, values, options)?
  * Spans, spellings and format are not compared; a value's final line break
- * is not either. When they differ, *why (malloc'd) says where. */
+ * is not either, and a locator (snippet, anchor) is compared as it is
+ * matched: its non-blank lines, stripped. When they differ, *why (malloc'd)
+ * says where. */
 bool ap_patch_same_model(const ap_patch *a, const ap_patch *b, char **why);
 
 /* Frees a list of problems (ap_patch_write's losses). */
@@ -506,6 +512,11 @@ char *ap_literal_block(const char *name, const char *value, size_t len, uint32_t
 /* The patch's text keeping only the modifications keep() says yes to (and
  * the changes that still hold one); NULL when none is kept. Caller frees. */
 char *ap_patch_keep(const ap_patch *p, const ap_run *run, bool (*keep)(const ap_mod_result *));
+
+/* Checks a file_path without touching the disk and normalizes it ("./a//b"
+ * -> "a/b"), as a run names its files. Returns the normalized path
+ * (malloc'd) or NULL with *why (static). */
+char *ap_path_normalize(const char *path, size_t len, const char **why);
 
 /* The nearest folder at or above dir holding .git, .hg, .svn or
  * .apls-root (malloc'd, absolute), or NULL. */

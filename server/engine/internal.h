@@ -410,10 +410,8 @@ void ap_fresh_id(const char *text, size_t len, char out[9]);
 
 /* ---------------------------------------------------------- paths.c */
 
-/* Checks a file_path without touching the disk and normalizes it ("./a//b"
- * -> "a/b"). Returns the normalized path (malloc'd) or NULL with *why. */
-char *ap_path_normalize(const char *path, size_t len, const char **why);
-/* The same for a path that may name a folder ("new_dir/" -> "new_dir"). */
+/* (ap_path_normalize is public: ap.h) */
+/* ap_path_normalize for a path that may name a folder ("new_dir/" -> "new_dir"). */
 char *ap_path_normalize_any(const char *path, size_t len, const char **why);
 /* Reports every file of the run whose path is a folder of another's ("x"
  * and "x/y"): no disk can hold both. */

@@ -1,413 +1,47 @@
 /* parse.c - a patch's text into the model, with a source span for every key
  * and value and every problem found (not just the first).
  *
- * Two passes. libyaml's events build a small tree of nodes (iteratively, so
- * no input can exhaust the stack; nesting deeper than MAX_DEPTH is skipped).
- * The schema walk then reads the tree into ap_patch and reports what is
- * missing, mistyped or unknown. A YAML syntax error stops libyaml, but the
- * nodes completed before it are still walked, so the modifications above a
- * typo keep their diagnostics while the user types.
- *
- * Aliases may name a scalar (the node is shared, nothing is copied); an alias
- * to a mapping or list is refused, which is what makes alias bombs harmless.
- *
- * Positions: libyaml marks count characters; they become byte offsets here,
- * at the edge, and the rest of the engine works in bytes. */
-#include "internal.h"
+ * Two passes. The YAML layer (yaml_tree.h) reads the text into a tree of
+ * nodes the way PyYAML's safe loader (the reference's) reads it, reporting
+ * what it refuses. The schema walk here then reads the tree into ap_patch
+ * and reports what is missing, mistyped or unknown. A YAML syntax error
+ * stops the reading, but the nodes completed before it are still walked, so
+ * the modifications above a typo keep their diagnostics while the user
+ * types. A node the YAML layer refused (a bad tag, say) adds no problem of
+ * its own here; what holds it is not usable. */
+#include "yaml_tree.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
-
-#define MAX_DEPTH 64
-#define MAX_PROBLEMS AP_MAX_PARSE_PROBLEMS
-
-enum { Y_SCALAR, Y_SEQ, Y_MAP, Y_BAD };
-
-typedef struct ynode {
-    int kind;
-    bool complete;
-    bool flow;         /* a flow collection ({...} or [...]) */
-    bool borrowed;     /* an alias: val belongs to the anchored node */
-    bool dup;          /* a key that an earlier key of its mapping repeats */
-    ap_span span;
-    /* scalars */
-    char *val;
-    size_t len;
-    ap_style style;
-    bool typed;        /* a plain scalar without a tag: resolved by the core schema */
-    /* collections: a mapping's kids are key, value, key, value, ... */
-    struct ynode **kids;
-    size_t n, cap;
-} ynode;
-
-typedef struct builder {
-    const char *text;
-    size_t len;
-    /* char index -> byte offset cursor (marks arrive nearly in order) */
-    size_t ci, bi, base;
-    ynode **all;        /* every node, for freeing */
-    size_t nall, capall;
-    struct anchor {
-        char *name;
-        ynode *node;
-    } *anchors;        /* open addressing by name; a later anchor replaces */
-    size_t nanchors, capanchors;
-    ap_patch *p;
-    bool unclean;       /* a syntax error, a second document, deep nesting, an alias or anchor */
-} builder;
-
-static uint32_t to_byte(builder *b, size_t index)
-{
-    if (index < b->ci) {
-        b->ci = 0;
-        b->bi = b->base;
-    }
-    while (b->ci < index && b->bi < b->len) {
-        unsigned char c = (unsigned char)b->text[b->bi];
-        size_t w = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-        b->bi += w;
-        b->ci++;
-    }
-    if (b->bi > b->len)
-        b->bi = b->len;
-    return (uint32_t)b->bi;
-}
-
-static ap_span mark_span(builder *b, yaml_mark_t s, yaml_mark_t e)
-{
-    ap_span sp;
-    sp.start = to_byte(b, s.index);
-    sp.end = to_byte(b, e.index);
-    if (sp.end < sp.start)
-        sp.end = sp.start;
-    return sp;
-}
-
-static bool too_many(ap_patch *p)
-{
-    return p->n_problems >= MAX_PROBLEMS;
-}
 
 #define PROBLEM(p, code, sev, span, ch, md, ...)                                    \
     do {                                                                            \
-        if (!too_many(p))                                                           \
+        if (!ap_ytoo_many(p))                                                       \
             ap_problem_add(&(p)->problems, &(p)->n_problems, code, sev, span, ch, md, \
                            __VA_ARGS__);                                            \
     } while (0)
 
-static ynode *node_new(builder *b, int kind)
-{
-    ynode *n = ap_xcalloc(1, sizeof *n);
-    n->kind = kind;
-    AP_GROW(b->all, b->nall, b->capall);
-    b->all[b->nall++] = n;
-    return n;
-}
-
-static void node_add(ynode *parent, ynode *kid)
-{
-    AP_GROW(parent->kids, parent->n, parent->cap);
-    parent->kids[parent->n++] = kid;
-}
-
-static struct anchor *anchor_slot(builder *b, const char *name)
-{
-    size_t mask = b->capanchors - 1, j = ap_hash(name, strlen(name)) & mask;
-    while (b->anchors[j].name && strcmp(b->anchors[j].name, name) != 0)
-        j = (j + 1) & mask;
-    return &b->anchors[j];
-}
-
-static void anchor_set(builder *b, const yaml_char_t *name, ynode *n)
-{
-    if (!name)
-        return;
-    if ((b->nanchors + 1) * 2 > b->capanchors) {
-        struct anchor *old = b->anchors;
-        size_t cap = b->capanchors;
-        b->capanchors = cap ? cap * 2 : 16;
-        b->anchors = ap_xcalloc(b->capanchors, sizeof *b->anchors);
-        for (size_t i = 0; i < cap; i++)
-            if (old[i].name)
-                *anchor_slot(b, old[i].name) = old[i];
-        free(old);
-    }
-    struct anchor *a = anchor_slot(b, (const char *)name);
-    if (!a->name) {
-        a->name = ap_xstrdup((const char *)name);
-        b->nanchors++;
-    }
-    a->node = n;
-}
-
-static ynode *anchor_get(builder *b, const yaml_char_t *name)
-{
-    if (!b->capanchors)
-        return NULL;
-    return anchor_slot(b, (const char *)name)->node;
-}
-
-static ap_style style_of(yaml_scalar_style_t s)
-{
-    switch (s) {
-    case YAML_SINGLE_QUOTED_SCALAR_STYLE: return AP_STYLE_SINGLE_QUOTED;
-    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return AP_STYLE_DOUBLE_QUOTED;
-    case YAML_LITERAL_SCALAR_STYLE: return AP_STYLE_LITERAL;
-    case YAML_FOLDED_SCALAR_STYLE: return AP_STYLE_FOLDED;
-    default: return AP_STYLE_PLAIN;
-    }
-}
-
-/* Frees the tree and the anchors a build made. */
-static void builder_release(builder *b)
-{
-    for (size_t i = 0; i < b->nall; i++) {
-        if (!b->all[i]->borrowed)
-            free(b->all[i]->val);
-        free(b->all[i]->kids);
-        free(b->all[i]);
-    }
-    free(b->all);
-    for (size_t i = 0; i < b->capanchors; i++)
-        free(b->anchors[i].name);
-    free(b->anchors);
-}
-
-/* Reads the events into a tree; returns the document's root or NULL. */
-static ynode *build(builder *b)
-{
-    ap_patch *p = b->p;
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)b->text, b->len);
-
-    ynode *root = NULL;
-    ynode *stack[MAX_DEPTH];
-    size_t depth = 0;
-    int documents = 0;
-    bool done = false;
-
-    while (!done) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            ap_span at;
-            if (parser.error == YAML_READER_ERROR) {
-                at.start = (uint32_t)(parser.problem_offset < b->len ? parser.problem_offset : b->len);
-            } else {
-                at.start = to_byte(b, parser.problem_mark.index);
-            }
-            at.end = at.start < b->len ? at.start + 1 : at.start;
-            b->unclean = true;
-            if (parser.context)
-                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, at, -1, -1,
-                        "YAML syntax error: %s %s", parser.problem ? parser.problem : "error",
-                        parser.context);
-            else
-                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, at, -1, -1, "YAML syntax error: %s",
-                        parser.problem ? parser.problem : "error");
-            break;
-        }
-        ap_span sp = mark_span(b, ev.start_mark, ev.end_mark);
-        ynode *n = NULL;
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (++documents > 1) {
-                b->unclean = true;
-                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
-                        "a patch is one YAML document; this starts a second one");
-                done = true;
-            }
-            break;
-        case YAML_SCALAR_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-        case YAML_ALIAS_EVENT:
-            if (ev.type == YAML_SCALAR_EVENT) {
-                n = node_new(b, Y_SCALAR);
-                n->complete = true;
-                n->val = ap_xmemdup((const char *)ev.data.scalar.value, ev.data.scalar.length);
-                n->len = ev.data.scalar.length;
-                n->style = style_of(ev.data.scalar.style);
-                n->typed = ev.data.scalar.plain_implicit && !ev.data.scalar.tag;
-                n->span = sp;
-                if (ev.data.scalar.anchor)
-                    b->unclean = true;
-                anchor_set(b, ev.data.scalar.anchor, n);
-            } else if (ev.type == YAML_ALIAS_EVENT) {
-                b->unclean = true;
-                ynode *target = anchor_get(b, ev.data.alias.anchor);
-                if (target && target->kind == Y_SCALAR) {
-                    /* its own node, at the alias's place, sharing the value:
-                     * nothing is copied, whatever the number of aliases */
-                    n = node_new(b, Y_SCALAR);
-                    *n = *target;
-                    n->span = sp;
-                    n->borrowed = true;
-                } else {
-                    n = node_new(b, Y_BAD);
-                    n->complete = true;
-                    n->span = sp;
-                    PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
-                            target ? "an alias may only name a scalar, not a mapping or list"
-                                   : "alias '%s' names no anchor",
-                            (const char *)ev.data.alias.anchor);
-                }
-            } else if (depth >= MAX_DEPTH) {
-                /* stop reading: no patch nests this deep, and libyaml takes
-                 * time quadratic in the depth of flow collections */
-                b->unclean = true;
-                PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, sp, -1, -1,
-                        "YAML nested deeper than %d levels", MAX_DEPTH);
-                n = node_new(b, Y_BAD);
-                n->span = sp;
-                done = true;
-            } else {
-                n = node_new(b, ev.type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ);
-                n->span = sp;
-                n->flow = ev.type == YAML_MAPPING_START_EVENT
-                              ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
-                              : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
-                const yaml_char_t *anchor = ev.type == YAML_MAPPING_START_EVENT
-                                                ? ev.data.mapping_start.anchor
-                                                : ev.data.sequence_start.anchor;
-                if (anchor)
-                    b->unclean = true;
-                anchor_set(b, anchor, n);
-            }
-            if (depth > 0)
-                node_add(stack[depth - 1], n);
-            else if (!root)
-                root = n;
-            if ((n->kind == Y_MAP || n->kind == Y_SEQ) && n->kids == NULL &&
-                ev.type != YAML_ALIAS_EVENT && ev.type != YAML_SCALAR_EVENT)
-                stack[depth++] = n;
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            if (depth > 0) {
-                ynode *c = stack[--depth];
-                c->complete = true;
-                /* A block collection ends where its last value does: libyaml's
-                 * end mark stands at the next token, on the next item's line,
-                 * and a span must not depend on text outside its node. */
-                uint32_t end = c->flow || c->n == 0 ? sp.end : c->span.start;
-                for (size_t k = 0; !c->flow && k < c->n; k++)
-                    if (c->kids[k]->span.end > end)
-                        end = c->kids[k]->span.end;
-                if (end > c->span.end)
-                    c->span.end = end;
-            }
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
-    }
-    /* collections a YAML error left open end where their last kid does */
-    while (depth > 0) {
-        ynode *c = stack[--depth];
-        for (size_t k = 0; k < c->n; k++)
-            if (c->kids[k]->span.end > c->span.end)
-                c->span.end = c->kids[k]->span.end;
-    }
-    yaml_parser_delete(&parser);
-    return root;
-}
-
 /* ------------------------------------------------------------ the schema */
 
-/* Core-schema type of a plain scalar. */
-enum { T_STR, T_NULL, T_BOOL, T_INT, T_FLOAT };
-
-static bool all_of(const char *s, size_t n, const char *set)
+/* The kinds the schema reads: a mapping and a list as PyYAML builds them
+ * (a !!set or !!omap is neither). */
+static bool is_map(const ynode *n)
 {
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr(set, s[i]))
-            return false;
-    return true;
+    return n && n->kind == Y_MAP && n->type == AP_Y_MAP && !n->bad;
 }
 
-static bool is_float(const char *s, size_t n)
+static bool is_seq(const ynode *n)
 {
-    size_t i = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    const char *specials[] = {".inf", ".Inf", ".INF"};
-    for (size_t k = 0; k < 3; k++)
-        if (n - i == 4 && memcmp(s + i, specials[k], 4) == 0)
-            return true;
-    if (n == 4 && (!memcmp(s, ".nan", 4) || !memcmp(s, ".NaN", 4) || !memcmp(s, ".NAN", 4)))
-        return true;
-    size_t digits = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (digits == 0)
-        return false;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        size_t e = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, e++;
-        if (e == 0)
-            return false;
-    }
-    return i == n;
-}
-
-static int scalar_type(const ynode *n)
-{
-    if (n->kind != Y_SCALAR || !n->typed)
-        return T_STR;
-    const char *s = n->val;
-    size_t len = n->len;
-#define IS(lit) (len == sizeof lit - 1 && memcmp(s, lit, len) == 0)
-    if (len == 0 || IS("~") || IS("null") || IS("Null") || IS("NULL"))
-        return T_NULL;
-    if (IS("true") || IS("True") || IS("TRUE") || IS("false") || IS("False") || IS("FALSE"))
-        return T_BOOL;
-#undef IS
-    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    if (all_of(s + i, len - i, "0123456789"))
-        return T_INT;
-    if (len > 2 && s[0] == '0' && s[1] == 'o' && all_of(s + 2, len - 2, "01234567"))
-        return T_INT;
-    if (len > 2 && s[0] == '0' && s[1] == 'x' && all_of(s + 2, len - 2, "0123456789abcdefABCDEF"))
-        return T_INT;
-    if (is_float(s, len))
-        return T_FLOAT;
-    return T_STR;
+    return n && n->kind == Y_SEQ && n->type == AP_Y_SEQ && !n->bad;
 }
 
 static const char *describe(const ynode *n)
 {
     if (!n)
         return "nothing";
-    switch (n->kind) {
-    case Y_MAP: return "a mapping";
-    case Y_SEQ: return "a list";
-    case Y_BAD: return "an invalid node";
-    default: break;
-    }
-    switch (scalar_type(n)) {
-    case T_NULL: return "empty (null)";
-    case T_BOOL: return "a boolean";
-    case T_INT: return "an integer";
-    case T_FLOAT: return "a number";
-    default: return "text";
-    }
+    if (n->bad || n->kind == Y_BAD)
+        return "an invalid node";
+    return ap_ytype_describe(n->type);
 }
 
 /* The byte offset where the line holding off starts / ends (before its break). */
@@ -537,12 +171,13 @@ static void fill_field(builder *b, ap_field *f, const char *name, const ynode *k
     f->key = key->span;
     f->directive = key->span;
     f->span = val ? val->span : key->span;
-    if (!val || val->kind != Y_SCALAR)
+    if (val && val->bad)
+        f->refused = true;
+    if (!val || val->kind != Y_SCALAR || val->bad)
         return;
     f->style = val->style;
-    int t = scalar_type(val);
-    f->is_null = t == T_NULL;
-    if (t == T_STR) {
+    f->is_null = val->type == AP_Y_NULL;
+    if (val->type == AP_Y_STR) {
         f->is_string = true;
         f->value = ap_xmemdup(val->val, val->len);
         f->len = val->len;
@@ -562,46 +197,56 @@ static uint32_t column_of(builder *b, uint32_t off)
     return off - line_begin(b->text, off);
 }
 
+/* A key the schema knows: text (PyYAML's "yes" is a boolean, not a name). */
 static bool key_is(const ynode *k, const char *name)
 {
-    return k->kind == Y_SCALAR && k->len == strlen(name) && memcmp(k->val, name, k->len) == 0;
+    return k->kind == Y_SCALAR && k->type == AP_Y_STR && !k->bad && k->len == strlen(name) &&
+           memcmp(k->val, name, k->len) == 0;
 }
 
-/* Reports keys that are not scalars or repeat; returns false for such a key. */
+/* Reports keys that are not scalars or repeat; returns false for a key not
+ * to read (a later one of the same name wins, as in PyYAML). */
 static bool key_ok(builder *b, const ynode *map, size_t i, ap_code code, int ch, int md)
 {
     const ynode *k = map->kids[i];
+    if (k->bad)
+        return false;
     if (k->kind != Y_SCALAR) {
         PROBLEM(b->p, code, AP_ERROR, k->span, ch, md, "a key must be a plain name, not %s",
                 describe(k));
         return false;
     }
-    if (k->dup) {
-        PROBLEM(b->p, AP_INVALID_PATCH_FILE, AP_ERROR, k->span, ch, md, "duplicate key '%s'", k->val);
-        return false;
-    }
-    return true;
+    if (k->dup)
+        PROBLEM(b->p, AP_INVALID_PATCH_FILE, AP_ERROR, k->span, ch, md,
+                "duplicate key '%s' (the last one counts, as for the reference)", k->val);
+    return !k->shadowed;
 }
 
-/* Marks the keys of map that repeat an earlier one (a hash set: a mapping
- * of 200,000 keys costs 200,000 steps, not their square). */
+/* Marks the text keys of map that an earlier one of the same name had
+ * (dup: a problem, unless one of them came from a merge key) and that a
+ * later one has (shadowed: not read). A hash set: a mapping of 200,000
+ * keys costs 200,000 steps, not their square. */
 static void mark_duplicates(const ynode *map)
 {
     size_t nkeys = (map->n + 1) / 2, cap = 16;
     while (cap < nkeys * 2)
         cap *= 2;
-    const ynode **set = ap_xcalloc(cap, sizeof *set);
+    size_t *set = ap_xcalloc(cap, sizeof *set); /* index + 1 of the last key seen */
     for (size_t i = 0; i < map->n; i += 2) {
         ynode *k = map->kids[i];
-        if (k->kind != Y_SCALAR)
+        if (k->kind != Y_SCALAR || k->type != AP_Y_STR || k->bad)
             continue;
         size_t j = ap_hash(k->val, k->len) & (cap - 1);
-        while (set[j] && !(set[j]->len == k->len && memcmp(set[j]->val, k->val, k->len) == 0))
-            j = (j + 1) & (cap - 1);
-        if (set[j])
-            k->dup = true;
-        else
-            set[j] = k;
+        for (; set[j]; j = (j + 1) & (cap - 1)) {
+            ynode *o = map->kids[set[j] - 1];
+            if (o->len == k->len && memcmp(o->val, k->val, k->len) == 0)
+                break;
+        }
+        if (set[j]) {
+            map->kids[set[j] - 1]->shadowed = true;
+            k->dup = set[j] - 1 >= map->nmerged && i >= map->nmerged;
+        }
+        set[j] = i + 1;
     }
     free(set);
 }
@@ -643,6 +288,8 @@ static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int
 {
     if (!f->present)
         return true;
+    if (f->refused)
+        return false;
     if (!f->is_string) {
         /* null content is an empty one; anything else is a type error */
         if (allow_empty && f->is_null) {
@@ -671,7 +318,7 @@ static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int
             return false;
         }
     }
-    if (f->style != AP_STYLE_LITERAL && f->len > 0 && !too_many(b->p)) {
+    if (f->style != AP_STYLE_LITERAL && f->len > 0 && !ap_ytoo_many(b->p)) {
         ap_problem *pr = ap_problem_add(&b->p->problems, &b->p->n_problems, AP_SCALAR_STYLE, AP_WARNING, f->span, ch, md,
                 "'%s' is a %s scalar; code is safest in a literal block ('%s: |')", name,
                 f->style == AP_STYLE_FOLDED          ? "folded"
@@ -689,34 +336,41 @@ static bool count_field(builder *b, ap_field *f, const ynode *val, uint32_t *out
 {
     if (!f->present)
         return true;
-    if (val && val->kind == Y_SCALAR && scalar_type(val) == T_INT && val->val[0] != '-') {
-        unsigned long long v = strtoull(val->val[0] == '+' ? val->val + 1 : val->val, NULL, 0);
-        if (val->len > 2 && val->val[0] == '0' && val->val[1] == 'o')
-            v = strtoull(val->val + 2, NULL, 8);
+    if (f->refused)
+        return false;
+    int64_t v = -1;
+    bool integer = val && val->kind == Y_SCALAR && val->type == AP_Y_INT && ap_yint(val->val, val->len, &v);
+    if (integer && v >= 0) {
         *out = v > 1000000 ? 1000000 : (uint32_t)v;
         return true;
     }
     PROBLEM(b->p, AP_INVALID_MODIFICATION, AP_ERROR, f->span, ch, md,
             "'%s' must be a whole number of 0 or more, not %s", name,
-            val && val->kind == Y_SCALAR && scalar_type(val) == T_INT ? "a negative one" : describe(val));
+            integer ? "a negative one" : describe(val));
     return false;
 }
 
 static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
 {
-    if (n->kind == Y_MAP)
+    if (is_map(n))
         mark_duplicates(n);
     ap_patch *p = b->p;
     size_t before = p->n_problems;
     m->span = n->span;
-    if (n->kind != Y_MAP) {
+    if (!is_map(n)) {
         m->head = n->span;
-        PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, n->span, ch, md,
-                "a modification must be a mapping with 'action' and its keys, not %s", describe(n));
+        if (!n->bad)
+            PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, n->span, ch, md,
+                    "a modification must be a mapping with 'action' and its keys, not %s",
+                    describe(n));
         return;
     }
     m->head = head_of(b, n);
-    m->key_col = n->n ? column_of(b, n->kids[0]->span.start) : column_of(b, n->span.start);
+    /* the column of its own keys (merged ones stand elsewhere) */
+    m->key_col = n->n > n->nmerged ? column_of(b, n->kids[n->nmerged]->span.start)
+                                   : column_of(b, n->span.start);
+    /* a refused key or value: the mapping is not whole, and is not used */
+    bool whole = n->complete && !n->has_bad;
     const ynode *lead = NULL, *trail = NULL;
     for (size_t i = 0; i < n->n; i += 2) {
         const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
@@ -743,10 +397,12 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
     }
 
     if (!m->action_f.present) {
-        if (n->complete)
+        if (whole)
             PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md,
                     "the modification has no 'action' (REPLACE, INSERT_AFTER, INSERT_BEFORE, "
                     "DELETE or CREATE_FILE)");
+    } else if (m->action_f.refused) {
+        /* reported by the YAML layer */
     } else if (!m->action_f.is_string) {
         PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, md,
                 "'action' must be one of REPLACE, INSERT_AFTER, INSERT_BEFORE, DELETE, CREATE_FILE");
@@ -786,10 +442,10 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
     if (a == AP_DELETE && m->content.present)
         PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->content.key, ch, md,
                 "DELETE takes no 'content'");
-    if (a != AP_DELETE && a != AP_ACTION_NONE && !m->content.present && n->complete)
+    if (a != AP_DELETE && a != AP_ACTION_NONE && !m->content.present && whole)
         PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md, "%s needs 'content'",
                 action_names[a]);
-    if (a != AP_CREATE_FILE && a != AP_ACTION_NONE && !m->snippet.present && !range && n->complete)
+    if (a != AP_CREATE_FILE && a != AP_ACTION_NONE && !m->snippet.present && !range && whole)
         PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->head, ch, md,
                 "%s needs a 'snippet' (or 'start_snippet' and 'end_snippet') to find its place",
                 action_names[a]);
@@ -808,25 +464,27 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
     bool errors = false;
     for (size_t i = before; i < p->n_problems; i++)
         errors |= p->problems[i].severity == AP_ERROR;
-    m->ok = !errors && n->complete && a != AP_ACTION_NONE;
+    m->ok = !errors && whole && a != AP_ACTION_NONE;
 }
 
 static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
 {
-    if (n->kind == Y_MAP)
+    if (is_map(n))
         mark_duplicates(n);
     ap_patch *p = b->p;
     c->span = n->span;
-    if (n->kind != Y_MAP) {
+    if (!is_map(n)) {
         c->head = n->span;
-        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, n->span, ch, -1,
-                "a change must be a mapping with 'file_path' and 'modifications', not %s",
-                describe(n));
+        if (!n->bad)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, n->span, ch, -1,
+                    "a change must be a mapping with 'file_path' and 'modifications', not %s",
+                    describe(n));
         return;
     }
     c->head = head_of(b, n);
     const ynode *mods = NULL;
-    bool ok = true;
+    bool whole = n->complete && !n->has_bad;
+    bool ok = whole || n->complete;
     for (size_t i = 0; i < n->n; i += 2) {
         const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
         if (!key_ok(b, n, i, AP_INVALID_PATCH_FILE, ch, -1)) {
@@ -843,9 +501,11 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
             unknown_key(b, k, ch, -1, "a change");
     }
     if (!c->file_path.present) {
-        if (n->complete)
+        if (whole)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
                     "the change has no 'file_path'");
+        ok = false;
+    } else if (c->file_path.refused) {
         ok = false;
     } else if (!c->file_path.is_string || c->file_path.len == 0) {
         PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->file_path.span, ch, -1,
@@ -853,7 +513,9 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
                 c->file_path.is_string ? "empty text" : "a number, list or mapping");
         ok = false;
     }
-    if (c->newline.present) {
+    if (c->newline.refused) {
+        ok = false;
+    } else if (c->newline.present) {
         const char *v = c->newline.is_string ? c->newline.value : "";
         if (!strcmp(v, "LF"))
             c->eol = AP_EOL_LF;
@@ -868,13 +530,13 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
         }
     }
     if (!c->mods_f.present) {
-        if (n->complete)
+        if (whole)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
                     "the change has no 'modifications' list");
         ok = false;
-    } else if (!mods && !n->complete) {
-        ok = false; /* cut off by a YAML error: that error says it all */
-    } else if (!mods || mods->kind != Y_SEQ) {
+    } else if ((!mods && !n->complete) || c->mods_f.refused) {
+        ok = false; /* cut off by a YAML error, or refused: that problem says it all */
+    } else if (!is_seq(mods)) {
         PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->mods_f.span, ch, -1,
                 "'modifications' must be a list, not %s", describe(mods));
         ok = false;
@@ -884,22 +546,26 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
         for (size_t i = 0; i < mods->n; i++)
             read_mod(b, mods->kids[i], &c->mods[i], ch, (int)i);
     }
-    c->ok = ok;
+    c->ok = ok && !n->has_bad;
 }
 
 static void read_root(builder *b, const ynode *root)
 {
     ap_patch *p = b->p;
     if (!root) {
-        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, ((ap_span){0, 0}), -1, -1,
-                "the patch is empty: it needs 'version: \"2.0\"' and 'changes'");
+        if (!b->yaml_error)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, ((ap_span){0, 0}), -1, -1,
+                    "the patch is empty: it needs 'version: \"2.0\"' and 'changes'");
         return;
     }
-    if (root->kind != Y_MAP) {
-        PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, root->span, -1, -1,
-                "the patch must be a mapping with 'version' and 'changes', not %s", describe(root));
+    if (!is_map(root)) {
+        if (!root->bad)
+            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, root->span, -1, -1,
+                    "the patch must be a mapping with 'version' and 'changes', not %s",
+                    describe(root));
         return;
     }
+    bool whole = root->complete && !root->has_bad;
     const ynode *changes = NULL, *version = NULL;
     mark_duplicates(root);
     for (size_t i = 0; i < root->n; i += 2) {
@@ -915,9 +581,11 @@ static void read_root(builder *b, const ynode *root)
     }
     ap_span top = head_of(b, root);
     if (!p->version.present) {
-        if (root->complete)
+        if (whole)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, top, -1, -1,
                     "the patch has no 'version' (write version: \"2.0\")");
+    } else if (p->version.refused) {
+        /* reported by the YAML layer */
     } else if (!p->version.is_string || strcmp(p->version.value, "2.0") != 0) {
         if (version && version->kind == Y_SCALAR && strcmp(version->val, "2.0") == 0)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->version.span, -1, -1,
@@ -928,12 +596,12 @@ static void read_root(builder *b, const ynode *root)
                     version && version->kind == Y_SCALAR ? version->val : describe(version));
     }
     if (!p->changes_f.present) {
-        if (root->complete)
+        if (whole)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, top, -1, -1,
                     "the patch has no 'changes' list");
-    } else if (!changes && !root->complete) {
-        /* cut off by a YAML error: that error says it all */
-    } else if (!changes || changes->kind != Y_SEQ) {
+    } else if ((!changes && !root->complete) || p->changes_f.refused) {
+        /* cut off by a YAML error, or refused: that problem says it all */
+    } else if (!is_seq(changes)) {
         PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->changes_f.span, -1, -1,
                 "'changes' must be a list, not %s", describe(changes));
     } else {
@@ -955,12 +623,11 @@ static void parse_yaml(ap_patch *p)
     b.text = p->text;
     b.len = p->len;
     b.p = p;
-    if (p->len >= 3 && memcmp(p->text, "\xef\xbb\xbf", 3) == 0)
-        b.base = b.bi = 3; /* libyaml skips a BOM without counting it */
-    ynode *root = build(&b);
+    ynode *root = ap_ybuild(&b);
     p->reparsable = !b.unclean;
+    p->yaml_error = b.yaml_error;
     read_root(&b, root);
-    builder_release(&b);
+    ap_ybuilder_release(&b);
 }
 
 ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags)
@@ -983,10 +650,10 @@ ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags)
         ap_parse3(p); /* parsed whole each time; reusable by context */
     else
         parse_yaml(p);
-    if (too_many(p))
+    if (ap_ytoo_many(p))
         ap_problem_add(&p->problems, &p->n_problems, AP_INVALID_PATCH_FILE, AP_ERROR,
                        (ap_span){0, 0}, -1, -1, "too many problems; stopped after %d",
-                       MAX_PROBLEMS);
+                       AP_MAX_PROBLEMS);
     ap_problems_sort(p->problems, p->n_problems);
     for (size_t i = 0; i < p->n_problems; i++)
         p->has_errors |= p->problems[i].severity == AP_ERROR;
@@ -1151,8 +818,6 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
                 k++;
             if (k < e && t[k] != '#' && k - i <= col)
                 return false;
-            if (k < e && t[k] == '\t')
-                return false;
         }
         i = e;
         if (i < n && t[i] == '\r')
@@ -1176,7 +841,7 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
     b.p = sink;
     sink->text = doc.s; /* borrowed while the fixes read it */
     sink->len = doc.len;
-    ynode *root = build(&b);
+    ynode *root = ap_ybuild(&b);
     ynode *item = only_item(root);
     if (item && m)
         item = only_item(item);
@@ -1187,7 +852,7 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
         else
             read_change(&b, item, c, ch);
     }
-    builder_release(&b);
+    ap_ybuilder_release(&b);
     ap_buf_release(&doc);
     sink->text = NULL;
     sink->len = 0;

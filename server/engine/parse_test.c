@@ -241,10 +241,23 @@ static void test_duplicate_keys(void)
                "          y\n";
     ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off_k(src, "snippet", 1), off_k(src, "snippet", 1) + 7, 0,
                0);
-    /* the first value stands */
+    /* the last value stands, as for the reference (PyYAML) */
     ap_patch *p = parse(src);
-    CHECK_STR(p->changes[0].mods[0].snippet.value, "x\n");
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "y\n");
+    CHECK_INT(p->changes[0].mods[0].snippet.span.start, off(src, "y\n"));
     CHECK(!p->changes[0].mods[0].ok);
+    CHECK(!p->yaml_error); /* PyYAML reads it: the refusal is apls's own */
+    ap_patch_free(p);
+    /* three times: the second and the third are reported */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: a\n"
+               "        snippet: b\n"
+               "        snippet: c\n";
+    p = parse(src);
+    CHECK_INT(count_code(p, AP_INVALID_PATCH_FILE), 2);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 0), AP_INVALID_PATCH_FILE, AP_ERROR,
+                  off_k(src, "snippet", 1), off_k(src, "snippet", 1) + 7, 0, 0);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "c");
     ap_patch_free(p);
 }
 
@@ -672,6 +685,366 @@ static void test_warnings(void)
     ap_patch_free(p);
 }
 
+/* ------------------------------------- YAML as PyYAML (the reference) reads it */
+
+/* A patch whose YAML PyYAML reads: no YAML problem at all. */
+static ap_patch *clean(const char *src, int line)
+{
+    ap_patch *p = parse(src);
+    if (p->yaml_error) {
+        fprintf(stderr, "  parse_test.c:%d: YAML refused:\n", line);
+        for (size_t i = 0; i < p->n_problems; i++)
+            fprintf(stderr, "    %s [%u,%u) '%s': %s\n", ap_code_name(p->problems[i].code),
+                    p->problems[i].span.start, p->problems[i].span.end,
+                    span_str(p, p->problems[i].span), p->problems[i].message);
+        check_failed_in_test++;
+    }
+    return p;
+}
+#define CLEAN(src) clean((src), __LINE__)
+
+/* A patch whose YAML PyYAML refuses: a YAML problem on [start, end). */
+static void yaml_refused(const char *src, uint32_t start, uint32_t end, int line)
+{
+    ap_patch *p = parse(src);
+    bool found = false;
+    for (size_t i = 0; i < p->n_problems; i++)
+        found |= p->problems[i].code == AP_INVALID_PATCH_FILE && p->problems[i].span.start == start &&
+                 p->problems[i].span.end == end;
+    if (!p->yaml_error || !p->has_errors || !found) {
+        fprintf(stderr, "  parse_test.c:%d: want a YAML problem at [%u,%u) '%.*s'; got%s:\n", line,
+                start, end, (int)(end - start), src + start, p->yaml_error ? "" : " no YAML error");
+        for (size_t i = 0; i < p->n_problems; i++)
+            fprintf(stderr, "    %s [%u,%u) '%s': %s\n", ap_code_name(p->problems[i].code),
+                    p->problems[i].span.start, p->problems[i].span.end,
+                    span_str(p, p->problems[i].span), p->problems[i].message);
+        check_failed_in_test++;
+    }
+    ap_patch_free(p);
+}
+#define YAML_REFUSED(src, start, end) yaml_refused((src), (start), (end), __LINE__)
+/* ... on the first occurrence of needle, n bytes */
+#define YAML_REFUSED_AT(src, needle, n)                                                            \
+    yaml_refused((src), off((src), (needle)), off((src), (needle)) + (n), __LINE__)
+
+/* issue 11: a literal block whose first line is spaces and a tab (C, Go,
+ * Makefiles) is valid YAML for PyYAML; libyaml alone refuses it */
+static void test_tab_indented_blocks(void)
+{
+    const char *src = HEAD "      - action: REPLACE\n"
+                           "        snippet: |\n"
+                           "          \tfprintf(stderr, \"x\");\n"
+                           "          \treturn 1;\n"
+                           "        content: |\n"
+                           "          \tfputs(\"x\", stderr);\n"
+                           "      - action: DELETE\n"
+                           "        snippet: |-\n"
+                           "          \t\tgone();\n"
+                           "          }\n";
+    ap_patch *p = CLEAN(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK(!p->has_errors);
+    CHECK(p->reparsable);
+    if (p->n_changes == 1 && p->changes[0].n_mods == 2) {
+        const ap_mod *m = &p->changes[0].mods[0];
+        CHECK(m->ok);
+        CHECK_STR(m->snippet.value, "\tfprintf(stderr, \"x\");\n\treturn 1;\n");
+        CHECK_INT(m->snippet.indent, 10);
+        CHECK_INT(m->snippet.n_lines, 2);
+        if (m->snippet.n_lines == 2) {
+            CHECK_INT(m->snippet.line_at[0], off(src, "\tfprintf"));
+            CHECK_INT(m->snippet.line_at[1], off(src, "\treturn"));
+        }
+        CHECK_INT(m->snippet.span.start, off(src, "\tfprintf"));
+        CHECK_INT(m->snippet.span.end, off(src, "return 1;") + 9);
+        CHECK_STR(m->content.value, "\tfputs(\"x\", stderr);\n");
+        CHECK_INT(m->content.span.start, off(src, "\tfputs"));
+        m = &p->changes[0].mods[1];
+        CHECK(m->ok);
+        CHECK_INT(m->action, AP_DELETE);
+        CHECK_STR(m->snippet.value, "\t\tgone();\n}");
+        CHECK_INT(m->snippet.line_at[0], off(src, "\t\tgone"));
+    } else {
+        CHECK(!"one change of two modifications");
+    }
+    ap_patch_free(p);
+
+    /* blank lines before it (no more spaces than the tab's column) */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |\n"
+               "\n"
+               "          \n"
+               "          \tx\n";
+    p = CLEAN(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "\n\n\tx\n");
+    ap_patch_free(p);
+
+    /* an indentless list, CRLF and a kept final break */
+    src = "version: \"2.0\"\r\nchanges:\r\n- file_path: a\r\n  modifications:\r\n"
+          "  - action: DELETE\r\n    snippet: |+\r\n      \tx\r\n\r\n";
+    p = CLEAN(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "\tx\n\n");
+    CHECK_INT(p->changes[0].mods[0].snippet.line_at[0], off(src, "\tx"));
+    ap_patch_free(p);
+
+    /* folded: PyYAML does not fold a line that starts with a tab */
+    src = HEAD "      - action: REPLACE\n"
+               "        snippet: x\n"
+               "        content: >\n"
+               "          \tone\n"
+               "          two\n"
+               "          three\n";
+    p = CLEAN(src);
+    CHECK_STR(p->changes[0].mods[0].content.value, "\tone\ntwo three\n");
+    ap_patch_free(p);
+    src = HEAD "      - action: REPLACE\n"
+               "        snippet: x\n"
+               "        content: >\n"
+               "          \tone\n"
+               "\n"
+               "          two\n";
+    p = CLEAN(src);
+    CHECK_STR(p->changes[0].mods[0].content.value, "\tone\n\ntwo\n");
+    ap_patch_free(p);
+
+    /* what PyYAML refuses too, on the tab: a tab at column 0, a blank line
+     * with more spaces before it, a tab left of the key's column */
+    src = HEAD "      - action: DELETE\n        snippet: |\n\tx\n";
+    YAML_REFUSED_AT(src, "\tx", 1);
+    src = HEAD "      - action: DELETE\n        snippet: |\n              \n          \tx\n";
+    YAML_REFUSED_AT(src, "\tx", 1);
+    src = HEAD "      - action: DELETE\n        snippet: |\n        \tx\n";
+    YAML_REFUSED_AT(src, "\tx", 1);
+    /* one column right of the key is enough */
+    src = HEAD "      - action: DELETE\n        snippet: |\n         \tx\n";
+    p = CLEAN(src);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "\tx\n");
+    ap_patch_free(p);
+
+    /* not a block: a '|' ending a line of another block's content */
+    src = HEAD "      - action: DELETE\n"
+               "        snippet: |\n"
+               "          cat x |\n"
+               "          \tgrep y\n";
+    p = CLEAN(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "cat x |\n\tgrep y\n");
+    ap_patch_free(p);
+}
+
+/* PyYAML never takes a tab for a separator; libyaml does */
+static void test_tabs_pyyaml_refuses(void)
+{
+    const char *src = HEAD "      - action:\tDELETE\n        snippet: |\n          x\n";
+    YAML_REFUSED_AT(src, "\tDELETE", 1);
+    src = HEAD "      - action: DELETE\n        snippet: \"x\"\t# note\n";
+    YAML_REFUSED_AT(src, "\t#", 1);
+    src = HEAD "      - action: DELETE\n        snippet: a\tb\n";
+    YAML_REFUSED_AT(src, "\tb", 1);
+    src = HEAD "      - action: DELETE\n        snippet: |\t\n          x\n";
+    YAML_REFUSED_AT(src, "\t\n", 1);
+    src = "version: \"2.0\"\nchanges: []\nx: [a,\tb]\n";
+    YAML_REFUSED_AT(src, "\tb", 1);
+    src = "version: \"2.0\"\t\nchanges: []\n";
+    YAML_REFUSED_AT(src, "\t", 1);
+    src = "---\t\nversion: \"2.0\"\nchanges: []\n";
+    YAML_REFUSED(src, 3, 4);
+    /* "|#": PyYAML wants a space before the comment */
+    src = HEAD "      - action: DELETE\n        snippet: |#note\n          x\n";
+    YAML_REFUSED_AT(src, "#note", 1);
+    /* '?' inside a flow plain scalar ends it for PyYAML */
+    src = "version: \"2.0\"\nchanges: []\nx: [a?b]\n";
+    YAML_REFUSED_AT(src, "?b", 1);
+    /* tabs in comments, quoted scalars and block content are fine */
+    src = "# a\tcomment\nversion: \"2.0\"  #\tnote\nchanges:\n  - file_path: a\n    modifications:\n"
+          "      - action: DELETE\n        snippet: \"a\\tb\tc\"\n"
+          "      - action: DELETE\n        snippet: | #\tnote\n          x\ty\n";
+    ap_patch *p = CLEAN(src);
+    CHECK(!p->has_errors);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "a\tb\tc");
+    CHECK_STR(p->changes[0].mods[1].snippet.value, "x\ty\n");
+    ap_patch_free(p);
+}
+
+/* issue 11: tags PyYAML's safe loader has no constructor for are refused,
+ * on the tag; the core ones read as PyYAML reads them */
+static void test_tags(void)
+{
+    const char *src = "version: !!python/object:os.system \"2.0\"\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "!!python"), off(src, " \"2.0\""), -1, -1);
+    ap_patch *p = parse(src);
+    CHECK(p->yaml_error);
+    CHECK(p->version.refused);
+    CHECK(!p->version.is_string);
+    CHECK(strstr(p->problems[0].message, "!!python/object:os.system") != NULL);
+    ap_patch_free(p);
+    src = HEAD "      - action: DELETE\n        snippet: !foo |\n          x\n"
+               "      - action: DELETE\n        snippet: !<tag:example.com,2000:x> y\n";
+    p = parse(src);
+    CHECK_INT(count_sev(p, AP_ERROR), 2);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 0), AP_INVALID_PATCH_FILE, AP_ERROR,
+                  off(src, "!foo"), off(src, "!foo") + 4, -1, -1);
+    CHECK_PROBLEM(find(p, AP_INVALID_PATCH_FILE, 1), AP_INVALID_PATCH_FILE, AP_ERROR,
+                  off(src, "!<"), off(src, "> y") + 1, -1, -1);
+    CHECK(!p->changes[0].mods[0].ok);
+    CHECK(!p->changes[0].mods[1].ok);
+    ap_patch_free(p);
+    /* on a mapping or list too, and a local tag from a %TAG handle */
+    src = "%TAG !e! tag:example.com,2000:\n---\nversion: \"2.0\"\nchanges: !e!list []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "!e!list"), off(src, "!e!list") + 7, -1, -1);
+
+    /* the core tags */
+    src = HEAD "      - action: !!str DELETE\n"
+               "        snippet: !<tag:yaml.org,2002:str> 12\n"
+               "        include_leading_blank_lines: !!int \"3\"\n"
+               "      - action: REPLACE\n"
+               "        snippet: !!str |\n          x\n"
+               "        content: !!null \"anything\"\n";
+    p = CLEAN(src);
+    CHECK(!p->has_errors);
+    CHECK_INT(p->changes[0].mods[0].action, AP_DELETE);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "12");
+    CHECK_INT(p->changes[0].mods[0].lead, 3);
+    CHECK_STR(p->changes[0].mods[1].content.value, "");
+    ap_patch_free(p);
+    src = "version: !!str 2.0\nchanges: []\n";
+    p = CLEAN(src);
+    CHECK(!p->has_errors);
+    CHECK_STR(p->version.value, "2.0");
+    ap_patch_free(p);
+    /* "!" resolves like a plain scalar, quoted or not (PyYAML's reading) */
+    src = "version: ! \"2.0\"\nchanges: []\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "! "), off(src, "0\"") + 2, -1, -1);
+    p = parse(src);
+    CHECK(!p->yaml_error);
+    CHECK(strstr(p->problems[0].message, "quote it") != NULL);
+    ap_patch_free(p);
+    /* a core tag on text it cannot read: the node */
+    src = HEAD "      - action: DELETE\n        snippet: |\n          x\n"
+               "        include_leading_blank_lines: !!int x\n";
+    YAML_REFUSED(src, off(src, "!!int"), off(src, "!!int x") + 7);
+    src = "version: \"2.0\"\nchanges: []\nx: !!bool maybe\n";
+    YAML_REFUSED(src, off(src, "!!bool"), off(src, "maybe") + 5);
+    src = "version: \"2.0\"\nchanges: []\nx: !!binary a\n";
+    YAML_REFUSED(src, off(src, "!!binary"), off(src, " a\n") + 2);
+    src = "version: \"2.0\"\nchanges: !!str [a]\n";
+    YAML_REFUSED_AT(src, "!!str", 5);
+    /* read, but not text: the schema's problem, not a YAML one */
+    src = HEAD "      - action: DELETE\n        snippet: !!binary aGVsbG8=\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "!!binary"), off(src, "=\n") + 1, 0, 0);
+    src = "version: \"2.0\"\nchanges: !!set {a}\n";
+    ONLY_ERROR(src, AP_INVALID_PATCH_FILE, off(src, "!!set"), off(src, "{a}") + 3, -1, -1);
+    p = parse(src);
+    CHECK(strstr(p->problems[0].message, "a set") != NULL);
+    ap_patch_free(p);
+}
+
+/* PyYAML resolves plain scalars by YAML 1.1: the reference sees these types */
+static void test_yaml11_types(void)
+{
+    const char *src = HEAD "      - action: DELETE\n        snippet: yes\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "yes"), off(src, "yes") + 3, 0, 0);
+    src = HEAD "      - action: DELETE\n        snippet: 2001-12-14\n";
+    ONLY_ERROR(src, AP_INVALID_MODIFICATION, off(src, "2001"), off(src, "2001") + 10, 0, 0);
+    /* text for PyYAML (an exponent wants a dot and a sign; 0o is not octal) */
+    src = HEAD "      - action: REPLACE\n        snippet: 1e3\n        content: 0o17\n";
+    ap_patch *p = CLEAN(src);
+    CHECK_INT(count_sev(p, AP_ERROR), 0);
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "1e3");
+    CHECK_STR(p->changes[0].mods[0].content.value, "0o17");
+    ap_patch_free(p);
+    /* counts: binary, underscores, 0-octal, base 60 */
+    const char *counts[][2] = {{"0b11", "3"}, {"1_0", "10"}, {"017", "15"}, {"1:30", "90"},
+                               {"+0x1f", "31"}, {"0", "0"}};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf,
+                 HEAD "      - action: DELETE\n        snippet: x\n"
+                      "        include_trailing_blank_lines: %s\n",
+                 counts[i][0]);
+        p = CLEAN(buf);
+        CHECK_INT(count_sev(p, AP_ERROR), 0);
+        CHECK_INT(p->changes[0].mods[0].trail, atoi(counts[i][1]));
+        ap_patch_free(p);
+    }
+    /* values PyYAML cannot construct: the node */
+    src = HEAD "      - action: DELETE\n        snippet: 2001-02-30\n";
+    YAML_REFUSED_AT(src, "2001", 10);
+    src = HEAD "      - action: DELETE\n        snippet: 0x_\n";
+    YAML_REFUSED_AT(src, "0x_", 3);
+    src = HEAD "      - action: DELETE\n        snippet: =\n";
+    YAML_REFUSED_AT(src, "=\n", 1);
+    /* a boolean key is not the name "yes" */
+    src = HEAD "      - action: DELETE\n        snippet: x\n        yes: 1\n";
+    p = CLEAN(src);
+    CHECK_INT(count_code(p, AP_UNKNOWN_KEY), 1);
+    ap_patch_free(p);
+}
+
+/* anchors, merge keys and keys as PyYAML's composer and constructor take them */
+static void test_anchors_merges_keys(void)
+{
+    const char *src = "version: &v \"2.0\"\nchanges: []\nx: &v 1\n";
+    YAML_REFUSED(src, off_k(src, "&v", 1), off_k(src, "&v", 1) + 2);
+    /* a merge key of an inline mapping */
+    src = HEAD "      - <<: {action: DELETE, snippet: x}\n"
+               "        snippet: y\n";
+    ap_patch *p = CLEAN(src);
+    CHECK_INT(count_sev(p, AP_ERROR), 0);
+    if (p->n_changes == 1 && p->changes[0].n_mods == 1) {
+        const ap_mod *m = &p->changes[0].mods[0];
+        CHECK(m->ok);
+        CHECK_INT(m->action, AP_DELETE);
+        CHECK_STR(m->snippet.value, "y"); /* its own key wins */
+        CHECK_INT(m->key_col, 8);
+    }
+    ap_patch_free(p);
+    src = HEAD "      - <<: [{action: DELETE}, {action: REPLACE, snippet: x}]\n";
+    p = CLEAN(src);
+    CHECK_INT(p->changes[0].mods[0].action, AP_DELETE); /* the first mapping wins */
+    CHECK_STR(p->changes[0].mods[0].snippet.value, "x");
+    ap_patch_free(p);
+    src = "version: \"2.0\"\nchanges: []\nx: {<<: y}\n";
+    YAML_REFUSED_AT(src, "y}", 1);
+    src = "version: \"2.0\"\nchanges: []\nx: <<\n";
+    YAML_REFUSED_AT(src, "<<", 2);
+    /* a list as a key */
+    src = "version: \"2.0\"\nchanges: []\n? [a]\n: b\n";
+    YAML_REFUSED_AT(src, "[a]", 3);
+}
+
+static void test_stream_level(void)
+{
+    /* UTF-16: the reference reads UTF-8 */
+    const char utf16[] = "\xff\xfev\0e\0r\0";
+    ap_patch *p = ap_patch_parse(utf16, sizeof utf16 - 1);
+    CHECK(p->yaml_error);
+    CHECK_INT(p->n_problems, 1);
+    CHECK_PROBLEM(&p->problems[0], AP_INVALID_PATCH_FILE, AP_ERROR, 0, 2, -1, -1);
+    ap_patch_free(p);
+    /* directives PyYAML ignores or reads and libyaml does not */
+    const char *src = "%FOO bar\tbaz\n%YAML 1.3\n---\nversion: \"2.0\"\nchanges: []\n";
+    p = CLEAN(src);
+    CHECK_INT(p->n_problems, 0);
+    CHECK_INT(p->version.span.start, off(src, "\"2.0\""));
+    ap_patch_free(p);
+    src = "%FOO\tbar\n---\nversion: \"2.0\"\nchanges: []\n";
+    YAML_REFUSED(src, 4, 5);
+    src = "%FOO bar\nversion: \"2.0\"\nchanges: []\n"; /* no "---" */
+    p = parse(src);
+    CHECK(p->yaml_error);
+    ap_patch_free(p);
+    /* a byte order mark later on is a character for PyYAML */
+    src = "version: \"2.0\"\n\xef\xbb\xbf" "changes: []\n";
+    p = parse(src);
+    CHECK(!p->yaml_error);
+    CHECK_INT(count_code(p, AP_UNKNOWN_KEY), 1);
+    CHECK(strstr(find(p, AP_UNKNOWN_KEY, 0)->message, "\xef\xbb\xbf" "changes") != NULL);
+    ap_patch_free(p);
+}
+
 /* --------------------------------------------------------- aliases */
 
 static void test_aliases(void)
@@ -939,6 +1312,12 @@ int main(void)
     RUN(test_empty_snippet);
     RUN(test_several_problems);
     RUN(test_warnings);
+    RUN(test_tab_indented_blocks);
+    RUN(test_tabs_pyyaml_refuses);
+    RUN(test_tags);
+    RUN(test_yaml11_types);
+    RUN(test_anchors_merges_keys);
+    RUN(test_stream_level);
     RUN(test_aliases);
     RUN(test_bom);
     RUN(test_crlf_patch);

@@ -45,6 +45,7 @@ static bool same_field(const ap_field *a, const ap_field *b)
     SAME("present", a->present, b->present);
     SAME("is_string", a->is_string, b->is_string);
     SAME("is_null", a->is_null, b->is_null);
+    SAME("refused", a->refused, b->refused);
     SAME("style", a->style, b->style);
     SAME("n_lines", a->n_lines, b->n_lines);
     SAME("indent", a->indent, b->indent);
@@ -76,6 +77,7 @@ static bool same_patch(const ap_patch *a, const ap_patch *b)
     SAME("len", a->len, b->len);
     SAME("text", memcmp(a->text, b->text, a->len), 0);
     SAME("has_errors", a->has_errors, b->has_errors);
+    SAME("yaml_error", a->yaml_error, b->yaml_error);
     SAME("n_changes", a->n_changes, b->n_changes);
     if (!same_field(&a->version, &b->version) || !same_field(&a->changes_f, &b->changes_f))
         return false;
@@ -142,7 +144,8 @@ static uint32_t next(void)
 static char *random_edit(const char *text, size_t len, size_t *out_len)
 {
     static const char *const bits[] = {"x", " ", "\n", "  ", ": ", "- ", "|", "#", "\"", "é", "😀", "\t",
-                                       "REPLACE", "\n        snippet: |\n          a\n", ""};
+                                       "REPLACE", "\n        snippet: |\n          a\n", "",
+                                       "\t\t", " \t", "!!str ", "!foo ", "<<: ", ">", "yes", "=", "%"};
     size_t at = len ? next() % (len + 1) : 0;
     size_t del = next() % 4 == 0 ? next() % 3 : 0;
     if (at + del > len)
@@ -173,6 +176,28 @@ static char *big_patch(size_t *len)
         }
         if (c == 3)
             ap_buf_adds(&b, "    newline: LF\n");
+    }
+    return ap_buf_detach(&b, len);
+}
+
+/* A patch of C code the way models write it: tab-indented blocks, a folded
+ * one, YAML 1.1 values, a core tag, a merge key. */
+static char *tab_patch(size_t *len)
+{
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "version: \"2.0\"\nchanges:\n");
+    for (int c = 0; c < 4; c++) {
+        ap_buf_addf(&b, "  - file_path: src/f%d.c\n    modifications:\n", c);
+        for (int m = 0; m < 4; m++) {
+            ap_buf_addf(&b, "      - action: %s\n", m % 2 ? "REPLACE" : "INSERT_AFTER");
+            ap_buf_addf(&b, "        snippet: |\n          \tif (v%d_%d)\n          \t\treturn %d;\n", c, m, m);
+            ap_buf_addf(&b, "        content: %s\n          \tx = %d;\n          y;\n", m == 3 ? ">" : "|-", m);
+            if (m == 2)
+                ap_buf_adds(&b, "        include_leading_blank_lines: !!int \"1\"\n"
+                                "        include_trailing_blank_lines: 0b1\n");
+        }
+        if (c == 2)
+            ap_buf_adds(&b, "      - <<: {action: DELETE}\n        snippet: |\n          \tgone();\n");
     }
     return ap_buf_detach(&b, len);
 }
@@ -223,6 +248,10 @@ static void test_matches_full_parse(void)
     check_edits(big, len, 4000, &hits, &fails);
     total += 4000;
     free(big);
+    char *tabs = tab_patch(&len);
+    check_edits(tabs, len, 4000, &hits, &fails);
+    total += 4000;
+    free(tabs);
     const char *dir = getenv("APLS_CONFORMANCE");
     DIR *d = opendir(dir ? dir : "tests/conformance/v2");
     struct dirent *e;
@@ -247,19 +276,19 @@ static void test_matches_full_parse(void)
 
 /* Typing inside values, what an editor sends on every keystroke, is always
  * parsed one item only, and still gives what a full parse gives. */
-static void test_typing_is_incremental(void)
+static void typing(char *text, size_t len, const char *after)
 {
-    size_t len;
-    char *text = big_patch(&len);
     ap_patch *prev = ap_patch_parse(text, len);
+    CHECK(prev->reparsable);
     unsigned long before = ap_reparse_hits;
     int fails = 0, rounds = 300;
+    size_t k = strlen(after);
     for (int i = 0; i < rounds; i++) {
-        /* a place inside a value: after "int v" on some line */
+        /* a place inside a value: after `after` on some line */
         size_t at;
         do
             at = next() % len;
-        while (!(at >= 5 && memcmp(text + at - 5, "int v", 5) == 0));
+        while (!(at >= k && memcmp(text + at - k, after, k) == 0));
         char *t2 = malloc(len + 2);
         memcpy(t2, text, at);
         t2[at] = (char)('a' + i % 26);
@@ -278,6 +307,16 @@ static void test_typing_is_incremental(void)
     CHECK_INT(ap_reparse_hits - before, rounds);
     ap_patch_free(prev);
     free(text);
+}
+
+static void test_typing_is_incremental(void)
+{
+    size_t len;
+    char *text = big_patch(&len);
+    typing(text, len, "int v");
+    /* in tab-indented blocks too (issue 11) */
+    text = tab_patch(&len);
+    typing(text, len, "\tif (v");
 }
 
 static void test_identical_and_garbage(void)

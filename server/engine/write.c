@@ -526,6 +526,25 @@ static bool same_text(const ap_field *a, const ap_field *b)
     return na == nb && memcmp(x, y, na) == 0;
 }
 
+/* The same locator: the same non-blank lines, stripped (all that matching
+ * reads of it; blank lines around it are trimmed by 3.2 and ignored by both). */
+static bool same_locator(const ap_field *a, const ap_field *b)
+{
+    if (a->present != b->present)
+        return false;
+    if (!a->present)
+        return true;
+    ap_pattern x, y;
+    ap_pattern_init(&x, value(a), a->len);
+    ap_pattern_init(&y, value(b), b->len);
+    bool same = x.n == y.n;
+    for (uint32_t i = 0; same && i < x.n; i++)
+        same = ap_line_eq(ap_pattern_at(&x, i), ap_pattern_at(&y, i));
+    ap_pattern_release(&x);
+    ap_pattern_release(&y);
+    return same;
+}
+
 static bool differ(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool differ(char **why, const char *fmt, ...)
 {
@@ -562,7 +581,8 @@ bool ap_patch_same_model(const ap_patch *a, const ap_patch *b, char **why)
             static const char *const names[] = {"snippet", "start_snippet", "end_snippet",
                                                 "anchor", "content", "dest"};
             for (size_t i = 0; i < 6; i++)
-                if (!same_text(fm[i], fn[i]) || fm[i]->boundary != fn[i]->boundary)
+                if (!(i < 4 ? same_locator(fm[i], fn[i]) : same_text(fm[i], fn[i])) ||
+                    fm[i]->boundary != fn[i]->boundary)
                     return differ(why, "change %zu, modification %zu: %s", c, k, names[i]);
             if (m->lead != n->lead || m->trail != n->trail || m->scope_end != n->scope_end)
                 return differ(why, "change %zu, modification %zu: options", c, k);

@@ -180,8 +180,12 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
         lsp_endpoint_reply(ep, id, json_array());
         return;
     }
-    apls_patch_refresh(p);
     ctx c = {p, json_object_get(json_object_get(params, "context"), "only"), json_array()};
+    /* an edit is built only on targets just checked against the disk */
+    if (wanted(&c, "source.applyPatch"))
+        apls_patch_verify(p);
+    else
+        apls_patch_refresh(p);
     uint32_t a = apls_patch_offset(p, range.start), b = apls_patch_offset(p, range.end);
     int ch, md;
     apls_patch_locate(p, a, &ch, &md);
@@ -299,7 +303,7 @@ void apls_on_execute_command(lsp_endpoint *ep, json_t *id, json_t *params, void 
             lsp_endpoint_reply_error(ep, id, -32602, "apls.applyPatch: no open patch %s", uri ? uri : "");
             return;
         }
-        apls_patch_refresh(p);
+        apls_patch_verify(p);
         char *why = NULL;
         json_t *creates = NULL;
         json_t *edit = apls_workspace_edit(p, p->run, &why, &creates);

@@ -65,6 +65,57 @@ static char *choose_root(apls_patch *p)
     return root;
 }
 
+/* Has change c of now the bytes of a change of before (at its index, or at
+ * the same distance from the end, for an edit that added or removed one)? */
+static bool change_kept(const ap_patch *before, const ap_patch *now, size_t c)
+{
+    const ap_span *sp = &now->changes[c].span;
+    size_t tail = now->n_changes - c;
+    size_t at[2] = {c, before->n_changes >= tail ? before->n_changes - tail : (size_t)-1};
+    for (int k = 0; k < 2; k++) {
+        if (at[k] >= before->n_changes)
+            continue;
+        const ap_span *old = &before->changes[at[k]].span;
+        if (old->end - old->start == sp->end - sp->start &&
+            memcmp(before->text + old->start, now->text + sp->start, sp->end - sp->start) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The targets of the changes an edit touched are asked of the disk again;
+ * the others rely on watch events (a keystroke stats one file, not all). */
+static void recheck_edited(apls_patch *p, const ap_patch *before)
+{
+    for (size_t c = 0; c < p->patch->n_changes; c++) {
+        const ap_field *fp = &p->patch->changes[c].file_path;
+        if (!fp->is_string || change_kept(before, p->patch, c))
+            continue;
+        const char *why;
+        char *norm = ap_path_normalize(fp->value, fp->len, &why);
+        if (norm)
+            apls_vfs_recheck(p->fs, norm);
+        free(norm);
+    }
+}
+
+/* The file_paths of the patch, one a line (what the root choice reads). */
+static char *targets_named(const ap_patch *pt)
+{
+    size_t n = 1;
+    for (size_t c = 0; c < pt->n_changes; c++)
+        n += pt->changes[c].file_path.len + 1;
+    char *out = lsp_xmalloc(n), *q = out;
+    for (size_t c = 0; c < pt->n_changes; c++) {
+        const ap_field *fp = &pt->changes[c].file_path;
+        if (fp->is_string)
+            memcpy(q, fp->value, fp->len), q += fp->len;
+        *q++ = '\n';
+    }
+    *q = '\0';
+    return out;
+}
+
 void apls_patch_refresh(apls_patch *p)
 {
     apls_server *s = p->srv;
@@ -76,7 +127,7 @@ void apls_patch_refresh(apls_patch *p)
     bool pending = p->timer && uv_is_active((uv_handle_t *)p->timer);
     if (pending)
         uv_timer_stop(p->timer);
-    if (p->patch && p->version == doc->version) {
+    if (p->patch && p->version == doc->version && p->stamp == doc->stamp) {
         if (pending)
             apls_publish(p);
         return;
@@ -95,14 +146,26 @@ void apls_patch_refresh(apls_patch *p)
      * keeping what ap_run_reuse compares) */
     p->patch = old_patch ? ap_patch_reparse(old_patch, doc->text, doc->len)
                          : ap_patch_parse(doc->text, doc->len);
-    p->root = choose_root(p);
-    /* an apply interrupted in this root is settled before its files are read */
+    /* choosing looks for every target under each candidate: only when the
+     * targets or the disk may have changed, not at every keystroke */
+    char *targets = targets_named(p->patch);
+    if (!old_root || p->rechoose_root || !p->targets || strcmp(targets, p->targets) != 0)
+        p->root = choose_root(p);
+    else
+        p->root = lsp_xstrdup(old_root);
+    p->rechoose_root = false;
+    free(p->targets);
+    p->targets = targets;
+    /* an apply interrupted in this root is settled before its files are read
+     * (no journal: one failed open) */
     char *rmsg = NULL;
     ap_recovery rec = ap_recover(p->root, &rmsg);
     if (rec != AP_RECOVER_NONE)
         lsp_log(rec == AP_RECOVER_BUSY ? LSP_LOG_INFO : LSP_LOG_WARN, "%s", rmsg);
     free(rmsg);
     p->fs = apls_vfs_new(s, p, p->root);
+    if (old_patch)
+        recheck_edited(p, old_patch);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = s->set.trailing_ws;
     bool same_root = old_root && strcmp(old_root, p->root) == 0;
@@ -112,11 +175,23 @@ void apls_patch_refresh(apls_patch *p)
     apls_vfs_free(old_fs);
     free(old_root);
     p->version = doc->version;
+    p->stamp = doc->stamp;
     apls_watch_paths(s, p->deps, p->n_deps);
     if (pending)
         apls_publish(p);
     lsp_log(LSP_LOG_DEBUG, "analysed %s v%lld: %zu problems, %zu files", p->uri,
             (long long)p->version, p->patch->n_problems + p->run->n_problems, p->run->n_files);
+}
+
+void apls_patch_verify(apls_patch *p)
+{
+    apls_patch_refresh(p);
+    if (p->fs && apls_vfs_verify(p->fs, p->deps, p->n_deps)) {
+        p->version = -1; /* the same text, other targets */
+        p->rechoose_root = true;
+        apls_patch_refresh(p);
+        apls_publish(p);
+    }
 }
 
 static void timer_fired(uv_timer_t *t)
@@ -143,6 +218,7 @@ apls_patch *apls_patch_open(apls_server *s, const lsp_doc *doc)
     p->uri = lsp_xstrdup(doc->uri);
     p->path = doc->path ? lsp_xstrdup(doc->path) : NULL;
     p->version = -1;
+    p->rechoose_root = true;
     p->timer = lsp_xmalloc(sizeof *p->timer);
     uv_timer_init(s->loop, p->timer);
     p->timer->data = p;
@@ -161,11 +237,12 @@ void apls_patch_close(apls_patch *p)
         }
     }
     /* a closed patch shows no diagnostics */
-    lsp_endpoint_notify(s->ep, "textDocument/publishDiagnostics",
-                        json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
+    lsp_endpoint_notify_latest(s->ep, "textDocument/publishDiagnostics", p->uri,
+                               json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
     uv_close((uv_handle_t *)p->timer, timer_closed);
     drop_analysis(p);
     free(p->deps);
+    free(p->targets);
     free(p->published);
     free(p->uri);
     free(p->path);

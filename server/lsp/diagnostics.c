@@ -99,7 +99,8 @@ void apls_publish(apls_patch *p)
     }
     free(p->published);
     p->published = text;
-    lsp_endpoint_notify(p->srv->ep, "textDocument/publishDiagnostics",
-                        json_pack("{s:s,s:I,s:o}", "uri", p->uri, "version", (json_int_t)p->version,
-                                  "diagnostics", diags));
+    /* per document, the latest replaces one the client has not read yet */
+    lsp_endpoint_notify_latest(p->srv->ep, "textDocument/publishDiagnostics", p->uri,
+                               json_pack("{s:s,s:I,s:o}", "uri", p->uri, "version",
+                                         (json_int_t)p->version, "diagnostics", diags));
 }

@@ -26,16 +26,19 @@ static lsp_position line_pos(const ap_text *t, uint32_t line)
     return (lsp_position){line < n ? line : n, 0};
 }
 
-/* s[0..n) with every line break as \n (malloc'd, *out bytes). */
-static char *to_lf(const char *s, size_t n, size_t *out)
+/* s[0..n) with every line break as \n (malloc'd, *out bytes). A lone CR is
+ * a line break only in a file that breaks at CR; in an LF file it is content
+ * (the engine splits lines so) and stays. */
+static char *to_lf(const char *s, size_t n, bool cr_breaks, size_t *out)
 {
     char *d = lsp_xmalloc(n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\r') {
+        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
             d[k++] = '\n';
-            if (i + 1 < n && s[i + 1] == '\n')
-                i++;
+            i++;
+        } else if (s[i] == '\r' && cr_breaks) {
+            d[k++] = '\n';
         } else {
             d[k++] = s[i];
         }
@@ -52,10 +55,12 @@ static char *to_lf(const char *s, size_t n, size_t *out)
 static json_t *text_edits(const ap_file *f, bool raw)
 {
     json_t *edits = json_array();
+    bool cr_breaks = f->before ? ap_text_eol(f->before) == AP_EOL_CR
+                               : !memchr(f->after, '\n', f->after_len) && memchr(f->after, '\r', f->after_len);
     for (size_t h = 0; h < f->n_hunks; h++) {
         const ap_hunk *hk = &f->hunks[h];
         size_t n = hk->out_len;
-        char *lf = raw ? NULL : to_lf(f->after + hk->out, hk->out_len, &n);
+        char *lf = raw ? NULL : to_lf(f->after + hk->out, hk->out_len, cr_breaks, &n);
         json_t *text = json_stringn(lf ? lf : f->after + hk->out, n);
         free(lf);
         if (!text) {

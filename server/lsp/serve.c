@@ -29,10 +29,25 @@ apls_patch *apls_patch_of(apls_server *s, const char *uri)
     const lsp_doc *doc = lsp_docstore_find_uri(s->docs, uri);
     if (!doc)
         return NULL;
+    /* by the document (its path), whatever spelling the patch was opened with */
     for (size_t i = 0; i < s->n_patches; i++)
-        if (strcmp(s->patches[i]->uri, doc->uri) == 0)
+        if (lsp_docstore_find_uri(s->docs, s->patches[i]->uri) == doc)
             return s->patches[i];
     return NULL;
+}
+
+/* The patch was opened again under another spelling of its URI: the old
+ * spelling's diagnostics are cleared, and the new one gets them. */
+static void respell(apls_patch *p, const char *uri)
+{
+    if (strcmp(p->uri, uri) == 0)
+        return;
+    lsp_endpoint_notify_latest(p->srv->ep, "textDocument/publishDiagnostics", p->uri,
+                               json_pack("{s:s,s:[]}", "uri", p->uri, "diagnostics"));
+    free(p->uri);
+    p->uri = lsp_xstrdup(uri);
+    free(p->published);
+    p->published = NULL;
 }
 
 static json_t *dig(json_t *j, const char *a, const char *b, const char *c)
@@ -88,6 +103,7 @@ static void recheck_all(apls_server *s)
 {
     for (size_t i = 0; i < s->n_patches; i++) {
         s->patches[i]->version = -1;
+        s->patches[i]->rechoose_root = true;
         apls_patch_schedule(s->patches[i]);
     }
 }
@@ -185,7 +201,9 @@ static void on_did_open(lsp_endpoint *ep, json_t *params, void *data)
     }
     if (apls_is_patch(doc)) {
         apls_patch *p = apls_patch_of(s, doc->uri);
-        if (!p)
+        if (p)
+            respell(p, doc->uri);
+        else
             p = apls_patch_open(s, doc);
         apls_patch_refresh(p); /* at once: the user just opened it */
         apls_publish(p);

@@ -18,15 +18,32 @@
 
 typedef struct apls_server apls_server;
 
-/* A target text the server read, kept between analyses (vfs.c). */
+/* What the disk said of a file when it was read: a change to the file
+ * changes one of these (ctime too, when the mtime is put back). */
+typedef struct apls_disk_id {
+    unsigned long long dev, ino, size, mtime_ns, ctime_ns;
+} apls_disk_id;
+
+/* A target the server read, kept between analyses (vfs.c): its text, and
+ * the answers of the path and write checks. */
 typedef struct apls_cached {
     char *path;            /* absolute */
+    bool loaded;           /* text/code below hold a result */
     ap_text *text;         /* NULL when the file could not be read */
-    bool from_doc;         /* an open document's text */
-    int64_t version;       /* its version, when from_doc */
-    unsigned long long dev, ino, size, mtime_ns; /* the disk file's identity */
     ap_code code;          /* when text is NULL: why */
     char *why;
+    bool from_doc;         /* an open document's text */
+    uint64_t stamp;        /* the document's stamp, when from_doc */
+    bool exists;           /* from the disk: stat found it */
+    apls_disk_id id;       /* from the disk: its identity when read */
+    bool racy;             /* changed so shortly before the read that a later
+                              change may not show in id: compare the bytes */
+    char *check_root;      /* the root check_code answers for, or NULL */
+    ap_code check_code;
+    char *check_why;
+    bool writable_known;
+    ap_code writable_code;
+    char *writable_why;
 } apls_cached;
 
 /* One open patch and its latest analysis (analysis.c). */
@@ -36,10 +53,13 @@ typedef struct apls_patch {
     char *path;            /* decoded; NULL for a non-file URI */
     uv_timer_t *timer;     /* debounce; freed in its close callback */
     int64_t version;       /* of the analysis below; -1 before the first */
+    uint64_t stamp;        /* the document's stamp at that analysis */
     ap_patch *patch;       /* parsed from the document's text at version */
     ap_run *run;
     ap_fs *fs;             /* the provider the run read through */
     char *root;            /* where file_paths resolve */
+    char *targets;         /* the file_paths the root was chosen for */
+    bool rechoose_root;    /* the disk or the settings changed: choose again */
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
@@ -75,10 +95,19 @@ struct apls_server {
 bool apls_is_patch(const lsp_doc *doc);
 apls_patch *apls_patch_of(apls_server *s, const char *uri);
 
-/* vfs.c: the engine's file provider for one analysis (buffers over disk) */
+/* vfs.c: the engine's file provider for one analysis (buffers over disk).
+ * A cached disk answer is used without touching the disk while a watch would
+ * tell its change (apls_watch_covers), unless the path was named by
+ * apls_vfs_recheck. */
 ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root);
 void apls_vfs_free(ap_fs *fs);
-/* Forgets the cached text of path (it changed on disk). */
+/* Checks the root-relative path on disk in this analysis, cached or not. */
+void apls_vfs_recheck(ap_fs *fs, const char *path);
+/* Checks every disk file of paths (absolute, under the vfs's root) against
+ * the disk now: stat, and the bytes when in doubt. True when any answer
+ * changed (the cache then holds the new one). */
+bool apls_vfs_verify(ap_fs *fs, char **paths, size_t n);
+/* Forgets everything cached of path (it changed on disk). */
 void apls_cache_drop(apls_server *s, const char *path);
 void apls_cache_free(apls_server *s);
 /* The text the engine read for file i of p's run, or NULL. */
@@ -90,6 +119,10 @@ void apls_patch_close(apls_patch *p); /* clears its diagnostics, frees it */
 void apls_patch_schedule(apls_patch *p);
 /* Brings the analysis up to the document's current version. */
 void apls_patch_refresh(apls_patch *p);
+/* Before an edit is built: brings the analysis up to date and makes sure
+ * every target read from the disk is what the disk holds now (analysing
+ * again, and publishing, when one is not). */
+void apls_patch_verify(apls_patch *p);
 /* Re-checks every open patch that read path. */
 void apls_dependents_changed(apls_server *s, const char *path);
 /* The change and modification at byte offset off (-1 when none). */
@@ -141,6 +174,9 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
 /* watch.c */
 void apls_watch_init(apls_server *s);
 void apls_watch_paths(apls_server *s, char **paths, size_t n);
+/* Whether a change of path (absolute) would be reported: the client watches
+ * the workspace folders, or the server watches path's folder. */
+bool apls_watch_covers(const apls_server *s, const char *path);
 void apls_watch_close(apls_server *s);
 void apls_on_watched_files(lsp_endpoint *ep, json_t *params, void *data);
 

@@ -1,7 +1,17 @@
 /* vfs.c - the engine's file provider inside the server: an open document
- * wins over the disk, and every text is kept so that a target is split and
- * indexed once per content version (a buffer's version, or a disk file's
- * device, inode, size and mtime), not once per keystroke. */
+ * wins over the disk, and every answer is kept so that a target is split and
+ * indexed once per content version (a buffer's stamp, or a disk file's
+ * identity), not once per keystroke.
+ *
+ * When to ask the disk again. Diagnostics rely on watch events: a cached
+ * disk answer is used as it is while a change of that file would be reported
+ * (watch.c drops it then), except for the targets of the change an edit
+ * touched (apls_vfs_recheck). Edits rely on nothing: apls_vfs_verify asks the
+ * disk for every target. Asking means a stat (device, inode, size, mtime,
+ * ctime: a rewrite that puts the mtime back still moves the ctime) and a read
+ * when it differs; a file that changed within RACY_NS of its read is "racy"
+ * (timestamps are coarse: a second change in the same tick keeps them) and
+ * is read again and compared byte for byte. */
 #include "server.h"
 
 #include "alloc.h"
@@ -9,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+
+#define RACY_NS 2000000000ull /* FAT has 2 s timestamps; ext4 and tmpfs a clock tick */
 
 typedef struct vfs {
     ap_fs fs;
@@ -16,57 +29,71 @@ typedef struct vfs {
     apls_patch *owner;   /* records what the analysis read */
     char *root;
     ap_fs *disk;         /* symbolic-link checks and disk reads */
+    bool verify;         /* trust no cached disk answer */
+    char **fresh;        /* absolute paths to ask the disk about anyway */
+    size_t n_fresh;
 } vfs;
 
 static char *full_path(const vfs *v, const char *path)
 {
-    size_t n = strlen(v->root) + strlen(path) + 2;
-    char *s = lsp_xmalloc(n);
-    snprintf(s, n, "%s/%s", v->root, path);
-    return s;
+    return lsp_xasprintf("%s/%s", v->root, path);
 }
 
-static apls_cached *cache_slot(apls_server *s, const char *path)
+static apls_cached *cache_find(apls_server *s, const char *path)
 {
     for (size_t i = 0; i < s->n_cache; i++)
         if (strcmp(s->cache[i].path, path) == 0)
             return &s->cache[i];
+    return NULL;
+}
+
+static apls_cached *cache_slot(apls_server *s, const char *path)
+{
+    apls_cached *c = cache_find(s, path);
+    if (c)
+        return c;
     if (s->n_cache == s->cap_cache) {
         s->cap_cache = s->cap_cache ? s->cap_cache * 2 : 16;
         s->cache = lsp_xrealloc(s->cache, s->cap_cache * sizeof *s->cache);
     }
-    apls_cached *c = &s->cache[s->n_cache++];
+    c = &s->cache[s->n_cache++];
     memset(c, 0, sizeof *c);
     c->path = lsp_xstrdup(path);
     return c;
 }
 
-static void cache_clear(apls_cached *c)
+/* Forgets the text (the checks stay). */
+static void forget_text(apls_cached *c)
 {
     ap_text_release(c->text);
     c->text = NULL;
     free(c->why);
     c->why = NULL;
+    c->loaded = false;
+}
+
+static void cache_clear(apls_cached *c)
+{
+    forget_text(c);
+    free(c->check_root);
+    free(c->check_why);
+    free(c->writable_why);
+    free(c->path);
 }
 
 void apls_cache_drop(apls_server *s, const char *path)
 {
-    for (size_t i = 0; i < s->n_cache; i++) {
-        if (strcmp(s->cache[i].path, path) == 0) {
-            cache_clear(&s->cache[i]);
-            free(s->cache[i].path);
-            s->cache[i] = s->cache[--s->n_cache];
-            return;
-        }
+    apls_cached *c = cache_find(s, path);
+    if (c) {
+        cache_clear(c);
+        *c = s->cache[--s->n_cache];
     }
 }
 
 void apls_cache_free(apls_server *s)
 {
-    for (size_t i = 0; i < s->n_cache; i++) {
+    for (size_t i = 0; i < s->n_cache; i++)
         cache_clear(&s->cache[i]);
-        free(s->cache[i].path);
-    }
     free(s->cache);
     s->cache = NULL;
     s->n_cache = s->cap_cache = 0;
@@ -84,10 +111,92 @@ static void add_dep(apls_patch *p, const char *abs)
     p->deps[p->n_deps++] = lsp_xstrdup(abs);
 }
 
+/* May a cached disk answer for abs be used without asking the disk? */
+static bool trusted(const vfs *v, const char *abs)
+{
+    if (v->verify)
+        return false;
+    for (size_t i = 0; i < v->n_fresh; i++)
+        if (strcmp(v->fresh[i], abs) == 0)
+            return false;
+    return apls_watch_covers(v->srv, abs);
+}
+
+static unsigned long long ns_of(struct timespec t)
+{
+    return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
+}
+
+static apls_disk_id id_of(const struct stat *st)
+{
+    return (apls_disk_id){(unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+                          (unsigned long long)st->st_size, ns_of(st->st_mtim), ns_of(st->st_ctim)};
+}
+
+static bool same_id(apls_disk_id a, apls_disk_id b)
+{
+    return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns &&
+           a.ctime_ns == b.ctime_ns;
+}
+
+static bool same_text(const ap_text *a, const ap_text *b)
+{
+    return ap_text_len(a) == ap_text_len(b) && memcmp(ap_text_bytes(a), ap_text_bytes(b), ap_text_len(a)) == 0;
+}
+
+/* Brings c (the disk file abs, root-relative path) in line with the disk:
+ * read again when its identity moved or it is racy; a text read again with
+ * the same bytes stays the same ap_text (so runs keep what they computed). */
+static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
+{
+    struct stat st;
+    bool exists = stat(abs, &st) == 0;
+    apls_disk_id id = exists ? id_of(&st) : (apls_disk_id){0};
+    bool same = c->loaded && !c->from_doc && c->exists == exists && same_id(c->id, id);
+    if (same && !c->racy)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now); /* before the read: a change during it is racy */
+    ap_text *t = NULL;
+    char *why = NULL;
+    ap_code code = v->disk->load(v->disk, path, &t, &why);
+    if (c->loaded && !c->from_doc && code == c->code &&
+        (t && c->text ? same_text(t, c->text) : !t && !c->text)) {
+        ap_text_release(t);
+        free(why);
+    } else {
+        if (c->loaded)
+            lsp_log(LSP_LOG_DEBUG, "changed on disk: %s", abs);
+        forget_text(c);
+        c->text = t;
+        c->code = code;
+        c->why = why;
+    }
+    c->loaded = true;
+    c->from_doc = false;
+    c->exists = exists;
+    c->id = id;
+    unsigned long long last = id.mtime_ns > id.ctime_ns ? id.mtime_ns : id.ctime_ns;
+    c->racy = exists && last + RACY_NS > ns_of(now);
+}
+
 static ap_code vfs_check(ap_fs *fs, const char *path, char **why)
 {
     vfs *v = (vfs *)fs;
-    return v->disk->check_path(v->disk, path, why);
+    char *abs = full_path(v, path);
+    if (v->owner)
+        add_dep(v->owner, abs);
+    apls_cached *c = cache_slot(v->srv, abs);
+    if (!(c->check_root && strcmp(c->check_root, v->root) == 0 && trusted(v, abs))) {
+        free(c->check_root);
+        free(c->check_why);
+        c->check_why = NULL;
+        c->check_code = v->disk->check_path(v->disk, path, &c->check_why);
+        c->check_root = lsp_xstrdup(v->root);
+    }
+    free(abs);
+    *why = c->check_why ? lsp_xstrdup(c->check_why) : NULL;
+    return c->check_code;
 }
 
 static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
@@ -96,14 +205,14 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     char *abs = full_path(v, path);
     if (v->owner)
         add_dep(v->owner, abs);
-    apls_cached *c;
+    apls_cached *c = cache_slot(v->srv, abs);
     const lsp_doc *doc = lsp_docstore_find_path(v->srv->docs, abs);
     if (doc) {
-        c = cache_slot(v->srv, abs);
-        if (!(c->from_doc && c->version == doc->version && (c->text || c->code))) {
-            cache_clear(c);
+        if (!(c->loaded && c->from_doc && c->stamp == doc->stamp)) {
+            forget_text(c);
+            c->loaded = true;
             c->from_doc = true;
-            c->version = doc->version;
+            c->stamp = doc->stamp;
             if (memchr(doc->text, '\0', doc->len)) {
                 c->code = AP_FILE_NOT_TEXT;
                 c->why = lsp_xstrdup("is a binary file (it contains NUL bytes); apls edits text");
@@ -112,33 +221,8 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
                 c->text = ap_text_new(doc->text, doc->len);
             }
         }
-    } else {
-        struct stat st;
-        if (stat(abs, &st) != 0) {
-            free(abs);
-            return v->disk->load(v->disk, path, out, why);
-        }
-        c = cache_slot(v->srv, abs);
-        unsigned long long mt = (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
-                                (unsigned long long)st.st_mtim.tv_nsec;
-        if (c->from_doc || c->dev != (unsigned long long)st.st_dev ||
-            c->ino != (unsigned long long)st.st_ino || c->size != (unsigned long long)st.st_size ||
-            c->mtime_ns != mt || (!c->text && !c->code)) {
-            cache_clear(c);
-            c->from_doc = false;
-            c->dev = st.st_dev;
-            c->ino = st.st_ino;
-            c->size = (unsigned long long)st.st_size;
-            c->mtime_ns = mt;
-            c->code = v->disk->load(v->disk, path, &c->text, &c->why);
-            if (c->code == AP_FILE_NOT_FOUND) {
-                /* gone between stat and open: do not remember */
-                ap_code code = c->code;
-                apls_cache_drop(v->srv, abs);
-                free(abs);
-                return code;
-            }
-        }
+    } else if (!(c->loaded && !c->from_doc && trusted(v, abs))) {
+        ask_disk(v, c, abs, path);
     }
     free(abs);
     if (c->text) {
@@ -158,7 +242,19 @@ static char *vfs_canonical(ap_fs *fs, const char *path)
 static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)
 {
     vfs *v = (vfs *)fs;
-    return v->disk->writable ? v->disk->writable(v->disk, path, why) : AP_OK;
+    if (!v->disk->writable)
+        return AP_OK;
+    char *abs = full_path(v, path);
+    apls_cached *c = cache_slot(v->srv, abs);
+    if (!(c->writable_known && trusted(v, abs))) {
+        free(c->writable_why);
+        c->writable_why = NULL;
+        c->writable_code = v->disk->writable(v->disk, path, &c->writable_why);
+        c->writable_known = true;
+    }
+    free(abs);
+    *why = c->writable_why ? lsp_xstrdup(c->writable_why) : NULL;
+    return c->writable_code;
 }
 
 ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
@@ -177,11 +273,65 @@ ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
     return &v->fs;
 }
 
+void apls_vfs_recheck(ap_fs *fs, const char *path)
+{
+    vfs *v = (vfs *)fs;
+    v->fresh = lsp_xrealloc(v->fresh, (v->n_fresh + 1) * sizeof *v->fresh);
+    v->fresh[v->n_fresh++] = full_path(v, path);
+}
+
+/* A string that may be NULL, compared. */
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool apls_vfs_verify(ap_fs *fs, char **paths, size_t n)
+{
+    vfs *v = (vfs *)fs;
+    size_t root_len = strlen(v->root);
+    bool changed = false;
+    v->verify = true;
+    for (size_t i = 0; i < n; i++) {
+        apls_cached *c = cache_find(v->srv, paths[i]);
+        if (!c || strncmp(paths[i], v->root, root_len) != 0 || paths[i][root_len] != '/')
+            continue;
+        const char *path = paths[i] + root_len + 1;
+        char *why = NULL;
+        if (c->check_root) {
+            ap_code was = c->check_code;
+            char *was_why = c->check_why ? lsp_xstrdup(c->check_why) : NULL;
+            vfs_check(fs, path, &why);
+            changed |= was != c->check_code || !same_str(was_why, c->check_why);
+            free(was_why);
+            free(why);
+            why = NULL;
+        }
+        if (c->loaded && !lsp_docstore_find_path(v->srv->docs, paths[i])) {
+            const ap_text *was = c->text;
+            ap_code was_code = c->code;
+            ask_disk(v, c, paths[i], path);
+            changed |= was != c->text || was_code != c->code;
+        }
+        if (c->writable_known) {
+            ap_code was = c->writable_code;
+            vfs_writable(fs, path, &why);
+            changed |= was != c->writable_code;
+            free(why);
+        }
+    }
+    v->verify = false;
+    return changed;
+}
+
 void apls_vfs_free(ap_fs *fs)
 {
     vfs *v = (vfs *)fs;
     if (!v)
         return;
+    for (size_t i = 0; i < v->n_fresh; i++)
+        free(v->fresh[i]);
+    free(v->fresh);
     ap_fs_disk_free(v->disk);
     free(v->root);
     free(v);

@@ -37,6 +37,9 @@ static void changed(apls_server *s, const char *path)
 {
     lsp_log(LSP_LOG_DEBUG, "changed on disk: %s", path);
     apls_cache_drop(s, path);
+    /* a target that appeared or went may move the choice of the root */
+    for (size_t i = 0; i < s->n_patches; i++)
+        s->patches[i]->rechoose_root = true;
     apls_dependents_changed(s, path);
 }
 
@@ -120,11 +123,40 @@ static void on_event(uv_fs_event_t *h, const char *filename, int events, int sta
     free(path);
 }
 
+/* The watch of path's own folder, or NULL. */
+static dir_watch *watch_of_folder(const apls_server *s, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    for (size_t k = 0; s->watch && k < s->watch->n; k++) {
+        const char *dir = s->watch->dirs[k]->dir;
+        if (strncmp(dir, path, n) == 0 && dir[n] == '\0')
+            return s->watch->dirs[k];
+    }
+    return NULL;
+}
+
+bool apls_watch_covers(const apls_server *s, const char *path)
+{
+    if (s->client.watch_dynamic) {
+        /* the client watches the workspace folders (the glob registered is all files) */
+        for (size_t i = 0; i < s->n_folders; i++) {
+            size_t n = strlen(s->folders[i]);
+            if (strncmp(path, s->folders[i], n) == 0 && (path[n] == '/' || n == 1))
+                return true;
+        }
+        return false;
+    }
+    return watch_of_folder(s, path) != NULL;
+}
+
 void apls_watch_paths(apls_server *s, char **paths, size_t n)
 {
     if (s->client.watch_dynamic || !s->watch)
         return;
     for (size_t i = 0; i < n; i++) {
+        if (watch_of_folder(s, paths[i]))
+            continue; /* (no system call for what is watched already) */
         /* the file's folder, or the nearest one above it that exists: its
          * making is what shows first */
         char *dir = lsp_xstrdup(paths[i]);

@@ -233,6 +233,63 @@ std_files
 } >"$C/p.ap"
 both "30,000 modifications that all fail" 1 'SNIPPET_NOT_FOUND' "$C/p.ap"
 
+# What the YAML layer does beyond libyaml (stand-ins, readings again, checks
+# after reading) stays linear.
+new_case tab_blocks
+std_files
+{
+    echo 'version: "2.0"'
+    echo 'changes: {}'
+    echo 'x:'
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "  k%d: |\n    \tcode();\n", i }'
+} >"$C/p.ap"
+both "100,000 tab-indented blocks" 1 'INVALID_PATCH_FILE' "$C/p.ap"
+
+new_case false_tab_blocks
+std_files
+{
+    # lines that look like block headers inside a block: each a wrong stand-in
+    echo 'version: "2.0"'
+    echo 'changes: {}'
+    echo 'x: |'
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "  cat f%d |\n  \tgrep x\n", i }'
+} >"$C/p.ap"
+both "100,000 pipelines ending in '|' inside a block" 1 'INVALID_PATCH_FILE' "$C/p.ap"
+
+new_case tabs_everywhere
+std_files
+{
+    echo 'version: "2.0"'
+    echo 'changes: {}'
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "k%d:\tv\t# \t\n", i }'
+    printf 'y: a'
+    head -c 1000000 /dev/zero | tr '\0' '\t'
+    echo
+} >"$C/p.ap"
+both "100,000 lines with tabs PyYAML refuses, and 1,000,000 tabs in a row" 1 'INVALID_PATCH_FILE' "$C/p.ap"
+
+new_case directives_and_boms
+std_files
+{
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%%FOO%d bar\n", i }'
+    echo '---'
+    echo 'version: "2.0"'
+    echo 'changes: {}'
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "\357\273\277k%d: 1\n", i }'
+} >"$C/p.ap"
+both "100,000 directives and 100,000 byte order marks" 1 'INVALID_PATCH_FILE' "$C/p.ap"
+
+new_case merge_keys
+std_files
+{
+    echo 'version: "2.0"'
+    echo 'changes: {}'
+    printf 'x: {<<: ['
+    awk 'BEGIN { for (i = 0; i < 50000; i++) printf "{a%d: 1, b: 2}, ", i }'
+    echo ']}'
+} >"$C/p.ap"
+both "50,000 mappings merged into one" 1 'INVALID_PATCH_FILE' "$C/p.ap"
+
 new_case deep_flow
 std_files
 {

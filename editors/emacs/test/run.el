@@ -69,6 +69,13 @@
 
 (defvar apls-test-prompts nil "Questions eglot asked (answered yes, as a user would).")
 
+(defun apls-test-file-bytes (file)
+  "The bytes of FILE."
+  (with-temp-buffer
+    (set-buffer-multibyte nil)
+    (insert-file-contents-literally file)
+    (buffer-string)))
+
 (defun apls-test-line-col-to-point (line character)
   "The buffer position of LSP LINE and CHARACTER (an ASCII line)."
   (save-excursion
@@ -81,15 +88,19 @@
   (let* ((case apls-test-case)
          (patch (expand-file-name (plist-get case :patch) apls-test-root))
          (patch-uri (eglot--path-to-uri patch))
-         server pbuf)
+         server pbuf unsynced)
     ;; 1. edits of target buffers: eglot gives apls only ap-mode buffers, so
-    ;; the user saves them (the server sees the disk)
+    ;; the server sees the disk. A patch that resolves only in the edited
+    ;; text needs them saved first; otherwise they stay unsaved, and applying
+    ;; must be refused until they are saved.
     (dolist (e (plist-get case :buffer_edits))
       (with-current-buffer (find-file-noselect (expand-file-name (plist-get e :file) apls-test-root))
         (goto-char (point-min))
         (while (search-forward (plist-get e :from) nil t)
           (replace-match (plist-get e :to) t t))
-        (save-buffer)))
+        (if (plist-get case :patch_needs_buffer_text)
+            (save-buffer)
+          (push (current-buffer) unsynced))))
     ;; 2. the patch, and eglot as M-x eglot would start it
     (setq pbuf (find-file patch))
     (switch-to-buffer pbuf)
@@ -165,13 +176,50 @@
                                        (plist-get h :contains)))
                         (format "hover shows %s" (mapconcat #'identity (plist-get h :contains) ", "))
                         info))
-    ;; 5. the whole-patch action
+    ;; 5. the whole-patch action: first refused while a target buffer has
+    ;; unsaved changes the server cannot see (nothing changes), then applied
     (goto-char (point-min))
+    (when unsynced
+      (let ((texts (mapcar (lambda (b) (with-current-buffer b (buffer-string))) unsynced))
+            (disk (mapcar (lambda (b) (apls-test-file-bytes (buffer-file-name b))) unsynced))
+            (names (mapcar #'buffer-name unsynced))
+            (names-ok (lambda (msg)
+                        (and (stringp msg) (string-match-p "unsaved changes" msg)
+                             (cl-every (lambda (n) (string-match-p (regexp-quote n) msg))
+                                       (mapcar #'buffer-name unsynced))))))
+        (if (equal apls-test-mode "helper")
+            (let (result)
+              (ap-apply-patch (lambda (ok msg) (setq result (list ok msg))))
+              (apls-test-report (and (null (car result)) (funcall names-ok (cadr result)))
+                                (format "ap-apply-patch refused while %s had unsaved changes, naming it"
+                                        (string-join names ", "))
+                                result))
+          (let ((err (condition-case e
+                         (progn (eglot-code-actions (point-min) (point-max) "source.applyPatch" t) nil)
+                       (error (error-message-string e)))))
+            (apls-test-report (funcall names-ok err)
+                              (format "eglot-code-actions refused while %s had unsaved changes, naming it"
+                                      (string-join names ", "))
+                              err)))
+        (apls-test-report (and (equal texts (mapcar (lambda (b) (with-current-buffer b (buffer-string))) unsynced))
+                               (equal disk (mapcar (lambda (b) (apls-test-file-bytes (buffer-file-name b))) unsynced))
+                               (cl-every #'buffer-modified-p unsynced))
+                          "nothing was edited, in the buffers or on disk")
+        (unless (equal apls-test-mode "helper")
+          ;; as the message says: save, then apply again
+          (dolist (b unsynced) (with-current-buffer b (save-buffer))))))
     (cl-letf (((symbol-function 'y-or-n-p)
                (lambda (prompt) (push prompt apls-test-prompts) t)))
       (if (equal apls-test-mode "helper")
           (let (result)
-            (ap-apply-patch (lambda (ok msg) (setq result (list ok msg))))
+            (if unsynced
+                ;; interactively: it offers to save them first (answered yes)
+                (condition-case e
+                    (progn (ap-apply-patch)
+                           (setq result (list (and (cl-some (lambda (p) (string-match-p "save" p)) apls-test-prompts) t)
+                                              apls-test-prompts)))
+                  (error (setq result (list nil (error-message-string e)))))
+              (ap-apply-patch (lambda (ok msg) (setq result (list ok msg)))))
             (if (plist-get case :applies)
                 (apls-test-report (eq (car result) t) "ap-apply-patch applied the patch" result)
               (apls-test-report (and (null (car result))
@@ -198,8 +246,22 @@
     (let ((left (cl-remove-if-not (lambda (b) (and (buffer-file-name b) (buffer-modified-p b)))
                                   (buffer-list))))
       (apls-test-report (null left) "every edited buffer saved" left))
+    ;; 7. eglot's own shutdown: shutdown and exit (both with "params": null in
+    ;; eglot 1.9) must be answered and make the server exit by itself, with 0
+    ;; (eglot kills the process right after exit: wait for it first)
     (when server
-      (ignore-errors (eglot-shutdown server)))))
+      (let* ((proc (jsonrpc--process server))
+             (kill (symbol-function 'jsonrpc-shutdown))
+             status err)
+        (cl-letf (((symbol-function 'jsonrpc-shutdown)
+                   (lambda (conn &rest args)
+                     (apls-test-wait 10 (lambda () (not (process-live-p proc))))
+                     (setq status (list (process-status proc) (process-exit-status proc)))
+                     (apply kill conn args))))
+          (condition-case e (eglot-shutdown server) (error (setq err e))))
+        (apls-test-report (null err) "eglot-shutdown: the server answered shutdown" err)
+        (apls-test-report (equal status '(exit 0))
+                          "the server exited by itself after shutdown and exit, with 0" status)))))
 
 (let ((ok (condition-case err
               (progn (apls-test-run) t)

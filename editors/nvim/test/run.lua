@@ -31,6 +31,14 @@ local patch_uri = vim.uri_from_fname(patch_path)
 -- observe (never change) what the client receives
 local published = {}   -- uri -> last diagnostics list
 local messages = {}    -- window/showMessage texts
+local notes = {}       -- vim.notify texts
+do
+  local n = vim.notify
+  vim.notify = function(msg, level, opts)
+    table.insert(notes, tostring(msg))
+    return n(msg, level, opts)
+  end
+end
 local commands_done = {}
 do
   local h = vim.lsp.handlers['textDocument/publishDiagnostics']
@@ -53,10 +61,24 @@ do
 end
 
 local apls = require('apls')
-apls.setup({ cmd = { os.getenv('APLS_BIN'), '--log-level', 'debug' } })
+local server_exit -- { code, signal } once the server exited
+apls.setup({
+  cmd = { os.getenv('APLS_BIN'), '--log-level', 'debug' },
+  on_exit = function(code, signal)
+    server_exit = { code, signal }
+  end,
+})
 
+-- vim.wait gives up early when interrupted (a message waiting for Enter
+-- does that in a headless Neovim): wait again until the deadline
 local function wait(ms, cond)
-  return vim.wait(ms, cond, 20)
+  local deadline = vim.loop.hrtime() / 1e6 + ms
+  repeat
+    if vim.wait(math.max(1, math.floor(deadline - vim.loop.hrtime() / 1e6)), cond, 20) then
+      return true
+    end
+  until vim.loop.hrtime() / 1e6 >= deadline
+  return cond() and true or false
 end
 
 local function finish()
@@ -67,21 +89,43 @@ local function finish()
     table.insert(left, b.name)
   end
   report(#left == 0, ':wall wrote every edited buffer', table.concat(left, ', '))
+  -- the client's own shutdown (shutdown, then exit): the server exits by itself, with 0
+  local clients = vim.lsp.get_active_clients()
+  for _, c in ipairs(clients) do
+    c.stop()
+  end
+  report(#clients == 1 and wait(5000, function() return server_exit ~= nil end)
+    and server_exit[1] == 0 and server_exit[2] == 0,
+    'the server exited by itself after shutdown and exit, with 0', vim.inspect(server_exit))
   out:close()
   vim.cmd('qa!')
 end
 
+local unsynced = {} -- buffers of edits the server is not sent
+local function bytes_of(path)
+  local f = io.open(path, 'rb')
+  local d = f and f:read('*a')
+  if f then
+    f:close()
+  end
+  return d
+end
+
 local ok_run, run_err = pcall(function()
-  -- 1. unsaved edits of target buffers
+  -- 1. unsaved edits of target buffers; an "unsynced" one is opened without
+  -- apls attached (as a buffer opened before setup, or of another root)
   for _, e in ipairs(case.buffer_edits or {}) do
-    vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/' .. e.file))
+    vim.cmd((e.unsynced and 'noautocmd edit ' or 'edit ') .. vim.fn.fnameescape(root .. '/' .. e.file))
     local b = vim.api.nvim_get_current_buf()
-    report(wait(5000, function() return apls.client(b) ~= nil end), 'target buffer ' .. e.file .. ' is attached')
-    local lines = vim.api.nvim_buf_get_lines(b, 0, -1, false)
-    for i, l in ipairs(lines) do
-      lines[i] = l:gsub(vim.pesc(e.from), e.to)
+    if e.unsynced then
+      table.insert(unsynced, b)
+      report(apls.client(b) == nil, 'target buffer ' .. e.file .. ' is not attached')
+    else
+      report(wait(5000, function() return apls.client(b) ~= nil end), 'target buffer ' .. e.file .. ' is attached')
     end
-    vim.api.nvim_buf_set_lines(b, 0, -1, false, lines)
+    local text = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n')
+    text = text:gsub(vim.pesc(e.from), (e.to:gsub('%%', '%%%%')))
+    vim.api.nvim_buf_set_lines(b, 0, -1, false, vim.split(text, '\n', true))
   end
 
   -- 2. the patch
@@ -182,8 +226,42 @@ local ok_run, run_err = pcall(function()
   end
   vim.api.nvim_set_current_buf(pbuf)
 
-  -- 5. the whole-patch action
+  -- 5. the whole-patch action: refused first while a buffer holds text the
+  -- server has not seen (nothing changes), then, once it is written, applied
+  local function refused_first(try)
+    if #unsynced == 0 then
+      return
+    end
+    local texts, disk, names = {}, {}, {}
+    for i, b in ipairs(unsynced) do
+      texts[i] = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, true), '\n')
+      disk[i] = bytes_of(vim.api.nvim_buf_get_name(b))
+      names[i] = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(b), ':t')
+    end
+    local msg = try()
+    local named = type(msg) == 'string' and msg:find('unsaved changes', 1, true) ~= nil
+    for _, n in ipairs(names) do
+      named = named and msg:find(n, 1, true) ~= nil
+    end
+    report(named, 'refused while ' .. table.concat(names, ', ') .. ' had unsaved changes, naming it', msg)
+    local same = true
+    for i, b in ipairs(unsynced) do
+      same = same and texts[i] == table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, true), '\n')
+        and disk[i] == bytes_of(vim.api.nvim_buf_get_name(b)) and vim.bo[b].modified
+    end
+    report(same, 'nothing was edited, in the buffers or on disk')
+    for _, b in ipairs(unsynced) do -- as the message says: write it, then apply again
+      vim.api.nvim_buf_call(b, function() vim.cmd('silent write') end)
+    end
+    vim.api.nvim_set_current_buf(pbuf)
+  end
   if mode == 'helper' then
+    refused_first(function()
+      local done, ok, msg
+      apls.apply_patch({ on_done = function(o, m) done, ok, msg = true, o, m end })
+      wait(10000, function() return done end)
+      return ok == false and msg or ('applied: ' .. tostring(msg))
+    end)
     local done, ok, msg
     apls.apply_patch({ on_done = function(o, m) done, ok, msg = true, o, m end })
     report(wait(10000, function() return done end), 'apply_patch() finished')
@@ -206,11 +284,22 @@ local ok_run, run_err = pcall(function()
       end
       on_choice(picked)
     end
-    if vim.fn.has('nvim-0.8') == 1 then
-      vim.lsp.buf.code_action({ context = { only = { 'source.applyPatch' } } })
-    else
-      vim.lsp.buf.code_action({ only = { 'source.applyPatch' } })
+    local function code_action()
+      if vim.fn.has('nvim-0.8') == 1 then
+        vim.lsp.buf.code_action({ context = { only = { 'source.applyPatch' } } })
+      else
+        vim.lsp.buf.code_action({ only = { 'source.applyPatch' } })
+      end
     end
+    refused_first(function()
+      local before = #notes
+      code_action()
+      wait(5000, function() return #notes > before end)
+      picked = nil
+      return notes[before + 1]
+    end)
+    offered = {}
+    code_action()
     report(wait(5000, function() return picked ~= nil end), 'code_action offered "Apply patch"',
       table.concat(offered, '; '))
     local action = picked and picked[2] or {}

@@ -5,6 +5,12 @@
 // in executeCommandProvider (apls.applyPatch, apls.createFiles, apls.explain,
 // apls.showTarget) as a VS Code command that forwards to the server, so this
 // extension's own commands live under "apls.client.*".
+//
+// Edits never land on text the server did not see (guard.ts): the apply
+// actions of the lightbulb are fetched again when chosen and checked against
+// the open documents right before VS Code applies them (vscode-languageclient
+// drops the versions of a code action's edit), and the server's own
+// workspace/applyEdit is checked the same way.
 import * as vscode from 'vscode';
 import {
     ExecuteCommandRequest,
@@ -16,7 +22,11 @@ import {
     CodeActionRequest,
     Command,
     CodeAction,
+    WorkspaceEdit as LspWorkspaceEdit,
+    Range as LspRange,
+    CancellationToken,
 } from 'vscode-languageclient/node';
+import { staleDocuments, HeldDocument } from './guard';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -77,7 +87,31 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         outputChannel: output,
         traceOutputChannel: output,
         middleware: {
+            // the apply actions carry a command that fetches them afresh
+            provideCodeActions: async (document, range, context, token, next) => {
+                const actions = await next(document, range, context, token);
+                if (!actions || !client) return actions;
+                const lspRange = client.code2ProtocolConverter.asRange(range);
+                return actions.map((a) => {
+                    if (!(a instanceof vscode.CodeAction) || !a.edit || !a.kind || !APPLY.contains(a.kind)) return a;
+                    a.edit = undefined;
+                    a.command = {
+                        title: a.title,
+                        command: 'apls.client.applyFresh',
+                        arguments: [document.uri.toString(), lspRange, a.kind.value, a.title],
+                    };
+                    return a;
+                });
+            },
             workspace: {
+                handleApplyEdit: async (params, next) => {
+                    const stale = staleDocuments(params.edit, held);
+                    if (stale.length) {
+                        void vscode.window.showErrorMessage(`apls: not applied: ${stale.join('; ')}`);
+                        return { applied: false, failureReason: stale.join('; ') };
+                    }
+                    return next(params, CancellationToken.None);
+                },
                 configuration: async (params, token, next) => {
                     const result = await next(params, token);
                     if (!Array.isArray(result)) return result;
@@ -124,6 +158,47 @@ async function stopClient(): Promise<void> {
         } catch {
             /* already gone */
         }
+    }
+}
+
+const APPLY = vscode.CodeActionKind.Source.append('applyPatch');
+
+/** What VS Code holds of the document with LSP URI uri, if it is open. */
+function held(uri: string): HeldDocument | undefined {
+    const key = client ? client.protocol2CodeConverter.asUri(uri).toString() : uri;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    return doc && { version: doc.version, isDirty: doc.isDirty };
+}
+
+/** An apply action chosen in the lightbulb: asked of the server again (its
+ * edit built on the documents as they are now), checked, then applied and
+ * its command run. */
+async function applyFresh(uri: string, range: LspRange, kind: string, title: string): Promise<void> {
+    if (!client) return;
+    const actions = await client.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri },
+        range,
+        context: { diagnostics: [], only: [kind] },
+    });
+    const a = (actions ?? []).find((x): x is CodeAction => 'kind' in x && x.kind === kind && x.title === title);
+    if (!a || !a.edit) {
+        const why = a?.disabled?.reason ?? 'the patch changed; look at the actions again';
+        void vscode.window.showWarningMessage(`apls: not applied: ${why}`);
+        return;
+    }
+    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(a.edit as LspWorkspaceEdit);
+    // nothing asynchronous between this check and applyEdit
+    const stale = staleDocuments(a.edit, held);
+    if (stale.length) {
+        void vscode.window.showErrorMessage(`apls: not applied: ${stale.join('; ')}`);
+        return;
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) {
+        void vscode.window.showErrorMessage('apls: VS Code did not apply the edit');
+        return;
+    }
+    if (a.command) {
+        await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
     }
 }
 
@@ -181,6 +256,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(
         vscode.commands.registerCommand('apls.client.applyPatch', applyPatch),
         vscode.commands.registerCommand('apls.client.showTarget', showTarget),
+        vscode.commands.registerCommand('apls.client.applyFresh', applyFresh),
         vscode.commands.registerCommand('apls.client.showLog', () => output?.show(true)),
         vscode.commands.registerCommand('apls.client.restart', async () => {
             await stopClient();

@@ -373,6 +373,78 @@ function c_applies(name) {
     return readCase(name).applies;
 }
 
+/** src/guard.ts, built with esbuild (the extension's bundler) for node. */
+async function loadGuard() {
+    const esbuild = require('esbuild');
+    const out = esbuild.buildSync({
+        entryPoints: [path.resolve(HERE, '../src/guard.ts')], bundle: true, format: 'esm', platform: 'node', write: false,
+    });
+    const file = path.join(TMP, 'guard.mjs');
+    fs.writeFileSync(file, out.outputFiles[0].text);
+    return import(uriOf(file));
+}
+
+describe('vscode: an edit is applied only on the text the server saw (src/guard.ts)', () => {
+    const applyAction = async (s, uri) => {
+        const lines = s.ws.docs.get(uri).text.split(/\r\n|\r|\n/).length;
+        const actions = await s.conn.sendRequest(lsp.CodeActionRequest.type, {
+            textDocument: { uri },
+            range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } },
+            context: { diagnostics: [], only: ['source.applyPatch'] },
+        });
+        return actions.find((x) => x.kind === 'source.applyPatch');
+    };
+    const heldIn = (s) => (uri) => {
+        const d = s.ws.docs.get(uri);
+        return d && { version: d.version, isDirty: d.dirty };
+    };
+    /** Runs body(s, c, dest, staleDocuments) in a session on a copy of the "shifted" fixture. */
+    const onShifted = async (name, body) => {
+        const { staleDocuments } = await loadGuard();
+        const dest = path.join(TMP, name);
+        const c = prepare('shifted', dest);
+        const s = new Session(path.join(dest, 'ws'));
+        try {
+            await s.initialize();
+            await body(s, c, dest, staleDocuments);
+        } finally {
+            await s.close();
+        }
+    };
+
+    it('a target typed in after the action was built: refused; fetched again (apls.client.applyFresh), applied', () =>
+        onShifted('guard-moved', async (s, c, dest, staleDocuments) => {
+            const e = c.buffer_edits[0];
+            const target = await s.open(e.file, 'python');
+            const patch = await s.open(c.patch, 'ap');
+            await s.waitFor(() => s.diagnostics.has(patch), 5000, 'diagnostics');
+            const held = heldIn(s);
+            const early = await applyAction(s, patch);
+            assert.deepEqual(staleDocuments(early.edit, held), []);
+            await s.edit(target, e.from, e.to); // 3 lines at the top, after the action was built
+            assert.match(staleDocuments(early.edit, held).join(), /area\.py changed since the server checked it/);
+            const fresh = await applyAction(s, patch);
+            assert.deepEqual(staleDocuments(fresh.edit, held), []);
+            const r = s.ws.applyEdit(fresh.edit);
+            assert.ok(r.applied, r.failureReason);
+            s.ws.saveAll();
+            assertSameTree(path.join(dest, 'ws'), path.join(dest, 'expected'));
+        }));
+
+    it('a document the server was not sent, with unsaved changes: refused, naming it', () =>
+        onShifted('guard-unsent', async (s, c, dest, staleDocuments) => {
+            const e = c.buffer_edits[0];
+            s.ws.open(e.file, 'python'); // open in the editor, never sent
+            s.ws.replaceAll(uriOf(path.join(dest, 'ws', e.file)), e.from, e.to);
+            const patch = await s.open(c.patch, 'ap');
+            await s.waitFor(() => s.diagnostics.has(patch), 5000, 'diagnostics');
+            const a = await applyAction(s, patch);
+            const entry = a.edit.documentChanges.find((x) => x.textDocument && x.textDocument.uri.endsWith('area.py'));
+            assert.equal(entry.textDocument.version, null, 'built on the disk');
+            assert.match(staleDocuments(a.edit, heldIn(s)).join(), /area\.py has unsaved changes the server has not seen/);
+        }));
+});
+
 describe('vscode settings: workspace/configuration reaches the server', () => {
     it('trailingWhitespace "inserted" keeps the trailing white space of untouched lines', async () => {
         const dest = path.join(TMP, 'settings-modify');

@@ -68,7 +68,9 @@ export class Workspace {
         const doc = this.docs.get(uri);
         const changes = [];
         let idx;
-        while ((idx = doc.text.indexOf(from)) >= 0) {
+        let next = 0;
+        while ((idx = doc.text.indexOf(from, next)) >= 0) {
+            next = idx + to.length; // (to may hold from)
             const starts = lineStarts(doc.text);
             const posAt = (off) => {
                 let line = 0;

@@ -8,6 +8,13 @@
 --
 -- Works with Neovim 0.7 (vim.lsp.start_client + vim.lsp.buf_attach_client)
 -- and 0.8+ (vim.lsp.start).
+--
+-- An edit of apls is applied only to buffers that hold the text the server
+-- built it on (M.check_edit): the version it names for a buffer it was sent,
+-- the file on disk for one it was not (a buffer opened before setup, or
+-- attached to another root's client). A file whose last line has no line
+-- break and keeps none in the patch's result keeps it so when written
+-- ('fixeol' off in that buffer).
 local M = {}
 
 local defaults = {
@@ -18,6 +25,7 @@ local defaults = {
   keymaps = true,            -- the suggested mappings in .ap buffers (see M.keymaps)
   codelens = true,           -- refresh code lenses in .ap buffers
   on_attach = nil,           -- function(client, bufnr), called for every attached buffer
+  on_exit = nil,             -- function(code, signal, client_id), when the server exits
   capabilities = nil,        -- merged over vim.lsp.protocol.make_client_capabilities()
 }
 
@@ -96,6 +104,11 @@ local function client_config(root)
     init_options = settings(),
     settings = { apls = settings() },
     capabilities = caps,
+    on_exit = function(code, signal, id)
+      if M.config.on_exit then
+        M.config.on_exit(code, signal, id)
+      end
+    end,
     on_attach = function(client, bufnr)
       if is_patch(bufnr) then
         if M.config.keymaps then
@@ -155,6 +168,153 @@ end
 local function whole_buffer_range(bufnr)
   local n = vim.api.nvim_buf_line_count(bufnr)
   return { start = { line = 0, character = 0 }, ['end'] = { line = n, character = 0 } }
+end
+
+--- The loaded buffer of file fname, if any.
+local function loaded_buffer(fname)
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and vim.api.nvim_buf_get_name(b) == fname then
+      return b
+    end
+  end
+  return nil
+end
+
+--- The bytes buffer b would hold as a file: its lines with its line
+--- endings, its final line break only if it has one ('eol').
+local function buffer_bytes(b)
+  local nl = ({ dos = '\r\n', mac = '\r' })[vim.bo[b].fileformat] or '\n'
+  local text = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, true), nl)
+  if vim.bo[b].eol then
+    text = text .. nl
+  end
+  return (vim.bo[b].bomb and '\239\187\191' or '') .. text
+end
+
+local function file_bytes(fname)
+  local f = io.open(fname, 'rb')
+  if not f then
+    return nil
+  end
+  local data = f:read('*a')
+  f:close()
+  return data
+end
+
+local function is_null(v)
+  return v == nil or v == vim.NIL
+end
+
+--- Why the WorkspaceEdit `edit` must not be applied, or nil: a buffer it
+--- changes does not hold the text the server built it on. For a buffer the
+--- server was sent, the edit names the version it saw (Neovim 0.7 checks
+--- only the first one); for a file the server read from the disk (version
+--- null), a loaded buffer of it must hold the file's bytes.
+function M.check_edit(edit)
+  local why = {}
+  for _, dc in ipairs(edit.documentChanges or {}) do
+    local td = dc.textDocument
+    if td and not dc.kind then
+      local fname = vim.uri_to_fname(td.uri)
+      local b = loaded_buffer(fname)
+      local name = b and vim.fn.fnamemodify(fname, ':~:.') or nil
+      if not b then
+        -- not loaded: Neovim reads it from the disk, as the server did
+      elseif not is_null(td.version) then
+        if vim.lsp.util.buf_versions[b] ~= td.version then
+          table.insert(why, name .. ' changed since the server checked it: try again')
+        end
+      elseif buffer_bytes(b) ~= file_bytes(fname) then
+        if vim.bo[b].modified then
+          table.insert(why, name .. ' has unsaved changes the server cannot see (it reads the file): :w it')
+        else
+          table.insert(why, name .. ' is older than the file on disk: :e it')
+        end
+      end
+    end
+  end
+  return #why > 0 and table.concat(why, '; ') or nil
+end
+
+--- Whether the text of buffer b after `edits` (the server's line edits)
+--- ends without a line break: it has none now, and no edit reaching the
+--- end of the text gives it one.
+local function keeps_no_final_newline(b, edits)
+  if vim.bo[b].eol then
+    return false
+  end
+  local n = vim.api.nvim_buf_line_count(b)
+  for _, e in ipairs(edits) do
+    if e.range['end'].line >= n then
+      if e.newText ~= '' then
+        return e.newText:sub(-1) ~= '\n' and e.newText:sub(-1) ~= '\r'
+      end
+      return e.range.start.line == 0 and e.range.start.character == 0 -- nothing left
+    end
+  end
+  return true
+end
+
+--- Before an edit of apls is applied: a file whose last line has no line
+--- break and keeps none in the result (as apls apply writes it) gets
+--- 'fixeol' off, so writing the buffer does not add one. Returns the names.
+local function keep_missing_final_newlines(edit)
+  local kept = {}
+  for _, dc in ipairs(edit.documentChanges or {}) do
+    if dc.textDocument and not dc.kind then
+      local fname = vim.uri_to_fname(dc.textDocument.uri)
+      local b = vim.fn.bufadd(fname)
+      vim.fn.bufload(b) -- (as applying would)
+      if keeps_no_final_newline(b, dc.edits or {}) and vim.bo[b].fixeol then
+        vim.bo[b].fixeol = false
+        table.insert(kept, vim.fn.fnamemodify(fname, ':~:.'))
+      end
+    end
+  end
+  return kept
+end
+
+local apply_workspace_edit = vim.lsp.util.apply_workspace_edit
+
+--- Applies an edit of apls (refusing it with an error when M.check_edit
+--- says so); returns the files that keep no final newline.
+local function apply_apls_edit(edit, offset_encoding)
+  local why = M.check_edit(edit)
+  if why then
+    error('apls: not applied: ' .. why, 0)
+  end
+  local kept = keep_missing_final_newlines(edit)
+  apply_workspace_edit(edit, offset_encoding)
+  return kept
+end
+
+local function kept_note(kept)
+  return #kept > 0 and ('; ' .. table.concat(kept, ', ') .. ' keep' .. (#kept == 1 and 's' or '')
+    .. ' no final newline, as in the patch\'s result') or ''
+end
+
+--- The client's own code actions (vim.lsp.buf.code_action) apply edits with
+--- vim.lsp.util.apply_workspace_edit: from a patch buffer with apls, the same
+--- checks as apply_patch. An edit refused raises an error, which also stops
+--- the action's command.
+local function guard_code_actions()
+  if vim.lsp.util.apply_workspace_edit ~= apply_workspace_edit then
+    return
+  end
+  vim.lsp.util.apply_workspace_edit = function(edit, ...)
+    local b = vim.api.nvim_get_current_buf()
+    if not (is_patch(b) and M.client(b)) then
+      return apply_workspace_edit(edit, ...)
+    end
+    local ok, kept = pcall(apply_apls_edit, edit, ...)
+    if not ok then
+      notify((tostring(kept):gsub('^apls: ', '')), vim.log.levels.ERROR)
+      error(kept, 0)
+    end
+    if #kept > 0 then
+      notify(kept_note(kept):sub(3))
+    end
+  end
 end
 
 local function execute(client, command, bufnr, done)
@@ -220,9 +380,14 @@ function M.apply_patch(opts)
       end
       return
     end
-    local ok, apply_err = pcall(vim.lsp.util.apply_workspace_edit, action.edit, client.offset_encoding or 'utf-16')
+    local why = M.check_edit(action.edit)
+    if why then
+      done(false, 'not applied: ' .. why)
+      return
+    end
+    local ok, kept = pcall(apply_apls_edit, action.edit, client.offset_encoding or 'utf-16')
     if not ok then
-      done(false, 'the edit failed: ' .. tostring(apply_err))
+      done(false, 'the edit failed: ' .. tostring(kept))
       return
     end
     if type(action.command) == 'table' then
@@ -230,11 +395,11 @@ function M.apply_patch(opts)
         if cerr then
           done(false, action.command.command .. ' failed: ' .. (cerr.message or vim.inspect(cerr)))
         else
-          done(true, 'patch applied (new files written); :wall saves the edited buffers')
+          done(true, 'patch applied (new files written); :wall saves the edited buffers' .. kept_note(kept))
         end
       end)
     else
-      done(true, 'patch applied; :wall saves the edited buffers')
+      done(true, 'patch applied; :wall saves the edited buffers' .. kept_note(kept))
     end
   end, bufnr)
 end
@@ -289,6 +454,7 @@ function M.setup(opts)
   if opts and opts.cmd then
     M.config.cmd = opts.cmd -- a list: replace, do not merge
   end
+  guard_code_actions()
   augroup = vim.api.nvim_create_augroup('apls', { clear = true })
   vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
     group = augroup,
