@@ -349,8 +349,11 @@ static gen_case gen(uint64_t seed)
         }
         size_t at = p.len;
         if (v3 && m > 0 && m != split && chance(&r, 6)) {
-            /* the locator of the one before, for the next copy */
-            ap_buf_add(&p, p.s + last, at - last);
+            /* the locator of the one before, for the next copy (copied
+             * first: adding to p may move its bytes) */
+            char *again = ap_xmemdup(p.s + last, at - last);
+            ap_buf_add(&p, again, at - last);
+            free(again);
         } else {
             gen_mod(&r, &f, &p);
         }
