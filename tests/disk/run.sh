@@ -200,8 +200,9 @@ fi
 
 # ------------------------------------------------------------ faults
 
-# fault_sweep LABEL: ENOSPC, EIO and EPERM injected at each write, sync,
-# link, rename, mkdir, open and unlink of a clean apply of the workload
+# fault_sweep LABEL [REGEX]: ENOSPC, EIO and EPERM injected at each write,
+# sync, link, rename, mkdir, open and unlink of a clean apply of the
+# workload (from the first system call matching REGEX on, if given)
 fault_sweep() {
     local label=$1 bad=0 total=0 firstbad="" call k err out rc v why
     while read -r call k; do
@@ -236,7 +237,7 @@ fault_sweep() {
                 [ -z "$firstbad" ] && firstbad="$err at $call #$k: $why: $(head -c 300 <<<"$out" | tr '\n' ' ')"
             fi
         done
-    done < <(points)
+    done < <(points "${2:-}")
     if [ $bad = 0 ] && [ $total -gt 10 ]; then
         pass "$label (ENOSPC, EIO, EPERM) at each of $((total / 3)) writes, syncs, links, renames, opens: all old with exit 1 (2: the patch unreadable), or all new with exit 0"
     else
@@ -704,7 +705,8 @@ if [ $HAVE_STRACE = 1 ]; then
     }
     workload
     kill_sweep "kill, 3.2 rename, deletes, new folder" 'apls-journal.*O_CREAT'
-    fault_sweep "faults, 3.2 rename, deletes, new folder"
+    # (from the journal on: what comes before is the same as for any patch)
+    fault_sweep "faults, 3.2 rename, deletes, new folder" 'apls-journal.*O_CREAT'
     # a rename whose new path appears before the seal: refused, nothing moved
     R=$T/opsrace
     fresh3 "$R"
