@@ -15,7 +15,7 @@
  *  - every rendered file's hunks are in order, within the file, and
  *    rebuild the new bytes from the old exactly (what an editor applies);
  *  - a written file has one kind of line break, and with the 2.0 default no
- *    trailing blanks;
+ *    trailing blanks (a 3.2 patch strips only what it inserts);
  *  - the unified diff applied to the old bytes gives the new bytes;
  *  - a run that is ok has no failed modification.
  * An edit of the patch (chosen from the input's bytes) is then parsed with
@@ -29,6 +29,9 @@
  * Then an ok run is committed to memory and run again: that second run must
  * be ok and change nothing (applying twice), unless the first announced it
  * would not (AP_NOT_IDEMPOTENT: the shapes the text cannot tell apart).
+ * Both formats: the parser tells a 3.2 patch from YAML; its operations on
+ * paths (RENAME, DELETE of a path, CREATE of a folder) are carried out in
+ * memory and count as changes on the second run.
  * APLS_FUZZ_VERBOSE prints what happens. */
 #include "ap.h"
 
@@ -330,6 +333,12 @@ static size_t render_all(ap_run *run)
     for (size_t i = 0; i < run->n_files; i++) {
         ap_run_render(run, i);
         ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_DELETED || f->status == AP_FILE_RENAMED || f->status == AP_FILE_DIR_CREATED) {
+            if (!f->path_op || f->rendered || (f->status == AP_FILE_RENAMED) != (f->dest != NULL))
+                fail("an operation on a path that is not one", (long)i, f->status);
+            written++;
+            continue;
+        }
         if (f->status == AP_FILE_FAILED) {
             if (run->ok)
                 fail("a failed file in an ok run", (long)i, 0);
@@ -352,7 +361,7 @@ static size_t render_all(ap_run *run)
         }
         if (changed) {
             written++;
-            check_written(f, run->opts.trailing_ws == AP_WS_ALL);
+            check_written(f, run->opts.trailing_ws == AP_WS_ALL && run->patch->format == AP_FORMAT_2_0);
         }
         char *d = NULL;
         size_t dn = 0;
@@ -495,7 +504,10 @@ static char *make_edit(const char *data, size_t size, size_t *out_len)
     static const char *const ins[] = {"",   "x",     " ",      "\n",       ": ",  "- ",
                                       "|",  "'",     "\"",     "#",        "\t",  "  ",
                                       "\r", "a: b\n", "{",     "]",        "&a ", "*a",
-                                      "\n      - action: DELETE\n        snippet: |\n          x\n"};
+                                      "\n      - action: DELETE\n        snippet: |\n          x\n",
+                                      /* 3.2 */
+                                      "\ne4a2f1b8 END\n", "e4a2f1b8 ", "\ne4a2f1b8 snippet\n", "^", "$",
+                                      "\ne4a2f1b8 scope_end\n", "```\n"};
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < size; i++)
         h = (h ^ (unsigned char)data[i]) * 1099511628211ull;

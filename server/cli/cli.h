@@ -29,6 +29,7 @@ typedef struct cli_patch {
     ap_fs *fs;
     ap_run *run;
     cli_record *record;  /* what an earlier apply of it here left */
+    bool partial;        /* --partial applied what resolves, though not all */
 } cli_patch;
 
 /* Reads the patch at arg (NUL-terminated, malloc'd, *len bytes). NULL when
@@ -61,6 +62,16 @@ void cli_print_files(FILE *out, const cli_patch *cp, const char *verb);
 struct json_t;
 void cli_json_add(const cli_patch *cp, struct json_t *errors, struct json_t *warnings,
                   struct json_t *files, bool with_diff);
+
+/* --partial (partial.c): does the patch hold an error that fails it whole
+ * (its structure, not one modification)? */
+bool cli_partial_fatal(const cli_patch *cp);
+/* Writes the failing modifications beside the patch (<name>.failed.ap) and
+ * a report for the model that wrote it (<name>.failed.md); says so on msg.
+ * Returns 0, or -1 when a file could not be written. */
+int cli_partial_write(const cli_patch *cp, FILE *msg);
+/* Removes stale <name>.failed.ap and .md after a clean apply. */
+void cli_partial_clear(const char *arg);
 
 int apls_check_main(int argc, char **argv);
 int apls_apply_main(int argc, char **argv);

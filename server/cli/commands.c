@@ -9,7 +9,7 @@ typedef struct cli_opts {
     const char *root;
     bool json, dry_run, through_links;
     bool strict;   /* 3.2: refuse what the reference's strict mode refuses */
-    bool partial;  /* accepted; applying what resolves comes with 3.2 resolution */
+    bool partial;  /* apply what resolves; the rest goes to <name>.failed.ap */
     const char *to; /* convert: "2.0" or "3.2" */
     ap_ws_mode ws;
     const char **patches;
@@ -167,15 +167,18 @@ int apls_apply_main(int argc, char **argv)
     /* an interrupted apply that could not be settled, or one running now:
      * the files are not what this run read them to be */
     bool ok = cp.run->ok && lrc == 0;
+    /* --partial: what resolves is written (as one transaction), unless the
+     * patch's structure is at fault */
+    cp.partial = o.partial && !cp.run->ok && lrc == 0 && !cli_partial_fatal(&cp);
     char *why = NULL;
     ap_code code = AP_OK;
     bool unchanged = true;
-    if (ok) {
+    if (ok || cp.partial) {
         for (size_t i = 0; i < cp.run->n_files; i++)
             ap_run_render(cp.run, i);
         if (!o.dry_run && (code = ap_commit_disk(cp.run, cp.fs, &why, &unchanged)) != AP_OK)
-            ok = false;
-        else if (!o.dry_run)
+            ok = cp.partial = false;
+        else if (!o.dry_run && ok)
             cli_record_save(cp.record, cp.run, cp.root);
     }
     if (o.json) {
@@ -200,9 +203,13 @@ int apls_apply_main(int argc, char **argv)
                 free(d);
             }
         } else {
-            cli_print_files(ok ? stdout : stderr, &cp, ok ? "" : "would be");
+            cli_print_files(ok ? stdout : stderr, &cp, ok || cp.partial ? "" : "would be");
         }
     }
+    if (cp.partial && !o.dry_run)
+        cli_partial_write(&cp, stderr);
+    else if (ok && !o.dry_run)
+        cli_partial_clear(cp.arg);
     free(why);
     cli_patch_release(&cp);
     return ok ? 0 : unchanged ? 1 : 3;

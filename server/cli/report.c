@@ -127,6 +127,9 @@ static const char *status_word(ap_file_status s)
     case AP_FILE_MODIFIED: return "modified";
     case AP_FILE_CREATED: return "created";
     case AP_FILE_FAILED: return "failed";
+    case AP_FILE_DELETED: return "deleted";
+    case AP_FILE_RENAMED: return "renamed";
+    case AP_FILE_DIR_CREATED: return "folder created";
     default: return "unchanged";
     }
 }
@@ -147,11 +150,14 @@ void cli_print_files(FILE *out, const cli_patch *cp, const char *verb)
         }
     fprintf(out, "%s: %s patch, %zu modification%s: %zu to apply, %zu already applied, %zu failed%s\n",
             cp->arg, ap_format_name(cp->patch->format), total, total == 1 ? "" : "s", applies, already, failed,
-            r->ok ? "" : " (nothing is written)");
+            r->ok || cp->partial ? "" : " (nothing is written)");
     for (size_t i = 0; i < r->n_files; i++) {
         const ap_file *f = &r->files[i];
         const char *what = status_word(f->status);
-        if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
+        if (f->status == AP_FILE_RENAMED)
+            fprintf(out, "  %s/%s: %s%s%s to %s/%s", cp->root, f->path, verb, verb[0] ? " " : "", what, cp->root,
+                    f->dest);
+        else if (f->status != AP_FILE_UNCHANGED && f->status != AP_FILE_FAILED)
             fprintf(out, "  %s/%s: %s%s%s", cp->root, f->path, verb, verb[0] ? " " : "", what);
         else
             fprintf(out, "  %s/%s: %s", cp->root, f->path, what);
@@ -230,6 +236,8 @@ void cli_json_add(const cli_patch *cp, json_t *errors, json_t *warnings, json_t 
                               "resolved", abs ? abs : f->path, "trailing_blanks_stripped",
                               (json_int_t)f->blanks_stripped);
         free(abs);
+        if (f->dest)
+            json_object_set_new(o, "to", json_string(f->dest));
         if (with_diff) {
             char *d;
             size_t n;

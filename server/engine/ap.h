@@ -74,6 +74,13 @@ typedef enum ap_code {
     AP_DUPLICATE_DIRECTIVE,  /* a key given twice in a modification: last wins */
     AP_REDUNDANT_SNIPPET_TAIL, /* snippet_tail ends the snippet, or is the content */
     AP_POINT_ACTION_RANGE,   /* INSERT_* with snippet_tail: at the range's edge */
+    /* 3.2 resolution: heuristics applied (warnings) or refused (--strict) */
+    AP_NESTING_MISMATCH,     /* a top-level block inserted inside a block: moved */
+    AP_REINDENTED,           /* content at column 0 for an indented place: indented */
+    AP_REVERSED_RANGE,       /* snippet_tail before the snippet: the range turned */
+    AP_SCOPE_END_IGNORED,    /* scope_end on a snippet that opens no block */
+    AP_UNBALANCED_BRACKETS,  /* a balanced file left unbalanced */
+    AP_PATH_PREFIX,          /* a leading folder the root does not have: dropped */
     AP_CODE_COUNT
 } ap_code;
 
@@ -273,6 +280,9 @@ typedef struct ap_patch {
                         * YAML: a problem says where */
     bool reparsable;   /* clean text: ap_patch_reparse may work on it, and
                         * ap_run_reuse may take results over */
+    uint64_t context;  /* 3.2: what besides a change's bytes decides how it
+                        * reads (its ids, --strict); results are taken over
+                        * only between patches of equal context */
 } ap_patch;
 
 /* The largest patch read (a hostile 100 MB patch is refused at once). */
@@ -327,6 +337,14 @@ void ap_problems_free(ap_problem *list, size_t n);
 
 /* -------------------------------------------------------------------- fs */
 
+/* What stands at a path. */
+typedef enum ap_path_kind {
+    AP_PATH_NONE = 0, /* nothing */
+    AP_PATH_FILE,     /* a regular file */
+    AP_PATH_DIR,      /* a folder */
+    AP_PATH_OTHER     /* a device, FIFO, socket, or what cannot be told */
+} ap_path_kind;
+
 /* The file provider. Paths are the normalized, root-relative paths of the
  * patch ("src/a.c"); what the root is belongs to the provider. */
 typedef struct ap_fs ap_fs;
@@ -356,6 +374,11 @@ struct ap_fs {
      * each(ctx, path) with root-relative paths; false when the bound cut it
      * short. Asked only once a file is found missing. */
     bool (*list)(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx);
+    /* What stands at path (3.2 operations on paths: RENAME, DELETE of a
+     * file or folder, CREATE of a folder). May be NULL: then a file is what
+     * load reads, a folder what load calls one, and nothing what it does
+     * not find. */
+    ap_path_kind (*kind)(ap_fs *fs, const char *path);
 };
 
 /* How many folder entries a provider's list looks at, at most: a huge tree
@@ -410,7 +433,11 @@ typedef enum ap_file_status {
     AP_FILE_UNCHANGED = 0,
     AP_FILE_MODIFIED,
     AP_FILE_CREATED,
-    AP_FILE_FAILED
+    AP_FILE_FAILED,
+    /* 3.2 operations on paths (the file has no view: nothing is rendered) */
+    AP_FILE_DELETED,     /* the file or folder (kind) at path goes */
+    AP_FILE_RENAMED,     /* the file or folder (kind) at path moves to dest */
+    AP_FILE_DIR_CREATED  /* a folder is made at path */
 } ap_file_status;
 
 /* One line-level change of a file: its lines [line, end_line) as read are
@@ -438,10 +465,16 @@ typedef struct ap_file {
                             * that change all the same, losing trailing
                             * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
+    /* an operation on the path (its change holds RENAME, DELETE of the
+     * path or CREATE of a folder): what stood at path and at dest */
+    bool path_op;
+    char *dest;            /* RENAME: the normalized new path */
+    ap_path_kind kind, dest_kind;
 } ap_file;
 
 typedef struct ap_run {
     const ap_patch *patch; /* borrowed: must outlive the run */
+    const struct ap_rules *rules; /* what its format decides (internal) */
     ap_options opts;
     ap_file *files;
     size_t n_files;
@@ -529,12 +562,15 @@ size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n
  * the root, for messages (ap_options.root_why; malloc'd). */
 char *ap_root_why(const char *const *candidates, size_t pick);
 
-/* A file provider over memory (tests, fuzzers). put copies bytes; commit
- * stores the new bytes of every changed file of a run (rendering it). */
+/* A file provider over memory (tests, fuzzers). put copies bytes; mkdir
+ * makes an (empty) folder, a file's folders exist by themselves; commit
+ * stores the new bytes of every changed file of a run (rendering it) and
+ * carries out its operations on paths. */
 ap_fs *ap_fs_mem_new(void);
 /* The root the memory provider says it stands for (tests; default none). */
 void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
+void ap_fs_mem_mkdir(ap_fs *fs, const char *path);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);
 void ap_fs_mem_free(ap_fs *fs);

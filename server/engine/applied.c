@@ -57,26 +57,29 @@ bool ap_created_here(run_ctx *x, int fi, int ch, int md, const ap_view *existing
     ap_view_replace(&scratch, ap_view_begin(&scratch), ap_view_end(&scratch), lines, n);
     free(lines);
     ap_buf_release(&store);
-    bool ok = true;
     /* the later modifications of this change, and of later changes naming
-     * the same file */
-    for (size_t k = 0; k < fs->n_changes && ok; k++) {
+     * the same file, run as a first run would */
+    gmod *later = NULL;
+    size_t nl = 0, cap = 0;
+    for (size_t k = 0; k < fs->n_changes; k++) {
         int c2 = fs->changes[k];
         if (c2 < ch || !x->pats[c2])
             continue;
         const ap_change *c = &x->patch->changes[c2];
-        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && ok; j++) {
+        for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods; j++) {
             if (!c->mods[j].ok || c->mods[j].action == AP_CREATE_FILE)
                 continue;
-            outcome o;
-            ap_resolve(&scratch, &c->mods[j], &x->pats[c2][j], &o);
-            ap_matches_release(&o.many);
-            if (o.state == AP_MOD_FAILED)
-                ok = false;
-            else if (o.state == AP_MOD_APPLIES)
-                free(ap_apply_outcome(&scratch, &c->mods[j], &x->pats[c2][j], c2, (int)j, &o));
+            AP_GROW(later, nl, cap);
+            later[nl++] = (gmod){c2, (int)j, &c->mods[j], &x->pats[c2][j]};
         }
     }
+    fwd_result *res = ap_xcalloc(nl ? nl : 1, sizeof *res);
+    ap_sequence_forward(&scratch, later, nl, res);
+    bool ok = true;
+    for (size_t k = 0; k < nl && ok; k++)
+        ok = res[k].state != AP_MOD_FAILED;
+    free(res);
+    free(later);
     ok = ok && views_same(&scratch, existing);
     ap_view_release(&scratch);
     return ok;
@@ -122,11 +125,11 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
                     ap_pattern_at(&later->content, after ? 0 : later->content.n - 1)->hash != h)
                     continue;
                 ap_pos q;
-                if (after ? !ap_block_follows(v, p, &later->content, &q)
-                          : !ap_block_precedes(v, p, &later->content, &q))
+                if (after ? !ap_block_follows(v, p, &later->content, &q) || !ap_unwritten(v, p, q)
+                          : !ap_block_precedes(v, p, &later->content, &q) || !ap_unwritten(v, q, p))
                     continue;
                 outcome lo;
-                ap_resolve(v, mj, later, &lo);
+                ap_resolve(v, mj, later, NULL, &lo);
                 ap_matches_release(&lo.many);
                 if (!lo.has_region)
                     continue;
@@ -142,7 +145,10 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
         }
         if (!moved)
             return false;
-        if (after ? ap_block_follows(v, p, &mp->content, NULL) : ap_block_precedes(v, p, &mp->content, NULL))
+        /* (evidence only in the file as it was read: never what this run wrote) */
+        ap_pos e;
+        if (after ? ap_block_follows(v, p, &mp->content, &e) && ap_unwritten(v, p, e)
+                  : ap_block_precedes(v, p, &mp->content, &e) && ap_unwritten(v, e, p))
             return true;
     }
 }
@@ -167,12 +173,6 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
 #define UNDO_ATTEMPTS 64  /* pre-images tried for one group */
-
-typedef struct gmod {
-    int ch, md;
-    const ap_mod *m;
-    const mod_pats *mp;
-} gmod;
 
 typedef struct undo_state {
     const gmod *mods;
@@ -462,8 +462,14 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
         const char *ind;
         uint32_t ind_len;
         ap_pos first = found.m[choice].first, end;
-        if (!indent_of(ap_view_line(s, first), c, &ind, &ind_len))
+        const ap_line *head = ap_view_line(s, first);
+        if (!indent_of(head, c, &ind, &ind_len))
             goto out;
+        /* 3.2 writes a content with its own indentation: the snippet it
+         * replaced stood as indented as the content's first line (a guess
+         * the forward run checks) */
+        const char *sind = mp->rules->content_verbatim ? head->s : ind;
+        uint32_t sind_len = mp->rules->content_verbatim ? head->s_off : ind_len;
         /* the whole inserted block, its blank lines included */
         for (uint32_t i = 0; i < c->nb[0]; i++)
             if (!ap_view_prev(s, first, &first))
@@ -472,16 +478,33 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]) ||
             snippet_stands_over(s, mp, found.m[choice]))
             goto out;
-        put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->snippet, m->lead, 0);
+        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
         if (mp->has_end) {
             put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, ind, ind_len, &mp->end, 0, 0);
+            put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
         fix_lines(store, lines, nl);
         *at_out = ap_view_tspan(s, first, end);
         ap_view_replace(s, first, end, lines, nl);
         ok = true;
+        goto out;
+    }
+    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && m->snippet.boundary) {
+        /* 3.2, at a boundary of the file: the content as written, there */
+        *count = 1;
+        ap_pos from, to;
+        if (m->snippet.boundary == AP_BOUNDARY_START) {
+            from = ap_view_begin(s);
+            ok = choice == 0 && inserted_at(s, from, c, "", 0, &to);
+        } else {
+            to = ap_view_end(s);
+            ok = choice == 0 && inserted_before(s, to, c, "", 0, &from);
+        }
+        if (ok) {
+            *at_out = ap_view_tspan(s, from, to);
+            ap_view_replace(s, from, to, NULL, 0);
+        }
         goto out;
     }
     if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
@@ -491,15 +514,26 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             goto out;
         ap_match sm = found.m[choice];
         const ap_line *like = ap_view_line(s, sm.first);
-        const char *ind = like->s;
-        uint32_t ind_len = like->s_off;
+        if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
+            like = ap_view_line(s, sm.last);
         ap_pos from, to;
-        if (m->action == AP_INSERT_AFTER) {
-            from = over_blanks(s, ap_view_next(s, sm.last), m->trail, true);
-            ok = inserted_at(s, from, c, ind, ind_len, &to);
-        } else {
-            to = over_blanks(s, sm.first, m->lead, false);
-            ok = inserted_before(s, to, c, ind, ind_len, &from);
+        /* 2.0 indents the content like the snippet; 3.2 writes it as it is,
+         * or indented like the snippet when it stands at column 0 */
+        for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
+            const char *ind = like->s;
+            uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
+            if (m->action == AP_INSERT_AFTER) {
+                ap_pos after = ap_view_next(s, sm.last), block_end;
+                /* with scope_end, after the block the snippet opens */
+                if (m->scope_end && ap_scope_end(s, sm.first, sm.last, &block_end) &&
+                    ap_pos_key(block_end) > ap_pos_key(after))
+                    after = block_end;
+                from = over_blanks(s, after, m->trail, true);
+                ok = inserted_at(s, from, c, ind, ind_len, &to);
+            } else {
+                to = over_blanks(s, sm.first, m->lead, false);
+                ok = inserted_before(s, to, c, ind, ind_len, &from);
+            }
         }
         if (ok) {
             *at_out = ap_view_tspan(s, from, to);
@@ -559,21 +593,19 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
         ap_buf_release(&store);
         k = 1;
     }
+    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
+    ap_sequence_forward(&f, mods + k, n - k, res);
     bool ok = true;
-    for (; k < n && ok; k++) {
-        outcome o;
-        ap_resolve(&f, mods[k].m, mods[k].mp, &o);
-        ap_matches_release(&o.many);
+    for (size_t j = 0; j + k < n && ok; j++) {
+        const gmod *g = &mods[k + j];
         /* an insert of nothing, and a deletion whose text is gone, are done
          * on a first run too */
-        bool no_op = ((mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
-                      mods[k].mp->content.n == 0) ||
-                     (is_delete(&mods[k]) && !o.has_region);
-        if (o.state == AP_MOD_APPLIES)
-            free(ap_apply_outcome(&f, mods[k].m, mods[k].mp, mods[k].ch, mods[k].md, &o));
-        else
-            ok = no_op && o.state == AP_MOD_ALREADY_APPLIED;
+        bool no_op = ((g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE) &&
+                      g->mp->content.n == 0) ||
+                     (is_delete(g) && !res[j].has_region);
+        ok = res[j].state == AP_MOD_APPLIES || (no_op && res[j].state == AP_MOD_ALREADY_APPLIED);
     }
+    free(res);
     ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
     for (; ok; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
         bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);
@@ -655,7 +687,16 @@ bool ap_group_applied(run_ctx *x, int fi)
         const ap_change *c = &x->patch->changes[ch];
         for (size_t md = 0; md < c->n_mods && ok; md++) {
             const ap_mod *m = &c->mods[md];
-            ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0);
+            /* a RECREATE or an operation on a path has no pre-image to
+             * find: they are recognised one by one */
+            ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
+                 m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
+                 m->action != AP_CREATE_DIR;
+            /* nor can a range to a file boundary, or a block's body, be put
+             * back (an insert at a boundary or after a block can) */
+            bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
+            ok = ok && (!m->scope_end || m->action == AP_INSERT_AFTER) && !m->start_snippet.boundary &&
+                 !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);

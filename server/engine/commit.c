@@ -15,6 +15,13 @@
  *              with --through-links: rewritten in place)
  *   end        folders synced, backups and journal removed
  *
+ * 3.2 operations on paths ride along: a folder to make is one of the
+ * folders made; a file or folder to delete is moved aside to its backup
+ * name after the seal and removed at the end; a rename is one rename after
+ * the seal, never over a path that appeared meanwhile. Each is planned and
+ * re-checked like a target (what stands there is what stood there when the
+ * plan looked).
+ *
  * Any failure before the seal removes what was made; a failure after it
  * puts every replaced target back from its backup. Every write goes through
  * a folder descriptor held since the plan, so a folder swapped for a link
@@ -41,9 +48,21 @@ typedef struct target {
     const ap_stamp *stamp;  /* what it was when read, if known */
 } target;
 
+/* A 3.2 operation on a path: 'D' delete, 'M' move to dest, 'K' make a
+ * folder. */
+typedef struct pathop {
+    char op;
+    const char *path, *dest;
+    dev_t dev;        /* what stood at path when planned */
+    ino_t ino;
+} pathop;
+
 typedef struct txn {
     ap_journal j;
     const target *t;
+    size_t n;         /* targets: entries [0, n) of the journal */
+    pathop *ops;      /* then the deletions and moves, in order */
+    size_t n_ops;
     const char *root;
     bool links_ok;
     char *why;
@@ -122,18 +141,71 @@ static bool plan_folders(txn *x, const char *dir, size_t *cap)
     }
 }
 
+/* The deletions and moves: each path must still be what the check saw. */
+static bool plan_ops(txn *x, const char *tag, size_t *cap_dirs)
+{
+    ap_journal *j = &x->j;
+    size_t k = x->n;
+    for (size_t i = 0; i < x->n_ops; i++) {
+        pathop *o = &x->ops[i];
+        if (o->op == 'K') {
+            if (!plan_folders(x, o->path, cap_dirs))
+                return false;
+            continue;
+        }
+        ap_jentry *e = &j->e[k++];
+        char *dir;
+        const char *name;
+        ap_path_split(o->path, &dir, &name);
+        free(dir);
+        struct stat st;
+        if (e->dirfd < 0 || fstatat(e->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return fail(x, AP_TARGET_CHANGED, "'%s' was removed or moved since the patch was checked", o->path);
+        o->dev = st.st_dev;
+        o->ino = st.st_ino;
+        if (o->op == 'D') {
+            snprintf(e->bak, sizeof e->bak, ".apls-%s-%zu.old", tag, k - 1);
+            continue;
+        }
+        char *dir2;
+        const char *name2;
+        ap_path_split(o->dest, &dir2, &name2);
+        bool ok = true;
+        if (e->dirfd2 >= 0 && fstatat(e->dirfd2, name2, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            ok = fail(x, AP_FILE_EXISTS, "'%s' exists: it was created since the patch was checked", o->dest);
+        else if (e->dirfd2 < 0)
+            ok = plan_folders(x, dir2, cap_dirs);
+        free(dir2);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static bool plan(txn *x, size_t n)
 {
     ap_journal *j = &x->j;
     char tag[13];
     make_tag(tag);
     size_t cap_dirs = 0;
-    j->e = ap_xcalloc(n, sizeof *j->e);
+    j->e = ap_xcalloc(n + x->n_ops + 1, sizeof *j->e);
     for (size_t i = 0; i < n; i++) {
         j->e[j->n].path = ap_xstrdup(x->t[i].path);
+        j->e[j->n].dirfd2 = -1;
         j->e[j->n++].dirfd = -1;
     }
+    for (size_t i = 0; i < x->n_ops; i++) {
+        if (x->ops[i].op == 'K')
+            continue;
+        ap_jentry *e = &j->e[j->n++];
+        e->kind = x->ops[i].op;
+        e->path = ap_xstrdup(x->ops[i].path);
+        e->path2 = x->ops[i].dest ? ap_xstrdup(x->ops[i].dest) : NULL;
+        e->dirfd = e->dirfd2 = -1;
+    }
     ap_journal_open_folders(j);
+    if (!plan_ops(x, tag, &cap_dirs))
+        return false;
     for (size_t i = 0; i < n; i++) {
         const target *t = &x->t[i];
         ap_jentry *e = &j->e[i];
@@ -200,8 +272,9 @@ static bool make_folders(txn *x)
     }
     ap_journal_open_folders(j);
     for (size_t i = 0; i < j->n; i++)
-        if (j->e[i].dirfd < 0)
-            return fail(x, AP_TARGET_CHANGED, "the folder of '%s' moved while apls made it", j->e[i].path);
+        if (j->e[i].dirfd < 0 || (j->e[i].kind == 'M' && j->e[i].dirfd2 < 0))
+            return fail(x, AP_TARGET_CHANGED, "the folder of '%s' moved while apls made it",
+                        j->e[i].dirfd < 0 ? j->e[i].path : j->e[i].path2);
     return true;
 }
 
@@ -278,7 +351,30 @@ static bool same_time(struct timespec a, struct timespec b)
 static bool recheck(txn *x)
 {
     ap_journal *j = &x->j;
-    for (size_t i = 0; i < j->n; i++) {
+    for (size_t i = x->n, k = 0; i < j->n; i++, k++) {
+        while (x->ops[k].op == 'K')
+            k++;
+        const pathop *o = &x->ops[k];
+        ap_jentry *e = &j->e[i];
+        char *dir, *dir2 = NULL;
+        const char *name, *name2 = NULL;
+        ap_path_split(e->path, &dir, &name);
+        struct stat now;
+        bool same = fstatat(e->dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == o->dev &&
+                    now.st_ino == o->ino;
+        bool taken = false;
+        if (e->kind == 'M') {
+            ap_path_split(e->path2, &dir2, &name2);
+            taken = fstatat(e->dirfd2, name2, &now, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+        free(dir);
+        free(dir2);
+        if (!same)
+            return fail(x, AP_TARGET_CHANGED, "'%s' changed since it was checked", e->path);
+        if (taken)
+            return fail(x, AP_FILE_EXISTS, "'%s' exists: it was created while apls worked", e->path2);
+    }
+    for (size_t i = 0; i < x->n; i++) {
         ap_jentry *e = &j->e[i];
         const target *t = &x->t[i];
         char *dir;
@@ -323,15 +419,19 @@ static bool recheck(txn *x)
     return true;
 }
 
-static ap_code transact(ap_fs *disk, const target *t, size_t n, char **why, bool *unchanged)
+static ap_code transact(ap_fs *disk, const target *t, size_t n, pathop *ops, size_t n_ops, char **why,
+                        bool *unchanged)
 {
     *unchanged = true;
     *why = NULL;
-    if (n == 0)
+    if (n == 0 && n_ops == 0)
         return AP_OK;
     txn x;
     memset(&x, 0, sizeof x);
     x.t = t;
+    x.n = n;
+    x.ops = ops;
+    x.n_ops = n_ops;
     x.root = ap_fs_disk_root(disk);
     x.links_ok = ap_fs_disk_links_ok(disk);
     x.j.fd = -1;
@@ -400,9 +500,16 @@ static ap_code transact(ap_fs *disk, const target *t, size_t n, char **why, bool
 ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged)
 {
     target *t = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *t);
-    size_t n = 0;
+    pathop *ops = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *ops);
+    size_t n = 0, n_ops = 0;
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
+        char op = f->status == AP_FILE_DELETED ? 'D' : f->status == AP_FILE_RENAMED ? 'M'
+                  : f->status == AP_FILE_DIR_CREATED ? 'K' : 0;
+        if (op) {
+            ops[n_ops++] = (pathop){op, f->path, f->dest, 0, 0};
+            continue;
+        }
         ap_run_render(run, i);
         if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
             continue;
@@ -416,8 +523,9 @@ ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged)
         t[n].stamp = ap_fs_disk_stamp(disk, f->path);
         n++;
     }
-    ap_code rc = transact(disk, t, n, why, unchanged);
+    ap_code rc = transact(disk, t, n, ops, n_ops, why, unchanged);
     free(t);
+    free(ops);
     return rc;
 }
 
@@ -445,7 +553,7 @@ ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **w
         t[i] = (target){files[i].path, files[i].bytes, files[i].len, NULL, 0, NULL};
     }
     bool unchanged;
-    ap_code rc = transact(disk, t, n, why, &unchanged);
+    ap_code rc = transact(disk, t, n, NULL, 0, why, &unchanged);
     free(t);
     return rc;
 }

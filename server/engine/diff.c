@@ -74,6 +74,14 @@ static ap_hunk *diff_hunks(const ap_file *f, const ap_text *t, size_t *n)
 void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
 {
     ap_buf b = AP_BUF_INIT;
+    /* an operation on a path, as git's extended headers say it */
+    const char *what = f->kind == AP_PATH_DIR ? "folder" : "file";
+    if (f->status == AP_FILE_RENAMED)
+        ap_buf_addf(&b, "rename from %s\nrename to %s\n", f->path, f->dest);
+    else if (f->status == AP_FILE_DELETED)
+        ap_buf_addf(&b, "deleted %s %s\n", what, f->path);
+    else if (f->status == AP_FILE_DIR_CREATED)
+        ap_buf_addf(&b, "new folder %s\n", f->path);
     if (f->n_hunks == 0 || f->status == AP_FILE_UNCHANGED || f->status == AP_FILE_FAILED) {
         *out = ap_buf_detach(&b, out_len);
         return;

@@ -118,7 +118,7 @@ void ap_warn_gone(run_ctx *x, int fi, int ch, int md)
     ap_problem_relate(pr, fi, t, (ap_span){0, 0}, "did you mean %s?", q);
     const ap_line *hl = ap_view_line(v, sim[0].pos);
     ap_problem_fix(pr, ap_field_line_span(x->patch, f, mp->snippet.nb[0]),
-                   ap_xmemdup(hl->s + hl->s_off, hl->s_len), "Replace snippet line 1 with %s", q);
+                   ap_xmemdup(hl->s + hl->s_off, hl->s_len), "Replace %s line 1 with %s", ap_field_word(m, 1), q);
     free(q);
 }
 
@@ -221,6 +221,15 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
     const char *word = ap_field_word(m, o->fail_field);
     ap_problem *pr;
 
+    if (o->code == AP_NESTING_MISMATCH) {
+        ap_run_problem(run, o->code, AP_ERROR, m->action_f.span, ch, md,
+                       "%s would put a top-level declaration inside a block of %s; --strict does not "
+                       "move it: locate the declaration before it with scope_end 1, or the next "
+                       "top-level declaration (INSERT_BEFORE)",
+                       ap_action_keyword(p->format, m->action), path);
+        return;
+    }
+
     if (o->code == AP_AMBIGUOUS_ANCHOR || o->code == AP_AMBIGUOUS_MATCH) {
         /* the lines go in the message too: eglot shows no related places */
         ap_buf lines = AP_BUF_INIT;
@@ -255,7 +264,7 @@ void ap_report_failure(run_ctx *x, int fi, int ch, int md, const outcome *o)
     ap_pos scope = ap_view_begin(v);
     if (o->fail_field == 1 && o->has_anchor)
         scope = ap_view_next(v, o->anchor.last);
-    if (o->fail_field == 2)
+    if (o->fail_field == 2 && !o->edge)
         scope = ap_view_next(v, o->snip.last);
     const char *after = o->fail_field == 2 ? " after the start of the range"
                         : (o->fail_field == 1 && o->has_anchor) ? " after the anchor"

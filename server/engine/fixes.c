@@ -232,7 +232,8 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
                         const ap_matches *many, const ap_pattern *pat)
 {
     const ap_field *f = m->snippet.present ? &m->snippet : &m->start_snippet;
-    const char *name = m->snippet.present ? "snippet" : "start_snippet";
+    const char *name = f->name ? f->name : m->snippet.present ? "snippet" : "start_snippet";
+    bool v3 = p->format == AP_FORMAT_3_2;
     uint32_t col = ap_patch_column(p, f->key.start);
     size_t shown = many->n < MAX_FIX_MATCHES ? many->n : MAX_FIX_MATCHES;
 
@@ -247,12 +248,20 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
             if (l->blank || !unique_line(v, l))
                 continue;
             ap_buf b = AP_BUF_INIT;
-            ap_buf_adds(&b, "anchor: |\n");
-            spaces(&b, col + 2);
-            ap_buf_add(&b, l->s + l->s_off, l->s_len);
-            ap_buf_addc(&b, '\n');
-            spaces(&b, col);
-            ap_problem_fix(pr, (ap_span){f->key.start, f->key.start}, ap_buf_detach(&b, NULL),
+            uint32_t at = f->key.start;
+            if (v3) { /* a directive line of its own, before the snippet's */
+                ap_buf_addf(&b, "%s anchor\n", p->id.is_string ? p->id.value : "");
+                ap_buf_add(&b, l->s + l->s_off, l->s_len);
+                ap_buf_addc(&b, '\n');
+                at = f->directive.start;
+            } else {
+                ap_buf_adds(&b, "anchor: |\n");
+                spaces(&b, col + 2);
+                ap_buf_add(&b, l->s + l->s_off, l->s_len);
+                ap_buf_addc(&b, '\n');
+                spaces(&b, col);
+            }
+            ap_problem_fix(pr, (ap_span){at, at}, ap_buf_detach(&b, NULL),
                            "Add anchor '%.*s' to pick match %zu (line %u)", (int)(l->s_len > 60 ? 60 : l->s_len),
                            l->s + l->s_off, i + 1, line_no(v, many->m[i].first));
             break;
@@ -262,6 +271,7 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
     /* a longer snippet: the match's own lines plus the ones after it */
     for (size_t i = 0; i < shown; i++) {
         ap_pattern ext;
+        ext.soft = false;
         ext.n_lines = pat->n + EXTEND_LINES;
         ext.lines = ap_xmalloc(ext.n_lines * sizeof *ext.lines);
         ext.nb = ap_xmalloc(ext.n_lines * sizeof *ext.nb);
@@ -291,9 +301,11 @@ void ap_fixes_ambiguous(ap_problem *pr, const ap_patch *p, const ap_mod *m, cons
         if (unique) {
             size_t len;
             char *val = ap_block_value(v, many->m[i].first, q, &len);
-            char *block = ap_literal_block(name, val, len, col);
+            /* 3.2: the value's lines themselves; 2.0: a literal block */
+            char *block = v3 ? ap_xmemdup(val, len ? len - 1 : 0) : ap_literal_block(name, val, len, col);
+            ap_span span = v3 ? f->span : (ap_span){f->key.start, f->span.end};
             if (block)
-                ap_problem_fix(pr, (ap_span){f->key.start, f->span.end}, block,
+                ap_problem_fix(pr, span, block,
                                "Extend %s by %u line%s to pick match %zu (line %u)", name,
                                ext.n - pat->n, ext.n - pat->n == 1 ? "" : "s", i + 1,
                                line_no(v, many->m[i].first));

@@ -382,6 +382,26 @@ static ap_code disk_writable(ap_fs *fs, const char *path, char **why)
     return rc;
 }
 
+/* What stands at path, reached as everything else is (a symbolic link in
+ * the last place is the link itself: an operation on the path moves or
+ * removes the link, never what it points to). */
+static ap_path_kind disk_kind(ap_fs *fs, const char *path)
+{
+    disk_fs *d = (disk_fs *)fs;
+    resolved r;
+    char *why = NULL;
+    if (resolve(d, path, false, &r, &why) != AP_OK) {
+        free(why);
+        return AP_PATH_OTHER;
+    }
+    ap_path_kind k = !r.exists                                ? AP_PATH_NONE
+                     : r.is_link || S_ISREG(r.st.st_mode)     ? AP_PATH_FILE
+                     : S_ISDIR(r.st.st_mode)                  ? AP_PATH_DIR
+                                                              : AP_PATH_OTHER;
+    resolved_release(&r);
+    return k;
+}
+
 /* ------------------------------------------------------------ the rest */
 
 static const char *disk_root(ap_fs *fs)
@@ -396,6 +416,7 @@ ap_fs *ap_fs_disk_new(const char *root)
     d->fs.check_path = disk_check;
     d->fs.load = disk_load;
     d->fs.writable = disk_writable;
+    d->fs.kind = disk_kind;
     d->fs.canonical = disk_canonical;
     d->fs.root = disk_root;
     d->fs.exists = ap_disk_exists; /* fs_list.c: from the root's descriptor */

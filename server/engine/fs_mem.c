@@ -1,5 +1,6 @@
 /* fs_mem.c - a file provider over memory, for tests and fuzzers: the whole
- * engine runs without touching the disk. */
+ * engine runs without touching the disk. Folders are those a file stands in
+ * and those made empty with ap_fs_mem_mkdir. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -16,6 +17,8 @@ typedef struct mem_fs {
     mem_file *files;
     size_t n, cap;
     char *root;      /* what it says it stands for, or NULL */
+    char **dirs;       /* folders made with mkdir (a file's stand by themselves) */
+    size_t n_dirs, cap_dirs;
 } mem_fs;
 
 static mem_file *find(mem_fs *m, const char *path)
@@ -24,6 +27,27 @@ static mem_file *find(mem_fs *m, const char *path)
         if (strcmp(m->files[i].path, path) == 0)
             return &m->files[i];
     return NULL;
+}
+
+/* Is path dir itself or below it? */
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static ap_path_kind mem_kind(ap_fs *fs, const char *path)
+{
+    mem_fs *m = (mem_fs *)fs;
+    if (find(m, path))
+        return AP_PATH_FILE;
+    for (size_t i = 0; i < m->n_dirs; i++)
+        if (under(m->dirs[i], path))
+            return AP_PATH_DIR;
+    for (size_t i = 0; i < m->n; i++)
+        if (under(m->files[i].path, path))
+            return AP_PATH_DIR;
+    return AP_PATH_NONE;
 }
 
 static ap_code mem_check(ap_fs *fs, const char *path, char **why)
@@ -37,8 +61,13 @@ static ap_code mem_check(ap_fs *fs, const char *path, char **why)
 static ap_code mem_load(ap_fs *fs, const char *path, ap_text **out, char **why)
 {
     mem_file *f = find((mem_fs *)fs, path);
-    if (!f)
+    if (!f) {
+        if (mem_kind(fs, path) == AP_PATH_DIR) {
+            *why = ap_xstrdup("is a folder, not a file");
+            return AP_INVALID_FILE_PATH;
+        }
         return AP_FILE_NOT_FOUND;
+    }
     if (f->text->has_nul) {
         *why = ap_xstrdup("is a binary file (it contains NUL bytes); apls edits text");
         return AP_FILE_NOT_TEXT;
@@ -93,6 +122,7 @@ ap_fs *ap_fs_mem_new(void)
     m->fs.root = mem_root;
     m->fs.exists = mem_exists;
     m->fs.list = mem_list;
+    m->fs.kind = mem_kind;
     return &m->fs;
 }
 
@@ -118,6 +148,15 @@ void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, b
     f->read_only = read_only;
 }
 
+void ap_fs_mem_mkdir(ap_fs *fs, const char *path)
+{
+    mem_fs *m = (mem_fs *)fs;
+    if (mem_kind(fs, path) == AP_PATH_DIR)
+        return;
+    AP_GROW(m->dirs, m->n_dirs, m->cap_dirs);
+    m->dirs[m->n_dirs++] = ap_xstrdup(path);
+}
+
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len)
 {
     mem_file *f = find((mem_fs *)fs, path);
@@ -127,8 +166,59 @@ const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len)
     return f->text->bytes;
 }
 
+/* Removes path and everything below it. */
+static void remove_tree(mem_fs *m, const char *path)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (under(m->files[i].path, path)) {
+            free(m->files[i].path);
+            ap_text_release(m->files[i].text);
+        } else {
+            m->files[k++] = m->files[i];
+        }
+    }
+    m->n = k;
+    k = 0;
+    for (size_t i = 0; i < m->n_dirs; i++) {
+        if (under(m->dirs[i], path))
+            free(m->dirs[i]);
+        else
+            m->dirs[k++] = m->dirs[i];
+    }
+    m->n_dirs = k;
+}
+
+/* Moves path and everything below it to dest. */
+static void move_tree(mem_fs *m, const char *path, const char *dest)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < m->n; i++)
+        if (under(m->files[i].path, path)) {
+            char *p = ap_xprintf("%s%s", dest, m->files[i].path + n);
+            free(m->files[i].path);
+            m->files[i].path = p;
+        }
+    for (size_t i = 0; i < m->n_dirs; i++)
+        if (under(m->dirs[i], path)) {
+            char *p = ap_xprintf("%s%s", dest, m->dirs[i] + n);
+            free(m->dirs[i]);
+            m->dirs[i] = p;
+        }
+}
+
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run)
 {
+    mem_fs *m = (mem_fs *)fs;
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_DELETED)
+            remove_tree(m, f->path);
+        else if (f->status == AP_FILE_RENAMED)
+            move_tree(m, f->path, f->dest);
+        else if (f->status == AP_FILE_DIR_CREATED)
+            ap_fs_mem_mkdir(fs, f->path);
+    }
     for (size_t i = 0; i < run->n_files; i++) {
         ap_run_render(run, i);
         ap_file *f = &run->files[i];
@@ -146,6 +236,9 @@ void ap_fs_mem_free(ap_fs *fs)
         free(m->files[i].path);
         ap_text_release(m->files[i].text);
     }
+    for (size_t i = 0; i < m->n_dirs; i++)
+        free(m->dirs[i]);
+    free(m->dirs);
     free(m->files);
     free(m->root);
     free(m);

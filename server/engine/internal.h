@@ -57,6 +57,37 @@ void ap_arena_release(ap_arena *a);
         }                                                                     \
     } while (0)
 
+/* ---------------------------------------------------------- rules.c */
+
+/* What a patch's format decides, read by the resolver and the renderer
+ * where the formats differ (one code path, no "if 3.2" scattered). */
+typedef struct ap_rules {
+    ap_format format;
+    bool strict;           /* parsed with AP_PARSE_STRICT */
+    /* finding */
+    bool hybrid;           /* 3.6: a locator's first line may follow decoration */
+    bool sequential;       /* 3.2: cursor, self-written text, repeated locators,
+                            * anchor disambiguation and overlap, boundaries,
+                            * scope_end, the nesting guard, LOCATOR_CONSUMED */
+    bool retry;            /* failed modifications are tried again after a
+                            * pass that applied something (75) */
+    bool reversed_range;   /* a snippet_tail before its snippet closes the
+                            * range backwards (c17) */
+    /* writing */
+    bool content_verbatim; /* content keeps its own indentation (3.2); else it
+                            * takes the region's (2.0) */
+    bool reindent_flat;    /* content at column 0 for an indented place takes
+                            * the place's indentation (c14) */
+    bool strip_untouched;  /* trailing blanks go from every line written (2.0;
+                            * --trailing-whitespace inserted keeps them) */
+    bool final_newline;    /* a file the patch changes ends with a break (c44) */
+    bool bracket_check;    /* warn when a balanced file is left unbalanced */
+    bool file_ops;         /* 3.2 file operations; CREATE over an empty file */
+    ap_code tail_not_found; /* END_SNIPPET_NOT_FOUND or SNIPPET_TAIL_NOT_FOUND */
+} ap_rules;
+
+const ap_rules *ap_rules_of(const ap_patch *p);
+
 /* ----------------------------------------------------------- text.c */
 
 /* Length of the white-space character at s (Python's str.isspace set, as the
@@ -112,6 +143,11 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
+    /* hybrid.c: the lines whose stripped text starts with decoration, by
+     * soft key (sorted), made on the first soft search */
+    uint64_t *deco_keys;
+    uint32_t *deco_lines;
+    uint32_t n_deco;
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
@@ -123,6 +159,21 @@ char ap_text_break(const ap_text *t);
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 
+/* --------------------------------------------------------- hybrid.c */
+
+/* How many bytes at the front of s[0, n) are decoration: white space,
+ * comment openers, bullets, diff markers, list numbering. */
+size_t ap_decoration_len(const char *s, size_t n);
+/* Does target hold pattern line pat as a soft first line: equal, or its
+ * stripped text is pat's after a front of decoration? */
+bool ap_soft_eq(const ap_line *target, const ap_line *pat);
+/* The hash of a line's stripped text without its decoration front: equal
+ * for two lines ap_soft_eq relates. */
+uint64_t ap_soft_key(const ap_line *l);
+/* The base lines of t whose text starts with decoration and whose soft key
+ * is key, ascending; *count of them. */
+const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count);
+
 /* -------------------------------------------------------- pattern.c */
 
 /* What a snippet, anchor or content is searched as: its non-blank lines,
@@ -132,6 +183,7 @@ typedef struct ap_pattern {
     uint32_t n_lines;
     uint32_t *nb;       /* indexes of the non-blank lines in lines */
     uint32_t n;         /* how many non-blank lines: the pattern's length */
+    bool soft;          /* 3.2 hybrid: the first line may follow decoration */
 } ap_pattern;
 
 void ap_pattern_init(ap_pattern *p, const char *s, size_t len);
@@ -147,6 +199,8 @@ static inline const ap_line *ap_pattern_at(const ap_pattern *p, uint32_t i)
 typedef struct ap_nline {
     ap_line l;
     int change, mod;
+    bool created;  /* written by CREATE: the new file's text, not text the
+                    * run wrote into a file (3.2 matches it like original) */
 } ap_nline;
 
 /* Base lines [a, b) replaced by lines[0..n). */
@@ -204,12 +258,58 @@ const ap_line *ap_view_line(const ap_view *v, ap_pos p);
 ap_pos ap_view_skip_blank(const ap_view *v, ap_pos p);
 /* How many inserted lines live with hash h. */
 uint32_t ap_view_new_count(const ap_view *v, uint64_t h);
-/* Replaces the lines [from, to) with lines[0..n) (copied, text included). */
-void ap_view_replace(ap_view *v, ap_pos from, ap_pos to, const ap_nline *lines, uint32_t n);
+/* Replaces the lines [from, to) with lines[0..n) (copied, text included).
+ * Returns where the line after the new ones now stands. */
+ap_pos ap_view_replace(ap_view *v, ap_pos from, ap_pos to, const ap_nline *lines, uint32_t n);
 /* Where [from, to) stands in the base text. */
 ap_tspan ap_view_tspan(const ap_view *v, ap_pos from, ap_pos to);
 /* How many logical lines the view holds. */
 uint64_t ap_view_size(const ap_view *v);
+
+/* ------------------------------------------------------- brackets.c */
+
+/* Bracket nesting while reading source line by line (strings and comments
+ * skipped). Zero-initialised: the start of a text. */
+typedef struct ap_brackets {
+    int64_t depth;
+    char quote;          /* the open string's quote, or 0 */
+    bool block_comment;
+    bool escaped;
+    bool clamp;          /* a closer never takes the depth below 0 */
+} ap_brackets;
+
+/* Reads one line (without its break) and the break after it. */
+void ap_brackets_line(ap_brackets *b, const char *s, size_t n);
+/* The bracket balance of a whole text / view (unclamped: 0 is balanced). */
+int64_t ap_brackets_text(const ap_text *t);
+int64_t ap_brackets_view(const ap_view *v);
+
+/* Every line of a view with the (clamped) depth at its start; the last
+ * entry is the end of the view. */
+typedef struct ap_depth_map {
+    ap_pos *pos;
+    int64_t *depth;
+    size_t n;
+} ap_depth_map;
+void ap_depths(const ap_view *v, ap_depth_map *out);
+/* The entry of the line at p (the end entry for the end). */
+size_t ap_depths_index(const ap_depth_map *d, ap_pos p);
+void ap_depths_release(ap_depth_map *d);
+
+/* ---------------------------------------------------------- scope.c */
+
+/* scope_end: where the block that the located lines [first, last] open
+ * ends (*end: the line after it, or the end of the view). false when they
+ * open none. */
+bool ap_scope_end(const ap_view *v, ap_pos first, ap_pos last, ap_pos *end);
+
+/* -------------------------------------------------------- nesting.c */
+
+/* The nesting guard: when an insert at `at` (after: INSERT_AFTER) of
+ * content c would put a self-contained top-level declaration inside a
+ * block, *moved is where it belongs (past the end of the enclosing block,
+ * or before its first line) and the answer is true. */
+bool ap_nesting_guard(const ap_view *v, ap_pos at, const ap_pattern *c, bool after, ap_pos *moved);
 
 /* ---------------------------------------------------------- match.c */
 
@@ -413,6 +513,8 @@ void ap_fresh_id(const char *text, size_t len, char out[9]);
 /* ---------------------------------------------------------- paths.c */
 
 /* (ap_path_normalize is public: ap.h) */
+/* ap_path_normalize for a path that may name a folder ("new_dir/" -> "new_dir"). */
+char *ap_path_normalize_any(const char *path, size_t len, const char **why);
 /* Reports every file of the run whose path is a folder of another's ("x"
  * and "x/y"): no disk can hold both. */
 void ap_paths_conflicts(ap_run *run, const ap_patch *patch);
@@ -476,11 +578,15 @@ bool ap_disk_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ct
 /* One target of an apply, as the journal records it. */
 typedef struct ap_jentry {
     char *path;             /* root-relative, canonical */
-    char kind;              /* 'R' replaced by rename, 'C' created, 'I' rewritten in place */
-    char tmp[48], bak[48];  /* names in its folder; bak "" when it has none */
+    char kind;              /* 'R' replaced by rename, 'C' created, 'I' rewritten in place;
+                             * 3.2 operations on paths: 'D' deleted (moved to bak, then
+                             * removed), 'M' moved to path2 */
+    char tmp[48], bak[48];  /* names in its folder; "" when it has none */
     uint64_t old_size, old_hash, new_size, new_hash;
     int dirfd;              /* its folder, held (-1: not reached) */
     bool shared_fd;         /* dirfd belongs to an earlier entry of the same folder */
+    char *path2;            /* 'M': where it goes */
+    int dirfd2;             /* 'M': that folder, held (-1: not reached) */
 } ap_jentry;
 
 typedef struct ap_journal {

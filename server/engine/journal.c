@@ -11,6 +11,12 @@
  *   (each step fsynced before the next)          │
  *                                    a rename fails: "undo" ─▶ put back
  *
+ * 3.2 operations on paths go through the same steps: a DELETE of a file or
+ * folder renames it, after the seal, to its backup name in its folder (one
+ * atomic step a crash either did or did not do), and the end removes the
+ * backup; a RENAME is one rename after the seal, never over an existing
+ * path; a folder to make is one of the folders made before the seal.
+ *
  * Whoever finds a journal (the next check, apply, recover or the language
  * server) settles it: without "sealed", nothing was renamed yet, so the
  * temporary files, backups and folders are removed (rolled back); sealed,
@@ -26,6 +32,7 @@
  * the journal is created with O_EXCL, so two applies never share one. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -41,11 +48,11 @@
 
 /* ------------------------------------------------------------ the text */
 
-static void add_escaped(ap_buf *b, const char *s)
+static void add_escaped_as(ap_buf *b, const char *s, bool spaces)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == '%' || c == 0x7f)
+        if (c < 0x20 || c == '%' || c == 0x7f || (spaces && c == ' '))
             ap_buf_addf(b, "%%%02X", c);
         else
             ap_buf_addc(b, (char)c);
@@ -55,6 +62,11 @@ static void add_escaped(ap_buf *b, const char *s)
 static int hexval(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void add_escaped(ap_buf *b, const char *s)
+{
+    add_escaped_as(b, s, false);
 }
 
 /* The path s[0..n) unescaped, or NULL when it is not a normalized path. */
@@ -104,8 +116,17 @@ char *ap_journal_format(const ap_journal *j, size_t *len)
     }
     for (size_t i = 0; i < j->n; i++) {
         const ap_jentry *e = &j->e[i];
+        if (e->kind == 'M') { /* two paths, spaces escaped */
+            ap_buf_adds(&b, "move ");
+            add_escaped_as(&b, e->path, true);
+            ap_buf_addc(&b, ' ');
+            add_escaped_as(&b, e->path2, true);
+            ap_buf_addc(&b, '\n');
+            continue;
+        }
         ap_buf_addf(&b, "file %c %" PRIu64 " %016" PRIx64 " %" PRIu64 " %016" PRIx64 " %s %s ", e->kind,
-                    e->old_size, e->old_hash, e->new_size, e->new_hash, e->tmp, e->bak[0] ? e->bak : "-");
+                    e->old_size, e->old_hash, e->new_size, e->new_hash, e->tmp[0] ? e->tmp : "-",
+                    e->bak[0] ? e->bak : "-");
         add_escaped(&b, e->path);
         ap_buf_addc(&b, '\n');
     }
@@ -146,19 +167,37 @@ int ap_journal_parse(const char *s, size_t n, ap_journal *j)
             int used = 0;
             if (sscanf(l, "file %c %" SCNu64 " %" SCNx64 " %" SCNu64 " %" SCNx64 " %47s %47s %n", &kind,
                        &e.old_size, &e.old_hash, &e.new_size, &e.new_hash, e.tmp, e.bak, &used) < 7 ||
-                used == 0 || (kind != 'R' && kind != 'C' && kind != 'I') || !our_name(e.tmp) ||
+                used == 0 || (kind != 'R' && kind != 'C' && kind != 'I' && kind != 'D') ||
+                (kind == 'D' ? strcmp(e.tmp, "-") != 0 : !our_name(e.tmp)) ||
                 (strcmp(e.bak, "-") != 0 && !our_name(e.bak)) || (kind != 'C' && !our_name(e.bak))) {
                 free(l);
                 return -1;
             }
             e.kind = kind;
+            if (strcmp(e.tmp, "-") == 0)
+                e.tmp[0] = '\0';
             if (strcmp(e.bak, "-") == 0)
                 e.bak[0] = '\0';
             e.path = unescape_path(l + used, ll - (size_t)used);
             free(l);
             if (!e.path)
                 return -1;
-            e.dirfd = -1;
+            e.dirfd = e.dirfd2 = -1;
+            AP_GROW(j->e, j->n, cap_e);
+            j->e[j->n++] = e;
+        } else if (!ended && ll > 5 && memcmp(line, "move ", 5) == 0) {
+            const char *a = line + 5, *sp = memchr(a, ' ', ll - 5);
+            ap_jentry e;
+            memset(&e, 0, sizeof e);
+            e.kind = 'M';
+            e.dirfd = e.dirfd2 = -1;
+            e.path = sp ? unescape_path(a, (size_t)(sp - a)) : NULL;
+            e.path2 = sp ? unescape_path(sp + 1, (size_t)(line + ll - sp - 1)) : NULL;
+            if (!e.path || !e.path2) {
+                free(e.path);
+                free(e.path2);
+                return -1;
+            }
             AP_GROW(j->e, j->n, cap_e);
             j->e[j->n++] = e;
         } else if (!ended && ll > 4 && memcmp(line, "end ", 4) == 0) {
@@ -184,8 +223,11 @@ void ap_journal_release(ap_journal *j)
 {
     for (size_t i = 0; i < j->n; i++) {
         free(j->e[i].path);
+        free(j->e[i].path2);
         if (j->e[i].dirfd >= 0 && !j->e[i].shared_fd)
             close(j->e[i].dirfd);
+        if (j->e[i].dirfd2 >= 0)
+            close(j->e[i].dirfd2);
     }
     free(j->e);
     for (size_t i = 0; i < j->n_dirs; i++)
@@ -308,6 +350,113 @@ static bool place_new(int dirfd, const char *tmp, const char *name)
     return renameat(dirfd, tmp, dirfd, name) == 0;
 }
 
+/* Moves n1 (in folder f1) to n2 (in f2), never over something there. */
+static bool move_noreplace(int f1, const char *n1, int f2, const char *n2)
+{
+    if (renameat2(f1, n1, f2, n2, RENAME_NOREPLACE) == 0)
+        return true;
+    if (errno != EINVAL && errno != ENOSYS)
+        return false;
+    if (exists_at(f2, n2)) { /* a file system without RENAME_NOREPLACE */
+        errno = EEXIST;
+        return false;
+    }
+    return renameat(f1, n1, f2, n2) == 0;
+}
+
+/* Removes name in dirfd and everything below it (a backup of a deleted
+ * folder), never following a link, one folder open at a time: false when
+ * something could not be removed (what could is gone). */
+static bool remove_tree(int top, const char *name)
+{
+    struct stat st;
+    if (fstatat(top, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(top, name, 0) == 0 || errno == ENOENT;
+    ap_buf path = AP_BUF_INIT;
+    ap_buf_adds(&path, name);
+    bool ok = true;
+    while (ok) {
+        int fd = ap_open_dir_beneath(top, path.s);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+            if (fd >= 0)
+                close(fd);
+            ok = false;
+            break;
+        }
+        char *sub = NULL;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            struct stat s2;
+            if (fstatat(dirfd(d), de->d_name, &s2, AT_SYMLINK_NOFOLLOW) != 0)
+                continue;
+            if (S_ISDIR(s2.st_mode)) {
+                if (!sub)
+                    sub = ap_xstrdup(de->d_name);
+            } else if (unlinkat(dirfd(d), de->d_name, 0) != 0 && errno != ENOENT) {
+                ok = false;
+            }
+        }
+        closedir(d);
+        if (ok && sub) { /* down into the first folder left */
+            ap_buf_addc(&path, '/');
+            ap_buf_adds(&path, sub);
+            free(sub);
+            continue;
+        }
+        free(sub);
+        if (!ok)
+            break;
+        /* empty: it goes, and the walk goes back up */
+        char *parent;
+        const char *base;
+        ap_path_split(path.s, &parent, &base);
+        int pfd = ap_open_dir_beneath(top, parent);
+        ok = pfd >= 0 && (unlinkat(pfd, base, AT_REMOVEDIR) == 0 || errno == ENOENT);
+        if (pfd >= 0)
+            close(pfd);
+        bool last = strcmp(path.s, name) == 0;
+        path.len = strlen(parent);
+        path.s[path.len] = '\0';
+        free(parent);
+        if (last)
+            break;
+    }
+    ap_buf_release(&path);
+    return ok;
+}
+
+/* 'D' and 'M' after the seal: the path moved aside to its backup name, or
+ * to its new place. Done before when the source is gone. */
+static bool forward_path_op(ap_jentry *e, const char *name, char **why)
+{
+    if (e->kind == 'D') {
+        if (!exists_at(e->dirfd, name))
+            return true;
+        if (move_noreplace(e->dirfd, name, e->dirfd, e->bak))
+            return true;
+        *why = ap_xprintf("cannot delete '%s': %s", e->path, strerror(errno));
+        return false;
+    }
+    char *dir2;
+    const char *name2;
+    ap_path_split(e->path2, &dir2, &name2);
+    free(dir2);
+    bool there = e->dirfd2 >= 0 && exists_at(e->dirfd2, name2);
+    if (!exists_at(e->dirfd, name) && there)
+        return true;
+    if (e->dirfd2 >= 0 && move_noreplace(e->dirfd, name, e->dirfd2, name2))
+        return true;
+    *why = e->dirfd2 < 0 ? ap_xprintf("cannot reach the folder of '%s'", e->path2)
+                         : ap_xprintf("cannot rename '%s' to '%s': %s", e->path, e->path2,
+                                      errno == EEXIST ? "the new path was taken meanwhile" : strerror(errno));
+    return false;
+}
+
 /* Finishes entry e; on failure *why says what could not be done. */
 static bool forward_one(ap_jentry *e, char **why)
 {
@@ -319,6 +468,8 @@ static bool forward_one(ap_jentry *e, char **why)
     char *dir;
     ap_path_split(e->path, &dir, &name);
     free(dir);
+    if (e->kind == 'D' || e->kind == 'M')
+        return forward_path_op(e, name, why);
     if (!exists_at(e->dirfd, e->tmp))
         return true; /* done before */
     bool ok;
@@ -345,6 +496,24 @@ static bool backward_one(const ap_journal *j, ap_jentry *e, ap_buf *trouble, boo
     char *dir;
     ap_path_split(e->path, &dir, &name);
     free(dir);
+    if (e->kind == 'D' || e->kind == 'M') {
+        /* nothing of it happens before the seal; after, it is moved back */
+        int f2 = e->kind == 'D' ? e->dirfd : e->dirfd2;
+        char *dir2 = NULL;
+        const char *name2 = e->bak;
+        if (e->kind == 'M')
+            ap_path_split(e->path2, &dir2, &name2);
+        bool ok = true;
+        if (j->sealed && f2 >= 0 && exists_at(f2, name2) && !exists_at(e->dirfd, name) &&
+            !move_noreplace(f2, name2, e->dirfd, name)) {
+            char *where = e->kind == 'D' ? beside(e, e->bak) : ap_xstrdup(e->path2);
+            ap_buf_addf(trouble, "; could not put '%s' back (%s): it is at '%s'", e->path, strerror(errno), where);
+            free(where);
+            ok = false;
+        }
+        free(dir2);
+        return ok;
+    }
     bool touched = j->sealed && (e->kind == 'I' || !exists_at(e->dirfd, e->tmp) ||
                                  (e->kind == 'C' && same_file_at(e->dirfd, e->tmp, name)));
     bool ok = true;
@@ -487,11 +656,14 @@ bool ap_journal_forward(ap_journal *j, char **why)
     ap_buf t = AP_BUF_INIT;
     bool clean = true;
     for (size_t i = 0; i < j->n; i++) {
-        if (j->e[i].dirfd < 0)
+        if (j->e[i].dirfd < 0 || j->e[i].kind == 'M')
             continue;
-        if (j->e[i].bak[0])
+        if (j->e[i].kind == 'D') /* what was deleted, and all below it */
+            clean &= remove_tree(j->e[i].dirfd, j->e[i].bak);
+        else if (j->e[i].bak[0])
             clean &= remove_ours(&j->e[i], j->e[i].bak, &t);
-        clean &= remove_ours(&j->e[i], j->e[i].tmp, &t); /* a new file placed by a hard link */
+        if (j->e[i].tmp[0])
+            clean &= remove_ours(&j->e[i], j->e[i].tmp, &t); /* a new file placed by a hard link */
     }
     ap_buf_release(&t);
     if (clean)
@@ -531,6 +703,17 @@ void ap_journal_open_folders(ap_journal *j)
         free(dirs[i]);
     free(dirs);
     free(slot);
+    /* where a move goes: its own descriptor */
+    for (size_t i = 0; i < j->n; i++) {
+        ap_jentry *e = &j->e[i];
+        if (e->kind != 'M' || e->dirfd2 >= 0)
+            continue;
+        char *dir2;
+        const char *name2;
+        ap_path_split(e->path2, &dir2, &name2);
+        e->dirfd2 = ap_open_dir_beneath(j->rootfd, dir2);
+        free(dir2);
+    }
 }
 
 /* ----------------------------------------------------------- recovery */
@@ -543,6 +726,20 @@ static bool can_finish(const ap_journal *j)
         const ap_jentry *e = &j->e[i];
         if (e->dirfd < 0)
             return false;
+        if (e->kind == 'D')
+            continue; /* moved aside, or not yet: either way it can go */
+        if (e->kind == 'M') { /* exactly one of the two paths stands */
+            char *dir, *dir2;
+            const char *name, *name2;
+            ap_path_split(e->path, &dir, &name);
+            ap_path_split(e->path2, &dir2, &name2);
+            bool src = exists_at(e->dirfd, name), dst = e->dirfd2 >= 0 && exists_at(e->dirfd2, name2);
+            free(dir);
+            free(dir2);
+            if (src == dst)
+                return false;
+            continue;
+        }
         if (!exists_at(e->dirfd, e->tmp))
             continue;
         if (!holds(e->dirfd, e->tmp, e->new_size, e->new_hash))

@@ -9,7 +9,12 @@
  *    instead of characters. Linear in the text plus the pattern whatever the
  *    text is (10,000 identical lines included).
  * The candidates are used while (candidates x pattern lines) stays below a
- * pass over the text, so no search is ever worse than linear. */
+ * pass over the text, so no search is ever worse than linear.
+ *
+ * A soft pattern (3.2, hybrid.c) matches its first line loosely: its other
+ * lines are searched as above and the line before each match is checked;
+ * a one-line soft pattern takes its candidates from the text's index and
+ * its list of decorated lines. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -48,7 +53,10 @@ bool ap_match_at(const ap_view *v, const ap_pattern *pat, ap_pos p, ap_match *ou
         if (ap_view_at_end(v, p))
             return false;
         const ap_line *l = ap_view_line(v, p);
-        if (l->blank || !ap_line_eq(l, ap_pattern_at(pat, i)))
+        if (l->blank)
+            return false;
+        if (i == 0 && pat->soft ? !ap_soft_eq(l, ap_pattern_at(pat, 0))
+                                : !ap_line_eq(l, ap_pattern_at(pat, i)))
             return false;
         last = p;
         if (i + 1 < pat->n)
@@ -194,10 +202,92 @@ static void search_scan(const ap_view *v, const ap_pattern *pat, ap_pos from,
 }
 
 static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                   bool (*found)(void *, ap_match), void *ctx);
+
+/* ------------------------------------------------------- soft patterns */
+
+/* A match of a soft pattern's other lines: is its first line before it? */
+typedef struct tail_ctx {
+    const ap_view *v;
+    const ap_line *head;
+    uint64_t from_key;
+    bool (*found)(void *, ap_match);
+    void *ctx;
+} tail_ctx;
+
+static bool tail_found(void *c, ap_match m)
+{
+    tail_ctx *t = c;
+    ap_pos q;
+    if (!prev_nonblank(t->v, m.first, &q) || ap_pos_key(q) < t->from_key ||
+        !ap_soft_eq(ap_view_line(t->v, q), t->head))
+        return true;
+    return t->found(t->ctx, (ap_match){q, m.last});
+}
+
+static int by_pos(const void *a, const void *b)
+{
+    uint64_t x = ap_pos_key(*(const ap_pos *)a), y = ap_pos_key(*(const ap_pos *)b);
+    return x < y ? -1 : x > y;
+}
+
+/* A one-line soft pattern: the lines holding it exactly (the index), with
+ * decoration in front (the text's decorated lines), and inserted ones. */
+static void search_soft_line(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                             bool (*found)(void *, ap_match), void *ctx)
+{
+    const ap_line *p0 = ap_pattern_at(pat, 0);
+    uint32_t ne, nd;
+    const uint32_t *ex = ap_text_occ(v->base, p0->hash, &ne);
+    const uint32_t *de = ap_text_decorated(v->base, ap_soft_key(p0), &nd);
+    ap_pos *at = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < ne + nd; i++) {
+        uint32_t l = i < ne ? ex[i] : de[i - ne];
+        if (l >= from.base && ap_view_base_alive(v, l)) {
+            AP_GROW(at, n, cap);
+            at[n++] = (ap_pos){l, -1, 0};
+        }
+    }
+    for (uint32_t s = 0; s < v->nsp; s++)
+        for (uint32_t k = 0; k < v->sp[s].n; k++) {
+            AP_GROW(at, n, cap);
+            at[n++] = (ap_pos){v->sp[s].a, (int32_t)s, k};
+        }
+    if (n > 1)
+        qsort(at, n, sizeof *at, by_pos);
+    uint64_t from_key = ap_pos_key(from), last = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = ap_pos_key(at[i]);
+        if (k < from_key || k == last || !ap_soft_eq(ap_view_line(v, at[i]), p0))
+            continue;
+        last = k;
+        if (!found(ctx, (ap_match){at[i], at[i]}))
+            break;
+    }
+    free(at);
+}
+
+static void search_soft(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                        bool (*found)(void *, ap_match), void *ctx)
+{
+    if (pat->n == 1)
+        return search_soft_line(v, pat, from, found, ctx);
+    ap_pattern rest = *pat;
+    rest.nb = pat->nb + 1;
+    rest.n = pat->n - 1;
+    rest.soft = false;
+    tail_ctx t = {v, ap_pattern_at(pat, 0), ap_pos_key(from), found, ctx};
+    search(v, &rest, from, tail_found, &t);
+}
+
+static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
                    bool (*found)(void *, ap_match), void *ctx)
 {
     if (pat->n == 0)
         return;
+    if (pat->soft)
+        return search_soft(v, pat, from, found, ctx);
     cands c;
     cands_init(v, pat, &c);
     uint64_t cost = ((uint64_t)c.nocc + c.nins) * pat->n;

@@ -647,7 +647,7 @@ ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags)
     p->len = len;
     p->format = ap_format_detect(text, len);
     if (p->format == AP_FORMAT_3_2)
-        ap_parse3(p); /* reparsable stays false: see docs/format-3.md */
+        ap_parse3(p); /* parsed whole each time; reusable by context */
     else
         parse_yaml(p);
     if (ap_ytoo_many(p))

@@ -1611,6 +1611,13 @@ void ap_parse3(ap_patch *p)
     finish_value(&ps, i, ps.unterminated);
     finish_change(&ps);
     check_id(&ps);
+    /* what besides a change's own bytes decides how it reads: the ids that
+     * make a line a directive, and --strict (ap_run_reuse compares it) */
+    uint64_t h = p->strict ? 0x5bd1e9955bd1e995ull : 0x27d4eb2f165667c5ull;
+    for (size_t k = 0; k < ps.nids; k++)
+        h = (h ^ ap_hash(ps.t + ps.ids[k].start, ps.ids[k].end - ps.ids[k].start)) * 0x100000001b3ull;
+    p->context = h;
+    p->reparsable = true;
     free(ps.id);
     free(ps.id_at);
     free(ps.ln);

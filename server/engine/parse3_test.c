@@ -128,7 +128,7 @@ static void test_detect(void)
         "e4a2f1b8 AP 3.2\n",
         "# Summary\n\ne4a2f1b8 AP 3.1\n",
         "aa AP 9.9\n",
-        "\xef\xbb\xbf" "e4a2f1b8 AP 3.2\n",
+        "\357\273\277e4a2f1b8 AP 3.2\n", /* a BOM, then the header */
         "e4a2f1b8 FILE\na.txt\n",
         "text\nE4A2F1B8 REPLACE\n",
         "badhead ap v3\r\n",

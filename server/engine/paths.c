@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *ap_path_normalize(const char *path, size_t len, const char **why)
+static char *normalize(const char *path, size_t len, bool folder, const char **why)
 {
     if (len == 0) {
         *why = "the path is empty";
@@ -43,12 +43,22 @@ char *ap_path_normalize(const char *path, size_t len, const char **why)
         }
         i = j + 1;
     }
-    if (path[len - 1] == '/' || out.len == 0) {
+    if ((path[len - 1] == '/' && !folder) || out.len == 0) {
         ap_buf_release(&out);
         *why = "the path names a folder, not a file";
         return NULL;
     }
     return ap_buf_detach(&out, NULL);
+}
+
+char *ap_path_normalize(const char *path, size_t len, const char **why)
+{
+    return normalize(path, len, false, why);
+}
+
+char *ap_path_normalize_any(const char *path, size_t len, const char **why)
+{
+    return normalize(path, len, true, why);
 }
 
 /* Order where '/' sorts before every other byte, so that the paths below a
@@ -74,6 +84,9 @@ void ap_paths_conflicts(ap_run *run, const ap_patch *patch)
     qsort(by, run->n_files, sizeof *by, folder_order);
     for (size_t i = 0; i + 1 < run->n_files; i++) {
         const ap_file *dir = by[i], *below = by[i + 1];
+        /* a 3.2 operation on a folder: fileops.c says what may stand below */
+        if (dir->path_op)
+            continue;
         size_t n = strlen(dir->path);
         if (strncmp(below->path, dir->path, n) != 0 || below->path[n] != '/')
             continue;

@@ -4,7 +4,9 @@
  * the file's newline (the change's `newline`, else the ending the file uses,
  * else LF), a last line without a break keeps having none unless text now
  * follows it, and trailing spaces and tabs are stripped from every line (2.0)
- * or only from inserted ones (AP_WS_INSERTED). The hunks say which lines of
+ * or only from inserted ones (AP_WS_INSERTED, and always in 3.2: ap.md 3.5).
+ * A 3.2 patch gives a file it changes a final line break (c44), never one it
+ * leaves alone (c45). The hunks say which lines of
  * the file as read became which bytes: the language server turns them into
  * text edits and the diff into hunks of a unified diff. */
 #include "internal.h"
@@ -94,16 +96,13 @@ static void splice_hunks(ap_file *f, size_t *cap, const ap_text *t, const ap_spl
     free(d);
 }
 
-void ap_run_render(ap_run *run, size_t i)
+/* Renders f once; force_final: its last line ends with a break. */
+static void render(ap_run *run, ap_file *f, bool force_final)
 {
-    ap_file *f = &run->files[i];
-    if (f->rendered || !f->view || f->status == AP_FILE_FAILED)
-        return;
-    f->rendered = true;
     const ap_view *v = f->view;
     const ap_text *t = v->base;
     ap_eol eol = f->eol ? f->eol : t->eol ? t->eol : AP_EOL_LF;
-    bool strip_all = run->opts.trailing_ws == AP_WS_ALL;
+    bool strip_all = run->opts.trailing_ws == AP_WS_ALL && run->rules->strip_untouched;
 
     ap_pos last;
     bool any = ap_view_prev(v, ap_view_end(v), &last);
@@ -127,7 +126,7 @@ void ap_run_render(ap_run *run, size_t i)
                 bool is_last = any && ap_pos_key((ap_pos){sp->a, (int32_t)s, k}) == last_key;
                 bool keeps_open = is_last && open_end && sp->b == t->n && sp->a < sp->b;
                 offs[k] = out.len;
-                emit(&out, nl, true, (nl->eol && !keeps_open) || !is_last, eol);
+                emit(&out, nl, true, (nl->eol && !keeps_open) || !is_last || force_final, eol);
             }
             offs[sp->n] = out.len;
             splice_hunks(f, &cap, t, sp, out.s ? out.s : "", offs, sp->n);
@@ -138,7 +137,7 @@ void ap_run_render(ap_run *run, size_t i)
         const ap_line *bl = &t->lines[l];
         bool is_last = any && ap_pos_key((ap_pos){l, -1, 0}) == last_key;
         size_t start = out.len;
-        emit(&out, bl, strip_all, bl->eol || !is_last, eol);
+        emit(&out, bl, strip_all, bl->eol || !is_last || force_final, eol);
         uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, l + 1);
         if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0) {
             add_hunk(f, &cap, l, l + 1, start, out.len - start);
@@ -150,6 +149,26 @@ void ap_run_render(ap_run *run, size_t i)
     }
     free(offs);
     f->after = ap_buf_detach(&out, &f->after_len);
+}
+
+void ap_run_render(ap_run *run, size_t i)
+{
+    ap_file *f = &run->files[i];
+    if (f->rendered || !f->view || f->status == AP_FILE_FAILED)
+        return;
+    f->rendered = true;
+    const ap_text *t = f->view->base;
+    render(run, f, false);
+    if (run->rules->final_newline && f->after_len > 0 && f->after[f->after_len - 1] != '\n' &&
+        f->after[f->after_len - 1] != '\r' &&
+        (!f->before || f->after_len != t->len || memcmp(f->after, t->bytes, t->len) != 0)) {
+        free(f->after);
+        free(f->hunks);
+        f->hunks = NULL;
+        f->n_hunks = 0;
+        f->blanks_stripped = 0;
+        render(run, f, true);
+    }
 
     /* a hunk that writes back what was there is no change */
     size_t kept = 0;
@@ -166,6 +185,6 @@ void ap_run_render(ap_run *run, size_t i)
                     memcmp(f->after, f->before->bytes, f->after_len) == 0;
         f->status = same ? AP_FILE_UNCHANGED : AP_FILE_MODIFIED;
     } else {
-        f->status = v->changed ? AP_FILE_CREATED : AP_FILE_UNCHANGED;
+        f->status = f->view->changed ? AP_FILE_CREATED : AP_FILE_UNCHANGED;
     }
 }

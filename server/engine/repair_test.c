@@ -306,16 +306,20 @@ static void test_format_3(void)
 static void test_drop_anchor(void)
 {
     /* an anchor found twice over a snippet found once: dropping it is the
-     * preferred fix, whatever key leads the modification, in both formats */
+     * preferred fix, whatever key leads the modification (in 3.2 the anchor
+     * the snippet follows is taken: ambiguous anchor disambiguation, 3.6) */
     const char *file = "def a():\n    x = 1\n\ndef a():\n    y = 2\n";
     const char *patches[] = {
         HDR "      - anchor: |\n          def a():\n        action: REPLACE\n        snippet: |\n"
             "          y = 2\n        content: |\n          y = 3\n",
         HDR "      - action: REPLACE\n        anchor: |\n          def a():\n        snippet: |\n"
             "          y = 2\n        content: |\n          y = 3\n",
-        "1a2b3c4d AP 3.2\n\n1a2b3c4d FILE\nf.py\n\n1a2b3c4d REPLACE\n\n1a2b3c4d anchor\ndef a():\n\n"
-        "1a2b3c4d snippet\ny = 2\n\n1a2b3c4d content\ny = 3\n\n1a2b3c4d END\n",
     };
+    const char *v3 = "1a2b3c4d AP 3.2\n\n1a2b3c4d FILE\nf.py\n\n1a2b3c4d REPLACE\n\n1a2b3c4d anchor\n"
+                     "def a():\n\n1a2b3c4d snippet\ny = 2\n\n1a2b3c4d content\n    y = 3\n\n1a2b3c4d END\n";
+    char *got3 = result_of(file, v3);
+    CHECK_STR(got3, "def a():\n    x = 1\n\ndef a():\n    y = 3\n");
+    free(got3);
     for (size_t i = 0; i < sizeof patches / sizeof *patches; i++) {
         outcome_t o = run_on(file, patches[i]);
         const ap_problem *pr = problem(&o, AP_AMBIGUOUS_ANCHOR);

@@ -8,11 +8,24 @@
 
 #include "internal.h"
 
-/* The patterns of one modification. */
+/* The patterns of one modification, and the rules of its patch's format. */
 typedef struct mod_pats {
     ap_pattern anchor, snippet, end, content;
     bool has_anchor, has_end;
+    const ap_rules *rules;
 } mod_pats;
+
+/* Where a 3.2 modification searches, in the order its file group runs
+ * (ap.md 3.2): matches must start at or after the cursor the modifications
+ * before it left; a locator repeated on purpose takes its first match. A
+ * NULL context: from the top, not repeated (2.0 always). */
+typedef struct seq_ctx {
+    ap_pos cursor;
+    bool has_cursor;
+    bool repeat;
+    bool probe;            /* an applied-check probe: the run's own output is
+                            * never a match, not even as a last resort */
+} seq_ctx;
 
 /* What resolving one modification found. */
 typedef struct outcome {
@@ -20,11 +33,28 @@ typedef struct outcome {
     ap_code code;
     const char *why;
     bool has_anchor, has_region;
+    bool edge;             /* 3.2: the region starts at '^' or ends at '$'
+                            * (no snippet line stands for it) */
     ap_match anchor, snip, end;
     ap_pos from, to;       /* the region [from, to), widened */
+    ap_pos at;             /* INSERT_*: where the content goes */
     ap_matches many;       /* AMBIGUOUS_*: every place */
     int fail_field;        /* 0 anchor, 1 snippet or start, 2 end */
+    /* 3.2 */
+    bool sets_cursor;      /* ALREADY_APPLIED: next is where the next
+                            * modification searches from */
+    ap_pos next;
+    bool moved;            /* the nesting guard moved the insert to `at` */
+    bool reversed;         /* snippet_tail stood before the snippet */
+    bool scope_ignored;    /* scope_end asked, the snippet opens no block */
+    bool reported;         /* the failure is reported already */
+    bool behind;           /* a deletion's text stands only before the
+                            * cursor: a later pass deletes it; if none
+                            * comes, it counts as deleted (3.2 order) */
 } outcome;
+
+/* What locating the start of a modification gave. */
+typedef enum locate_result { LOC_FOUND, LOC_NONE, LOC_MANY, LOC_FAILED } locate_result;
 
 typedef struct file_state {
     ap_view view;
@@ -50,11 +80,13 @@ typedef struct run_ctx {
 
 /* ---------------------------------------------------------- resolve.c */
 
-/* The patterns of m (its well-formed fields). */
-void ap_pats_init(mod_pats *mp, const ap_mod *m);
+/* The patterns of m (its well-formed fields), searched as rules say. */
+void ap_pats_init(mod_pats *mp, const ap_mod *m, const ap_rules *rules);
 void ap_pats_release(mod_pats *mp);
-/* Resolves m on v without changing v. */
-void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, outcome *o);
+/* Resolves m on v without changing v (sc: its place in a 3.2 sequence, or
+ * NULL). */
+void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq_ctx *sc,
+                outcome *o);
 /* A snippet not found, its content standing at `where`: does a line
  * elsewhere look more like the snippet's first line than any there, and say
  * what it says (the words of one all stand in the other)? Then the snippet
@@ -64,9 +96,38 @@ bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_mat
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it
- * puts in (malloc'd text, for hovers). */
+ * puts in (malloc'd text, for hovers). *next (may be NULL): the line after
+ * what it wrote, where a 3.2 cursor goes. */
 char *ap_apply_outcome(ap_view *v, const ap_mod *m, const mod_pats *mp, int ch, int md,
-                       const outcome *o);
+                       const outcome *o, ap_pos *next);
+/* 3.2: the indentation a content at column 0 takes from an indented place
+ * ("" when it keeps its own): *ind, *len. */
+bool ap_reindent(const ap_view *v, const ap_mod *m, const mod_pats *mp, const outcome *o,
+                 const char **ind, uint32_t *len);
+/* The snippet (searched from scope) is not found: done (a DELETE, a
+ * REPLACE whose content stands in its place) or SNIPPET_NOT_FOUND. */
+void ap_resolve_gone(const ap_view *v, const ap_mod *m, const mod_pats *mp, ap_pos scope, outcome *o);
+/* Shared applied checks (resolve.c), for locate3.c and boundary.c. */
+bool ap_stands_as_written(const ap_view *v, ap_match m, const ap_pattern *c);
+bool ap_unwritten(const ap_view *v, ap_pos from, ap_pos to);
+/* Is every line of m text this run wrote (CREATE's text aside)? */
+bool ap_written(const ap_view *v, ap_match m);
+
+/* -------------------------------------------------------- locate3.c */
+
+/* 3.2: the anchor (with disambiguation and overlap) and the snippet (the
+ * cursor, text the run wrote, repeated locators). *scope: where the snippet
+ * was searched from. */
+locate_result ap_locate3(const ap_view *v, const ap_mod *m, const mod_pats *mp, const ap_pattern *snip,
+                         const seq_ctx *sc, outcome *o, ap_pos *scope);
+/* 3.2: the end of a range after the snippet (or before it, reversed). */
+bool ap_locate3_end(const ap_view *v, const mod_pats *mp, outcome *o, ap_pos *last);
+
+/* ------------------------------------------------------- boundary.c */
+
+/* 3.2: a modification whose snippet or snippet_tail is '^' or '$'. */
+void ap_resolve_boundary(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq_ctx *sc,
+                         outcome *o);
 /* The lines content c makes, each indented like line `like` (raw: as they
  * are, with their own endings: CREATE_FILE); *n of them, text in store. */
 ap_nline *ap_indented_lines(const ap_pattern *c, const ap_line *like, int ch, int md, bool raw,
@@ -85,6 +146,13 @@ bool ap_block_follows(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *e
 bool ap_block_precedes(const ap_view *v, ap_pos p, const ap_pattern *c, ap_pos *edge);
 
 /* ---------------------------------------------------------- applied.c */
+
+/* One modification of a file group, for the checks that run a group. */
+typedef struct gmod {
+    int ch, md;
+    const ap_mod *m;
+    const mod_pats *mp;
+} gmod;
 
 /* Is the file as change ch makes it from CREATE_FILE mod md on (with the
  * later modifications naming it) what `existing` holds? */
@@ -148,6 +216,46 @@ void ap_report_project_folder(ap_run *run, const ap_patch *p, int ch, const char
 void ap_check_indent(run_ctx *x, int fi, int ch, int md);
 
 /* -------------------------------------------------------------- run.c */
+
+/* Is (ch, md) among what the options ask to resolve? */
+bool ap_run_selected(const ap_options *o, int ch, int md);
+/* Runs modification (ch, md) of file fi at its place (sc: NULL for 2.0):
+ * resolves it, recognises it applied, makes its edit. A failure is
+ * reported at once, unless keep is given: then its outcome is moved there
+ * (the 3.2 sequence reports what still fails after its passes). When it
+ * leaves a cursor (applied, or recognised at its place), *next is it and
+ * *sets_cursor true. */
+ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, outcome *keep,
+                        ap_pos *next, bool *sets_cursor);
+
+/* -------------------------------------------------------- fileops.c */
+
+/* What stands at path (the provider's kind, else what load says). */
+ap_path_kind ap_kind_of(ap_fs *fs, const char *path);
+/* A path nothing stands at, whose leading folders the root lacks while the
+ * rest stands (or the rest's first folder does): that rest (malloc'd), and
+ * *dropped, how many components went; else NULL. */
+char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped);
+/* Refuses operations on paths that other changes also name. */
+void ap_path_conflicts(run_ctx *x);
+/* Decides the operation on a path of file fi from what stands there. */
+void ap_path_op(run_ctx *x, int fi);
+
+/* ------------------------------------------------------- sequence.c */
+
+/* Runs the modifications of file fi in order, as 3.2 says (cursor,
+ * repeated locators, passes that retry), and reports what fails. */
+void ap_sequence(run_ctx *x, int fi);
+
+/* What a modification did in ap_sequence_forward. */
+typedef struct fwd_result {
+    ap_mod_state state;
+    bool has_region;
+} fwd_result;
+/* Runs mods[0..n) forward on a scratch view as a first run would (3.2: in
+ * sequence, with passes; 2.0: each once, in order, stopping at a failure),
+ * making their edits; out[k]: what each did. */
+void ap_sequence_forward(ap_view *v, const gmod *mods, size_t n, fwd_result *out);
 
 /* Adds a resolution problem to run (an error makes the run not ok). */
 ap_problem *ap_run_problem(ap_run *run, ap_code code, ap_severity sev, ap_span span, int ch, int md,

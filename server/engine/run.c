@@ -30,6 +30,8 @@ static uint32_t *path_slot(run_ctx *x, const char *path)
         x->by_path = ap_xcalloc(n, sizeof *x->by_path);
         x->by_path_mask = n - 1;
         for (size_t i = 0; i < x->run->n_files; i++) {
+            if (x->run->files[i].path_op) /* a group of its own */
+                continue;
             const char *p = x->run->files[i].path;
             uint32_t j = (uint32_t)ap_hash(p, strlen(p)) & x->by_path_mask;
             while (x->by_path[j])
@@ -43,7 +45,7 @@ static uint32_t *path_slot(run_ctx *x, const char *path)
     return &x->by_path[j];
 }
 
-static bool selected(const ap_options *o, int ch, int md)
+bool ap_run_selected(const ap_options *o, int ch, int md)
 {
     return (o->only_change < 0 || o->only_change == ch) && (o->only_mod < 0 || o->only_mod == md);
 }
@@ -66,6 +68,31 @@ static ap_span shifted(ap_span s, int64_t d)
     return (ap_span){(uint32_t)((int64_t)s.start + d), (uint32_t)((int64_t)s.end + d)};
 }
 
+/* Is the view nothing but blank lines? */
+static bool all_blank(const ap_view *v)
+{
+    return ap_view_at_end(v, ap_view_skip_blank(v, ap_view_begin(v)));
+}
+
+/* Replaces the whole view with the content, as it is (CREATE: the new
+ * file's text; RECREATE: text the run wrote). Returns the hover text. */
+static char *write_whole(ap_view *v, const mod_pats *mp, int ch, int md, bool created)
+{
+    ap_buf store = AP_BUF_INIT;
+    uint32_t n;
+    ap_line none = {0};
+    none.s = "";
+    ap_nline *lines = ap_indented_lines(&mp->content, &none, ch, md, true, &store, &n);
+    for (uint32_t i = 0; i < n; i++)
+        lines[i].created = created;
+    ap_view_replace(v, ap_view_begin(v), ap_view_end(v), lines, n);
+    v->changed = true;
+    char *after = ap_lines_text(lines, n);
+    free(lines);
+    ap_buf_release(&store);
+    return after;
+}
+
 /* CREATE_FILE: write the file, or recognise it written. */
 static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
 {
@@ -73,7 +100,9 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
     const mod_pats *mp = &x->pats[ch][md];
     ap_view *v = &fs->view;
     const ap_mod *m = &x->patch->changes[ch].mods[md];
-    if (fs->exists || v->changed) {
+    /* 3.2 creates over an empty file (35) */
+    bool blank = mp->rules->file_ops && fs->exists && !v->changed && all_blank(v);
+    if ((fs->exists || v->changed) && !(blank && mp->content.n > 0)) {
         /* compare as the reference does: stripped lines, outer blanks dropped */
         ap_pos first = ap_view_skip_blank(v, ap_view_begin(v));
         bool same = mp->content.n == 0 ? ap_view_at_end(v, first)
@@ -99,24 +128,78 @@ static void run_create(run_ctx *x, int fi, int ch, int md, ap_mod_result *r)
         r->state = AP_MOD_FAILED;
         r->code = AP_FILE_EXISTS;
         ap_run_problem(x->run, AP_FILE_EXISTS, AP_ERROR, m->action_f.span, ch, md,
-                "CREATE_FILE: %s exists with other content; apls will not overwrite it",
-                x->run->files[fi].path);
+                "%s: %s exists with other content; apls will not overwrite it%s",
+                ap_action_keyword(x->patch->format, AP_CREATE_FILE), x->run->files[fi].path,
+                mp->rules->file_ops ? " (RECREATE replaces a file's whole content)" : "");
         return;
     }
-    ap_buf store = AP_BUF_INIT;
-    uint32_t n;
-    ap_line none = {0};
-    none.s = "";
-    ap_nline *lines = ap_indented_lines(&mp->content, &none, ch, md, true, &store, &n);
-    ap_view_replace(v, ap_view_begin(v), ap_view_end(v), lines, n);
-    v->changed = true;
     r->state = AP_MOD_APPLIES;
-    r->after = ap_lines_text(lines, n);
-    free(lines);
-    ap_buf_release(&store);
+    r->after = write_whole(v, mp, ch, md, true);
 }
 
-static void run_mod(run_ctx *x, int fi, int ch, int md)
+/* RECREATE: the file's whole new content, or recognised as its content
+ * already (line by line, trailing blanks and line endings aside). */
+static void run_recreate(run_ctx *x, int fi, int ch, int md, ap_mod_result *r, ap_pos *next)
+{
+    ap_view *v = &x->fst[fi].view;
+    const ap_pattern *c = &x->pats[ch][md].content;
+    ap_pos p = ap_view_begin(v);
+    uint32_t i = 0;
+    for (; i < c->n_lines && !ap_view_at_end(v, p); i++, p = ap_view_next(v, p)) {
+        const ap_line *a = ap_view_line(v, p), *b = &c->lines[i];
+        size_t la = a->s_off + a->s_len, lb = b->s_off + b->s_len;
+        if (a->blank != b->blank || (!a->blank && (la != lb || memcmp(a->s, b->s, la) != 0)))
+            break;
+    }
+    if (i == c->n_lines && ap_view_at_end(v, p) && (x->fst[fi].exists || v->changed)) {
+        r->state = AP_MOD_ALREADY_APPLIED;
+        r->why = "the file already holds exactly this content";
+        return;
+    }
+    if ((x->fst[fi].exists || v->changed) && ap_created_here(x, fi, ch, md, v)) {
+        r->state = AP_MOD_ALREADY_APPLIED;
+        r->why = "the file is what this RECREATE and the modifications after it make";
+        return;
+    }
+    r->state = AP_MOD_APPLIES;
+    r->before = ap_region_text(v, ap_view_begin(v), ap_view_end(v));
+    r->after = write_whole(v, &x->pats[ch][md], ch, md, false);
+    *next = ap_view_end(v);
+}
+
+/* The warnings of a 3.2 heuristic that decided where a modification went. */
+static void warn_heuristics(run_ctx *x, int fi, int ch, int md, const outcome *o)
+{
+    const ap_mod *m = &x->patch->changes[ch].mods[md];
+    const mod_pats *mp = &x->pats[ch][md];
+    const char *path = x->run->files[fi].path;
+    const ap_view *v = &x->fst[fi].view;
+    const char *name = ap_action_keyword(x->patch->format, m->action);
+    if (o->moved)
+        ap_run_problem(x->run, AP_NESTING_MISMATCH, AP_WARNING, m->action_f.span, ch, md,
+                       "%s's place in %s is inside a block, and its content is a top-level "
+                       "declaration: it goes %s the enclosing block instead (a snippet on the "
+                       "declaration with scope_end 1 says so)",
+                       name, path, m->action == AP_INSERT_AFTER ? "after" : "before");
+    if (o->reversed)
+        ap_run_problem(x->run, AP_REVERSED_RANGE, AP_WARNING, m->end_snippet.key, ch, md,
+                       "'%s' stands before '%s' in %s: the range runs from it to the snippet",
+                       m->end_snippet.name, m->start_snippet.name, path);
+    if (o->scope_ignored)
+        ap_run_problem(x->run, AP_SCOPE_END_IGNORED, AP_WARNING, m->scope_f.key, ch, md,
+                       "the snippet opens no block in %s (no bracket, no ':'): '%s' is ignored",
+                       path, m->scope_f.name);
+    const char *ind;
+    uint32_t len;
+    if (mp->rules->content_verbatim && ap_reindent(v, m, mp, o, &ind, &len))
+        ap_run_problem(x->run, AP_REINDENTED, AP_WARNING, m->content.key, ch, md,
+                       "the content starts at column 0 where %s is indented by %u: it is indented "
+                       "to match (indent it in the patch to say so)",
+                       path, len);
+}
+
+ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, outcome *keep,
+                        ap_pos *next, bool *sets_cursor)
 {
     ap_run *run = x->run;
     const ap_mod *m = &x->patch->changes[ch].mods[md];
@@ -124,11 +207,37 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     file_state *fs = &x->fst[fi];
     ap_view *v = &fs->view;
     r->file = fi;
-    if (m->action == AP_CREATE_FILE)
-        return run_create(x, fi, ch, md, r);
+    if (sets_cursor)
+        *sets_cursor = false;
+    if (keep) {
+        memset(keep, 0, sizeof *keep);
+        keep->reported = true;
+    }
+    /* a NUL byte would make the file binary: apls writes text (and could
+     * not read it back to see the patch applied) */
+    if (m->content.is_string && memchr(m->content.value, '\0', m->content.len)) {
+        r->state = AP_MOD_FAILED;
+        r->code = AP_INVALID_MODIFICATION;
+        ap_run_problem(x->run, AP_INVALID_MODIFICATION, AP_ERROR, m->content.key, ch, md,
+                       "the content holds a NUL byte: apls writes text files");
+        return r->state;
+    }
+    if (m->action == AP_CREATE_FILE) {
+        run_create(x, fi, ch, md, r);
+        return r->state;
+    }
+    if (m->action == AP_RECREATE) {
+        ap_pos end;
+        run_recreate(x, fi, ch, md, r, &end);
+        if (r->state == AP_MOD_APPLIES && next) {
+            *next = end;
+            *sets_cursor = true;
+        }
+        return r->state;
+    }
     const mod_pats *mp = &x->pats[ch][md];
     outcome o;
-    ap_resolve(v, m, mp, &o);
+    ap_resolve(v, m, mp, sc, &o);
     if (o.state == AP_MOD_APPLIES && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) &&
         ap_behind_later_inserts(x, fi, ch, md, &o)) {
         o.state = AP_MOD_ALREADY_APPLIED;
@@ -138,6 +247,7 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
     r->code = o.code;
     r->why = o.why;
     r->has_anchor = o.has_anchor;
+    r->has_region = false;
     if (o.has_anchor)
         r->anchor = ap_view_tspan(v, o.anchor.first, ap_view_next(v, o.anchor.last));
     if (o.has_region) {
@@ -145,19 +255,36 @@ static void run_mod(run_ctx *x, int fi, int ch, int md)
         r->region = ap_view_tspan(v, o.from, o.to);
     }
     if (o.state == AP_MOD_FAILED) {
+        if (keep) {
+            *keep = o;
+            return o.state;
+        }
         ap_report_failure(x, fi, ch, md, &o);
         ap_matches_release(&o.many);
-        return;
+        return o.state;
     }
     ap_matches_release(&o.many);
     if (o.state == AP_MOD_ALREADY_APPLIED && !o.has_region && m->action == AP_DELETE)
         ap_warn_gone(x, fi, ch, md);
+    if (o.state == AP_MOD_ALREADY_APPLIED && o.sets_cursor && next) {
+        *next = o.next;
+        *sets_cursor = true;
+    }
     if (o.state != AP_MOD_APPLIES)
-        return;
-
+        return o.state;
+    if (mp->rules->sequential)
+        warn_heuristics(x, fi, ch, md, &o);
+    free(r->before);
+    free(r->after);
     r->before = ap_region_text(v, o.from, o.to);
     ap_check_indent(x, fi, ch, md);
-    r->after = ap_apply_outcome(v, m, mp, ch, md, &o);
+    ap_pos after;
+    r->after = ap_apply_outcome(v, m, mp, ch, md, &o, &after);
+    if (next) {
+        *next = after;
+        *sets_cursor = true;
+    }
+    return o.state;
 }
 
 /* A modification of a group recognised as applied as a whole. */
@@ -173,28 +300,92 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
         ap_warn_gone(x, fi, ch, md);
 }
 
-/* TEMPORARY (issue 8, phase 1): the 3.2 actions and options this resolver
- * does not know yet. A change holding one is refused whole, before any file
- * is read; phase 2 replaces this with their resolution. */
-static bool refuse_unsupported(ap_run *run, const ap_change *c, int ch)
+/* 3.4 structural sanity: a file whose brackets balanced before the patch
+ * and do not after it is most likely broken, though every modification
+ * applied; a warning, since counting cannot know every language. */
+static void check_brackets(run_ctx *x, int fi)
 {
-    for (size_t md = 0; md < c->n_mods; md++) {
-        const ap_mod *m = &c->mods[md];
-        const char *what = m->action == AP_CREATE_DIR    ? "CREATE of a folder"
-                           : m->action == AP_DELETE_PATH ? "DELETE of a whole file or folder"
-                           : m->action > AP_CREATE_FILE  ? ap_action_name(m->action)
-                           : m->scope_end                ? "scope_end"
-                           : m->snippet.boundary || m->start_snippet.boundary || m->end_snippet.boundary
-                               ? "a file boundary snippet ('^' or '$')"
-                               : NULL;
-        if (!m->ok || !what)
-            continue;
-        ap_run_problem(run, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.key, ch, (int)md,
-                "%s is not yet supported: apls parses 3.2 but does not apply this yet", what);
-        run->mods[ch][md].state = AP_MOD_FAILED;
-        run->mods[ch][md].code = AP_INVALID_MODIFICATION;
-        return true;
+    file_state *st = &x->fst[fi];
+    if (ap_brackets_text(st->view.base) != 0)
+        return;
+    int64_t after = ap_brackets_view(&st->view);
+    if (after == 0)
+        return;
+    const ap_file *f = &x->run->files[fi];
+    ap_run_problem(x->run, AP_UNBALANCED_BRACKETS, AP_WARNING,
+                   x->patch->changes[f->first_change].file_path.span, f->first_change, -1,
+                   "the brackets of %s balanced before the patch and are off by %+lld after it: the "
+                   "result is very likely not valid code; review it",
+                   f->path, (long long)after);
+}
+
+/* A 3.2 change that is an operation on its path (RENAME, DELETE of the
+ * path, CREATE of a folder): a group of its own (fileops.c). */
+static bool is_path_op(const ap_change *c)
+{
+    if (c->n_mods != 1 || !c->mods[0].ok)
+        return false;
+    ap_action a = c->mods[0].action;
+    return a == AP_RENAME || a == AP_DELETE_PATH || a == AP_CREATE_DIR;
+}
+
+/* A new file entry for path (taken). */
+static int new_file(run_ctx *x, char *path, int ch)
+{
+    ap_run *run = x->run;
+    size_t i = run->n_files++;
+    run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
+    x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
+    memset(&run->files[i], 0, sizeof run->files[i]);
+    memset(&x->fst[i], 0, sizeof x->fst[i]);
+    run->files[i].path = path;
+    run->files[i].first_change = ch;
+    file_state *fs = &x->fst[i];
+    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
+    fs->changes[fs->n_changes++] = ch;
+    fs->eol = x->patch->changes[ch].eol;
+    return (int)i;
+}
+
+/* 3.2: a leading project folder the root lacks is dropped, with a warning
+ * and the fix that writes the path without it. */
+static char *drop_prefix(run_ctx *x, int ch, char *norm, const ap_field *f, size_t *dropped)
+{
+    char *rest = ap_path_unprefixed(x->fs, norm, dropped);
+    if (!rest)
+        return norm;
+    ap_problem *pr = ap_run_problem(x->run, AP_PATH_PREFIX, AP_WARNING, f->span, ch, -1,
+                                    "'%s' does not exist, but '%s' does: the leading folder%s the "
+                                    "root does not have %s dropped",
+                                    norm, rest, *dropped == 1 ? "" : "s", *dropped == 1 ? "is" : "are");
+    ap_problem_fix(pr, f->span, ap_xstrdup(rest), "Write '%s'", rest);
+    free(norm);
+    return rest;
+}
+
+/* The path of a field, normalized and checked by the provider, or NULL
+ * with the problem reported. */
+static char *checked_path(run_ctx *x, int ch, int md, const ap_field *f, bool folder, const char *what)
+{
+    const char *why = NULL;
+    char *norm = folder ? ap_path_normalize_any(f->value, f->len, &why)
+                        : ap_path_normalize(f->value, f->len, &why);
+    if (!norm) {
+        ap_run_problem(x->run, AP_INVALID_FILE_PATH, AP_ERROR, f->span, ch, md, "invalid %s: %s", what, why);
+        return NULL;
     }
+    return norm;
+}
+
+static bool provider_allows(run_ctx *x, int ch, int md, const ap_field *f, const char *path,
+                            const char *what)
+{
+    char *fwhy = NULL;
+    if (x->fs->check_path(x->fs, path, &fwhy) == AP_OK)
+        return true;
+    ap_run_problem(x->run, AP_INVALID_FILE_PATH, AP_ERROR, f->span, ch, md, "invalid %s: %s", what,
+                   fwhy ? fwhy : "it leaves the root");
+    free(fwhy);
     return false;
 }
 
@@ -212,19 +403,56 @@ static int join_group(run_ctx *x, size_t i, int ch)
 /* Path checks and grouping: returns the file index of change ch, or -1. */
 static int place_change(run_ctx *x, int ch)
 {
-    ap_run *run = x->run;
     const ap_change *c = &x->patch->changes[ch];
-    const char *why = NULL;
-    char *norm = ap_path_normalize(c->file_path.value, c->file_path.len, &why);
-    if (!norm) {
-        ap_run_problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1, "invalid file_path: %s",
-                why);
+    const ap_rules *rules = ap_rules_of(x->patch);
+    bool op = rules->file_ops && is_path_op(c);
+    char *norm = checked_path(x, ch, -1, &c->file_path, op, "file_path");
+    if (!norm)
         return -1;
+    size_t dropped = 0;
+    char *orig = ap_xstrdup(norm);
+    if (rules->file_ops)
+        norm = drop_prefix(x, ch, norm, &c->file_path, &dropped);
+    /* the folders dropped, with their '/' */
+    size_t cut = 0;
+    for (size_t k = 0; k < dropped; k++)
+        cut += strcspn(orig + cut, "/") + 1;
+    if (op) {
+        const ap_mod *m = &c->mods[0];
+        char *dest = NULL;
+        if (m->action == AP_RENAME) {
+            dest = checked_path(x, ch, 0, &m->dest, true, "new path");
+            /* the prefix the source lost, the new path loses too */
+            if (dest && cut && strncmp(dest, orig, cut) == 0)
+                memmove(dest, dest + cut, strlen(dest + cut) + 1);
+            if (!dest || !provider_allows(x, ch, 0, &m->dest, dest, "new path")) {
+                free(dest);
+                free(norm);
+                free(orig);
+                x->run->mods[ch][0].state = AP_MOD_FAILED;
+                x->run->mods[ch][0].code = AP_INVALID_FILE_PATH;
+                return -1;
+            }
+        }
+        if (!provider_allows(x, ch, -1, &c->file_path, norm, "file_path")) {
+            free(dest);
+            free(norm);
+            free(orig);
+            return -1;
+        }
+        free(orig);
+        int i = new_file(x, norm, ch);
+        x->run->files[i].path_op = true;
+        x->run->files[i].dest = dest;
+        return i;
     }
-    /* "myproj/src/a.c" run in myproj: the project's folder named twice */
-    char *rest = ap_drop_project_folder(x->fs, norm, c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE);
+    free(orig);
+    /* "myproj/src/a.c" run in myproj: the project's folder named twice (3.2's
+     * own prefix rules, above, go first) */
+    char *rest = dropped ? NULL
+                         : ap_drop_project_folder(x->fs, norm, c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE);
     if (rest) {
-        ap_report_project_folder(run, x->patch, ch, norm, rest);
+        ap_report_project_folder(x->run, x->patch, ch, norm, rest);
         free(norm);
         norm = rest;
     }
@@ -233,11 +461,7 @@ static int place_change(run_ctx *x, int ch)
         free(norm);
         return join_group(x, *slot - 1, ch);
     }
-    char *fwhy = NULL;
-    if (x->fs->check_path(x->fs, norm, &fwhy) != AP_OK) {
-        ap_run_problem(run, AP_INVALID_FILE_PATH, AP_ERROR, c->file_path.span, ch, -1,
-                "invalid file_path: %s", fwhy ? fwhy : "it leaves the root");
-        free(fwhy);
+    if (!provider_allows(x, ch, -1, &c->file_path, norm, "file_path")) {
         free(norm);
         return -1;
     }
@@ -253,19 +477,9 @@ static int place_change(run_ctx *x, int ch)
             return join_group(x, *slot - 1, ch);
         }
     }
-    size_t i = run->n_files++;
+    int i = new_file(x, norm, ch);
     *slot = (uint32_t)i + 1;
-    run->files = ap_xrealloc(run->files, run->n_files * sizeof *run->files);
-    x->fst = ap_xrealloc(x->fst, run->n_files * sizeof *x->fst);
-    memset(&run->files[i], 0, sizeof run->files[i]);
-    memset(&x->fst[i], 0, sizeof x->fst[i]);
-    run->files[i].path = norm;
-    run->files[i].first_change = ch;
-    file_state *fs = &x->fst[i];
-    AP_GROW(fs->changes, fs->n_changes, fs->cap_changes);
-    fs->changes[fs->n_changes++] = ch;
-    fs->eol = c->eol;
-    return (int)i;
+    return i;
 }
 
 /* Reads file i, or reports why it cannot be. */
@@ -276,6 +490,8 @@ static bool load_file(run_ctx *x, size_t i)
     file_state *fs = &x->fst[i];
     const ap_change *c = &x->patch->changes[f->first_change];
     bool creates = c->n_mods > 0 && c->mods[0].action == AP_CREATE_FILE;
+    for (size_t md = 0; md < c->n_mods; md++)
+        creates |= c->mods[md].action == AP_RECREATE;
     ap_text *t = NULL;
     char *why = NULL;
     ap_code code = x->fs->load(x->fs, f->path, &t, &why);
@@ -293,7 +509,11 @@ static bool load_file(run_ctx *x, size_t i)
         free(why);
         return true;
     }
-    if (code == AP_FILE_NOT_FOUND)
+    if (creates && ap_rules_of(x->patch)->file_ops && ap_kind_of(x->fs, f->path) == AP_PATH_DIR)
+        ap_run_problem(run, AP_FILE_WRITE_ERROR, AP_ERROR, c->file_path.span, f->first_change, -1,
+                "%s is a folder: %s cannot write a file there", f->path,
+                ap_action_keyword(x->patch->format, c->mods[0].action));
+    else if (code == AP_FILE_NOT_FOUND)
         ap_report_missing(x, f->first_change, f->path, why);
     else
         ap_run_problem(run, code, AP_ERROR, c->file_path.span, f->first_change, -1, "%s: %s", f->path,
@@ -334,10 +554,14 @@ static uint64_t change_flags(const ap_change *c)
     return h;
 }
 
-static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf)
+static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf,
+                     const bool *placed_problem)
 {
     const ap_file *f = &x->run->files[i];
     const file_state *st = &x->fst[i];
+    for (size_t k = 0; k < st->n_changes; k++)
+        if (placed_problem[st->changes[k]])
+            return false; /* said again by this run's placing: taken over, it would be said twice */
     if (!pf->view || !f->before || f->before != pf->before || st->n_changes != pf->n_changes ||
         f->eol != pf->eol || x->run->opts.trailing_ws != prev->opts.trailing_ws ||
         x->run->opts.only_change >= 0 || prev->opts.only_change >= 0)
@@ -429,19 +653,26 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
         sorted[k] = &prev->files[k];
     }
     qsort(sorted, prev->n_files, sizeof *sorted, by_path_cmp);
+    /* the changes this run's placing already said something about (a path
+     * conflict, a dropped project folder) */
+    bool *placed_problem = ap_xcalloc(x->patch->n_changes ? x->patch->n_changes : 1, sizeof *placed_problem);
+    for (size_t k = 0; k < run->n_problems; k++)
+        if (run->problems[k].change >= 0 && (size_t)run->problems[k].change < x->patch->n_changes)
+            placed_problem[run->problems[k].change] = true;
     bool any = false;
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i])
             continue;
         ap_file key = {.path = run->files[i].path}, *kp = &key;
         ap_file **hit = bsearch(&kp, sorted, prev->n_files, sizeof *sorted, by_path_cmp);
-        if (hit && reusable(x, i, prev, *hit)) {
+        if (hit && reusable(x, i, prev, *hit, placed_problem)) {
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
         }
     }
     if (any)
         take_problems(x, &rm);
+    free(placed_problem);
     free(sorted);
     free(rm.new_change_of);
     free(rm.new_file_of);
@@ -458,6 +689,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     ap_run *run = ap_xcalloc(1, sizeof *run);
     ap_options defaults = AP_OPTIONS_INIT;
     run->patch = patch;
+    run->rules = ap_rules_of(patch);
     run->opts = opts ? *opts : defaults;
     run->ok = !patch->has_errors;
     run->mods = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *run->mods);
@@ -469,6 +701,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         run->flags_of[ch] = change_flags(&patch->changes[ch]);
     }
     run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0, NULL};
+    const ap_rules *rules = ap_rules_of(patch);
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
     /* 1. paths, before anything is read */
@@ -479,21 +712,26 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             run->mods[ch][md].file = -1;
         if (!c->ok || (run->opts.only_change >= 0 && run->opts.only_change != (int)ch))
             continue;
-        if (refuse_unsupported(run, c, (int)ch))
-            continue;
         place_change(&x, (int)ch);
     }
-    /* a file and a folder of one name ("x" and "x/y") */
+    /* a file and a folder of one name ("x" and "x/y"); an operation on a
+     * path and another change naming it */
     ap_paths_conflicts(run, patch);
-    /* 2. load each file once */
+    ap_path_conflicts(&x);
+    /* 2. load each file once (an operation on a path reads nothing) */
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
-    for (size_t i = 0; i < run->n_files; i++)
-        loaded[i] = load_file(&x, i);
+    for (size_t i = 0; i < run->n_files; i++) {
+        if (!run->files[i].path_op)
+            loaded[i] = load_file(&x, i);
+        else if (run->files[i].status != AP_FILE_FAILED)
+            ap_path_op(&x, (int)i);
+    }
     /* 3. resolve in order, file by file (or take the previous run's results) */
     bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
     /* only between clean texts: a YAML error can cut a change off, and an
      * alias makes its meaning depend on text outside it */
-    if (prev && patch->reparsable && prev->patch->reparsable)
+    if (prev && patch->reparsable && prev->patch->reparsable && patch->format == prev->patch->format &&
+        patch->context == prev->patch->context)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i] || reused[i])
@@ -505,7 +743,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             x.pats[ch] = ap_xcalloc(c->n_mods ? c->n_mods : 1, sizeof **x.pats);
             for (size_t md = 0; md < c->n_mods; md++)
                 if (c->mods[md].ok)
-                    ap_pats_init(&x.pats[ch][md], &c->mods[md]);
+                    ap_pats_init(&x.pats[ch][md], &c->mods[md], ap_rules_of(patch));
         }
         /* applied as a whole, or modification by modification (a group
          * partly applied, or not at all) */
@@ -517,18 +755,26 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             whole = "apls applied this patch to this file, and it is as apls left it";
         else if (ap_group_applied(&x, (int)i))
             whole = "the file is what this patch makes of it: already applied";
-        for (size_t k = 0; k < st->n_changes; k++) {
-            int ch = st->changes[k];
-            const ap_change *c = &patch->changes[ch];
-            for (size_t md = 0; md < c->n_mods; md++) {
-                if (!c->mods[md].ok || !selected(&run->opts, ch, (int)md))
-                    continue;
-                if (whole)
-                    mark_applied(&x, (int)i, ch, (int)md, whole, recorded);
-                else
-                    run_mod(&x, (int)i, ch, (int)md);
+        if (!whole && rules->sequential) {
+            ap_sequence(&x, (int)i);
+        } else {
+            for (size_t k = 0; k < st->n_changes; k++) {
+                int ch = st->changes[k];
+                const ap_change *c = &patch->changes[ch];
+                for (size_t md = 0; md < c->n_mods; md++) {
+                    if (!ap_run_selected(&run->opts, ch, (int)md))
+                        continue;
+                    if (!c->mods[md].ok)
+                        continue;
+                    if (whole)
+                        mark_applied(&x, (int)i, ch, (int)md, whole, recorded);
+                    else
+                        ap_run_mod(&x, (int)i, ch, (int)md, NULL, NULL, NULL, NULL);
+                }
             }
         }
+        if (rules->bracket_check && st->exists && st->view.changed)
+            check_brackets(&x, (int)i);
         ap_file *f = &run->files[i];
         if (st->view.changed) {
             f->status = st->exists ? AP_FILE_MODIFIED : AP_FILE_CREATED;
@@ -583,6 +829,7 @@ void ap_run_free(ap_run *run)
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
         free(f->path);
+        free(f->dest);
         ap_text_release(f->before);
         free(f->after);
         free(f->hunks);

@@ -898,7 +898,7 @@ static void test_error_codes(void)
     ap_fs_mem_free(fs);
 
     /* what a disk can refuse: an escaping link, a read error */
-    bad_fs bad = {{bad_check, bad_load, NULL, NULL, NULL, NULL, NULL}, AP_IO_ERROR};
+    bad_fs bad = {{bad_check, bad_load, NULL, NULL, NULL, NULL, NULL, NULL}, AP_IO_ERROR};
     ap_patch *p = ap_patch_parse(HDR("link/x") "      - action: DELETE\n        snippet: |\n          a\n",
                                  strlen(HDR("link/x")) + 50);
     ap_run *r = ap_run_new(p, &bad.fs, NULL);

@@ -259,6 +259,8 @@ void ap_text_release(ap_text *t)
     free(t->slots);
     free(t->occ);
     free(t->bigrams);
+    free(t->deco_keys);
+    free(t->deco_lines);
     free(t);
 }
 

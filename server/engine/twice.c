@@ -17,17 +17,33 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     bool changes = false;
     for (size_t i = 0; i < run->n_files; i++) {
         ap_run_render(run, i);
-        changes |= run->files[i].status == AP_FILE_MODIFIED || run->files[i].status == AP_FILE_CREATED;
+        changes |= run->files[i].status != AP_FILE_UNCHANGED && run->files[i].status != AP_FILE_FAILED;
     }
     if (!changes || !run->ok)
         return;
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
         const ap_file *f = &run->files[i];
-        if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED)
+        if (f->path_op) {
+            /* what stands at its paths after this run (only whether a file or
+             * a folder stands there matters to such an operation) */
+            ap_path_kind at = f->status == AP_FILE_DELETED || f->status == AP_FILE_RENAMED ? AP_PATH_NONE
+                              : f->status == AP_FILE_DIR_CREATED                         ? AP_PATH_DIR
+                                                                                         : f->kind;
+            ap_path_kind to = f->status == AP_FILE_RENAMED ? f->kind : f->dest_kind;
+            const char *paths[2] = {f->path, f->dest};
+            ap_path_kind kinds[2] = {at, to};
+            for (int k = 0; k < 2; k++) {
+                if (paths[k] && kinds[k] == AP_PATH_DIR)
+                    ap_fs_mem_mkdir(mem, paths[k]);
+                else if (paths[k] && kinds[k] != AP_PATH_NONE)
+                    ap_fs_mem_put(mem, paths[k], "", 0, false);
+            }
+        } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
             ap_fs_mem_put(mem, f->path, f->after, f->after_len, false);
-        else if (f->before)
+        } else if (f->before) {
             ap_fs_mem_put(mem, f->path, ap_text_bytes(f->before), ap_text_len(f->before), false);
+        }
     }
     ap_run *again = ap_run_new(run->patch, mem, opts);
     for (size_t ch = 0; ch < again->n_changes && ch < run->n_changes; ch++) {

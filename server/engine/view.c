@@ -216,7 +216,7 @@ ap_pos ap_view_skip_blank(const ap_view *v, ap_pos p)
 
 /* Replaces [from, to) by lines. Both positions come from seek/next/prev, so
  * a base position never has a splice with lines standing at its own a. */
-void ap_view_replace(ap_view *v, ap_pos from, ap_pos to, const ap_nline *lines, uint32_t n)
+ap_pos ap_view_replace(ap_view *v, ap_pos from, ap_pos to, const ap_nline *lines, uint32_t n)
 {
     uint32_t bfrom, bto, s_first, s_end; /* splices [s_first, s_end) are merged */
     const ap_nline *prefix = NULL, *suffix = NULL;
@@ -295,6 +295,10 @@ void ap_view_replace(ap_view *v, ap_pos from, ap_pos to, const ap_nline *lines, 
     if (keep)
         v->sp[s_first] = (ap_splice){bfrom, bto, merged, total, total};
     v->changed = true;
+    /* the line after the new ones: in the splice, or the base line after it */
+    if (keep && nprefix + n < total)
+        return (ap_pos){bfrom, (int32_t)s_first, nprefix + n};
+    return ap_view_seek(v, bto);
 }
 
 ap_tspan ap_view_tspan(const ap_view *v, ap_pos from, ap_pos to)

@@ -129,6 +129,72 @@ expect "convert needs --to" 2 '' '--to 2.0 or --to 3.2' -- convert "$T/p3.ap"
 expect "convert --to takes 2.0 or 3.2" 2 '' 'takes 2.0 or 3.2' -- convert --to 4.0 "$T/p3.ap"
 expect "convert of a missing file" 2 '' 'cannot read' -- convert --to 3.2 "$T/none.ap"
 
+# --partial: what resolves is written, the rest handed back beside the patch
+mkdir -p "$T/part/root" "$T/part/patches"
+printf 'one\ntwo\n' >"$T/part/root/a.txt"
+printf 'keep\n' >"$T/part/root/b.txt"
+cat >"$T/part/patches/fix.ap" <<'P'
+e4a2f1b8 AP 3.2
+e4a2f1b8 FILE
+a.txt
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+one
+e4a2f1b8 content
+ONE
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+three
+e4a2f1b8 content
+THREE
+e4a2f1b8 FILE
+b.txt
+e4a2f1b8 DELETE
+e4a2f1b8 snippet
+keep
+e4a2f1b8 END
+P
+expect "without --partial a failing modification writes nothing" 1 '' 'SNIPPET_NOT_FOUND' -- apply --root "$T/part/root" "$T/part/patches/fix.ap"
+[ "$(cat "$T/part/root/a.txt")" = "$(printf 'one\ntwo')" ] && [ ! -e "$T/part/patches/fix.failed.ap" ] &&
+    pass "  ... and hands nothing back" || failc "atomic without --partial" "$(ls "$T/part/patches")"
+expect "--partial applies what resolves and exits 1" 1 '' 'did not apply: they are in .*fix\.failed\.ap' -- apply --partial --root "$T/part/root" "$T/part/patches/fix.ap"
+if [ "$(cat "$T/part/root/a.txt")" = "$(printf 'ONE\ntwo')" ] && [ ! -s "$T/part/root/b.txt" ] &&
+    [ -z "$(ls -A "$T/part/root" | grep -v '^[ab]\.txt$')" ]; then
+    pass "  ... the resolved modifications are written, nothing else in the project"
+else
+    failc "--partial writes" "a.txt: $(cat "$T/part/root/a.txt"); root: $(ls -A "$T/part/root")"
+fi
+F=$T/part/patches/fix.failed.ap
+if [ -f "$F" ] && grep -q '^three$' "$F" && ! grep -q '^one$' "$F" && ! grep -q '^keep$' "$F"; then
+    pass "  ... fix.failed.ap holds only the failing modification"
+else
+    failc "fix.failed.ap" "$(cat "$F" 2>&1)"
+fi
+expect "  ... which is a valid 3.2 patch, failing the same way" 1 'SNIPPET_NOT_FOUND' '' -- check --strict --root "$T/part/root" "$F"
+M=$T/part/patches/fix.failed.md
+if [ -f "$M" ] && grep -q 'SNIPPET_NOT_FOUND' "$M" && grep -q 'fix.failed.ap' "$M" && grep -q 'a.txt' "$M"; then
+    pass "  ... fix.failed.md says what failed and where"
+else
+    failc "fix.failed.md" "$(head -c 400 "$M" 2>&1)"
+fi
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\na.txt\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\ntwo\ne4a2f1b8 content\nTWO\ne4a2f1b8 END\n' >"$T/part/patches/fix.ap"
+expect "a clean apply of the patch" 0 '' '' -- apply --partial --root "$T/part/root" "$T/part/patches/fix.ap"
+[ ! -e "$F" ] && [ ! -e "$M" ] && pass "  ... removes the stale fix.failed.ap and .md" || failc "stale reports" "$(ls "$T/part/patches")"
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\na.txt\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\nTWO\ne4a2f1b8 content\nx\ne4a2f1b8 content\ny\ne4a2f1b8 END\n' >"$T/part/patches/bad.ap"
+expect "--partial does not apply a patch whose structure is wrong" 1 '' 'INVALID_PATCH_FILE' -- apply --partial --root "$T/part/root" "$T/part/patches/bad.ap"
+[ ! -e "$T/part/patches/bad.failed.ap" ] && pass "  ... and hands nothing back" || failc "structure error" "bad.failed.ap written"
+
+# 3.2 operations on paths, on disk, applied twice
+mkdir -p "$T/ops/old/sub"
+printf 'x\n' >"$T/ops/old/sub/f"
+printf 'gone\n' >"$T/ops/gone.txt"
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\nold\ne4a2f1b8 RENAME\nnew/place\ne4a2f1b8 FILE\ngone.txt\ne4a2f1b8 DELETE\ne4a2f1b8 FILE\nmade/\ne4a2f1b8 CREATE\ne4a2f1b8 END\n' >"$T/ops.ap"
+expect "apply --dry-run shows operations on paths" 0 'rename from old' '' -- apply --dry-run --root "$T/ops" "$T/ops.ap"
+expect "apply renames, deletes and makes folders" 0 'renamed to' '' -- apply --root "$T/ops" "$T/ops.ap"
+[ -f "$T/ops/new/place/sub/f" ] && [ ! -e "$T/ops/old" ] && [ ! -e "$T/ops/gone.txt" ] && [ -d "$T/ops/made" ] &&
+    pass "  ... on disk" || failc "operations on disk" "$(cd "$T/ops" && find .)"
+APLS_RECORD=off expect "  ... and applied again, changes nothing" 0 '0 to apply, 3 already applied' '' -- apply --root "$T/ops" "$T/ops.ap"
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -25,6 +25,8 @@
 #              a folder's default ACL; symbolic-link and hard-link targets.
 #   aliases    two spellings of one file are one group; "x" and "x/y";
 #              names of 240+ bytes; a tmpfs without free inodes.
+#   3.2 ops    kill and fault sweeps over a 3.2 patch that renames, deletes
+#              and makes folders; a rename's new path taken meanwhile.
 #
 # Cases that need what the machine lacks (strace, root, setfacl, a mount)
 # print "skip" with the reason. Prints "N passed, M failed".
@@ -198,10 +200,11 @@ fi
 
 # ------------------------------------------------------------ faults
 
-if [ $HAVE_STRACE = 1 ]; then
-    bad=0
-    total=0
-    firstbad=""
+# fault_sweep LABEL [REGEX]: ENOSPC, EIO and EPERM injected at each write,
+# sync, link, rename, mkdir, open and unlink of a clean apply of the
+# workload (from the first system call matching REGEX on, if given)
+fault_sweep() {
+    local label=$1 bad=0 total=0 firstbad="" call k err out rc v why
     while read -r call k; do
         case $call in
             write | fsync | linkat | renameat | renameat2 | mkdirat | openat | openat2 | unlinkat | ftruncate | fsetxattr | fchmod) ;;
@@ -234,12 +237,16 @@ if [ $HAVE_STRACE = 1 ]; then
                 [ -z "$firstbad" ] && firstbad="$err at $call #$k: $why: $(head -c 300 <<<"$out" | tr '\n' ' ')"
             fi
         done
-    done < <(points)
+    done < <(points "${2:-}")
     if [ $bad = 0 ] && [ $total -gt 10 ]; then
-        pass "faults (ENOSPC, EIO, EPERM) at each of $((total / 3)) writes, syncs, links, renames, opens: all old with exit 1 (2: the patch unreadable), or all new with exit 0"
+        pass "$label (ENOSPC, EIO, EPERM) at each of $((total / 3)) writes, syncs, links, renames, opens: all old with exit 1 (2: the patch unreadable), or all new with exit 0"
     else
-        failc "faults" "$bad of $total injections went wrong; first: $firstbad"
+        failc "$label" "$bad of $total injections went wrong; first: $firstbad"
     fi
+}
+
+if [ $HAVE_STRACE = 1 ]; then
+    fault_sweep faults
 
     # issue 7 item 1: no hard links at all, and the second rename fails
     R=$T/nolink
@@ -674,6 +681,63 @@ if [ $IS_ROOT = 1 ] && mount -t tmpfs -o nr_inodes=6,size=1m tmpfs "$TM" 2>/dev/
     fi
 else
     skip "tmpfs nr_inodes" "cannot mount a tmpfs here (needs root and mount rights)"
+fi
+
+# ------------------------------------------- 3.2 operations on paths
+
+# The same sweeps over a 3.2 patch that edits a file, renames a folder into
+# a new one, deletes a folder tree and a file, and makes a folder: killed or
+# faulted anywhere, the tree ends all old or all new.
+if [ $HAVE_STRACE = 1 ]; then
+    PATCH3=$T/ops.ap
+    printf '%s\n' 'e4a2f1b8 AP 3.2' 'e4a2f1b8 FILE' 'a.txt' 'e4a2f1b8 REPLACE' 'e4a2f1b8 snippet' 'alpha two' \
+        'e4a2f1b8 content' 'alpha 2' 'e4a2f1b8 FILE' 'old_dir' 'e4a2f1b8 RENAME' 'moved/dir' 'e4a2f1b8 FILE' \
+        'doomed' 'e4a2f1b8 DELETE' 'e4a2f1b8 FILE' 'gone.txt' 'e4a2f1b8 DELETE' 'e4a2f1b8 FILE' 'made/' \
+        'e4a2f1b8 CREATE' 'e4a2f1b8 END' >"$PATCH3"
+    fresh3() {
+        rm -rf "$1"
+        mkdir -p "$1/old_dir/sub" "$1/doomed/deep/er"
+        printf 'alpha one\nalpha two\n' >"$1/a.txt"
+        printf 'x\n' >"$1/old_dir/sub/f"
+        printf 'y\n' >"$1/doomed/deep/er/g"
+        printf 'z\n' >"$1/doomed/h"
+        printf 'g\n' >"$1/gone.txt"
+    }
+    workload
+    kill_sweep "kill, 3.2 rename, deletes, new folder" 'apls-journal.*O_CREAT'
+    # (from the journal on: what comes before is the same as for any patch)
+    fault_sweep "faults, 3.2 rename, deletes, new folder" 'apls-journal.*O_CREAT'
+    # a rename whose new path appears before the seal: refused, nothing moved
+    R=$T/opsrace
+    fresh3 "$R"
+    trace -o /dev/null -e inject=linkat:delay_enter=800000:when=1 \
+        "$APLS" apply --root "$R" "$PATCH3" >"$T/opsrace.out" 2>&1 &
+    racer=$!
+    # (once apls has made the new path's folder, and waits before its seal)
+    for _ in $(seq 1 100); do [ -d "$R/moved" ] && break; sleep 0.02; done
+    mkdir "$R/moved/dir"
+    wait $racer
+    rc=$?
+    # (the folder apls made holds the racer's: the next apls tidies it)
+    rmdir "$R/moved/dir" 2>/dev/null
+    "$APLS" check --root "$R" "$PATCH3" >/dev/null 2>&1
+    if [ $rc = 1 ] && [ "$(verdict "$R")" = old ] && grep -q 'exists' "$T/opsrace.out"; then
+        pass "a rename's new path taken while apply works: refused, nothing moved or deleted"
+    else
+        failc "rename race" "exit $rc, tree $(verdict "$R"): $(cat "$T/opsrace.out")"
+    fi
+    # and applied twice: the second apply changes nothing
+    R=$T/opstwice
+    fresh3 "$R"
+    "$APLS" apply --root "$R" "$PATCH3" >/dev/null 2>&1
+    out=$(APLS_RECORD=off "$APLS" apply --root "$R" "$PATCH3" 2>&1)
+    if [ $? = 0 ] && [ "$(verdict "$R")" = new ] && grep -q '0 to apply, 5 already applied' <<<"$out"; then
+        pass "3.2 operations on paths applied twice: the second run changes nothing"
+    else
+        failc "3.2 operations applied twice" "tree $(verdict "$R"): $out"
+    fi
+else
+    skip "3.2 operations on paths" "strace is missing or cannot trace here"
 fi
 
 echo

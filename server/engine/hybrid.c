@@ -1,0 +1,123 @@
+/* hybrid.c - the 3.2 "soft start, strict tail" match (ap.md 3.6).
+ *
+ * A model quoting a block often adds or drops what carries no meaning in
+ * front of its first line: indentation, a comment opener, a bullet, a diff
+ * marker, list numbering ("# 1. First item" for "First item"). So the first
+ * line of a 3.2 locator may stand at the end of a target line whose extra
+ * front is only such decoration; every other line must match exactly. The
+ * front must be decoration for a one-line locator (the spec's MUST:
+ * "count = 0" never matches "self.count = 0") and, as the reference
+ * patcher does, for a longer one too: a REPLACE would destroy "self." just
+ * the same.
+ *
+ * Finding such lines fast: a line's soft key is the hash of its stripped
+ * text without its decoration front. A target line that holds a pattern line
+ * this way has the pattern line's soft key, so the lines to check are those
+ * with the key; a text lists its decorated lines by key once, when a soft
+ * search first needs it. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The length of the decoration character at s (Python's white space,
+ * # / * > + - [ ] ( ) . digits, U+2022 bullet, U+00B7 middle dot), or 0. */
+static size_t deco_char(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t w = ap_ws_len(s, n);
+    if (w)
+        return w;
+    unsigned char c = (unsigned char)s[0];
+    if ((c >= '0' && c <= '9') || (c && strchr("#/*>+-[]().", c)))
+        return 1;
+    if (n >= 3 && c == 0xe2 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0xa2)
+        return 3;
+    if (n >= 2 && c == 0xc2 && (unsigned char)s[1] == 0xb7)
+        return 2;
+    return 0;
+}
+
+size_t ap_decoration_len(const char *s, size_t n)
+{
+    size_t i = 0, w;
+    while (i < n && (w = deco_char(s + i, n - i)) > 0)
+        i += w;
+    return i;
+}
+
+bool ap_soft_eq(const ap_line *target, const ap_line *pat)
+{
+    if (ap_line_eq(target, pat))
+        return true;
+    if (target->blank || pat->blank || target->s_len <= pat->s_len)
+        return false;
+    const char *t = target->s + target->s_off;
+    size_t cut = target->s_len - pat->s_len;
+    return memcmp(t + cut, pat->s + pat->s_off, pat->s_len) == 0 &&
+           ap_decoration_len(t, cut) == cut;
+}
+
+uint64_t ap_soft_key(const ap_line *l)
+{
+    const char *s = l->s + l->s_off;
+    size_t d = ap_decoration_len(s, l->s_len);
+    return d == 0 ? l->hash : ap_hash(s + d, l->s_len - d);
+}
+
+typedef struct deco_ref {
+    uint64_t key;
+    uint32_t line;
+} deco_ref;
+
+static int by_key(const void *a, const void *b)
+{
+    const deco_ref *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Lists the decorated lines of t by soft key (once). */
+static void build_decorated(ap_text *t)
+{
+    deco_ref *refs = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        const ap_line *l = &t->lines[i];
+        if (l->blank || ap_decoration_len(l->s + l->s_off, l->s_len) == 0)
+            continue;
+        AP_GROW(refs, n, cap);
+        refs[n++] = (deco_ref){ap_soft_key(l), i};
+    }
+    if (n > 1)
+        qsort(refs, n, sizeof *refs, by_key);
+    t->deco_keys = ap_xmalloc((n ? n : 1) * sizeof *t->deco_keys);
+    t->deco_lines = ap_xmalloc((n ? n : 1) * sizeof *t->deco_lines);
+    for (size_t i = 0; i < n; i++) {
+        t->deco_keys[i] = refs[i].key;
+        t->deco_lines[i] = refs[i].line;
+    }
+    t->n_deco = (uint32_t)n;
+    free(refs);
+}
+
+const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
+{
+    if (!t->deco_keys)
+        build_decorated(t);
+    size_t lo = 0, hi = t->n_deco;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->deco_keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < t->n_deco && t->deco_keys[e] == key)
+        e++;
+    *count = (uint32_t)(e - lo);
+    return t->deco_lines + lo;
+}
