@@ -260,6 +260,11 @@ def ratio(a, b, fmt="%.1fx"):
     return fmt % (a / b) if a is not None and b else "-"
 
 
+def kb(n):
+    """bytes, shortly"""
+    return "%.1f MB" % (n / 1e6) if n >= 1e6 else "%.0f KB" % (n / 1e3)
+
+
 def size(kib):
     if not kib:
         return "-"
@@ -282,7 +287,7 @@ def fit(xs, ys):
     return b, r2
 
 
-def report(results, a, env_lines):
+def report(results, a, env_lines, startup=None):
     out = []
     out += env_lines
     out.append("")
@@ -306,8 +311,8 @@ def report(results, a, env_lines):
             ph = r["phases"].get(fmt, {}).get("cpu_ms")
             phs = " · ".join(ms(ph[k]) for k in ("parse", "load", "index", "resolve", "render", "twice",
                                                  "diff", "commit")) if ph else "-"
-            out.append("| %s | %d x %s, %s | %s | %.1f MB | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                r["rung"], r["files"], "{:,}".format(r["lines"]), "{:,}".format(r["mods"]), fmt, tb / 1e6,
+            out.append("| %s | %d x %s, %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["rung"], r["files"], "{:,}".format(r["lines"]), "{:,}".format(r["mods"]), fmt, kb(tb),
                 both(r, "floor"), both(r, "dry " + fmt), both(r, "check " + fmt), ratio(dry, floor),
                 both(r, "ref " + fmt) + (" †" if r["ref_writing"].get(fmt) else ""), ratio(ref, dry, "%.0fx"), both(r, "apply " + fmt), ratio(app, dry),
                 size(rss), ratio(rss * 1024 if rss else None, tb), size(rrss), phs))
@@ -315,26 +320,28 @@ def report(results, a, env_lines):
         out.append("")
         out.append("†: one run of the reference, applying into a scratch copy (the checked run), not --dry-run.")
     out.append("")
-    # exponents: rungs from r1 up (r0 is process start-up)
-    fitted = [r for r in results if r["rung"] != "r0"]
+    # exponents: from r2 up, on the time beyond starting the process (r0 and
+    # r1 are mostly start-up and fixed costs)
+    fitted = [r for r in results if r["rung"] not in ("r0", "r1")]
     sizes = [r["files"] * r["lines"] for r in fitted]
+    start = startup or {}
     lines = []
+
+    def one(label, key, what="cpu_ms", minus=0.0):
+        f = fit(sizes, [(med(r, key, what) or 0) - minus for r in fitted])
+        if f:
+            lines.append("%s %.2f (r² %.3f)" % (label, f[0], f[1]))
     for fmt in a.formats:
-        for label, key in (("apls apply --dry-run", "dry " + fmt), ("apls check", "check " + fmt),
-                           ("reference", "ref " + fmt)):
-            f = fit(sizes, [med(r, key) for r in fitted])
-            if f:
-                lines.append("%s %s: %.2f (r² %.3f)" % (label, fmt, f[0], f[1]))
-    f = fit(sizes, [med(r, "floor") for r in fitted])
-    if f:
-        lines.append("floor: %.2f (r² %.3f)" % f)
-    f = fit(sizes, [med(r, "dry " + a.formats[0], "rss_kib") for r in fitted])
-    if f:
-        lines.append("peak RSS of apply --dry-run %s: %.2f (r² %.3f)" % (a.formats[0], f[0], f[1]))
+        one("`apply --dry-run` " + fmt, "dry " + fmt, minus=start.get("apls_cpu_ms", 0))
+        one("`check` " + fmt, "check " + fmt, minus=start.get("apls_cpu_ms", 0))
+        one("reference " + fmt, "ref " + fmt)
+    one("floor", "floor", minus=start.get("floor_cpu_ms", 0))
+    for fmt in a.formats[:1]:
+        one("peak RSS of `apply --dry-run` " + fmt, "dry " + fmt, "rss_kib")
     if lines:
-        out.append("Growth in files x lines (CPU time = c * (files x lines)^k, k fitted by least squares "
-                   "on the logarithms of the medians of rungs %s; the modifications grow with the files): "
-                   % ", ".join(r["rung"] for r in fitted) + "; ".join(lines) + ".")
+        out.append("Growth in files x lines: CPU time less the process start-up = c * (files x lines)^k, k fitted "
+                   "by least squares on the logarithms of the medians of rungs %s (ten modifications per file on "
+                   "every rung): " % ", ".join(r["rung"] for r in fitted) + "; ".join(lines) + ".")
     return "\n".join(out)
 
 
@@ -358,9 +365,11 @@ def environment(a, refs):
     empty = os.path.join(a.work, "empty-list")
     open(empty, "w").close()
     floor0 = [run([os.path.join(a.tools, "bench_floor"), a.work, empty]) for _ in range(5)]
+    a.startup = {"apls_cpu_ms": statistics.median(r[2] for r in start) * 1e3,
+                 "floor_cpu_ms": statistics.median(r[2] for r in floor0) * 1e3}
     lines.append("Starting a process: `apls --version` %s ms CPU (%s wall), bench_floor on no file %s ms CPU." % (
-        ms(statistics.median(r[2] for r in start) * 1e3), ms(statistics.median(r[1] for r in start) * 1e3),
-        ms(statistics.median(r[2] for r in floor0) * 1e3)))
+        ms(a.startup["apls_cpu_ms"]), ms(statistics.median(r[1] for r in start) * 1e3),
+        ms(a.startup["floor_cpu_ms"])))
     for fmt in a.formats:
         r = refs.get(fmt)
         if r:
@@ -389,7 +398,7 @@ def main():
     if a.from_json:
         saved = json.load(open(a.from_json))
         a.formats = saved["formats"]
-        print(report(saved["results"], a, saved["environment"]))
+        print(report(saved["results"], a, saved["environment"], saved.get("startup")))
         return 0
     a.build = os.path.abspath(a.build)
     a.apls = os.path.join(a.build, "server", "apls")
@@ -424,10 +433,11 @@ def main():
         print("ladder: %s ..." % name, file=sys.stderr, flush=True)
         results.append(bench_rung(name, d, a, refs))
     env_lines[0] += " Load average at the end: %s." % " ".join("%.1f" % x for x in os.getloadavg())
-    print(report(results, a, env_lines))
+    print(report(results, a, env_lines, a.startup))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"environment": env_lines, "formats": a.formats, "results": results}, f, indent=1)
+            json.dump({"environment": env_lines, "formats": a.formats, "startup": a.startup, "results": results},
+                      f, indent=1)
     if smoke_dir:
         shutil.rmtree(smoke_dir, ignore_errors=True)
     failures = [f for r in results for f in r["failures"]]

@@ -284,12 +284,8 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))] if v else None
 
 
-def kb(n):
-    return "%.1f MB" % (n / 1e6) if n >= 1e6 else "%.0f KB" % (n / 1e3)
-
-
 def report(results, env_lines):
-    ms = ladder.ms
+    ms, kb = ladder.ms, ladder.kb
     out = env_lines + [""]
     out.append("Server CPU ms per edit (all its threads, from /proc schedstat) and wall ms from sending the edit "
                "to its publishDiagnostics; p50 and p99 over the edits, then over their undos.")
