@@ -27,7 +27,8 @@ and p99 of both per kind (edits and undos apart), the CPU, wall and peak
 RSS of opening the patch, and the exponent of p50 CPU in the patch's size.
 
 usage: bench/lsp_bench.py [--build DIR] [--work DIR] [--rungs r3,r4,r5]
-                          [--formats 2.0] [--edits N] [--json FILE] [--smoke]"""
+                          [--formats 2.0,3.2] [--edits N] [--json FILE] [--smoke]
+       bench/lsp_bench.py --from-json FILE [--summary]"""
 import argparse, glob, json, math, os, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -326,6 +327,23 @@ def report(results, env_lines):
     return "\n".join(out)
 
 
+def summary(results):
+    """One compact table: p50 / p99 server CPU per kind of edit, by rung and format."""
+    cols = [(r["rung"], r["format"]) for r in results]
+    by = {(r["rung"], r["format"]): r for r in results}
+    out = ["| server CPU ms per edit, p50 / p99 | " + " | ".join("%s %s" % c for c in cols) + " |",
+           "|---|" + "---|" * len(cols)]
+    for kind, name in KINDS.items():
+        cells = []
+        for c in cols:
+            v = [x[0] for x in by[c]["samples"][kind]["edit"]]
+            cells.append("%s / %s" % (ladder.ms(pct(v, .5)), ladder.ms(pct(v, .99))))
+        out.append("| %s: %s | %s |" % (kind, name, " | ".join(cells)))
+    out.append("| opening the patch: CPU ms, peak RSS | " + " | ".join(
+        "%s, %s" % (ladder.ms(by[c]["open"]["cpu_ms"]), ladder.size(by[c]["open"]["hwm_kib"])) for c in cols) + " |")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build-rel"))
@@ -335,11 +353,12 @@ def main():
     ap.add_argument("--edits", type=int, default=60, help="edits per kind, half of them undos")
     ap.add_argument("--json", help="also write every measurement here")
     ap.add_argument("--from-json", help="print the tables of an earlier --json file, run nothing")
+    ap.add_argument("--summary", action="store_true", help="with --from-json: one compact table (the README's)")
     ap.add_argument("--smoke", action="store_true", help="r0, a few edits of each kind (the meson suite bench)")
     a = ap.parse_args()
     if a.from_json:
         saved = json.load(open(a.from_json))
-        print(report(saved["results"], saved["environment"]))
+        print(summary(saved["results"]) if a.summary else report(saved["results"], saved["environment"]))
         return 0
     a.build = os.path.abspath(a.build)
     apls = os.path.join(a.build, "server", "apls")
