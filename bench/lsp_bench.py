@@ -366,10 +366,11 @@ def main():
     ladder.RUNNER = os.path.join(tools, "bench_run")
     rungs = ["r0"] if a.smoke else a.rungs.split(",")
     edits = 4 if a.smoke else a.edits
-    tmp = None
-    if not a.work:
-        a.work = tmp = tempfile.mkdtemp(prefix="apls-lsp-") if a.smoke else (
-            os.environ.get("APLS_BENCH_DIR") or os.path.join(tempfile.gettempdir(), "apls-bench"))
+    tmp = None  # removed at the end: only a smoke run's own folder
+    if not a.work and a.smoke:
+        a.work = tmp = tempfile.mkdtemp(prefix="apls-lsp-")
+    elif not a.work:
+        a.work = os.environ.get("APLS_BENCH_DIR") or os.path.join(tempfile.gettempdir(), "apls-bench")
     os.makedirs(a.work, exist_ok=True)
     env_lines = ["Language server, %s, %s; %d cores, load average %s." % (
         subprocess.run([apls, "--version"], capture_output=True, text=True).stdout.strip(),
