@@ -1,50 +1,34 @@
 #!/usr/bin/env bash
-# bench/run.sh - the full benchmark, in a release build.
+# bench/run.sh - the benchmark of docs/bench.md, in a release build: the
+# ladder (one table: apls, the floor and the reference patcher on every
+# rung, both formats) and the language server (one table: the five kinds of
+# edit at r3-r5). Figures, not tests; an hour or more with the reference.
 #
-#   bench/run.sh [bench_resolve options...]
+#   bench/run.sh [--quick]
 #
-# Builds build-release/ (meson --buildtype=release) if needed, runs
-# bench_resolve over every size (1,000 / 10,000 / 100,000 target lines x
-# 10 / 100 / 1,000 / 10,000 modifications), then times the command line end
-# to end on the largest size (apls check and apls apply --dry-run, on disk).
-# Options are passed to bench_resolve (e.g. --reps 3, --lines 100000).
+# Builds build-rel/ (meson --buildtype=release) if needed. The workloads are
+# generated once into $APLS_BENCH_DIR (default $TMPDIR/apls-bench), outside
+# the repository. The reference patcher (implementation/ap.py of unxed/ap,
+# never vendored) runs when the environment points at checkouts of it:
+#   APLS_REFERENCE=/path/to/ap-013fb9c      for the 2.0 patches
+#   APLS_REFERENCE_32=/path/to/ap-3345b5a   for the 3.2 patches
+# --quick: rungs r0-r2, and the language server at r2 only.
+# Raw figures are kept in $APLS_BENCH_DIR/ladder.json and lsp.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-b=build-release
+b=build-rel
 if [ ! -f "$b/build.ninja" ]; then
     meson setup "$b" --buildtype=release >/dev/null
 fi
-ninja -C "$b" bench/bench_resolve server/apls >/dev/null
-
-echo "== in process (memory provider), best of up to 5 runs, times in ms"
-"$b/bench/bench_resolve" "$@"
-
-echo
-echo "== command line, on disk: 100,000 lines, 10,000 modifications"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$b/bench/bench_resolve" --lines 100000 --mods 10000 --reps 1 --write "$work/ws" >/dev/null
-for f in src/big.c patch.ap; do
-    printf '  %-21s %10d bytes\n' "$f" "$(wc -c <"$work/ws/$f")"
-done
-for cmd in "check" "apply --dry-run"; do
-    t0=$(date +%s%N)
-    # shellcheck disable=SC2086
-    "$b/server/apls" $cmd --root "$work/ws" "$work/ws/patch.ap" >"$work/out" 2>&1 || {
-        echo "apls $cmd failed:"
-        tail -n 5 "$work/out"
-        exit 1
-    }
-    t1=$(date +%s%N)
-    awk -v c="$cmd" -v ns=$((t1 - t0)) 'BEGIN { printf "  apls %-16s %8.1f ms\n", c, ns / 1e6 }'
-done
-t0=$(date +%s%N)
-"$b/server/apls" apply --root "$work/ws" "$work/ws/patch.ap" >"$work/out" 2>&1
-t1=$(date +%s%N)
-awk -v ns=$((t1 - t0)) 'BEGIN { printf "  apls %-16s %8.1f ms\n", "apply", ns / 1e6 }'
-if cmp -s "$work/ws/src/big.c" "$work/ws/expected.c"; then
-    echo "  the file written is the expected one"
-else
-    echo "  the file written differs from the expected one"
-    exit 1
+ninja -C "$b" server/apls bench/bench_gen bench/bench_floor bench/bench_phases bench/bench_run >/dev/null
+work=${APLS_BENCH_DIR:-${TMPDIR:-/tmp}/apls-bench}
+mkdir -p "$work"
+rungs=r0,r1,r2,r3,r4,r5
+lsp_rungs=r3,r4,r5
+if [ "${1:-}" = "--quick" ]; then
+    rungs=r0,r1,r2
+    lsp_rungs=r2
 fi
+python3 bench/ladder.py --build "$b" --work "$work" --rungs "$rungs" --json "$work/ladder.json"
+echo
+python3 bench/lsp_bench.py --build "$b" --work "$work" --rungs "$lsp_rungs" --json "$work/lsp.json"
