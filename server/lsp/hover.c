@@ -62,7 +62,9 @@ static void add_other_changes(char **s, const apls_patch *p, int fi)
             f->path, f->blanks_stripped, f->blanks_stripped == 1 ? "" : "s");
 }
 
-static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
+/* at: where the hover is. Over the problem's squiggle (its span) the client
+ * shows the diagnostic's message and related places itself: they are left out. */
+static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t at)
 {
     const ap_mod *m = &p->patch->changes[ch].mods[md];
     const ap_mod_result *r = &p->run->mods[ch][md];
@@ -102,6 +104,10 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
             add(&s, "\n\nnot checked: its file could not be read\n");
             break;
         }
+        if (at >= pr->span.start && at <= pr->span.end) {
+            add(&s, "\n\n%s%s%s (the problem shown here)\n", code, ap_code_name(pr->code), code);
+            break;
+        }
         add(&s, "\n\n%s%s%s: %s\n", code, ap_code_name(pr->code), code, pr->message);
         for (size_t i = 0; i < pr->n_related; i++) {
             const ap_related *rl = &pr->related[i];
@@ -131,7 +137,8 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
     }
     apls_patch_refresh(p);
     int ch, md;
-    apls_patch_locate(p, apls_patch_offset(p, pos), &ch, &md);
+    uint32_t at = apls_patch_offset(p, pos);
+    apls_patch_locate(p, at, &ch, &md);
     if (ch < 0) {
         lsp_endpoint_reply(ep, id, json_null());
         return;
@@ -140,7 +147,7 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
     char *text = NULL;
     ap_span span;
     if (md >= 0) {
-        text = mod_text(p, ch, md, markdown);
+        text = mod_text(p, ch, md, markdown, at);
         const ap_mod *m = &p->patch->changes[ch].mods[md];
         span = (ap_span){m->head.start, m->span.end};
     } else {

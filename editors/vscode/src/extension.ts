@@ -189,11 +189,12 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
                 if (!context.only) {
                     for (const a of actions) {
                         if (!(a instanceof vscode.CodeAction) || !a.kind || a.kind.value !== APPLY.value) continue;
-                        const q = new vscode.CodeAction(a.title, QUICK_APPLY);
-                        q.disabled = a.disabled;
-                        q.command = a.edit
-                            ? { title: a.title, command: 'apls.client.applyFresh', arguments: [document.uri.toString(), lspRange, APPLY.value, a.title] }
-                            : a.command;
+                        // Ctrl+. hides disabled actions: a refused patch is
+                        // offered as "(unavailable)", which says why
+                        const q = new vscode.CodeAction(a.disabled ? `${a.title} (unavailable)` : a.title, QUICK_APPLY);
+                        q.command = a.disabled
+                            ? { title: q.title, command: 'apls.explain', arguments: [a.disabled.reason] }
+                            : { title: a.title, command: 'apls.client.applyFresh', arguments: [document.uri.toString(), lspRange, APPLY.value, a.title] };
                         extra.push(q);
                     }
                 }

@@ -250,7 +250,7 @@ async function hoverAtCursor(mustContain) {
 async function quickFixMenu() {
     await keys('Control', '.');
     await until('the quick-fix menu', () => visible('.action-widget .monaco-list-row'));
-    return page.evaluate(() => [...document.querySelectorAll('.action-widget .monaco-list-row')].map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+    return page.evaluate(() => [...document.querySelectorAll('.action-widget .monaco-list-row.action')].map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
 }
 async function chooseMenuRow(startsWith) {
     const ok = await page.evaluate((t) => {
@@ -278,12 +278,12 @@ async function clickTitleButton(label) {
 }
 
 /** Undo in one step: Ctrl+Z in an edited target; VS Code asks whether to undo in every file: yes. */
-async function undoEverywhere(targetRel) {
+async function undoEverywhere(targetRel, dirtyBefore) {
     await quickOpen(targetRel);
     await keys('Control', 'z');
     const dialog = await until(
         'the undo to happen or its question',
-        async () => ((await visible('.monaco-dialog-box')) ? 'dialog' : (await dirtyTabs()) === 0 ? 'done' : ''),
+        async () => ((await visible('.monaco-dialog-box')) ? 'dialog' : (await dirtyTabs()) <= dirtyBefore ? 'done' : ''),
         10000,
     );
     if (dialog === 'dialog') {
@@ -415,8 +415,8 @@ async function failingFlow(name, c, ws, rel) {
     await goTo(e.line + 1, e.character + 3);
     const rows = await quickFixMenu();
     await shot(`${name}-quick-fix-menu`);
-    check(`${name}: Ctrl+. offers Apply patch (issue 10, 2)`, rows.some((r) => r.startsWith('Apply patch')), rows.join('\n'));
-    const fix = rows.find((r) => /closest|Use |Replace/i.test(r) && !r.startsWith('Apply'));
+    check(`${name}: Ctrl+. offers Apply patch, unavailable, saying why (issue 10, 2)`, rows.some((r) => r.startsWith('Apply patch (unavailable)')), rows.join('\n'));
+    const fix = rows.find((r) => !r.startsWith('Apply') && !r.startsWith('Keep only'));
     check(`${name}: Ctrl+. offers a quick fix`, !!fix, rows.join('\n'));
     if (fix) {
         await chooseMenuRow(fix);
@@ -444,6 +444,11 @@ async function failingFlow(name, c, ws, rel) {
     check(`${name}: typing the correction clears the diagnostic (${ms.toFixed(0)} ms)`, true);
     const panel2 = await textOf('.markers-panel');
     check(`${name}: the Problems panel has no error left`, !panel2.includes(c.errors[0].code), panel2);
+    const rows2 = await quickFixMenu();
+    await shot(`${name}-quick-fix-menu-resolving`);
+    check(`${name}: on the resolving patch, Ctrl+. offers Apply patch (issue 10, 2)`, rows2.some((r) => r === 'Apply patch' || r.startsWith('Apply patch ')) && !rows2.some((r) => r.includes('unavailable')), rows2.join('\n'));
+    await page.keyboard.press('Escape');
+    await until('the menu to close', async () => !(await visible('.action-widget .monaco-list-row')));
     // the corrected text, as the disk will have it after Save All
     return fs.readFileSync(path.join(ws, c.patch), 'utf8').replace('r ** 2', 'r * r');
 }
@@ -477,7 +482,7 @@ async function applyFlow(name, c, ws, rel, targets, patchText, WORK) {
     // 2. undo in one step
     if (targets.length) {
         try {
-            await undoEverywhere(rel(targets[0]));
+            await undoEverywhere(rel(targets[0]), before);
             await until('every target back as it was', async () => (await dirtyTabs()) <= before, 10000);
             await quickOpen(rel(c.patch));
             await until('the patch to resolve again', async () => (await greyed()) === 0, 10000);
