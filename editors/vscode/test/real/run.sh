@@ -20,7 +20,7 @@ VS=$(cd "$HERE/../.." && pwd)
 OUT=${2:-$(mktemp -d "${TMPDIR:-/tmp}/apls-vscode-real-out.XXXXXX")}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-CACHE=${APLS_TEST_CACHE:-$HOME/.cache/apls-test}
+CACHE=${APLS_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/apls-test}
 
 fail() { echo "not ok - $*"; echo "vscode-real: 0 passed, 1 failed"; exit 1; }
 
