@@ -589,7 +589,7 @@ ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged);
 /* A new file for ap_disk_create. */
 typedef struct ap_new_file {
     const char *path;  /* root-relative */
-    const char *bytes;
+    const char *bytes; /* NULL: a folder (with the folders above it) */
     size_t len;
 } ap_new_file;
 

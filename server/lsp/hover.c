@@ -69,8 +69,14 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     const char *b = md_ok ? "**" : "", *code = md_ok ? "`" : "";
     char *where = apls_mod_summary(p, ch, md);
     char *s = NULL;
-    add(&s, "%s%s%s %s", b, ap_action_name(m->action), b, where);
+    add(&s, "%s%s%s %s", b, ap_action_keyword(p->patch->format, m->action), b, where);
     free(where);
+    if (r->state == AP_MOD_APPLIES && (m->action == AP_RENAME || m->action == AP_DELETE_PATH ||
+                                       m->action == AP_CREATE_DIR)) {
+        /* a 3.2 operation on a path: the heading says it all, no text diff */
+        add(&s, " (applies)\n");
+        return s;
+    }
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");

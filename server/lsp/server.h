@@ -92,6 +92,7 @@ struct apls_server {
     apls_settings set;
     struct {
         bool markdown, create_files, watch_dynamic, configuration, show_document;
+        bool rename_files, delete_files; /* resourceOperations: 3.2 RENAME, DELETE of a path */
         bool disabled_actions, related_info, code_lens_refresh;
     } client;
     char **folders;        /* workspace folders, absolute paths */
@@ -180,6 +181,9 @@ void apls_on_code_lens(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
 /* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
 char *apls_mod_summary(const apls_patch *p, int ch, int md);
+/* What a 3.2 operation on a path does ("a.txt → b/a.txt", "deletes folder
+ * out"), or NULL for a modification of text. */
+char *apls_path_op_summary(const apls_patch *p, int ch, int md);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
