@@ -239,3 +239,224 @@ def v3_hover_and_symbols_of_file_operations(t):
     eq(len(lenses), 8, "a lens per modification")
     check(any(l["command"]["title"] == "→ old.txt → new place/old.txt" for l in lenses), "lens of RENAME: %r" % lenses)
     s.finish()
+
+
+# ============================================================ diagnostics
+
+EMOJI_TARGET = ("# \U0001F600\tmarker\r\n"
+                "keep()\r\n"
+                "other(\"\U0001F600\")\r\n"
+                "other(\"\U0001F600\")\r\n"
+                "def f():  # \U0001F600 x\r\n"
+                "    x = '\U0001F600'; return 1\r\n")
+
+# ids with an emoji summary before them; a tolerated deviation (a directive
+# in lower case with a colon) on a line after an emoji value
+EMOJI_PATCH3 = ("# Summary: \U0001F600 ranges after emoji, tabs and CRLF\r\n"
+                "e4a2f1b8 AP 3.2\r\n"
+                "\r\n"
+                "e4a2f1b8 FILE\r\n"
+                "src/t.py\r\n"
+                "\r\n"
+                "e4a2f1b8 REPLACE\r\n"
+                "e4a2f1b8 anchor\r\n"
+                "# \U0001F600\tmarker\r\n"
+                "e4a2f1b8 snippet\r\n"
+                "gone_line()\r\n"
+                "e4a2f1b8 content\r\n"
+                "new()\r\n"
+                "\r\n"
+                "e4a2f1b8 REPLACE\r\n"
+                "e4a2f1b8 snippet\r\n"
+                "other(\"\U0001F600\")\r\n"
+                "e4a2f1b8 content\r\n"
+                "x()\r\n"
+                "\r\n"
+                "e4a2f1b8 replace:\r\n"
+                "e4a2f1b8 snippet\r\n"
+                "def f():  # \U0001F600 x\r\n"
+                "    x = '\U0001F600'; retur 1\r\n"
+                "e4a2f1b8 content\r\n"
+                "y()\r\n"
+                "\r\n"
+                "e4a2f1b8 END\r\n")
+
+
+def diagnostics_exact3(t, encs, want_enc, eol="\r\n"):
+    target = EMOJI_TARGET.replace("\r\n", eol)
+    text = EMOJI_PATCH3.replace("\r\n", eol)
+    t.write("src/t.py", target)
+    t.write("fix.ap", text)
+    s = t.session(encodings=encs)
+    eq(s.enc, want_enc, "negotiated encoding")
+    u = s.open("fix.ap")
+    ds = s.diags(u)
+    target_uri = uri_of(t.path("src/t.py"))
+    errs = errors(ds)
+    eq(codes(errs), ["SNIPPET_NOT_FOUND", "AMBIGUOUS_MATCH", "SNIPPET_NOT_FOUND"], "error codes")
+    # 1: the snippet's value line, after an anchor holding an emoji and a tab
+    a = text.index("gone_line()")
+    eq(errs[0]["range"], range_of(text, a, a + len("gone_line()"), s.enc), "range of the snippet value")
+    rel = errs[0].get("relatedInformation", [])
+    check(rel and rel[0]["location"]["uri"] == target_uri, "no related place in the target: %r", rel)
+    eq(rel[0]["location"]["range"], line_range(target, 0, s.enc), "the anchor's line in the target")
+    # 2: ambiguous: each match
+    a = text.index('other("\U0001F600")')
+    eq(errs[1]["range"], range_of(text, a, a + len('other("\U0001F600")'), s.enc), "range of the ambiguous value")
+    eq(sorted(r["location"]["range"]["start"]["line"] for r in errs[1]["relatedInformation"]), [2, 3],
+       "the ambiguous matches")
+    eq(errs[1]["relatedInformation"][0]["location"]["range"], line_range(target, 2, s.enc), "match 1")
+    # 3: the one value line that differs, after an emoji
+    a = text.index("    x = '\U0001F600'; retur 1")
+    eq(errs[2]["range"], range_of(text, a, a + len("    x = '\U0001F600'; retur 1"), s.enc),
+       "range of the differing value line")
+    check(any(r["location"]["range"] == line_range(target, 5, s.enc) for r in errs[2]["relatedInformation"]),
+          "the differing target line among the related places")
+    # the tolerated spelling: a warning on its directive line, with the fix
+    warn = [d for d in ds if d["code"] == "DIRECTIVE_SPELLING"]
+    eq(len(warn), 1, "DIRECTIVE_SPELLING warnings")
+    eq(warn[0]["severity"], 2, "severity")
+    a = text.index("e4a2f1b8 replace:")
+    r = warn[0]["range"]
+    eq(r["start"]["line"], position_of(text, a, s.enc)["line"], "the warning's line")
+    acts = s.actions(u, r["start"], r["end"], diagnostics=[warn[0]])
+    fix = [x for x in acts if x.get("kind") == "quickfix"]
+    check(fix, "no quick fix for the spelling")
+    docs = apply_workspace_edit(fix[0]["edit"], s.enc, {u: (s.version(u), text)})
+    check("e4a2f1b8 REPLACE" + eol + "e4a2f1b8 snippet" + eol + "def f()" in docs[u][1],
+          "the fix does not write the strict form: %r", docs[u][1][-200:])
+    s.finish()
+
+
+@test
+def v3_diagnostics_exact_ranges_utf16_crlf(t):
+    diagnostics_exact3(t, None, "utf-16")
+
+
+@test
+def v3_diagnostics_exact_ranges_utf8_crlf(t):
+    diagnostics_exact3(t, ["utf-8", "utf-16"], "utf-8")
+
+
+@test
+def v3_diagnostics_exact_ranges_cr_only(t):
+    diagnostics_exact3(t, None, "utf-16", eol="\r")
+
+
+@test
+def v3_diagnostics_exact_ranges_lf_utf8(t):
+    diagnostics_exact3(t, ["utf-8"], "utf-8", eol="\n")
+
+
+# ============================================================ keystrokes
+
+KEY_FILES = {"calc.py": CALC, "b.txt": "one\ntwo\nthree\n"}
+KEY_PATCH = v3(
+    [("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"), ("content", "    return b + a"),
+     ("INSERT_AFTER", None), ("snippet", "import math"), ("content", "import sys")],
+    [("FILE", "b.txt"), ("DELETE", None), ("snippet", "two")],
+)
+
+
+def current_diags(s, u):
+    """The diagnostics the client shows for u now (the last published)."""
+    s.settle(u, s.version(u))
+    got = s.all_diags(u)
+    if got:
+        s.last[u] = got[-1]["diagnostics"]
+    return s.last[u]
+
+
+@test
+def v3_keystrokes_match_a_fresh_analysis(t):
+    """Typed one character at a time (the incremental path: the previous
+    patch and run handed over at each keystroke), every version's diagnostics
+    equal those of the same text opened fresh: in values, directives, the id
+    of the header (which changes what every line means) and a new block."""
+    for rel, data in KEY_FILES.items():
+        t.write(rel, data)
+    t.write("fix.ap", KEY_PATCH)
+    s = t.session()
+    s.last = {}
+    u = s.open("fix.ap")
+    s.last[u] = s.diags(u)
+    fresh = t.session()
+    steps = [("    return a + b\n", "    return a + bb\n"),       # a value: SNIPPET_NOT_FOUND
+             ("    return a + bb\n", "    return a + b\n"),
+             ("e4a2f1b8 AP 3.2", "e4a2f1b9 AP 3.2"),               # the header's id
+             ("e4a2f1b9 AP 3.2", "e4a2f1b8 AP 3.2"),
+             ("e4a2f1b8 DELETE", "e4a2f1b8 DELETEX"),              # a directive
+             ("e4a2f1b8 DELETEX", "e4a2f1b8 DELETE"),
+             ("\ne4a2f1b8 END", "\ne4a2f1b8 FILE\nb.txt\ne4a2f1b8 INSERT_BEFORE\ne4a2f1b8 snippet\nthree\n"
+                                "e4a2f1b8 content\nbefore three\n\ne4a2f1b8 END")]
+    n = 0
+    for old, new in steps:
+        text = s.text(u)
+        a = text.index(old)
+        # common prefix and suffix: type only what differs, one character at a time
+        p = 0
+        while p < min(len(old), len(new)) and old[p] == new[p]:
+            p += 1
+        q = 0
+        while q < min(len(old), len(new)) - p and old[len(old) - 1 - q] == new[len(new) - 1 - q]:
+            q += 1
+        if len(old) - q > p:
+            s.edit(u, [(a + p, a + len(old) - q, "")])
+        for k, ch in enumerate(new[p:len(new) - q]):
+            s.edit(u, [(a + p + k, a + p + k, ch)])
+            n += 1
+            if n % 7 and k != len(new) - q - p - 1:
+                continue          # compare every few keystrokes, and at each step's end
+            got = current_diags(s, u)
+            name = "fresh%d.ap" % n
+            t.write(name, s.text(u))
+            fu = fresh.open(name)
+            want = fresh.diags(fu)
+            fresh.close_doc(fu)
+            eq(got, want, "diagnostics after %d keystrokes (step %r)" % (n, new[:20]))
+    got = current_diags(s, u)
+    check([d for d in got if d["code"] == "SNIPPET_NOT_FOUND"] == [], "the last block resolves: %r" % got)
+    s.finish()
+    fresh.finish()
+
+
+def keystrokes_touch_only_the_edited_block(t, caps):
+    """A keystroke in one FILE block of a 3.2 patch checks that block's
+    target on disk, never the other 59 (strace counts): the 3.2 parse is
+    whole, but the run and the disk checks stay per block."""
+    import shutil
+    n = 60
+    for i in range(n):
+        t.write("src/t%02d.txt" % i, "one\ntwo %d\n" % i)
+    t.write("p.ap", v3(*[[("FILE", "src/t%02d.txt" % i), ("REPLACE", None), ("snippet", "two %d" % i),
+                          ("content", "TWO")] for i in range(n)]))
+    check(shutil.which("strace"), "strace is needed (scripts/deps test installs it)")
+    log = os.path.join(t.base, "strace.log")
+    asan = "ASAN_OPTIONS=" + ":".join(x for x in (os.environ.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
+    s = t.session(caps=caps, command=["env", asan, "strace", "-f", "-qq", "-e", "trace=%file,%desc", "-o", log,
+                                      t.binary])
+    u = s.open("p.ap")
+    eq(errors(s.diags(u)), [], "clean")
+    s.settle(u, 1)
+    with open(log, "rb") as f:
+        start = len(f.read())
+    for k in range(10):                   # keystrokes in block 2 (t01.txt)
+        v = s.sub(u, "two 1\n", "two 1 \n") if k % 2 == 0 else s.sub(u, "two 1 \n", "two 1\n")
+        s.settle(u, v)
+    with open(log, "rb") as f:
+        f.seek(start)
+        calls = f.read().decode(errors="replace")
+    others = [l for l in calls.splitlines() if "/w/src/t" in l and "/src/t01.txt" not in l]
+    eq(others[:5], [], "system calls on the other targets during keystrokes (%d)" % len(others))
+    check("/src/t01.txt" in calls, "the edited block's target was not checked")
+    s.finish()
+
+
+@test
+def v3_keystrokes_touch_only_the_edited_blocks_target(t):
+    keystrokes_touch_only_the_edited_block(t, "vscode")
+
+
+@test
+def v3_keystrokes_touch_only_the_edited_blocks_target_self_watched(t):
+    keystrokes_touch_only_the_edited_block(t, "nvim")
