@@ -187,6 +187,11 @@ char *apls_path_op_summary(const apls_patch *p, int ch, int md);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+/* complete3.c: the items at pos of a 3.2 document (header_only: just the
+ * 3.2 header, offered in a blank document beside 2.0's keys) */
+json_t *apls_complete3(apls_patch *p, lsp_position pos, bool header_only);
+/* Nothing but blank and comment lines: either format may start here. */
+bool apls_blank_patch(const apls_patch *p);
 
 /* watch.c */
 void apls_watch_init(apls_server *s);

@@ -460,3 +460,86 @@ def v3_keystrokes_touch_only_the_edited_blocks_target(t):
 @test
 def v3_keystrokes_touch_only_the_edited_blocks_target_self_watched(t):
     keystrokes_touch_only_the_edited_block(t, "nvim")
+
+
+# ============================================================ completion
+
+def labels(res):
+    return [i["label"] for i in (res["items"] if isinstance(res, dict) else res)]
+
+
+@test
+def v3_completion_directives_and_target_lines(t):
+    """Directives carry the patch's id; the ones a block needs next come
+    first; after FILE the newline modes; in a locator's value the target's
+    lines (an emoji before the cursor: UTF-16 positions)."""
+    t.write("calc.py", CALC)
+    t.write("fix.ap", v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"),
+                          ("content", "    return b + a")], end=False))
+    for encs in (None, ["utf-8"]):
+        s = t.session(encodings=encs)
+        u = s.open("fix.ap")
+        eq(errors(s.diags(u)), [], "clean")
+
+        def comp():
+            n = len(s.text(u))
+            return s.call("textDocument/completion", {"textDocument": {"uri": u},
+                                                      "position": position_of(s.text(u), n, s.enc)})
+
+        def type_(more):
+            n = len(s.text(u))
+            s.settle(u, s.edit(u, [(n, n, more)]))
+
+        type_("\n")
+        items = comp()["items"]
+        got = labels(items)
+        check(all(x.startswith(ID + " ") for x in got), "directives without the id: %r" % got)
+        check({ID + " FILE", ID + " INSERT_AFTER", ID + " snippet", ID + " END"} <= set(got), "directives: %r" % got)
+        best = sorted(items, key=lambda i: i["sortText"])[0]["label"]
+        check(best in (ID + " REPLACE", ID + " INSERT_AFTER", ID + " INSERT_BEFORE", ID + " DELETE", ID + " FILE",
+                       ID + " CREATE", ID + " RECREATE", ID + " RENAME"),
+              "after a content, an action or FILE comes first, not %r" % best)
+        eq(items[0]["textEdit"]["range"]["start"]["character"], 0, "the directive replaces the line from its start")
+        type_(ID + " INS")
+        got = labels(comp())
+        eq(set(got), {ID + " INSERT_AFTER", ID + " INSERT_BEFORE"}, "after typing INS")
+        type_("ERT_AFTER\n")
+        items = comp()["items"]
+        best = sorted(items, key=lambda i: i["sortText"])[0]["label"]
+        check(best in (ID + " snippet", ID + " anchor"), "after an action, a locator first, not %r" % best)
+        type_(ID + " snippet\n")
+        # a value line: the target's lines, as the file holds them
+        type_("    ret")
+        items = comp()["items"]
+        eq(sorted(labels(items)), ["return 3.14  # \U0001F600", "return a + b"], "target lines")
+        te = [i for i in items if i["label"] == "return 3.14  # \U0001F600"][0]["textEdit"]
+        eq(te["newText"], "    return 3.14  # \U0001F600", "inserted with its indentation")
+        text = s.text(u)
+        eq(te["range"], {"start": {"line": text.count("\n"), "character": 0},
+                         "end": position_of(text, len(text), s.enc)}, "replaces the typed line")
+        type_("urn 3.14  # \U0001F600\n")
+        items = comp()["items"]
+        # an empty line inside the value: still the target's lines, no directive
+        check("import math" in labels(items) and not any(x.startswith(ID) for x in labels(items)),
+              "an empty value line: %r" % labels(items))
+        # after FILE: the newline modes
+        type_(ID + " content\nx = 1\n\n" + ID + " FILE C")
+        eq(sorted(labels(comp())), ["CR", "CRLF"], "newline modes")
+        s.finish()
+
+
+@test
+def v3_completion_header_in_a_blank_document(t):
+    """A blank document may become either format: the 3.2 header (with a
+    new 8-hex id) beside 2.0's keys."""
+    t.write("new.ap", "# Summary: nothing yet\n\n")
+    s = t.session()
+    u = s.open("new.ap")
+    s.diags(u)
+    got = labels(s.call("textDocument/completion", {"textDocument": {"uri": u},
+                                                    "position": {"line": 2, "character": 0}}))
+    import re
+    hdr = [x for x in got if re.fullmatch(r"[0-9a-f]{8} AP 3\.2", x)]
+    eq(len(hdr), 1, "the 3.2 header among %r" % got)
+    check("version" in got, "2.0's keys are still offered: %r" % got)
+    s.finish()
