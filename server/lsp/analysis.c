@@ -273,6 +273,7 @@ void apls_patch_close(apls_patch *p)
     free(p->deps);
     free(p->targets);
     free(p->published);
+    free(p->status_sent);
     free(p->uri);
     free(p->path);
     free(p);

@@ -75,6 +75,7 @@ typedef struct apls_patch {
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
+    char *status_sent;     /* the last apls/status sent, serialized */
 } apls_patch;
 
 typedef struct apls_settings {
@@ -155,6 +156,8 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* status.c: apls/status (the format read) when it changed */
+void apls_publish_status(apls_patch *p);
 /* A JSON string of s, made valid UTF-8 (target text in messages need not be:
  * jansson refuses such a string, and the message would be lost). */
 json_t *apls_json_text(const char *s);

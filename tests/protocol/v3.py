@@ -543,3 +543,36 @@ def v3_completion_header_in_a_blank_document(t):
     eq(len(hdr), 1, "the 3.2 header among %r" % got)
     check("version" in got, "2.0's keys are still offered: %r" % got)
     s.finish()
+
+
+# ============================================================ the format shown
+
+@test
+def v3_status_notification_follows_the_detected_format(t):
+    """apls/status says the format read, once per change of it: 3.2 with its
+    id, then 2.0 when the text becomes YAML, then 3.2 again."""
+    t.write("calc.py", CALC)
+    t.write("fix.ap", v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"),
+                          ("content", "    return b + a")]))
+    s = t.session()
+    u = s.open("fix.ap")
+    st = s.wait_note("apls/status", lambda m: m["params"]["uri"] == u, WAIT)["params"]
+    eq((st["format"], st["id"], st["files"], st["modifications"], st["version"]), ("3.2", ID, 1, 1, 1), "status")
+    s.diags(u)
+    v = s.sub(u, "    return b + a\n", "    return b + a + 0\n")       # same format: no new status
+    s.settle(u, v)
+    s.pump(0.2)
+    eq([m for m in s.notes if m["method"] == "apls/status"], [], "a status for an edit that kept the format")
+    yaml = 'version: "2.0"\nchanges:\n  - file_path: calc.py\n    modifications:\n      - action: DELETE\n' \
+           '        snippet: |\n          import math\n'
+    v = s.replace_text(u, yaml)
+    st = s.wait_note("apls/status", lambda m: m["params"]["uri"] == u, WAIT)["params"]
+    eq((st["format"], st["id"], st["version"]), ("2.0", None, v), "status after the text became YAML")
+    h = s.hover(u, {"line": 0, "character": 3})
+    check("format 2.0" in h["contents"]["value"], "hover on version: %r" % h)
+    v = s.replace_text(u, v3([("FILE", "calc.py"), ("DELETE", None), ("snippet", "import math")], ident="0badc0de"))
+    st = s.wait_note("apls/status", lambda m: m["params"]["uri"] == u, WAIT)["params"]
+    eq((st["format"], st["id"], st["version"]), ("3.2", "0badc0de", v), "status after 3.2 again")
+    h = s.hover(u, s.pos(u, "0badc0de AP 3.2", 3))
+    check("format 3.2, id 0badc0de: 1 file block, 1 modification" in h["contents"]["value"], "hover on header: %r" % h)
+    s.finish()
