@@ -137,7 +137,7 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     char *where = apls_mod_summary(p, ch, md);
     char *s = NULL;
     if (m->action != AP_ACTION_NONE)
-        add(&s, "%s%s%s ", code, ap_action_name(m->action), code);
+        add(&s, "%s%s%s ", code, ap_action_keyword(p->patch->format, m->action), code);
     else
         add(&s, "Modification %d (no action) ", md + 1);
     if (md_ok && (r->state == AP_MOD_APPLIES || r->state == AP_MOD_ALREADY_APPLIED)) {
@@ -156,6 +156,12 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
         free(w);
     }
     free(where);
+    if (r->state == AP_MOD_APPLIES && (m->action == AP_RENAME || m->action == AP_DELETE_PATH ||
+                                       m->action == AP_CREATE_DIR)) {
+        /* a 3.2 operation on a path: the heading says it all, no text diff */
+        add(&s, " (applies)\n");
+        return s;
+    }
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
@@ -210,6 +216,28 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     return s;
 }
 
+/* On the header (3.2) or the version key (2.0): the format the patch is read
+ * as, the words of what apls/status tells a client's status line. */
+static json_t *format_hover(const apls_patch *p, uint32_t off)
+{
+    const ap_patch *pt = p->patch;
+    const ap_field *v = &pt->version;
+    ap_span at = pt->format == AP_FORMAT_3_2 ? v->directive : (ap_span){v->key.start, v->span.end};
+    if (!v->present || off < at.start || off > at.end)
+        return json_null();
+    size_t mods = 0;
+    for (size_t c = 0; c < pt->n_changes; c++)
+        mods += pt->changes[c].n_mods;
+    char *text = lsp_xasprintf("apls reads this patch as format %s%s%s: %zu file block%s, %zu modification%s",
+                               ap_format_name(pt->format), pt->format == AP_FORMAT_3_2 && pt->id.is_string ? ", id " : "",
+                               pt->format == AP_FORMAT_3_2 && pt->id.is_string ? pt->id.value : "", pt->n_changes,
+                               pt->n_changes == 1 ? "" : "s", mods, mods == 1 ? "" : "s");
+    json_t *r = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "plaintext", "value", apls_json_text(text), "range",
+                          apls_patch_range(p, at));
+    free(text);
+    return r;
+}
+
 void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 {
     apls_server *s = data;
@@ -226,9 +254,10 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
     }
     apls_patch_refresh(p);
     int ch, md;
-    apls_patch_locate(p, apls_patch_offset(p, pos), &ch, &md);
+    uint32_t off = apls_patch_offset(p, pos);
+    apls_patch_locate(p, off, &ch, &md);
     if (ch < 0) {
-        lsp_endpoint_reply(ep, id, json_null());
+        lsp_endpoint_reply(ep, id, format_hover(p, off));
         return;
     }
     bool markdown = s->client.markdown;

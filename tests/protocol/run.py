@@ -3046,6 +3046,11 @@ def output_client_that_stopped_reading_for_good(t):
     s.finished = True
 
 
+# ======================================================= 3.2 documents
+
+import v3  # noqa: E402,F401  (its tests register themselves)
+
+
 # ================================================================ main
 
 def run_child(fn, binary, base, w):
