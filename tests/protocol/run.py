@@ -1192,6 +1192,25 @@ def hover_markdown_vscode(t):
 
 
 @test
+def hover_leaves_the_diagnostic_to_the_squiggle(t):
+    # VS Code shows the diagnostic's message and related places in the same
+    # hover as the server's text: over the squiggle, the server's hover names
+    # the code only; elsewhere in the modification it says everything
+    s, u = calc_session(t, PATCH_BAD)
+    d = [x for x in s.diags(u) if x.get("code") == "SNIPPET_NOT_FOUND"]
+    check(d, "no SNIPPET_NOT_FOUND diagnostic: %r", d)
+    msg = d[0]["message"]
+    on = s.hover(u, s.pos(u, "return a - b", 3))
+    v = on["contents"]["value"]
+    check("SNIPPET_NOT_FOUND" in v, "the hover on the squiggle names the code: %r", v)
+    check(msg not in v, "the hover on the squiggle repeats the diagnostic's message: %r", v)
+    check("calc.py:" not in v.split("\n\n", 1)[-1], "the hover on the squiggle repeats the related places: %r", v)
+    off = s.hover(u, s.pos(u, "action: REPLACE", 3))
+    check(msg in off["contents"]["value"], "the hover off the squiggle says the message: %r", off)
+    s.finish()
+
+
+@test
 def hover_plaintext_eglot(t):
     s, u = calc_session(t, PATCH_OK, caps="eglot")
     s.diags(u)
