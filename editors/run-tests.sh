@@ -220,6 +220,28 @@ run_emacs() {
     done
 }
 
+# ap-mode as an Emacs package: package-install-file into an empty
+# package-user-dir, then fresh Emacs processes (-q: no init file, Debian's site
+# start files as a user has them, so Debian's eglot 1.9 is a package) with
+# eglot loaded before, or after, a patch is opened (editors/emacs/test/package.el).
+run_emacs_package() {
+    local dir=$TMP/emacs-package step rc
+    command -v emacs >/dev/null || return
+    mkdir -p "$dir/bin"
+    cp -r "$FIX/failing/ws" "$dir/ws"
+    ln -s "$APLS" "$dir/bin/apls"
+    : >"$dir/result"
+    for step in install eglot-first mode-first; do
+        (cd "$dir/ws" && HOME=$dir PATH=$dir/bin:$PATH APLS_PKG_STEP=$step APLS_ELPA=$dir/elpa \
+            APLS_MODE_EL=$HERE/emacs/ap-mode.el APLS_VERSION="$("$APLS" --version | sed 's/^apls //')" \
+            APLS_OUT=$dir/result timeout 90 emacs --batch -q -l "$HERE/emacs/test/package.el" \
+            </dev/null >"$dir/emacs-$step.out" 2>&1)
+        rc=$?
+        check "emacs package $step: Emacs exited cleanly (exit $rc)" test $rc = 0
+    done
+    tally "$dir/result" "emacs package"
+}
+
 # ---------------------------------------------------------------- VS Code
 run_vscode() {
     local vs=$HERE/vscode out rc p f
@@ -274,7 +296,7 @@ run_vscode() {
 for e in $EDITORS; do
     case $e in
         nvim) run_nvim; run_nvim_layouts ;;
-        emacs) declare -F run_emacs >/dev/null && run_emacs ;;
+        emacs) declare -F run_emacs >/dev/null && run_emacs && run_emacs_package ;;
         vscode) declare -F run_vscode >/dev/null && run_vscode ;;
     esac
 done
