@@ -42,7 +42,8 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
         } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
             ap_fs_mem_put(mem, f->path, f->after, f->after_len, false);
         } else if (f->before) {
-            ap_fs_mem_put(mem, f->path, ap_text_bytes(f->before), ap_text_len(f->before), false);
+            /* unchanged: the text this run indexed serves the second */
+            ap_fs_mem_put_text(mem, f->path, f->before, false);
         }
     }
     ap_run *again = ap_run_new(run->patch, mem, opts);
