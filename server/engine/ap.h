@@ -458,6 +458,8 @@ typedef struct ap_file {
     bool rendered;
     char *after;           /* ap_run_render: the new bytes */
     size_t after_len;
+    ap_text *after_text;   /* internal: when set, the text that owns after
+                            * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
     int first_change;      /* the first change naming it */

@@ -50,9 +50,25 @@ size_t ap_ws_len_before(const char *s, size_t n)
     return 0;
 }
 
+/* Bytes that are not white space in any reading: printable ASCII but the
+ * space (the common case, tested before the full rules). */
+static inline bool plainly_not_ws(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
 void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t a = 0, b = n, w;
+    /* indentation of spaces and tabs, then a plain byte at each end: done */
+    while (a < b && (u[a] == ' ' || u[a] == '\t'))
+        a++;
+    if (a < b && plainly_not_ws(u[a]) && plainly_not_ws(u[b - 1])) {
+        *off = a;
+        *len = b - a;
+        return;
+    }
     while (a < b && (w = ap_ws_len(s + a, b - a)) > 0)
         a += w;
     while (b > a && (w = ap_ws_len_before(s + a, b - a)) > 0)
@@ -182,8 +198,9 @@ static void build_index(ap_text *t)
     uint32_t nb = 0;
     for (uint32_t i = 0; i < t->n; i++)
         nb += !t->lines[i].blank;
+    /* at most two thirds full (repeated lines share a slot) */
     uint32_t size = 16;
-    while (size < nb * 2)
+    while (size < nb + nb / 2)
         size *= 2;
     t->mask = size - 1;
     t->slots = ap_xcalloc(size, sizeof *t->slots);
