@@ -55,6 +55,11 @@ typedef enum ap_code {
     AP_PROJECT_FOLDER,  /* a file_path that begins with the root's own name */
     AP_INDENT_STYLE,    /* content indented with spaces for a tab-indented
                          * file, or the reverse */
+    /* 2.0 slips the tolerant parser reads as meant (a warning each, with a
+     * preferred fix; errors with --strict): docs/format-2.0.md, "Slips" */
+    AP_KEY_SPELLING,    /* 'snipet', 'path': read as the key meant */
+    AP_ACTION_SPELLING, /* 'replace', 'insert-after': read as the action */
+    AP_VERSION_NUMBER,  /* version: 2.0 (a number): read as "2.0" */
     /* 3.2 deviations the tolerant parser accepts (a warning each, with a fix
      * that writes the strict form; --strict makes some of them errors) */
     AP_MISSING_HEADER,       /* no "<id> AP 3.2": the id comes from a directive */

@@ -194,8 +194,9 @@ void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data
 /* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
 char *apls_mod_summary(const apls_patch *p, int ch, int md);
 /* What a 3.2 operation on a path does ("a.txt → b/a.txt", "deletes folder
- * out"), or NULL for a modification of text. */
-char *apls_path_op_summary(const apls_patch *p, int ch, int md);
+ * out"; quote: paths in single quotes, as messages quote code), or NULL for
+ * a modification of text. */
+char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
