@@ -27,6 +27,7 @@ import {
     CancellationToken,
 } from 'vscode-languageclient/node';
 import { staleDocuments, HeldDocument } from './guard';
+import { findServer } from './serverPath';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -44,9 +45,17 @@ export function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<strin
     return out;
 }
 
-function serverPath(): string {
-    const p = vscode.workspace.getConfiguration('apls').get<string>('path', '');
-    return p && p.trim() ? p.trim() : 'apls';
+/** apls.path, else PATH, else the bundled binary (src/serverPath.ts). */
+function serverPath(context: vscode.ExtensionContext): string {
+    const found = findServer({
+        setting: vscode.workspace.getConfiguration('apls').get<string>('path', ''),
+        pathEnv: process.env.PATH,
+        extensionPath: context.extensionPath,
+        platform: process.platform,
+        arch: process.arch,
+    });
+    output?.info(`server: ${found.command} (${found.source === 'none' ? 'not found; looked for apls' : `from ${found.source}`})`);
+    return found.command;
 }
 
 function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): void {
@@ -69,7 +78,7 @@ function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): 
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
-    const command = serverPath();
+    const command = serverPath(context);
     const level = vscode.workspace.getConfiguration('apls').get<string>('logLevel', 'warn');
     // TransportKind.stdio: vscode-languageclient appends --stdio, which apls accepts.
     const serverOptions: ServerOptions = {
