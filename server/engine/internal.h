@@ -120,6 +120,14 @@ static inline int ap_line_eq(const ap_line *a, const ap_line *b)
            (a->s_len == 0 || __builtin_memcmp(a->s + a->s_off, b->s + b->s_off, a->s_len) == 0);
 }
 
+/* similar.c: what the scan for similar lines reads of a line. */
+typedef struct ap_bigram_row {
+    uint64_t set;   /* its character bigrams, hashed to 64 bits */
+    uint32_t len;   /* its stripped length */
+    uint16_t pop;   /* bits in set */
+    uint16_t blank;
+} ap_bigram_row;
+
 struct ap_text {
     int refs;
     char *bytes;
@@ -138,7 +146,7 @@ struct ap_text {
     ap_eol eol;            /* the ending it uses (AP_EOL_AUTO: none found) */
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
-    uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
+    struct ap_bigram_row *bigrams; /* similar.c: each line's bigram set, made on first use */
     /* indent.c: how its indented lines begin, counted on first use */
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
@@ -366,6 +374,9 @@ typedef struct ap_delta {
  * ranges), never wrong. */
 size_t ap_diff_seq(uint32_t n, uint32_t nb, ap_seq_eq eq, void *ctx, uint64_t budget,
                    ap_delta **out);
+
+/* Levenshtein distance of two byte strings. */
+size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb);
 
 /* How alike two lines are, 0..1 (1 - edit distance / longer length, on
  * their stripped texts). */

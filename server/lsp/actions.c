@@ -16,6 +16,7 @@ typedef struct ctx {
     apls_patch *p;
     json_t *only;     /* context.only, or NULL */
     json_t *out;
+    bool explained;   /* an "(unavailable)" entry is in the menu already */
 } ctx;
 
 static bool wanted(const ctx *c, const char *kind)
@@ -44,7 +45,11 @@ static void add_disabled(ctx *c, const char *title, const char *kind, const char
     if (s->client.disabled_actions) {
         json_array_append_new(c->out, json_pack("{s:s,s:s,s:{s:o}}", "title", title, "kind", kind,
                                                 "disabled", "reason", apls_json_text(why)));
-    } else {
+    } else if (!c->explained) {
+        /* a client that cannot grey an action out gets one entry that says
+         * why (the first: the whole patch's reason covers the others), not
+         * a menu of entries that do nothing */
+        c->explained = true;
         char *t = lsp_xasprintf("%s (unavailable)", title);
         json_array_append_new(c->out, json_pack("{s:s,s:s,s:o}", "title", t, "kind", kind, "command",
                                                 command(t, "apls.explain", apls_json_text(why))));
@@ -182,7 +187,7 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
         lsp_endpoint_reply(ep, id, json_array());
         return;
     }
-    ctx c = {p, json_object_get(json_object_get(params, "context"), "only"), json_array()};
+    ctx c = {p, json_object_get(json_object_get(params, "context"), "only"), json_array(), false};
     /* an edit is built only on targets just checked against the disk */
     if (wanted(&c, "source.applyPatch"))
         apls_patch_verify(p);
@@ -199,8 +204,9 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
         free(t);
     }
     if (ch >= 0 && md >= 0) {
-        char *t = lsp_xasprintf("Apply modification %d (%s)", md + 1,
-                                ap_action_name(p->patch->changes[ch].mods[md].action));
+        ap_action act = p->patch->changes[ch].mods[md].action;
+        char *t = act != AP_ACTION_NONE ? lsp_xasprintf("Apply modification %d (%s)", md + 1, ap_action_name(act))
+                                        : lsp_xasprintf("Apply modification %d", md + 1);
         add_apply(&c, t, "source.applyPatch.modification", ch, md);
         free(t);
         add_show_target(&c, ch, md);
@@ -208,6 +214,16 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
     add_fixes(&c, p->patch->problems, p->patch->n_problems, a, b);
     add_fixes(&c, p->run->problems, p->run->n_problems, a, b);
     add_keep_failing(&c);
+    /* one preferred action per menu: a quick fix the engine checked wins over
+     * "Apply patch" (a client's "apply the preferred fix" takes the fix) */
+    size_t i;
+    json_t *act;
+    bool fix_preferred = false;
+    json_array_foreach(c.out, i, act) fix_preferred |= json_is_true(json_object_get(act, "isPreferred")) &&
+                                                      !strcmp(json_string_value(json_object_get(act, "kind")), "quickfix");
+    if (fix_preferred)
+        json_array_foreach(c.out, i, act) if (strcmp(json_string_value(json_object_get(act, "kind")), "quickfix"))
+            json_object_del(act, "isPreferred");
     lsp_endpoint_reply(ep, id, c.out);
 }
 

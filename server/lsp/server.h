@@ -75,6 +75,7 @@ typedef struct apls_patch {
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
+    char *status_sent;     /* the last apls/status sent, serialized */
 } apls_patch;
 
 typedef struct apls_settings {
@@ -92,6 +93,7 @@ struct apls_server {
     apls_settings set;
     struct {
         bool markdown, create_files, watch_dynamic, configuration, show_document;
+        bool rename_files, delete_files; /* resourceOperations: 3.2 RENAME, DELETE of a path */
         bool disabled_actions, related_info, code_lens_refresh;
     } client;
     char **folders;        /* workspace folders, absolute paths */
@@ -154,6 +156,8 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* status.c: apls/status (the format read) when it changed */
+void apls_publish_status(apls_patch *p);
 /* A JSON string of s, made valid UTF-8 (target text in messages need not be:
  * jansson refuses such a string, and the message would be lost). */
 json_t *apls_json_text(const char *s);
@@ -180,9 +184,17 @@ void apls_on_code_lens(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
 /* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
 char *apls_mod_summary(const apls_patch *p, int ch, int md);
+/* What a 3.2 operation on a path does ("a.txt → b/a.txt", "deletes folder
+ * out"), or NULL for a modification of text. */
+char *apls_path_op_summary(const apls_patch *p, int ch, int md);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+/* complete3.c: the items at pos of a 3.2 document (header_only: just the
+ * 3.2 header, offered in a blank document beside 2.0's keys) */
+json_t *apls_complete3(apls_patch *p, lsp_position pos, bool header_only);
+/* Nothing but blank and comment lines: either format may start here. */
+bool apls_blank_patch(const apls_patch *p);
 
 /* watch.c */
 void apls_watch_init(apls_server *s);
