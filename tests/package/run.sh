@@ -8,7 +8,8 @@
 #   meson:  `meson install --destdir` from BUILD_DIR installs the same files
 #           (skipped without BUILD_DIR);
 #   vsix:   scripts/build-vsix: no libyaml, libjansson, libuv in ldd of the
-#           bundled binary, the package's layout, and the extension's lookup
+#           bundled binary, which runs where they are hidden (without-libs.sh:
+#           root), the package's layout, and the extension's lookup
 #           (src/serverPath.ts) finds the bundled binary when apls.path and
 #           PATH have none.
 # Prints "N passed, M failed" last; exits non-zero on failure.
@@ -202,6 +203,28 @@ for i in z.infolist():
         bash -c "grep -q 'libc.so' '$TMP/ldd.txt' && ! grep -E 'lib(yaml|jansson|uv)' '$TMP/ldd.txt'"
     check "vsix: the bundled apls runs (--version: $version)" \
         test "$("$x/extension/bin/linux-x64/apls" --version)" = "apls $version"
+    # as on a machine without the three libraries (tests/package/without-libs.sh)
+    local bundled=$x/extension/bin/linux-x64/apls wl=$top/tests/package/without-libs.sh dyn rc
+    dyn=${build:+$build/server/apls}
+    [ -x "$TMP/root/usr/bin/apls" ] && dyn=$TMP/root/usr/bin/apls
+    "$wl" true
+    rc=$?
+    if [ $rc = 125 ]; then
+        not_ok "vsix: hiding libyaml, libjansson and libuv needs root and unshare"
+    else
+        if [ -n "$dyn" ]; then
+            check "vsix: with the libraries hidden, a dynamically linked apls cannot start (the hiding works)" \
+                bash -c "! '$wl' '$dyn' --version >/dev/null 2>&1"
+        fi
+        check "vsix: with the libraries hidden, the bundled apls runs" \
+            test "$("$wl" "$bundled" --version 2>&1)" = "apls $version"
+        mkdir -p "$TMP/hidden" && cp -r "$top/editors/fixtures/failing/ws" "$TMP/hidden/ws"
+        check "vsix: with the libraries hidden, the bundled apls checks a patch (YAML, JSON)" \
+            bash -c "cd '$TMP/hidden/ws' && '$wl' '$bundled' check --json broken.ap >'$TMP/hidden/check.json'; test \$? = 1 && grep -q SNIPPET_NOT_FOUND '$TMP/hidden/check.json'"
+        check "vsix: with the libraries hidden, the bundled apls answers initialize (libuv)" \
+            bash -c "printf 'Content-Length: 58\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}' |
+                timeout 10 '$wl' '$bundled' 2>/dev/null | grep -q '\"capabilities\"'"
+    fi
     # the extension's own lookup, with apls.path empty and no apls on PATH
     node=$(command -v node)
     mkdir -p "$TMP/emptybin"
