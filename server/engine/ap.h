@@ -152,6 +152,9 @@ typedef struct ap_text ap_text;
 
 /* A new text holding a copy of bytes[0..len), with one reference. */
 ap_text *ap_text_new(const char *bytes, size_t len);
+/* The same owning bytes (malloc'd, len bytes and a NUL after them): the
+ * bytes as read are the text's, not copied. */
+ap_text *ap_text_adopt(char *bytes, size_t len);
 ap_text *ap_text_retain(ap_text *t);
 void ap_text_release(ap_text *t);
 const char *ap_text_bytes(const ap_text *t);
@@ -460,6 +463,8 @@ typedef struct ap_file {
     bool rendered;
     char *after;           /* ap_run_render: the new bytes */
     size_t after_len;
+    ap_text *after_text;   /* internal: when set, the text that owns after
+                            * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
     int first_change;      /* the first change naming it */
@@ -575,6 +580,8 @@ ap_fs *ap_fs_mem_new(void);
 /* The root the memory provider says it stands for (tests; default none). */
 void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
+/* The same with a text already made (one more reference to it). */
+void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only);
 void ap_fs_mem_mkdir(ap_fs *fs, const char *path);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);
