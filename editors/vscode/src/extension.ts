@@ -29,6 +29,7 @@ import {
 } from 'vscode-languageclient/node';
 import { staleDocuments, HeldDocument, LspWorkspaceEdit as GuardEdit } from './guard';
 import { parseServerLine, moreVerbose, levelOfChannel, findExecutable } from './serverLog';
+import { findServer } from './serverPath';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -48,9 +49,17 @@ export function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<strin
     return out;
 }
 
-function serverPath(): string {
-    const p = vscode.workspace.getConfiguration('apls').get<string>('path', '');
-    return p && p.trim() ? p.trim() : 'apls';
+/** apls.path, else PATH, else the bundled binary (src/serverPath.ts). */
+function serverPath(context: vscode.ExtensionContext): string {
+    const found = findServer({
+        setting: vscode.workspace.getConfiguration('apls').get<string>('path', ''),
+        pathEnv: process.env.PATH,
+        extensionPath: context.extensionPath,
+        platform: process.platform,
+        arch: process.arch,
+    });
+    output?.info(`server: ${found.command} (${found.source === 'none' ? 'not found; looked for apls' : `from ${found.source}`})`);
+    return found.command;
 }
 
 function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): void {
@@ -146,7 +155,7 @@ async function saveCreated(edit: GuardEdit & { documentChanges?: Array<{ kind?: 
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
-    const configured = serverPath();
+    const configured = serverPath(context);
     const level = serverSettings(vscode.workspace.getConfiguration('apls')).logLevel as string;
     // Say once why the server cannot start; the client would show its own
     // notification too ("couldn't create connection to server").
