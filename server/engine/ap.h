@@ -55,6 +55,11 @@ typedef enum ap_code {
     AP_PROJECT_FOLDER,  /* a file_path that begins with the root's own name */
     AP_INDENT_STYLE,    /* content indented with spaces for a tab-indented
                          * file, or the reverse */
+    /* 2.0 slips the tolerant parser reads as meant (a warning each, with a
+     * preferred fix; errors with --strict): docs/format-2.0.md, "Slips" */
+    AP_KEY_SPELLING,    /* 'snipet', 'path': read as the key meant */
+    AP_ACTION_SPELLING, /* 'replace', 'insert-after': read as the action */
+    AP_VERSION_NUMBER,  /* version: 2.0 (a number): read as "2.0" */
     /* 3.2 deviations the tolerant parser accepts (a warning each, with a fix
      * that writes the strict form; --strict makes some of them errors) */
     AP_MISSING_HEADER,       /* no "<id> AP 3.2": the id comes from a directive */
@@ -604,13 +609,31 @@ ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged);
 /* A new file for ap_disk_create. */
 typedef struct ap_new_file {
     const char *path;  /* root-relative */
-    const char *bytes;
+    const char *bytes; /* NULL: a folder (with the folders above it) */
     size_t len;
 } ap_new_file;
 
 /* Creates files that must not exist yet under disk's root, as one
  * transaction like ap_commit_disk (the language server's apls.createFiles). */
 ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **why);
+
+/* What did not apply, handed back (apply --partial, the server's "Apply
+ * what resolves"; handback.c). */
+/* Is the patch's structure at fault (an error no modification owns)? Then
+ * nothing is applied at all. */
+bool ap_handback_fatal(const ap_patch *p);
+/* Did modification (change, mod) fail, or not run because its file failed? */
+bool ap_handback_failed(const ap_run *run, size_t change, size_t mod);
+/* How many modifications are handed back (failed, or malformed). */
+size_t ap_handback_count(const ap_run *run);
+/* The failing modifications as a patch in the patch's format (malloc'd,
+ * *len bytes): <name>.failed.ap. */
+char *ap_handback_patch(const ap_run *run, size_t *len);
+/* The report for the model (markdown, malloc'd, *len bytes): per failed
+ * modification its code, message and the lines around the closest places
+ * as the files are once the rest applied: <name>.failed.md. patch_name and
+ * failed_name are how it names the patch and the failed patch. */
+char *ap_handback_report(const ap_run *run, const char *patch_name, const char *failed_name, size_t *len);
 
 typedef enum ap_recovery {
     AP_RECOVER_NONE = 0,     /* no interrupted apply in that root */

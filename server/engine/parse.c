@@ -11,8 +11,11 @@
  * its own here; what holds it is not usable. */
 #include "yaml_tree.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PROBLEM(p, code, sev, span, ch, md, ...)                                    \
     do {                                                                            \
@@ -257,6 +260,116 @@ static void unknown_key(builder *b, const ynode *k, int ch, int md, const char *
             "unknown key '%s' in %s is ignored", k->val, where);
 }
 
+/* A slip a model makes (a key misspelled, an action in lower case, the
+ * version as a number): read as meant, with a warning and a preferred fix
+ * that writes it as the format spells it; with --strict an error of the code
+ * the format gives it (docs/format-2.0.md, "Slips"). NULL past the limit. */
+static ap_problem *slip(builder *b, ap_code code, ap_code strict_code, ap_span at, int ch, int md,
+                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static ap_problem *slip(builder *b, ap_code code, ap_code strict_code, ap_span at, int ch, int md,
+                        const char *fmt, ...)
+{
+    if (ap_ytoo_many(b->p))
+        return NULL;
+    bool refuse = b->p->strict;
+    va_list ap;
+    va_start(ap, fmt);
+    ap_problem *pr = ap_problem_addv(&b->p->problems, &b->p->n_problems, refuse ? strict_code : code,
+                                     refuse ? AP_ERROR : AP_WARNING, at, ch, md, fmt, ap);
+    va_end(ap);
+    if (refuse) {
+        char *m = ap_xprintf("%s (refused with --strict: %s)", pr->message, ap_code_name(code));
+        free(pr->message);
+        pr->message = m;
+    }
+    return pr;
+}
+
+/* Edits between a and b (lower case; a swap of two neighbours counts one),
+ * or more than cap. Keys are short: a small table. */
+static size_t key_distance(const char *a, size_t na, const char *b, size_t nb, size_t cap)
+{
+    if (na > 40 || nb > 40 || (na > nb ? na - nb : nb - na) > cap)
+        return cap + 1;
+    size_t d[41][41];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            char x = (char)tolower((unsigned char)a[i - 1]), y = (char)tolower((unsigned char)b[j - 1]);
+            size_t v = d[i - 1][j - 1] + (x != y);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && x == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == y && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[na][nb];
+}
+
+/* The known key an unknown one most likely means: the one other name a
+ * model uses for it (aliases: "path" for "file_path"), or the one known key
+ * within one edit (two for keys of 8 letters or more), case aside; -1 when
+ * none or two are as near. */
+static int meant_key(const ynode *k, const char *const *names, size_t n, const char *const *aliases)
+{
+    if (k->kind != Y_SCALAR || k->type != AP_Y_STR || k->bad)
+        return -1;
+    for (size_t i = 0; aliases && aliases[i]; i += 2)
+        if (strlen(aliases[i]) == k->len && strncasecmp(aliases[i], k->val, k->len) == 0)
+            for (size_t j = 0; j < n; j++)
+                if (!strcmp(names[j], aliases[i + 1]))
+                    return (int)j;
+    int best = -1;
+    size_t best_d = SIZE_MAX, ties = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t len = strlen(names[j]), cap = len >= 8 ? 2 : 1;
+        size_t d = key_distance(k->val, k->len, names[j], len, cap);
+        if (d > cap)
+            continue;
+        if (d < best_d)
+            best = (int)j, best_d = d, ties = 0;
+        else if (d == best_d)
+            ties++;
+    }
+    return ties ? -1 : best;
+}
+
+/* An unknown key of a mapping: a slip read as the key it means (when that
+ * key is not given too: *slot is then filled), or ignored with a warning
+ * that names the key it may mean. */
+static void unknown_or_meant(builder *b, const ynode *k, const ynode *v, const char *const *names,
+                             ap_field *const *slots, size_t n, const char *const *aliases, int ch,
+                             int md, const char *where, const ynode **meant_val)
+{
+    int j = meant_key(k, names, n, aliases);
+    if (j < 0) {
+        unknown_key(b, k, ch, md, where);
+        return;
+    }
+    if (slots[j]->present) {
+        if (!ap_ytoo_many(b->p))
+            PROBLEM(b->p, AP_UNKNOWN_KEY, AP_WARNING, k->span, ch, md,
+                    "unknown key '%s' in %s is ignored ('%s' is given too)", k->val, where, names[j]);
+        return;
+    }
+    ap_problem *pr = slip(b, AP_KEY_SPELLING, AP_UNKNOWN_KEY, k->span, ch, md,
+                          "'%s' is read as '%s'", k->val, names[j]);
+    if (pr)
+        ap_problem_fix(pr, k->span, ap_xstrdup(names[j]), "Rename '%s' to '%s'", k->val,
+                       names[j])->preferred = true;
+    if (b->p->strict)
+        return; /* ignored, as an unknown key */
+    fill_field(b, slots[j], names[j], k, v);
+    if (meant_val)
+        meant_val[j] = v;
+}
+
 static const char *const action_names[AP_ACTION_COUNT] = {
     "", "REPLACE", "INSERT_AFTER", "INSERT_BEFORE", "DELETE", "CREATE_FILE",
     "CREATE", "RECREATE", "RENAME", "DELETE"};
@@ -282,6 +395,22 @@ void ap_mod_fields(ap_mod *m, ap_field *out[AP_MOD_FIELDS])
                                     &m->anchor,   &m->content, &m->lead_f,        &m->trail_f,
                                     &m->scope_f,  &m->dest,    NULL};
     memcpy(out, all, sizeof all);
+}
+
+/* The action a value spelled otherwise means: case aside, '-' or ' ' for
+ * '_' ("replace", "Insert-After"); none when it is no action's name. */
+static ap_action action_meant(const char *v)
+{
+    char up[32];
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof up)
+        return AP_ACTION_NONE;
+    for (size_t i = 0; i <= n; i++)
+        up[i] = v[i] == '-' || v[i] == ' ' ? '_' : (char)toupper((unsigned char)v[i]);
+    for (int a = AP_REPLACE; a <= AP_CREATE_FILE; a++)
+        if (strcmp(up, action_names[a]) == 0)
+            return (ap_action)a;
+    return AP_ACTION_NONE;
 }
 
 static bool code_field_ok(builder *b, ap_field *f, const char *name, int ch, int md, bool allow_empty)
@@ -371,30 +500,33 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
                                    : column_of(b, n->span.start);
     /* a refused key or value: the mapping is not whole, and is not used */
     bool whole = n->complete && !n->has_bad;
-    const ynode *lead = NULL, *trail = NULL;
+    static const char *const names[] = {"action", "snippet", "start_snippet", "end_snippet",
+                                        "anchor", "content", "include_leading_blank_lines",
+                                        "include_trailing_blank_lines"};
+    enum { NKEYS = sizeof names / sizeof *names };
+    ap_field *const slots[NKEYS] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
+                                    &m->anchor,   &m->content, &m->lead_f,        &m->trail_f};
+    const ynode *vals[NKEYS] = {0};
     for (size_t i = 0; i < n->n; i += 2) {
         const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
         if (!key_ok(b, n, i, AP_INVALID_MODIFICATION, ch, md))
             continue;
-        static const char *const names[] = {"action", "snippet", "start_snippet", "end_snippet",
-                                            "anchor", "content", "include_leading_blank_lines",
-                                            "include_trailing_blank_lines"};
-        ap_field *slots[] = {&m->action_f, &m->snippet, &m->start_snippet, &m->end_snippet,
-                             &m->anchor, &m->content, &m->lead_f, &m->trail_f};
-        ap_field *f = NULL;
-        const char *name = NULL;
-        for (size_t j = 0; j < sizeof names / sizeof *names && !f; j++)
-            if (key_is(k, names[j]))
-                f = slots[j], name = names[j];
-        if (f == &m->lead_f)
-            lead = v;
-        else if (f == &m->trail_f)
-            trail = v;
-        if (f)
-            fill_field(b, f, name, k, v);
-        else
-            unknown_key(b, k, ch, md, "a modification");
+        for (size_t j = 0; j < NKEYS; j++)
+            if (key_is(k, names[j])) {
+                fill_field(b, slots[j], names[j], k, v);
+                vals[j] = v;
+            }
     }
+    /* the keys it does not know, once the ones it knows are in */
+    for (size_t i = 0; i < n->n; i += 2) {
+        const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
+        bool known = false;
+        for (size_t j = 0; j < NKEYS && !known; j++)
+            known = key_is(k, names[j]);
+        if (!known && !k->bad && k->kind == Y_SCALAR && !k->shadowed)
+            unknown_or_meant(b, k, v, names, slots, NKEYS, NULL, ch, md, "a modification", vals);
+    }
+    const ynode *lead = vals[6], *trail = vals[7];
 
     if (!m->action_f.present) {
         if (whole)
@@ -410,7 +542,16 @@ static void read_mod(builder *b, const ynode *n, ap_mod *m, int ch, int md)
         for (int a = AP_REPLACE; a <= AP_CREATE_FILE; a++)
             if (strcmp(m->action_f.value, action_names[a]) == 0)
                 m->action = (ap_action)a;
-        if (m->action == AP_ACTION_NONE)
+        ap_action meant = m->action == AP_ACTION_NONE ? action_meant(m->action_f.value) : AP_ACTION_NONE;
+        if (meant != AP_ACTION_NONE) {
+            ap_problem *pr = slip(b, AP_ACTION_SPELLING, AP_INVALID_MODIFICATION, m->action_f.span, ch, md,
+                                  "action '%s' is read as %s", m->action_f.value, action_names[meant]);
+            if (pr)
+                ap_problem_fix(pr, m->action_f.span, ap_xstrdup(action_names[meant]), "Write %s",
+                               action_names[meant])->preferred = true;
+            if (!p->strict)
+                m->action = meant;
+        } else if (m->action == AP_ACTION_NONE)
             PROBLEM(p, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, md,
                     "unknown action '%s' (REPLACE, INSERT_AFTER, INSERT_BEFORE, DELETE or "
                     "CREATE_FILE)",
@@ -485,21 +626,28 @@ static void read_change(builder *b, const ynode *n, ap_change *c, int ch)
     const ynode *mods = NULL;
     bool whole = n->complete && !n->has_bad;
     bool ok = whole || n->complete;
+    static const char *const names[] = {"file_path", "newline", "modifications"};
+    static const char *const aliases[] = {"path", "file_path", "file", "file_path", "filename", "file_path",
+                                          "mods", "modifications", NULL};
+    ap_field *const slots[] = {&c->file_path, &c->newline, &c->mods_f};
+    const ynode *vals[3] = {0};
     for (size_t i = 0; i < n->n; i += 2) {
         const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
         if (!key_ok(b, n, i, AP_INVALID_PATCH_FILE, ch, -1)) {
             ok = false;
             continue;
         }
-        if (key_is(k, "file_path"))
-            fill_field(b, &c->file_path, "file_path", k, v);
-        else if (key_is(k, "newline"))
-            fill_field(b, &c->newline, "newline", k, v);
-        else if (key_is(k, "modifications"))
-            fill_field(b, &c->mods_f, "modifications", k, v), mods = v;
-        else
-            unknown_key(b, k, ch, -1, "a change");
+        for (size_t j = 0; j < 3; j++)
+            if (key_is(k, names[j]))
+                fill_field(b, slots[j], names[j], k, v), vals[j] = v;
     }
+    for (size_t i = 0; i < n->n; i += 2) {
+        const ynode *k = n->kids[i], *v = i + 1 < n->n ? n->kids[i + 1] : NULL;
+        bool known = key_is(k, names[0]) || key_is(k, names[1]) || key_is(k, names[2]);
+        if (!known && !k->bad && k->kind == Y_SCALAR && !k->shadowed)
+            unknown_or_meant(b, k, v, names, slots, 3, aliases, ch, -1, "a change", vals);
+    }
+    mods = vals[2];
     if (!c->file_path.present) {
         if (whole)
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, c->head, ch, -1,
@@ -568,17 +716,24 @@ static void read_root(builder *b, const ynode *root)
     bool whole = root->complete && !root->has_bad;
     const ynode *changes = NULL, *version = NULL;
     mark_duplicates(root);
+    static const char *const names[] = {"version", "changes"};
+    ap_field *const slots[] = {&p->version, &p->changes_f};
+    const ynode *vals[2] = {0};
     for (size_t i = 0; i < root->n; i += 2) {
         const ynode *k = root->kids[i], *v = i + 1 < root->n ? root->kids[i + 1] : NULL;
         if (!key_ok(b, root, i, AP_INVALID_PATCH_FILE, -1, -1))
             continue;
-        if (key_is(k, "version"))
-            fill_field(b, &p->version, "version", k, v), version = v;
-        else if (key_is(k, "changes"))
-            fill_field(b, &p->changes_f, "changes", k, v), changes = v;
-        else
-            unknown_key(b, k, -1, -1, "the patch");
+        for (size_t j = 0; j < 2; j++)
+            if (key_is(k, names[j]))
+                fill_field(b, slots[j], names[j], k, v), vals[j] = v;
     }
+    for (size_t i = 0; i < root->n; i += 2) {
+        const ynode *k = root->kids[i], *v = i + 1 < root->n ? root->kids[i + 1] : NULL;
+        if (!key_is(k, names[0]) && !key_is(k, names[1]) && !k->bad && k->kind == Y_SCALAR && !k->shadowed)
+            unknown_or_meant(b, k, v, names, slots, 2, NULL, -1, -1, "the patch", vals);
+    }
+    version = vals[0];
+    changes = vals[1];
     ap_span top = head_of(b, root);
     if (!p->version.present) {
         if (whole)
@@ -587,10 +742,15 @@ static void read_root(builder *b, const ynode *root)
     } else if (p->version.refused) {
         /* reported by the YAML layer */
     } else if (!p->version.is_string || strcmp(p->version.value, "2.0") != 0) {
-        if (version && version->kind == Y_SCALAR && strcmp(version->val, "2.0") == 0)
-            PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->version.span, -1, -1,
-                    "'version' must be the string \"2.0\": quote it");
-        else
+        if (version && version->kind == Y_SCALAR && version->type == AP_Y_FLOAT &&
+            strcmp(version->val, "2.0") == 0) {
+            /* the number 2.0: what the model meant, but not the string */
+            ap_problem *pr = slip(b, AP_VERSION_NUMBER, AP_INVALID_PATCH_FILE, p->version.span, -1, -1,
+                                  "'version' is the number 2.0, read as the string \"2.0\": quote it");
+            if (pr)
+                ap_problem_fix(pr, p->version.span, ap_xstrdup("\"2.0\""), "Quote the version")->preferred =
+                    true;
+        } else
             PROBLEM(p, AP_INVALID_PATCH_FILE, AP_ERROR, p->version.span, -1, -1,
                     "unsupported version '%s': apls reads version \"2.0\"",
                     version && version->kind == Y_SCALAR ? version->val : describe(version));
@@ -617,17 +777,95 @@ ap_patch *ap_patch_parse(const char *text, size_t len)
     return ap_patch_parse_opts(text, len, 0);
 }
 
+/* Is text[a, e) a markdown fence line: ``` and an optional language name
+ * (open) or nothing (close), blanks after? */
+static bool fence_line(const char *t, uint32_t a, uint32_t e, bool open)
+{
+    if (e - a < 3 || memcmp(t + a, "```", 3) != 0)
+        return false;
+    uint32_t i = a + 3;
+    while (open && i < e && (isalnum((unsigned char)t[i]) || t[i] == '-' || t[i] == '_' || t[i] == '+'))
+        i++;
+    while (i < e && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    return i == e;
+}
+
+/* A patch a model wrapped in a markdown fence (```yaml ... ```): its first
+ * non-blank line opens one, its last non-blank line (if any) closes it. The
+ * fence lines are read as comments (a stand-in of the same length, so every
+ * span still points at the text), with a warning and a preferred fix that
+ * removes them. No block scalar can hold a line at column 0 here, so the
+ * closing line is never a value's. False when there is no fence. */
+static bool unfence(ap_patch *p, char **feed)
+{
+    const char *t = p->text;
+    uint32_t len = (uint32_t)p->len, a = 0;
+    if (len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+        a = 3;
+    while (a < len && (t[a] == '\n' || t[a] == '\r' || t[a] == ' ' || t[a] == '\t'))
+        a++;
+    a = line_begin(t, a);
+    if (a < len && t[a] == ' ')
+        return false;
+    uint32_t ae = line_end(t, len, a);
+    if (a >= len || !fence_line(t, a, ae, true))
+        return false;
+    /* the last non-blank line */
+    uint32_t z = len;
+    while (z > ae && (t[z - 1] == '\n' || t[z - 1] == '\r' || t[z - 1] == ' ' || t[z - 1] == '\t'))
+        z--;
+    uint32_t zb = line_begin(t, z), ze = line_end(t, len, zb);
+    bool closed = z > ae && fence_line(t, zb, ze, false);
+    char *f = ap_xmemdup(t, len);
+    memset(f + a, ' ', ae - a);
+    f[a] = '#';
+    if (closed) {
+        memset(f + zb, ' ', ze - zb);
+        f[zb] = '#';
+    }
+    *feed = f;
+    ap_problem *pr = slip(&(builder){.p = p}, AP_MARKDOWN_FENCE, AP_INVALID_PATCH_FILE, (ap_span){a, ae}, -1, -1,
+                          closed ? "the patch is wrapped in a markdown fence (``` lines): they are ignored"
+                                 : "the patch starts with a markdown fence (```): it is ignored");
+    if (pr) {
+        /* one edit from the opening line to past the closing one: the text
+         * between them as it is */
+        uint32_t from = a, to = closed ? next_line(t, len, zb) : next_line(t, len, a);
+        uint32_t in_a = next_line(t, len, a), in_z = closed ? zb : to;
+        if (!closed)
+            in_a = in_z = to;
+        char *keep = closed ? ap_xmemdup(t + in_a, in_z - in_a) : ap_xstrdup("");
+        if (closed) {
+            ap_problem_fix(pr, (ap_span){from, to}, keep, "Remove the markdown fence lines")->preferred = true;
+        } else {
+            free(keep);
+            ap_problem_fix(pr, (ap_span){from, to}, ap_xstrdup(""), "Remove the markdown fence line")->preferred =
+                true;
+        }
+    }
+    return true;
+}
+
 static void parse_yaml(ap_patch *p)
 {
     builder b = {0};
-    b.text = p->text;
+    char *feed = NULL;
+    bool fenced = unfence(p, &feed);
+    if (fenced && p->strict) {
+        /* refused: the fence is the error, not what libyaml makes of it */
+        free(feed);
+        return;
+    }
+    b.text = fenced ? feed : p->text;
     b.len = p->len;
     b.p = p;
     ynode *root = ap_ybuild(&b);
-    p->reparsable = !b.unclean;
+    p->reparsable = !b.unclean && !fenced;
     p->yaml_error = b.yaml_error;
     read_root(&b, root);
     ap_ybuilder_release(&b);
+    free(feed);
 }
 
 ap_patch *ap_patch_parse_opts(const char *text, size_t len, unsigned flags)

@@ -32,6 +32,57 @@ static void add_words(json_t *items, const char *const *words, int kind, const c
     }
 }
 
+/* file_path values: the files and folders under the root one level below
+ * what was typed ("lib/" offers "lib/json/" and "lib/a.c"), from the
+ * provider's bounded listing (the one a missing file is explained from). */
+typedef struct path_items {
+    const char *typed;
+    size_t n_typed;
+    json_t *items;
+    json_t *from, *to;   /* the range the value takes */
+    size_t count;
+} path_items;
+
+#define MAX_PATH_ITEMS 200
+
+static void add_path(void *ctx, const char *path)
+{
+    path_items *pi = ctx;
+    if (pi->count >= MAX_PATH_ITEMS || strncmp(path, pi->typed, pi->n_typed) != 0)
+        return;
+    const char *slash = strchr(path + pi->n_typed, '/');
+    size_t n = slash ? (size_t)(slash - path) + 1 : strlen(path);
+    json_t *label = json_stringn(path, n);
+    if (!label) /* not UTF-8: no client could insert it */
+        return;
+    size_t i;
+    json_t *it;
+    if (slash) /* a folder is offered once, whatever it holds */
+        json_array_foreach(pi->items, i, it) if (json_equal(json_object_get(it, "label"), label))
+        {
+            json_decref(label);
+            return;
+        }
+    json_t *edit = json_pack("{s:{s:O,s:O},s:O}", "range", "start", pi->from, "end", pi->to, "newText", label);
+    json_array_append_new(pi->items, json_pack("{s:O,s:i,s:o,s:O}", "label", label, "kind", slash ? 19 : 17,
+                                               "textEdit", edit, "filterText", label));
+    json_decref(label);
+    pi->count++;
+}
+
+static void complete_paths(apls_patch *p, const char *value, uint32_t value_off, lsp_position pos, json_t *items)
+{
+    if (!p->fs || !p->fs->list)
+        return;
+    if (*value == '"' || *value == '\'')
+        value++, value_off++;
+    path_items pi = {value, strlen(value), items, lsp_position_to_json(apls_patch_pos(p, value_off)),
+                     lsp_position_to_json(pos), 0};
+    p->fs->list(p->fs, add_path, &pi);
+    json_decref(pi.from);
+    json_decref(pi.to);
+}
+
 /* Is the cursor inside the code field f (its block lines, or just below its
  * header on a more indented line)? */
 static bool in_field(const apls_patch *p, const ap_field *f, uint32_t line_start, uint32_t col)
@@ -135,6 +186,16 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
         return;
     }
     apls_patch_refresh(p);
+    if (p->patch->format == AP_FORMAT_3_2) { /* complete3.c */
+        json_decref(items);
+        lsp_endpoint_reply(ep, id, json_pack("{s:b,s:o}", "isIncomplete", 0, "items", apls_complete3(p, pos, false)));
+        return;
+    }
+    if (apls_blank_patch(p)) { /* a new patch may be 3.2: its header too */
+        json_t *header = apls_complete3(p, pos, true);
+        json_array_extend(items, header);
+        json_decref(header);
+    }
     uint32_t off = apls_patch_offset(p, pos);
     uint32_t ls = (uint32_t)lsp_lines_start(apls_patch_lines(p), pos.line);
     const char *text = p->patch->text;
@@ -199,6 +260,8 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
             v++;
         if (strncmp(rest, "action:", 7) == 0)
             add_words(items, actions, 20, "", v);
+        else if (strncmp(rest, "file_path:", 10) == 0)
+            complete_paths(p, v, off - (uint32_t)strlen(v), pos, items);
         else if (strncmp(rest, "newline:", 8) == 0)
             add_words(items, newlines, 20, "", v);
         else if (strncmp(rest, "version:", 8) == 0)

@@ -68,6 +68,23 @@ static bool array_has(json_t *arr, const char *s)
     return false;
 }
 
+/* Whether a client's hover contentFormat asks for markdown: the first of
+ * "markdown" and "plaintext" it lists wins (the list is in the client's order
+ * of preference); none listed means plain text. */
+static bool prefers_markdown(json_t *formats)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(formats, i, v) {
+        const char *f = json_string_value(v);
+        if (f && strcmp(f, "markdown") == 0)
+            return true;
+        if (f && strcmp(f, "plaintext") == 0)
+            return false;
+    }
+    return false;
+}
+
 /* A folder's path without trailing slashes (Emacs writes "/proj/"): paths
  * are compared and joined as strings, "/proj//a.c" is not "/proj/a.c". */
 static char *folder_path(char *path)
@@ -121,9 +138,13 @@ static void on_initialize(lsp_endpoint *ep, json_t *id, json_t *params, void *da
 {
     apls_server *s = data;
     json_t *caps = json_object_get(params, "capabilities");
-    s->client.markdown = array_has(dig(caps, "textDocument", "hover", "contentFormat"), "markdown");
+    s->client.markdown = prefers_markdown(dig(caps, "textDocument", "hover", "contentFormat"));
     s->client.create_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
                              array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "create");
+    s->client.rename_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
+                             array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "rename");
+    s->client.delete_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
+                             array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "delete");
     s->client.watch_dynamic = json_is_true(dig(caps, "workspace", "didChangeWatchedFiles", "dynamicRegistration"));
     s->client.configuration = json_is_true(dig(caps, "workspace", "configuration", NULL));
     s->client.show_document = json_is_true(dig(caps, "window", "showDocument", "support"));

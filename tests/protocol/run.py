@@ -28,6 +28,7 @@ Groups (test name prefixes):
   cancellation_, hostile_, framing_, sweep_  robustness
   misc: settings, roots, paths, several patches, odd clients"""
 import json
+import re
 import os
 import select
 import shutil
@@ -734,7 +735,8 @@ def code_action_only_filter(t):
     got = kinds(s.actions(u, at, only=["source"]))
     check(got and all(k.startswith("source") for k in got) and "source.applyPatch" in got, "only source: %r", got)
     eq(kinds(s.actions(u, at, only=["source.applyPatch"])),
-       ["source.applyPatch", "source.applyPatch.change", "source.applyPatch.modification"], "only source.applyPatch")
+       ["source.applyPatch", "source.applyPatch.change", "source.applyPatch.modification",
+        "source.applyPatch.partial"], "only source.applyPatch (a failing patch: what resolves too)")
     eq(s.actions(u, at, only=["refactor.extract"]), [], "a kind apls has none of")
     s.finish()
 
@@ -1188,6 +1190,30 @@ def hover_markdown_vscode(t):
     check(t.path("calc.py") in h["contents"]["value"], "hover of file_path names the resolved file: %r", h)
     eq(s.call("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 2}}),
        None, "hover on the summary comment")
+    s.finish()
+
+
+@test
+def hover_leaves_the_diagnostic_to_the_squiggle(t):
+    # VS Code shows the diagnostic's message and related places in the same
+    # hover as the server's text: over the squiggle, the server's hover names
+    # the code only; elsewhere in the modification it says everything
+    s, u = calc_session(t, PATCH_BAD)
+    d = [x for x in s.diags(u) if x.get("code") == "SNIPPET_NOT_FOUND"]
+    check(d, "no SNIPPET_NOT_FOUND diagnostic: %r", d)
+    msg = d[0]["message"]
+    # markdown escapes punctuation in prose (calc\\.py) and puts quoted code
+    # in code spans: compare the words read, without quotes
+    unquote = lambda v: re.sub(r"\\(.)", r"\1", v).replace("`", "").replace("'", "")
+    plain = lambda h: unquote(h["contents"]["value"])
+    msg = unquote(msg)
+    on = s.hover(u, s.pos(u, "return a - b", 3))
+    v = plain(on)
+    check("SNIPPET_NOT_FOUND" in v, "the hover on the squiggle names the code: %r", v)
+    check(msg not in v, "the hover on the squiggle repeats the diagnostic's message: %r", v)
+    check("calc.py:" not in v.split("\n\n", 1)[-1], "the hover on the squiggle repeats the related places: %r", v)
+    off = s.hover(u, s.pos(u, "action: REPLACE", 3))
+    check(msg in plain(off), "the hover off the squiggle says the message: %r", off)
     s.finish()
 
 
@@ -1712,6 +1738,164 @@ def quickfix_cycle(t, caps, target, patch, code, title, nvim_bytes=False):
     eq([x for x in ds if x["code"] == code], [], "%s after %r" % (code, fix["title"]))
     eq(errors(ds), [], "errors after %r" % fix["title"])
     return s, u
+
+
+# -------------------------------------------- issue 9: slips, hovers, menus
+
+SLIPS_PATCH = ("```yaml\n"
+               "version: 2.0\n"
+               "changes:\n"
+               "  - path: calc.py\n"
+               "    modifications:\n"
+               "      - action: replace\n"
+               "        snipet: |\n"
+               "          return a + b\n"
+               "        contnet: |\n"
+               "          return sum([a, b])\n"
+               "```\n")
+
+
+@test
+def quickfix_slips_vscode(t):
+    """The slips models make (a markdown fence, version 2.0, path, replace,
+    snipet, contnet) are warnings, not errors: the patch applies; each has a
+    preferred quick fix, and taking them one after the other leaves a clean
+    patch that means the same (issue 9, item 4)."""
+    calc_world(t, SLIPS_PATCH)
+    s = t.session()
+    u = s.open("fix.ap")
+    ds = s.diags(u)
+    eq(errors(ds), [], "no error")
+    eq(sorted(codes(ds, 2)), sorted(["MARKDOWN_FENCE", "VERSION_NUMBER", "KEY_SPELLING", "ACTION_SPELLING",
+                                     "KEY_SPELLING", "KEY_SPELLING"]), "one warning per slip")
+    whole = s.actions(u, {"line": 0, "character": 0}, only=["source.applyPatch"])
+    check("edit" in find_action(whole, "source.applyPatch", "Apply patch"), "the patch applies: %r", whole)
+    for _ in range(6):
+        ds = s.diags(u) if not ds else ds
+        warn = [d for d in ds if d.get("severity") == 2]
+        if not warn:
+            break
+        d = warn[0]
+        acts = s.actions(u, d["range"]["start"], d["range"]["end"], diagnostics=[d])
+        fixes = [a for a in acts if a.get("kind") == "quickfix" and a.get("isPreferred")]
+        eq(len(fixes), 1, "one preferred fix for %s: %r" % (d["code"], acts))
+        v = apply_patch_edit(s, u, fixes[0]["edit"])
+        ds = s.diags(u, version=v)
+    eq(ds, [], "no diagnostic once every preferred fix is taken")
+    text = s.text(u)
+    check("```" not in text and 'version: "2.0"' in text and "file_path: calc.py" in text and
+          "action: REPLACE" in text and "snippet: |" in text and "content: |" in text, "fixed patch: %r", text)
+    s.finish()
+
+
+@test
+def hover_after_yaml_error(t):
+    """After a YAML error, a hover says the patch must be fixed first (not
+    that the file could not be read), and no title shows an empty action."""
+    bad = PATCH_OK.replace("      - action: REPLACE\n", "      - action: REPLACE\n        snippet: [\n", 1)
+    bad = bad.replace("      - action: INSERT_AFTER\n", "      - snippet: |\n          x\n      - action: INSERT_AFTER\n", 1)
+    calc_world(t, bad)
+    for caps in ("vscode", "nvim"):
+        s = t.session(caps=caps)
+        u = s.open("fix.ap")
+        ds = s.diags(u)
+        check(errors(ds), "a YAML error: %r", ds)
+        for needle in ("import math", "snippet: |\n          x"):
+            v = s.hover(u, s.pos(u, needle))["contents"]["value"]
+            check("could not be read" not in v, "hover: %r", v)
+            check("****" not in v and "()" not in v, "hover: %r", v)
+        v = s.hover(u, s.pos(u, "import math"))["contents"]["value"]
+        check("must be fixed first" in v, "hover says why: %r", v)
+        acts = s.actions(u, s.pos(u, "snippet: |\n          x"))
+        for a in acts:
+            check("()" not in a["title"] and "****" not in a["title"], "title %r", a["title"])
+        s.finish()
+
+
+@test
+def hover_code_in_markdown(t):
+    """Code in a markdown hover is in code spans or escaped, so no client
+    hides the underscores of a name (Neovim 0.7 did); a client that lists
+    plain text first gets plain text (issue 9, item 5)."""
+    t.write("h.py", "def _is_legal_header_name(name):\n    return bool(name)\n")
+    t.write("fix.ap", patch_text([("h.py", [{"action": "REPLACE",
+                                             "snippet": "def _is_legal_header_name(nam):\n    return bool(name)\n",
+                                             "content": "def _is_legal_header_name(name):\n    return name != ''\n"}])]))
+    s = t.session()
+    u = s.open("fix.ap")
+    s.diags(u)
+    v = s.hover(u, s.pos(u, "action: REPLACE"))["contents"]["value"]
+    check("`def _is_legal_header_name(nam):`" in v or "`_is_legal_header_name" in v, "a code span: %r", v)
+    for line in v.split("\n"):
+        # outside code spans, no bare underscore or asterisk
+        bare = "".join(part for k, part in enumerate(line.split("`")) if k % 2 == 0)
+        check("_" not in bare.replace("\\_", ""), "a bare underscore in %r", line)
+    check("`h.py:1`" in v, "the place as code: %r", v)
+    s.finish()
+    caps = vscode_capabilities()
+    caps["textDocument"]["hover"]["contentFormat"] = ["plaintext", "markdown"]
+    s = t.session(caps=caps)
+    u = s.open("fix.ap")
+    s.diags(u)
+    h = s.hover(u, s.pos(u, "action: REPLACE"))["contents"]
+    eq(h["kind"], "plaintext", "kind for a client that prefers plain text")
+    check("`" not in h["value"] and "\\_" not in h["value"] and "_is_legal_header_name" in h["value"],
+          "plain text: %r", h["value"])
+    s.finish()
+
+
+@test
+def code_action_one_unavailable_entry(t):
+    """A client without disabledSupport gets at most one "(unavailable)" entry
+    per menu; VS Code keeps every disabled action, with its reason (issue 9,
+    item 6)."""
+    calc_world(t, PATCH_BAD)
+    for caps, most in (("nvim", 1), ("eglot", 1)):
+        s = t.session(caps=caps)
+        u = s.open("fix.ap")
+        s.diags(u)
+        acts = s.actions(u, s.pos(u, "return a - b"))
+        un = [a["title"] for a in acts if "(unavailable)" in a["title"]]
+        eq(len(un), most, "unavailable entries for %s: %r" % (caps, [a["title"] for a in acts]))
+        check(un[0].startswith("Apply patch"), "the whole patch's reason: %r", un)
+        s.finish()
+    s = t.session(caps="vscode")
+    u = s.open("fix.ap")
+    s.diags(u)
+    acts = s.actions(u, s.pos(u, "return a - b"))
+    eq(len([a for a in acts if "disabled" in a]), 3, "disabled actions for VS Code: %r" % acts)
+    pref = [a for a in acts if a.get("isPreferred")]
+    check(len(pref) <= 1 and all(a["kind"] == "quickfix" for a in pref), "preferred: %r", pref)
+    s.finish()
+
+
+@test
+def completion_file_path(t):
+    """file_path: completes the workspace's files, one folder level at a time
+    (issue 9, item 7)."""
+    for f in ("lib/json/parse.c", "lib/json/emit.c", "lib/util.c", "src/main.c"):
+        t.write(f, "int x;\n")
+    t.write("fix.ap", 'version: "2.0"\nchanges:\n  - file_path: lib/json/\n')
+    s = t.session()
+    u = s.open("fix.ap")
+    s.diags(u)
+
+    def comp(needle):
+        at = s.pos(u, needle, len(needle))
+        items = s.call("textDocument/completion", {"textDocument": {"uri": u}, "position": at})["items"]
+        return at, items
+
+    at, items = comp("file_path: lib/json/")
+    eq(sorted(labels({"items": items})), ["lib/json/emit.c", "lib/json/parse.c"], "files under lib/json/")
+    te = items[0]["textEdit"]
+    eq(te["range"]["end"], at, "textEdit end")
+    eq(te["range"]["start"], s.pos(u, "lib/json/"), "textEdit start: the value")
+    v = s.sub(u, "file_path: lib/json/", 'file_path: "lib/')
+    s.settle(u, v)
+    at, items = comp('file_path: "lib/')
+    eq(sorted(labels({"items": items})), ["lib/json/", "lib/util.c"], "one level below lib/")
+    eq(items[0]["textEdit"]["range"]["start"], s.pos(u, "lib/"), "after the quote")
+    s.finish()
 
 
 @test
@@ -2886,6 +3070,11 @@ def output_client_that_stopped_reading_for_good(t):
     eq(code, 1, "exit code of a server whose client stopped reading")
     check(b"stopped reading" in s.stderr_text(), "the log does not say why it exited")
     s.finished = True
+
+
+# ======================================================= 3.2 documents
+
+import v3  # noqa: E402,F401  (its tests register themselves)
 
 
 # ================================================================ main
