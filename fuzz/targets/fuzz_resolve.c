@@ -34,6 +34,7 @@
  * memory and count as changes on the second run.
  * APLS_FUZZ_VERBOSE prints what happens. */
 #include "ap.h"
+#include "problem_order.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -404,20 +405,6 @@ static void differ(const char *what, size_t a, size_t b)
     abort();
 }
 
-static int problem_cmp(const void *x, const void *y)
-{
-    const ap_problem *a = *(const ap_problem *const *)x, *b = *(const ap_problem *const *)y;
-    if (a->span.start != b->span.start)
-        return a->span.start < b->span.start ? -1 : 1;
-    if (a->severity != b->severity)
-        return a->severity < b->severity ? -1 : 1;
-    if (a->code != b->code)
-        return a->code < b->code ? -1 : 1;
-    if (a->span.end != b->span.end)
-        return a->span.end < b->span.end ? -1 : 1;
-    return strcmp(a->message, b->message);
-}
-
 static bool str_eq(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
@@ -449,14 +436,8 @@ static void same_run(const ap_patch *p, ap_run *a, ap_run *b)
     }
     if (a->n_problems != b->n_problems)
         differ("number of problems", a->n_problems, b->n_problems);
-    const ap_problem **pa = malloc((a->n_problems + 1) * sizeof *pa);
-    const ap_problem **pb = malloc((b->n_problems + 1) * sizeof *pb);
-    for (size_t i = 0; i < a->n_problems; i++) {
-        pa[i] = &a->problems[i];
-        pb[i] = &b->problems[i];
-    }
-    qsort(pa, a->n_problems, sizeof *pa, problem_cmp);
-    qsort(pb, b->n_problems, sizeof *pb, problem_cmp);
+    const ap_problem **pa = sorted_problems(a->problems, a->n_problems);
+    const ap_problem **pb = sorted_problems(b->problems, b->n_problems);
     for (size_t i = 0; i < a->n_problems; i++) {
         const ap_problem *x = pa[i], *y = pb[i];
         if (x->code != y->code || x->severity != y->severity || x->span.start != y->span.start ||

@@ -19,6 +19,7 @@
 #define APLS_PATCH_CHECKS_H
 
 #include "ap.h"
+#include "problem_order.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -188,31 +189,6 @@ static void same_field(const ap_field *a, const ap_field *b, const char *what)
             differ(what, a->line_at[i], b->line_at[i]);
 }
 
-/* Problems in a canonical order: the engine sorts by place and severity
- * only, so problems at one place may come in either order. */
-static int problem_cmp(const void *x, const void *y)
-{
-    const ap_problem *a = *(const ap_problem *const *)x, *b = *(const ap_problem *const *)y;
-    if (a->span.start != b->span.start)
-        return a->span.start < b->span.start ? -1 : 1;
-    if (a->severity != b->severity)
-        return a->severity < b->severity ? -1 : 1;
-    if (a->code != b->code)
-        return a->code < b->code ? -1 : 1;
-    if (a->span.end != b->span.end)
-        return a->span.end < b->span.end ? -1 : 1;
-    return strcmp(a->message, b->message);
-}
-
-static const ap_problem **sorted_problems(const ap_patch *p)
-{
-    const ap_problem **v = malloc((p->n_problems + 1) * sizeof *v);
-    for (size_t i = 0; i < p->n_problems; i++)
-        v[i] = &p->problems[i];
-    qsort(v, p->n_problems, sizeof *v, problem_cmp);
-    return v;
-}
-
 static void same_patch(const ap_patch *a, const ap_patch *b)
 {
     if (a->len != b->len || memcmp(a->text, b->text, a->len) != 0)
@@ -225,7 +201,8 @@ static void same_patch(const ap_patch *a, const ap_patch *b)
         differ("yaml_error", a->yaml_error, b->yaml_error);
     if (a->n_problems != b->n_problems)
         differ("number of problems", a->n_problems, b->n_problems);
-    const ap_problem **pa = sorted_problems(a), **pb = sorted_problems(b);
+    const ap_problem **pa = sorted_problems(a->problems, a->n_problems);
+    const ap_problem **pb = sorted_problems(b->problems, b->n_problems);
     for (size_t i = 0; i < a->n_problems; i++) {
         const ap_problem *x = pa[i], *y = pb[i];
         if (x->code != y->code || x->severity != y->severity || !span_eq(x->span, y->span) ||

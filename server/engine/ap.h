@@ -152,6 +152,9 @@ typedef struct ap_text ap_text;
 
 /* A new text holding a copy of bytes[0..len), with one reference. */
 ap_text *ap_text_new(const char *bytes, size_t len);
+/* The same owning bytes (malloc'd, len bytes and a NUL after them): the
+ * bytes as read are the text's, not copied. */
+ap_text *ap_text_adopt(char *bytes, size_t len);
 ap_text *ap_text_retain(ap_text *t);
 void ap_text_release(ap_text *t);
 const char *ap_text_bytes(const ap_text *t);
@@ -460,6 +463,8 @@ typedef struct ap_file {
     bool rendered;
     char *after;           /* ap_run_render: the new bytes */
     size_t after_len;
+    ap_text *after_text;   /* internal: when set, the text that owns after
+                            * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
     int first_change;      /* the first change naming it */
@@ -575,6 +580,8 @@ ap_fs *ap_fs_mem_new(void);
 /* The root the memory provider says it stands for (tests; default none). */
 void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
+/* The same with a text already made (one more reference to it). */
+void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only);
 void ap_fs_mem_mkdir(ap_fs *fs, const char *path);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);
@@ -594,13 +601,31 @@ ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged);
 /* A new file for ap_disk_create. */
 typedef struct ap_new_file {
     const char *path;  /* root-relative */
-    const char *bytes;
+    const char *bytes; /* NULL: a folder (with the folders above it) */
     size_t len;
 } ap_new_file;
 
 /* Creates files that must not exist yet under disk's root, as one
  * transaction like ap_commit_disk (the language server's apls.createFiles). */
 ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **why);
+
+/* What did not apply, handed back (apply --partial, the server's "Apply
+ * what resolves"; handback.c). */
+/* Is the patch's structure at fault (an error no modification owns)? Then
+ * nothing is applied at all. */
+bool ap_handback_fatal(const ap_patch *p);
+/* Did modification (change, mod) fail, or not run because its file failed? */
+bool ap_handback_failed(const ap_run *run, size_t change, size_t mod);
+/* How many modifications are handed back (failed, or malformed). */
+size_t ap_handback_count(const ap_run *run);
+/* The failing modifications as a patch in the patch's format (malloc'd,
+ * *len bytes): <name>.failed.ap. */
+char *ap_handback_patch(const ap_run *run, size_t *len);
+/* The report for the model (markdown, malloc'd, *len bytes): per failed
+ * modification its code, message and the lines around the closest places
+ * as the files are once the rest applied: <name>.failed.md. patch_name and
+ * failed_name are how it names the patch and the failed patch. */
+char *ap_handback_report(const ap_run *run, const char *patch_name, const char *failed_name, size_t *len);
 
 typedef enum ap_recovery {
     AP_RECOVER_NONE = 0,     /* no interrupted apply in that root */

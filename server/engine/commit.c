@@ -532,6 +532,8 @@ ap_code ap_commit_disk(ap_run *run, ap_fs *disk, char **why, bool *unchanged)
 ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **why)
 {
     target *t = ap_xcalloc(n ? n : 1, sizeof *t);
+    pathop *ops = ap_xcalloc(n ? n : 1, sizeof *ops);
+    size_t n_files = 0, n_ops = 0;
     for (size_t i = 0; i < n; i++) {
         const char *bad = NULL;
         char *norm = ap_path_normalize(files[i].path, strlen(files[i].path), &bad);
@@ -541,19 +543,25 @@ ap_code ap_disk_create(ap_fs *disk, const ap_new_file *files, size_t n, char **w
             *why = ap_xprintf("'%s' is not a plain path below the root%s%s", files[i].path, bad ? ": " : "",
                               bad ? bad : "");
             free(t);
+            free(ops);
             return AP_INVALID_FILE_PATH;
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(files[k].path, files[i].path) == 0) {
                 *why = ap_xprintf("'%s' is named twice", files[i].path);
                 free(t);
+                free(ops);
                 return AP_INVALID_FILE_PATH;
             }
         }
-        t[i] = (target){files[i].path, files[i].bytes, files[i].len, NULL, 0, NULL};
+        if (files[i].bytes)
+            t[n_files++] = (target){files[i].path, files[i].bytes, files[i].len, NULL, 0, NULL};
+        else /* a folder (3.2 CREATE without content) */
+            ops[n_ops++] = (pathop){'K', files[i].path, NULL, 0, 0};
     }
     bool unchanged;
-    ap_code rc = transact(disk, t, n, NULL, 0, why, &unchanged);
+    ap_code rc = transact(disk, t, n_files, ops, n_ops, why, &unchanged);
     free(t);
+    free(ops);
     return rc;
 }

@@ -366,6 +366,13 @@ static void test_commit_refuses(void)
     why = NULL;
     CHECK_INT(ap_disk_create(fs, nf, 1, &why), AP_FILE_EXISTS);
     free(why);
+    /* a folder (3.2 CREATE without content) beside a file, in one transaction */
+    ap_new_file nd[2] = {{"made/deep", NULL, 0}, {"m/two.txt", "2\n", 2}};
+    why = NULL;
+    CHECK_INT(ap_disk_create(fs, nd, 2, &why), AP_OK);
+    free(why);
+    CHECK(there("made/deep"));
+    CHECK_STR(get("m/two.txt"), "2\n");
     ap_fs_disk_free(fs);
 }
 

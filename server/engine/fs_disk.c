@@ -327,7 +327,7 @@ static ap_code disk_load(ap_fs *fs, const char *path, ap_text **out, char **why)
         return AP_IO_ERROR;
     }
     size_t len = 0;
-    char *buf = ap_read_fd(fd, MAX_TARGET_BYTES, &len);
+    char *buf = ap_read_fd_sized(fd, (size_t)st.st_size, MAX_TARGET_BYTES, &len);
     int err = errno;
     close(fd);
     if (!buf) {
@@ -342,8 +342,7 @@ static ap_code disk_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     }
     stamp_slot *s = stamp_find(d, path, true);
     s->st = (ap_stamp){st.st_dev, st.st_ino, st.st_size, st.st_mtim, true};
-    *out = ap_text_new(buf, len);
-    free(buf);
+    *out = ap_text_adopt(buf, len);
     return AP_OK;
 }
 

@@ -120,6 +120,14 @@ static inline int ap_line_eq(const ap_line *a, const ap_line *b)
            (a->s_len == 0 || __builtin_memcmp(a->s + a->s_off, b->s + b->s_off, a->s_len) == 0);
 }
 
+/* similar.c: what the scan for similar lines reads of a line. */
+typedef struct ap_bigram_row {
+    uint64_t set;   /* its character bigrams, hashed to 64 bits */
+    uint32_t len;   /* its stripped length */
+    uint16_t pop;   /* bits in set */
+    uint16_t blank;
+} ap_bigram_row;
+
 struct ap_text {
     int refs;
     char *bytes;
@@ -130,15 +138,14 @@ struct ap_text {
     uint32_t *prev_nb;     /* prev_nb[i]: last non-blank line <= i, or UINT32_MAX */
     /* hash index of the non-blank lines: slot -> occ[start..start+count) */
     struct ap_slot {
-        uint64_t hash;
-        uint32_t start, count;
+        uint32_t start, count; /* the hash is lines[occ[start]].hash */
     } *slots;
     uint32_t mask;
     uint32_t *occ;         /* line numbers, ascending within a slot */
     ap_eol eol;            /* the ending it uses (AP_EOL_AUTO: none found) */
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
-    uint64_t *bigrams;     /* similar.c: each line's bigram set, made on first use */
+    struct ap_bigram_row *bigrams; /* similar.c: each line's bigram set, made on first use */
     /* indent.c: how its indented lines begin, counted on first use */
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
@@ -367,6 +374,9 @@ typedef struct ap_delta {
 size_t ap_diff_seq(uint32_t n, uint32_t nb, ap_seq_eq eq, void *ctx, uint64_t budget,
                    ap_delta **out);
 
+/* Levenshtein distance of two byte strings. */
+size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb);
+
 /* How alike two lines are, 0..1 (1 - edit distance / longer length, on
  * their stripped texts). */
 double ap_line_ratio(const ap_line *a, const ap_line *b);
@@ -535,6 +545,9 @@ bool ap_write_all(int fd, const char *s, size_t n);
 /* Everything left in fd (malloc'd, *len bytes), or NULL with errno (EFBIG
  * past limit). */
 char *ap_read_fd(int fd, size_t limit, size_t *len);
+/* The same into a buffer sized for expect bytes (0: unknown). Both leave a
+ * NUL after the bytes read (ap_text_adopt takes such a buffer). */
+char *ap_read_fd_sized(int fd, size_t expect, size_t limit, size_t *len);
 /* Size and ap_hash of the regular file name in dirfd (never through a link). */
 bool ap_hash_at(int dirfd, const char *name, uint64_t *size, uint64_t *hash);
 /* A new file `to` beside `from` in dirfd with its bytes and metadata, synced. */

@@ -521,6 +521,64 @@ static void test_similar_lines(void)
     ap_view_release(&v);
 }
 
+/* The bit-parallel distance against the plain table, on random strings over
+ * small alphabets (many repeats) of every length up to 300. */
+static size_t plain_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t *row = malloc((nb + 1) * sizeof *row);
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[nb];
+    free(row);
+    return d;
+}
+
+static void test_edit_distance(void)
+{
+    uint32_t seed = 12345;
+    char a[300], b[300];
+    int bad = 0;
+    for (int round = 0; round < 4000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t na = (seed >> 8) % (round < 2000 ? 70 : 300);
+        seed = seed * 1103515245u + 12345u;
+        size_t nb = (seed >> 8) % (round % 3 ? 70 : 300);
+        int alpha = 2 + round % 5;
+        for (size_t i = 0; i < na; i++)
+            seed = seed * 1103515245u + 12345u, a[i] = (char)('a' + (seed >> 16) % alpha);
+        for (size_t i = 0; i < nb; i++)
+            seed = seed * 1103515245u + 12345u, b[i] = (char)('a' + (seed >> 16) % alpha);
+        if (round % 7 == 0 && na <= nb) /* b a copy of a with edits */
+            memcpy(b, a, na);
+        if (round % 11 == 0) /* bytes above 127 */
+            for (size_t i = 0; i < na; i += 3)
+                a[i] = (char)(0xc3 + i % 2);
+        bad += ap_edit_distance(a, na, b, nb) != plain_distance(a, na, b, nb);
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(ap_edit_distance("", 0, "abc", 3), 3);
+    CHECK_INT(ap_edit_distance("kitten", 6, "sitting", 7), 3);
+    char x[64], y[64];
+    memset(x, 'x', 64);
+    memset(y, 'x', 64);
+    y[63] = 'y';
+    CHECK_INT(ap_edit_distance(x, 64, y, 64), 1);
+    CHECK_INT(ap_edit_distance(x, 64, y, 63), 1);
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -537,5 +595,6 @@ int main(void)
     RUN(test_rare_line_candidates);
     RUN(test_find_prefix);
     RUN(test_similar_lines);
+    RUN(test_edit_distance);
     return check_summary();
 }

@@ -22,6 +22,83 @@ static uint64_t bigrams(const char *s, size_t n)
     return set;
 }
 
+/* Levenshtein distance by the full table, one row at a time: when neither
+ * string fits a machine word. */
+static size_t distance_table(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t small[257];
+    size_t *row = nb < 257 ? small : ap_xmalloc((nb + 1) * sizeof *row);
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = (uint16_t)j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[nb];
+    if (row != small)
+        free(row);
+    return d;
+}
+
+/* The same distance with the table's columns as bit vectors (Myers 1999,
+ * in Hyyro's form for a whole-string distance): one step per byte of b
+ * instead of na steps, when a holds 1..64 bytes. */
+static size_t distance_bits(const char *a, size_t na, const char *b, size_t nb)
+{
+    uint64_t peq[256];
+    const unsigned char *ua = (const unsigned char *)a, *ub = (const unsigned char *)b;
+    for (size_t i = 0; i < na; i++)
+        peq[ua[i]] = 0;
+    for (size_t j = 0; j < nb; j++)
+        peq[ub[j]] = 0;
+    for (size_t i = 0; i < na; i++)
+        peq[ua[i]] |= 1ull << i;
+    uint64_t pv = na == 64 ? ~0ull : (1ull << na) - 1, mv = 0, top = 1ull << (na - 1);
+    size_t d = na;
+    for (size_t j = 0; j < nb; j++) {
+        uint64_t eq = peq[ub[j]];
+        uint64_t xv = eq | mv;
+        uint64_t xh = (((eq & pv) + pv) ^ pv) | eq;
+        uint64_t ph = mv | ~(xh | pv);
+        uint64_t mh = pv & xh;
+        if (ph & top)
+            d++;
+        else if (mh & top)
+            d--;
+        /* row 0 of the table grows by one per column: a +1 enters at the top */
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    return d;
+}
+
+size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > nb) {
+        const char *t = a;
+        a = b, b = t;
+        size_t tn = na;
+        na = nb, nb = tn;
+    }
+    if (na == 0)
+        return nb;
+    if (na <= 64)
+        return distance_bits(a, na, b, nb);
+    return distance_table(a, na, b, nb);
+}
+
 /* 1 - levenshtein(a, b) / max(len): exact, on at most 256 bytes of each. */
 static double ratio(const char *a, size_t na, const char *b, size_t nb)
 {
@@ -32,24 +109,21 @@ static double ratio(const char *a, size_t na, const char *b, size_t nb)
     size_t longer = na > nb ? na : nb;
     if (longer == 0)
         return 1.0;
-    uint16_t row[257];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (uint16_t)j;
-    for (size_t i = 1; i <= na; i++) {
-        uint16_t diag = row[0];
-        row[0] = (uint16_t)i;
-        for (size_t j = 1; j <= nb; j++) {
-            uint16_t up = row[j];
-            uint16_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return 1.0 - (double)row[nb] / (double)longer;
+    return 1.0 - (double)ap_edit_distance(a, na, b, nb) / (double)longer;
+}
+
+/* What ratio() can give at most: the distance is at least the difference
+ * of the lengths. Computed as ratio() computes, so never below it. */
+static double ratio_bound(size_t na, size_t nb)
+{
+    if (na > 256)
+        na = 256;
+    if (nb > 256)
+        nb = 256;
+    size_t longer = na > nb ? na : nb, shorter = na > nb ? nb : na;
+    if (longer == 0)
+        return 1.0;
+    return 1.0 - (double)(longer - shorter) / (double)longer;
 }
 
 double ap_line_ratio(const ap_line *a, const ap_line *b)
@@ -62,23 +136,28 @@ static uint64_t line_bigrams(const ap_line *l)
     return bigrams(l->s + l->s_off, l->s_len);
 }
 
-/* The text's table of bigram sets, made on first use. */
-static const uint64_t *text_bigrams(ap_text *t)
-{
-    if (!t->bigrams) {
-        t->bigrams = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->bigrams);
-        for (uint32_t i = 0; i < t->n; i++)
-            t->bigrams[i] = line_bigrams(&t->lines[i]);
-    }
-    return t->bigrams;
-}
-
 static int popcount64(uint64_t x)
 {
     x = x - ((x >> 1) & 0x5555555555555555ull);
     x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
     x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
     return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The text's table of each line's bigram set, its size and stripped
+ * length, made on first use: the scan below reads 16 bytes a line from one
+ * array instead of the line records. */
+static const ap_bigram_row *text_bigrams(ap_text *t)
+{
+    if (!t->bigrams) {
+        t->bigrams = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->bigrams);
+        for (uint32_t i = 0; i < t->n; i++) {
+            const ap_line *l = &t->lines[i];
+            uint64_t set = line_bigrams(l);
+            t->bigrams[i] = (ap_bigram_row){set, l->s_len, (uint16_t)popcount64(set), l->blank};
+        }
+    }
+    return t->bigrams;
 }
 
 typedef struct est {
@@ -106,10 +185,10 @@ typedef struct scan {
     size_t nbest, worst;
 } scan;
 
-static void consider(scan *sc, ap_pos p, uint64_t ls, size_t len)
+static void consider(scan *sc, ap_pos p, uint64_t ls, int lpop, size_t len)
 {
     int inter = popcount64(sc->qs & ls);
-    int uni = sc->qpop + popcount64(ls) - inter;
+    int uni = sc->qpop + lpop - inter;
     double e = uni ? (double)inter / uni : 0;
     /* lengths far apart cannot be similar */
     size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
@@ -135,7 +214,7 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
     /* every live line from `from` on: base lines straight from the text's
      * arrays (skipping the ranges splices replaced), inserted lines apart */
     const ap_text *t = v->base;
-    const uint64_t *table = text_bigrams(v->base);
+    const ap_bigram_row *table = text_bigrams(v->base);
     uint64_t from_key = ap_pos_key(from);
     uint32_t s = 0;
     for (uint32_t l = from.base; l <= t->n; l++) {
@@ -148,7 +227,8 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
                 ap_pos p = {sp->a, (int32_t)s, k};
                 if (sp->lines[k].l.blank || ap_pos_key(p) < from_key)
                     continue;
-                consider(&sc, p, line_bigrams(&sp->lines[k].l), sp->lines[k].l.s_len);
+                uint64_t ls = line_bigrams(&sp->lines[k].l);
+                consider(&sc, p, ls, popcount64(ls), sp->lines[k].l.s_len);
             }
             l = sp->b > l ? sp->b - 1 : l;
             if (sp->b > sp->a)
@@ -156,14 +236,19 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
         }
         if (l >= t->n)
             break;
-        if (!t->lines[l].blank)
-            consider(&sc, (ap_pos){l, -1, 0}, table[l], t->lines[l].s_len);
+        if (!table[l].blank)
+            consider(&sc, (ap_pos){l, -1, 0}, table[l].set, table[l].pop, table[l].len);
     }
     est *best = sc.best;
     size_t nbest = sc.nbest;
     size_t n = 0;
     for (size_t i = 0; i < nbest; i++) {
         const ap_line *l = ap_view_line(v, best[i].pos);
+        /* a candidate whose lengths alone keep it below 0.5, or from a full
+         * answer's last place, is left out below anyway: skip its distance */
+        double bound = ratio_bound(qn, l->s_len);
+        if (bound < 0.5 || (n == max && (max == 0 || bound <= out[max - 1].score)))
+            continue;
         double r = ratio(q, qn, l->s + l->s_off, l->s_len);
         if (r < 0.5)
             continue;

@@ -197,10 +197,25 @@ void apls_patch_refresh(apls_patch *p)
             (long long)p->version, p->patch->n_problems + p->run->n_problems, p->run->n_files);
 }
 
+/* Does what stands at the paths of the run's operations on paths (3.2
+ * RENAME, DELETE of a path, CREATE of a folder) still match what the run
+ * saw? Those answers are not cached (vfs.c), so ask again. */
+static bool path_ops_moved(apls_patch *p)
+{
+    for (size_t i = 0; p->run && p->fs->kind && i < p->run->n_files; i++) {
+        const ap_file *f = &p->run->files[i];
+        if (!f->path_op)
+            continue;
+        if (p->fs->kind(p->fs, f->path) != f->kind || (f->dest && p->fs->kind(p->fs, f->dest) != f->dest_kind))
+            return true;
+    }
+    return false;
+}
+
 void apls_patch_verify(apls_patch *p)
 {
     apls_patch_refresh(p);
-    if (p->fs && apls_vfs_verify(p->fs, p->deps, p->n_deps)) {
+    if (p->fs && (apls_vfs_verify(p->fs, p->deps, p->n_deps) | path_ops_moved(p))) {
         p->version = -1; /* the same text, other targets */
         p->rechoose_root = true;
         apls_patch_refresh(p);
@@ -258,6 +273,7 @@ void apls_patch_close(apls_patch *p)
     free(p->deps);
     free(p->targets);
     free(p->published);
+    free(p->status_sent);
     free(p->uri);
     free(p->path);
     free(p);

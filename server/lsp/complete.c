@@ -189,6 +189,16 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
         return;
     }
     apls_patch_refresh(p);
+    if (p->patch->format == AP_FORMAT_3_2) { /* complete3.c */
+        json_decref(items);
+        lsp_endpoint_reply(ep, id, json_pack("{s:b,s:o}", "isIncomplete", 0, "items", apls_complete3(p, pos, false)));
+        return;
+    }
+    if (apls_blank_patch(p)) { /* a new patch may be 3.2: its header too */
+        json_t *header = apls_complete3(p, pos, true);
+        json_array_extend(items, header);
+        json_decref(header);
+    }
     uint32_t off = apls_patch_offset(p, pos);
     uint32_t ls = (uint32_t)lsp_lines_start(apls_patch_lines(p), pos.line);
     const char *text = p->patch->text;

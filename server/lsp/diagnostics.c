@@ -90,6 +90,7 @@ void apls_publish(apls_patch *p)
 {
     if (!p->patch || !p->run)
         return;
+    apls_publish_status(p);
     json_t *diags = build(p);
     char *text = json_dumps(diags, JSON_COMPACT);
     if (p->published && strcmp(p->published, text) == 0) {

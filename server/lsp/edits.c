@@ -88,16 +88,65 @@ static json_t *doc_id(const char *uri, const lsp_doc *doc)
                      doc ? json_integer((json_int_t)doc->version) : json_null());
 }
 
-json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates)
+/* A 3.2 operation on a path (file f of the run) as a resource operation of
+ * the edit, appended to ops; a folder to make goes to the apls.createFiles
+ * entries (LSP has no operation for it). False with *why when the client
+ * cannot do it: the server never renames or deletes behind an editor's back
+ * (an open buffer would keep the old path). */
+static bool path_op(apls_patch *p, const ap_file *f, json_t *ops, json_t *fallback, char **why)
 {
     apls_server *s = p->srv;
+    const char *folder = f->kind == AP_PATH_DIR ? "folder" : "file";
+    if (f->status == AP_FILE_DIR_CREATED) {
+        char *abs = lsp_xasprintf("%s/%s", p->root, f->path);
+        json_array_append_new(fallback, json_pack("{s:s,s:s,s:s,s:b}", "path", abs, "root", p->root, "file",
+                                                  f->path, "folder", 1));
+        free(abs);
+        return true;
+    }
+    bool rename = f->status == AP_FILE_RENAMED;
+    if (rename ? !s->client.rename_files : !s->client.delete_files) {
+        *why = lsp_xasprintf("%s: this editor cannot %s a %s through an edit (its "
+                             "workspace.workspaceEdit.resourceOperations lacks \"%s\"); use apls apply",
+                             f->path, rename ? "rename" : "delete", folder, rename ? "rename" : "delete");
+        return false;
+    }
+    char *abs = lsp_xasprintf("%s/%s", p->root, f->path);
+    char *uri = lsp_path_to_uri(abs);
+    char *abs2 = rename ? lsp_xasprintf("%s/%s", p->root, f->dest) : NULL;
+    char *uri2 = abs2 ? lsp_path_to_uri(abs2) : NULL;
+    bool ok = uri && (!rename || uri2);
+    if (!ok)
+        *why = lsp_xasprintf("%s: cannot name it as a file: URI", rename && uri ? f->dest : f->path);
+    else if (rename)
+        json_array_append_new(ops, json_pack("{s:s,s:s,s:s,s:{s:b,s:b}}", "kind", "rename", "oldUri", uri,
+                                             "newUri", uri2, "options", "overwrite", 0, "ignoreIfExists", 0));
+    else
+        json_array_append_new(ops, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "delete", "uri", uri, "options",
+                                             "recursive", f->kind == AP_PATH_DIR, "ignoreIfNotExists", 0));
+    free(abs);
+    free(uri);
+    free(abs2);
+    free(uri2);
+    return ok;
+}
+
+json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates)
+{
+    return apls_workspace_edit_opts(p, run, false, why, creates);
+}
+
+json_t *apls_workspace_edit_opts(apls_patch *p, ap_run *run, bool partial, char **why, json_t **creates)
+{
+    apls_server *s = p->srv;
+    const ap_patch *pt = run->patch; /* (a strict action's run has its own) */
     *creates = NULL;
-    if (!run->ok) {
+    if (!run->ok && !partial) {
         size_t failed = 0;
         const char *first = NULL;
-        for (size_t i = 0; i < p->patch->n_problems; i++)
-            if (p->patch->problems[i].severity == AP_ERROR && failed++ == 0)
-                first = p->patch->problems[i].message;
+        for (size_t i = 0; i < pt->n_problems; i++)
+            if (pt->problems[i].severity == AP_ERROR && failed++ == 0)
+                first = pt->problems[i].message;
         for (size_t i = 0; i < run->n_problems; i++)
             if (run->problems[i].severity == AP_ERROR && failed++ == 0)
                 first = run->problems[i].message;
@@ -107,9 +156,19 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
     }
     json_t *changes = json_array();
     json_t *fallback = json_array();
+    json_t *ops = json_array(); /* 3.2 operations on paths: after the text edits */
     for (size_t i = 0; i < run->n_files; i++) {
-        ap_run_render(run, i);
         ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_RENAMED || f->status == AP_FILE_DELETED || f->status == AP_FILE_DIR_CREATED) {
+            if (!path_op(p, f, ops, fallback, why)) {
+                json_decref(changes);
+                json_decref(fallback);
+                json_decref(ops);
+                return NULL;
+            }
+            continue;
+        }
+        ap_run_render(run, i);
         if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
             continue;
         char *abs = lsp_xasprintf("%s/%s", p->root, f->path);
@@ -171,8 +230,11 @@ json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **cre
         free(abs);
         json_decref(changes);
         json_decref(fallback);
+        json_decref(ops);
         return NULL;
     }
+    json_array_extend(changes, ops);
+    json_decref(ops);
     if (json_array_size(fallback))
         *creates = fallback;
     else
@@ -200,12 +262,13 @@ int apls_create_files(apls_server *s, json_t *files, char **why)
         const char *r = json_string_value(json_object_get(f, "root"));
         const char *file = json_string_value(json_object_get(f, "file"));
         json_t *content = json_object_get(f, "content");
+        bool folder = json_is_true(json_object_get(f, "folder"));
         if (!r || !file) {
             /* only an absolute path: below "/" */
             r = "/";
             file = path && path[0] == '/' ? path + strspn(path, "/") : NULL;
         }
-        if (!file || !json_is_string(content)) {
+        if (!file || (!folder && !json_is_string(content))) {
             *why = lsp_xstrdup("apls.createFiles: each file needs an absolute path (or a root and a "
                                "file) and content");
             free(nf);
@@ -217,7 +280,8 @@ int apls_create_files(apls_server *s, json_t *files, char **why)
             return -1;
         }
         root = r;
-        nf[i] = (ap_new_file){file, json_string_value(content), json_string_length(content)};
+        nf[i] = folder ? (ap_new_file){file, NULL, 0}
+                       : (ap_new_file){file, json_string_value(content), json_string_length(content)};
     }
     if (n == 0) {
         free(nf);
@@ -235,4 +299,62 @@ int apls_create_files(apls_server *s, json_t *files, char **why)
         return -1;
     }
     return 0;
+}
+
+void apls_edit_put_file(apls_patch *p, json_t *edit, json_t **creates, const char *abs, const char *bytes,
+                        size_t len)
+{
+    apls_server *s = p->srv;
+    json_t *dc = json_object_get(edit, "documentChanges");
+    char *uri = lsp_path_to_uri(abs);
+    json_t *text = json_stringn(bytes, len);
+    if (!uri || !text || !json_is_array(dc)) {
+        free(uri);
+        json_decref(text);
+        return;
+    }
+    const lsp_doc *doc = lsp_docstore_find_path(s->docs, abs);
+    FILE *f = doc ? NULL : fopen(abs, "rb");
+    if (doc || f) {
+        /* there already (a stale hand-back): its whole text replaced */
+        ap_text *old = NULL;
+        if (doc) {
+            old = ap_text_new(doc->text, doc->len);
+        } else {
+            char *buf = NULL;
+            size_t n = 0, cap = 0, got;
+            do {
+                if (n == cap)
+                    buf = lsp_xrealloc(buf, cap = cap ? 2 * cap : 4096);
+                got = fread(buf + n, 1, cap - n, f);
+                n += got;
+            } while (got > 0);
+            fclose(f);
+            old = ap_text_new(buf ? buf : "", n);
+            free(buf);
+        }
+        lsp_range r = {{0, 0}, line_pos(old, ap_text_line_count(old))};
+        ap_text_release(old);
+        json_array_append_new(dc, json_pack("{s:o,s:[{s:o,s:o}]}", "textDocument", doc_id(doc ? doc->uri : uri, doc),
+                                            "edits", "range", lsp_range_to_json(r), "newText", text));
+    } else if (s->client.create_files && !memchr(bytes, '\r', len)) {
+        json_array_append_new(dc, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "create", "uri", uri, "options",
+                                            "overwrite", 0, "ignoreIfExists", 0));
+        json_array_append_new(dc, json_pack("{s:o,s:[{s:o,s:o}]}", "textDocument", doc_id(uri, NULL), "edits",
+                                            "range", lsp_range_to_json((lsp_range){{0, 0}, {0, 0}}), "newText",
+                                            text));
+    } else {
+        /* written by the server, under the patch's root when it lies there */
+        size_t rn = strlen(p->root);
+        bool under = strncmp(abs, p->root, rn) == 0 && abs[rn] == '/';
+        char *dir = lsp_xstrdup(abs);
+        char *slash = strrchr(dir, '/');
+        *slash = '\0';
+        if (!*creates)
+            *creates = json_array();
+        json_array_append_new(*creates, json_pack("{s:s,s:s,s:s,s:o}", "path", abs, "root", under ? p->root : dir,
+                                                  "file", under ? abs + rn + 1 : slash + 1, "content", text));
+        free(dir);
+    }
+    free(uri);
 }

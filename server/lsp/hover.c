@@ -129,18 +129,21 @@ static void add_other_changes(char **s, const apls_patch *p, int fi, bool md)
             md ? "`" : "", md ? "`" : "");
 }
 
-static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
+/* at: where the hover is. Over the problem's squiggle (its span) the client
+ * shows the diagnostic's message and related places itself: they are left out. */
+static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t at)
 {
     const ap_mod *m = &p->patch->changes[ch].mods[md];
     const ap_mod_result *r = &p->run->mods[ch][md];
     const char *code = md_ok ? "`" : "";
     char *where = apls_mod_summary(p, ch, md);
     char *s = NULL;
-    if (m->action != AP_ACTION_NONE)
-        add(&s, "%s%s%s ", code, ap_action_name(m->action), code);
+    bool path_op = m->action == AP_RENAME || m->action == AP_DELETE_PATH || m->action == AP_CREATE_DIR;
+    if (m->action != AP_ACTION_NONE) /* as the patch spells it (3.2: CREATE) */
+        add(&s, "%s%s%s ", code, ap_action_keyword(p->patch->format, m->action), code);
     else
         add(&s, "Modification %d (no action) ", md + 1);
-    if (md_ok && (r->state == AP_MOD_APPLIES || r->state == AP_MOD_ALREADY_APPLIED)) {
+    if (md_ok && !path_op && (r->state == AP_MOD_APPLIES || r->state == AP_MOD_ALREADY_APPLIED)) {
         /* "[in ]path:12-14[ (note)]": the place as code, the note as prose */
         const char *note = strstr(where, " (");
         size_t head = note ? (size_t)(note - where) : strlen(where), in = strncmp(where, "in ", 3) == 0 ? 3 : 0;
@@ -151,11 +154,19 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
         free(w);
         free(rest);
     } else {
-        char *w = md_prose(md_ok, where);
+        /* (a 3.2 operation on a path says what it does in words, its paths as code) */
+        char *op = path_op && r->state != AP_MOD_FAILED ? apls_path_op_summary(p, ch, md, md_ok) : NULL;
+        char *w = md_prose(md_ok, op ? op : where);
+        free(op);
         add(&s, "%s", w);
         free(w);
     }
     free(where);
+    if (r->state == AP_MOD_APPLIES && path_op) {
+        /* a 3.2 operation on a path: the heading says it all, no text diff */
+        add(&s, " (applies)\n");
+        return s;
+    }
     switch (r->state) {
     case AP_MOD_APPLIES:
         add(&s, " (applies)\n\n%s\n", md_ok ? "```diff" : "");
@@ -192,6 +203,10 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
             free(why);
             break;
         }
+        if (at >= pr->span.start && at <= pr->span.end) {
+            add(&s, "\n\n%s%s%s (the problem shown here)\n", code, ap_code_name(pr->code), code);
+            break;
+        }
         char *msg = md_prose(md_ok, pr->message);
         add(&s, "\n\n%s%s%s: %s\n", code, ap_code_name(pr->code), code, msg);
         free(msg);
@@ -210,6 +225,28 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
     return s;
 }
 
+/* On the header (3.2) or the version key (2.0): the format the patch is read
+ * as, the words of what apls/status tells a client's status line. */
+static json_t *format_hover(const apls_patch *p, uint32_t off)
+{
+    const ap_patch *pt = p->patch;
+    const ap_field *v = &pt->version;
+    ap_span at = pt->format == AP_FORMAT_3_2 ? v->directive : (ap_span){v->key.start, v->span.end};
+    if (!v->present || off < at.start || off > at.end)
+        return json_null();
+    size_t mods = 0;
+    for (size_t c = 0; c < pt->n_changes; c++)
+        mods += pt->changes[c].n_mods;
+    char *text = lsp_xasprintf("apls reads this patch as format %s%s%s: %zu file block%s, %zu modification%s",
+                               ap_format_name(pt->format), pt->format == AP_FORMAT_3_2 && pt->id.is_string ? ", id " : "",
+                               pt->format == AP_FORMAT_3_2 && pt->id.is_string ? pt->id.value : "", pt->n_changes,
+                               pt->n_changes == 1 ? "" : "s", mods, mods == 1 ? "" : "s");
+    json_t *r = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "plaintext", "value", apls_json_text(text), "range",
+                          apls_patch_range(p, at));
+    free(text);
+    return r;
+}
+
 void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 {
     apls_server *s = data;
@@ -226,16 +263,17 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
     }
     apls_patch_refresh(p);
     int ch, md;
-    apls_patch_locate(p, apls_patch_offset(p, pos), &ch, &md);
+    uint32_t off = apls_patch_offset(p, pos);
+    apls_patch_locate(p, off, &ch, &md);
     if (ch < 0) {
-        lsp_endpoint_reply(ep, id, json_null());
+        lsp_endpoint_reply(ep, id, format_hover(p, off));
         return;
     }
     bool markdown = s->client.markdown;
     char *text = NULL;
     ap_span span;
     if (md >= 0) {
-        text = mod_text(p, ch, md, markdown);
+        text = mod_text(p, ch, md, markdown, off);
         const ap_mod *m = &p->patch->changes[ch].mods[md];
         span = (ap_span){m->head.start, m->span.end};
     } else {

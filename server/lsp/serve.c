@@ -141,6 +141,10 @@ static void on_initialize(lsp_endpoint *ep, json_t *id, json_t *params, void *da
     s->client.markdown = prefers_markdown(dig(caps, "textDocument", "hover", "contentFormat"));
     s->client.create_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
                              array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "create");
+    s->client.rename_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
+                             array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "rename");
+    s->client.delete_files = json_is_true(dig(caps, "workspace", "workspaceEdit", "documentChanges")) &&
+                             array_has(dig(caps, "workspace", "workspaceEdit", "resourceOperations"), "delete");
     s->client.watch_dynamic = json_is_true(dig(caps, "workspace", "didChangeWatchedFiles", "dynamicRegistration"));
     s->client.configuration = json_is_true(dig(caps, "workspace", "configuration", NULL));
     s->client.show_document = json_is_true(dig(caps, "window", "showDocument", "support"));

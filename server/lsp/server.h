@@ -75,6 +75,7 @@ typedef struct apls_patch {
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
+    char *status_sent;     /* the last apls/status sent, serialized */
 } apls_patch;
 
 typedef struct apls_settings {
@@ -92,6 +93,7 @@ struct apls_server {
     apls_settings set;
     struct {
         bool markdown, create_files, watch_dynamic, configuration, show_document;
+        bool rename_files, delete_files; /* resourceOperations: 3.2 RENAME, DELETE of a path */
         bool disabled_actions, related_info, code_lens_refresh;
     } client;
     char **folders;        /* workspace folders, absolute paths */
@@ -154,6 +156,8 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* status.c: apls/status (the format read) when it changed */
+void apls_publish_status(apls_patch *p);
 /* A JSON string of s, made valid UTF-8 (target text in messages need not be:
  * jansson refuses such a string, and the message would be lost). */
 json_t *apls_json_text(const char *s);
@@ -169,6 +173,15 @@ void apls_on_execute_command(lsp_endpoint *ep, json_t *id, json_t *params, void 
  * be applied. *creates gets the files to create by command (when the client
  * has no CreateFile), or stays NULL. */
 json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates);
+/* The same; partial: the files that resolve even when others fail (a failed
+ * file's status is FAILED and it is left out), as apply --partial writes. */
+json_t *apls_workspace_edit_opts(apls_patch *p, ap_run *run, bool partial, char **why, json_t **creates);
+/* Appends to a WorkspaceEdit's documentChanges the new file at abs with
+ * bytes (CreateFile + its text where the client can, else an
+ * apls.createFiles entry in *creates; an existing file's whole text
+ * replaced). */
+void apls_edit_put_file(apls_patch *p, json_t *edit, json_t **creates, const char *abs, const char *bytes,
+                        size_t len);
 /* A WorkspaceEdit replacing span of the patch with text. */
 json_t *apls_patch_edit(const apls_patch *p, ap_span span, const char *text);
 /* Writes the files of an apls.createFiles command; 0 or -1 with *why. */
@@ -180,9 +193,18 @@ void apls_on_code_lens(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
 /* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
 char *apls_mod_summary(const apls_patch *p, int ch, int md);
+/* What a 3.2 operation on a path does ("a.txt → b/a.txt", "deletes folder
+ * out"; quote: paths in single quotes, as messages quote code), or NULL for
+ * a modification of text. */
+char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+/* complete3.c: the items at pos of a 3.2 document (header_only: just the
+ * 3.2 header, offered in a blank document beside 2.0's keys) */
+json_t *apls_complete3(apls_patch *p, lsp_position pos, bool header_only);
+/* Nothing but blank and comment lines: either format may start here. */
+bool apls_blank_patch(const apls_patch *p);
 
 /* watch.c */
 void apls_watch_init(apls_server *s);

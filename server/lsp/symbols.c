@@ -8,6 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote)
+{
+    const char *q = quote ? "'" : "";
+    const ap_mod *m = &p->patch->changes[ch].mods[md];
+    const ap_mod_result *r = &p->run->mods[ch][md];
+    const ap_file *f = r->file >= 0 ? &p->run->files[r->file] : NULL;
+    const char *path = f ? f->path : p->patch->changes[ch].file_path.is_string ? p->patch->changes[ch].file_path.value : "?";
+    const char *done = r->state == AP_MOD_ALREADY_APPLIED ? " (already applied)" : "";
+    /* the run knows what stood there; a path already renamed is gone */
+    const char *what = f && f->kind == AP_PATH_DIR ? "folder" : f && f->kind == AP_PATH_FILE ? "file" : "path";
+    switch (m->action) {
+    case AP_RENAME:
+        return lsp_xasprintf("%s%s%s → %s%s%s%s", q, path, q,
+                             q, f && f->dest ? f->dest : m->dest.is_string ? m->dest.value : "?", q, done);
+    case AP_DELETE_PATH:
+        return lsp_xasprintf("deletes %s %s%s%s%s", what, q, path, q, done);
+    case AP_CREATE_DIR:
+        return lsp_xasprintf("creates folder %s%s%s%s", q, path, q, done);
+    default:
+        return NULL;
+    }
+}
+
 char *apls_mod_summary(const apls_patch *p, int ch, int md)
 {
     const ap_mod_result *r = &p->run->mods[ch][md];
@@ -15,6 +38,9 @@ char *apls_mod_summary(const apls_patch *p, int ch, int md)
         return lsp_xasprintf("does not resolve: %s", ap_code_name(r->code));
     if (r->state == AP_MOD_NOT_RUN)
         return lsp_xstrdup("not checked");
+    char *op = apls_path_op_summary(p, ch, md, false);
+    if (op)
+        return op;
     const char *path = r->file >= 0 ? p->run->files[r->file].path : "?";
     if (!r->has_region)
         return lsp_xasprintf("in %s%s", path, r->state == AP_MOD_ALREADY_APPLIED ? " (already applied)" : "");
@@ -71,9 +97,12 @@ void apls_on_document_symbol(lsp_endpoint *ep, json_t *id, json_t *params, void 
             const ap_mod *mod = &ch->mods[m];
             const ap_field *f = mod->snippet.present ? &mod->snippet
                                 : mod->start_snippet.present ? &mod->start_snippet
+                                : mod->dest.present        ? &mod->dest
                                                              : &mod->content;
             char *line = first_line(f);
-            char *name = lsp_xasprintf("%s %s", mod->action ? ap_action_name(mod->action) : "(no action)", line);
+            /* named as the patch spells it (3.2: CREATE; RENAME → its new path) */
+            const char *kw = mod->action ? ap_action_keyword(p->patch->format, mod->action) : "(no action)";
+            char *name = lsp_xasprintf("%s%s%s", kw, mod->action == AP_RENAME ? " → " : *line ? " " : "", line);
             char *detail = apls_mod_summary(p, (int)c, (int)m);
             ap_span range = {mod->head.start, mod->span.end > mod->head.end ? mod->span.end : mod->head.end};
             json_array_append_new(kids, json_pack("{s:s,s:s,s:i,s:o,s:o}", "name", name, "detail", detail,
@@ -86,7 +115,8 @@ void apls_on_document_symbol(lsp_endpoint *ep, json_t *id, json_t *params, void 
         ap_span range = {ch->head.start, ch->span.end > ch->head.end ? ch->span.end : ch->head.end};
         json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:o,s:o,s:o}", "name",
                                              ch->file_path.is_string ? ch->file_path.value : "(no file_path)",
-                                             "detail", "change", "kind", 1, "range",
+                                             "detail", p->patch->format == AP_FORMAT_3_2 ? "3.2 FILE" : "change",
+                                             "kind", 1, "range",
                                              apls_patch_range(p, range), "selectionRange",
                                              apls_patch_range(p, ch->head), "children", kids));
     }

@@ -287,6 +287,23 @@ static bool vfs_exists(ap_fs *fs, const char *path)
     return open || v->disk->exists(v->disk, path);
 }
 
+/* What stands at a path (3.2 RENAME, DELETE of a path, CREATE of a folder):
+ * an open buffer is a file; else the disk says, asked each time (one stat,
+ * and only for the paths of those operations). A dependency like any read,
+ * so a change there re-checks the patch. */
+static ap_path_kind vfs_kind(ap_fs *fs, const char *path)
+{
+    vfs *v = (vfs *)fs;
+    char *abs = full_path(v, path);
+    if (v->owner)
+        add_dep(v->owner, abs);
+    bool open = lsp_docstore_find_path(v->srv->docs, abs) != NULL;
+    free(abs);
+    if (open)
+        return AP_PATH_FILE;
+    return v->disk->kind ? v->disk->kind(v->disk, path) : AP_PATH_OTHER;
+}
+
 #define LISTING_MS 5000
 
 static void collect(void *ctx, const char *path)
@@ -341,6 +358,7 @@ ap_fs *apls_vfs_new(apls_server *s, apls_patch *owner, const char *root)
     v->fs.root = vfs_root;
     v->fs.exists = vfs_exists;
     v->fs.list = vfs_list;
+    v->fs.kind = vfs_kind;
     v->srv = s;
     v->owner = owner;
     v->root = lsp_xstrdup(root);

@@ -339,6 +339,32 @@ def apply_workspace_edit(edit, enc, open_docs=None, root=None):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             open(path, "wb").close()
             continue
+        if ch.get("kind") == "rename":
+            old_p, new_p = path_of(ch["oldUri"]), path_of(ch["newUri"])
+            if not os.path.lexists(old_p):
+                raise RuntimeError("RenameFile of a missing path: " + old_p)
+            if os.path.lexists(new_p) and not ch.get("options", {}).get("overwrite"):
+                if ch.get("options", {}).get("ignoreIfExists"):
+                    continue
+                raise RuntimeError("RenameFile over an existing path: " + new_p)
+            os.makedirs(os.path.dirname(new_p), exist_ok=True)   # as VS Code does
+            os.rename(old_p, new_p)
+            continue
+        if ch.get("kind") == "delete":
+            path = path_of(ch["uri"])
+            if not os.path.lexists(path):
+                if ch.get("options", {}).get("ignoreIfNotExists"):
+                    continue
+                raise RuntimeError("DeleteFile of a missing path: " + path)
+            if os.path.isdir(path) and not os.path.islink(path):
+                if not ch.get("options", {}).get("recursive"):
+                    os.rmdir(path)            # fails on a folder that is not empty
+                else:
+                    import shutil
+                    shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            continue
         if "kind" in ch:
             raise RuntimeError("unexpected resource operation " + ch["kind"])
         uri, ver = ch["textDocument"]["uri"], ch["textDocument"].get("version")

@@ -28,6 +28,7 @@ Groups (test name prefixes):
   cancellation_, hostile_, framing_, sweep_  robustness
   misc: settings, roots, paths, several patches, odd clients"""
 import json
+import re
 import os
 import select
 import shutil
@@ -734,7 +735,8 @@ def code_action_only_filter(t):
     got = kinds(s.actions(u, at, only=["source"]))
     check(got and all(k.startswith("source") for k in got) and "source.applyPatch" in got, "only source: %r", got)
     eq(kinds(s.actions(u, at, only=["source.applyPatch"])),
-       ["source.applyPatch", "source.applyPatch.change", "source.applyPatch.modification"], "only source.applyPatch")
+       ["source.applyPatch", "source.applyPatch.change", "source.applyPatch.modification",
+        "source.applyPatch.partial"], "only source.applyPatch (a failing patch: what resolves too)")
     eq(s.actions(u, at, only=["refactor.extract"]), [], "a kind apls has none of")
     s.finish()
 
@@ -1188,6 +1190,30 @@ def hover_markdown_vscode(t):
     check(t.path("calc.py") in h["contents"]["value"], "hover of file_path names the resolved file: %r", h)
     eq(s.call("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 2}}),
        None, "hover on the summary comment")
+    s.finish()
+
+
+@test
+def hover_leaves_the_diagnostic_to_the_squiggle(t):
+    # VS Code shows the diagnostic's message and related places in the same
+    # hover as the server's text: over the squiggle, the server's hover names
+    # the code only; elsewhere in the modification it says everything
+    s, u = calc_session(t, PATCH_BAD)
+    d = [x for x in s.diags(u) if x.get("code") == "SNIPPET_NOT_FOUND"]
+    check(d, "no SNIPPET_NOT_FOUND diagnostic: %r", d)
+    msg = d[0]["message"]
+    # markdown escapes punctuation in prose (calc\\.py) and puts quoted code
+    # in code spans: compare the words read, without quotes
+    unquote = lambda v: re.sub(r"\\(.)", r"\1", v).replace("`", "").replace("'", "")
+    plain = lambda h: unquote(h["contents"]["value"])
+    msg = unquote(msg)
+    on = s.hover(u, s.pos(u, "return a - b", 3))
+    v = plain(on)
+    check("SNIPPET_NOT_FOUND" in v, "the hover on the squiggle names the code: %r", v)
+    check(msg not in v, "the hover on the squiggle repeats the diagnostic's message: %r", v)
+    check("calc.py:" not in v.split("\n\n", 1)[-1], "the hover on the squiggle repeats the related places: %r", v)
+    off = s.hover(u, s.pos(u, "action: REPLACE", 3))
+    check(msg in plain(off), "the hover off the squiggle says the message: %r", off)
     s.finish()
 
 
@@ -3044,6 +3070,11 @@ def output_client_that_stopped_reading_for_good(t):
     eq(code, 1, "exit code of a server whose client stopped reading")
     check(b"stopped reading" in s.stderr_text(), "the log does not say why it exited")
     s.finished = True
+
+
+# ======================================================= 3.2 documents
+
+import v3  # noqa: E402,F401  (its tests register themselves)
 
 
 # ================================================================ main

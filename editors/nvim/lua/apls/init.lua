@@ -5,6 +5,7 @@
 --   require('apls').setup({})              -- defaults: `apls` on the PATH
 --   :AplsApply        apply the whole patch of the current .ap buffer
 --   :AplsShowTarget   say where the modification under the cursor lands
+--   :checkhealth apls the server's path and version, each patch's root (health.lua)
 --
 -- Works with Neovim 0.7 (vim.lsp.start_client + vim.lsp.buf_attach_client)
 -- and 0.8+ (vim.lsp.start).
@@ -55,13 +56,14 @@ end
 
 --- The workspace folder for a buffer: root_dir if set, else the nearest
 --- folder above the file holding one of root_markers, else the current
---- directory (when the file is under it), else the file's folder.
+--- directory (when the file is under it), else the file's folder. The second
+--- value says which of these it is (for :checkhealth apls).
 function M.root_dir(bufnr)
   local cfg = M.config
   if type(cfg.root_dir) == 'function' then
-    return cfg.root_dir(bufnr)
+    return cfg.root_dir(bufnr), 'the root_dir function of setup()'
   elseif type(cfg.root_dir) == 'string' then
-    return vim.fn.fnamemodify(cfg.root_dir, ':p'):gsub('/$', '')
+    return (vim.fn.fnamemodify(cfg.root_dir, ':p'):gsub('/$', '')), 'root_dir of setup()'
   end
   local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':p')
   local dir = vim.fn.fnamemodify(file, ':h')
@@ -69,7 +71,7 @@ function M.root_dir(bufnr)
   while probe and probe ~= '' do
     for _, marker in ipairs(cfg.root_markers or {}) do
       if (vim.uv or vim.loop).fs_stat(probe .. '/' .. marker) then
-        return probe
+        return probe, 'holds ' .. marker
       end
     end
     local parent = vim.fn.fnamemodify(probe, ':h')
@@ -80,9 +82,9 @@ function M.root_dir(bufnr)
   end
   local cwd = vim.fn.getcwd()
   if file:sub(1, #cwd + 1) == cwd .. '/' then
-    return cwd
+    return cwd, 'the current directory (no ' .. table.concat(cfg.root_markers or {}, ', ') .. ' above the file)'
   end
-  return dir
+  return dir, "the file's folder (no marker above it, outside the current directory)"
 end
 
 local function settings()
@@ -135,7 +137,7 @@ function M.attach(bufnr)
   if not is_file_buffer(bufnr) then
     return nil
   end
-  local root = M.root_dir(bufnr)
+  local root = (M.root_dir(bufnr))
   if vim.lsp.start then -- Neovim 0.8+
     return vim.lsp.start(client_config(root), { bufnr = bufnr })
   end
@@ -454,6 +456,7 @@ local augroup = nil
 --- Sets apls up: attaches every file buffer opened from now on (and those
 --- already loaded), defines :AplsApply and :AplsShowTarget.
 function M.setup(opts)
+  M.set_up = true
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
   if opts and opts.cmd then
     M.config.cmd = opts.cmd -- a list: replace, do not merge
