@@ -113,6 +113,10 @@ local function client_config(root)
     end,
     on_attach = function(client, bufnr)
       if is_patch(bufnr) then
+        -- completion with <C-x><C-o> (Neovim 0.7 leaves 'omnifunc' empty)
+        if vim.bo[bufnr].omnifunc == '' then
+          vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+        end
         if M.config.keymaps then
           M.keymaps(bufnr)
         end
@@ -472,6 +476,20 @@ function M.setup(opts)
       callback = function()
         if M.client(0) and vim.lsp.codelens then
           pcall(vim.lsp.codelens.refresh)
+        end
+      end,
+    })
+    -- the server publishes after every analysis, also of an edit made in
+    -- normal mode (dd, p, u, a quick fix) or of a target changed on disk:
+    -- the lenses say the same as the diagnostics (Neovim 0.7 would keep
+    -- them stale until the next InsertLeave)
+    vim.api.nvim_create_autocmd('DiagnosticChanged', {
+      group = augroup,
+      pattern = '*.ap',
+      callback = function(ev)
+        local b = ev.buf
+        if b and vim.api.nvim_buf_is_loaded(b) and M.client(b) and vim.lsp.codelens then
+          vim.api.nvim_buf_call(b, function() pcall(vim.lsp.codelens.refresh) end)
         end
       end,
     })
