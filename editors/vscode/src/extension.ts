@@ -27,6 +27,7 @@ import {
     CancellationToken,
 } from 'vscode-languageclient/node';
 import { staleDocuments, HeldDocument } from './guard';
+import { watchFormat } from './format';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -138,6 +139,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         }),
     );
     setStatus('starting');
+    watchFormat(context, client);
     try {
         await client.start();
     } catch (err) {
