@@ -690,3 +690,129 @@ def v3_strict_action(t):
     check(not [a for a in s.actions(u, {"line": 0, "character": 0}) if a.get("kind") == "source.applyPatch.strict"],
           "a strict action on a 2.0 document")
     s.finish()
+
+
+# ============================================================ definition, hints, fixes
+
+DEF_TARGET = ("def f():  # \U0001F600 x\n"
+              "    return 1\n"
+              "other()\n"
+              "other()\n"
+              "def g():\n"
+              "    return 1\n")
+
+
+@test
+def v3_definition_from_values_and_directives(t):
+    """From a snippet's value (or its directive line) to the lines it found,
+    from an anchor to the anchor's line, from an ambiguous snippet to every
+    match; in UTF-16 and UTF-8."""
+    t.write("src/t.py", DEF_TARGET)
+    t.write("fix.ap", v3([("FILE", "src/t.py"),
+                          ("REPLACE", None), ("anchor", "def g():"), ("snippet", "    return 1"), ("content", "    return 2"),
+                          ("INSERT_AFTER", None), ("snippet", "other()"), ("content", "more()")]))
+    tu = uri_of(t.path("src/t.py"))
+    for encs in (None, ["utf-8"]):
+        s = t.session(encodings=encs)
+        u = s.open("fix.ap")
+        s.diags(u)
+
+        def defn(at):
+            locs = s.call("textDocument/definition", {"textDocument": {"uri": u}, "position": at})
+            return [(l["uri"], l["range"]) for l in (locs if isinstance(locs, list) else [locs])]
+        eq(defn(s.pos(u, "    return 1", 6)), [(tu, line_range(DEF_TARGET, 5, s.enc))], "snippet value -> line 6")
+        eq(defn(s.pos(u, ID + " snippet", 10)), [(tu, line_range(DEF_TARGET, 5, s.enc))], "snippet directive -> line 6")
+        eq(defn(s.pos(u, "def g():", 2)), [(tu, line_range(DEF_TARGET, 4, s.enc))], "anchor value -> line 5")
+        eq(defn(s.pos(u, ID + " anchor", 10)), [(tu, line_range(DEF_TARGET, 4, s.enc))], "anchor directive -> line 5")
+        eq(sorted(r["start"]["line"] for _, r in defn(s.pos(u, "other()", 2))), [2, 3], "ambiguous -> both matches")
+        s.finish()
+
+
+@test
+def v3_already_applied_hint(t):
+    """A modification recognised as applied gets the Unnecessary hint from its
+    action directive to the end of its last value."""
+    t.write("calc.py", CALC.replace("return a + b", "return b + a"))
+    text = v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"), ("content", "    return b + a"),
+               ("INSERT_AFTER", None), ("snippet", "import math"), ("content", "import sys")])
+    t.write("fix.ap", text)
+    s = t.session()
+    u = s.open("fix.ap")
+    ds = s.diags(u)
+    hints = [d for d in ds if d["code"] == "ALREADY_APPLIED"]
+    eq(len(hints), 1, "hints: %r" % ds)
+    eq(hints[0]["tags"], [1], "Unnecessary tag")
+    a = text.index(ID + " REPLACE")
+    b = text.index("    return b + a") + len("    return b + a")
+    eq(hints[0]["range"], range_of(text, a, b, s.enc), "the hint's range")
+    s.finish()
+
+
+def fix_all(s, u, codes_wanted):
+    """Applies the first quick fix of each warning until none with a fix is
+    left; returns the codes fixed, in order."""
+    fixed = []
+    for _ in range(20):
+        ds = current_or_new_diags(s, u)
+        done = True
+        for d in ds:
+            if d["severity"] != 2:
+                continue
+            acts = [a for a in s.actions(u, d["range"]["start"], d["range"]["end"], diagnostics=[d])
+                    if a.get("kind") == "quickfix" and a.get("diagnostics", [{}])[0].get("code") == d["code"]]
+            if not acts:
+                continue
+            docs = apply_workspace_edit(acts[0]["edit"], s.enc, {u: (s.version(u), s.text(u))})
+            v = s.replace_text(u, docs[u][1])
+            s.settle(u, v)
+            fixed.append(d["code"])
+            done = False
+            break
+        if done:
+            return fixed
+    raise Failure("the fixes never end: %r" % fixed)
+
+
+def current_or_new_diags(s, u):
+    s.settle(u, s.version(u))
+    r = s.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}})
+    got = s.all_diags(u)
+    if got:
+        s.last_diags = got[-1]["diagnostics"]
+    return s.last_diags
+
+
+@test
+def v3_tolerance_quick_fixes_reach_the_strict_form(t):
+    """Each tolerated deviation is a warning with a fix that writes the strict
+    form; taking them all leaves a patch strict mode accepts, which does the
+    same as the tolerant one did."""
+    t.write("calc.py", CALC)
+    tolerant = ("# Summary: sloppy\n"
+                "```\n"
+                "e4a2f1b8 FILE\n"
+                "calc.py\n"
+                "e4a2f1b8 replace\n"
+                "    return a + b\n"
+                "e4a2f1b8 content\n"
+                "    return b + a\n"
+                "```\n")
+    t.write("fix.ap", tolerant)
+    s = t.session()
+    u = s.open("fix.ap")
+    first = s.diags(u)
+    eq(errors(first), [], "errors of the tolerant patch")
+    warned = sorted(set(d["code"] for d in first if d["severity"] == 2))
+    check(len(warned) >= 3, "tolerated deviations warned: %r" % warned)
+    acts = s.actions(u, {"line": 0, "character": 0})
+    tolerant_edit = find_action(acts, "source.applyPatch")["edit"]
+    check("disabled" in find_action(acts, "source.applyPatch.strict"), "strict accepts the tolerant patch")
+    s.last_diags = first
+    fixed = fix_all(s, u, warned)
+    check(set(warned) <= set(fixed), "warnings left unfixed: %r (fixed %r)" % (warned, fixed))
+    eq([d for d in current_or_new_diags(s, u) if d["severity"] <= 2], [], "problems after the fixes")
+    acts = s.actions(u, {"line": 0, "character": 0})
+    strict = find_action(acts, "source.applyPatch.strict")
+    check("edit" in strict, "strict mode refuses the fixed patch: %r\n%s" % (strict, s.text(u)))
+    eq(strict["edit"], tolerant_edit, "the strict patch does what the tolerant one did")
+    s.finish()
