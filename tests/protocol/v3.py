@@ -816,3 +816,20 @@ def v3_tolerance_quick_fixes_reach_the_strict_form(t):
     check("edit" in strict, "strict mode refuses the fixed patch: %r\n%s" % (strict, s.text(u)))
     eq(strict["edit"], tolerant_edit, "the strict patch does what the tolerant one did")
     s.finish()
+
+
+@test
+def v3_hover_on_the_file_line_of_every_block(t):
+    """Hover on each FILE directive and path line says what happens to the
+    file, operations on paths included (their statuses are 3.2's own)."""
+    s, u, root = file_ops_session(t)
+    text = s.text(u)
+    want = {"calc.py": "modified", "old.txt": "renamed to new place/old.txt", "src/mod": "renamed to src/moved",
+            "bye.txt": "deleted", "gone": "deleted", "made/dir/": "created (a folder)", "again.txt": "modified",
+            "fresh/new.txt": "created"}
+    for path, what in want.items():
+        for at in (s.pos(u, ID + " FILE\n" + path, 3), s.pos(u, "\n" + path + "\n", 1)):
+            h = s.hover(u, at)
+            check(h and what in h["contents"]["value"].replace("`", ""), "hover of FILE %s: %r (want %r)" % (path, h, what))
+    s.alive_check()
+    s.finish()
