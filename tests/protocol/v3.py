@@ -608,6 +608,11 @@ def partial_case(t, caps):
         return
     act = find_action(acts, "source.applyPatch.partial")
     check("3 of 4" in act["title"], "title: %r" % act["title"])
+    # "Keep only the failing modifications" writes 3.2 text: the header, the one block
+    keep = find_action(acts, "refactor.rewrite.keepFailing")
+    kept = apply_workspace_edit(keep["edit"], s.enc, {u: (s.version(u), s.text(u))})[u][1]
+    check(ID + " AP 3.2" in kept and kept.count(ID + " FILE") == 1 and "no such line" in kept and
+          "    return a + b" not in kept, "the kept patch: %r" % kept)
     apply_workspace_edit(act["edit"], s.enc, {})
     run_commands(s, act)
     r = subprocess.run([t.binary, "apply", "--partial", "--root", b, "fix.ap"], cwd=b, stdout=subprocess.PIPE,
