@@ -838,3 +838,71 @@ def v3_hover_on_the_file_line_of_every_block(t):
             check(h and what in h["contents"]["value"].replace("`", ""), "hover of FILE %s: %r (want %r)" % (path, h, what))
     s.alive_check()
     s.finish()
+
+
+# ============================================================ sweep
+
+SWEEP3 = FILE_OPS_PATCH.replace(ID + " END\n", "") + (
+    "e4a2f1b8 FILE\ncalc.py\n"
+    "e4a2f1b8 DELETE\ne4a2f1b8 snippet\ndef get_pi():\ne4a2f1b8 snippet_tail\n$\n"
+    "e4a2f1b8 include_leading_blank_lines 1\n\n"
+    "e4a2f1b8 FILE\nmissing.txt\ne4a2f1b8 replace:\nnot there \U0001F600\ne4a2f1b8 content\nx\n\n"
+    "e4a2f1b8 FILE\ncalc.py\ne4a2f1b8 INSERT_BEFORE\ne4a2f1b8 snippet\n^\ne4a2f1b8 content\n# top\n"
+    "e4a2f1b8 scope_end\n\n"
+    "0badc0de FILE\ncalc.py\n"
+    "e4a2f1b8 END\n")
+
+
+@test
+def v3_sweep_every_request_everywhere(t):
+    """Every request at every line's start, middle, end and past it, of a 3.2
+    patch holding every action, operations on paths, problems and tolerated
+    deviations; every line deleted and put back, and every prefix of the text
+    (a truncated answer) analysed: all answered, the server alive."""
+    root = world(t, FILE_OPS_FILES, SWEEP3, "a")
+    for caps in ("vscode", "eglot"):
+        s = t.session(caps=caps, root=root)
+        u = s.open(os.path.join(root, "fix.ap"))
+        ds = s.diags(u)
+        check(errors(ds), "errors expected")
+        text = s.text(u)
+        lines = text.split("\n")
+        for n, content in enumerate(lines):
+            w = units(content, s.enc)
+            for ch in sorted({0, w // 2, w, w + 5}):
+                at = {"line": n, "character": ch}
+                doc = {"textDocument": {"uri": u}, "position": at}
+                for method, params in (("textDocument/hover", doc), ("textDocument/definition", doc),
+                                       ("textDocument/completion", doc),
+                                       ("textDocument/codeAction", {"textDocument": {"uri": u},
+                                                                    "range": {"start": at, "end": at},
+                                                                    "context": {"diagnostics": ds}})):
+                    r = s.request(method, params)
+                    check("result" in r, "%s at %r: %r", method, at, r)
+        acts = s.actions(u, {"line": 0, "character": 0}, {"line": len(lines), "character": 0})
+        for a in acts:
+            if "command" in a and a["command"]["command"] in ("apls.showTarget", "apls.explain"):
+                s.call("workspace/executeCommand", a["command"])
+        for l in s.call("textDocument/codeLens", {"textDocument": {"uri": u}}):
+            s.call("workspace/executeCommand", l["command"])
+        s.call("textDocument/documentSymbol", {"textDocument": {"uri": u}})
+        if caps == "vscode":
+            for n in range(0, len(lines), 2):      # every other line deleted, checked, put back
+                text = s.text(u)
+                a = offset_of(text, {"line": n, "character": 0}, s.enc)
+                b = offset_of(text, {"line": n + 1, "character": 0}, s.enc)
+                gone = text[a:b]
+                v = s.edit(u, [(a, b, "")])
+                s.settle(u, v)
+                s.request("textDocument/completion", {"textDocument": {"uri": u},
+                                                      "position": {"line": n, "character": 0}})
+                s.edit(u, [(a, a, gone)])
+            full = s.text(u)
+            for k in range(len(full), 0, -max(1, len(full) // 60)):   # truncated answers
+                v = s.replace_text(u, full[:k])
+                s.settle(u, v)
+            s.alive_check()
+        s.finish()
+
+
+from lsp import offset_of  # noqa: E402
