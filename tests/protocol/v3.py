@@ -3,9 +3,14 @@
 Imported by run.py, whose helpers (Session, test, check, eq, ...) it uses; the
 tests register themselves there with the v3_ prefix (`run.py -k v3_`)."""
 import os
+import sys
 
-from __main__ import (test, check, eq, Failure, tree, same_tree, errors, codes, find_action,  # noqa: F401
-                      create_entries, line_range, WAIT)
+# run.py's namespace: __main__ when it runs, the module "run" when another
+# script (leaks.py) imports it
+_run = sys.modules["run"] if "run" in sys.modules else sys.modules["__main__"]
+test, check, eq, Failure, tree, same_tree, errors, codes, find_action, create_entries, line_range, WAIT = (
+    getattr(_run, n) for n in ("test", "check", "eq", "Failure", "tree", "same_tree", "errors", "codes",
+                               "find_action", "create_entries", "line_range", "WAIT"))
 from lsp import uri_of, apply_workspace_edit, position_of, range_of, units  # noqa: F401
 
 ID = "e4a2f1b8"
