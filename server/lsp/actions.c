@@ -182,8 +182,8 @@ static void add_partial(ctx *c)
         free(fap);
         free(fmd);
     }
-    char *title = lsp_xasprintf("Apply what resolves (%zu of %zu modifications; the rest handed back)", applies,
-                                total);
+    char *title = lsp_xasprintf("Apply what resolves (%zu of %zu modifications%s)", applies, total,
+                                p->path ? "; the rest handed back" : "");
     offer(c, title, kind, edit, creates, why);
     free(title);
     free(why);
