@@ -269,7 +269,7 @@ run_vscode() {
         bash -c "cd '$pk' && timeout 300 npm run --silent bundle >'$TMP/esbuild.log' 2>&1 && test -s dist/extension.js || { cat '$TMP/esbuild.log'; false; }"
     # the protocol path, the grammar and the server lookup, in node's test runner (TAP)
     out=$(cd "$vs" && APLS_BIN=$APLS timeout 600 node --test --test-reporter=tap \
-        test/protocol.test.mjs test/grammar.test.mjs test/serverpath.test.mjs 2>&1)
+        test/protocol.test.mjs test/grammar.test.mjs test/serverLog.test.mjs test/serverpath.test.mjs 2>&1)
     rc=$?
     printf '%s\n' "$out" >"$TMP/vscode-tests.tap"
     p=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -n1)

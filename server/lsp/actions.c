@@ -94,6 +94,101 @@ static void add_apply(ctx *c, const char *title, const char *kind, int ch, int m
         ap_run_free(run);
 }
 
+/* An action with its edit (and the command that makes what the client
+ * cannot), or disabled with why. */
+static void offer(ctx *c, const char *title, const char *kind, json_t *edit, json_t *creates, const char *why)
+{
+    if (!edit) {
+        json_decref(creates);
+        add_disabled(c, title, kind, why ? why : "it does not resolve");
+        return;
+    }
+    json_t *a = json_pack("{s:s,s:s,s:o}", "title", title, "kind", kind, "edit", edit);
+    if (creates)
+        json_object_set_new(a, "command", command("Create the new files", "apls.createFiles", creates));
+    json_array_append_new(c->out, a);
+}
+
+/* 3.2 --strict as an action: the text parsed strictly and run again. */
+static void add_strict(ctx *c)
+{
+    const char *kind = "source.applyPatch.strict";
+    apls_patch *p = c->p;
+    if (!wanted(c, kind) || p->patch->format != AP_FORMAT_3_2)
+        return;
+    ap_patch *sp = ap_patch_parse_opts(p->patch->text, p->patch->len, AP_PARSE_STRICT);
+    ap_options o = AP_OPTIONS_INIT;
+    o.trailing_ws = p->srv->set.trailing_ws;
+    o.root_why = p->root_why;
+    ap_run *run = ap_run_new(sp, p->fs, &o);
+    char *why = NULL, *reason = NULL;
+    json_t *creates = NULL;
+    json_t *edit = apls_workspace_edit(p, run, &why, &creates);
+    if (edit && json_array_size(json_object_get(edit, "documentChanges")) == 0 && !creates) {
+        json_decref(edit);
+        edit = NULL;
+        reason = lsp_xstrdup("already applied: nothing to change");
+    } else if (!edit) {
+        reason = lsp_xasprintf("strict mode refuses it: %s", why ? why : "it does not resolve");
+    }
+    offer(c, "Apply patch (strict)", kind, edit, creates, reason);
+    free(why);
+    free(reason);
+    ap_run_free(run);
+    ap_patch_free(sp);
+}
+
+/* <patch without .ap>.failed.<ext> */
+static char *beside(const char *path, const char *ext)
+{
+    size_t n = strlen(path);
+    if (n > 3 && strcmp(path + n - 3, ".ap") == 0)
+        n -= 3;
+    return lsp_xasprintf("%.*s.failed.%s", (int)n, path, ext);
+}
+
+/* --partial as an action: what resolves is applied, and the failing
+ * modifications are handed back beside the patch, as apply --partial does. */
+static void add_partial(ctx *c)
+{
+    const char *kind = "source.applyPatch.partial";
+    apls_patch *p = c->p;
+    const ap_run *r = p->run;
+    if (!wanted(c, kind) || r->ok || ap_handback_fatal(p->patch))
+        return;
+    size_t total = 0, applies = 0;
+    for (size_t ch = 0; ch < p->patch->n_changes; ch++)
+        for (size_t m = 0; m < p->patch->changes[ch].n_mods; m++) {
+            total++;
+            applies += r->mods[ch][m].state == AP_MOD_APPLIES &&
+                       (r->mods[ch][m].file < 0 || r->files[r->mods[ch][m].file].status != AP_FILE_FAILED);
+        }
+    if (applies == 0)
+        return;
+    char *why = NULL;
+    json_t *creates = NULL;
+    json_t *edit = apls_workspace_edit_opts(p, p->run, true, &why, &creates);
+    if (edit && p->path) {
+        char *fap = beside(p->path, "ap"), *fmd = beside(p->path, "md");
+        size_t n = 0;
+        char *text = ap_handback_patch(p->run, &n);
+        apls_edit_put_file(p, edit, &creates, fap, text, n);
+        free(text);
+        /* named as they sit, side by side (as `apls apply --partial fix.ap` run there names them) */
+        const char *slash = strrchr(fap, '/'), *pslash = strrchr(p->path, '/');
+        text = ap_handback_report(p->run, pslash ? pslash + 1 : p->path, slash ? slash + 1 : fap, &n);
+        apls_edit_put_file(p, edit, &creates, fmd, text, n);
+        free(text);
+        free(fap);
+        free(fmd);
+    }
+    char *title = lsp_xasprintf("Apply what resolves (%zu of %zu modifications; the rest handed back)", applies,
+                                total);
+    offer(c, title, kind, edit, creates, why);
+    free(title);
+    free(why);
+}
+
 static bool overlaps(ap_span s, uint32_t a, uint32_t b)
 {
     return s.start <= b && a <= s.end;
@@ -198,6 +293,8 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
     apls_patch_locate(p, a, &ch, &md);
 
     add_apply(&c, "Apply patch", "source.applyPatch", -1, -1);
+    add_strict(&c);
+    add_partial(&c);
     if (ch >= 0 && p->patch->changes[ch].file_path.is_string) {
         char *t = lsp_xasprintf("Apply the changes to %s", p->patch->changes[ch].file_path.value);
         add_apply(&c, t, "source.applyPatch.change", ch, -1);

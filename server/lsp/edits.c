@@ -133,14 +133,20 @@ static bool path_op(apls_patch *p, const ap_file *f, json_t *ops, json_t *fallba
 
 json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates)
 {
+    return apls_workspace_edit_opts(p, run, false, why, creates);
+}
+
+json_t *apls_workspace_edit_opts(apls_patch *p, ap_run *run, bool partial, char **why, json_t **creates)
+{
     apls_server *s = p->srv;
+    const ap_patch *pt = run->patch; /* (a strict action's run has its own) */
     *creates = NULL;
-    if (!run->ok) {
+    if (!run->ok && !partial) {
         size_t failed = 0;
         const char *first = NULL;
-        for (size_t i = 0; i < p->patch->n_problems; i++)
-            if (p->patch->problems[i].severity == AP_ERROR && failed++ == 0)
-                first = p->patch->problems[i].message;
+        for (size_t i = 0; i < pt->n_problems; i++)
+            if (pt->problems[i].severity == AP_ERROR && failed++ == 0)
+                first = pt->problems[i].message;
         for (size_t i = 0; i < run->n_problems; i++)
             if (run->problems[i].severity == AP_ERROR && failed++ == 0)
                 first = run->problems[i].message;
@@ -293,4 +299,62 @@ int apls_create_files(apls_server *s, json_t *files, char **why)
         return -1;
     }
     return 0;
+}
+
+void apls_edit_put_file(apls_patch *p, json_t *edit, json_t **creates, const char *abs, const char *bytes,
+                        size_t len)
+{
+    apls_server *s = p->srv;
+    json_t *dc = json_object_get(edit, "documentChanges");
+    char *uri = lsp_path_to_uri(abs);
+    json_t *text = json_stringn(bytes, len);
+    if (!uri || !text || !json_is_array(dc)) {
+        free(uri);
+        json_decref(text);
+        return;
+    }
+    const lsp_doc *doc = lsp_docstore_find_path(s->docs, abs);
+    FILE *f = doc ? NULL : fopen(abs, "rb");
+    if (doc || f) {
+        /* there already (a stale hand-back): its whole text replaced */
+        ap_text *old = NULL;
+        if (doc) {
+            old = ap_text_new(doc->text, doc->len);
+        } else {
+            char *buf = NULL;
+            size_t n = 0, cap = 0, got;
+            do {
+                if (n == cap)
+                    buf = lsp_xrealloc(buf, cap = cap ? 2 * cap : 4096);
+                got = fread(buf + n, 1, cap - n, f);
+                n += got;
+            } while (got > 0);
+            fclose(f);
+            old = ap_text_new(buf ? buf : "", n);
+            free(buf);
+        }
+        lsp_range r = {{0, 0}, line_pos(old, ap_text_line_count(old))};
+        ap_text_release(old);
+        json_array_append_new(dc, json_pack("{s:o,s:[{s:o,s:o}]}", "textDocument", doc_id(doc ? doc->uri : uri, doc),
+                                            "edits", "range", lsp_range_to_json(r), "newText", text));
+    } else if (s->client.create_files && !memchr(bytes, '\r', len)) {
+        json_array_append_new(dc, json_pack("{s:s,s:s,s:{s:b,s:b}}", "kind", "create", "uri", uri, "options",
+                                            "overwrite", 0, "ignoreIfExists", 0));
+        json_array_append_new(dc, json_pack("{s:o,s:[{s:o,s:o}]}", "textDocument", doc_id(uri, NULL), "edits",
+                                            "range", lsp_range_to_json((lsp_range){{0, 0}, {0, 0}}), "newText",
+                                            text));
+    } else {
+        /* written by the server, under the patch's root when it lies there */
+        size_t rn = strlen(p->root);
+        bool under = strncmp(abs, p->root, rn) == 0 && abs[rn] == '/';
+        char *dir = lsp_xstrdup(abs);
+        char *slash = strrchr(dir, '/');
+        *slash = '\0';
+        if (!*creates)
+            *creates = json_array();
+        json_array_append_new(*creates, json_pack("{s:s,s:s,s:s,s:o}", "path", abs, "root", under ? p->root : dir,
+                                                  "file", under ? abs + rn + 1 : slash + 1, "content", text));
+        free(dir);
+    }
+    free(uri);
 }

@@ -138,11 +138,12 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t 
     const char *code = md_ok ? "`" : "";
     char *where = apls_mod_summary(p, ch, md);
     char *s = NULL;
-    if (m->action != AP_ACTION_NONE)
+    bool path_op = m->action == AP_RENAME || m->action == AP_DELETE_PATH || m->action == AP_CREATE_DIR;
+    if (m->action != AP_ACTION_NONE) /* as the patch spells it (3.2: CREATE) */
         add(&s, "%s%s%s ", code, ap_action_keyword(p->patch->format, m->action), code);
     else
         add(&s, "Modification %d (no action) ", md + 1);
-    if (md_ok && (r->state == AP_MOD_APPLIES || r->state == AP_MOD_ALREADY_APPLIED)) {
+    if (md_ok && !path_op && (r->state == AP_MOD_APPLIES || r->state == AP_MOD_ALREADY_APPLIED)) {
         /* "[in ]path:12-14[ (note)]": the place as code, the note as prose */
         const char *note = strstr(where, " (");
         size_t head = note ? (size_t)(note - where) : strlen(where), in = strncmp(where, "in ", 3) == 0 ? 3 : 0;
@@ -153,13 +154,15 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t 
         free(w);
         free(rest);
     } else {
-        char *w = md_prose(md_ok, where);
+        /* (a 3.2 operation on a path says what it does in words, its paths as code) */
+        char *op = path_op && r->state != AP_MOD_FAILED ? apls_path_op_summary(p, ch, md, md_ok) : NULL;
+        char *w = md_prose(md_ok, op ? op : where);
+        free(op);
         add(&s, "%s", w);
         free(w);
     }
     free(where);
-    if (r->state == AP_MOD_APPLIES && (m->action == AP_RENAME || m->action == AP_DELETE_PATH ||
-                                       m->action == AP_CREATE_DIR)) {
+    if (r->state == AP_MOD_APPLIES && path_op) {
         /* a 3.2 operation on a path: the heading says it all, no text diff */
         add(&s, " (applies)\n");
         return s;

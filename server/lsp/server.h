@@ -173,6 +173,15 @@ void apls_on_execute_command(lsp_endpoint *ep, json_t *id, json_t *params, void 
  * be applied. *creates gets the files to create by command (when the client
  * has no CreateFile), or stays NULL. */
 json_t *apls_workspace_edit(apls_patch *p, ap_run *run, char **why, json_t **creates);
+/* The same; partial: the files that resolve even when others fail (a failed
+ * file's status is FAILED and it is left out), as apply --partial writes. */
+json_t *apls_workspace_edit_opts(apls_patch *p, ap_run *run, bool partial, char **why, json_t **creates);
+/* Appends to a WorkspaceEdit's documentChanges the new file at abs with
+ * bytes (CreateFile + its text where the client can, else an
+ * apls.createFiles entry in *creates; an existing file's whole text
+ * replaced). */
+void apls_edit_put_file(apls_patch *p, json_t *edit, json_t **creates, const char *abs, const char *bytes,
+                        size_t len);
 /* A WorkspaceEdit replacing span of the patch with text. */
 json_t *apls_patch_edit(const apls_patch *p, ap_span span, const char *text);
 /* Writes the files of an apls.createFiles command; 0 or -1 with *why. */
@@ -185,8 +194,9 @@ void apls_on_definition(lsp_endpoint *ep, json_t *id, json_t *params, void *data
 /* "src/a.c:12-14" or why it does not resolve, for lenses and hovers. */
 char *apls_mod_summary(const apls_patch *p, int ch, int md);
 /* What a 3.2 operation on a path does ("a.txt → b/a.txt", "deletes folder
- * out"), or NULL for a modification of text. */
-char *apls_path_op_summary(const apls_patch *p, int ch, int md);
+ * out"; quote: paths in single quotes, as messages quote code), or NULL for
+ * a modification of text. */
+char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *apls_path_op_summary(const apls_patch *p, int ch, int md)
+char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote)
 {
+    const char *q = quote ? "'" : "";
     const ap_mod *m = &p->patch->changes[ch].mods[md];
     const ap_mod_result *r = &p->run->mods[ch][md];
     const ap_file *f = r->file >= 0 ? &p->run->files[r->file] : NULL;
@@ -19,11 +20,12 @@ char *apls_path_op_summary(const apls_patch *p, int ch, int md)
     const char *what = f && f->kind == AP_PATH_DIR ? "folder" : f && f->kind == AP_PATH_FILE ? "file" : "path";
     switch (m->action) {
     case AP_RENAME:
-        return lsp_xasprintf("%s → %s%s", path, f && f->dest ? f->dest : m->dest.is_string ? m->dest.value : "?", done);
+        return lsp_xasprintf("%s%s%s → %s%s%s%s", q, path, q,
+                             q, f && f->dest ? f->dest : m->dest.is_string ? m->dest.value : "?", q, done);
     case AP_DELETE_PATH:
-        return lsp_xasprintf("deletes %s %s%s", what, path, done);
+        return lsp_xasprintf("deletes %s %s%s%s%s", what, q, path, q, done);
     case AP_CREATE_DIR:
-        return lsp_xasprintf("creates folder %s%s", path, done);
+        return lsp_xasprintf("creates folder %s%s%s%s", q, path, q, done);
     default:
         return NULL;
     }
@@ -36,7 +38,7 @@ char *apls_mod_summary(const apls_patch *p, int ch, int md)
         return lsp_xasprintf("does not resolve: %s", ap_code_name(r->code));
     if (r->state == AP_MOD_NOT_RUN)
         return lsp_xstrdup("not checked");
-    char *op = apls_path_op_summary(p, ch, md);
+    char *op = apls_path_op_summary(p, ch, md, false);
     if (op)
         return op;
     const char *path = r->file >= 0 ? p->run->files[r->file].path : "?";

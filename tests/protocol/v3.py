@@ -214,11 +214,11 @@ def v3_hover_and_symbols_of_file_operations(t):
     modifications as the patch spells them."""
     s, u, root = file_ops_session(t)
     v = s.hover(u, s.pos(u, "RENAME"))["contents"]["value"]
-    check("RENAME" in v and "old.txt → new place/old.txt" in v and "```" not in v, "hover of RENAME: %r", v)
+    eq(v, "`RENAME` `old.txt` → `new place/old.txt` (applies)\n", "hover of RENAME")
     v = s.hover(u, s.pos(u, "DELETE", nth=1))["contents"]["value"]
-    check("deletes folder gone" in v, "hover of DELETE of a folder: %r", v)
+    check("deletes folder `gone`" in v, "hover of DELETE of a folder: %r", v)
     v = s.hover(u, s.pos(u, "CREATE"))["contents"]["value"]
-    check("creates folder made/dir" in v, "hover of CREATE of a folder: %r", v)
+    check("creates folder `made/dir`" in v, "hover of CREATE of a folder: %r", v)
     v = s.hover(u, s.pos(u, "RECREATE"))["contents"]["value"]
     check("-first" in v and "+all new \U0001F680" in v, "hover of RECREATE shows the diff: %r", v)
     v = s.hover(u, s.pos(u, "return a + b"))["contents"]["value"]
@@ -575,4 +575,118 @@ def v3_status_notification_follows_the_detected_format(t):
     eq((st["format"], st["id"], st["version"]), ("3.2", "0badc0de", v), "status after 3.2 again")
     h = s.hover(u, s.pos(u, "0badc0de AP 3.2", 3))
     check("format 3.2, id 0badc0de: 1 file block, 1 modification" in h["contents"]["value"], "hover on header: %r" % h)
+    s.finish()
+
+
+# ============================================================ modes
+
+PARTIAL_FILES = {"calc.py": CALC, "b.txt": "one\ntwo\nthree\n", "old.txt": "old\n"}
+PARTIAL_PATCH = v3(
+    [("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"), ("content", "    return b + a")],
+    [("FILE", "b.txt"), ("REPLACE", None), ("snippet", "two"), ("content", "2"),
+     ("REPLACE", None), ("snippet", "no such line"), ("content", "never")],
+    [("FILE", "old.txt"), ("RENAME", "renamed.txt")],
+)
+
+
+def partial_case(t, caps):
+    """"Apply what resolves" leaves the tree as `apls apply --partial` does,
+    the hand-back files beside the patch included, byte for byte."""
+    a, b = world(t, PARTIAL_FILES, PARTIAL_PATCH, "a"), world(t, PARTIAL_FILES, PARTIAL_PATCH, "b")
+    s = t.session(caps=caps, root=a)
+    u = s.open(os.path.join(a, "fix.ap"))
+    eq(codes(errors(s.diags(u))), ["SNIPPET_NOT_FOUND"], "errors")
+    acts = s.actions(u, {"line": 0, "character": 0})
+    whole = find_action(acts, "source.applyPatch")
+    check("edit" not in whole, "the whole patch is offered though it fails")
+    if caps != "vscode":
+        # one "(unavailable)" entry says why (the whole patch's); the partial
+        # apply needs the RENAME too: no edit anywhere
+        check(all("edit" not in x for x in acts if x.get("kind", "").startswith("source.applyPatch")),
+              "an edit with a RENAME for %s: %r" % (caps, acts))
+        s.finish()
+        return
+    act = find_action(acts, "source.applyPatch.partial")
+    check("3 of 4" in act["title"], "title: %r" % act["title"])
+    apply_workspace_edit(act["edit"], s.enc, {})
+    run_commands(s, act)
+    r = subprocess.run([t.binary, "apply", "--partial", "--root", b, "fix.ap"], cwd=b, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    eq(r.returncode, 1, "apls apply --partial")
+    check(os.path.exists(os.path.join(b, "fix.failed.md")), "the CLI wrote no report")
+    same_tree(a, b, "Apply what resolves vs apply --partial")
+    # applied again (the stale hand-back is there now): its text is replaced
+    s.settle(u, s.version(u))
+    s.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}})
+    s.finish()
+
+
+import subprocess  # noqa: E402
+
+
+@test
+def v3_partial_action_equals_apply_partial(t):
+    partial_case(t, "vscode")
+
+
+@test
+def v3_partial_action_refused_with_a_rename_nvim(t):
+    partial_case(t, "nvim")
+
+
+@test
+def v3_partial_action_without_file_operations_eglot(t):
+    """Where nothing needs a resource operation, eglot gets the partial apply
+    too; the hand-back files are made by apls.createFiles."""
+    files = {"calc.py": CALC, "b.txt": "one\ntwo\n"}
+    patch = v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"), ("content", "    return b + a")],
+               [("FILE", "b.txt"), ("REPLACE", None), ("snippet", "nothing like it"), ("content", "x")])
+    a, b = world(t, files, patch, "a"), world(t, files, patch, "b")
+    s = t.session(caps="eglot", root=a)
+    u = s.open(os.path.join(a, "fix.ap"))
+    s.diags(u)
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch.partial")
+    eq(create_entries(act["edit"]), [], "CreateFile for eglot")
+    apply_workspace_edit(act["edit"], s.enc, {})
+    run_commands(s, act)
+    subprocess.run([t.binary, "apply", "--partial", "--root", b, "fix.ap"], cwd=b, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    same_tree(a, b, "Apply what resolves (eglot) vs apply --partial")
+    # a second time, over the stale hand-back files: replaced, not refused
+    t.write(os.path.join(a, "calc.py"), CALC)
+    s.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(os.path.join(a, "calc.py")), "type": 2}]})
+    s.settle(u, s.version(u))
+    act = find_action(s.actions(u, {"line": 0, "character": 0}), "source.applyPatch.partial")
+    kinds = [c.get("kind") for c in act["edit"]["documentChanges"]]
+    check("create" not in kinds, "CreateFile over the stale hand-back: %r" % kinds)
+    apply_workspace_edit(act["edit"], s.enc, {})
+    run_commands(s, act)
+    same_tree(a, b, "applied again over the stale hand-back")
+    s.finish()
+
+
+@test
+def v3_strict_action(t):
+    """"Apply patch (strict)": the same edit for a strict patch; disabled with
+    the strict error for one that only the tolerant parse accepts."""
+    t.write("calc.py", CALC)
+    t.write("fix.ap", v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"),
+                          ("content", "    return b + a")]))
+    s = t.session()
+    u = s.open("fix.ap")
+    eq(s.diags(u), [], "clean")
+    acts = s.actions(u, {"line": 0, "character": 0})
+    strict = find_action(acts, "source.applyPatch.strict")
+    eq(strict.get("edit"), find_action(acts, "source.applyPatch")["edit"], "the strict edit")
+    v = s.sub(u, ID + " REPLACE", ID + " replace:")      # tolerated, refused by strict mode
+    s.settle(u, v)
+    acts = s.actions(u, {"line": 0, "character": 0})
+    check("edit" in find_action(acts, "source.applyPatch"), "the tolerant apply")
+    strict = find_action(acts, "source.applyPatch.strict")
+    check("edit" not in strict and "strict mode refuses it" in strict["disabled"]["reason"], "strict: %r" % strict)
+    # 2.0 documents have no strict mode
+    v = s.replace_text(u, 'version: "2.0"\nchanges: []\n')
+    s.settle(u, v)
+    check(not [a for a in s.actions(u, {"line": 0, "character": 0}) if a.get("kind") == "source.applyPatch.strict"],
+          "a strict action on a 2.0 document")
     s.finish()

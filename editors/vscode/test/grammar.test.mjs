@@ -105,3 +105,62 @@ describe('TextMate grammar (source.ap)', () => {
         }
     });
 });
+
+describe('TextMate grammar: format 3.2, chosen as the server detects it', () => {
+    const doc = [
+        '# Summary: demo', //                              0
+        'version: "2.0" is not a key here', //             1
+        'e4a2f1b8 AP 3.2', //                              2
+        '', //                                             3
+        'e4a2f1b8 FILE CRLF', //                           4
+        'src/calc.py', //                                  5
+        'e4a2f1b8 REPLACE', //                             6
+        'e4a2f1b8 snippet', //                             7
+        '    action: DELETE  # code', //                   8
+        'e4a2f1b8 snippet_tail', //                        9
+        'e4a2f1b8 content', //                             10
+        'x = 1', //                                        11
+        'e4a2f1b8 include_trailing_blank_lines 2', //      12
+        'e4a2f1b8 RENAME new/place.py', //                 13
+        'e4a2f1b8 END', //                                 14
+    ].join('\n');
+    let toks;
+    before(() => { toks = tokenize(doc); });
+
+    it('lines before the first 3.2 line are read as before', () => {
+        assert.match(scopesOf(toks, 0, 'Summary'), /markup\.heading\.ap/);
+        assert.doesNotMatch(scopesOf(toks, 1, 'version'), /v3/);
+    });
+    it('the header, directives and their arguments', () => {
+        assert.match(scopesOf(toks, 2, 'e4a2f1b8'), /constant\.numeric\.id\.ap/);
+        assert.match(scopesOf(toks, 2, 'AP'), /keyword\.other\.header\.ap/);
+        assert.match(scopesOf(toks, 2, '3.2'), /constant\.other\.version\.ap/);
+        assert.match(scopesOf(toks, 4, 'FILE'), /keyword\.control\.file\.ap/);
+        assert.match(scopesOf(toks, 4, 'CRLF'), /constant\.language\.newline\.ap/);
+        assert.match(scopesOf(toks, 6, 'REPLACE'), /keyword\.other\.action\.ap/);
+        assert.match(scopesOf(toks, 7, 'snippet'), /entity\.name\.tag\.code\.ap/);
+        assert.match(scopesOf(toks, 9, 'snippet_tail'), /entity\.name\.tag\.code\.ap/);
+        assert.match(scopesOf(toks, 12, 'include_trailing_blank_lines'), /entity\.name\.tag\.option\.ap/);
+        assert.match(scopesOf(toks, 12, '2'), /constant\.numeric\.ap/);
+        assert.match(scopesOf(toks, 13, 'new/place.py'), /string\.other\.link\.path\.ap/);
+        assert.match(scopesOf(toks, 14, 'END'), /keyword\.control\.end\.ap/);
+    });
+    it('value lines are code, whatever they hold', () => {
+        assert.match(scopesOf(toks, 5, 'src/calc.py'), /string\.unquoted\.block\.code\.ap/);
+        assert.match(scopesOf(toks, 8, 'action: DELETE'), /string\.unquoted\.block\.code\.ap/);
+        assert.doesNotMatch(scopesOf(toks, 8, '# code'), /comment\.line/);
+        assert.doesNotMatch(scopesOf(toks, 8, 'DELETE'), /keyword/);
+        assert.match(scopesOf(toks, 11, 'x = 1'), /string\.unquoted\.block\.code\.ap/);
+    });
+    it('a patch without header switches at its first directive', () => {
+        const t = tokenize('# plan\n0badc0de FILE\na.txt\n0badc0de DELETE\n');
+        assert.match(scopesOf(t, 1, 'FILE'), /keyword\.control\.file\.ap/);
+        assert.match(scopesOf(t, 3, 'DELETE'), /keyword\.other\.action\.ap/);
+    });
+    it('a 2.0 patch with an indented 3.2 example stays 2.0', () => {
+        const t = tokenize('version: "2.0"\nchanges:\n  - file_path: a\n    modifications:\n      - action: REPLACE\n' +
+                           '        snippet: |\n          e4a2f1b8 FILE\n        content: |\n          x\n');
+        assert.doesNotMatch(scopesOf(t, 6, 'FILE'), /keyword\.control\.file/);
+        assert.match(scopesOf(t, 7, 'content'), /entity\.name\.tag\.code\.ap/);
+    });
+});

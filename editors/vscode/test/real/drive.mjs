@@ -544,9 +544,12 @@ async function main() {
 
     const inst = spawnSync(CS, ['--user-data-dir', ud, '--extensions-dir', exts, '--install-extension', VSIX], { encoding: 'utf8', env: xenv });
     if (!check('the .vsix installs into code-server', inst.status === 0 && /successfully installed/i.test(inst.stdout + inst.stderr), inst.stdout + inst.stderr)) return WORK;
+    // apls.path is a machine setting: VS Code's server (the remote side, where
+    // the extension runs) reads it from Machine/settings.json
+    fs.mkdirSync(path.join(ud, 'Machine'), { recursive: true });
+    fs.writeFileSync(path.join(ud, 'Machine', 'settings.json'), JSON.stringify({ 'apls.path': APLS }, null, 2));
     fs.mkdirSync(path.join(ud, 'User'), { recursive: true });
     fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify({
-        'apls.path': APLS,
         'apls.logLevel': 'info',
         'apls.trace.server': 'messages',
         'files.autoSave': 'off',
@@ -602,6 +605,7 @@ async function main() {
                 }
             }
         }
+        await failedStart(path.join(ud, 'Machine', 'settings.json'));
         await checkLogs(ud);
     } catch (e) {
         if (page) await shot('error');
@@ -615,6 +619,33 @@ async function main() {
         }
     }
     return WORK;
+}
+
+/** apls.path set to a file that is not there: the server cannot start, and one notification says so (issue 10, 1); set back, it runs again. */
+async function failedStart(settingsFile) {
+    const good = fs.readFileSync(settingsFile, 'utf8');
+    const runs = () => page.evaluate(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /apls/.test(e.innerText) && e.querySelector('.codicon-check')));
+    try {
+        await clearNotifications();
+        fs.writeFileSync(settingsFile, good.replace(/"apls\.path": "[^"]*"/, '"apls.path": "/nonexistent/apls"'));
+        await until('a notification that the server cannot start', async () => (await notifications()).length > 0, 20000);
+        await new Promise((r) => setTimeout(r, 1500)); // the time a second one would take
+        const notes = await notifications();
+        await shot('failed-start');
+        check('a failed server start shows one notification, naming apls.path (issue 10, 1)', notes.length === 1 && /apls\.path/.test(notes[0]), notes.join('\n'));
+        check('the status bar says the server is not running', !(await runs()));
+    } catch (e) {
+        await shot('failed-start-error');
+        check('a failed server start shows one notification, naming apls.path (issue 10, 1)', false, e.message);
+    } finally {
+        fs.writeFileSync(settingsFile, good);
+    }
+    try {
+        await until('the server to run again', runs, 30000, 100);
+        check('with apls.path set back, the server runs again', true);
+    } catch (e) {
+        check('with apls.path set back, the server runs again', false, e.message);
+    }
 }
 
 /** The output channels, as VS Code writes them to its logs: the server's levels (issue 10, 4) and the trace (issue 10, 5). */
