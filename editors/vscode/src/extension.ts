@@ -322,7 +322,14 @@ async function applyFresh(uri: string, range: LspRange, kind: string, title: str
     }
     await saveCreated(a.edit as GuardEdit);
     if (a.command) {
-        await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        try {
+            await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        } catch (err) {
+            // RequestFailed: the server said why (window/showMessage)
+            const msg = err instanceof Error ? err.message : String(err);
+            output?.warn(`${a.command.command}: ${msg}`);
+            if ((err as { code?: number }).code !== RequestFailed) void vscode.window.showErrorMessage(`apls: ${msg}`);
+        }
     }
 }
 
