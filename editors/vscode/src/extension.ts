@@ -30,6 +30,7 @@ import {
 import { staleDocuments, HeldDocument, LspWorkspaceEdit as GuardEdit } from './guard';
 import { parseServerLine, moreVerbose, levelOfChannel, findExecutable } from './serverLog';
 import { findServer } from './serverPath';
+import { watchFormat } from './format';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -257,6 +258,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         }),
     );
     setStatus('starting');
+    watchFormat(context, client);
     try {
         await client.start();
     } catch (err) {
