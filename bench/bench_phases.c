@@ -113,6 +113,9 @@ static char *read_all(const char *path, size_t *len)
         n += (size_t)got;
     }
     close(fd);
+    if (n == cap)
+        buf = realloc(buf, cap + 1);
+    buf[n] = '\0';
     *len = n;
     return buf;
 }
@@ -137,8 +140,7 @@ static ap_code timed_load(ap_fs *fs, const char *path, ap_text **out, char **why
         *why = strdup("binary");
         return AP_FILE_NOT_TEXT;
     }
-    *out = ap_text_new(buf, len);
-    free(buf);
+    *out = ap_text_adopt(buf, len); /* as the disk provider: the bytes as read */
     add_since(&t->index, t1);
     return AP_OK;
 }

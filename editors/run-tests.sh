@@ -60,7 +60,7 @@ case_field() { # CASE.JSON FIELD -> value (string, or JSON)
 
 # prepare NAME DEST: DEST/ws (to edit) and DEST/expected (apls apply's result)
 prepare() {
-    local name=$1 dest=$2 patch applies rc
+    local name=$1 dest=$2 patch applies rc fixed
     mkdir -p "$dest"
     cp -r "$FIX/$name/ws" "$dest/ws"
     cp -r "$FIX/$name/ws" "$dest/expected"
@@ -77,6 +77,11 @@ for e in case.get("buffer_edits", []):
 EOF
     "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
     rc=$?
+    # a case whose editor takes the patch's quick fixes saves the patch fixed
+    fixed=$(case_field "$FIX/$name/case.json" fixed_patch)
+    if [ "$fixed" != None ] && [ "$fixed" != null ]; then
+        cp "$FIX/$name/$fixed" "$dest/expected/$patch"
+    fi
     if [ "$applies" = true ]; then
         [ $rc = 0 ] || { echo "apls apply failed on $name:"; cat "$dest/apply.log"; return 1; }
         # the patch must change something, or the comparison proves nothing
@@ -142,6 +147,42 @@ run_nvim() {
     done
 }
 
+# Neovim started as its users start it (their init.lua, no -u NONE), with the
+# plugin where a plugin manager puts it: "pack" = a start package in the user's
+# site folder (packer, paq, Vim packages: the plugin root is a checkout of
+# editors/nvim), "rtp" = a folder put on 'runtimepath' by init.lua (lazy.nvim's
+# `dir`, packer's and vim-plug's `rtp`). init.lua calls setup{} as
+# nvim-lspconfig users do; setup_check.lua checks the rest and :checkhealth.
+run_nvim_layouts() {
+    local layout dir rc init
+    command -v nvim >/dev/null || return
+    for layout in pack rtp; do
+        dir=$TMP/nvim-layout-$layout
+        mkdir -p "$dir/config/nvim" "$dir/data" "$dir/bin"
+        cp -r "$FIX/failing/ws" "$dir/ws"
+        ln -s "$APLS" "$dir/bin/apls"
+        init="require('apls').setup{}"
+        if [ $layout = pack ]; then
+            mkdir -p "$dir/data/nvim/site/pack/plugins/start"
+            ln -s "$HERE/nvim" "$dir/data/nvim/site/pack/plugins/start/apls"
+        else
+            init="vim.opt.runtimepath:prepend('$HERE/nvim')
+$init"
+        fi
+        printf '%s\n' "$init" >"$dir/config/nvim/init.lua"
+        : >"$dir/result"
+        (cd "$dir/ws" && HOME=$dir XDG_CONFIG_HOME=$dir/config XDG_DATA_HOME=$dir/data \
+            XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/cache PATH=$dir/bin:$PATH \
+            APLS_OUT=$dir/result APLS_LABEL="nvim layout $layout" APLS_EXPECT_PATH=$dir/bin/apls \
+            APLS_EXPECT_VERSION="$("$APLS" --version | sed 's/^apls //')" \
+            timeout 60 nvim --headless -i NONE -c "luafile $HERE/nvim/test/setup_check.lua" \
+            </dev/null >"$dir/nvim.out" 2>&1)
+        rc=$?
+        tally "$dir/result" "nvim layout $layout"
+        check "nvim layout $layout: Neovim exited cleanly (exit $rc)" test $rc = 0
+    done
+}
+
 # ---------------------------------------------------------------- Emacs
 run_emacs() {
     local name mode dir rc
@@ -184,6 +225,28 @@ run_emacs() {
     done
 }
 
+# ap-mode as an Emacs package: package-install-file into an empty
+# package-user-dir, then fresh Emacs processes (-q: no init file, Debian's site
+# start files as a user has them, so Debian's eglot 1.9 is a package) with
+# eglot loaded before, or after, a patch is opened (editors/emacs/test/package.el).
+run_emacs_package() {
+    local dir=$TMP/emacs-package step rc
+    command -v emacs >/dev/null || return
+    mkdir -p "$dir/bin"
+    cp -r "$FIX/failing/ws" "$dir/ws"
+    ln -s "$APLS" "$dir/bin/apls"
+    : >"$dir/result"
+    for step in install eglot-first mode-first; do
+        (cd "$dir/ws" && HOME=$dir PATH=$dir/bin:$PATH APLS_PKG_STEP=$step APLS_ELPA=$dir/elpa \
+            APLS_MODE_EL=$HERE/emacs/ap-mode.el APLS_VERSION="$("$APLS" --version | sed 's/^apls //')" \
+            APLS_OUT=$dir/result timeout 90 emacs --batch -q -l "$HERE/emacs/test/package.el" \
+            </dev/null >"$dir/emacs-$step.out" 2>&1)
+        rc=$?
+        check "emacs package $step: Emacs exited cleanly (exit $rc)" test $rc = 0
+    done
+    tally "$dir/result" "emacs package"
+}
+
 # ---------------------------------------------------------------- VS Code
 run_vscode() {
     local vs=$HERE/vscode out rc p f
@@ -209,9 +272,9 @@ run_vscode() {
         tsconfig.json esbuild.mjs src syntaxes "$pk/") && ln -s "$vs/node_modules" "$pk/node_modules"
     check "vscode: esbuild bundle (dist/extension.js)" \
         bash -c "cd '$pk' && timeout 300 npm run --silent bundle >'$TMP/esbuild.log' 2>&1 && test -s dist/extension.js || { cat '$TMP/esbuild.log'; false; }"
-    # the protocol path and the grammar, in node's test runner (TAP)
+    # the protocol path, the grammar and the server lookup, in node's test runner (TAP)
     out=$(cd "$vs" && APLS_BIN=$APLS timeout 600 node --test --test-reporter=tap \
-        test/protocol.test.mjs test/grammar.test.mjs 2>&1)
+        test/protocol.test.mjs test/grammar.test.mjs test/serverLog.test.mjs test/serverpath.test.mjs 2>&1)
     rc=$?
     printf '%s\n' "$out" >"$TMP/vscode-tests.tap"
     p=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -n1)
@@ -237,8 +300,8 @@ run_vscode() {
 
 for e in $EDITORS; do
     case $e in
-        nvim) run_nvim ;;
-        emacs) declare -F run_emacs >/dev/null && run_emacs ;;
+        nvim) run_nvim; run_nvim_layouts ;;
+        emacs) declare -F run_emacs >/dev/null && run_emacs && run_emacs_package ;;
         vscode) declare -F run_vscode >/dev/null && run_vscode ;;
     esac
 done

@@ -1,5 +1,6 @@
 ;;; ap-mode.el --- Major mode for .ap patches, served by apls through eglot -*- lexical-binding: t; -*-
 
+;; Author: apls maintainers
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "28.1"))
 ;; Keywords: languages, tools
@@ -15,9 +16,16 @@
 ;; actions.  Works with eglot 1.9 (Debian's elpa-eglot on Emacs 28) and
 ;; with the eglot built into Emacs 29.
 ;;
+;; Installed by the Debian package (or `meson install'), .ap files open in
+;; ap-mode with no configuration.  As an Emacs package:
+;;   M-x package-install-file RET /path/to/apls/editors/emacs/ap-mode.el
+;; or from a checkout:
 ;;   (add-to-list 'load-path "/path/to/apls/editors/emacs")
 ;;   (require 'ap-mode)
+;; Then, to start apls in every patch:
 ;;   (add-hook 'ap-mode-hook #'eglot-ensure)
+;; apls is registered with eglot whether eglot is loaded before or after
+;; this file (Debian's eglot 1.9, or the eglot of Emacs 29).
 ;;
 ;; C-c C-a (`ap-apply-patch') applies the whole patch: it finds the
 ;; server's "Apply patch" action (kind source.applyPatch), applies its edit
@@ -210,6 +218,11 @@ Two columns deeper after a line that ends with `:' or a block indicator."
 (if (fboundp 'yaml-mode)
     (ap--define-mode yaml-mode)
   (ap--define-mode prog-mode))
+
+;; `ap-mode' is defined by a macro, which the autoload scanner does not
+;; see: its autoload is written out for the package's autoloads file.
+;;;###autoload
+(autoload 'ap-mode "ap-mode" "Major mode for .ap patches, served by apls through eglot." t)
 
 ;;;###autoload
 (add-to-list 'auto-mode-alist '("\\.ap\\'" . ap-mode))

@@ -152,6 +152,9 @@ typedef struct ap_text ap_text;
 
 /* A new text holding a copy of bytes[0..len), with one reference. */
 ap_text *ap_text_new(const char *bytes, size_t len);
+/* The same owning bytes (malloc'd, len bytes and a NUL after them): the
+ * bytes as read are the text's, not copied. */
+ap_text *ap_text_adopt(char *bytes, size_t len);
 ap_text *ap_text_retain(ap_text *t);
 void ap_text_release(ap_text *t);
 const char *ap_text_bytes(const ap_text *t);
@@ -460,6 +463,8 @@ typedef struct ap_file {
     bool rendered;
     char *after;           /* ap_run_render: the new bytes */
     size_t after_len;
+    ap_text *after_text;   /* internal: when set, the text that owns after
+                            * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
     int first_change;      /* the first change naming it */
@@ -542,6 +547,14 @@ ap_fs *ap_fs_disk_new(const char *root);
  * file is rewritten in place (apls apply --through-links). */
 void ap_fs_disk_through_links(ap_fs *fs, bool on);
 void ap_fs_disk_free(ap_fs *fs);
+/* Texts shared by the disk providers of one command (apls check over many
+ * patches): a file read by one is not read or indexed again by another
+ * while its device, inode, size and modification time stay the same. Up to
+ * max_bytes of file content are kept; the cache outlives the providers. */
+typedef struct ap_text_cache ap_text_cache;
+ap_text_cache *ap_text_cache_new(size_t max_bytes);
+void ap_text_cache_free(ap_text_cache *c);
+void ap_fs_disk_share_texts(ap_fs *fs, ap_text_cache *c);
 
 /* The text of a literal block holding value, for key `name` whose key
  * stands at column col ("name: |\n  line..."); NULL when the value has
@@ -575,6 +588,8 @@ ap_fs *ap_fs_mem_new(void);
 /* The root the memory provider says it stands for (tests; default none). */
 void ap_fs_mem_set_root(ap_fs *fs, const char *root);
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only);
+/* The same with a text already made (one more reference to it). */
+void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only);
 void ap_fs_mem_mkdir(ap_fs *fs, const char *path);
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len);
 void ap_fs_mem_commit(ap_fs *fs, ap_run *run);

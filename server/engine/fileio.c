@@ -29,7 +29,14 @@ bool ap_write_all(int fd, const char *s, size_t n)
 
 char *ap_read_fd(int fd, size_t limit, size_t *len)
 {
-    size_t cap = 65536, n = 0;
+    return ap_read_fd_sized(fd, 0, limit, len);
+}
+
+char *ap_read_fd_sized(int fd, size_t expect, size_t limit, size_t *len)
+{
+    /* a buffer of the expected size and one byte more reads the file in
+     * one go and sees its end without growing (each doubling copies) */
+    size_t cap = expect && expect < limit ? expect + 1 : 65536, n = 0;
     char *buf = ap_xmalloc(cap);
     for (;;) {
         if (n == cap) {
@@ -54,6 +61,9 @@ char *ap_read_fd(int fd, size_t limit, size_t *len)
             break;
         n += (size_t)r;
     }
+    if (n == cap)
+        buf = ap_xrealloc(buf, cap + 1);
+    buf[n] = '\0';
     *len = n;
     return buf;
 }

@@ -133,7 +133,7 @@ void ap_fs_mem_set_root(ap_fs *fs, const char *root)
     m->root = root ? ap_xstrdup(root) : NULL;
 }
 
-void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only)
+void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only)
 {
     mem_fs *m = (mem_fs *)fs;
     mem_file *f = find(m, path);
@@ -144,8 +144,15 @@ void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, b
     } else {
         ap_text_release(f->text);
     }
-    f->text = ap_text_new(bytes, len);
+    f->text = ap_text_retain(text);
     f->read_only = read_only;
+}
+
+void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only)
+{
+    ap_text *t = ap_text_new(bytes, len);
+    ap_fs_mem_put_text(fs, path, t, read_only);
+    ap_text_release(t);
 }
 
 void ap_fs_mem_mkdir(ap_fs *fs, const char *path)

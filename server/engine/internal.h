@@ -138,8 +138,7 @@ struct ap_text {
     uint32_t *prev_nb;     /* prev_nb[i]: last non-blank line <= i, or UINT32_MAX */
     /* hash index of the non-blank lines: slot -> occ[start..start+count) */
     struct ap_slot {
-        uint64_t hash;
-        uint32_t start, count;
+        uint32_t start, count; /* the hash is lines[occ[start]].hash */
     } *slots;
     uint32_t mask;
     uint32_t *occ;         /* line numbers, ascending within a slot */
@@ -163,6 +162,12 @@ struct ap_text {
 char ap_text_break_of(const char *s, size_t n);
 /* The same for a text already split. */
 char ap_text_break(const ap_text *t);
+
+/* The text ap_text_new would make of the lines' bytes, each followed by an
+ * LF, without stripping and hashing them again; NULL when those bytes would
+ * split into other lines (one ends in a CR or holds an LF, the first starts
+ * with a byte order mark) or there are none: then ap_text_new. */
+ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
@@ -546,6 +551,9 @@ bool ap_write_all(int fd, const char *s, size_t n);
 /* Everything left in fd (malloc'd, *len bytes), or NULL with errno (EFBIG
  * past limit). */
 char *ap_read_fd(int fd, size_t limit, size_t *len);
+/* The same into a buffer sized for expect bytes (0: unknown). Both leave a
+ * NUL after the bytes read (ap_text_adopt takes such a buffer). */
+char *ap_read_fd_sized(int fd, size_t expect, size_t limit, size_t *len);
 /* Size and ap_hash of the regular file name in dirfd (never through a link). */
 bool ap_hash_at(int dirfd, const char *name, uint64_t *size, uint64_t *hash);
 /* A new file `to` beside `from` in dirfd with its bytes and metadata, synced. */

@@ -113,7 +113,11 @@ static void render(ap_run *run, ap_file *f, bool force_final)
     bool open_end = t->n > 0 && t->lines[t->n - 1].eol == 0;
 
     ap_buf out = AP_BUF_INIT;
+    /* room for the text and some growth at once: doubling copies it all */
+    ap_buf_grow(&out, t->len + t->len / 8 + 64);
     ap_buf_add(&out, t->bytes, t->bom);
+    const char *eol_s = eol_bytes(eol);
+    size_t eol_n = strlen(eol_s);
     size_t cap = 0;
     size_t *offs = NULL; /* where each line of the current splice starts in out */
     uint32_t l = 0, s = 0;
@@ -132,6 +136,20 @@ static void render(ap_run *run, ap_file *f, bool force_final)
             splice_hunks(f, &cap, t, sp, out.s ? out.s : "", offs, sp->n);
             l = sp->b;
             s++;
+            continue;
+        }
+        /* untouched lines that would be written as they stand (their own
+         * break is the one written, nothing to strip) are copied as one
+         * span of the bytes read: the same bytes, no hunk */
+        uint32_t stop = s < v->nsp ? v->sp[s].a : t->n, k = l;
+        while (k < stop && t->lines[k].eol == eol &&
+               ap_text_line_start(t, k + 1) - ap_text_line_start(t, k) == t->lines[k].len + eol_n &&
+               (!strip_all || without_blanks(t->lines[k].s, t->lines[k].len) == t->lines[k].len))
+            k++;
+        if (k > l) {
+            uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, k);
+            ap_buf_add(&out, t->bytes + from, to - from);
+            l = k;
             continue;
         }
         const ap_line *bl = &t->lines[l];

@@ -831,7 +831,10 @@ void ap_run_free(ap_run *run)
         free(f->path);
         free(f->dest);
         ap_text_release(f->before);
-        free(f->after);
+        if (f->after_text)
+            ap_text_release(f->after_text); /* it owns after */
+        else
+            free(f->after);
         free(f->hunks);
         free(f->changes);
         if (f->view) {

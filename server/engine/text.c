@@ -50,9 +50,25 @@ size_t ap_ws_len_before(const char *s, size_t n)
     return 0;
 }
 
+/* Bytes that are not white space in any reading: printable ASCII but the
+ * space (the common case, tested before the full rules). */
+static inline bool plainly_not_ws(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
 void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t a = 0, b = n, w;
+    /* indentation of spaces and tabs, then a plain byte at each end: done */
+    while (a < b && (u[a] == ' ' || u[a] == '\t'))
+        a++;
+    if (a < b && plainly_not_ws(u[a]) && plainly_not_ws(u[b - 1])) {
+        *off = a;
+        *len = b - a;
+        return;
+    }
     while (a < b && (w = ap_ws_len(s + a, b - a)) > 0)
         a += w;
     while (b > a && (w = ap_ws_len_before(s + a, b - a)) > 0)
@@ -110,11 +126,25 @@ char ap_text_break(const ap_text *t)
     return t->eol == AP_EOL_CR ? '\r' : '\n';
 }
 
+/* How many lines ap_split_lines makes of s: one per break, and one for
+ * bytes after the last. Counted first so the lines are allocated once, at
+ * their size (growing them by doubling copied and faulted twice as much). */
+static size_t count_lines(const char *s, size_t n, char brk)
+{
+    size_t count = 0;
+    const char *p = s, *e = s + n;
+    while (p < e && (p = memchr(p, brk, (size_t)(e - p))) != NULL) {
+        count++;
+        p++;
+    }
+    return count + (n > 0 && s[n - 1] != brk);
+}
+
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
-    size_t count = 0, cap = 0;
-    ap_line *lines = NULL;
     char brk = ap_text_break_of(s, n);
+    size_t count = 0, total = count_lines(s, n, brk);
+    ap_line *lines = total ? ap_xmalloc(total * sizeof *lines) : NULL;
     size_t i = 0;
     while (i < n) {
         size_t start = i;
@@ -135,7 +165,6 @@ size_t ap_split_lines(const char *s, size_t n, ap_line **out)
                 eol = AP_EOL_LF;
             i++;
         }
-        AP_GROW(lines, count, cap);
         ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
     }
     *out = lines;
@@ -160,29 +189,37 @@ static ap_eol detect_eol(const char *s, size_t n)
     return lf > s && lf[-1] == '\r' ? AP_EOL_CRLF : AP_EOL_LF;
 }
 
+/* One open-addressing table of the distinct stripped hashes of the
+ * non-blank lines, each slot naming its lines' run in occ (8 bytes a slot,
+ * at most half the slots used): counted, laid out, then filled in line
+ * order, so each run is ascending. A slot's hash is its first line's. */
 static void build_index(ap_text *t)
 {
     uint32_t nb = 0;
     for (uint32_t i = 0; i < t->n; i++)
         nb += !t->lines[i].blank;
+    /* at most two thirds full (repeated lines share a slot) */
     uint32_t size = 16;
-    while (size < nb * 2)
+    while (size < nb + nb / 2)
         size *= 2;
     t->mask = size - 1;
     t->slots = ap_xcalloc(size, sizeof *t->slots);
     t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
-    uint32_t *slot_of = ap_xmalloc((t->n ? t->n : 1) * sizeof *slot_of);
-    /* count per hash, lay the groups out, then fill them in line order */
+    /* the slot of each non-blank line, by its rank among them */
+    uint32_t *slot_of = ap_xmalloc((nb ? nb : 1) * sizeof *slot_of);
+    uint32_t k = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         if (t->lines[i].blank)
             continue;
         uint64_t h = t->lines[i].hash;
         uint32_t j = (uint32_t)h & t->mask;
-        while (t->slots[j].count && t->slots[j].hash != h)
+        /* while counting, start holds the group's first line */
+        while (t->slots[j].count && t->lines[t->slots[j].start].hash != h)
             j = (j + 1) & t->mask;
-        t->slots[j].hash = h;
+        if (!t->slots[j].count)
+            t->slots[j].start = i;
         t->slots[j].count++;
-        slot_of[i] = j;
+        slot_of[k++] = j;
     }
     uint32_t at = 0;
     for (uint32_t j = 0; j < size; j++) {
@@ -190,9 +227,10 @@ static void build_index(ap_text *t)
         at += t->slots[j].count;
         t->slots[j].count = 0;
     }
+    k = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         if (!t->lines[i].blank) {
-            struct ap_slot *sl = &t->slots[slot_of[i]];
+            struct ap_slot *sl = &t->slots[slot_of[k++]];
             t->occ[sl->start + sl->count++] = i;
         }
     }
@@ -203,9 +241,10 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
 {
     uint32_t j = (uint32_t)h & t->mask;
     while (t->slots[j].count) {
-        if (t->slots[j].hash == h) {
+        const uint32_t *run = t->occ + t->slots[j].start;
+        if (t->lines[run[0]].hash == h) {
             *count = t->slots[j].count;
-            return t->occ + t->slots[j].start;
+            return run;
         }
         j = (j + 1) & t->mask;
     }
@@ -213,18 +252,67 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
     return NULL;
 }
 
-ap_text *ap_text_new(const char *bytes, size_t len)
+static void finish_text(ap_text *t);
+
+ap_text *ap_text_adopt(char *bytes, size_t len)
 {
     ap_text *t = ap_xcalloc(1, sizeof *t);
     t->refs = 1;
-    t->bytes = ap_xmemdup(bytes, len);
+    if (!bytes) {
+        bytes = ap_xmalloc(1);
+        *bytes = '\0';
+    }
+    t->bytes = bytes;
     t->len = len;
-    t->has_nul = memchr(bytes, '\0', len) != NULL;
+    t->has_nul = memchr(t->bytes, '\0', len) != NULL;
     /* a byte order mark is no part of line 1: it is matched without it and
      * written back before it */
-    t->bom = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     t->n = (uint32_t)ap_split_lines(t->bytes + t->bom, len - t->bom, &t->lines);
     t->eol = detect_eol(t->bytes, len);
+    finish_text(t);
+    return t;
+}
+
+ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
+{
+    size_t len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const ap_line *l = src[i];
+        /* a CR before the LF would join the break; an LF splits the line */
+        if ((l->len > 0 && l->s[l->len - 1] == '\r') || memchr(l->s, '\n', l->len))
+            return NULL;
+        len += l->len + 1;
+    }
+    if (n == 0 || (src[0]->len >= 3 && memcmp(src[0]->s, "\xEF\xBB\xBF", 3) == 0))
+        return NULL;
+    ap_text *t = ap_xcalloc(1, sizeof *t);
+    t->refs = 1;
+    t->bytes = ap_xmalloc(len + 1);
+    t->len = len;
+    t->lines = ap_xmalloc(n * sizeof *t->lines);
+    t->n = n;
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        /* the stripped form and hash depend on the line's bytes alone */
+        t->lines[i] = *src[i];
+        t->lines[i].s = t->bytes + at;
+        t->lines[i].eol = AP_EOL_LF;
+        memcpy(t->bytes + at, src[i]->s, src[i]->len);
+        at += src[i]->len;
+        t->bytes[at++] = '\n';
+    }
+    t->bytes[len] = '\0';
+    t->has_nul = memchr(t->bytes, '\0', len) != NULL;
+    t->eol = detect_eol(t->bytes, len);
+    finish_text(t);
+    return t;
+}
+
+/* The tables every text has beside its lines: the non-blank skips and the
+ * hash index. */
+static void finish_text(ap_text *t)
+{
     t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
     t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);
     t->next_nb[t->n] = t->n;
@@ -238,7 +326,11 @@ ap_text *ap_text_new(const char *bytes, size_t len)
     }
     t->prev_nb[t->n] = last;
     build_index(t);
-    return t;
+}
+
+ap_text *ap_text_new(const char *bytes, size_t len)
+{
+    return ap_text_adopt(ap_xmemdup(bytes, len), len);
 }
 
 ap_text *ap_text_retain(ap_text *t)

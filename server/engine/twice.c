@@ -23,7 +23,7 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
         return;
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
-        const ap_file *f = &run->files[i];
+        ap_file *f = &run->files[i];
         if (f->path_op) {
             /* what stands at its paths after this run (only whether a file or
              * a folder stands there matters to such an operation) */
@@ -40,9 +40,14 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
                     ap_fs_mem_put(mem, paths[k], "", 0, false);
             }
         } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
-            ap_fs_mem_put(mem, f->path, f->after, f->after_len, false);
+            /* the new bytes become the second run's text as they stand;
+             * the file keeps them through that text */
+            if (!f->after_text)
+                f->after_text = ap_text_adopt(f->after, f->after_len);
+            ap_fs_mem_put_text(mem, f->path, f->after_text, false);
         } else if (f->before) {
-            ap_fs_mem_put(mem, f->path, ap_text_bytes(f->before), ap_text_len(f->before), false);
+            /* unchanged: the text this run indexed serves the second */
+            ap_fs_mem_put_text(mem, f->path, f->before, false);
         }
     }
     ap_run *again = ap_run_new(run->patch, mem, opts);

@@ -129,7 +129,9 @@ static void add_other_changes(char **s, const apls_patch *p, int fi, bool md)
             md ? "`" : "", md ? "`" : "");
 }
 
-static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
+/* at: where the hover is. Over the problem's squiggle (its span) the client
+ * shows the diagnostic's message and related places itself: they are left out. */
+static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t at)
 {
     const ap_mod *m = &p->patch->changes[ch].mods[md];
     const ap_mod_result *r = &p->run->mods[ch][md];
@@ -199,6 +201,10 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok)
             char *why = not_checked_why(p, md_ok);
             add(&s, "\n\n%s\n", why);
             free(why);
+            break;
+        }
+        if (at >= pr->span.start && at <= pr->span.end) {
+            add(&s, "\n\n%s%s%s (the problem shown here)\n", code, ap_code_name(pr->code), code);
             break;
         }
         char *msg = md_prose(md_ok, pr->message);
@@ -294,7 +300,7 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
     char *text = NULL;
     ap_span span;
     if (md >= 0) {
-        text = mod_text(p, ch, md, markdown);
+        text = mod_text(p, ch, md, markdown, off);
         const ap_mod *m = &p->patch->changes[ch].mods[md];
         span = (ap_span){m->head.start, m->span.end};
     } else {

@@ -28,6 +28,7 @@ Groups (test name prefixes):
   cancellation_, hostile_, framing_, sweep_  robustness
   misc: settings, roots, paths, several patches, odd clients"""
 import json
+import re
 import os
 import select
 import shutil
@@ -1193,6 +1194,30 @@ def hover_markdown_vscode(t):
 
 
 @test
+def hover_leaves_the_diagnostic_to_the_squiggle(t):
+    # VS Code shows the diagnostic's message and related places in the same
+    # hover as the server's text: over the squiggle, the server's hover names
+    # the code only; elsewhere in the modification it says everything
+    s, u = calc_session(t, PATCH_BAD)
+    d = [x for x in s.diags(u) if x.get("code") == "SNIPPET_NOT_FOUND"]
+    check(d, "no SNIPPET_NOT_FOUND diagnostic: %r", d)
+    msg = d[0]["message"]
+    # markdown escapes punctuation in prose (calc\\.py) and puts quoted code
+    # in code spans: compare the words read, without quotes
+    unquote = lambda v: re.sub(r"\\(.)", r"\1", v).replace("`", "").replace("'", "")
+    plain = lambda h: unquote(h["contents"]["value"])
+    msg = unquote(msg)
+    on = s.hover(u, s.pos(u, "return a - b", 3))
+    v = plain(on)
+    check("SNIPPET_NOT_FOUND" in v, "the hover on the squiggle names the code: %r", v)
+    check(msg not in v, "the hover on the squiggle repeats the diagnostic's message: %r", v)
+    check("calc.py:" not in v.split("\n\n", 1)[-1], "the hover on the squiggle repeats the related places: %r", v)
+    off = s.hover(u, s.pos(u, "action: REPLACE", 3))
+    check(msg in plain(off), "the hover off the squiggle says the message: %r", off)
+    s.finish()
+
+
+@test
 def hover_plaintext_eglot(t):
     s, u = calc_session(t, PATCH_OK, caps="eglot")
     s.diags(u)
@@ -1760,6 +1785,23 @@ def quickfix_slips_vscode(t):
     text = s.text(u)
     check("```" not in text and 'version: "2.0"' in text and "file_path: calc.py" in text and
           "action: REPLACE" in text and "snippet: |" in text and "content: |" in text, "fixed patch: %r", text)
+    s.finish()
+
+
+@test
+def quickfix_drop_ambiguous_anchor_vscode(t):
+    """AMBIGUOUS_ANCHOR where the snippet alone is found once: the preferred
+    quick fix drops the anchor, and the patch then changes what was meant
+    (issue 9, item 4)."""
+    target = "def a():\n    x = 1\n\ndef a():\n    y = 2\n"
+    patch = patch_text([("a.py", [{"action": "REPLACE", "anchor": "def a():\n", "snippet": "y = 2\n",
+                                   "content": "y = 3\n"}])])
+    s, u = quickfix_cycle(t, "vscode", target, patch, "AMBIGUOUS_ANCHOR", "Remove the anchor")
+    check("anchor" not in s.text(u), "the anchor is gone: %r", s.text(u))
+    acts = s.actions(u, {"line": 0, "character": 0}, only=["source.applyPatch"])
+    edit = find_action(acts, "source.applyPatch", "Apply patch")["edit"]
+    apply_workspace_edit(edit, s.enc)
+    eq(t.read("a.py"), b"def a():\n    x = 1\n\ndef a():\n    y = 3\n", "the result")
     s.finish()
 
 

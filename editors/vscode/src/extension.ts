@@ -25,29 +25,42 @@ import {
     WorkspaceEdit as LspWorkspaceEdit,
     Range as LspRange,
     CancellationToken,
+    ResponseError,
 } from 'vscode-languageclient/node';
-import { staleDocuments, HeldDocument } from './guard';
+import { staleDocuments, HeldDocument, LspWorkspaceEdit as GuardEdit } from './guard';
+import { parseServerLine, moreVerbose, levelOfChannel, findExecutable } from './serverLog';
+import { findServer } from './serverPath';
 import { watchFormat } from './format';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
 let output: vscode.LogOutputChannel | undefined;
+let trace: vscode.LogOutputChannel | undefined;
 
 /** The settings the server reads (initializationOptions, workspace/configuration). */
 export function serverSettings(cfg: vscode.WorkspaceConfiguration): Record<string, unknown> {
     const out: Record<string, unknown> = {
         debounceMs: cfg.get<number>('debounceMs', 50),
         trailingWhitespace: cfg.get<string>('trailingWhitespace', 'all'),
-        logLevel: cfg.get<string>('logLevel', 'warn'),
+        // what the channel shows too: its level (the gear of the Output panel) can ask for more
+        logLevel: output ? moreVerbose(cfg.get<string>('logLevel', 'warn'), levelOfChannel(output.logLevel)) : cfg.get<string>('logLevel', 'warn'),
     };
     const root = cfg.get<string>('root', '');
     out.root = root ? root : null;
     return out;
 }
 
-function serverPath(): string {
-    const p = vscode.workspace.getConfiguration('apls').get<string>('path', '');
-    return p && p.trim() ? p.trim() : 'apls';
+/** apls.path, else PATH, else the bundled binary (src/serverPath.ts). */
+function serverPath(context: vscode.ExtensionContext): string {
+    const found = findServer({
+        setting: vscode.workspace.getConfiguration('apls').get<string>('path', ''),
+        pathEnv: process.env.PATH,
+        extensionPath: context.extensionPath,
+        platform: process.platform,
+        arch: process.arch,
+    });
+    output?.info(`server: ${found.command} (${found.source === 'none' ? 'not found; looked for apls' : `from ${found.source}`})`);
+    return found.command;
 }
 
 function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): void {
@@ -69,9 +82,92 @@ function setStatus(state: 'starting' | 'running' | 'stopped', detail?: string): 
     status.show();
 }
 
+/** The trace channel vscode-languageclient writes to: a plain channel whose
+ * level follows "apls.trace.server", so that setting alone gives a trace (a
+ * LogOutputChannel would also need its own level set to Trace). */
+function traceChannel(context: vscode.ExtensionContext): vscode.LogOutputChannel {
+    const plain = vscode.window.createOutputChannel('apls trace');
+    const changed = new vscode.EventEmitter<vscode.LogLevel>();
+    const level = (): vscode.LogLevel => {
+        const t = vscode.workspace.getConfiguration('apls').get<unknown>('trace.server', 'off');
+        const v = typeof t === 'string' ? t : (t as { verbosity?: string } | undefined)?.verbosity;
+        return v && v !== 'off' ? vscode.LogLevel.Trace : vscode.LogLevel.Info;
+    };
+    context.subscriptions.push(
+        plain,
+        changed,
+        vscode.workspace.onDidChangeConfiguration((e) => {
+            if (e.affectsConfiguration('apls.trace.server')) changed.fire(level());
+        }),
+    );
+    const line = (tag: string) => (message: string | Error, ...args: unknown[]) =>
+        plain.appendLine(`${new Date().toISOString()} [${tag}] ${message instanceof Error ? message.message : message}${args.length ? ` ${args.map((a) => JSON.stringify(a)).join(' ')}` : ''}`);
+    return {
+        get name() {
+            return plain.name;
+        },
+        get logLevel() {
+            return level();
+        },
+        onDidChangeLogLevel: changed.event,
+        trace: line('trace'),
+        debug: line('debug'),
+        info: line('info'),
+        warn: line('warn'),
+        error: line('error'),
+        append: (v: string) => plain.append(v),
+        appendLine: (v: string) => plain.appendLine(v),
+        replace: (v: string) => plain.replace(v),
+        clear: () => plain.clear(),
+        show: (preserveFocus?: boolean) => plain.show(preserveFocus),
+        hide: () => plain.hide(),
+        dispose: () => undefined, // disposed with the extension (context.subscriptions)
+    } as vscode.LogOutputChannel;
+}
+
+/** The server's stderr, line by line, at the level the server wrote it. */
+function pipeServerLog(input: NodeJS.ReadableStream, channel: vscode.LogOutputChannel): void {
+    let rest = '';
+    input.on('data', (chunk: Buffer | string) => {
+        const lines = (rest + chunk.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) {
+            const { level, text } = parseServerLine(l.replace(/\r$/, ''));
+            if (level === 'warn') channel.warn(text);
+            else channel[level](text);
+        }
+    });
+    input.on('end', () => {
+        if (rest) channel.error(rest);
+    });
+}
+
+/** Saves the files an applied edit created: a created file is whole on disk at
+ * once, never empty with its content in an unsaved tab. */
+async function saveCreated(edit: GuardEdit & { documentChanges?: Array<{ kind?: string; uri?: string }> }): Promise<void> {
+    for (const change of edit.documentChanges ?? []) {
+        if (change.kind !== 'create' || !change.uri || !client) continue;
+        const uri = client.protocol2CodeConverter.asUri(change.uri);
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        if (doc?.isDirty && !(await doc.save())) {
+            void vscode.window.showErrorMessage(`apls: could not save the new file ${vscode.workspace.asRelativePath(uri)}`);
+        }
+    }
+}
+
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
-    const command = serverPath();
-    const level = vscode.workspace.getConfiguration('apls').get<string>('logLevel', 'warn');
+    const configured = serverPath(context);
+    const level = serverSettings(vscode.workspace.getConfiguration('apls')).logLevel as string;
+    // Say once why the server cannot start; the client would show its own
+    // notification too ("couldn't create connection to server").
+    const command = findExecutable(configured);
+    if (!command) {
+        const msg = `no executable '${configured}'${configured.includes('/') ? '' : ' on the PATH'}`;
+        output?.error(`cannot start the server: ${msg}`);
+        setStatus('stopped', msg);
+        void vscode.window.showErrorMessage(`apls: cannot start the server: ${msg}. Set "apls.path" to the apls executable.`);
+        return;
+    }
     // TransportKind.stdio: vscode-languageclient appends --stdio, which apls accepts.
     const serverOptions: ServerOptions = {
         run: { command, args: ['--log-level', level], transport: TransportKind.stdio },
@@ -86,14 +182,33 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         // server then pulls workspace/configuration, answered from the same section.
         synchronize: { configurationSection: 'apls' },
         outputChannel: output,
-        traceOutputChannel: output,
+        traceOutputChannel: trace,
+        stdioOptions: {
+            stdout: () => undefined, // the protocol's stream, read by the client
+            stderr: pipeServerLog,
+        },
         middleware: {
             // the apply actions carry a command that fetches them afresh
             provideCodeActions: async (document, range, context, token, next) => {
                 const actions = await next(document, range, context, token);
                 if (!actions || !client) return actions;
                 const lspRange = client.code2ProtocolConverter.asRange(range);
-                return actions.map((a) => {
+                // VS Code's lightbulb and Ctrl+. leave source actions out:
+                // "Apply patch" is offered there as a quick fix too
+                const extra: vscode.CodeAction[] = [];
+                if (!context.only) {
+                    for (const a of actions) {
+                        if (!(a instanceof vscode.CodeAction) || !a.kind || a.kind.value !== APPLY.value) continue;
+                        // Ctrl+. hides disabled actions: a refused patch is
+                        // offered as "(unavailable)", which says why
+                        const q = new vscode.CodeAction(a.disabled ? `${a.title} (unavailable)` : a.title, QUICK_APPLY);
+                        q.command = a.disabled
+                            ? { title: q.title, command: 'apls.explain', arguments: [a.disabled.reason] }
+                            : { title: a.title, command: 'apls.client.applyFresh', arguments: [document.uri.toString(), lspRange, APPLY.value, a.title] };
+                        extra.push(q);
+                    }
+                }
+                return [...actions.map((a) => {
                     if (!(a instanceof vscode.CodeAction) || !a.edit || !a.kind || !APPLY.contains(a.kind)) return a;
                     a.edit = undefined;
                     a.command = {
@@ -102,7 +217,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
                         arguments: [document.uri.toString(), lspRange, a.kind.value, a.title],
                     };
                     return a;
-                });
+                }), ...extra];
             },
             workspace: {
                 handleApplyEdit: async (params, next) => {
@@ -111,7 +226,11 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
                         void vscode.window.showErrorMessage(`apls: not applied: ${stale.join('; ')}`);
                         return { applied: false, failureReason: stale.join('; ') };
                     }
-                    return next(params, CancellationToken.None);
+                    const result = await next(params, CancellationToken.None);
+                    if (result instanceof ResponseError) return result;
+                    if (result.applied) await saveCreated(params.edit);
+                    else void vscode.window.showErrorMessage(`apls: VS Code did not apply the edit${result.failureReason ? `: ${result.failureReason}` : ''}`);
+                    return result;
                 },
                 configuration: async (params, token, next) => {
                     const result = await next(params, token);
@@ -143,11 +262,11 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     try {
         await client.start();
     } catch (err) {
+        // vscode-languageclient has shown its notification (with "Go to
+        // output"): one is enough
         const msg = err instanceof Error ? err.message : String(err);
         setStatus('stopped', msg);
-        void vscode.window.showErrorMessage(
-            `apls: cannot start '${command}' (${msg}). Set "apls.path" to the apls executable.`,
-        );
+        output?.error(`cannot start '${command}' (${msg}): check "apls.path"`);
     }
 }
 
@@ -164,6 +283,8 @@ async function stopClient(): Promise<void> {
 }
 
 const APPLY = vscode.CodeActionKind.Source.append('applyPatch');
+/** "Apply patch" as the lightbulb and Ctrl+. offer it (they leave source actions out). */
+const QUICK_APPLY = vscode.CodeActionKind.QuickFix.append('applyPatch');
 
 /** What VS Code holds of the document with LSP URI uri, if it is open. */
 function held(uri: string): HeldDocument | undefined {
@@ -199,8 +320,16 @@ async function applyFresh(uri: string, range: LspRange, kind: string, title: str
         void vscode.window.showErrorMessage('apls: VS Code did not apply the edit');
         return;
     }
+    await saveCreated(a.edit as GuardEdit);
     if (a.command) {
-        await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        try {
+            await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        } catch (err) {
+            // RequestFailed: the server said why (window/showMessage)
+            const msg = err instanceof Error ? err.message : String(err);
+            output?.warn(`${a.command.command}: ${msg}`);
+            if ((err as { code?: number }).code !== RequestFailed) void vscode.window.showErrorMessage(`apls: ${msg}`);
+        }
     }
 }
 
@@ -213,6 +342,8 @@ function activePatch(): vscode.TextEditor | undefined {
     return ed;
 }
 
+const RequestFailed = -32803;
+
 async function applyPatch(): Promise<void> {
     const ed = activePatch();
     if (!ed || !client) return;
@@ -224,8 +355,14 @@ async function applyPatch(): Promise<void> {
             arguments: [ed.document.uri.toString()],
         });
     } catch (err) {
+        // RequestFailed: the server said why in its own notification
+        // (window/showMessage), or the extension did when it refused the
+        // edit: one notification per refusal
         const msg = err instanceof Error ? err.message : String(err);
-        void vscode.window.showErrorMessage(`apls: the patch was not applied: ${msg}`);
+        output?.warn(`the patch was not applied: ${msg}`);
+        if ((err as { code?: number }).code !== RequestFailed) {
+            void vscode.window.showErrorMessage(`apls: the patch was not applied: ${msg}`);
+        }
     }
 }
 
@@ -251,6 +388,7 @@ async function showTarget(): Promise<void> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     output = vscode.window.createOutputChannel('apls', { log: true });
+    trace = traceChannel(context);
     status = vscode.window.createStatusBarItem('apls.status', vscode.StatusBarAlignment.Right, 100);
     status.name = 'apls';
     status.command = 'apls.client.showLog';
@@ -263,6 +401,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         vscode.commands.registerCommand('apls.client.restart', async () => {
             await stopClient();
             await startClient(context);
+        }),
+        // the channel's level asks the server for as much (serverSettings)
+        output.onDidChangeLogLevel(() => {
+            void client?.sendNotification('workspace/didChangeConfiguration', { settings: null });
         }),
         vscode.workspace.onDidChangeConfiguration(async (e) => {
             if (e.affectsConfiguration('apls.path')) {

@@ -5,6 +5,7 @@
 --   require('apls').setup({})              -- defaults: `apls` on the PATH
 --   :AplsApply        apply the whole patch of the current .ap buffer
 --   :AplsShowTarget   say where the modification under the cursor lands
+--   :checkhealth apls the server's path and version, each patch's root (health.lua)
 --   :AplsStatus       say which format (2.0, 3.2) the server reads the patch as;
 --                     require('apls').status() gives "AP 3.2 e4a2f1b8" for a statusline
 --
@@ -57,13 +58,14 @@ end
 
 --- The workspace folder for a buffer: root_dir if set, else the nearest
 --- folder above the file holding one of root_markers, else the current
---- directory (when the file is under it), else the file's folder.
+--- directory (when the file is under it), else the file's folder. The second
+--- value says which of these it is (for :checkhealth apls).
 function M.root_dir(bufnr)
   local cfg = M.config
   if type(cfg.root_dir) == 'function' then
-    return cfg.root_dir(bufnr)
+    return cfg.root_dir(bufnr), 'the root_dir function of setup()'
   elseif type(cfg.root_dir) == 'string' then
-    return vim.fn.fnamemodify(cfg.root_dir, ':p'):gsub('/$', '')
+    return (vim.fn.fnamemodify(cfg.root_dir, ':p'):gsub('/$', '')), 'root_dir of setup()'
   end
   local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':p')
   local dir = vim.fn.fnamemodify(file, ':h')
@@ -71,7 +73,7 @@ function M.root_dir(bufnr)
   while probe and probe ~= '' do
     for _, marker in ipairs(cfg.root_markers or {}) do
       if (vim.uv or vim.loop).fs_stat(probe .. '/' .. marker) then
-        return probe
+        return probe, 'holds ' .. marker
       end
     end
     local parent = vim.fn.fnamemodify(probe, ':h')
@@ -82,9 +84,9 @@ function M.root_dir(bufnr)
   end
   local cwd = vim.fn.getcwd()
   if file:sub(1, #cwd + 1) == cwd .. '/' then
-    return cwd
+    return cwd, 'the current directory (no ' .. table.concat(cfg.root_markers or {}, ', ') .. ' above the file)'
   end
-  return dir
+  return dir, "the file's folder (no marker above it, outside the current directory)"
 end
 
 local function settings()
@@ -153,6 +155,10 @@ local function client_config(root)
     end,
     on_attach = function(client, bufnr)
       if is_patch(bufnr) then
+        -- completion with <C-x><C-o> (Neovim 0.7 leaves 'omnifunc' empty)
+        if vim.bo[bufnr].omnifunc == '' then
+          vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+        end
         if M.config.keymaps then
           M.keymaps(bufnr)
         end
@@ -173,7 +179,7 @@ function M.attach(bufnr)
   if not is_file_buffer(bufnr) then
     return nil
   end
-  local root = M.root_dir(bufnr)
+  local root = (M.root_dir(bufnr))
   if vim.lsp.start then -- Neovim 0.8+
     return vim.lsp.start(client_config(root), { bufnr = bufnr })
   end
@@ -492,6 +498,7 @@ local augroup = nil
 --- Sets apls up: attaches every file buffer opened from now on (and those
 --- already loaded), defines :AplsApply and :AplsShowTarget.
 function M.setup(opts)
+  M.set_up = true
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
   if opts and opts.cmd then
     M.config.cmd = opts.cmd -- a list: replace, do not merge
@@ -511,6 +518,20 @@ function M.setup(opts)
       callback = function()
         if M.client(0) and vim.lsp.codelens then
           pcall(vim.lsp.codelens.refresh)
+        end
+      end,
+    })
+    -- the server publishes after every analysis, also of an edit made in
+    -- normal mode (dd, p, u, a quick fix) or of a target changed on disk:
+    -- the lenses say the same as the diagnostics (Neovim 0.7 would keep
+    -- them stale until the next InsertLeave)
+    vim.api.nvim_create_autocmd('DiagnosticChanged', {
+      group = augroup,
+      pattern = '*.ap',
+      callback = function(ev)
+        local b = ev.buf
+        if b and vim.api.nvim_buf_is_loaded(b) and M.client(b) and vim.lsp.codelens then
+          vim.api.nvim_buf_call(b, function() pcall(vim.lsp.codelens.refresh) end)
         end
       end,
     })
