@@ -23,6 +23,10 @@ const env = (k) => {
 };
 const APLS = env('APLS_BIN');
 const VSIX = env('APLS_VSIX');
+// APLS_SERVER=bundled (test/real/run.sh with APLS_REAL_VSIX): the linux-x64
+// .vsix starts its own server, with apls.path unset and no apls on the PATH
+// (docs/shipping.md); APLS_BIN is then only what computes the expected trees
+const BUNDLED = process.env.APLS_SERVER === 'bundled';
 const CS = env('CODE_SERVER');
 const OUT = env('OUT');
 const FIXTURES = env('FIXTURES');
@@ -541,13 +545,14 @@ async function main() {
     names.sort((a, b) => (a === 'failing' ? -1 : b === 'failing' ? 1 : a.localeCompare(b)));
     for (const n of names) copyTree(path.join(FIXTURES, n, 'ws'), path.join(WS, n));
     const xenv = { ...process.env, XDG_CONFIG_HOME: path.join(WORK, 'xdg/config'), XDG_DATA_HOME: path.join(WORK, 'xdg/data'), APLS_RECORD: 'off' };
+    if (BUNDLED) xenv.PATH = (xenv.PATH || '').split(':').filter((d) => d && !fs.existsSync(path.join(d, 'apls'))).join(':');
 
     const inst = spawnSync(CS, ['--user-data-dir', ud, '--extensions-dir', exts, '--install-extension', VSIX], { encoding: 'utf8', env: xenv });
     if (!check('the .vsix installs into code-server', inst.status === 0 && /successfully installed/i.test(inst.stdout + inst.stderr), inst.stdout + inst.stderr)) return WORK;
     // apls.path is a machine setting: VS Code's server (the remote side, where
     // the extension runs) reads it from Machine/settings.json
     fs.mkdirSync(path.join(ud, 'Machine'), { recursive: true });
-    fs.writeFileSync(path.join(ud, 'Machine', 'settings.json'), JSON.stringify({ 'apls.path': APLS }, null, 2));
+    fs.writeFileSync(path.join(ud, 'Machine', 'settings.json'), JSON.stringify(BUNDLED ? {} : { 'apls.path': APLS }, null, 2));
     fs.mkdirSync(path.join(ud, 'User'), { recursive: true });
     fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify({
         'apls.logLevel': 'info',
@@ -605,7 +610,7 @@ async function main() {
                 }
             }
         }
-        await failedStart(path.join(ud, 'Machine', 'settings.json'));
+        if (!BUNDLED) await failedStart(path.join(ud, 'Machine', 'settings.json'));
         await checkLogs(ud);
     } catch (e) {
         if (page) await shot('error');
@@ -669,6 +674,10 @@ async function checkLogs(ud) {
     check('the server\'s info lines show as [info] in the apls channel, none as [error] (issue 10, 4)',
         infoLines.length > 0 && !errorLines.some((l) => /\binfo:/.test(l)), `channel log files: ${files.filter((f) => /apls/.test(f)).join(', ')}\n${channel.slice(0, 2000)}`);
     check('apls.trace.server alone gives a trace of the messages (issue 10, 5)', /Sending request 'initialize/.test(trace) || /Sending request 'initialize/.test(channel), trace.slice(0, 500));
+    if (BUNDLED) {
+        check('the extension started the server it carries (apls.path unset, no apls on the PATH)',
+            /server: \S*\/bin\/linux-x64\/apls \(from bundled\)/.test(channel), channel.slice(0, 1000));
+    }
 }
 
 const WORK = await main();

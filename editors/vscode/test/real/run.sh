@@ -5,7 +5,9 @@
 # .vsix the project ships (editors/vscode/build-vsix.sh), installs it, and
 # drives the workbench in headless Chromium (drive.mjs). Screenshots and logs
 # go to OUT (default: a temporary folder, kept). Prints "vscode-real: N
-# passed, M failed" last; exits non-zero on any failure. Skips (0 passed,
+# passed, M failed" last; exits non-zero on any failure.
+# APLS_REAL_VSIX=FILE.vsix installs that package instead (scripts/build-vsix's
+# linux-x64 one) and checks that it starts the server it carries. Skips (0 passed,
 # 0 failed, and says why) only where Node 20 is missing. Design:
 # docs/vscode-real.md.
 set -uo pipefail
@@ -46,12 +48,19 @@ CODE_SERVER=$(sed -n 1p <<<"$paths")
 DRIVER_MODULES=$(sed -n 2p <<<"$paths")
 echo "# $("$CODE_SERVER" --version | head -n1 | tr '\n' ' ')($(( $(date +%s) - t0 )) s to install or find in $CACHE)"
 
-if ! "$VS/build-vsix.sh" "$OUT/apls.vsix" >"$OUT/vsix.log" 2>&1; then
+if [ -n "${APLS_REAL_VSIX:-}" ]; then
+    # the linux-x64 package (scripts/build-vsix), with the server it carries
+    VSIX=$APLS_REAL_VSIX
+    export APLS_SERVER=bundled
+    echo "# $VSIX, its own server (apls.path unset, no apls on the PATH)"
+elif ! "$VS/build-vsix.sh" "$OUT/apls.vsix" >"$OUT/vsix.log" 2>&1; then
     tail -n 30 "$OUT/vsix.log"
     fail "building the .vsix (editors/vscode/build-vsix.sh)"
+else
+    VSIX=$OUT/apls.vsix
 fi
 
-APLS_BIN=$APLS APLS_VSIX=$OUT/apls.vsix CODE_SERVER=$CODE_SERVER DRIVER_MODULES=$DRIVER_MODULES \
+APLS_BIN=$APLS APLS_VSIX=$VSIX CODE_SERVER=$CODE_SERVER DRIVER_MODULES=$DRIVER_MODULES \
     CHROMIUM=$CHROMIUM OUT=$OUT FIXTURES=$(cd "$VS/../fixtures" && pwd) \
     timeout 900 node "$HERE/drive.mjs"
 rc=$?
