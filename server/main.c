@@ -3,6 +3,7 @@
 #include "server.h"
 #include "apls_help.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,8 +13,20 @@ static void help(FILE *out)
     fputs("apls " APLS_VERSION APLS_HELP_TEXT, out);
 }
 
+/* A command runs once and exits: memory it frees is kept for its next
+ * text instead of being given back and faulted in again (the twice check
+ * and a check of many patches build and drop texts of every target). The
+ * language server keeps malloc's defaults. */
+static void keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "apply") == 0))
+        keep_freed_memory();
     if (argc >= 2 && strcmp(argv[1], "check") == 0)
         return apls_check_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "apply") == 0)

@@ -123,9 +123,13 @@ int apls_check_main(int argc, char **argv)
     }
     json_t *patches = json_array(), *errors = json_array(), *warnings = json_array(), *files = json_array();
     bool ok = true, unreadable = false;
+    /* patches of one check read and index each target once (check writes
+     * nothing, so a file stays as the first patch read it) */
+    ap_text_cache *shared = o.n > 1 ? ap_text_cache_new((size_t)1 << 30) : NULL;
     for (int i = 0; i < o.n; i++) {
         cli_patch cp;
-        int lrc = cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), o.through_links, stderr);
+        int lrc = cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), o.through_links, shared,
+                                 stderr);
         if (lrc == 2) {
             unreadable = true;
             continue;
@@ -141,6 +145,7 @@ int apls_check_main(int argc, char **argv)
         }
         cli_patch_release(&cp);
     }
+    ap_text_cache_free(shared);
     if (o.json)
         print_json(patches, errors, warnings, files, ok && !unreadable);
     else
@@ -158,7 +163,7 @@ int apls_apply_main(int argc, char **argv)
         return rc;
     }
     cli_patch cp;
-    int lrc = cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), o.through_links, stderr);
+    int lrc = cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), o.through_links, NULL, stderr);
     if (lrc == 2) {
         free(o.patches);
         return 2;

@@ -67,7 +67,7 @@ static bool is_dir(const char *p)
 }
 
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
-                   unsigned parse_flags, bool through_links, FILE *err)
+                   unsigned parse_flags, bool through_links, ap_text_cache *shared, FILE *err)
 {
     memset(cp, 0, sizeof *cp);
     cp->arg = arg;
@@ -118,6 +118,8 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     free(msg);
     cp->fs = ap_fs_disk_new(cp->root);
     ap_fs_disk_through_links(cp->fs, through_links);
+    if (shared)
+        ap_fs_disk_share_texts(cp->fs, shared);
     ap_options o = AP_OPTIONS_INIT;
     o.trailing_ws = ws;
     cp->record = cli_record_open(cp->patch, cp->root);

@@ -547,6 +547,14 @@ ap_fs *ap_fs_disk_new(const char *root);
  * file is rewritten in place (apls apply --through-links). */
 void ap_fs_disk_through_links(ap_fs *fs, bool on);
 void ap_fs_disk_free(ap_fs *fs);
+/* Texts shared by the disk providers of one command (apls check over many
+ * patches): a file read by one is not read or indexed again by another
+ * while its device, inode, size and modification time stay the same. Up to
+ * max_bytes of file content are kept; the cache outlives the providers. */
+typedef struct ap_text_cache ap_text_cache;
+ap_text_cache *ap_text_cache_new(size_t max_bytes);
+void ap_text_cache_free(ap_text_cache *c);
+void ap_fs_disk_share_texts(ap_fs *fs, ap_text_cache *c);
 
 /* The text of a literal block holding value, for key `name` whose key
  * stands at column col ("name: |\n  line..."); NULL when the value has

@@ -549,6 +549,17 @@ out:
 /* Builds a text of the view's lines (LF breaks). */
 static ap_text *text_of_view(const ap_view *v)
 {
+    /* the view's lines as they are (no stripping and hashing again) */
+    const ap_line **lines = NULL;
+    uint32_t n = 0, cap = 0;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        AP_GROW(lines, n, cap);
+        lines[n++] = ap_view_line(v, p);
+    }
+    ap_text *joined = ap_text_join(lines, n);
+    free(lines);
+    if (joined)
+        return joined;
     ap_buf b = AP_BUF_INIT;
     for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
         const ap_line *l = ap_view_line(v, p);

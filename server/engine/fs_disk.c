@@ -53,7 +53,78 @@ typedef struct disk_fs {
     size_t n_stamps, cap_stamps;
     file_id *ids;    /* files with several hard links: who named them first */
     size_t n_ids, cap_ids;
+    ap_text_cache *shared; /* texts read by other providers of one run, or NULL */
 } disk_fs;
+
+/* ---------------------------------------------------------- shared texts */
+
+/* The texts one command has read, by the file they were read from: a run
+ * over many patches (apls check a.ap b.ap ...) reads and indexes each
+ * target once. A file is the same when its device, inode, size and
+ * modification time are (what the commit's re-check trusts too). */
+typedef struct shared_text {
+    ap_stamp st;
+    ap_text *text;
+} shared_text;
+
+struct ap_text_cache {
+    shared_text *texts;
+    size_t n, cap;
+    size_t bytes, max_bytes;
+};
+
+ap_text_cache *ap_text_cache_new(size_t max_bytes)
+{
+    ap_text_cache *c = ap_xcalloc(1, sizeof *c);
+    c->max_bytes = max_bytes;
+    return c;
+}
+
+void ap_text_cache_free(ap_text_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        ap_text_release(c->texts[i].text);
+    free(c->texts);
+    free(c);
+}
+
+static shared_text *shared_find(ap_text_cache *c, const struct stat *st)
+{
+    for (size_t i = 0; c && i < c->n; i++)
+        if (c->texts[i].st.dev == st->st_dev && c->texts[i].st.ino == st->st_ino)
+            return &c->texts[i];
+    return NULL;
+}
+
+static bool same_stamp(const ap_stamp *a, const struct stat *st)
+{
+    return a->size == st->st_size && a->mtime.tv_sec == st->st_mtim.tv_sec &&
+           a->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static void shared_put(ap_text_cache *c, const struct stat *st, ap_text *t)
+{
+    shared_text *s = shared_find(c, st);
+    if (s) {
+        c->bytes -= ap_text_len(s->text);
+        ap_text_release(s->text);
+    } else {
+        if (c->bytes + ap_text_len(t) > c->max_bytes)
+            return;
+        AP_GROW(c->texts, c->n, c->cap);
+        s = &c->texts[c->n++];
+    }
+    s->st = (ap_stamp){st->st_dev, st->st_ino, st->st_size, st->st_mtim, true};
+    s->text = ap_text_retain(t);
+    c->bytes += ap_text_len(t);
+}
+
+void ap_fs_disk_share_texts(ap_fs *fs, ap_text_cache *c)
+{
+    ((disk_fs *)fs)->shared = c;
+}
 
 /* ----------------------------------------------------------- resolving */
 
@@ -326,6 +397,14 @@ static ap_code disk_load(ap_fs *fs, const char *path, ap_text **out, char **why)
                           MAX_TARGET_BYTES >> 20);
         return AP_IO_ERROR;
     }
+    shared_text *known = shared_find(d->shared, &st);
+    if (known && same_stamp(&known->st, &st)) {
+        close(fd);
+        stamp_slot *s = stamp_find(d, path, true);
+        s->st = known->st;
+        *out = ap_text_retain(known->text);
+        return AP_OK;
+    }
     size_t len = 0;
     char *buf = ap_read_fd_sized(fd, (size_t)st.st_size, MAX_TARGET_BYTES, &len);
     int err = errno;
@@ -343,6 +422,8 @@ static ap_code disk_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     stamp_slot *s = stamp_find(d, path, true);
     s->st = (ap_stamp){st.st_dev, st.st_ino, st.st_size, st.st_mtim, true};
     *out = ap_text_adopt(buf, len);
+    if (d->shared)
+        shared_put(d->shared, &st, *out);
     return AP_OK;
 }
 

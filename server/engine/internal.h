@@ -163,6 +163,12 @@ char ap_text_break_of(const char *s, size_t n);
 /* The same for a text already split. */
 char ap_text_break(const ap_text *t);
 
+/* The text ap_text_new would make of the lines' bytes, each followed by an
+ * LF, without stripping and hashing them again; NULL when those bytes would
+ * split into other lines (one ends in a CR or holds an LF, the first starts
+ * with a byte order mark) or there are none: then ap_text_new. */
+ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 

@@ -252,6 +252,8 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
     return NULL;
 }
 
+static void finish_text(ap_text *t);
+
 ap_text *ap_text_adopt(char *bytes, size_t len)
 {
     ap_text *t = ap_xcalloc(1, sizeof *t);
@@ -268,6 +270,49 @@ ap_text *ap_text_adopt(char *bytes, size_t len)
     t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     t->n = (uint32_t)ap_split_lines(t->bytes + t->bom, len - t->bom, &t->lines);
     t->eol = detect_eol(t->bytes, len);
+    finish_text(t);
+    return t;
+}
+
+ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
+{
+    size_t len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const ap_line *l = src[i];
+        /* a CR before the LF would join the break; an LF splits the line */
+        if ((l->len > 0 && l->s[l->len - 1] == '\r') || memchr(l->s, '\n', l->len))
+            return NULL;
+        len += l->len + 1;
+    }
+    if (n == 0 || (src[0]->len >= 3 && memcmp(src[0]->s, "\xEF\xBB\xBF", 3) == 0))
+        return NULL;
+    ap_text *t = ap_xcalloc(1, sizeof *t);
+    t->refs = 1;
+    t->bytes = ap_xmalloc(len + 1);
+    t->len = len;
+    t->lines = ap_xmalloc(n * sizeof *t->lines);
+    t->n = n;
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        /* the stripped form and hash depend on the line's bytes alone */
+        t->lines[i] = *src[i];
+        t->lines[i].s = t->bytes + at;
+        t->lines[i].eol = AP_EOL_LF;
+        memcpy(t->bytes + at, src[i]->s, src[i]->len);
+        at += src[i]->len;
+        t->bytes[at++] = '\n';
+    }
+    t->bytes[len] = '\0';
+    t->has_nul = memchr(t->bytes, '\0', len) != NULL;
+    t->eol = detect_eol(t->bytes, len);
+    finish_text(t);
+    return t;
+}
+
+/* The tables every text has beside its lines: the non-blank skips and the
+ * hash index. */
+static void finish_text(ap_text *t)
+{
     t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
     t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);
     t->next_nb[t->n] = t->n;
@@ -281,7 +326,6 @@ ap_text *ap_text_adopt(char *bytes, size_t len)
     }
     t->prev_nb[t->n] = last;
     build_index(t);
-    return t;
 }
 
 ap_text *ap_text_new(const char *bytes, size_t len)

@@ -465,6 +465,62 @@ static void test_eol_detection(void)
     CHECK_INT(eol_of(big, sizeof big), AP_EOL_CRLF);
 }
 
+/* ap_text_join makes what ap_text_new makes of the joined bytes, and
+ * declines what would split otherwise. */
+static void same_text(const ap_text *a, const ap_text *b)
+{
+    CHECK_INT(a->len, b->len);
+    CHECK(a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0);
+    CHECK_INT(a->n, b->n);
+    CHECK_INT(a->eol, b->eol);
+    CHECK_INT(a->bom, b->bom);
+    CHECK_INT(a->has_nul, b->has_nul);
+    for (uint32_t i = 0; i < a->n && i < b->n; i++) {
+        const ap_line *x = &a->lines[i], *y = &b->lines[i];
+        CHECK(x->s - a->bytes == y->s - b->bytes && x->len == y->len && x->s_off == y->s_off &&
+              x->s_len == y->s_len && x->eol == y->eol && x->blank == y->blank && x->hash == y->hash);
+        CHECK_INT(a->next_nb[i], b->next_nb[i]);
+        CHECK_INT(a->prev_nb[i], b->prev_nb[i]);
+        uint32_t ca, cb;
+        const uint32_t *oa = ap_text_occ(a, x->hash, &ca), *ob = ap_text_occ(b, y->hash, &cb);
+        CHECK_INT(ca, cb);
+        CHECK(ca == cb && (ca == 0 || memcmp(oa, ob, ca * sizeof *oa) == 0));
+    }
+}
+
+static void test_join(void)
+{
+    /* lines of a CRLF text with blanks, repeats, Unicode spaces and a lone CR */
+    const char *src = "  a b\r\n\r\n\tx = 1;  \r\n}\r\n\xc2\xa0y\xe3\x80\x80\r\n}\r\nmid\rcr\r\n   \r\nend";
+    ap_text *t = ap_text_new(src, strlen(src));
+    const ap_line *ls[16];
+    for (uint32_t i = 0; i < t->n; i++)
+        ls[i] = &t->lines[t->n - 1 - i]; /* reversed: another order */
+    ap_text *j = ap_text_join(ls, t->n);
+    ap_buf b = AP_BUF_INIT;
+    for (uint32_t i = 0; i < t->n; i++) {
+        ap_buf_add(&b, ls[i]->s, ls[i]->len);
+        ap_buf_addc(&b, '\n');
+    }
+    ap_text *n = ap_text_new(b.s, b.len);
+    CHECK(j != NULL);
+    if (j)
+        same_text(j, n);
+    ap_text_release(j);
+    ap_text_release(n);
+    ap_buf_release(&b);
+    /* none, a line ending in CR, a first line with a byte order mark */
+    CHECK(ap_text_join(ls, 0) == NULL);
+    ap_line cr, bom;
+    ap_line_init(&cr, "a\r", 2, 0);
+    ap_line_init(&bom, "\xEF\xBB\xBF" "a", 4, 0);
+    const ap_line *one[1] = {&cr};
+    CHECK(ap_text_join(one, 1) == NULL);
+    one[0] = &bom;
+    CHECK(ap_text_join(one, 1) == NULL);
+    ap_text_release(t);
+}
+
 int main(void)
 {
     RUN(test_split_lf);
@@ -484,5 +540,6 @@ int main(void)
     RUN(test_occ_many_lines);
     RUN(test_next_prev_nb);
     RUN(test_eol_detection);
+    RUN(test_join);
     return check_summary();
 }

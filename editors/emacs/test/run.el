@@ -118,17 +118,35 @@
                                              (re-search-forward "^#" nil t) (forward-char 2)
                                              (nth 4 (syntax-ppss))))
                         "ap-mode: # starts a comment")
-      (apls-test-report (and (memq 'font-lock-constant-face
-                                   (funcall face-at "action: *\\(REPLACE\\|INSERT_AFTER\\|CREATE_FILE\\)"))
-                             (memq 'font-lock-function-name-face
-                                   (funcall face-at "^ *\\(?:- \\)?\\(content\\|snippet\\):"))
-                             (memq 'font-lock-keyword-face (funcall face-at "^\\(version\\):")))
-                        "ap-mode: font lock of actions, code-carrying keys and keys"))
+      (if (equal (plist-get case :format) "3.2")
+          (progn
+            (apls-test-report (and (equal ap-format "3.2") (equal mode-name "AP/3.2"))
+                              "ap-mode: the text's format (3.2) in the mode line" (list ap-format mode-name))
+            (apls-test-report (and (memq 'font-lock-keyword-face
+                                         (funcall face-at "^[0-9a-f]\\{8\\} \\(REPLACE\\|INSERT_AFTER\\|FILE\\)"))
+                                   (memq 'font-lock-function-name-face
+                                         (funcall face-at "^[0-9a-f]\\{8\\} \\(content\\|snippet\\)$"))
+                                   (memq 'font-lock-variable-name-face (funcall face-at "^\\([0-9a-f]\\{8\\}\\) AP"))
+                                   (null (delq nil (funcall face-at "^\\(double area\\|def area\\)"))))
+                              "ap-mode: 3.2 font lock of the id and directives, none on value lines"))
+        (apls-test-report (and (memq 'font-lock-constant-face
+                                     (funcall face-at "action: *\\(REPLACE\\|INSERT_AFTER\\|CREATE_FILE\\)"))
+                               (memq 'font-lock-function-name-face
+                                     (funcall face-at "^ *\\(?:- \\)?\\(content\\|snippet\\):"))
+                               (memq 'font-lock-keyword-face (funcall face-at "^\\(version\\):")))
+                          "ap-mode: font lock of actions, code-carrying keys and keys")))
     (apply #'eglot (eglot--guess-contact))
     (setq server (apls-test-wait 20 (lambda () (eglot-current-server))))
     (apls-test-report server "eglot connected to apls")
     (apls-test-report (equal (plist-get (eglot--server-info server) :name) "apls")
                       "the server is apls" (eglot--server-info server))
+    (when (plist-get case :format)
+      (apls-test-report (apls-test-wait 10 (lambda () (with-current-buffer pbuf ap-patch-status)))
+                        "apls/status reached the buffer")
+      (with-current-buffer pbuf
+        (apls-test-report (and (equal (plist-get ap-patch-status :format) (plist-get case :format))
+                               (equal ap-format (plist-get case :format)))
+                          "ap-format is the server's" (list ap-patch-status ap-format))))
     ;; 3. diagnostics: as published, then as flymake shows them
     (let* ((want (plist-get case :errors))
            (errors-now (lambda ()

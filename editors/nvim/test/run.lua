@@ -135,7 +135,33 @@ local ok_run, run_err = pcall(function()
   report(wait(5000, function() return apls.client(pbuf) ~= nil end), 'apls attached to the patch')
   report(vim.bo[pbuf].commentstring == '# %s' and vim.b[pbuf].current_syntax == 'ap', 'ftplugin and syntax for ap',
     vim.bo[pbuf].commentstring .. ' ' .. tostring(vim.b[pbuf].current_syntax))
-  do
+  if case.format == '3.2' then
+    -- the format the server read, shown (apls/status), and the 3.2 syntax
+    report(wait(5000, function() return apls.format(pbuf) == '3.2' end), 'b:apls_format is 3.2 (apls/status)',
+      tostring(apls.format(pbuf)))
+    report(apls.status(pbuf):match('^AP 3%.2 %x%x%x%x%x%x%x%x$') ~= nil, 'status() for a statusline', apls.status(pbuf))
+    report(vim.b[pbuf].apls_syntax_format == '3.2', 'the 3.2 syntax is the one loaded',
+      tostring(vim.b[pbuf].apls_syntax_format))
+    local found = {}
+    for l, text in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
+      local id, kw = text:match('^(%x%x%x%x%x%x%x%x) (%S+)')
+      local at = id and (#id + 2) or 1
+      local names = {}
+      for _, sid in ipairs(vim.fn.synstack(l, at)) do
+        names[vim.fn.synIDattr(sid, 'name')] = true
+      end
+      if kw == 'REPLACE' or kw == 'INSERT_AFTER' or kw == 'FILE' then
+        found.action = (found.action ~= false) and names.apAction == true
+      elseif kw == 'snippet' or kw == 'content' then
+        found.code = (found.code ~= false) and names.apCodeKey == true
+      elseif not id and (text:match('^double area') or text:match('^def area')) then
+        found.value_plain = next(names) == nil
+      end
+    end
+    report(found.action == true and found.code == true and found.value_plain == true,
+      'syntax marks 3.2 directives, not value lines', vim.inspect(found))
+  end
+  if case.format ~= '3.2' then
     local found = {}
     for l, text in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
       for _, item in ipairs({ { 'REPLACE', 'apAction' }, { 'INSERT_AFTER', 'apAction' }, { 'CREATE_FILE', 'apAction' },
