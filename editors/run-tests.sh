@@ -60,7 +60,7 @@ case_field() { # CASE.JSON FIELD -> value (string, or JSON)
 
 # prepare NAME DEST: DEST/ws (to edit) and DEST/expected (apls apply's result)
 prepare() {
-    local name=$1 dest=$2 patch applies rc
+    local name=$1 dest=$2 patch applies rc fixed
     mkdir -p "$dest"
     cp -r "$FIX/$name/ws" "$dest/ws"
     cp -r "$FIX/$name/ws" "$dest/expected"
@@ -77,6 +77,11 @@ for e in case.get("buffer_edits", []):
 EOF
     "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
     rc=$?
+    # a case whose editor takes the patch's quick fixes saves the patch fixed
+    fixed=$(case_field "$FIX/$name/case.json" fixed_patch)
+    if [ "$fixed" != None ] && [ "$fixed" != null ]; then
+        cp "$FIX/$name/$fixed" "$dest/expected/$patch"
+    fi
     if [ "$applies" = true ]; then
         [ $rc = 0 ] || { echo "apls apply failed on $name:"; cat "$dest/apply.log"; return 1; }
         # the patch must change something, or the comparison proves nothing

@@ -78,6 +78,87 @@ Add \"--log-level\" \"debug\" to see more in the events buffer's stderr."
     ("^\\(?:---\\|\\.\\.\\.\\)$" . font-lock-preprocessor-face))
   "Font lock for `ap-mode': keys, actions and the code-carrying keys.")
 
+;;; format 3.2: directives prefixed with the patch's id
+
+(defconst ap--v3-blocks '("FILE" "REPLACE" "INSERT_AFTER" "INSERT_BEFORE" "DELETE" "CREATE"
+                          "RECREATE" "RENAME")
+  "The 3.2 directives that open a block or a modification.")
+
+(defconst ap-font-lock-keywords-3
+  `(("^#[ \t]*\\(Summary\\|Plan\\):" 1 font-lock-doc-face t)
+    ;; the header: "<id> AP <version>"
+    ("^\\([^ \t\n#][^ \t\n]*\\)[ \t]+\\([Aa][Pp]\\)[ \t]+\\([^ \t\n]+\\)"
+     (1 font-lock-variable-name-face) (2 font-lock-preprocessor-face) (3 font-lock-constant-face))
+    ;; FILE, actions and END, with their arguments
+    (,(concat "^\\([^ \t\n#][^ \t\n]*\\)[ \t]+\\("
+              (regexp-opt (append ap--v3-blocks '("END")))
+              "\\):?\\(?:[ \t]+\\(\\(?:CR\\)?LF\\|CR\\)\\_>\\)?\\(?:[ \t]+\\(.*?\\)\\)?[ \t]*$")
+     (1 font-lock-variable-name-face) (2 font-lock-keyword-face)
+     (3 font-lock-constant-face nil t) (4 font-lock-string-face nil t))
+    ;; the fields whose values are code, and the options
+    (,(concat "^\\([^ \t\n#][^ \t\n]*\\)[ \t]+\\("
+              (regexp-opt '("snippet" "snippet_tail" "anchor" "content"))
+              "\\):?[ \t]*$")
+     (1 font-lock-variable-name-face) (2 font-lock-function-name-face))
+    (,(concat "^\\([^ \t\n#][^ \t\n]*\\)[ \t]+\\("
+              (regexp-opt '("include_leading_blank_lines" "include_trailing_blank_lines" "scope_end"))
+              "\\):?\\(?:[ \t]+\\([0-9]+\\)\\)?[ \t]*$")
+     (1 font-lock-variable-name-face) (2 font-lock-type-face) (3 font-lock-constant-face nil t)))
+  "Font lock for a 3.2 patch: the id, the directives and their arguments.
+Value lines are the patch's code: left as they are (no comment syntax).")
+
+(defvar-local ap-format nil
+  "The format the patch is read as: \"3.2\" or \"2.0\".
+From apls (its apls/status notification) once eglot runs, else from the
+server's rule applied by `ap--detect-format'.")
+
+(defvar-local ap-patch-status nil
+  "The last apls/status of this buffer (a plist: :format :id :files ...).")
+
+(defvar-local ap--font-lock-2 nil
+  "The buffer's font lock defaults for 2.0, kept when 3.2 replaces them.")
+
+(defun ap--detect-format ()
+  "The format of the buffer's text, by the server's rule.
+3.2 when a line at column 0 is a header (\"<id> AP <version>\") or a
+directive with an 8-hex id and a block keyword; else 2.0."
+  (save-excursion
+    (save-restriction
+      (widen)
+      (goto-char (point-min))
+      (let ((case-fold-search nil))
+        (if (re-search-forward
+             (concat "^\\(?:[^ \t\n#][^ \t\n]*[ \t]+[Aa][Pp][ \t]+[^ \t\n]"
+                     "\\|[0-9A-Fa-f]\\{8\\}[ \t]+" (regexp-opt ap--v3-blocks) "\\(?:[ \t]\\|$\\)\\)")
+             nil t)
+            "3.2"
+          "2.0")))))
+
+(defun ap--set-format (format)
+  "Show the buffer as a FORMAT patch: its font lock and the mode line."
+  (unless (equal format ap-format)
+    (unless ap--font-lock-2
+      (setq ap--font-lock-2 (or font-lock-defaults '(ap-font-lock-keywords nil nil))))
+    (setq ap-format format)
+    ;; 3.2 keywords only: no YAML, no comment syntax over value lines
+    (setq-local font-lock-defaults
+                (if (equal format "3.2") '(ap-font-lock-keywords-3 t) ap--font-lock-2))
+    (when (fboundp 'font-lock-refresh-defaults)
+      (font-lock-refresh-defaults))
+    (setq mode-name (concat "AP/" format))
+    (force-mode-line-update)))
+
+(defun ap-status ()
+  "Say which format apls reads this patch as."
+  (interactive)
+  (let ((st ap-patch-status))
+    (message "%s" (if st
+                      (format "apls reads this patch as format %s%s: %s file block(s), %s modification(s)"
+                              (plist-get st :format)
+                              (if (stringp (plist-get st :id)) (concat ", id " (plist-get st :id)) "")
+                              (plist-get st :files) (plist-get st :modifications))
+                    (format "format %s (by its text; apls has not said yet)" (or ap-format "?"))))))
+
 (defvar ap-mode-syntax-table
   (let ((st (make-syntax-table)))
     (modify-syntax-entry ?# "<" st)
@@ -96,6 +177,7 @@ Add \"--log-level\" \"debug\" to see more in the events buffer's stderr."
     (define-key map (kbd "C-c C-n") #'flymake-goto-next-error)
     (define-key map (kbd "C-c C-p") #'flymake-goto-prev-error)
     (define-key map (kbd "C-c C-h") #'eldoc-doc-buffer)
+    (define-key map (kbd "C-c C-s") #'ap-status)
     map)
   "Keys of `ap-mode'.")
 
@@ -116,7 +198,8 @@ Diagnostics, hover and code actions come from apls through eglot.
        (setq-local indent-line-function #'ap--indent-line)
        (setq-local font-lock-defaults '(ap-font-lock-keywords nil nil)))
      (when (eq ',parent 'yaml-mode)
-       (font-lock-add-keywords nil ap-font-lock-keywords))))
+       (font-lock-add-keywords nil ap-font-lock-keywords))
+     (ap--set-format (ap--detect-format))))
 
 (defun ap--indent-line ()
   "Indent like the previous non-blank line.
@@ -155,6 +238,22 @@ Two columns deeper after a line that ends with `:' or a block indicator."
                               eglot-server-programs)))))
 
 (with-eval-after-load 'eglot (ap--register-eglot))
+
+(defun ap--on-status (params)
+  "apls/status PARAMS: the format the server read a patch buffer as."
+  (let* ((uri (plist-get params :uri))
+         (file (and (stringp uri) (fboundp 'eglot--uri-to-path) (eglot--uri-to-path uri)))
+         (buf (and file (find-buffer-visiting file))))
+    (when (and buf (stringp (plist-get params :format)))
+      (with-current-buffer buf
+        (setq ap-patch-status params)
+        (when (derived-mode-p 'ap-mode)
+          (ap--set-format (plist-get params :format)))))))
+
+(with-eval-after-load 'eglot
+  (cl-defmethod eglot-handle-notification (_server (_method (eql apls/status)) &rest params)
+    "apls/status: see `ap--on-status'."
+    (ap--on-status params)))
 
 (declare-function eglot--current-server-or-lose "eglot")
 (declare-function eglot--TextDocumentIdentifier "eglot")

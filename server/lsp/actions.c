@@ -182,8 +182,8 @@ static void add_partial(ctx *c)
         free(fap);
         free(fmd);
     }
-    char *title = lsp_xasprintf("Apply what resolves (%zu of %zu modifications; the rest handed back)", applies,
-                                total);
+    char *title = lsp_xasprintf("Apply what resolves (%zu of %zu modifications%s)", applies, total,
+                                p->path ? "; the rest handed back" : "");
     offer(c, title, kind, edit, creates, why);
     free(title);
     free(why);
@@ -302,7 +302,8 @@ void apls_on_code_action(lsp_endpoint *ep, json_t *id, json_t *params, void *dat
     }
     if (ch >= 0 && md >= 0) {
         ap_action act = p->patch->changes[ch].mods[md].action;
-        char *t = act != AP_ACTION_NONE ? lsp_xasprintf("Apply modification %d (%s)", md + 1, ap_action_name(act))
+        char *t = act != AP_ACTION_NONE ? lsp_xasprintf("Apply modification %d (%s)", md + 1,
+                                                        ap_action_keyword(p->patch->format, act))
                                         : lsp_xasprintf("Apply modification %d", md + 1);
         add_apply(&c, t, "source.applyPatch.modification", ch, md);
         free(t);

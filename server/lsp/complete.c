@@ -63,9 +63,12 @@ static void add_path(void *ctx, const char *path)
             json_decref(label);
             return;
         }
+    /* no filterText (the label is the path): Neovim 0.7's omnifunc takes the
+     * textEdit's start only from items without one, else the keyword's,
+     * and would insert the path after the folders typed */
     json_t *edit = json_pack("{s:{s:O,s:O},s:O}", "range", "start", pi->from, "end", pi->to, "newText", label);
-    json_array_append_new(pi->items, json_pack("{s:O,s:i,s:o,s:O}", "label", label, "kind", slash ? 19 : 17,
-                                               "textEdit", edit, "filterText", label));
+    json_array_append_new(pi->items, json_pack("{s:O,s:i,s:o}", "label", label, "kind", slash ? 19 : 17,
+                                               "textEdit", edit));
     json_decref(label);
     pi->count++;
 }

@@ -76,7 +76,7 @@ static json_t *build(const apls_patch *p)
             json_t *d = json_pack("{s:o,s:i,s:s,s:s,s:s,s:[i]}", "range", apls_patch_range(p, sp),
                                   "severity", 4, "code", "ALREADY_APPLIED", "source", "apls",
                                   "message", "", "tags", 1);
-            char *msg = lsp_xasprintf("%s already applied: %s", ap_action_name(mod->action),
+            char *msg = lsp_xasprintf("%s already applied: %s", ap_action_keyword(pt->format, mod->action),
                                       r->why ? r->why : "nothing to change");
             json_object_set_new(d, "message", apls_json_text(msg));
             free(msg);

@@ -225,6 +225,33 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t 
     return s;
 }
 
+/* What the patch does to a file, in words ("modified", "renamed to
+ * `b.txt`": 3.2 operations on paths have statuses of their own). */
+static char *file_fate(const ap_file *f, bool md)
+{
+    switch (f->status) {
+    case AP_FILE_UNCHANGED:
+        return lsp_xstrdup("unchanged");
+    case AP_FILE_MODIFIED:
+        return lsp_xstrdup("modified");
+    case AP_FILE_CREATED:
+        return lsp_xstrdup("created");
+    case AP_FILE_FAILED:
+        return lsp_xstrdup("failed");
+    case AP_FILE_DELETED:
+        return lsp_xstrdup(f->kind == AP_PATH_DIR ? "deleted (a folder, with what it holds)" : "deleted");
+    case AP_FILE_RENAMED: {
+        char *dest = md_code(md, f->dest ? f->dest : "?");
+        char *out = lsp_xasprintf("renamed to %s", dest);
+        free(dest);
+        return out;
+    }
+    case AP_FILE_DIR_CREATED:
+        return lsp_xstrdup("created (a folder)");
+    }
+    return lsp_xstrdup("?");
+}
+
 /* On the header (3.2) or the version key (2.0): the format the patch is read
  * as, the words of what apls/status tells a client's status line. */
 static json_t *format_hover(const apls_patch *p, uint32_t off)
@@ -286,12 +313,13 @@ void apls_on_hover(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
             if (p->run->files[i].first_change == ch)
                 fi = (int)i;
         if (fi >= 0) {
-            static const char *const st[] = {"unchanged", "modified", "created", "failed"};
             ap_run_render(p->run, (size_t)fi);
             char *abs = apls_target_path(p, (size_t)fi);
             char *rel = md_code(markdown, p->run->files[fi].path), *where = md_code(markdown, abs);
-            text = lsp_xasprintf("%s resolves to %s (%s by this patch; %zu modification%s)", rel, where,
-                                 st[p->run->files[fi].status], c->n_mods, c->n_mods == 1 ? "" : "s");
+            char *fate = file_fate(&p->run->files[fi], markdown);
+            text = lsp_xasprintf("%s resolves to %s (%s by this patch; %zu modification%s)", rel, where, fate,
+                                 c->n_mods, c->n_mods == 1 ? "" : "s");
+            free(fate);
             free(rel);
             free(where);
             free(abs);

@@ -209,6 +209,47 @@ def end_of_input_mid_session(t):
     valgrind_verdict(log, code, 1)
 
 
+@session
+def format_3_2_session(t):
+    """A 3.2 patch with every action and operations on paths: keystrokes in
+    values, the id and directives, hovers, completions, every code action
+    (strict, what resolves, file operations), status notifications, and the
+    text turned into 2.0 and back."""
+    import v3
+    root = v3.world(t, v3.FILE_OPS_FILES, v3.FILE_OPS_PATCH, "ws")
+    log = os.path.join(t.base, "valgrind.log")
+    s = start(t, "vscode", log)
+    u = s.open(os.path.join(root, "fix.ap"))
+    s.diags(u)
+    for i in range(40):
+        if i % 4 == 0:
+            v = s.sub(u, "    return a + b", "    return a + bb")
+        elif i % 4 == 1:
+            v = s.sub(u, "    return a + bb", "    return a + b")
+        elif i % 4 == 2:
+            v = s.sub(u, "e4a2f1b8 AP 3.2", "e4a2f1b9 AP 3.2")
+        else:
+            v = s.sub(u, "e4a2f1b9 AP 3.2", "e4a2f1b8 AP 3.2")
+        at = s.pos(u, "RENAME" if i % 2 else "snippet")
+        s.request("textDocument/hover", {"textDocument": {"uri": u}, "position": at})
+        s.request("textDocument/completion", {"textDocument": {"uri": u}, "position": at})
+        s.actions(u, {"line": 0, "character": 0})
+    text = s.text(u)
+    s.replace_text(u, 'version: "2.0"\nchanges: []\n')
+    s.replace_text(u, text.replace("    return a + b", "    return nope"))
+    s.actions(u, {"line": 0, "character": 0})
+    s.call("textDocument/documentSymbol", {"textDocument": {"uri": u}})
+    s.call("textDocument/codeLens", {"textDocument": {"uri": u}})
+    s.settle(u, s.version(u))
+    r = s.request("shutdown")
+    eq(r.get("result", "missing"), None, "shutdown")
+    s.notify("exit")
+    code = s.wait_exit(run.WAIT)
+    s.finished = True
+    check(code is not None, "no exit after shutdown + exit")
+    valgrind_verdict(log, code, 0)
+
+
 def main(argv):
     verbose = "-v" in argv
     args = [a for a in argv if a != "-v"]

@@ -1789,6 +1789,23 @@ def quickfix_slips_vscode(t):
 
 
 @test
+def quickfix_drop_ambiguous_anchor_vscode(t):
+    """AMBIGUOUS_ANCHOR where the snippet alone is found once: the preferred
+    quick fix drops the anchor, and the patch then changes what was meant
+    (issue 9, item 4)."""
+    target = "def a():\n    x = 1\n\ndef a():\n    y = 2\n"
+    patch = patch_text([("a.py", [{"action": "REPLACE", "anchor": "def a():\n", "snippet": "y = 2\n",
+                                   "content": "y = 3\n"}])])
+    s, u = quickfix_cycle(t, "vscode", target, patch, "AMBIGUOUS_ANCHOR", "Remove the anchor")
+    check("anchor" not in s.text(u), "the anchor is gone: %r", s.text(u))
+    acts = s.actions(u, {"line": 0, "character": 0}, only=["source.applyPatch"])
+    edit = find_action(acts, "source.applyPatch", "Apply patch")["edit"]
+    apply_workspace_edit(edit, s.enc)
+    eq(t.read("a.py"), b"def a():\n    x = 1\n\ndef a():\n    y = 3\n", "the result")
+    s.finish()
+
+
+@test
 def hover_after_yaml_error(t):
     """After a YAML error, a hover says the patch must be fixed first (not
     that the file could not be read), and no title shows an empty action."""

@@ -3,9 +3,14 @@
 Imported by run.py, whose helpers (Session, test, check, eq, ...) it uses; the
 tests register themselves there with the v3_ prefix (`run.py -k v3_`)."""
 import os
+import sys
 
-from __main__ import (test, check, eq, Failure, tree, same_tree, errors, codes, find_action,  # noqa: F401
-                      create_entries, line_range, WAIT)
+# run.py's namespace: __main__ when it runs, the module "run" when another
+# script (leaks.py) imports it
+_run = sys.modules["run"] if "run" in sys.modules else sys.modules["__main__"]
+test, check, eq, Failure, tree, same_tree, errors, codes, find_action, create_entries, line_range, WAIT = (
+    getattr(_run, n) for n in ("test", "check", "eq", "Failure", "tree", "same_tree", "errors", "codes",
+                               "find_action", "create_entries", "line_range", "WAIT"))
 from lsp import uri_of, apply_workspace_edit, position_of, range_of, units  # noqa: F401
 
 ID = "e4a2f1b8"
@@ -608,6 +613,11 @@ def partial_case(t, caps):
         return
     act = find_action(acts, "source.applyPatch.partial")
     check("3 of 4" in act["title"], "title: %r" % act["title"])
+    # "Keep only the failing modifications" writes 3.2 text: the header, the one block
+    keep = find_action(acts, "refactor.rewrite.keepFailing")
+    kept = apply_workspace_edit(keep["edit"], s.enc, {u: (s.version(u), s.text(u))})[u][1]
+    check(ID + " AP 3.2" in kept and kept.count(ID + " FILE") == 1 and "no such line" in kept and
+          "    return a + b" not in kept, "the kept patch: %r" % kept)
     apply_workspace_edit(act["edit"], s.enc, {})
     run_commands(s, act)
     r = subprocess.run([t.binary, "apply", "--partial", "--root", b, "fix.ap"], cwd=b, stdout=subprocess.PIPE,
@@ -690,3 +700,214 @@ def v3_strict_action(t):
     check(not [a for a in s.actions(u, {"line": 0, "character": 0}) if a.get("kind") == "source.applyPatch.strict"],
           "a strict action on a 2.0 document")
     s.finish()
+
+
+# ============================================================ definition, hints, fixes
+
+DEF_TARGET = ("def f():  # \U0001F600 x\n"
+              "    return 1\n"
+              "other()\n"
+              "other()\n"
+              "def g():\n"
+              "    return 1\n")
+
+
+@test
+def v3_definition_from_values_and_directives(t):
+    """From a snippet's value (or its directive line) to the lines it found,
+    from an anchor to the anchor's line, from an ambiguous snippet to every
+    match; in UTF-16 and UTF-8."""
+    t.write("src/t.py", DEF_TARGET)
+    t.write("fix.ap", v3([("FILE", "src/t.py"),
+                          ("REPLACE", None), ("anchor", "def g():"), ("snippet", "    return 1"), ("content", "    return 2"),
+                          ("INSERT_AFTER", None), ("snippet", "other()"), ("content", "more()")]))
+    tu = uri_of(t.path("src/t.py"))
+    for encs in (None, ["utf-8"]):
+        s = t.session(encodings=encs)
+        u = s.open("fix.ap")
+        s.diags(u)
+
+        def defn(at):
+            locs = s.call("textDocument/definition", {"textDocument": {"uri": u}, "position": at})
+            return [(l["uri"], l["range"]) for l in (locs if isinstance(locs, list) else [locs])]
+        eq(defn(s.pos(u, "    return 1", 6)), [(tu, line_range(DEF_TARGET, 5, s.enc))], "snippet value -> line 6")
+        eq(defn(s.pos(u, ID + " snippet", 10)), [(tu, line_range(DEF_TARGET, 5, s.enc))], "snippet directive -> line 6")
+        eq(defn(s.pos(u, "def g():", 2)), [(tu, line_range(DEF_TARGET, 4, s.enc))], "anchor value -> line 5")
+        eq(defn(s.pos(u, ID + " anchor", 10)), [(tu, line_range(DEF_TARGET, 4, s.enc))], "anchor directive -> line 5")
+        eq(sorted(r["start"]["line"] for _, r in defn(s.pos(u, "other()", 2))), [2, 3], "ambiguous -> both matches")
+        s.finish()
+
+
+@test
+def v3_already_applied_hint(t):
+    """A modification recognised as applied gets the Unnecessary hint from its
+    action directive to the end of its last value."""
+    t.write("calc.py", CALC.replace("return a + b", "return b + a"))
+    text = v3([("FILE", "calc.py"), ("REPLACE", None), ("snippet", "    return a + b"), ("content", "    return b + a"),
+               ("INSERT_AFTER", None), ("snippet", "import math"), ("content", "import sys")])
+    t.write("fix.ap", text)
+    s = t.session()
+    u = s.open("fix.ap")
+    ds = s.diags(u)
+    hints = [d for d in ds if d["code"] == "ALREADY_APPLIED"]
+    eq(len(hints), 1, "hints: %r" % ds)
+    eq(hints[0]["tags"], [1], "Unnecessary tag")
+    a = text.index(ID + " REPLACE")
+    b = text.index("    return b + a") + len("    return b + a")
+    eq(hints[0]["range"], range_of(text, a, b, s.enc), "the hint's range")
+    s.finish()
+
+
+def fix_all(s, u, codes_wanted):
+    """Applies the first quick fix of each warning until none with a fix is
+    left; returns the codes fixed, in order."""
+    fixed = []
+    for _ in range(20):
+        ds = current_or_new_diags(s, u)
+        done = True
+        for d in ds:
+            if d["severity"] != 2:
+                continue
+            acts = [a for a in s.actions(u, d["range"]["start"], d["range"]["end"], diagnostics=[d])
+                    if a.get("kind") == "quickfix" and a.get("diagnostics", [{}])[0].get("code") == d["code"]]
+            if not acts:
+                continue
+            docs = apply_workspace_edit(acts[0]["edit"], s.enc, {u: (s.version(u), s.text(u))})
+            v = s.replace_text(u, docs[u][1])
+            s.settle(u, v)
+            fixed.append(d["code"])
+            done = False
+            break
+        if done:
+            return fixed
+    raise Failure("the fixes never end: %r" % fixed)
+
+
+def current_or_new_diags(s, u):
+    s.settle(u, s.version(u))
+    r = s.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}})
+    got = s.all_diags(u)
+    if got:
+        s.last_diags = got[-1]["diagnostics"]
+    return s.last_diags
+
+
+@test
+def v3_tolerance_quick_fixes_reach_the_strict_form(t):
+    """Each tolerated deviation is a warning with a fix that writes the strict
+    form; taking them all leaves a patch strict mode accepts, which does the
+    same as the tolerant one did."""
+    t.write("calc.py", CALC)
+    tolerant = ("# Summary: sloppy\n"
+                "```\n"
+                "e4a2f1b8 FILE\n"
+                "calc.py\n"
+                "e4a2f1b8 replace\n"
+                "    return a + b\n"
+                "e4a2f1b8 content\n"
+                "    return b + a\n"
+                "```\n")
+    t.write("fix.ap", tolerant)
+    s = t.session()
+    u = s.open("fix.ap")
+    first = s.diags(u)
+    eq(errors(first), [], "errors of the tolerant patch")
+    warned = sorted(set(d["code"] for d in first if d["severity"] == 2))
+    check(len(warned) >= 3, "tolerated deviations warned: %r" % warned)
+    acts = s.actions(u, {"line": 0, "character": 0})
+    tolerant_edit = find_action(acts, "source.applyPatch")["edit"]
+    check("disabled" in find_action(acts, "source.applyPatch.strict"), "strict accepts the tolerant patch")
+    s.last_diags = first
+    fixed = fix_all(s, u, warned)
+    check(set(warned) <= set(fixed), "warnings left unfixed: %r (fixed %r)" % (warned, fixed))
+    eq([d for d in current_or_new_diags(s, u) if d["severity"] <= 2], [], "problems after the fixes")
+    acts = s.actions(u, {"line": 0, "character": 0})
+    strict = find_action(acts, "source.applyPatch.strict")
+    check("edit" in strict, "strict mode refuses the fixed patch: %r\n%s" % (strict, s.text(u)))
+    eq(strict["edit"], tolerant_edit, "the strict patch does what the tolerant one did")
+    s.finish()
+
+
+@test
+def v3_hover_on_the_file_line_of_every_block(t):
+    """Hover on each FILE directive and path line says what happens to the
+    file, operations on paths included (their statuses are 3.2's own)."""
+    s, u, root = file_ops_session(t)
+    text = s.text(u)
+    want = {"calc.py": "modified", "old.txt": "renamed to new place/old.txt", "src/mod": "renamed to src/moved",
+            "bye.txt": "deleted", "gone": "deleted", "made/dir/": "created (a folder)", "again.txt": "modified",
+            "fresh/new.txt": "created"}
+    for path, what in want.items():
+        for at in (s.pos(u, ID + " FILE\n" + path, 3), s.pos(u, "\n" + path + "\n", 1)):
+            h = s.hover(u, at)
+            check(h and what in h["contents"]["value"].replace("`", ""), "hover of FILE %s: %r (want %r)" % (path, h, what))
+    s.alive_check()
+    s.finish()
+
+
+# ============================================================ sweep
+
+SWEEP3 = FILE_OPS_PATCH.replace(ID + " END\n", "") + (
+    "e4a2f1b8 FILE\ncalc.py\n"
+    "e4a2f1b8 DELETE\ne4a2f1b8 snippet\ndef get_pi():\ne4a2f1b8 snippet_tail\n$\n"
+    "e4a2f1b8 include_leading_blank_lines 1\n\n"
+    "e4a2f1b8 FILE\nmissing.txt\ne4a2f1b8 replace:\nnot there \U0001F600\ne4a2f1b8 content\nx\n\n"
+    "e4a2f1b8 FILE\ncalc.py\ne4a2f1b8 INSERT_BEFORE\ne4a2f1b8 snippet\n^\ne4a2f1b8 content\n# top\n"
+    "e4a2f1b8 scope_end\n\n"
+    "0badc0de FILE\ncalc.py\n"
+    "e4a2f1b8 END\n")
+
+
+@test
+def v3_sweep_every_request_everywhere(t):
+    """Every request at every line's start, middle, end and past it, of a 3.2
+    patch holding every action, operations on paths, problems and tolerated
+    deviations; every line deleted and put back, and every prefix of the text
+    (a truncated answer) analysed: all answered, the server alive."""
+    root = world(t, FILE_OPS_FILES, SWEEP3, "a")
+    for caps in ("vscode", "eglot"):
+        s = t.session(caps=caps, root=root)
+        u = s.open(os.path.join(root, "fix.ap"))
+        ds = s.diags(u)
+        check(errors(ds), "errors expected")
+        text = s.text(u)
+        lines = text.split("\n")
+        for n, content in enumerate(lines):
+            w = units(content, s.enc)
+            for ch in sorted({0, w // 2, w, w + 5}):
+                at = {"line": n, "character": ch}
+                doc = {"textDocument": {"uri": u}, "position": at}
+                for method, params in (("textDocument/hover", doc), ("textDocument/definition", doc),
+                                       ("textDocument/completion", doc),
+                                       ("textDocument/codeAction", {"textDocument": {"uri": u},
+                                                                    "range": {"start": at, "end": at},
+                                                                    "context": {"diagnostics": ds}})):
+                    r = s.request(method, params)
+                    check("result" in r, "%s at %r: %r", method, at, r)
+        acts = s.actions(u, {"line": 0, "character": 0}, {"line": len(lines), "character": 0})
+        for a in acts:
+            if "command" in a and a["command"]["command"] in ("apls.showTarget", "apls.explain"):
+                s.call("workspace/executeCommand", a["command"])
+        for l in s.call("textDocument/codeLens", {"textDocument": {"uri": u}}):
+            s.call("workspace/executeCommand", l["command"])
+        s.call("textDocument/documentSymbol", {"textDocument": {"uri": u}})
+        if caps == "vscode":
+            for n in range(0, len(lines), 2):      # every other line deleted, checked, put back
+                text = s.text(u)
+                a = offset_of(text, {"line": n, "character": 0}, s.enc)
+                b = offset_of(text, {"line": n + 1, "character": 0}, s.enc)
+                gone = text[a:b]
+                v = s.edit(u, [(a, b, "")])
+                s.settle(u, v)
+                s.request("textDocument/completion", {"textDocument": {"uri": u},
+                                                      "position": {"line": n, "character": 0}})
+                s.edit(u, [(a, a, gone)])
+            full = s.text(u)
+            for k in range(len(full), 0, -max(1, len(full) // 60)):   # truncated answers
+                v = s.replace_text(u, full[:k])
+                s.settle(u, v)
+            s.alive_check()
+        s.finish()
+
+
+from lsp import offset_of  # noqa: E402

@@ -135,7 +135,33 @@ local ok_run, run_err = pcall(function()
   report(wait(5000, function() return apls.client(pbuf) ~= nil end), 'apls attached to the patch')
   report(vim.bo[pbuf].commentstring == '# %s' and vim.b[pbuf].current_syntax == 'ap', 'ftplugin and syntax for ap',
     vim.bo[pbuf].commentstring .. ' ' .. tostring(vim.b[pbuf].current_syntax))
-  do
+  if case.format == '3.2' then
+    -- the format the server read, shown (apls/status), and the 3.2 syntax
+    report(wait(5000, function() return apls.format(pbuf) == '3.2' end), 'b:apls_format is 3.2 (apls/status)',
+      tostring(apls.format(pbuf)))
+    report(apls.status(pbuf):match('^AP 3%.2 %x%x%x%x%x%x%x%x$') ~= nil, 'status() for a statusline', apls.status(pbuf))
+    report(vim.b[pbuf].apls_syntax_format == '3.2', 'the 3.2 syntax is the one loaded',
+      tostring(vim.b[pbuf].apls_syntax_format))
+    local found = {}
+    for l, text in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
+      local id, kw = text:match('^(%x%x%x%x%x%x%x%x) (%S+)')
+      local at = id and (#id + 2) or 1
+      local names = {}
+      for _, sid in ipairs(vim.fn.synstack(l, at)) do
+        names[vim.fn.synIDattr(sid, 'name')] = true
+      end
+      if kw == 'REPLACE' or kw == 'INSERT_AFTER' or kw == 'FILE' then
+        found.action = (found.action ~= false) and names.apAction == true
+      elseif kw == 'snippet' or kw == 'content' then
+        found.code = (found.code ~= false) and names.apCodeKey == true
+      elseif not id and (text:match('^double area') or text:match('^def area')) then
+        found.value_plain = next(names) == nil
+      end
+    end
+    report(found.action == true and found.code == true and found.value_plain == true,
+      'syntax marks 3.2 directives, not value lines', vim.inspect(found))
+  end
+  if case.format ~= '3.2' then
     local found = {}
     for l, text in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
       for _, item in ipairs({ { 'REPLACE', 'apAction' }, { 'INSERT_AFTER', 'apAction' }, { 'CREATE_FILE', 'apAction' },
@@ -221,10 +247,201 @@ local ok_run, run_err = pcall(function()
     has_all = has_all and text:find(s, 1, true) ~= nil
   end
   report(has_all, 'hover window shows ' .. table.concat(case.hover.contains, ', '), text)
+  if float and case.hover.visible then
+    -- every character of these is shown: none concealed by the markdown
+    -- syntax (Neovim 0.7 hid underscores taken for italics)
+    local fb = vim.api.nvim_win_get_buf(float)
+    local hidden = {}
+    vim.api.nvim_win_call(float, function()
+      for _, want in ipairs(case.hover.visible) do
+        local found = false
+        for l, line in ipairs(vim.api.nvim_buf_get_lines(fb, 0, -1, false)) do
+          local c = line:find(want, 1, true)
+          if c then
+            found = true
+            for k = c, c + #want - 1 do
+              if vim.fn.synconcealed(l, k)[1] == 1 then
+                table.insert(hidden, want .. ' (column ' .. k .. ' of ' .. vim.inspect(line) .. ')')
+                break
+              end
+            end
+          end
+        end
+        if not found then
+          table.insert(hidden, want .. ' (not in the window)')
+        end
+      end
+    end)
+    report(#hidden == 0, 'hover shows every character of ' .. table.concat(case.hover.visible, ', '),
+      table.concat(hidden, '; '))
+  end
   if float then
     vim.api.nvim_win_close(float, true)
   end
   vim.api.nvim_set_current_buf(pbuf)
+
+  -- 4b. warnings (the slips a patch is read with)
+  if case.warnings then
+    local function warnings_now()
+      local list = {}
+      for _, d in ipairs(published[patch_uri] or {}) do
+        if d.severity == 2 then
+          table.insert(list, d.code)
+        end
+      end
+      table.sort(list)
+      return list
+    end
+    report(wait(5000, function() return vim.deep_equal(warnings_now(), case.warnings) end),
+      'warnings: ' .. table.concat(case.warnings, ', '), vim.inspect(warnings_now()))
+  end
+
+  local function set_text(b, from, to)
+    local t = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n')
+    local a, e = t:find(from, 1, true)
+    if not a then
+      return false
+    end
+    t = t:sub(1, a - 1) .. to .. t:sub(e + 1)
+    vim.api.nvim_buf_set_lines(b, 0, -1, false, vim.split(t, '\n', true))
+    return true
+  end
+
+  -- 4c. code lenses follow an edit made in normal mode (no InsertLeave):
+  -- the plugin refreshes them when the diagnostics change
+  if case.lens_edit then
+    local function lens_titles()
+      local out = {}
+      for _, l in ipairs(vim.lsp.codelens.get(pbuf) or {}) do
+        table.insert(out, l.command and l.command.title or '')
+      end
+      return table.concat(out, ' | ')
+    end
+    local function lenses_say(mark)
+      return function()
+        local t = lens_titles()
+        return t:find(mark, 1, true) ~= nil and (mark ~= '✗' or t:find('✗', 1, true) ~= nil)
+      end
+    end
+    report(wait(5000, function() return lens_titles():find('→', 1, true) ~= nil and not lens_titles():find('✗', 1, true) end),
+      'code lenses: every modification lands', lens_titles())
+    set_text(pbuf, case.lens_edit.from, case.lens_edit.to)
+    report(wait(5000, lenses_say('✗')), 'code lenses follow a normal-mode edit that breaks a snippet', lens_titles())
+    set_text(pbuf, case.lens_edit.to, case.lens_edit.from)
+    report(wait(5000, function() return not lens_titles():find('✗', 1, true) end),
+      'code lenses follow the edit undone', lens_titles())
+  end
+
+  -- 4d. every warning's preferred quick fix, one after the other, applied as
+  -- the client applies an edit: the patch ends clean and means the same
+  if case.preferred_fixes then
+    local client = apls.client(pbuf)
+    local taken = {}
+    for _ = 1, 10 do
+      local ds = vim.tbl_filter(function(d) return d.severity == 2 end, published[patch_uri] or {})
+      if #ds == 0 then
+        break
+      end
+      local d = ds[1]
+      local resp = client.request_sync('textDocument/codeAction', {
+        textDocument = { uri = patch_uri }, range = d.range, context = { diagnostics = { d } },
+      }, 5000, pbuf)
+      local fix
+      for _, a in ipairs(resp and resp.result or {}) do
+        if a.kind == 'quickfix' and a.isPreferred then
+          fix = a
+        end
+      end
+      if not fix then
+        report(false, 'a preferred quick fix for ' .. d.code, vim.inspect(resp))
+        break
+      end
+      table.insert(taken, fix.title)
+      local before = published[patch_uri]
+      vim.lsp.util.apply_workspace_edit(fix.edit, 'utf-16')
+      wait(5000, function() return published[patch_uri] ~= before end)
+    end
+    report(wait(5000, function() return #(published[patch_uri] or { 1 }) == 0 end),
+      'the preferred quick fixes leave no diagnostic', table.concat(taken, '; ') .. ' ' .. vim.inspect(published[patch_uri]))
+  end
+
+  -- 4e. completion through 'omnifunc' (<C-x><C-o>), which the plugin sets
+  if case.complete then
+    report(vim.bo[pbuf].omnifunc == 'v:lua.vim.lsp.omnifunc', "the plugin sets 'omnifunc'", vim.bo[pbuf].omnifunc)
+    local lnum, col
+    for l, line in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
+      local c = line:find(case.complete.after, 1, true)
+      if c then
+        lnum, col = l, c - 1 + #case.complete.after
+        break
+      end
+    end
+    local words = {}
+    if lnum then
+      -- what <C-x><C-o> calls: the function 'omnifunc' names, as Vim calls
+      -- it (a headless Neovim cannot wait in insert mode, so the mode the
+      -- answer's handler checks and the menu it fills are stood in for)
+      vim.api.nvim_win_set_cursor(0, { lnum, col })
+      local mode, complete = vim.fn.mode, vim.fn.complete
+      local got
+      vim.fn.mode = function() return 'i' end
+      vim.fn.complete = function(_, items) got = items end
+      local start_col
+      vim.fn.complete = function(c, items) start_col, got = c, items end
+      -- (Neovim 0.7 asks the server at the first call and answers -2)
+      local ok_call, start = pcall(vim.api.nvim_eval, vim.bo[pbuf].omnifunc .. "(1, '')")
+      if ok_call and start >= 0 then
+        pcall(vim.api.nvim_eval, vim.bo[pbuf].omnifunc .. "(0, '')")
+      end
+      wait(5000, function() return got ~= nil end)
+      vim.fn.mode, vim.fn.complete = mode, complete
+      for _, it in ipairs(got or {}) do
+        table.insert(words, type(it) == 'table' and it.word or it)
+      end
+      -- the first item put where the menu puts it gives the line wanted (a
+      -- start column at the keyword would repeat the folders typed)
+      local line = vim.api.nvim_buf_get_lines(pbuf, lnum - 1, lnum, false)[1]
+      if case.complete.line and words[1] then
+        local made = line:sub(1, start_col - 1) .. words[1]
+        report(made == case.complete.line, 'choosing ' .. words[1] .. ' gives the line wanted', made)
+      end
+    end
+    local all = lnum ~= nil
+    for _, w in ipairs(case.complete.contains) do
+      all = all and vim.tbl_contains(words, w)
+    end
+    report(all, '<C-x><C-o> after ' .. case.complete.after .. ' offers ' .. table.concat(case.complete.contains, ', '),
+      vim.inspect(words))
+    report(not vim.bo[pbuf].modified or case.preferred_fixes, 'completion left the patch as it was')
+  end
+
+  -- 4f. the code action menu at a failing modification: at most one entry
+  -- that only explains (this client shows no disabled actions)
+  if case.menu then
+    local ml = case.menu.line
+    vim.api.nvim_win_set_cursor(0, { ml + 1, vim.str_byteindex(lines[ml + 1], case.menu.character, true) })
+    local offered
+    local select = vim.ui.select
+    vim.ui.select = function(items, opts, on_choice)
+      offered = {}
+      for _, item in ipairs(items) do
+        table.insert(offered, item[2].title)
+      end
+      on_choice(nil)
+    end
+    vim.lsp.buf.code_action()
+    wait(5000, function() return offered ~= nil end)
+    vim.ui.select = select
+    local unavailable = 0
+    for _, t in ipairs(offered or {}) do
+      if t:find('(unavailable)', 1, true) then
+        unavailable = unavailable + 1
+      end
+    end
+    report(offered ~= nil and #offered > 1 and unavailable <= case.menu.max_unavailable,
+      string.format('the code action menu has at most %d "(unavailable)" entry', case.menu.max_unavailable),
+      table.concat(offered or {}, '; '))
+  end
 
   -- 5. the whole-patch action: refused first while a buffer holds text the
   -- server has not seen (nothing changes), then, once it is written, applied

@@ -30,6 +30,7 @@ import {
 import { staleDocuments, HeldDocument, LspWorkspaceEdit as GuardEdit } from './guard';
 import { parseServerLine, moreVerbose, levelOfChannel, findExecutable } from './serverLog';
 import { findServer } from './serverPath';
+import { watchFormat } from './format';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -257,6 +258,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         }),
     );
     setStatus('starting');
+    watchFormat(context, client);
     try {
         await client.start();
     } catch (err) {
@@ -320,7 +322,14 @@ async function applyFresh(uri: string, range: LspRange, kind: string, title: str
     }
     await saveCreated(a.edit as GuardEdit);
     if (a.command) {
-        await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        try {
+            await client.sendRequest(ExecuteCommandRequest.type, { command: a.command.command, arguments: a.command.arguments });
+        } catch (err) {
+            // RequestFailed: the server said why (window/showMessage)
+            const msg = err instanceof Error ? err.message : String(err);
+            output?.warn(`${a.command.command}: ${msg}`);
+            if ((err as { code?: number }).code !== RequestFailed) void vscode.window.showErrorMessage(`apls: ${msg}`);
+        }
     }
 }
 

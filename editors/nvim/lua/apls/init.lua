@@ -6,6 +6,8 @@
 --   :AplsApply        apply the whole patch of the current .ap buffer
 --   :AplsShowTarget   say where the modification under the cursor lands
 --   :checkhealth apls the server's path and version, each patch's root (health.lua)
+--   :AplsStatus       say which format (2.0, 3.2) the server reads the patch as;
+--                     require('apls').status() gives "AP 3.2 e4a2f1b8" for a statusline
 --
 -- Works with Neovim 0.7 (vim.lsp.start_client + vim.lsp.buf_attach_client)
 -- and 0.8+ (vim.lsp.start).
@@ -93,6 +95,45 @@ local function settings()
   return next(s) == nil and vim.empty_dict() or s
 end
 
+--- The format apls read a patch buffer as ("3.2", "2.0"), from its
+--- apls/status notification; nil before the server said.
+function M.format(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  return vim.b[bufnr].apls_format
+end
+
+--- "AP 3.2 e4a2f1b8" / "AP 2.0" for a statusline ('%{v:lua.require'apls'.status()}'),
+--- or '' before the server said.
+function M.status(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local st = vim.b[bufnr].apls_status
+  if type(st) ~= 'table' then
+    return ''
+  end
+  return 'AP ' .. st.format .. (type(st.id) == 'string' and (' ' .. st.id) or '')
+end
+
+-- apls/status: the buffer's format (b:apls_format, b:apls_status); the
+-- syntax is chosen again when it differs from the one the buffer shows
+local function on_status(_, result)
+  if type(result) ~= 'table' or type(result.uri) ~= 'string' then
+    return
+  end
+  local ok, fname = pcall(vim.uri_to_fname, result.uri)
+  if not ok then
+    return
+  end
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and vim.api.nvim_buf_get_name(b) == fname then
+      vim.b[b].apls_format = result.format
+      vim.b[b].apls_status = result
+      if vim.bo[b].syntax == 'ap' and vim.b[b].apls_syntax_format ~= result.format then
+        vim.bo[b].syntax = 'ap' -- reloads syntax/ap.vim, which reads b:apls_format
+      end
+    end
+  end
+end
+
 local function client_config(root)
   local caps = vim.lsp.protocol.make_client_capabilities()
   if M.config.capabilities then
@@ -106,6 +147,7 @@ local function client_config(root)
     init_options = settings(),
     settings = { apls = settings() },
     capabilities = caps,
+    handlers = { ['apls/status'] = on_status },
     on_exit = function(code, signal, id)
       if M.config.on_exit then
         M.config.on_exit(code, signal, id)
@@ -113,6 +155,10 @@ local function client_config(root)
     end,
     on_attach = function(client, bufnr)
       if is_patch(bufnr) then
+        -- completion with <C-x><C-o> (Neovim 0.7 leaves 'omnifunc' empty)
+        if vim.bo[bufnr].omnifunc == '' then
+          vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+        end
         if M.config.keymaps then
           M.keymaps(bufnr)
         end
@@ -475,6 +521,20 @@ function M.setup(opts)
         end
       end,
     })
+    -- the server publishes after every analysis, also of an edit made in
+    -- normal mode (dd, p, u, a quick fix) or of a target changed on disk:
+    -- the lenses say the same as the diagnostics (Neovim 0.7 would keep
+    -- them stale until the next InsertLeave)
+    vim.api.nvim_create_autocmd('DiagnosticChanged', {
+      group = augroup,
+      pattern = '*.ap',
+      callback = function(ev)
+        local b = ev.buf
+        if b and vim.api.nvim_buf_is_loaded(b) and M.client(b) and vim.lsp.codelens then
+          vim.api.nvim_buf_call(b, function() pcall(vim.lsp.codelens.refresh) end)
+        end
+      end,
+    })
   end
   for _, b in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(b) then
@@ -487,6 +547,15 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('AplsShowTarget', function()
     M.show_target()
   end, { desc = 'apls: where does the modification under the cursor land' })
+  vim.api.nvim_create_user_command('AplsStatus', function()
+    local st = vim.b.apls_status
+    if type(st) == 'table' then
+      notify(string.format('format %s%s: %d file block(s), %d modification(s)', st.format,
+        type(st.id) == 'string' and (', id ' .. st.id) or '', st.files, st.modifications))
+    else
+      notify('the server has not analysed this buffer (is it a .ap patch?)', vim.log.levels.WARN)
+    end
+  end, { desc = 'apls: the format this .ap buffer is read as' })
 end
 
 return M

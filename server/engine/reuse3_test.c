@@ -1,0 +1,178 @@
+/* reuse3_test.c - a keystroke in a 3.2 patch, as the language server runs
+ * it: ap_patch_reparse (a whole parse for 3.2) then ap_run_reuse. The file
+ * groups whose FILE blocks did not change are taken over from the previous
+ * run (not resolved again), the result equals a fresh run, and a change of
+ * the id (what makes a line a directive) takes nothing over. */
+#include "check.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const PATCH =
+    "e4a2f1b8 AP 3.2\n"
+    "\n"
+    "e4a2f1b8 FILE\n"
+    "a.txt\n"
+    "e4a2f1b8 REPLACE\n"
+    "e4a2f1b8 snippet\n"
+    "two\n"
+    "e4a2f1b8 content\n"
+    "TWO\n"
+    "\n"
+    "e4a2f1b8 FILE\n"
+    "b.txt\n"
+    "e4a2f1b8 INSERT_AFTER\n"
+    "e4a2f1b8 snippet\n"
+    "beta\n"
+    "e4a2f1b8 content\n"
+    "between\n"
+    "\n"
+    "e4a2f1b8 END\n";
+
+static ap_fs *files(void)
+{
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_put(fs, "a.txt", "one\ntwo\nthree\n", 14, false);
+    ap_fs_mem_put(fs, "b.txt", "alpha\nbeta\ngamma\n", 17, false);
+    return fs;
+}
+
+/* text with the first `from` replaced by `to` (malloc'd) */
+static char *edited(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    size_t a = (size_t)(at - text), n = strlen(text), fl = strlen(from), tl = strlen(to);
+    char *out = malloc(n - fl + tl + 1);
+    memcpy(out, text, a);
+    memcpy(out + a, to, tl);
+    memcpy(out + a + tl, at + fl, n - a - fl + 1);
+    return out;
+}
+
+/* The run of the same text from scratch says the same. */
+static void same_as_fresh(ap_fs *fs, const ap_patch *p, ap_run *r)
+{
+    ap_run *fresh = ap_run_new(p, fs, NULL);
+    CHECK_INT(r->ok, fresh->ok);
+    CHECK_INT((int)r->n_files, (int)fresh->n_files);
+    CHECK_INT((int)r->n_problems, (int)fresh->n_problems);
+    for (size_t i = 0; i < r->n_files && i < fresh->n_files; i++) {
+        ap_run_render(r, i);
+        ap_run_render(fresh, i);
+        CHECK_STR(r->files[i].path, fresh->files[i].path);
+        CHECK_INT(r->files[i].status, fresh->files[i].status);
+        CHECK_INT((int)r->files[i].after_len, (int)fresh->files[i].after_len);
+        CHECK(r->files[i].after_len == fresh->files[i].after_len &&
+              memcmp(r->files[i].after, fresh->files[i].after, r->files[i].after_len) == 0);
+    }
+    for (size_t c = 0; c < p->n_changes; c++)
+        for (size_t m = 0; m < p->changes[c].n_mods; m++) {
+            CHECK_INT(r->mods[c][m].state, fresh->mods[c][m].state);
+            CHECK_INT((int)r->mods[c][m].region.line, (int)fresh->mods[c][m].region.line);
+        }
+    for (size_t k = 0; k < r->n_problems && k < fresh->n_problems; k++) {
+        CHECK_INT(r->problems[k].code, fresh->problems[k].code);
+        CHECK_INT((int)r->problems[k].span.start, (int)fresh->problems[k].span.start);
+    }
+    ap_run_free(fresh);
+}
+
+static void test_keystroke_takes_the_untouched_block_over(void)
+{
+    ap_fs *fs = files();
+    ap_patch *p1 = ap_patch_parse(PATCH, strlen(PATCH));
+    CHECK_INT(p1->format, AP_FORMAT_3_2);
+    CHECK(p1->reparsable);
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    CHECK(r1->ok);
+    CHECK(r1->mods[0][0].before != NULL && r1->mods[1][0].before != NULL);
+    /* a keystroke in the second block's content: its length changes, so the
+     * first block keeps its place and the second moves nothing */
+    char *t2 = edited(PATCH, "between\n", "betweenX\n");
+    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    /* the first block's group was taken over (its results moved out of r1),
+     * the second's resolved again (r1 keeps its own) */
+    CHECK(r1->mods[0][0].before == NULL);
+    CHECK(r1->mods[1][0].before != NULL);
+    CHECK_INT(r2->mods[0][0].state, AP_MOD_APPLIES);
+    CHECK(r2->mods[0][0].before != NULL);
+    same_as_fresh(fs, p2, r2);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+
+    /* a keystroke in the first block, before the second: the second block
+     * moves (its spans shift) and is taken over at its new place */
+    char *t3 = edited(t2, "TWO\n", "TWO!\n");
+    ap_patch *p3 = ap_patch_reparse(p2, t3, strlen(t3));
+    ap_run *r3 = ap_run_reuse(p3, fs, NULL, r2);
+    CHECK(r2->mods[0][0].before != NULL);
+    CHECK(r2->mods[1][0].before == NULL);
+    same_as_fresh(fs, p3, r3);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+
+    /* a snippet that no longer resolves in the second block: its problem is
+     * the fresh run's, at the same place */
+    char *t4 = edited(t3, "beta\n", "betax\n");
+    ap_patch *p4 = ap_patch_reparse(p3, t4, strlen(t4));
+    ap_run *r4 = ap_run_reuse(p4, fs, NULL, r3);
+    CHECK(!r4->ok);
+    CHECK(r3->mods[0][0].before == NULL);
+    same_as_fresh(fs, p4, r4);
+    ap_run_free(r3);
+    ap_patch_free(p3);
+    ap_run_free(r4);
+    ap_patch_free(p4);
+    free(t2);
+    free(t3);
+    free(t4);
+    ap_fs_mem_free(fs);
+}
+
+static void test_a_new_id_takes_nothing_over(void)
+{
+    ap_fs *fs = files();
+    ap_patch *p1 = ap_patch_parse(PATCH, strlen(PATCH));
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    /* the header's id changes: every directive line now reads as a drifted
+     * id or a value, so no block may keep its old meaning */
+    char *t2 = edited(PATCH, "e4a2f1b8 AP 3.2", "e4a2f1b9 AP 3.2");
+    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
+    CHECK(p2->context != 0);
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    CHECK(r1->mods[0][0].before != NULL);
+    CHECK(r1->mods[1][0].before != NULL);
+    same_as_fresh(fs, p2, r2);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+    free(t2);
+    ap_fs_mem_free(fs);
+}
+
+static void test_strict_and_tolerant_do_not_mix(void)
+{
+    ap_fs *fs = files();
+    ap_patch *p1 = ap_patch_parse(PATCH, strlen(PATCH));
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    ap_patch *p2 = ap_patch_parse_opts(PATCH, strlen(PATCH), AP_PARSE_STRICT);
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    CHECK(r1->mods[0][0].before != NULL); /* --strict is part of the context */
+    same_as_fresh(fs, p2, r2);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+    ap_fs_mem_free(fs);
+}
+
+int main(void)
+{
+    RUN(test_keystroke_takes_the_untouched_block_over);
+    RUN(test_a_new_id_takes_nothing_over);
+    RUN(test_strict_and_tolerant_do_not_mix);
+    return check_summary();
+}
