@@ -218,7 +218,13 @@ async function select(text) {
     }, 10000, 500);
     await keys('Control', 'a');
     await page.keyboard.sendCharacter(text);
-    await until(`a match of ${JSON.stringify(text)}`, async () => /^1 of|^\d+ of/.test(await textOf(`${ACTIVE} .find-widget .matchesCount`)));
+    // "? of N": the search text did not change since the last Find, so nothing
+    // is selected yet: Enter selects the next match (the first, from the top)
+    await until(`a match of ${JSON.stringify(text)}`, async () => {
+        const n = await textOf(`${ACTIVE} .find-widget .matchesCount`);
+        if (/^\? of [1-9]/.test(n)) await page.keyboard.press('Enter');
+        return /^\d+ of/.test(n);
+    });
     await page.keyboard.press('Escape');
     await until('the find widget to close', async () => (await count(`${ACTIVE} .find-widget.visible`)) === 0);
 }
