@@ -145,6 +145,10 @@ directive with an 8-hex id and a block keyword; else 2.0."
                 (if (equal format "3.2") '(ap-font-lock-keywords-3 t) ap--font-lock-2))
     (when (fboundp 'font-lock-refresh-defaults)
       (font-lock-refresh-defaults))
+    ;; over yaml-mode, 2.0's own keywords come on top of YAML's (refreshing
+    ;; the defaults dropped them)
+    (when (and (equal format "2.0") (derived-mode-p 'yaml-mode))
+      (font-lock-add-keywords nil ap-font-lock-keywords))
     (setq mode-name (concat "AP/" format))
     (force-mode-line-update)))
 
@@ -197,8 +201,6 @@ Diagnostics, hover and code actions come from apls through eglot.
        (set-syntax-table ap-mode-syntax-table)
        (setq-local indent-line-function #'ap--indent-line)
        (setq-local font-lock-defaults '(ap-font-lock-keywords nil nil)))
-     (when (eq ',parent 'yaml-mode)
-       (font-lock-add-keywords nil ap-font-lock-keywords))
      (ap--set-format (ap--detect-format))))
 
 (defun ap--indent-line ()

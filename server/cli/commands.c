@@ -1,5 +1,6 @@
 /* commands.c - apls check, apply and convert: option parsing, exit codes. */
 #include "cli.h"
+#include "apls_help.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -20,16 +21,15 @@ static int usage(const char *cmd, const char *msg)
 {
     if (msg)
         fprintf(stderr, "apls %s: %s\n", cmd, msg);
+    /* the lines of --help and the manual (server/cli/help.txt) */
     if (strcmp(cmd, "check") == 0)
-        fprintf(stderr, "usage: apls check [--root DIR] [--json] [--strict] [--partial] [--through-links] "
-                        "[--trailing-whitespace all|inserted] PATCH...\n");
+        fputs("usage: " APLS_USAGE_CHECK "\n", stderr);
     else if (strcmp(cmd, "apply") == 0)
-        fprintf(stderr, "usage: apls apply [--root DIR] [--dry-run] [--json] [--strict] [--partial] "
-                        "[--through-links] [--trailing-whitespace all|inserted] PATCH\n");
+        fputs("usage: " APLS_USAGE_APPLY "\n", stderr);
     else if (strcmp(cmd, "convert") == 0)
-        fprintf(stderr, "usage: apls convert --to 2.0|3.2 [--strict] PATCH\n");
+        fputs("usage: " APLS_USAGE_CONVERT "\n", stderr);
     else
-        fprintf(stderr, "usage: apls recover [--root DIR]\n");
+        fputs("usage: " APLS_USAGE_RECOVER "\n", stderr);
     return 2;
 }
 

@@ -806,6 +806,8 @@ static bool unfence(ap_patch *p, char **feed)
     while (a < len && (t[a] == '\n' || t[a] == '\r' || t[a] == ' ' || t[a] == '\t'))
         a++;
     a = line_begin(t, a);
+    if (a == 0 && len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+        a = 3; /* the byte order mark is no part of the line */
     if (a < len && t[a] == ' ')
         return false;
     uint32_t ae = line_end(t, len, a);

@@ -189,6 +189,9 @@ static void test_markdown_fence(void)
                        "      - action: REPLACE\r\n        snippet: |\r\n          return 1\r\n        content: |\r\n"
                        "          return 2\r\n```\r\n";
     SLIP(crlf, AP_MARKDOWN_FENCE, "```yaml");
+    /* after a byte order mark */
+    snprintf(buf, sizeof buf, "\xef\xbb\xbf```yaml\n%s```\n", body);
+    SLIP(buf, AP_MARKDOWN_FENCE, "```yaml");
     /* a fence inside a block is content, not a fence */
     p = parse("version: \"2.0\"\nchanges:\n  - file_path: a.md\n    modifications:\n"
               "      - action: CREATE_FILE\n        content: |\n          ```\n          x\n          ```\n");

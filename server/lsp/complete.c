@@ -41,6 +41,7 @@ typedef struct path_items {
     json_t *items;
     json_t *from, *to;   /* the range the value takes */
     size_t count;
+    bool cut;            /* more matched than were offered */
 } path_items;
 
 #define MAX_PATH_ITEMS 200
@@ -48,8 +49,12 @@ typedef struct path_items {
 static void add_path(void *ctx, const char *path)
 {
     path_items *pi = ctx;
-    if (pi->count >= MAX_PATH_ITEMS || strncmp(path, pi->typed, pi->n_typed) != 0)
+    if (strncmp(path, pi->typed, pi->n_typed) != 0)
         return;
+    if (pi->count >= MAX_PATH_ITEMS) {
+        pi->cut = true;
+        return;
+    }
     const char *slash = strchr(path + pi->n_typed, '/');
     size_t n = slash ? (size_t)(slash - path) + 1 : strlen(path);
     json_t *label = json_stringn(path, n);
@@ -73,17 +78,19 @@ static void add_path(void *ctx, const char *path)
     pi->count++;
 }
 
-static void complete_paths(apls_patch *p, const char *value, uint32_t value_off, lsp_position pos, json_t *items)
+/* True when the list was cut (the client asks again as more is typed). */
+static bool complete_paths(apls_patch *p, const char *value, uint32_t value_off, lsp_position pos, json_t *items)
 {
     if (!p->fs || !p->fs->list)
-        return;
+        return false;
     if (*value == '"' || *value == '\'')
         value++, value_off++;
     path_items pi = {value, strlen(value), items, lsp_position_to_json(apls_patch_pos(p, value_off)),
-                     lsp_position_to_json(pos), 0};
-    p->fs->list(p->fs, add_path, &pi);
+                     lsp_position_to_json(pos), 0, false};
+    bool whole = p->fs->list(p->fs, add_path, &pi);
     json_decref(pi.from);
     json_decref(pi.to);
+    return pi.cut || !whole;
 }
 
 /* Is the cursor inside the code field f (its block lines, or just below its
@@ -199,6 +206,7 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
         json_array_extend(items, header);
         json_decref(header);
     }
+    bool incomplete = false;
     uint32_t off = apls_patch_offset(p, pos);
     uint32_t ls = (uint32_t)lsp_lines_start(apls_patch_lines(p), pos.line);
     const char *text = p->patch->text;
@@ -264,7 +272,7 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
         if (strncmp(rest, "action:", 7) == 0)
             add_words(items, actions, 20, "", v);
         else if (strncmp(rest, "file_path:", 10) == 0)
-            complete_paths(p, v, off - (uint32_t)strlen(v), pos, items);
+            incomplete = complete_paths(p, v, off - (uint32_t)strlen(v), pos, items);
         else if (strncmp(rest, "newline:", 8) == 0)
             add_words(items, newlines, 20, "", v);
         else if (strncmp(rest, "version:", 8) == 0)
@@ -279,5 +287,5 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
             add_words(items, keys, 14, ": ", rest);
     }
     free(before);
-    lsp_endpoint_reply(ep, id, json_pack("{s:b,s:o}", "isIncomplete", 0, "items", items));
+    lsp_endpoint_reply(ep, id, json_pack("{s:b,s:o}", "isIncomplete", incomplete, "items", items));
 }

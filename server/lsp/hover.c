@@ -36,8 +36,8 @@ static void add_lines(char **s, char prefix, const char *text)
 }
 
 /* Text for a markdown hover: code the engine quotes ('x_y') becomes a code
- * span, every other markdown character is escaped, so no client renders a
- * name's underscores as italics (Neovim 0.7 hid those of
+ * span, every other character that is markup mid-line is escaped, so no
+ * client renders a name's underscores as italics (Neovim 0.7 hid those of
  * '_is_legal_header_name'). A quote opens code only after a space or an
  * opening bracket and closes before a space or punctuation, so "the
  * reference's" stays prose. Plain text is returned as it is. */
@@ -69,7 +69,9 @@ static char *md_prose(bool md, const char *t)
                 continue;
             }
         }
-        if (strchr("\\`*_{}[]<>()#+-.!|~&", c) && c)
+        /* what means markup in the middle of a line (the text never
+         * starts one): emphasis, code, links, HTML, entities, tables */
+        if (c && strchr("\\`*_[]<>&|~", c))
             *o++ = '\\';
         *o++ = c;
     }

@@ -44,6 +44,8 @@ typedef struct apls_cached {
     bool writable_known;
     ap_code writable_code;
     char *writable_why;
+    char *canonical_root;  /* the root canonical answers for, or NULL */
+    char *canonical;       /* the disk's other spelling of the path, or NULL */
 } apls_cached;
 
 /* The files under a root, as the provider listed them (vfs.c): kept a few

@@ -78,6 +78,8 @@ static void cache_clear(apls_cached *c)
     free(c->check_root);
     free(c->check_why);
     free(c->writable_why);
+    free(c->canonical_root);
+    free(c->canonical);
     free(c->path);
 }
 
@@ -247,10 +249,21 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     return c->code;
 }
 
+/* Kept like the path checks: resolving the links on a path's way costs a
+ * readlink or stat per component, for every target at every keystroke. */
 static char *vfs_canonical(ap_fs *fs, const char *path)
 {
     vfs *v = (vfs *)fs;
-    return v->disk->canonical(v->disk, path);
+    char *abs = full_path(v, path);
+    apls_cached *c = cache_slot(v->srv, abs);
+    if (!(c->canonical_root && strcmp(c->canonical_root, v->root) == 0 && trusted(v, abs))) {
+        free(c->canonical_root);
+        free(c->canonical);
+        c->canonical = v->disk->canonical(v->disk, path);
+        c->canonical_root = lsp_xstrdup(v->root);
+    }
+    free(abs);
+    return c->canonical ? lsp_xstrdup(c->canonical) : NULL;
 }
 
 static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)

@@ -1913,6 +1913,18 @@ def completion_file_path(t):
     eq(sorted(labels({"items": items})), ["lib/json/", "lib/util.c"], "one level below lib/")
     eq(items[0]["textEdit"]["range"]["start"], s.pos(u, "lib/"), "after the quote")
     s.finish()
+    # a folder of many files: the first 200, and the client asks again as more is typed
+    for k in range(250):
+        t.write("many/f%03d.c" % k, "")
+    t.write("fix.ap", 'version: "2.0"\nchanges:\n  - file_path: many/\n')
+    s = t.session()
+    u = s.open("fix.ap")
+    s.diags(u)
+    r = s.call("textDocument/completion", {"textDocument": {"uri": u}, "position": s.pos(u, "many/", 5)})
+    eq((len(r["items"]), r["isIncomplete"]), (200, True), "a list cut at 200")
+    r = s.call("textDocument/completion", {"textDocument": {"uri": u}, "position": s.pos(u, "file_path: ", 11)})
+    eq(r["isIncomplete"], False, "the root's few entries")
+    s.finish()
 
 
 @test

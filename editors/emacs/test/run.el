@@ -146,7 +146,22 @@
       (with-current-buffer pbuf
         (apls-test-report (and (equal (plist-get ap-patch-status :format) (plist-get case :format))
                                (equal ap-format (plist-get case :format)))
-                          "ap-format is the server's" (list ap-patch-status ap-format))))
+                          "ap-format is the server's" (list ap-patch-status ap-format))
+        ;; the text turned into 2.0 and back: the server says so, the mode follows
+        (let ((saved (buffer-string)) (was ap-format))
+          (erase-buffer)
+          (insert "version: \"2.0\"\nchanges: []\n")
+          ;; (eglot sends changes on an idle timer, which a batch Emacs never reaches)
+          (eglot--signal-textDocument/didChange)
+          (apls-test-report (apls-test-wait 10 (lambda () (with-current-buffer pbuf
+                                                           (and (equal ap-format "2.0")
+                                                                (equal mode-name "AP/2.0")))))
+                            "typed into 2.0: ap-format and the mode line follow" (list ap-format mode-name))
+          (erase-buffer)
+          (insert saved)
+          (eglot--signal-textDocument/didChange)
+          (apls-test-report (apls-test-wait 10 (lambda () (with-current-buffer pbuf (equal ap-format was))))
+                            "and back" (list ap-format mode-name)))))
     ;; 3. diagnostics: as published, then as flymake shows them
     (let* ((want (plist-get case :errors))
            (errors-now (lambda ()

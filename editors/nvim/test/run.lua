@@ -160,6 +160,14 @@ local ok_run, run_err = pcall(function()
     end
     report(found.action == true and found.code == true and found.value_plain == true,
       'syntax marks 3.2 directives, not value lines', vim.inspect(found))
+    -- the text turned into 2.0 and back: the server says so, the syntax follows
+    local saved = vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)
+    vim.api.nvim_buf_set_lines(pbuf, 0, -1, false, { 'version: "2.0"', 'changes: []' })
+    report(wait(5000, function() return apls.format(pbuf) == '2.0' and vim.b[pbuf].apls_syntax_format == '2.0' end),
+      'typed into 2.0: b:apls_format and the syntax follow', tostring(vim.b[pbuf].apls_syntax_format))
+    vim.api.nvim_buf_set_lines(pbuf, 0, -1, false, saved)
+    report(wait(5000, function() return apls.format(pbuf) == '3.2' and vim.b[pbuf].apls_syntax_format == '3.2' end),
+      'and back to 3.2', tostring(vim.b[pbuf].apls_syntax_format))
   end
   if case.format ~= '3.2' then
     local found = {}
