@@ -142,6 +142,19 @@ function pipeServerLog(input: NodeJS.ReadableStream, channel: vscode.LogOutputCh
     });
 }
 
+/** The edit with the files it creates (and their text) first: VS Code undoes
+ * a multi-file edit in one step from the file it edited last, and cannot
+ * from an existing target edited before a created file (seen in VS Code
+ * 1.100); the result is the same, the files being new. */
+function createsFirst<E extends { documentChanges?: unknown[] }>(edit: E): E {
+    const changes = edit.documentChanges as Array<{ kind?: string; uri?: string; textDocument?: { uri: string } }> | undefined;
+    if (!changes) return edit;
+    const created = new Set(changes.filter((c) => c.kind === 'create' && c.uri).map((c) => c.uri));
+    const isNew = (c: { kind?: string; uri?: string; textDocument?: { uri: string } }): boolean =>
+        c.kind === 'create' || (!c.kind && !!c.textDocument && created.has(c.textDocument.uri));
+    return { ...edit, documentChanges: [...changes.filter(isNew), ...changes.filter((c) => !isNew(c))] };
+}
+
 /** Saves the files an applied edit created: a created file is whole on disk at
  * once, never empty with its content in an unsaved tab. */
 async function saveCreated(edit: GuardEdit & { documentChanges?: Array<{ kind?: string; uri?: string }> }): Promise<void> {
@@ -226,7 +239,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
                         void vscode.window.showErrorMessage(`apls: not applied: ${stale.join('; ')}`);
                         return { applied: false, failureReason: stale.join('; ') };
                     }
-                    const result = await next(params, CancellationToken.None);
+                    const result = await next({ ...params, edit: createsFirst(params.edit) }, CancellationToken.None);
                     if (result instanceof ResponseError) return result;
                     if (result.applied) await saveCreated(params.edit);
                     else void vscode.window.showErrorMessage(`apls: VS Code did not apply the edit${result.failureReason ? `: ${result.failureReason}` : ''}`);
@@ -309,7 +322,7 @@ async function applyFresh(uri: string, range: LspRange, kind: string, title: str
         void vscode.window.showWarningMessage(`apls: not applied: ${why}`);
         return;
     }
-    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(a.edit as LspWorkspaceEdit);
+    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(createsFirst(a.edit as LspWorkspaceEdit));
     // nothing asynchronous between this check and applyEdit
     const stale = staleDocuments(a.edit, held);
     if (stale.length) {
