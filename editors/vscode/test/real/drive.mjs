@@ -208,8 +208,7 @@ async function goTo(line, col) {
     await until('the cursor', () => visible(`${ACTIVE} .monaco-editor.focused .cursor`));
 }
 
-/** Selects the first match of text in the active editor (Find from the top, then Escape). */
-async function select(text) {
+async function findFromTop(text) {
     await keys('Control', 'Home');
     await until('the find widget', async () => {
         if (await visible(`${ACTIVE} .find-widget.visible textarea`)) return true;
@@ -220,11 +219,32 @@ async function select(text) {
     await page.keyboard.sendCharacter(text);
     // "? of N": the search text did not change since the last Find, so nothing
     // is selected yet: Enter selects the next match (the first, from the top)
+    // (Enter at most every half second: a busy workbench may take that long)
+    let entered = 0;
     await until(`a match of ${JSON.stringify(text)}`, async () => {
         const n = await textOf(`${ACTIVE} .find-widget .matchesCount`);
-        if (/^\? of [1-9]/.test(n)) await page.keyboard.press('Enter');
+        if (/^\? of [1-9]/.test(n) && Date.now() - entered > 500) {
+            entered = Date.now();
+            await page.keyboard.press('Enter');
+        }
         return /^\d+ of/.test(n);
     });
+}
+
+/** Selects the first match of text in the active editor (Find from the top, then Escape).
+ * On a loaded machine the typed text can reach the editor before the find
+ * widget has focus; then the widget counts nothing and the whole Find is
+ * tried again (three times), not waited on longer. */
+async function select(text) {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await findFromTop(text);
+            break;
+        } catch (e) {
+            if (attempt === 3) throw e;
+            await page.keyboard.press('Escape');
+        }
+    }
     await page.keyboard.press('Escape');
     await until('the find widget to close', async () => (await count(`${ACTIVE} .find-widget.visible`)) === 0);
 }
