@@ -215,7 +215,12 @@ static bool path_ops_moved(apls_patch *p)
 void apls_patch_verify(apls_patch *p)
 {
     apls_patch_refresh(p);
-    if (p->fs && (apls_vfs_verify(p->fs, p->deps, p->n_deps) | path_ops_moved(p))) {
+    if (!p->fs)
+        return;
+    /* both asked: verifying re-reads every stale target, whatever the paths say */
+    bool stale = apls_vfs_verify(p->fs, p->deps, p->n_deps);
+    bool moved = path_ops_moved(p);
+    if (stale || moved) {
         p->version = -1; /* the same text, other targets */
         p->rechoose_root = true;
         apls_patch_refresh(p);
