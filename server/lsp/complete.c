@@ -180,6 +180,47 @@ static const char *const *keys_at(const apls_patch *p, size_t line, uint32_t col
     return col == 0 ? root_keys : NULL;
 }
 
+/* Up to 50 lines of target t that start with what was typed (compared
+ * without indentation), as items replacing from..to. 2.0 (as_held false):
+ * the line goes in without its indentation, the literal block gives it;
+ * 3.2 (as_held true): indentation typed is ignored and the line goes in as
+ * the file holds it. */
+void apls_complete_target_lines(json_t *items, const ap_text *t, const char *typed, size_t typed_len,
+                                lsp_position from, lsp_position to, bool as_held)
+{
+    size_t lead = 0;
+    while (as_held && lead < typed_len && (typed[lead] == ' ' || typed[lead] == '\t'))
+        lead++;
+    const char *want = typed + lead;
+    size_t wn = typed_len - lead;
+    const char *b = ap_text_bytes(t);
+    uint32_t n = ap_text_line_count(t), found = 0;
+    for (uint32_t i = 0; i < n && found < 50; i++) {
+        uint32_t a = ap_text_line_start(t, i), e = ap_text_line_start(t, i + 1);
+        while (e > a && (b[e - 1] == '\n' || b[e - 1] == '\r' || b[e - 1] == ' ' || b[e - 1] == '\t'))
+            e--;
+        uint32_t s = a;
+        while (s < e && (b[s] == ' ' || b[s] == '\t'))
+            s++;
+        if (e == s || e - s < wn || memcmp(b + s, want, wn) != 0)
+            continue;
+        json_t *label = json_stringn(b + s, e - s);
+        json_t *text = as_held ? json_stringn(b + a, e - a) : json_incref(label);
+        if (!label || !text) { /* not UTF-8: no client could insert it */
+            json_decref(label);
+            json_decref(text);
+            continue;
+        }
+        json_t *edit = json_pack("{s:{s:o,s:o},s:O}", "range", "start", lsp_position_to_json(from), "end",
+                                 lsp_position_to_json(to), "newText", text);
+        char *detail = lsp_xasprintf("line %u", i + 1);
+        json_array_append_new(items, json_pack("{s:o,s:i,s:s,s:o,s:o}", "label", label, "kind", 1, "detail",
+                                               detail, "textEdit", edit, "filterText", text));
+        free(detail);
+        found++;
+    }
+}
+
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data)
 {
     apls_server *s = data;
@@ -240,30 +281,8 @@ void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data
         const ap_text *t = file >= 0 ? apls_run_text(p, (size_t)file) : NULL;
         if (t) {
             size_t typed = strlen(rest);
-            json_t *from = lsp_position_to_json(apls_patch_pos(p, off - (uint32_t)typed));
-            const char *b = ap_text_bytes(t);
-            uint32_t n = ap_text_line_count(t), found = 0;
-            for (uint32_t i = 0; i < n && found < 50; i++) {
-                uint32_t a = ap_text_line_start(t, i), e = ap_text_line_start(t, i + 1);
-                while (e > a && (b[e - 1] == '\n' || b[e - 1] == '\r' || b[e - 1] == ' ' || b[e - 1] == '\t'))
-                    e--;
-                while (a < e && (b[a] == ' ' || b[a] == '\t'))
-                    a++;
-                if (e == a || e - a < typed || memcmp(b + a, rest, typed) != 0)
-                    continue;
-                json_t *label = json_stringn(b + a, e - a);
-                if (!label) /* not UTF-8: no client could insert it */
-                    continue;
-                json_t *edit = json_pack("{s:{s:O,s:o},s:O}", "range", "start", from, "end",
-                                         lsp_position_to_json(pos), "newText", label);
-                char *detail = lsp_xasprintf("line %u", i + 1);
-                json_array_append_new(items, json_pack("{s:O,s:i,s:s,s:o,s:O}", "label", label, "kind", 1,
-                                                       "detail", detail, "textEdit", edit, "filterText", label));
-                json_decref(label);
-                free(detail);
-                found++;
-            }
-            json_decref(from);
+            apls_complete_target_lines(items, t, rest, typed, apls_patch_pos(p, off - (uint32_t)typed), pos,
+                                       false);
         }
     } else if (colon) {
         const char *v = colon + 1;

@@ -91,45 +91,6 @@ static bool is_word(const char *s, size_t n, const char *w)
     return strlen(w) == n && strncasecmp(s, w, n) == 0;
 }
 
-static void add_target_lines(json_t *items, const apls_patch *p, const ap_text *t, const char *typed,
-                             size_t typed_len, lsp_position from, lsp_position to)
-{
-    /* what was typed, without its indentation, starts the line wanted;
-     * the line goes in as the file holds it, indentation included */
-    size_t lead = 0;
-    while (lead < typed_len && (typed[lead] == ' ' || typed[lead] == '\t'))
-        lead++;
-    const char *want = typed + lead;
-    size_t wn = typed_len - lead;
-    const char *b = ap_text_bytes(t);
-    uint32_t n = ap_text_line_count(t), found = 0;
-    for (uint32_t i = 0; i < n && found < 50; i++) {
-        uint32_t a = ap_text_line_start(t, i), e = ap_text_line_start(t, i + 1);
-        while (e > a && (b[e - 1] == '\n' || b[e - 1] == '\r' || b[e - 1] == ' ' || b[e - 1] == '\t'))
-            e--;
-        uint32_t s = a;
-        while (s < e && (b[s] == ' ' || b[s] == '\t'))
-            s++;
-        if (e == s || e - s < wn || memcmp(b + s, want, wn) != 0)
-            continue;
-        json_t *label = json_stringn(b + s, e - s);
-        json_t *line = json_stringn(b + a, e - a);
-        if (!label || !line) { /* not UTF-8: no client could insert it */
-            json_decref(label);
-            json_decref(line);
-            continue;
-        }
-        json_t *edit = json_pack("{s:{s:o,s:o},s:O}", "range", "start", lsp_position_to_json(from), "end",
-                                 lsp_position_to_json(to), "newText", line);
-        char *detail = lsp_xasprintf("line %u", i + 1);
-        json_array_append_new(items, json_pack("{s:o,s:i,s:s,s:o,s:o}", "label", label, "kind", 1, "detail",
-                                               detail, "textEdit", edit, "filterText", line));
-        free(detail);
-        found++;
-    }
-    (void)p;
-}
-
 /* The target of the block holding offset off, as the run read it. */
 static const ap_text *block_target(const apls_patch *p, uint32_t off)
 {
@@ -229,7 +190,7 @@ json_t *apls_complete3(apls_patch *p, lsp_position pos, bool header_only)
         /* a value line of a locator: the lines of the block's target */
         const ap_text *t = block_target(p, (uint32_t)lsp_lines_start(li, kw_line));
         if (t)
-            add_target_lines(items, p, t, typed, typed_len, from, pos);
+            apls_complete_target_lines(items, t, typed, typed_len, from, pos, true);
     }
     free(id);
     return items;

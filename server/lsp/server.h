@@ -202,6 +202,9 @@ char *apls_path_op_summary(const apls_patch *p, int ch, int md, bool quote);
 
 /* complete.c */
 void apls_on_completion(lsp_endpoint *ep, json_t *id, json_t *params, void *data);
+/* complete.c: lines of a target as completion items (3.2 too) */
+void apls_complete_target_lines(json_t *items, const ap_text *t, const char *typed, size_t typed_len,
+                                lsp_position from, lsp_position to, bool as_held);
 /* complete3.c: the items at pos of a 3.2 document (header_only: just the
  * 3.2 header, offered in a blank document beside 2.0's keys) */
 json_t *apls_complete3(apls_patch *p, lsp_position pos, bool header_only);
