@@ -198,6 +198,9 @@ typedef enum ap_action {
 const char *ap_action_name(ap_action a);
 /* The action's keyword in format f ("CREATE" in 3.2). */
 const char *ap_action_keyword(ap_format f, ap_action a);
+/* 3.2: RENAME, DELETE of a path, CREATE of a folder: an operation on the
+ * path itself, not a change of text. */
+bool ap_action_on_path(ap_action a);
 
 typedef enum ap_style {
     AP_STYLE_PLAIN = 1,

@@ -384,6 +384,11 @@ const char *ap_action_keyword(ap_format f, ap_action a)
     return f == AP_FORMAT_3_2 && a == AP_CREATE_FILE ? "CREATE" : ap_action_name(a);
 }
 
+bool ap_action_on_path(ap_action a)
+{
+    return a == AP_RENAME || a == AP_DELETE_PATH || a == AP_CREATE_DIR;
+}
+
 const char *ap_format_name(ap_format f)
 {
     return f == AP_FORMAT_3_2 ? "3.2" : "2.0";

@@ -323,10 +323,7 @@ static void check_brackets(run_ctx *x, int fi)
  * path, CREATE of a folder): a group of its own (fileops.c). */
 static bool is_path_op(const ap_change *c)
 {
-    if (c->n_mods != 1 || !c->mods[0].ok)
-        return false;
-    ap_action a = c->mods[0].action;
-    return a == AP_RENAME || a == AP_DELETE_PATH || a == AP_CREATE_DIR;
+    return c->n_mods == 1 && c->mods[0].ok && ap_action_on_path(c->mods[0].action);
 }
 
 /* A new file entry for path (taken). */

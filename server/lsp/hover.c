@@ -140,7 +140,7 @@ static char *mod_text(const apls_patch *p, int ch, int md, bool md_ok, uint32_t 
     const char *code = md_ok ? "`" : "";
     char *where = apls_mod_summary(p, ch, md);
     char *s = NULL;
-    bool path_op = m->action == AP_RENAME || m->action == AP_DELETE_PATH || m->action == AP_CREATE_DIR;
+    bool path_op = ap_action_on_path(m->action);
     if (m->action != AP_ACTION_NONE) /* as the patch spells it (3.2: CREATE) */
         add(&s, "%s%s%s ", code, ap_action_keyword(p->patch->format, m->action), code);
     else
