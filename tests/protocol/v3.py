@@ -429,32 +429,9 @@ def keystrokes_touch_only_the_edited_block(t, caps):
     """A keystroke in one FILE block of a 3.2 patch checks that block's
     target on disk, never the other 59 (strace counts): the 3.2 parse is
     whole, but the run and the disk checks stay per block."""
-    import shutil
-    n = 60
-    for i in range(n):
-        t.write("src/t%02d.txt" % i, "one\ntwo %d\n" % i)
-    t.write("p.ap", v3(*[[("FILE", "src/t%02d.txt" % i), ("REPLACE", None), ("snippet", "two %d" % i),
-                          ("content", "TWO")] for i in range(n)]))
-    check(shutil.which("strace"), "strace is needed (scripts/deps test installs it)")
-    log = os.path.join(t.base, "strace.log")
-    asan = "ASAN_OPTIONS=" + ":".join(x for x in (os.environ.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
-    s = t.session(caps=caps, command=["env", asan, "strace", "-f", "-qq", "-e", "trace=%file,%desc", "-o", log,
-                                      t.binary])
-    u = s.open("p.ap")
-    eq(errors(s.diags(u)), [], "clean")
-    s.settle(u, 1)
-    with open(log, "rb") as f:
-        start = len(f.read())
-    for k in range(10):                   # keystrokes in block 2 (t01.txt)
-        v = s.sub(u, "two 1\n", "two 1 \n") if k % 2 == 0 else s.sub(u, "two 1 \n", "two 1\n")
-        s.settle(u, v)
-    with open(log, "rb") as f:
-        f.seek(start)
-        calls = f.read().decode(errors="replace")
-    others = [l for l in calls.splitlines() if "/w/src/t" in l and "/src/t01.txt" not in l]
-    eq(others[:5], [], "system calls on the other targets during keystrokes (%d)" % len(others))
-    check("/src/t01.txt" in calls, "the edited block's target was not checked")
-    s.finish()
+    patch = v3(*[[("FILE", "src/t%02d.txt" % i), ("REPLACE", None), ("snippet", "two %d" % i),
+                  ("content", "TWO")] for i in range(_run.KEYSTROKE_TARGETS)])
+    _run.keystrokes_touch_only_the_edited_changes_targets(t, caps, patch)
 
 
 @test
