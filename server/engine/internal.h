@@ -135,7 +135,6 @@ struct ap_text {
     ap_line *lines;
     uint32_t n;
     uint32_t *next_nb;     /* next_nb[i]: first non-blank line >= i, or n */
-    uint32_t *prev_nb;     /* prev_nb[i]: last non-blank line <= i, or UINT32_MAX */
     /* hash index of the non-blank lines: slot -> occ[start..start+count) */
     struct ap_slot {
         uint32_t start, count; /* the hash is lines[occ[start]].hash */

@@ -309,22 +309,15 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
     return t;
 }
 
-/* The tables every text has beside its lines: the non-blank skips and the
- * hash index. */
+/* The tables every text has beside its lines: the non-blank skip (the
+ * view jumps over runs of blank lines forwards; nothing walks them
+ * backwards often enough to keep a table for it) and the hash index. */
 static void finish_text(ap_text *t)
 {
     t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
-    t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);
     t->next_nb[t->n] = t->n;
     for (uint32_t i = t->n; i-- > 0;)
         t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
-    uint32_t last = UINT32_MAX;
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (!t->lines[i].blank)
-            last = i;
-        t->prev_nb[i] = last;
-    }
-    t->prev_nb[t->n] = last;
     build_index(t);
 }
 
@@ -347,7 +340,6 @@ void ap_text_release(ap_text *t)
     free(t->bytes);
     free(t->lines);
     free(t->next_nb);
-    free(t->prev_nb);
     free(t->slots);
     free(t->occ);
     free(t->bigrams);
