@@ -171,6 +171,20 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 
+/* A text's tables beside its lines (the non-blank skips, the hash index,
+ * the bigram rows) are made when it is made; ap_text_drop_tables frees
+ * them when no search is expected any more (twice.c: the texts a command
+ * has rendered), and they are made again on the next use. */
+void ap_text_drop_tables(ap_text *t);
+void ap_text_build_tables(const ap_text *t);
+
+static inline const uint32_t *ap_text_next_nb(const ap_text *t)
+{
+    if (!t->next_nb)
+        ap_text_build_tables(t);
+    return t->next_nb;
+}
+
 /* --------------------------------------------------------- hybrid.c */
 
 /* How many bytes at the front of s[0, n) are decoration: white space,

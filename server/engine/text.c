@@ -237,8 +237,33 @@ static void build_index(ap_text *t)
     free(slot_of);
 }
 
+/* The non-blank skips and the hash index again, after ap_text_drop_tables
+ * (a text is a function of its bytes: the same tables). */
+static void finish_text(ap_text *t);
+
+void ap_text_build_tables(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
+    if (!t->slots)
+        finish_text(t);
+}
+
+void ap_text_drop_tables(ap_text *t)
+{
+    free(t->next_nb);
+    free(t->slots);
+    free(t->occ);
+    free(t->bigrams);
+    t->next_nb = NULL;
+    t->slots = NULL;
+    t->occ = NULL;
+    t->bigrams = NULL;
+}
+
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
 {
+    if (!t->slots)
+        ap_text_build_tables(t);
     uint32_t j = (uint32_t)h & t->mask;
     while (t->slots[j].count) {
         const uint32_t *run = t->occ + t->slots[j].start;
@@ -251,8 +276,6 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
     *count = 0;
     return NULL;
 }
-
-static void finish_text(ap_text *t);
 
 ap_text *ap_text_adopt(char *bytes, size_t len)
 {

@@ -480,6 +480,29 @@ static void same_text(const ap_text *a, const ap_text *b)
     }
 }
 
+/* Tables dropped are made again on the next search, the same as a new
+ * text's; a view walks over blank lines of such a text as before. */
+static void test_tables_dropped_and_made_again(void)
+{
+    const char *src = "a\n\n\n  b\n}\n\n}\n\tc\n\n";
+    ap_text *t = ap_text_new(src, strlen(src)), *fresh = ap_text_new(src, strlen(src));
+    ap_text_drop_tables(t);
+    CHECK(t->slots == NULL && t->next_nb == NULL && t->occ == NULL);
+    uint32_t n;
+    const uint32_t *at = ap_text_occ(t, ap_hash("}", 1), &n);
+    CHECK_INT(n, 2);
+    CHECK(n == 2 && at[0] == 4 && at[1] == 6);
+    same_text(t, fresh);
+    ap_text_drop_tables(t);
+    ap_view v;
+    ap_view_init(&v, t);
+    CHECK_INT(ap_view_skip_blank(&v, ap_view_seek(&v, 1)).base, 3);
+    ap_view_release(&v);
+    same_text(t, fresh);
+    ap_text_release(t);
+    ap_text_release(fresh);
+}
+
 static void test_join(void)
 {
     /* lines of a CRLF text with blanks, repeats, Unicode spaces and a lone CR */
@@ -533,5 +556,6 @@ int main(void)
     RUN(test_next_nb);
     RUN(test_eol_detection);
     RUN(test_join);
+    RUN(test_tables_dropped_and_made_again);
     return check_summary();
 }
