@@ -168,6 +168,10 @@ char ap_text_break(const ap_text *t);
  * with a byte order mark) or there are none: then ap_text_new. */
 ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 
+/* ap_text_adopt of bytes whose NULs the caller has looked for already
+ * (the disk provider refuses a file holding one). */
+ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 

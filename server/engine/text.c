@@ -279,6 +279,11 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
 
 ap_text *ap_text_adopt(char *bytes, size_t len)
 {
+    return ap_text_adopt_known(bytes, len, bytes && memchr(bytes, '\0', len) != NULL);
+}
+
+ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
+{
     ap_text *t = ap_xcalloc(1, sizeof *t);
     t->refs = 1;
     if (!bytes) {
@@ -287,7 +292,7 @@ ap_text *ap_text_adopt(char *bytes, size_t len)
     }
     t->bytes = bytes;
     t->len = len;
-    t->has_nul = memchr(t->bytes, '\0', len) != NULL;
+    t->has_nul = has_nul;
     /* a byte order mark is no part of line 1: it is matched without it and
      * written back before it */
     t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
