@@ -172,6 +172,13 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
  * (the disk provider refuses a file holding one). */
 ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
 
+/* ap_text_adopt of bytes rendered from src (render.c), which copied src's
+ * lines [line, end_line) at out for each of the runs in copied: those
+ * lines' records are taken from src instead of being split, stripped and
+ * hashed again. */
+ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
+                              size_t n_copied);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
 

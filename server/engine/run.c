@@ -833,6 +833,7 @@ void ap_run_free(ap_run *run)
         else
             free(f->after);
         free(f->hunks);
+        free(f->copied);
         free(f->changes);
         if (f->view) {
             ap_view_release(f->view);
