@@ -788,6 +788,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             }
             free(why);
         }
+        /* (a text of the twice check: its tables serve this file only) */
+        if (st->exists && st->view.base->tables_per_group)
+            ap_text_drop_tables(st->view.base);
     }
     for (size_t ch = 0; ch < patch->n_changes; ch++) {
         if (!x.pats[ch])

@@ -346,14 +346,18 @@ static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const 
 }
 
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
-                              size_t n_copied)
+                              size_t n_copied, bool tables)
 {
     uint32_t bom = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     char brk = ap_text_break_of(bytes + bom, len - bom);
     /* the runs were copied with src's own breaks: the same only when the
      * new bytes break where src's do */
-    if (!src || n_copied == 0 || brk != ap_text_break_of(src->bytes + src->bom, src->len - src->bom))
-        return ap_text_adopt(bytes, len);
+    if (!src || n_copied == 0 || brk != ap_text_break_of(src->bytes + src->bom, src->len - src->bom)) {
+        ap_text *plain = ap_text_adopt(bytes, len);
+        if (!tables)
+            ap_text_drop_tables(plain);
+        return plain;
+    }
     ap_text *t = ap_xcalloc(1, sizeof *t);
     t->refs = 1;
     t->bytes = bytes;
@@ -364,7 +368,8 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
     t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
     t->eol = detect_eol(bytes, len);
-    finish_text(t);
+    if (tables)
+        finish_text(t);
 #ifdef APLS_CHECK_TEXTS
     /* (a build for checking: the same text as splitting it all) */
     ap_text *plain = ap_text_new(bytes, len);
