@@ -59,6 +59,32 @@ typedef struct apls_listing {
     uint64_t at;           /* uv_now when made */
 } apls_listing;
 
+/* What one analysis did, for the analysis report (analysis.c): opt-in with
+ * the setting "analysisReport" (a $/apls/analysed notification per analysis)
+ * or the debug log level (a log line). CPU times in microseconds of the
+ * server's thread. */
+typedef struct apls_report {
+    bool unsent;           /* an analysis whose report is still to be sent */
+    bool deferred;         /* a publication follows: it sends the report */
+    bool timed;            /* the clocks below were read */
+    uint64_t at;           /* thread CPU ns when the analysis began */
+    uint64_t parse_us, root_us, run_us, build_us, dump_us, send_us;
+    size_t diagnostics;    /* how many the publication held */
+    size_t reused_diags;   /* of them, taken from the cache unchanged */
+    bool published;        /* sent to the client (they differed) */
+} apls_report;
+
+/* The system calls and work of the file provider, counted by vfs.c and
+ * reset at each analysis. */
+typedef struct apls_counts {
+    unsigned checks;       /* path checks asked of the disk (links on the way) */
+    unsigned canonicals;   /* canonical spellings asked of the disk */
+    unsigned writables;    /* write checks asked of the disk */
+    unsigned stats;        /* targets stat'd */
+    unsigned reads;        /* targets read from the disk */
+    unsigned indexed;      /* texts built (split, stripped, hashed) */
+} apls_counts;
+
 /* One open patch and its latest analysis (analysis.c). */
 typedef struct apls_patch {
     apls_server *srv;
@@ -78,11 +104,13 @@ typedef struct apls_patch {
     size_t n_deps, cap_deps;
     char *published;       /* the last diagnostics sent, serialized */
     char *status_sent;     /* the last apls/status sent, serialized */
+    apls_report rep;
 } apls_patch;
 
 typedef struct apls_settings {
     char *root;            /* overrides where file_paths resolve */
     unsigned debounce_ms;
+    bool report;           /* "analysisReport": $/apls/analysed after each analysis */
     ap_ws_mode trailing_ws;
     int encoding;          /* -1: negotiate; else a forced lsp_encoding */
 } apls_settings;
@@ -106,6 +134,7 @@ struct apls_server {
     size_t n_cache, cap_cache;
     apls_listing listings[4];
     struct apls_watch *watch; /* watch.c */
+    apls_counts counts;    /* of the analysis under way (vfs.c) */
 };
 
 /* server.c */
@@ -158,6 +187,10 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* analysis.c: the analysis report, when one is due and asked for */
+bool apls_reporting(const apls_server *s);
+uint64_t apls_cpu_ns(void);
+void apls_report_send(apls_patch *p);
 /* status.c: apls/status (the format read) when it changed */
 void apls_publish_status(apls_patch *p);
 /* A JSON string of s, made valid UTF-8 (target text in messages need not be:

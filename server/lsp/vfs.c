@@ -167,6 +167,7 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
 {
     struct stat st;
     bool exists = stat(abs, &st) == 0;
+    v->srv->counts.stats++;
     apls_disk_id id = exists ? id_of(&st) : (apls_disk_id){0};
     bool same = c->loaded && !c->from_doc && c->exists == exists && same_id(c->id, id);
     if (same && !c->racy)
@@ -176,6 +177,8 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
     ap_text *t = NULL;
     char *why = NULL;
     ap_code code = v->disk->load(v->disk, path, &t, &why);
+    v->srv->counts.reads++;
+    v->srv->counts.indexed += t != NULL;
     if (c->loaded && !c->from_doc && code == c->code &&
         (t && c->text ? same_text(t, c->text) : !t && !c->text)) {
         ap_text_release(t);
@@ -208,6 +211,7 @@ static ap_code vfs_check(ap_fs *fs, const char *path, char **why)
         free(c->check_why);
         c->check_why = NULL;
         c->check_code = v->disk->check_path(v->disk, path, &c->check_why);
+        v->srv->counts.checks++;
         c->check_root = lsp_xstrdup(v->root);
     }
     free(abs);
@@ -235,6 +239,7 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
             } else {
                 c->code = AP_OK;
                 c->text = ap_text_new(doc->text, doc->len);
+                v->srv->counts.indexed++;
             }
         }
     } else if (!(c->loaded && !c->from_doc && trusted(v, abs))) {
@@ -260,6 +265,7 @@ static char *vfs_canonical(ap_fs *fs, const char *path)
         free(c->canonical_root);
         free(c->canonical);
         c->canonical = v->disk->canonical(v->disk, path);
+        v->srv->counts.canonicals++;
         c->canonical_root = lsp_xstrdup(v->root);
     }
     free(abs);
@@ -277,6 +283,7 @@ static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)
         free(c->writable_why);
         c->writable_why = NULL;
         c->writable_code = v->disk->writable(v->disk, path, &c->writable_why);
+        v->srv->counts.writables++;
         c->writable_known = true;
     }
     free(abs);
