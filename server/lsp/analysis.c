@@ -36,6 +36,8 @@ static void drop_analysis(apls_patch *p)
     for (size_t i = 0; i < p->n_deps; i++)
         free(p->deps[i]);
     p->n_deps = 0;
+    free(p->dep_index); /* (rebuilt empty at the first dependency) */
+    p->dep_index = NULL;
 }
 
 /* Where the patch's file_paths resolve: the setting, else the patch's folder
@@ -288,7 +290,8 @@ static bool path_ops_moved(apls_patch *p)
         const ap_file *f = &p->run->files[i];
         if (!f->path_op)
             continue;
-        if (p->fs->kind(p->fs, f->path) != f->kind || (f->dest && p->fs->kind(p->fs, f->dest) != f->dest_kind))
+        if (apls_vfs_kind_now(p->fs, f->path) != f->kind ||
+            (f->dest && apls_vfs_kind_now(p->fs, f->dest) != f->dest_kind))
             return true;
     }
     return false;

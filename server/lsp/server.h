@@ -46,6 +46,8 @@ typedef struct apls_cached {
     char *writable_why;
     char *canonical_root;  /* the root canonical answers for, or NULL */
     char *canonical;       /* the disk's other spelling of the path, or NULL */
+    char *kind_root;       /* the root kind answers for, or NULL */
+    ap_path_kind kind;     /* what stands at the path (3.2 asks it of every FILE) */
 } apls_cached;
 
 /* The files under a root, as the provider listed them (vfs.c): kept a few
@@ -102,6 +104,8 @@ typedef struct apls_patch {
     char *root_why;        /* why there, for messages */
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
+    uint32_t *dep_index;   /* open addressing over deps: i + 1, 0 free */
+    size_t dep_mask;
     char *published;       /* the last diagnostics sent, serialized */
     char *status_sent;     /* the last apls/status sent, serialized */
     apls_report rep;
@@ -132,6 +136,8 @@ struct apls_server {
     size_t n_patches;
     apls_cached *cache;
     size_t n_cache, cap_cache;
+    uint32_t *cache_index; /* open addressing over cache by path: i + 1, 0 free */
+    size_t cache_mask;
     apls_listing listings[4];
     struct apls_watch *watch; /* watch.c */
     apls_counts counts;    /* of the analysis under way (vfs.c) */
@@ -153,6 +159,9 @@ void apls_vfs_recheck(ap_fs *fs, const char *path);
  * the disk now: stat, and the bytes when in doubt. True when any answer
  * changed (the cache then holds the new one). */
 bool apls_vfs_verify(ap_fs *fs, char **paths, size_t n);
+/* What stands at path (root-relative) on disk now, not from the cache (which
+ * takes the answer), or a file for an open document. */
+ap_path_kind apls_vfs_kind_now(ap_fs *fs, const char *path);
 /* Forgets everything cached of path (it changed on disk). */
 void apls_cache_drop(apls_server *s, const char *path);
 void apls_cache_free(apls_server *s);
