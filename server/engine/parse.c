@@ -1280,7 +1280,11 @@ static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse ho
             continue; /* freed with old */
         ap_change *o = &old->changes[k];
         np->changes[j] = *o;
-        mv_change(&sh, &np->changes[j++]);
+        /* the changes before the edit's first item end before it: nothing
+         * of theirs moves (nor anything when the length stayed) */
+        if (d != 0 && (k >= from || how == AP_REPARSE_SAME))
+            mv_change(&sh, &np->changes[j]);
+        j++;
         /* the old change keeps its span (ap_run_reuse compares texts) */
         o->mods = NULL;
         o->n_mods = 0;
@@ -1345,7 +1349,7 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     unsigned flags = old && old->strict ? AP_PARSE_STRICT : 0;
     if (!old || len > AP_MAX_PATCH_BYTES)
         return full_parse(text, len, flags, "no earlier parse");
-    if (old->format != AP_FORMAT_2_0 || ap_format_detect(text, len) != AP_FORMAT_2_0)
+    if (old->format != AP_FORMAT_2_0)
         return full_parse(text, len, flags, "3.2 is parsed whole");
     if (!old->reparsable || old->n_changes == 0 || !old->changes_f.present ||
         (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
@@ -1362,6 +1366,13 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     uint32_t P = (uint32_t)pre, old_end = (uint32_t)(old->len - suf);
     int64_t d = (int64_t)len - (int64_t)old->len;
     size_t nc = old->n_changes;
+    /* still 2.0? Detection reads line by line, and old's lines were all 2.0:
+     * only the lines the edit touched can make it 3.2 now */
+    uint32_t la = line_begin(text, P), lb = line_end(text, len, (uint32_t)((int64_t)old_end + d));
+    if (la > 0 && la + 3 <= len && memcmp(text + la, "\xef\xbb\xbf", 3) == 0 /* (skipped at a start) */
+            ? ap_format_detect(text, len) != AP_FORMAT_2_0
+                                                          : ap_format_detect(text + la, lb - la) != AP_FORMAT_2_0)
+        return full_parse(text, len, flags, "3.2 is parsed whole");
     if (d == 0 && P == len)
         return moved_over(old, ap_xmemdup(text, len), len, AP_REPARSE_SAME, (uint32_t)len, 0, 0, 0, NULL, 0, NULL, -1,
                           NULL, 0);

@@ -75,6 +75,7 @@ static bool same_mod(const ap_mod *a, const ap_mod *b)
 static bool same_patch(const ap_patch *a, const ap_patch *b)
 {
     SAME("len", a->len, b->len);
+    SAME("format", a->format, b->format);
     SAME("text", memcmp(a->text, b->text, a->len), 0);
     SAME("has_errors", a->has_errors, b->has_errors);
     SAME("yaml_error", a->yaml_error, b->yaml_error);
@@ -147,7 +148,8 @@ static char *random_edit(const char *text, size_t len, size_t *out_len)
                                        "REPLACE", "\n        snippet: |\n          a\n", "",
                                        "\t\t", " \t", "!!str ", "!foo ", "<<: ", ">", "yes", "=", "%",
                                        "  - file_path: \"z.c\"\n    modifications:\n", "          # c\n", "# c\n",
-                                       "\n      - action: DELETE\n        snippet: |\n          q\n", "\n\n", "|+"};
+                                       "\n      - action: DELETE\n        snippet: |\n          q\n", "\n\n", "|+",
+                                       "\ne4a2f1b8 FILE\n", "x AP 3.2\n", "\xef\xbb\xbf"};
     size_t at = len ? next() % (len + 1) : 0;
     size_t del = next() % 4 == 0 ? next() % 3 : 0;
     if (at + del > len)
