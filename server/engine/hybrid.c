@@ -20,18 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the first byte of a decoration character says: 1, it is one (ASCII
+ * white space, # / * > + - [ ] ( ) . digits); 2, it may start a multi-byte
+ * one (a Unicode space, U+2022 bullet, U+00B7 middle dot); 0, it is none.
+ * Most lines start with none, and are passed over by one lookup. */
+static const unsigned char deco_first[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [' '] = 1,
+    ['#'] = 1, ['/'] = 1, ['*'] = 1, ['>'] = 1, ['+'] = 1, ['-'] = 1,
+    ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1, ['.'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [0xc2] = 2, [0xe1] = 2, [0xe2] = 2, [0xe3] = 2,
+};
+
 /* The length of the decoration character at s (Python's white space,
  * # / * > + - [ ] ( ) . digits, U+2022 bullet, U+00B7 middle dot), or 0. */
 static size_t deco_char(const char *s, size_t n)
 {
     if (n == 0)
         return 0;
+    unsigned char c = (unsigned char)s[0];
+    if (deco_first[c] != 2)
+        return deco_first[c];
     size_t w = ap_ws_len(s, n);
     if (w)
         return w;
-    unsigned char c = (unsigned char)s[0];
-    if ((c >= '0' && c <= '9') || (c && strchr("#/*>+-[]().", c)))
-        return 1;
     if (n >= 3 && c == 0xe2 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0xa2)
         return 3;
     if (n >= 2 && c == 0xc2 && (unsigned char)s[1] == 0xb7)
