@@ -12,54 +12,91 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The bytes that can change the count or the state outside strings and
- * comments; most bytes of code are none of them and are passed over by one
- * table lookup (the balance warning scans every line of every file). */
+/* What a byte can do to the count or the state outside strings and
+ * comments; most bytes of code do nothing and are passed over by one table
+ * lookup (the balance warning reads every line of every file it changes). */
+enum { PLAIN, OPENER, CLOSER, QUOTE, SLASH, HASH, DASH };
 static const unsigned char special[256] = {
-    ['/'] = 1, ['#'] = 1, ['-'] = 1, ['"'] = 1, ['\''] = 1, ['`'] = 1,
-    ['('] = 1, ['['] = 1, ['{'] = 1, [')'] = 1, [']'] = 1, ['}'] = 1,
+    ['('] = OPENER, ['['] = OPENER, ['{'] = OPENER,
+    [')'] = CLOSER, [']'] = CLOSER, ['}'] = CLOSER,
+    ['"'] = QUOTE, ['\''] = QUOTE, ['`'] = QUOTE,
+    ['/'] = SLASH, ['#'] = HASH, ['-'] = DASH,
 };
 
 void ap_brackets_line(ap_brackets *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!special[(unsigned char)c] && !b->block_comment && !b->quote)
+    /* the state in locals: the bytes read through s could alias *b */
+    const unsigned char *u = (const unsigned char *)s;
+    int64_t depth = b->depth;
+    char quote = b->quote;
+    bool block = b->block_comment, escaped = b->escaped;
+    size_t i = 0;
+    while (i < n) {
+        if (block) { /* to the next star before a slash */
+            const unsigned char *star;
+            while ((star = memchr(u + i, '*', n - i)) && !(star + 1 < u + n && star[1] == '/'))
+                i = (size_t)(star - u) + 1;
+            if (!star) {
+                i = n;
+                break;
+            }
+            block = false;
+            i = (size_t)(star - u) + 2;
             continue;
-        if (b->block_comment) {
-            if (c == '*' && i + 1 < n && s[i + 1] == '/') {
-                b->block_comment = false;
+        }
+        if (quote) { /* to the closing quote, escapes skipped */
+            for (; i < n; i++) {
+                if (escaped)
+                    escaped = false;
+                else if (u[i] == '\\')
+                    escaped = true;
+                else if (u[i] == (unsigned char)quote)
+                    break;
+            }
+            if (i < n) {
+                quote = 0;
                 i++;
             }
             continue;
         }
-        if (b->quote) {
-            if (b->escaped)
-                b->escaped = false;
-            else if (c == '\\')
-                b->escaped = true;
-            else if (c == b->quote)
-                b->quote = 0;
-            continue;
-        }
-        if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-            b->block_comment = true;
+        while (i < n && !special[u[i]])
             i++;
-            continue;
+        if (i == n)
+            break;
+        unsigned char c = u[i++];
+        switch (special[c]) {
+        case OPENER:
+            depth++;
+            break;
+        case CLOSER:
+            depth = b->clamp && depth == 0 ? 0 : depth - 1;
+            break;
+        case QUOTE:
+            quote = (char)c;
+            break;
+        case SLASH:
+            if (i < n && u[i] == '*') {
+                block = true;
+                i++;
+            } else if (i < n && u[i] == '/') {
+                i = n; /* a line comment: the rest of the line is not code */
+            }
+            break;
+        case DASH:
+            if (i < n && u[i] == '-')
+                i = n;
+            break;
+        default: /* HASH */
+            i = n;
+            break;
         }
-        if (c == '#' || (c == '/' && i + 1 < n && s[i + 1] == '/') ||
-            (c == '-' && i + 1 < n && s[i + 1] == '-'))
-            break; /* a line comment: the rest of the line is not code */
-        if (c == '"' || c == '\'' || c == '`')
-            b->quote = c;
-        else if (c == '(' || c == '[' || c == '{')
-            b->depth++;
-        else if (c == ')' || c == ']' || c == '}')
-            b->depth = b->clamp && b->depth == 0 ? 0 : b->depth - 1;
     }
     /* the line break */
-    if (b->quote == '"' || b->quote == '\'')
-        b->quote = 0;
+    if (quote == '"' || quote == '\'')
+        quote = 0;
+    b->depth = depth;
+    b->quote = quote;
+    b->block_comment = block;
     b->escaped = false;
 }
 
