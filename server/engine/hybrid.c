@@ -85,12 +85,29 @@ typedef struct deco_ref {
     uint32_t line;
 } deco_ref;
 
-static int by_key(const void *a, const void *b)
+/* Sorts refs by key, lines ascending among equal keys (the order they come
+ * in): a least-significant-digit radix sort, stable, a byte a pass, and
+ * passes over bytes all keys share skipped. */
+static void sort_by_key(deco_ref *refs, size_t n)
 {
-    const deco_ref *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    deco_ref *tmp = ap_xmalloc(n * sizeof *tmp), *from = refs, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((from[i].key >> shift) & 0xff) + 1]++;
+        if (count[((from[0].key >> shift) & 0xff) + 1] == n)
+            continue;
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
+        deco_ref *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != refs)
+        memcpy(refs, from, n * sizeof *refs);
+    free(tmp);
 }
 
 /* Lists the decorated lines of t by soft key (once). */
@@ -100,13 +117,16 @@ static void build_decorated(ap_text *t)
     size_t n = 0, cap = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         const ap_line *l = &t->lines[i];
-        if (l->blank || ap_decoration_len(l->s + l->s_off, l->s_len) == 0)
+        if (l->blank || !deco_first[(unsigned char)l->s[l->s_off]])
+            continue;
+        size_t d = ap_decoration_len(l->s + l->s_off, l->s_len);
+        if (d == 0)
             continue;
         AP_GROW(refs, n, cap);
-        refs[n++] = (deco_ref){ap_soft_key(l), i};
+        refs[n++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
     }
     if (n > 1)
-        qsort(refs, n, sizeof *refs, by_key);
+        sort_by_key(refs, n);
     t->deco_keys = ap_xmalloc((n ? n : 1) * sizeof *t->deco_keys);
     t->deco_lines = ap_xmalloc((n ? n : 1) * sizeof *t->deco_lines);
     for (size_t i = 0; i < n; i++) {
