@@ -112,9 +112,183 @@ static void test_rules(void)
     CHECK_INT(c.depth, 1);
 }
 
+/* ------------------------------------------------ views: the full scans */
+
+/* The reference depth map of a view: every line start (and the end) with
+ * the clamped depth there, by reading every byte (what brackets.c did before
+ * it kept a map per text). */
+typedef struct ref_map {
+    ap_pos pos[512];
+    int64_t depth[512];
+    size_t n;
+} ref_map;
+
+static void ref_depths(const ap_view *v, ref_map *d)
+{
+    d->n = 0;
+    ap_brackets b = {0};
+    b.clamp = true;
+    for (ap_pos p = ap_view_begin(v);; p = ap_view_next(v, p)) {
+        d->pos[d->n] = p;
+        d->depth[d->n++] = b.depth;
+        if (ap_view_at_end(v, p))
+            break;
+        const ap_line *l = ap_view_line(v, p);
+        reference_line(&b, l->s, l->len);
+    }
+}
+
+static size_t ref_index(const ref_map *d, ap_pos p)
+{
+    size_t i = 0;
+    while (i < d->n && ap_pos_key(d->pos[i]) < ap_pos_key(p))
+        i++;
+    return i < d->n ? i : d->n - 1;
+}
+
+static int64_t ref_balance(const ap_view *v)
+{
+    ap_brackets b = {0};
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        reference_line(&b, l->s, l->len);
+    }
+    return b.depth;
+}
+
+/* The nesting guard's move, as nesting.c reads the depth map. */
+static bool ref_guard_move(const ref_map *d, ap_pos at, bool after, ap_pos *moved)
+{
+    size_t i = ref_index(d, at);
+    if (d->depth[i] <= 0)
+        return false;
+    if (after)
+        while (i + 1 < d->n && d->depth[i] != 0)
+            i++;
+    else
+        while (i > 0 && d->depth[i] != 0)
+            i--;
+    *moved = d->pos[i];
+    return ap_pos_key(*moved) != ap_pos_key(at);
+}
+
+/* scope_end's bracket block, as scope.c reads the depth map. */
+static bool ref_scope(const ref_map *d, ap_pos first, ap_pos last, ap_pos *end)
+{
+    size_t i0 = ref_index(d, first), i1 = ref_index(d, last);
+    if (!(i1 + 1 < d->n && d->depth[i1 + 1] > d->depth[i0]))
+        return false;
+    size_t j = i1 + 1;
+    while (j + 1 < d->n && d->depth[j] > d->depth[i0])
+        j++;
+    *end = d->pos[j];
+    return true;
+}
+
+static const char *const line_kinds[] = {
+    "{", "}", "f(x) {", "} else {", "x = g(a[1]);", "/* {", "} */", "s = `{", "`)", "// }",
+    "# {", "a = \"{\"", "b = '}'", "", "plain", ")(", "-- (", "x /* ( */ y", "}}", "{{", NULL};
+
+static char *random_text(int lines)
+{
+    int kinds = 0;
+    while (line_kinds[kinds])
+        kinds++;
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (int i = 0; i < lines; i++) {
+        int k = rand() % kinds;
+        /* mostly code that nests, sometimes the hard cases */
+        if (rand() % 3)
+            k = rand() % 5;
+        ap_buf_adds(&b, line_kinds[k]);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+static void random_splices(ap_view *v, int count)
+{
+    int kinds = 0;
+    while (line_kinds[kinds])
+        kinds++;
+    for (int e = 0; e < count; e++) {
+        uint32_t n = v->base->n;
+        uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
+        uint32_t b = a + (uint32_t)(rand() % 3);
+        if (b > n)
+            b = n;
+        ap_pos from = ap_view_seek(v, a), to = ap_view_seek(v, b);
+        if (ap_pos_key(to) < ap_pos_key(from))
+            to = from;
+        uint32_t k = (uint32_t)(rand() % 4);
+        ap_nline nl[4];
+        memset(nl, 0, sizeof nl);
+        for (uint32_t i = 0; i < k; i++) {
+            const char *t = line_kinds[rand() % kinds];
+            ap_line_init(&nl[i].l, t, (uint32_t)strlen(t), AP_EOL_LF);
+        }
+        ap_view_replace(v, from, to, nl, k);
+    }
+}
+
+/* The map kept per text gives what reading every byte of the view gives:
+ * the balance, the nesting guard's move and scope_end's block, on random
+ * texts with random edits. */
+static void test_views_agree(void)
+{
+    srand(777);
+    ap_pattern decl;
+    ap_pattern_init(&decl, "func g() {\n}\n", 13);
+    for (int round = 0; round < 3000; round++) {
+        char *s = random_text(rand() % 60);
+        ap_text *t = ap_text_new(s, strlen(s));
+        free(s);
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        random_splices(&v, rand() % 6);
+        ref_map d;
+        ref_depths(&v, &d);
+        if (d.n > 500) {
+            ap_view_release(&v);
+            continue;
+        }
+        CHECK_INT(ap_brackets_view(&v), ref_balance(&v));
+        for (size_t i = 0; i < d.n; i++) {
+            for (int after = 0; after < 2; after++) {
+                ap_pos want = {0, -1, 0}, got = {0, -1, 0};
+                bool w = ref_guard_move(&d, d.pos[i], after, &want);
+                bool g = ap_nesting_guard(&v, d.pos[i], &decl, after, &got);
+                CHECK_INT(g, w);
+                if (g && w)
+                    CHECK_INT(ap_pos_key(got), ap_pos_key(want));
+            }
+            for (size_t j = i; j < d.n && j < i + 4; j++) {
+                if (ap_view_at_end(&v, d.pos[j]))
+                    break;
+                ap_pos want = {0, -1, 0}, got = {0, -1, 0};
+                bool w = ref_scope(&d, d.pos[i], d.pos[j], &want);
+                bool g = ap_scope_end(&v, d.pos[i], d.pos[j], &got);
+                /* (no line kind ends with ':': indentation never decides) */
+                CHECK_INT(g, w);
+                if (g && w)
+                    CHECK_INT(ap_pos_key(got), ap_pos_key(want));
+            }
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    ap_pattern_release(&decl);
+}
+
 int main(void)
 {
     RUN(test_scanner_agrees);
     RUN(test_rules);
+    RUN(test_views_agree);
     return check_summary();
 }
