@@ -23,6 +23,46 @@ static const unsigned char special[256] = {
     ['/'] = SLASH, ['#'] = HASH, ['-'] = DASH,
 };
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The first byte at or after i that is not PLAIN, or n: sixteen bytes a
+ * step where the line is long enough (a line of code has a special byte
+ * every ten bytes or so, after its indentation). The twelve bytes pair up
+ * by one bit: ( ) by 0x01, " # by 0x01, - / by 0x02, [ { and ] } by 0x20;
+ * ' and ` stand alone. */
+static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+{
+    const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
+    const __m128i parens = _mm_set1_epi8(')'), hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/');
+    const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
+    const __m128i tick = _mm_set1_epi8('`'), apos = _mm_set1_epi8('\'');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(u + i));
+        __m128i x01 = _mm_or_si128(x, b01), x20 = _mm_or_si128(x, b20);
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x01, parens), _mm_cmpeq_epi8(x01, hash));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_or_si128(x, b02), slash));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x20, curly_open));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x20, curly_close));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, tick));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, apos));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+    while (i < n && !special[u[i]])
+        i++;
+    return i;
+}
+#else
+static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+{
+    while (i < n && !special[u[i]])
+        i++;
+    return i;
+}
+#endif
+
 void ap_brackets_line(ap_brackets *b, const char *s, size_t n)
 {
     /* the state in locals: the bytes read through s could alias *b */
@@ -59,8 +99,7 @@ void ap_brackets_line(ap_brackets *b, const char *s, size_t n)
             }
             continue;
         }
-        while (i < n && !special[u[i]])
-            i++;
+        i = skip_plain(u, i, n);
         if (i == n)
             break;
         unsigned char c = u[i++];

@@ -60,12 +60,17 @@ static bool same_state(const ap_brackets *a, const ap_brackets *b)
 static void test_scanner_agrees(void)
 {
     static const char alphabet[] = "(){}[]/*-#\"'`\\ax \t\xe2";
+    /* plain bytes, the neighbours of the special ones among them (the
+     * sixteen-byte path must tell them apart) */
+    static const char plain[] = "abz AZ09_+*,.!$%&:;<=>?@^|~\\\x7f\x80\xff\x01\x3f\x5a\x5c\x5e\x7a\x7c\x7e\t";
     srand(12345);
-    char line[64];
+    char line[80];
     for (int round = 0; round < 200000; round++) {
-        size_t n = (size_t)(rand() % 40);
+        bool sparse = round % 2;
+        size_t n = (size_t)(rand() % (sparse ? 80 : 40));
         for (size_t i = 0; i < n; i++)
-            line[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            line[i] = sparse && rand() % 12 ? plain[rand() % (int)(sizeof plain - 1)]
+                                            : alphabet[rand() % (int)(sizeof alphabet - 1)];
         ap_brackets a = {0};
         a.depth = rand() % 3;
         a.clamp = rand() % 2;
