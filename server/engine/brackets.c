@@ -268,6 +268,43 @@ int64_t ap_brackets_view(const ap_view *v)
     return b.depth;
 }
 
+/* Do lines [0, n) leave every state a line can start in as it was, the
+ * depth included? Then they count for nothing wherever they stand. */
+static bool lines_neutral(const ap_line *const *lines, uint32_t n)
+{
+    static const uint8_t entry[] = {LEX_CODE, LEX_BLOCK, LEX_TICK};
+    for (int e = 0; e < 3; e++) {
+        ap_brackets b = {0};
+        set_lex(&b, entry[e]);
+        for (uint32_t i = 0; i < n; i++)
+            ap_brackets_line(&b, lines[i]->s, lines[i]->len);
+        if (b.depth != 0 || lex_of(&b) != entry[e])
+            return false;
+    }
+    return true;
+}
+
+bool ap_brackets_edits_neutral(const ap_view *v)
+{
+    enum { CHUNK = 64 };
+    const ap_line *lines[CHUNK];
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        /* more lines than a chunk: not worth the question */
+        if (sp->b - sp->a > CHUNK || sp->n > CHUNK)
+            return false;
+        for (uint32_t i = sp->a; i < sp->b; i++)
+            lines[i - sp->a] = &v->base->lines[i];
+        if (!lines_neutral(lines, sp->b - sp->a))
+            return false;
+        for (uint32_t k = 0; k < sp->n; k++)
+            lines[k] = &sp->lines[k].l;
+        if (!lines_neutral(lines, sp->n))
+            return false;
+    }
+    return true;
+}
+
 void ap_depth_walk_begin(ap_depth_walk *w, const ap_view *v)
 {
     memset(w, 0, sizeof *w);

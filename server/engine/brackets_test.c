@@ -245,6 +245,7 @@ static void test_views_agree(void)
     srand(777);
     ap_pattern decl;
     ap_pattern_init(&decl, "func g() {\n}\n", 13);
+    int neutral = 0;
     for (int round = 0; round < 3000; round++) {
         char *s = random_text(rand() % 60);
         ap_text *t = ap_text_new(s, strlen(s));
@@ -260,6 +261,14 @@ static void test_views_agree(void)
             continue;
         }
         CHECK_INT(ap_brackets_view(&v), ref_balance(&v));
+        if (ap_brackets_edits_neutral(&v)) {
+            /* then the balance is the base's, edits or not */
+            ap_brackets b = {0};
+            for (uint32_t i = 0; i < v.base->n; i++)
+                reference_line(&b, v.base->lines[i].s, v.base->lines[i].len);
+            CHECK_INT(ref_balance(&v), b.depth);
+            neutral += v.nsp > 0;
+        }
         for (size_t i = 0; i < d.n; i++) {
             for (int after = 0; after < 2; after++) {
                 ap_pos want = {0, -1, 0}, got = {0, -1, 0};
@@ -288,6 +297,7 @@ static void test_views_agree(void)
         }
     }
     ap_pattern_release(&decl);
+    CHECK(neutral > 100); /* the shortcut was put to the test */
 }
 
 int main(void)

@@ -302,6 +302,10 @@ void ap_brackets_line(ap_brackets *b, const char *s, size_t n);
 int64_t ap_brackets_text(ap_text *t);
 int64_t ap_brackets_view(const ap_view *v);
 void ap_bracket_map_free(struct ap_bracket_map *m);
+/* Does every edit of the view read as nothing (no depth, no open comment or
+ * string) whatever it starts in? Then the view's balance is its base's,
+ * known without reading the base. */
+bool ap_brackets_edits_neutral(const ap_view *v);
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are
