@@ -306,7 +306,9 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
 static void check_brackets(run_ctx *x, int fi)
 {
     file_state *st = &x->fst[fi];
-    if (ap_brackets_text(st->view.base) != 0)
+    /* edits that count for nothing leave the balance as it was: the file
+     * itself need not be read */
+    if (ap_brackets_edits_neutral(&st->view) || ap_brackets_text(st->view.base) != 0)
         return;
     int64_t after = ap_brackets_view(&st->view);
     if (after == 0)
