@@ -671,6 +671,24 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
  * it is the line a mistyped snippet meant: the patch was never applied). */
 #define TRACE_SCORE 0.75
 
+/* Does a line of v hold l, or stand inside it, at half its length or more
+ * ("continue" in "z       continue": a stray character, an added comment)? */
+static bool holds_or_held(const ap_view *v, const ap_line *l)
+{
+    const char *ls = l->s + l->s_off;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *f = ap_view_line(v, p);
+        if (f->blank)
+            continue;
+        const char *fs = f->s + f->s_off;
+        const char *big = f->s_len >= l->s_len ? fs : ls, *small = big == fs ? ls : fs;
+        uint32_t nbig = big == fs ? f->s_len : l->s_len, nsmall = big == fs ? l->s_len : f->s_len;
+        if (nsmall * 2 >= nbig && memmem(big, nbig, small, nsmall))
+            return true;
+    }
+    return false;
+}
+
 static bool pattern_leaves_no_trace(const ap_view *v, const ap_pattern *p)
 {
     ap_match m;
@@ -691,8 +709,9 @@ static bool pattern_leaves_no_trace(const ap_view *v, const ap_pattern *p)
         if (ap_find_first(v, &one, ap_view_begin(v), &m))
             continue;
         ap_similar sim[1];
-        if (ap_similar_lines(v, ap_pattern_at(p, i), ap_view_begin(v), sim, 1) > 0 &&
-            sim[0].score >= TRACE_SCORE)
+        if ((ap_similar_lines(v, ap_pattern_at(p, i), ap_view_begin(v), sim, 1) > 0 &&
+             sim[0].score >= TRACE_SCORE) ||
+            holds_or_held(v, ap_pattern_at(p, i)))
             return false;
     }
     return true;

@@ -19,6 +19,8 @@
  *   APLS_IDEM_FORMAT=2.0 or 3.2: only that format (default: both, alternating)
  *   APLS_IDEM_CASES=100000 APLS_IDEM_SEED=7 test_idem    a long run
  *   APLS_IDEM_SHOW=N       prints the first N failing cases (file + patch)
+ *   APLS_IDEM_SHOW_WHY=S   only those whose reasons hold S (a verdict: "no pre-image fits")
+ *   APLS_IDEM_LIST=1       writes "case outcome" per case to stderr (to compare two builds)
  *   APLS_IDEM_ONLY=CASE    runs one case and writes it to idem-case.txt and
  *                          idem-case.ap (file_path f.txt: copy it there) 
  *
@@ -647,7 +649,9 @@ static void test_applying_twice_changes_nothing(void)
         per[v3][o]++;
         if (getenv("APLS_IDEM_LIST"))
             fprintf(stderr, "%lu %d\n", seed * 1000003ul + i, (int)o);
-        if ((o == ERROR || o == SILENT || o == WARNED) && shown < show) {
+        const char *only_why = getenv("APLS_IDEM_SHOW_WHY");
+        if ((o == ERROR || o == SILENT || o == WARNED) && shown < show &&
+            (!only_why || (why && strstr(why, only_why)))) {
             shown++;
             printf("---- case %lu: %s\n%s==== file\n%s==== patch\n%s", seed * 1000003ul + i,
                    o == ERROR    ? "second run fails"
