@@ -901,15 +901,24 @@ bool ap_group_applied(run_ctx *x, int fi)
      * they disagree on is a REPLACE whose locator left no trace: gone, and
      * no line like it stands (one that does is what a slipped snippet
      * meant). docs/engine.md, "Recognising an applied modification". */
-    bool placed = agree;
+    bool placed = agree, lone = false;
     if (fits && complete && !agree) {
-        placed = !creates && !applies_as_it_stands(mods, n, v);
+        /* (3) another modification's content is tied to one place: the
+         * patch was applied; a lone content standing twice and a snippet
+         * that stands nowhere are as likely a snippet the model invented */
+        bool tied = false;
+        for (size_t step = 0; step < n && !tied; step++)
+            tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
+        lone = !tied;
+        placed = tied && !creates && !applies_as_it_stands(mods, n, v);
         for (size_t step = 0; step < n && placed; step++)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
     ap_group_verdict = applied ? "applied" : !fits ? (complete ? "no pre-image fits" : "budget spent")
-                                   : !agree ? "several pre-images fit" : "budget spent";
+                                   : !agree ? (lone ? "a lone content stands in several places"
+                                                    : "several pre-images fit")
+                                            : "budget spent";
     free(fit);
     free(differ);
     ap_buf_release(&u.store);

@@ -603,6 +603,9 @@ static twice_outcome run_twice(const gen_case *c, char **second_why)
             ap_buf_addf(&why, "  (the group as a whole: %s)\n", verdict);
         if (res == SILENT && warned)
             res = WARNED; /* the first run said so: not silent */
+        /* the text cannot tell a content standing twice with a snippet that
+         * stands nowhere from a snippet the model invented (applied.c) */
+        undec |= strcmp(verdict, "a lone content stands in several places") == 0;
         if (res != CLEAN)
             add_cause(verdict, res == WARNED || res == SILENT, undec);
         undecidable_ok[v3] += undec;
@@ -679,7 +682,7 @@ static void test_applying_twice_changes_nothing(void)
      * decide (those it cannot: see undecidable()) */
     printf("  not clean, by the group question's verdict (2.0, 3.2):\n");
     for (int i = 0; i < MAX_CAUSES && causes[i].verdict; i++)
-        printf("    %-34s %-9s %-12s %6lu %6lu\n", causes[i].verdict,
+        printf("    %-40s %-8s %-12s %6lu %6lu\n", causes[i].verdict,
                causes[i].warned ? "changes" : "fails", causes[i].undecidable ? "undecidable" : "decidable",
                causes[i].n[0], causes[i].n[1]);
     for (int f = 0; f < 2; f++) {
