@@ -13,15 +13,12 @@
 (require 'cl-lib)
 
 (defvar apls-modes-parent (or (getenv "APLS_PARENT") "prog-mode"))
-(defvar apls-modes-out (getenv "APLS_OUT"))
+
+(load (expand-file-name "report" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defun apls-modes-report (ok what &optional detail)
-  "One result line: OK, WHAT, and DETAIL when it failed."
-  (with-temp-buffer
-    (insert (format "%s - emacs ap-mode over %s: %s%s\n" (if ok "ok" "not ok") apls-modes-parent what
-                    (if (and (not ok) detail) (format " (%S)" detail) "")))
-    (append-to-file (point-min) (point-max) apls-modes-out))
-  ok)
+  "Write one result line: OK, WHAT, and DETAIL when it failed."
+  (apls-report-line (concat "emacs ap-mode over " apls-modes-parent) ok what detail))
 
 ;; Debian's elpa packages, skipped by -Q; yaml-mode's folder left out for
 ;; the prog-mode run, as on a machine without it
