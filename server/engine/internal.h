@@ -135,7 +135,6 @@ struct ap_text {
     ap_line *lines;
     uint32_t n;
     uint32_t *next_nb;     /* next_nb[i]: first non-blank line >= i, or n */
-    uint32_t *prev_nb;     /* prev_nb[i]: last non-blank line <= i, or UINT32_MAX */
     /* hash index of the non-blank lines: slot -> occ[start..start+count) */
     struct ap_slot {
         uint32_t start, count; /* the hash is lines[occ[start]].hash */
@@ -172,8 +171,26 @@ char ap_text_break(const ap_text *t);
  * with a byte order mark) or there are none: then ap_text_new. */
 ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 
+/* ap_text_adopt of bytes whose NULs the caller has looked for already
+ * (the disk provider refuses a file holding one). */
+ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
+
+/* A text's tables beside its lines (the non-blank skips, the hash index,
+ * the bigram rows) are made when it is made; ap_text_drop_tables frees
+ * them when no search is expected any more (twice.c: the texts a command
+ * has rendered), and they are made again on the next use. */
+void ap_text_drop_tables(ap_text *t);
+void ap_text_build_tables(const ap_text *t);
+
+static inline const uint32_t *ap_text_next_nb(const ap_text *t)
+{
+    if (!t->next_nb)
+        ap_text_build_tables(t);
+    return t->next_nb;
+}
 
 /* --------------------------------------------------------- hybrid.c */
 

@@ -624,6 +624,148 @@ static void test_similar_lines(void)
     ap_view_release(&v);
 }
 
+/* ap_similar_lines against the selection it stands for, done plainly: every
+ * live line from `from` on, in view order, estimated and kept among the 24
+ * best as the first version kept them (no line skipped, no shortcut), then
+ * the kept ones scored exactly. Texts from a small vocabulary of lines and
+ * their variants (many equal estimates), with inserted lines. */
+static size_t plain_distance(const char *a, size_t na, const char *b, size_t nb);
+
+static uint64_t plain_bigrams(const char *s, size_t n)
+{
+    uint64_t set = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t h = ((unsigned char)s[i] * 31u + (unsigned char)s[i + 1]) * 2654435761u;
+        set |= 1ull << (h >> 26);
+    }
+    if (n == 1)
+        set |= 1ull << ((unsigned char)s[0] & 63);
+    return set;
+}
+
+static double plain_ratio(const char *a, size_t na, const char *b, size_t nb)
+{
+    na = na > 256 ? 256 : na;
+    nb = nb > 256 ? 256 : nb;
+    size_t longer = na > nb ? na : nb;
+    return longer ? 1.0 - (double)plain_distance(a, na, b, nb) / (double)longer : 1.0;
+}
+
+static size_t plain_similar(const ap_view *v, const ap_line *q, ap_pos from, ap_similar *out, size_t max)
+{
+    enum { KEEP = 24 };
+    struct { ap_pos pos; double e; } best[KEEP];
+    size_t nbest = 0, worst = 0;
+    uint64_t qs = plain_bigrams(q->s + q->s_off, q->s_len);
+    int qpop = __builtin_popcountll(qs);
+    size_t qn = q->s_len;
+    for (ap_pos p = from; !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank)
+            continue;
+        uint64_t ls = plain_bigrams(l->s + l->s_off, l->s_len);
+        int inter = __builtin_popcountll(qs & ls), uni = qpop + __builtin_popcountll(ls) - inter;
+        double e = uni ? (double)inter / uni : 0;
+        size_t lo = qn < l->s_len ? qn : l->s_len, hi = qn < l->s_len ? l->s_len : qn;
+        e = e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+        if (nbest < KEEP || e > best[worst].e) {
+            size_t at = nbest < KEEP ? nbest++ : worst;
+            best[at].pos = p;
+            best[at].e = e;
+            if (nbest == KEEP)
+                for (size_t i = worst = 0; i < KEEP; i++)
+                    if (best[i].e < best[worst].e)
+                        worst = i;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nbest; i++) {
+        const ap_line *l = ap_view_line(v, best[i].pos);
+        double r = plain_ratio(q->s + q->s_off, qn, l->s + l->s_off, l->s_len);
+        if (r < 0.5)
+            continue;
+        /* into out, best first, text order on ties: a full answer takes
+         * only a better score than its last */
+        size_t j = n < max ? n++ : max;
+        if (j == max && (max == 0 || r <= out[max - 1].score))
+            continue;
+        if (j == max)
+            j = max - 1;
+        while (j > 0 && (out[j - 1].score < r ||
+                         (out[j - 1].score == r && ap_pos_key(out[j - 1].pos) > ap_pos_key(best[i].pos)))) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = (ap_similar){best[i].pos, r};
+    }
+    return n;
+}
+
+static uint32_t similar_seed;
+
+static uint32_t RND(uint32_t m)
+{
+    similar_seed = similar_seed * 1103515245u + 12345u;
+    return (similar_seed >> 8) % m;
+}
+
+static void test_similar_lines_as_a_plain_scan(void)
+{
+    static const char *words[] = {"total", "count", "items", "index", "ctx", "frame", "token", "sum"};
+    similar_seed = 99;
+    int bad = 0;
+    for (int round = 0; round < 300 && !bad; round++) {
+        ap_buf b = AP_BUF_INIT;
+        uint32_t lines = 30 + RND(400);
+        for (uint32_t i = 0; i < lines; i++) {
+            switch (RND(6)) {
+            case 0: ap_buf_addc(&b, '\n'); break;
+            case 1: ap_buf_add(&b, "}\n", 2); break;
+            default: {
+                char line[96];
+                int len = snprintf(line, sizeof line, "%*s%s_%u = %s(%s, %u);\n", (int)RND(3) * 4, "",
+                                   words[RND(8)], (unsigned)RND(round % 3 ? 5 : 500), words[RND(8)],
+                                   words[RND(8)], (unsigned)RND(40));
+                ap_buf_add(&b, line, (size_t)len);
+            }
+            }
+        }
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        for (int k = 0; k < (int)RND(4); k++) {
+            const char *ins[] = {"total_3 = count(items, 7);", "", "sum_1 = frame(ctx, 2);"};
+            ap_pos at = ap_view_seek(&v, RND(ap_text_line_count(v.base) + 1));
+            ap_pos to = at;
+            for (uint32_t d = RND(3); d > 0 && !ap_view_at_end(&v, to); d--)
+                to = ap_view_next(&v, to);
+            replace_lines(&v, at, to, ins, 1 + RND(3));
+        }
+        for (int qi = 0; qi < 8; qi++) {
+            char qline[96];
+            int qlen = snprintf(qline, sizeof qline, "  %s_%u = %s(%s, %u);", words[RND(8)],
+                                (unsigned)RND(round % 3 ? 5 : 500), words[RND(8)], words[RND(8)],
+                                (unsigned)RND(40));
+            ap_line q;
+            ap_line_init(&q, qline, (uint32_t)qlen, 0);
+            ap_pos from = RND(4) ? ap_view_begin(&v) : ap_view_seek(&v, RND(lines));
+            size_t max = 1 + RND(6);
+            ap_similar got[8], want[8];
+            size_t ng = ap_similar_lines(&v, &q, from, got, max), nw = plain_similar(&v, &q, from, want, max);
+            bool same = ng == nw;
+            for (size_t i = 0; same && i < ng; i++)
+                same = ap_pos_key(got[i].pos) == ap_pos_key(want[i].pos) && got[i].score == want[i].score;
+            if (!same) {
+                bad++;
+                fprintf(stderr, "similar lines differ from the plain scan: round %d, query '%s', %zu vs %zu\n",
+                        round, qline, ng, nw);
+            }
+        }
+        ap_view_release(&v);
+        ap_buf_release(&b);
+    }
+    CHECK_INT(bad, 0);
+}
+
 /* The bit-parallel distance against the plain table, on random strings over
  * small alphabets (many repeats) of every length up to 300. */
 static size_t plain_distance(const char *a, size_t na, const char *b, size_t nb)
@@ -701,5 +843,6 @@ int main(void)
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_edit_distance);
+    RUN(test_similar_lines_as_a_plain_scan);
     return check_summary();
 }

@@ -667,6 +667,7 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
         if (hit && reusable(x, i, prev, *hit, placed_problem)) {
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
+            run->n_reused++;
         }
     }
     if (any)

@@ -258,8 +258,9 @@
                           "the preferred quick fixes leave no diagnostic"
                           (list (reverse taken) (cdr (assoc patch-uri apls-test-published))))))
     ;; 4d. completion at point (eglot's capf)
-    (let ((c (plist-get case :complete)))
-      (when c
+    (dolist (c (let ((c (plist-get case :complete))) ; one place, or a list of them
+                 (if (plist-get c :after) (list c) c)))
+      (progn
         (goto-char (point-min))
         (let* ((found (search-forward (plist-get c :after) nil t))
                (capf (and found (eglot-completion-at-point)))
