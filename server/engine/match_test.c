@@ -475,6 +475,19 @@ static void test_soft_one_line(void)
     CHECK(!ap_find_first(&v, &p, ap_view_end(&v), &m));
     ap_pattern_release(&p);
     ap_view_release(&v);
+    /* many decorated copies of one key (a bucket sorted apart): all, in order */
+    ap_buf b = AP_BUF_INIT, want = AP_BUF_INIT;
+    ap_buf_adds(&want, "");
+    for (int i = 0; i < 200; i++) {
+        ap_buf_addf(&b, i % 3 ? "# y = 2\n" : "other %d\n", i);
+        if (i % 3)
+            ap_buf_addf(&want, "%s%d", want.len ? " " : "", i);
+    }
+    view_of(&v, b.s, b.len);
+    CHECK_SOFT(&v, "y = 2", ap_view_begin(&v), want.s);
+    ap_view_release(&v);
+    ap_buf_release(&b);
+    ap_buf_release(&want);
 }
 
 /* The decoration a soft line may carry: every character of the rule, and
