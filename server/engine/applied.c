@@ -161,11 +161,10 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * text put back), then run them forward on that pre-image: every one must
  * apply and the result must be the text, line for line. The forward run is
  * the proof; undoing only proposes. Where a content stands in several places
- * each is tried, within a budget, and the group counts as applied only when
- * exactly one pre-image fits: a content that stands in two places that would
- * each do is tied to neither (it may have been there before; the snippet may
- * be wrong). Nothing the run itself wrote is ever evidence: this is asked of
- * the file as it was read.
+ * each is tried, within a budget. Pre-images that disagree on where a content
+ * stands are taken only on evidence that the patch was applied and that the
+ * snippet was not simply wrong (see ap_group_applied). Nothing the run itself
+ * wrote is ever evidence: this is asked of the file as it was read.
  *
  * A deletion is undone only where its text is gone from its scope: a DELETE
  * whose text still stands after its anchor may be the next copy of a text
@@ -830,9 +829,8 @@ bool ap_group_applied(run_ctx *x, int fi)
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
                     ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT};
-    /* applied only if the pre-images that fit agree on where every content
-     * stands in the file: a content standing in several places that would
-     * each do ties it to none of them. Where a deleted text stood is
+    /* the pre-images that fit should agree on where every content stands in
+     * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
      * contents, one fitting choice of places for deleted texts is enough. */
     ap_tspan *fit = ap_xcalloc(n, sizeof *fit);
@@ -864,17 +862,17 @@ bool ap_group_applied(run_ctx *x, int fi)
     /* Pre-images that disagree on where a content stands all give the file:
      * it is what the group makes of each. The doubt is not where the patch
      * wrote but whether it did: the contents may have stood there before
-     * and the snippets be wrong. So they are taken only when (1) the patch
-     * does not apply to the file as it stands (a file it applies to is one
-     * to patch, as far as its text can tell), and (2) every modification
-     * they disagree on is a REPLACE whose locator left no trace: gone, and
-     * no line like it stands (one that does is what a slipped snippet
-     * meant). docs/engine.md, "Recognising an applied modification". */
+     * and the snippets be wrong. So they are taken only when (1) another
+     * modification's content is tied to one place by all of them (a lone
+     * content standing twice, with a snippet that stands nowhere, is as
+     * likely a snippet the model invented), (2) the patch does not apply to
+     * the file as it stands (a file it applies to is one to patch, as far as
+     * its text can tell), and (3) every modification they disagree on is a
+     * REPLACE whose locator left no trace: gone, and no line like it stands
+     * (one that does is what a slipped snippet meant). docs/engine.md,
+     * "Recognising an applied modification". */
     bool placed = agree, lone = false;
     if (fits && complete && !agree) {
-        /* (3) another modification's content is tied to one place: the
-         * patch was applied; a lone content standing twice and a snippet
-         * that stands nowhere are as likely a snippet the model invented */
         bool tied = false;
         for (size_t step = 0; step < n && !tied; step++)
             tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
