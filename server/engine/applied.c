@@ -724,7 +724,25 @@ static bool replaced_without_trace(const ap_view *v, const gmod *g)
 }
 
 /* One pre-image from the choices: undo every modification, last first. */
-static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
+/* Why no pre-image fit, from the attempt that went furthest (for the
+ * verdict: what undoing cannot yet put back). */
+typedef struct undo_stop {
+    int reached;     /* undo steps done; INT32_MAX: the forward run differed */
+    const char *why;
+} undo_stop;
+
+static const char *why_undo_failed(const gmod *g, uint32_t candidates)
+{
+    if (is_delete(g))
+        return "no pre-image fits: a deletion's text stands";
+    if (g->m->action == AP_REPLACE)
+        return candidates == 0 ? "no pre-image fits: a content stands nowhere"
+                               : "no pre-image fits: a content stands, not as written";
+    return candidates == 0 ? "no pre-image fits: an insert's snippet stands nowhere"
+                           : "no pre-image fits: an insert's content is not at its place";
+}
+
+static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_stop *stop_at)
 {
     ap_view s;
     ap_view_init(&s, v->base);
@@ -734,6 +752,10 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
         ok = undo_one(&s, u->mods, k, u->choice[step], &u->count[step], &u->store, &u->where[step]);
+        if (!ok && (int)step >= stop_at->reached) {
+            stop_at->reached = (int)step;
+            stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
+        }
         for (size_t j = step + 1; j < u->n; j++)
             u->count[j] = 0; /* not reached: no alternatives known */
     }
@@ -745,8 +767,13 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
     }
     ap_text *pre = ok && !creates ? text_of_view(&s) : NULL;
     ap_view_release(&s);
-    if (ok)
+    if (ok) {
         ok = forward_gives(u->mods, u->n, pre, v);
+        if (!ok) {
+            stop_at->reached = INT32_MAX;
+            stop_at->why = "no pre-image fits: the forward run differs";
+        }
+    }
     ap_text_release(pre);
     return ok;
 }
@@ -837,10 +864,11 @@ bool ap_group_applied(run_ctx *x, int fi)
     bool *differ = ap_xcalloc(n, sizeof *differ); /* per step: pre-images disagree on it */
     bool fits = false, agree = true, complete = false;
     int budget = UNDO_ATTEMPTS;
+    undo_stop stop_at = {-1, "no pre-image fits"};
     while (budget > 0) {
         reset_choices(&u, true);
         bool this_fits = false;
-        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates)) && next_choice(&u, true))
+        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates, &stop_at)) && next_choice(&u, true))
             ;
         if (this_fits) {
             for (size_t step = 0; step < n; step++) {
@@ -882,7 +910,7 @@ bool ap_group_applied(run_ctx *x, int fi)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
-    ap_group_verdict = applied ? "applied" : !fits ? (complete ? "no pre-image fits" : "budget spent")
+    ap_group_verdict = applied ? "applied" : !fits ? (complete ? stop_at.why : "budget spent")
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")
                                             : "budget spent";

@@ -396,9 +396,9 @@ typedef enum twice_outcome { FIRST_FAILED, CLEAN, ERROR, SILENT, WARNED } twice_
 
 /* Why a second run was not clean: the group question's verdict, and
  * whether the text could tell at all (see undecidable()). */
-#define MAX_CAUSES 16
+#define MAX_CAUSES 40
 typedef struct cause {
-    const char *verdict;
+    char *verdict;
     bool warned, undecidable;
     unsigned long n[2]; /* 2.0, 3.2 */
 } cause;
@@ -416,7 +416,7 @@ static void add_cause(const char *verdict, bool warned, bool undec)
     for (int i = 0; i < MAX_CAUSES; i++) {
         cause *c = &causes[i];
         if (!c->verdict) {
-            c->verdict = verdict, c->warned = warned, c->undecidable = undec;
+            c->verdict = ap_xstrdup(verdict), c->warned = warned, c->undecidable = undec;
         } else if (strcmp(c->verdict, verdict) != 0 || c->warned != warned || c->undecidable != undec) {
             continue;
         }
@@ -682,7 +682,7 @@ static void test_applying_twice_changes_nothing(void)
      * decide (those it cannot: see undecidable()) */
     printf("  not clean, by the group question's verdict (2.0, 3.2):\n");
     for (int i = 0; i < MAX_CAUSES && causes[i].verdict; i++)
-        printf("    %-40s %-8s %-12s %6lu %6lu\n", causes[i].verdict,
+        printf("    %-60s %-8s %-12s %6lu %6lu\n", causes[i].verdict,
                causes[i].warned ? "changes" : "fails", causes[i].undecidable ? "undecidable" : "decidable",
                causes[i].n[0], causes[i].n[1]);
     for (int f = 0; f < 2; f++) {
