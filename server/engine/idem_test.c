@@ -21,6 +21,7 @@
  *   APLS_IDEM_SHOW=N       prints the first N failing cases (file + patch)
  *   APLS_IDEM_SHOW_WHY=S   only those whose reasons hold S (a verdict: "no pre-image fits")
  *   APLS_IDEM_LIST=1       writes "case outcome" per case to stderr (to compare two builds)
+ *   APLS_IDEM_APART=1      shows only failing cases whose modifications locate lines apart
  *   APLS_IDEM_ONLY=CASE    runs one case and writes it to idem-case.txt and
  *                          idem-case.ap (file_path f.txt: copy it there) 
  *
@@ -685,7 +686,7 @@ static void test_applying_twice_changes_nothing(void)
         if (getenv("APLS_IDEM_LIST"))
             fprintf(stderr, "%lu %d\n", seed * 1000003ul + i, (int)o);
         const char *only_why = getenv("APLS_IDEM_SHOW_WHY");
-        if ((o == ERROR || o == SILENT || o == WARNED) && shown < show &&
+        if ((o == ERROR || o == SILENT || o == WARNED) && shown < show && (!getenv("APLS_IDEM_APART") || c.interacting == 0) &&
             (!only_why || (why && strstr(why, only_why)))) {
             shown++;
             printf("---- case %lu: %s\n%s==== file\n%s==== patch\n%s", seed * 1000003ul + i,
