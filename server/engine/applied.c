@@ -180,7 +180,35 @@ typedef struct undo_state {
     uint32_t *count;   /* and how many there were */
     ap_tspan *where;   /* where in the file the content undone stood */
     ap_buf store;      /* text of the lines put in */
+    /* the answers of ap_snippet_looks_elsewhere so far, by the choices that
+     * led to them (a scan of every line: a pre-image tried again after a
+     * later step took another candidate asks the same questions of the
+     * same text) */
+    struct looks_memo {
+        size_t step;
+        uint32_t *choices; /* choice[0..step] */
+        bool answer;
+    } *memo;
+    size_t n_memo, cap_memo;
 } undo_state;
+
+/* The view undo step `step` works on is made by the steps before it, each
+ * from its choice; its candidate is its own choice. So the choices up to
+ * it name the question. */
+static bool looks_elsewhere(undo_state *u, size_t step, const ap_view *s, const ap_pattern *snip,
+                            ap_match where)
+{
+    for (size_t i = 0; i < u->n_memo; i++)
+        if (u->memo[i].step == step &&
+            memcmp(u->memo[i].choices, u->choice, (step + 1) * sizeof *u->choice) == 0)
+            return u->memo[i].answer;
+    bool answer = ap_snippet_looks_elsewhere(s, snip, where);
+    AP_GROW(u->memo, u->n_memo, u->cap_memo);
+    uint32_t *key = ap_xmalloc((step + 1) * sizeof *key);
+    memcpy(key, u->choice, (step + 1) * sizeof *key);
+    u->memo[u->n_memo++] = (struct looks_memo){step, key, answer};
+    return answer;
+}
 
 static bool is_delete(const gmod *g)
 {
@@ -401,9 +429,12 @@ static bool snippet_stands_over(const ap_view *s, const mod_pats *mp, ap_match c
 
 /* Undoes modification k of mods (the k-th in patch order) on s, taking
  * candidate choice; sets *count to how many candidates there were. */
-static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, uint32_t *count,
-                     ap_buf *store, ap_tspan *at_out)
+static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
 {
+    const gmod *mods = u->mods;
+    uint32_t choice = u->choice[step], *count = &u->count[step];
+    ap_buf *store = &u->store;
+    ap_tspan *at_out = &u->where[step];
     const gmod *g = &mods[k];
     const ap_mod *m = g->m;
     const mod_pats *mp = g->mp;
@@ -474,7 +505,7 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             if (!ap_view_prev(s, first, &first))
                 goto out;
         if (!inserted_at(s, first, c, ind, ind_len, &end) ||
-            ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]) ||
+            looks_elsewhere(u, step, s, &mp->snippet, found.m[choice]) ||
             snippet_stands_over(s, mp, found.m[choice]))
             goto out;
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
@@ -751,7 +782,7 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_st
     for (size_t k = u->n; k-- > stop && ok;) {
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
-        ok = undo_one(&s, u->mods, k, u->choice[step], &u->count[step], &u->store, &u->where[step]);
+        ok = undo_one(&s, u, k, step);
         if (!ok && (int)step >= stop_at->reached) {
             stop_at->reached = (int)step;
             stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
@@ -855,7 +886,7 @@ bool ap_group_applied(run_ctx *x, int fi)
         return false;
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
-                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT};
+                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
     /* the pre-images that fit should agree on where every content stands in
      * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
@@ -917,6 +948,9 @@ bool ap_group_applied(run_ctx *x, int fi)
     free(fit);
     free(differ);
     ap_buf_release(&u.store);
+    for (size_t i = 0; i < u.n_memo; i++)
+        free(u.memo[i].choices);
+    free(u.memo);
     free(u.choice);
     free(u.count);
     free(u.where);
