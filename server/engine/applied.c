@@ -161,11 +161,10 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * text put back), then run them forward on that pre-image: every one must
  * apply and the result must be the text, line for line. The forward run is
  * the proof; undoing only proposes. Where a content stands in several places
- * each is tried, within a budget, and the group counts as applied only when
- * exactly one pre-image fits: a content that stands in two places that would
- * each do is tied to neither (it may have been there before; the snippet may
- * be wrong). Nothing the run itself wrote is ever evidence: this is asked of
- * the file as it was read.
+ * each is tried, within a budget. Pre-images that disagree on where a content
+ * stands are taken only on evidence that the patch was applied and that the
+ * snippet was not simply wrong (see ap_group_applied). Nothing the run itself
+ * wrote is ever evidence: this is asked of the file as it was read.
  *
  * A deletion is undone only where its text is gone from its scope: a DELETE
  * whose text still stands after its anchor may be the next copy of a text
@@ -756,7 +755,25 @@ static bool replaced_without_trace(const ap_view *v, const gmod *g)
 }
 
 /* One pre-image from the choices: undo every modification, last first. */
-static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
+/* Why no pre-image fit, from the attempt that went furthest (for the
+ * verdict: what undoing cannot yet put back). */
+typedef struct undo_stop {
+    int reached;     /* undo steps done; INT32_MAX: the forward run differed */
+    const char *why;
+} undo_stop;
+
+static const char *why_undo_failed(const gmod *g, uint32_t candidates)
+{
+    if (is_delete(g))
+        return "no pre-image fits: a deletion's text stands";
+    if (g->m->action == AP_REPLACE)
+        return candidates == 0 ? "no pre-image fits: a content stands nowhere"
+                               : "no pre-image fits: a content stands, not as written";
+    return candidates == 0 ? "no pre-image fits: an insert's snippet stands nowhere"
+                           : "no pre-image fits: an insert's content is not at its place";
+}
+
+static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_stop *stop_at)
 {
     ap_view s;
     ap_view_init(&s, v->base);
@@ -766,6 +783,10 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
         ok = undo_one(&s, u, k, step);
+        if (!ok && (int)step >= stop_at->reached) {
+            stop_at->reached = (int)step;
+            stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
+        }
         for (size_t j = step + 1; j < u->n; j++)
             u->count[j] = 0; /* not reached: no alternatives known */
     }
@@ -777,8 +798,13 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
     }
     ap_text *pre = ok && !creates ? text_of_view(&s) : NULL;
     ap_view_release(&s);
-    if (ok)
+    if (ok) {
         ok = forward_gives(u->mods, u->n, pre, v);
+        if (!ok) {
+            stop_at->reached = INT32_MAX;
+            stop_at->why = "no pre-image fits: the forward run differs";
+        }
+    }
     ap_text_release(pre);
     return ok;
 }
@@ -861,19 +887,19 @@ bool ap_group_applied(run_ctx *x, int fi)
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
                     ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
-    /* applied only if the pre-images that fit agree on where every content
-     * stands in the file: a content standing in several places that would
-     * each do ties it to none of them. Where a deleted text stood is
+    /* the pre-images that fit should agree on where every content stands in
+     * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
      * contents, one fitting choice of places for deleted texts is enough. */
     ap_tspan *fit = ap_xcalloc(n, sizeof *fit);
     bool *differ = ap_xcalloc(n, sizeof *differ); /* per step: pre-images disagree on it */
     bool fits = false, agree = true, complete = false;
     int budget = UNDO_ATTEMPTS;
+    undo_stop stop_at = {-1, "no pre-image fits"};
     while (budget > 0) {
         reset_choices(&u, true);
         bool this_fits = false;
-        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates)) && next_choice(&u, true))
+        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates, &stop_at)) && next_choice(&u, true))
             ;
         if (this_fits) {
             for (size_t step = 0; step < n; step++) {
@@ -895,17 +921,17 @@ bool ap_group_applied(run_ctx *x, int fi)
     /* Pre-images that disagree on where a content stands all give the file:
      * it is what the group makes of each. The doubt is not where the patch
      * wrote but whether it did: the contents may have stood there before
-     * and the snippets be wrong. So they are taken only when (1) the patch
-     * does not apply to the file as it stands (a file it applies to is one
-     * to patch, as far as its text can tell), and (2) every modification
-     * they disagree on is a REPLACE whose locator left no trace: gone, and
-     * no line like it stands (one that does is what a slipped snippet
-     * meant). docs/engine.md, "Recognising an applied modification". */
+     * and the snippets be wrong. So they are taken only when (1) another
+     * modification's content is tied to one place by all of them (a lone
+     * content standing twice, with a snippet that stands nowhere, is as
+     * likely a snippet the model invented), (2) the patch does not apply to
+     * the file as it stands (a file it applies to is one to patch, as far as
+     * its text can tell), and (3) every modification they disagree on is a
+     * REPLACE whose locator left no trace: gone, and no line like it stands
+     * (one that does is what a slipped snippet meant). docs/engine.md,
+     * "Recognising an applied modification". */
     bool placed = agree, lone = false;
     if (fits && complete && !agree) {
-        /* (3) another modification's content is tied to one place: the
-         * patch was applied; a lone content standing twice and a snippet
-         * that stands nowhere are as likely a snippet the model invented */
         bool tied = false;
         for (size_t step = 0; step < n && !tied; step++)
             tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
@@ -915,7 +941,7 @@ bool ap_group_applied(run_ctx *x, int fi)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
-    ap_group_verdict = applied ? "applied" : !fits ? (complete ? "no pre-image fits" : "budget spent")
+    ap_group_verdict = applied ? "applied" : !fits ? (complete ? stop_at.why : "budget spent")
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")
                                             : "budget spent";
