@@ -156,7 +156,7 @@ def rng(line, col, end_line=None, end_col=None):
 
 # ------------------------------------------------------------ one session
 
-def session(apls, rung_dir, fmt, edits, scratch):
+def session(apls, rung_dir, fmt, edits, scratch, with_report=False):
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(os.path.join(rung_dir, "tree"), scratch)
     w = Workload(rung_dir, fmt, scratch)
@@ -167,7 +167,7 @@ def session(apls, rung_dir, fmt, edits, scratch):
     s = Server(apls)
     pid = s.p.pid
     try:
-        s.initialize(scratch, options={"debounceMs": 0})
+        s.initialize(scratch, options={"debounceMs": 0, "analysisReport": with_report})
         s.pump(0.2)
         uri = uri_of(ppath)
         wait_asleep(pid)
@@ -180,7 +180,10 @@ def session(apls, rung_dir, fmt, edits, scratch):
         opened = {"cpu_ms": (cpu_ns(pid) - c0) / 1e6, "wall_ms": (t1 - t0) * 1e3,
                   "hwm_kib": status_kib(pid, "VmHWM"), "rss_kib": status_kib(pid, "VmRSS")}
         hints = sum(1 for d in first["diagnostics"] if d.get("code") == "ALREADY_APPLIED")
-        others = [d for d in first["diagnostics"] if d.get("code") != "ALREADY_APPLIED"]
+        # warnings the workload itself earns (a generated REPLACE that leaves a
+        # file's brackets off by one: UNBALANCED_BRACKETS) stay the same through
+        # every edit; errors mean the workload is not what it should be
+        others = [d for d in first["diagnostics"] if d.get("code") != "ALREADY_APPLIED" and d.get("severity") == 1]
         if hints != len(w.targets) or others:
             raise RuntimeError("opening: %d hints for %d changes, and %d other diagnostics (%s)" % (
                 hints, len(w.targets), len(others), others[:1]))
@@ -213,7 +216,12 @@ def session(apls, rung_dir, fmt, edits, scratch):
             s.wait_note("textDocument/publishDiagnostics", pred, timeout=120)
             t1 = time.perf_counter()
             wait_asleep(pid, 5)
-            return (cpu_ns(pid) - c0) / 1e6, (t1 - t0) * 1e3
+            out = ((cpu_ns(pid) - c0) / 1e6, (t1 - t0) * 1e3)
+            if with_report:
+                s.pump(0.005)
+                reps = [m["params"] for m in s.notes if m["method"] == "$/apls/analysed"]
+                out += (reps[-1] if reps else None,)
+            return out
 
         any_pub = lambda m: m["params"]["uri"] == uri  # noqa: E731 (target edits keep the patch's version)
         samples = {k: {"edit": [], "undo": []} for k in KINDS}
@@ -327,6 +335,32 @@ def report(results, env_lines):
     return "\n".join(out)
 
 
+def analysis_report(rung, fmt, samples):
+    """Per kind of edit: the reparse paths taken, and the medians of the
+    server's own account of each analysis (CPU us per step, system calls)."""
+    out = ["", "Analysis report, %s %s (median over the edits and undos; CPU us of the server's thread):" % (rung, fmt),
+           "", "| edit | reparse | files reused | checks | stats | reads | indexed | parse | root | run | build | "
+           "serialise | send | total | diagnostics kept |", "|" + "---|" * 15]
+    for kind in KINDS:
+        reps = [x[2] for x in samples[kind]["edit"] + samples[kind]["undo"] if len(x) > 2 and x[2]]
+        if not reps:
+            continue
+        paths = {}
+        for r in reps:
+            key = r["reparse"] + (" (%s)" % r["reparseWhy"] if r.get("reparseWhy") else "")
+            paths[key] = paths.get(key, 0) + 1
+        med = lambda f: statistics.median(f(r) for r in reps)  # noqa: E731
+        out.append("| %s | %s | %d/%d | %g | %g | %g | %g | %g | %g | %g | %g | %g | %g | %g | %g/%g |" % (
+            kind, "; ".join("%s x%d" % kv for kv in sorted(paths.items())),
+            med(lambda r: r["files"]["reused"]), med(lambda r: r["files"]["total"]),
+            med(lambda r: r["targets"]["checks"]), med(lambda r: r["targets"]["stats"]),
+            med(lambda r: r["targets"]["reads"]), med(lambda r: r["targets"]["indexed"]),
+            *(med(lambda r, k=k: r["cpuUs"][k]) for k in ("parse", "root", "run", "build", "serialise", "send",
+                                                             "total")),
+            med(lambda r: r["diagnosticsKept"]), med(lambda r: r["diagnostics"])))
+    return "\n".join(out)
+
+
 def summary(results):
     """One compact table: p50 / p99 server CPU per kind of edit, by rung and format."""
     cols = [(r["rung"], r["format"]) for r in results]
@@ -355,6 +389,8 @@ def main():
     ap.add_argument("--from-json", help="print the tables of an earlier --json file, run nothing")
     ap.add_argument("--summary", action="store_true", help="with --from-json: one compact table (the README's)")
     ap.add_argument("--smoke", action="store_true", help="r0, a few edits of each kind (the meson suite bench)")
+    ap.add_argument("--report", action="store_true", help="ask the server for its analysis report "
+                    "($/apls/analysed) and print, per kind, the path taken and the median CPU of each step")
     a = ap.parse_args()
     if a.from_json:
         saved = json.load(open(a.from_json))
@@ -382,13 +418,15 @@ def main():
         for fmt in a.formats.split(","):
             print("lsp_bench: %s %s ..." % (name, fmt), file=sys.stderr, flush=True)
             try:
-                opened, samples = session(apls, d, fmt, edits, os.path.join(a.work, "lsp-" + name))
+                opened, samples = session(apls, d, fmt, edits, os.path.join(a.work, "lsp-" + name), a.report)
             except (RuntimeError, TimeoutError, AssertionError) as e:
                 print("lsp_bench: FAILED: %s %s: %s" % (name, fmt, e), file=sys.stderr)
                 failed += 1
                 continue
             results.append({"rung": name, "format": fmt, "target_bytes": man["target_bytes"], "open": opened,
                             "samples": samples})
+            if a.report:
+                print(analysis_report(name, fmt, samples), file=sys.stderr)
     # the floor of opening: what reading the targets costs here
     if not a.smoke:
         env_lines.append("Floor (bench_floor, read + split + strip + hash every target), CPU ms: " + ", ".join(

@@ -267,6 +267,15 @@ typedef struct ap_mod {
     bool ok;              /* well-formed: may be resolved */
 } ap_mod;
 
+/* How ap_patch_reparse made a patch, for the server's analysis report. */
+typedef enum ap_reparse {
+    AP_REPARSE_FULL = 0,  /* the whole text parsed */
+    AP_REPARSE_SAME,      /* the text did not change: the model moved over */
+    AP_REPARSE_MOD,       /* one modification parsed alone */
+    AP_REPARSE_CHANGES    /* the change items the edit touched parsed alone
+                           * (any number of them, none included) */
+} ap_reparse;
+
 /* A change: a 2.0 item of 'changes', a 3.2 FILE block. */
 typedef struct ap_change {
     ap_span span, head;   /* 3.2 head: the FILE (or implicit CREATE) line */
@@ -299,6 +308,10 @@ typedef struct ap_patch {
     uint64_t context;  /* 3.2: what besides a change's bytes decides how it
                         * reads (its ids, --strict); results are taken over
                         * only between patches of equal context */
+    ap_reparse reparsed;     /* how ap_patch_reparse made it (AP_REPARSE_FULL
+                              * for ap_patch_parse) */
+    const char *reparse_why; /* AP_REPARSE_FULL from ap_patch_reparse: why
+                              * the edit could not be parsed alone (static) */
 } ap_patch;
 
 /* The largest patch read (a hostile 100 MB patch is refused at once). */
@@ -506,6 +519,7 @@ typedef struct ap_run {
     ap_problem *problems;  /* resolution problems (parse ones stay in patch) */
     size_t n_problems;
     bool ok;               /* no error, parse included: apply would succeed */
+    size_t n_reused;       /* files whose results ap_run_reuse took over */
 } ap_run;
 
 /* Resolves every modification of patch against the files fs provides and

@@ -406,6 +406,109 @@ static void test_rare_line_candidates(void)
     ap_buf_release(&b);
 }
 
+/* ------------------------------------------------- soft patterns (3.2) */
+
+static char *soft_matches_str(const ap_view *v, const char *pat, ap_pos from)
+{
+    ap_pattern p;
+    ap_pattern_init(&p, pat, strlen(pat));
+    p.soft = true;
+    ap_matches m = {0};
+    ap_find_all(v, &p, from, 0, &m);
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = 0; i < m.n; i++) {
+        if (i)
+            ap_buf_addc(&b, ' ');
+        if (m.m[i].first.sp >= 0)
+            ap_buf_addf(&b, "i%u.%u", m.m[i].first.base, m.m[i].first.k);
+        else
+            ap_buf_addf(&b, "%u", m.m[i].first.base);
+    }
+    ap_matches_release(&m);
+    ap_pattern_release(&p);
+    return ap_buf_detach(&b, NULL);
+}
+
+static void check_soft(const ap_view *v, const char *pat, ap_pos from, const char *want, int line)
+{
+    char *got = soft_matches_str(v, pat, from);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "  match_test.c:%d: soft matches of \"%s\": \"%s\", want \"%s\"\n", line,
+                pat, got, want);
+        check_failed_in_test++;
+    }
+    free(got);
+}
+#define CHECK_SOFT(v, pat, from, want) check_soft((v), (pat), (from), (want), __LINE__)
+
+/* A one-line soft pattern merges three lists (exact lines, decorated lines,
+ * inserted lines): in text order, each once, from the position asked. */
+static void test_soft_one_line(void)
+{
+    ap_view v;
+    view_str(&v, "x = 1\n# x = 1\nself.x = 1\n  // x = 1\nfoo\nx = 1\n# 2. x = 1\n");
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "0 1 3 5 6");
+    /* a decorated pattern line: exact and decorated lists hold the same lines */
+    CHECK_SOFT(&v, "# x = 1", ap_view_begin(&v), "1");
+    const char *two[] = {"- x = 1", "x = 1"};
+    replace_lines(&v, ap_view_seek(&v, 4), ap_view_seek(&v, 5), two, 2);
+    const char *one[] = {"1. x = 1"};
+    replace_lines(&v, ap_view_begin(&v), ap_view_begin(&v), one, 1);
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "i0.0 0 1 3 i4.0 i4.1 5 6");
+    CHECK_SOFT(&v, "x = 1", ap_view_seek(&v, 3), "3 i4.0 i4.1 5 6");
+    /* from an inserted line: the lines of its splice before it are not taken */
+    ap_pos in = ap_view_seek(&v, 4);
+    CHECK_INT(in.sp >= 0, 1);
+    in = ap_view_next(&v, in);
+    CHECK_SOFT(&v, "x = 1", in, "i4.1 5 6");
+    /* a base line replaced is gone */
+    replace_lines(&v, ap_view_seek(&v, 5), ap_view_seek(&v, 6), NULL, 0);
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "i0.0 0 1 3 i4.0 i4.1 6");
+    /* the first match, from anywhere */
+    ap_pattern p;
+    ap_pattern_init(&p, "x = 1", 5);
+    p.soft = true;
+    ap_match m;
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 2), &m));
+    CHECK_INT(m.first.base, 3);
+    CHECK(!ap_find_first(&v, &p, ap_view_end(&v), &m));
+    ap_pattern_release(&p);
+    ap_view_release(&v);
+    /* many decorated copies of one key (a bucket sorted apart): all, in order */
+    ap_buf b = AP_BUF_INIT, want = AP_BUF_INIT;
+    ap_buf_adds(&want, "");
+    for (int i = 0; i < 200; i++) {
+        ap_buf_addf(&b, i % 3 ? "# y = 2\n" : "other %d\n", i);
+        if (i % 3)
+            ap_buf_addf(&want, "%s%d", want.len ? " " : "", i);
+    }
+    view_of(&v, b.s, b.len);
+    CHECK_SOFT(&v, "y = 2", ap_view_begin(&v), want.s);
+    ap_view_release(&v);
+    ap_buf_release(&b);
+    ap_buf_release(&want);
+}
+
+/* The decoration a soft line may carry: every character of the rule, and
+ * nothing else, by the bytes that start it. */
+static void test_decoration(void)
+{
+    const char *deco[] = {" ", "\t", "#", "/", "*", ">", "+", "-", "[", "]", "(", ")", ".", "0",
+                          "9", "\xe2\x80\xa2", "\xc2\xb7", "\xc2\xa0", "\xe3\x80\x80",
+                          "\xe2\x80\x83", "\x1c", NULL};
+    for (int i = 0; deco[i]; i++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%sx", deco[i]);
+        CHECK_INT(ap_decoration_len(buf, strlen(buf)), strlen(deco[i]));
+    }
+    const char *not_deco[] = {"x", "_", "@", "\xc2\xa9", "\xe2\x80\xa3", "\xe3\x81\x80",
+                              "\xc2", "\xe2\x80", "!", ",", "<", "=", NULL};
+    for (int i = 0; not_deco[i]; i++)
+        CHECK_INT(ap_decoration_len(not_deco[i], strlen(not_deco[i])), 0);
+    CHECK_INT(ap_decoration_len("# 1. - item", 11), 7);
+}
+
 /* ---------------------------------------------------------- find_prefix */
 
 static void test_find_prefix(void)
@@ -735,6 +838,8 @@ int main(void)
     RUN(test_identical_lines_long_pattern);
     RUN(test_inserted_text);
     RUN(test_rare_line_candidates);
+    RUN(test_soft_one_line);
+    RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_edit_distance);

@@ -919,19 +919,14 @@ static void mod_fields_free(ap_mod *m)
         field_free(fs[i]);
 }
 
+static void change_fields_free(ap_change *c);
+
 void ap_patch_free(ap_patch *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->n_changes; i++) {
-        ap_change *c = &p->changes[i];
-        for (size_t j = 0; j < c->n_mods; j++)
-            mod_fields_free(&c->mods[j]);
-        free(c->mods);
-        field_free(&c->file_path);
-        field_free(&c->newline);
-        field_free(&c->mods_f);
-    }
+    for (size_t i = 0; i < p->n_changes; i++)
+        change_fields_free(&p->changes[i]);
     free(p->changes);
     field_free(&p->version);
     field_free(&p->changes_f);
@@ -1137,15 +1132,228 @@ static bool changes_last(const ap_patch *p)
 
 unsigned long ap_reparse_hits;
 
+static void change_fields_free(ap_change *c)
+{
+    for (size_t j = 0; j < c->n_mods; j++)
+        mod_fields_free(&c->mods[j]);
+    free(c->mods);
+    field_free(&c->file_path);
+    field_free(&c->newline);
+    field_free(&c->mods_f);
+}
+
+/* The change item whose lines hold off: the last one starting at or before
+ * it, or n_changes when off is before the first. */
+static size_t change_item_at(const ap_patch *p, uint32_t off)
+{
+    size_t c = p->n_changes;
+    for (size_t lo = 0, hi = p->n_changes; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (item_start(p, p->changes[mid].span) <= off)
+            c = mid, lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return c;
+}
+
+/* Parses text[start, end) (whole lines: items of the 'changes' block
+ * sequence, any number of them, none included) on their own into *out
+ * (*n_out changes, numbered from ch; at_end: they run to the end of the
+ * text); false when they are not clean, complete items that stay inside
+ * the sequence: they end with a line break (or the text), the first line is an item's
+ * dash at the dash column (a line before it, even one that looks like a
+ * comment or is blank, may belong to a block scalar of the item above), and
+ * every later line that is not blank or a comment stands right of that
+ * column or is another item's dash at it. Problems go to sink. Parsed as
+ * parse_item does, in "c:" holding the items. */
+static bool parse_changes(const char *text, uint32_t start, uint32_t end, bool at_end, int ch, uint32_t dash_col,
+                          ap_patch *sink, ap_change **out, size_t *n_out, int64_t *shift)
+{
+    const char *t = text + start;
+    size_t n = end - start, items = 0;
+    bool content = false;
+    *out = NULL;
+    *n_out = 0;
+    *shift = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && t[e] != '\n' && t[e] != '\r')
+            e++;
+        size_t k = i;
+        while (k < e && t[k] == ' ')
+            k++;
+        if (k < e && t[k] != '#') {
+            if (k - i < dash_col)
+                return false;
+            if (k - i == dash_col) {
+                if (t[k] != '-' || !(k + 1 == e || t[k + 1] == ' '))
+                    return false;
+                items++;
+            } else if (!content) {
+                return false; /* the first line of content is no dash */
+            }
+            content = true;
+        }
+        i = e;
+        if (i < n && t[i] == '\r')
+            i++;
+        if (i < n && t[i] == '\n')
+            i++;
+    }
+    if (n == 0)
+        return true; /* the items deleted whole */
+    if (!at_end && t[n - 1] != '\n' && t[n - 1] != '\r')
+        return false; /* the next item's dash line would be glued to the last line */
+    size_t col = 0;
+    while (col < n && t[col] == ' ')
+        col++;
+    if (col != dash_col || col >= n || t[col] != '-' || items == 0)
+        return false; /* the first line is no dash */
+    ap_buf doc = AP_BUF_INIT;
+    ap_buf_adds(&doc, "c:\n");
+    size_t prefix = doc.len;
+    ap_buf_add(&doc, t, n);
+    *shift = (int64_t)start - (int64_t)prefix;
+    builder b = {0};
+    b.text = doc.s;
+    b.len = doc.len;
+    b.p = sink;
+    sink->text = doc.s; /* borrowed while the fixes read it */
+    sink->len = doc.len;
+    ynode *root = ap_ybuild(&b);
+    ynode *seq = root && root->kind == Y_MAP && root->complete && root->n == 2 ? root->kids[1] : NULL;
+    bool ok = !b.unclean && sink->n_problems == 0 && seq && seq->kind == Y_SEQ && seq->complete && seq->n == items;
+    for (size_t i = 0; ok && i < items; i++)
+        ok = seq->kids[i]->kind == Y_MAP && seq->kids[i]->complete;
+    if (ok) {
+        *out = ap_xcalloc(items, sizeof **out);
+        *n_out = items;
+        for (size_t i = 0; i < items; i++)
+            read_change(&b, seq->kids[i], &(*out)[i], ch + (int)i);
+    }
+    ap_ybuilder_release(&b);
+    ap_buf_release(&doc);
+    sink->text = NULL;
+    sink->len = 0;
+    return ok;
+}
+
+/* The new patch of text (taken) made from old: old's changes [from, to)
+ * replaced by newc[0, n_new), or, when newm is set, modification m of change
+ * from replaced by *newm (both parsed alone: their offsets move by
+ * item_shift, their problems are sink's); everything else moved over, its
+ * offsets at or after old_end moving by d. old is left hollow: its text and
+ * its changes' spans stay, for ap_run_reuse. */
+static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse how, uint32_t old_end, int64_t d,
+                            size_t from, size_t to, ap_change *newc, size_t n_new, ap_mod *newm, int m, ap_patch *sink,
+                            int64_t item_shift)
+{
+    ap_patch *np = ap_xcalloc(1, sizeof *np);
+    np->text = text;
+    np->len = len;
+    np->format = old->format;
+    np->reparsable = true;
+    np->strict = old->strict;
+    np->context = old->context;
+    np->reparsed = how;
+    shifter sh = {old_end, d}, in = {0, item_shift};
+    np->version = old->version;
+    np->changes_f = old->changes_f;
+    memset(&old->version, 0, sizeof old->version);
+    memset(&old->changes_f, 0, sizeof old->changes_f);
+    mv_field(&sh, &np->version);
+    mv_field(&sh, &np->changes_f);
+    size_t nc = old->n_changes, n_rep = newm ? 0 : to - from;
+    int64_t dc = newm ? 0 : (int64_t)n_new - (int64_t)n_rep;
+    np->n_changes = (size_t)((int64_t)nc + dc);
+    np->changes = ap_xcalloc(np->n_changes ? np->n_changes : 1, sizeof *np->changes);
+    size_t j = 0;
+    for (size_t k = 0; k < nc; k++) {
+        if (!newm && k == from) {
+            for (size_t i = 0; i < n_new; i++) {
+                np->changes[j] = newc[i];
+                mv_change(&in, &np->changes[j++]);
+            }
+        }
+        if (!newm && k >= from && k < to)
+            continue; /* freed with old */
+        ap_change *o = &old->changes[k];
+        np->changes[j] = *o;
+        /* the changes before the edit's first item end before it: nothing
+         * of theirs moves (nor anything when the length stayed) */
+        if (d != 0 && (k >= from || how == AP_REPARSE_SAME))
+            mv_change(&sh, &np->changes[j]);
+        j++;
+        /* the old change keeps its span (ap_run_reuse compares texts) */
+        o->mods = NULL;
+        o->n_mods = 0;
+        memset(&o->file_path, 0, sizeof o->file_path);
+        memset(&o->newline, 0, sizeof o->newline);
+        memset(&o->mods_f, 0, sizeof o->mods_f);
+    }
+    free(newc);
+    if (newm) {
+        ap_mod *slot = &np->changes[from].mods[m];
+        mod_fields_free(slot);
+        *slot = *newm;
+        mv_mod(&in, slot);
+    } else if (how == AP_REPARSE_CHANGES && to == nc) {
+        /* the list ends where its last change now does (a block sequence) */
+        np->changes_f.span.end = np->changes[np->n_changes - 1].span.end;
+    }
+    /* problems: the parsed items' anew, the others moved */
+    for (size_t i = 0; i < old->n_problems; i++) {
+        ap_problem *pr = &old->problems[i];
+        bool mine = newm ? pr->change == (int)from && pr->mod == m
+                         : pr->change >= (int)from && pr->change < (int)to;
+        if (mine) {
+            ap_problem_release(pr);
+            continue;
+        }
+        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
+        *q = *pr;
+        mv_problem(&sh, q);
+        if (q->change >= (int)to)
+            q->change = (int)(q->change + dc);
+    }
+    for (size_t i = 0; sink && i < sink->n_problems; i++) {
+        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
+        *q = sink->problems[i];
+        mv_problem(&in, q);
+    }
+    if (sink)
+        free(sink->problems);
+    free(old->problems);
+    old->problems = NULL;
+    old->n_problems = 0;
+    ap_problems_sort(np->problems, np->n_problems);
+    for (size_t i = 0; i < np->n_problems; i++)
+        np->has_errors |= np->problems[i].severity == AP_ERROR;
+    ap_reparse_hits++;
+    return np;
+}
+
+
+/* The whole text parsed, and why the edit could not be parsed alone. */
+static ap_patch *full_parse(const char *text, size_t len, unsigned flags, const char *why)
+{
+    ap_patch *p = ap_patch_parse_opts(text, len, flags);
+    p->reparse_why = why;
+    return p;
+}
+
 ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
 {
     /* 3.2 is parsed whole: one linear pass, no YAML (docs/format-3.md) */
     unsigned flags = old && old->strict ? AP_PARSE_STRICT : 0;
-    if (!old || !old->reparsable || old->n_changes == 0 || len > AP_MAX_PATCH_BYTES ||
-        old->format != AP_FORMAT_2_0 || !old->changes_f.present ||
-        (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) ||
-        ap_format_detect(text, len) != AP_FORMAT_2_0)
-        return ap_patch_parse_opts(text, len, flags);
+    if (!old || len > AP_MAX_PATCH_BYTES)
+        return full_parse(text, len, flags, "no earlier parse");
+    if (old->format != AP_FORMAT_2_0)
+        return full_parse(text, len, flags, "3.2 is parsed whole");
+    if (!old->reparsable || old->n_changes == 0 || !old->changes_f.present ||
+        (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
+        return full_parse(text, len, flags, "the earlier text was not a clean patch");
     size_t n = old->len < len ? old->len : len, pre = 0, suf = 0;
     while (pre + 64 <= n && memcmp(old->text + pre, text + pre, 64) == 0)
         pre += 64;
@@ -1157,117 +1365,83 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
         suf++;
     uint32_t P = (uint32_t)pre, old_end = (uint32_t)(old->len - suf);
     int64_t d = (int64_t)len - (int64_t)old->len;
+    size_t nc = old->n_changes;
+    /* still 2.0? Detection reads line by line, and old's lines were all 2.0:
+     * only the lines the edit touched can make it 3.2 now */
+    uint32_t la = line_begin(text, P), lb = line_end(text, len, (uint32_t)((int64_t)old_end + d));
+    if (la > 0 && la + 3 <= len && memcmp(text + la, "\xef\xbb\xbf", 3) == 0 /* (skipped at a start) */
+            ? ap_format_detect(text, len) != AP_FORMAT_2_0
+                                                          : ap_format_detect(text + la, lb - la) != AP_FORMAT_2_0)
+        return full_parse(text, len, flags, "3.2 is parsed whole");
+    if (d == 0 && P == len)
+        return moved_over(old, ap_xmemdup(text, len), len, AP_REPARSE_SAME, (uint32_t)len, 0, 0, 0, NULL, 0, NULL, -1,
+                          NULL, 0);
 
-    /* the change item holding [P, old_end) */
-    size_t nc = old->n_changes, c = nc;
-    for (size_t lo = 0, hi = nc; lo < hi;) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (old->changes[mid].span.start <= P)
-            c = mid, lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (c == nc)
-        return ap_patch_parse_opts(text, len, flags);
-    ap_change *oc = &old->changes[c];
-    uint32_t c_end = c + 1 < nc ? item_start(old, old->changes[c + 1].span) : (changes_last(old) ? (uint32_t)old->len : 0);
-    if (P < oc->span.start || old_end >= c_end || !oc->ok || !dash_line(old, oc->span) ||
-        (c + 1 < nc && !dash_line(old, old->changes[c + 1].span)))
-        return ap_patch_parse_opts(text, len, flags);
-    /* narrower: one modification of it (not the last: keys may follow it) */
-    int m = -1;
-    for (size_t k = 0; k + 1 < oc->n_mods; k++) {
-        uint32_t m_end = item_start(old, oc->mods[k + 1].span);
-        if (P >= oc->mods[k].span.start && old_end < m_end && oc->mods[k].span.start < m_end &&
-            dash_line(old, oc->mods[k].span) && dash_line(old, oc->mods[k + 1].span)) {
-            m = (int)k;
-            break;
-        }
-    }
-    uint32_t start = m >= 0 ? item_start(old, oc->mods[m].span) : item_start(old, oc->span);
-    uint32_t end = m >= 0 ? item_start(old, oc->mods[m + 1].span) : c_end;
-
-    ap_patch sink = {0};
-    ap_change newc = {0};
-    ap_mod newm = {0};
-    char *copy = ap_xmemdup(text, len);
-    /* the context parse_item rebuilds: 'changes' at column 0, the change's dash */
+    /* the change items the edit [P, old_end) touches: c0 holds P, c1 the
+     * last byte it replaces (or P, for an insertion) */
+    uint32_t last = old_end > P ? old_end - 1 : P;
+    size_t c0 = change_item_at(old, P), c1 = change_item_at(old, last);
+    if (c0 == nc)
+        return full_parse(text, len, flags, "the edit is before the first change");
+    bool at_end = c1 + 1 == nc;
+    if (at_end && !changes_last(old))
+        return full_parse(text, len, flags, "keys follow the last change");
+    uint32_t c_end = at_end ? (uint32_t)old->len : item_start(old, old->changes[c1 + 1].span);
+    if (last >= c_end && !(at_end && last == c_end))
+        return full_parse(text, len, flags, "the edit leaves the changes");
+    if (c0 == 0 && P <= old->changes[0].span.start)
+        return full_parse(text, len, flags, "the edit is at the start of the list");
+    for (size_t k = c0; k <= c1; k++)
+        if (!old->changes[k].ok || !dash_line(old, old->changes[k].span))
+            return full_parse(text, len, flags, "a change it touches is not a clean item");
+    if (!at_end && !dash_line(old, old->changes[c1 + 1].span))
+        return full_parse(text, len, flags, "the next change is not a clean item");
+    uint32_t key_col = old->changes_f.key.start - line_begin(old->text, old->changes_f.key.start);
+    if (key_col != 0)
+        return full_parse(text, len, flags, "'changes' is not at column 0");
+    ap_change *oc = &old->changes[c0];
     uint32_t dash = item_start(old, oc->span);
     uint32_t dash_col = 0;
     while (dash + dash_col < oc->span.start && old->text[dash + dash_col] == ' ')
         dash_col++;
-    uint32_t key_col = old->changes_f.key.start - line_begin(old->text, old->changes_f.key.start);
-    int64_t item_shift = 0;
-    if (key_col != 0 ||
-        !parse_item(copy, start, (uint32_t)((int64_t)end + d), (int)c, m, &sink, m >= 0 ? NULL : &newc,
-                    m >= 0 ? &newm : NULL, dash_col, &item_shift)) {
+    char *copy = ap_xmemdup(text, len);
+
+    /* narrower: one modification of one change (not the last: keys may follow it) */
+    if (c0 == c1) {
+        for (size_t k = 0; k + 1 < oc->n_mods; k++) {
+            uint32_t m_end = item_start(old, oc->mods[k + 1].span);
+            if (!(P >= oc->mods[k].span.start && old_end < m_end && oc->mods[k].span.start < m_end &&
+                  dash_line(old, oc->mods[k].span) && dash_line(old, oc->mods[k + 1].span)))
+                continue;
+            ap_patch sink = {.strict = old->strict};
+            ap_mod newm = {0};
+            int64_t shift = 0;
+            uint32_t start = item_start(old, oc->mods[k].span);
+            if (parse_item(copy, start, (uint32_t)((int64_t)m_end + d), (int)c0, (int)k, &sink, NULL, &newm, dash_col,
+                           &shift))
+                return moved_over(old, copy, len, AP_REPARSE_MOD, old_end, d, c0, c0 + 1, NULL, 0, &newm, (int)k,
+                                  &sink, shift);
+            ap_problems_free(sink.problems, sink.n_problems);
+            mod_fields_free(&newm);
+            break; /* (the changes below may still read it) */
+        }
+    }
+    /* the change items, parsed alone (any number of them: an item inserted,
+     * deleted, or split in two) */
+    ap_patch sink = {.strict = old->strict};
+    ap_change *newc = NULL;
+    size_t n_new = 0;
+    int64_t shift = 0;
+    uint32_t start = item_start(old, oc->span);
+    if (!parse_changes(copy, start, (uint32_t)((int64_t)c_end + d), at_end, (int)c0, dash_col, &sink, &newc, &n_new, &shift) ||
+        nc - (c1 - c0 + 1) + n_new == 0) {
         ap_problems_free(sink.problems, sink.n_problems);
+        for (size_t i = 0; i < n_new; i++)
+            change_fields_free(&newc[i]);
+        free(newc);
         free(copy);
-        return ap_patch_parse_opts(text, len, flags);
+        return full_parse(text, len, flags, "the edited items do not parse alone");
     }
-    /* the new patch: the item parsed, everything else moved over */
-    ap_patch *np = ap_xcalloc(1, sizeof *np);
-    np->text = copy;
-    np->len = len;
-    np->reparsable = true;
-    np->strict = old->strict;
-    shifter sh = {old_end, d}, in = {0, item_shift};
-    np->version = old->version;
-    np->changes_f = old->changes_f;
-    memset(&old->version, 0, sizeof old->version);
-    memset(&old->changes_f, 0, sizeof old->changes_f);
-    mv_field(&sh, &np->version);
-    mv_field(&sh, &np->changes_f);
-    np->n_changes = nc;
-    np->changes = ap_xcalloc(nc, sizeof *np->changes);
-    for (size_t k = 0; k < nc; k++) {
-        ap_change *o = &old->changes[k];
-        if (k == c && m < 0) {
-            np->changes[k] = newc;
-            mv_change(&in, &np->changes[k]);
-            continue;
-        }
-        np->changes[k] = *o;
-        mv_change(&sh, &np->changes[k]);
-        /* the old change keeps its span (ap_run_reuse compares texts) */
-        o->mods = NULL;
-        o->n_mods = 0;
-        memset(&o->file_path, 0, sizeof o->file_path);
-        memset(&o->newline, 0, sizeof o->newline);
-        memset(&o->mods_f, 0, sizeof o->mods_f);
-    }
-    if (m >= 0) {
-        ap_mod *slot = &np->changes[c].mods[m];
-        mod_fields_free(slot);
-        *slot = newm;
-        mv_mod(&in, slot);
-    } else if (c + 1 == nc) {
-        /* the list ends where its last change now does (a block sequence) */
-        np->changes_f.span.end = np->changes[c].span.end;
-    }
-    /* problems: the item's anew, the others moved */
-    for (size_t i = 0; i < old->n_problems; i++) {
-        ap_problem *pr = &old->problems[i];
-        if (pr->change == (int)c && (m < 0 || pr->mod == m)) {
-            ap_problem_release(pr);
-            continue;
-        }
-        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
-        *q = *pr;
-        mv_problem(&sh, q);
-    }
-    for (size_t i = 0; i < sink.n_problems; i++) {
-        ap_problem *q = ap_problem_push(&np->problems, &np->n_problems);
-        *q = sink.problems[i];
-        mv_problem(&in, q);
-    }
-    free(sink.problems);
-    free(old->problems);
-    old->problems = NULL;
-    old->n_problems = 0;
-    ap_problems_sort(np->problems, np->n_problems);
-    for (size_t i = 0; i < np->n_problems; i++)
-        np->has_errors |= np->problems[i].severity == AP_ERROR;
-    ap_reparse_hits++;
-    return np;
+    return moved_over(old, copy, len, AP_REPARSE_CHANGES, old_end, d, c0, c1 + 1, newc, n_new, NULL, -1, &sink,
+                      shift);
 }

@@ -75,6 +75,7 @@ static bool same_mod(const ap_mod *a, const ap_mod *b)
 static bool same_patch(const ap_patch *a, const ap_patch *b)
 {
     SAME("len", a->len, b->len);
+    SAME("format", a->format, b->format);
     SAME("text", memcmp(a->text, b->text, a->len), 0);
     SAME("has_errors", a->has_errors, b->has_errors);
     SAME("yaml_error", a->yaml_error, b->yaml_error);
@@ -145,7 +146,10 @@ static char *random_edit(const char *text, size_t len, size_t *out_len)
 {
     static const char *const bits[] = {"x", " ", "\n", "  ", ": ", "- ", "|", "#", "\"", "é", "😀", "\t",
                                        "REPLACE", "\n        snippet: |\n          a\n", "",
-                                       "\t\t", " \t", "!!str ", "!foo ", "<<: ", ">", "yes", "=", "%"};
+                                       "\t\t", " \t", "!!str ", "!foo ", "<<: ", ">", "yes", "=", "%",
+                                       "  - file_path: \"z.c\"\n    modifications:\n", "          # c\n", "# c\n",
+                                       "\n      - action: DELETE\n        snippet: |\n          q\n", "\n\n", "|+",
+                                       "\ne4a2f1b8 FILE\n", "x AP 3.2\n", "\xef\xbb\xbf"};
     size_t at = len ? next() % (len + 1) : 0;
     size_t del = next() % 4 == 0 ? next() % 3 : 0;
     if (at + del > len)
@@ -338,10 +342,107 @@ static void test_identical_and_garbage(void)
     free(big);
 }
 
+/* text with [at, at + del) replaced by ins. */
+static char *spliced(const char *text, size_t len, size_t at, size_t del, const char *ins, size_t *out_len)
+{
+    size_t n = strlen(ins);
+    char *out = malloc(len - del + n + 1);
+    memcpy(out, text, at);
+    memcpy(out + at, ins, n);
+    memcpy(out + at + n, text + at + del, len - at - del);
+    *out_len = len - del + n;
+    out[*out_len] = '\0';
+    return out;
+}
+
+/* Reparses prev into text, checks it against a full parse and that it took
+ * the path expected; frees prev, returns the new patch. */
+static ap_patch *step(ap_patch *prev, const char *text, size_t len, ap_reparse expect)
+{
+    ap_patch *inc = ap_patch_reparse(prev, text, len);
+    ap_patch *full = ap_patch_parse(text, len);
+    CHECK(same_patch(inc, full));
+    CHECK_INT(inc->reparsed, expect);
+    ap_patch_free(prev);
+    ap_patch_free(full);
+    return inc;
+}
+
+/* What an editor does besides typing: a modification inserted at an item
+ * boundary and taken out, a whole change deleted and put back, the same
+ * text analysed again (a target changed). Each is parsed alone. */
+static void test_items_inserted_and_deleted(void)
+{
+    size_t len;
+    char *big = big_patch(&len);
+    ap_patch *p = ap_patch_parse(big, len);
+    /* a modification inserted before the third one of change 2 */
+    const char *mark = strstr(big, "int v2_2 = 2;");
+    size_t at = (size_t)(mark - big);
+    while (strncmp(big + at, "\n      - action", 15) != 0) /* its item's dash line */
+        at--;
+    at++;
+    const char *mod = "      - action: DELETE\n        snippet: |\n          int inserted = 1;\n";
+    size_t n1;
+    char *t1 = spliced(big, len, at, 0, mod, &n1);
+    p = step(p, t1, n1, AP_REPARSE_CHANGES);
+    p = step(p, big, len, AP_REPARSE_CHANGES); /* taken out */
+    /* change 3 deleted whole, then put back */
+    const char *c3 = strstr(big, "  - file_path: \"src/f3.c\"");
+    const char *c4 = strstr(big, "  - file_path: \"src/f4.c\"");
+    size_t n2;
+    char *t2 = spliced(big, len, (size_t)(c3 - big), (size_t)(c4 - c3), "", &n2);
+    p = step(p, t2, n2, AP_REPARSE_CHANGES);
+    CHECK_INT(p->n_changes, 5);
+    p = step(p, big, len, AP_REPARSE_CHANGES);
+    CHECK_INT(p->n_changes, 6);
+    /* the last change deleted, and put back */
+    const char *c5 = strstr(big, "  - file_path: \"src/f5.c\"");
+    size_t n3;
+    char *t3 = spliced(big, len, (size_t)(c5 - big), len - (size_t)(c5 - big), "", &n3);
+    p = step(p, t3, n3, AP_REPARSE_CHANGES);
+    p = step(p, big, len, AP_REPARSE_CHANGES);
+    /* the same text: nothing parsed */
+    p = step(p, big, len, AP_REPARSE_SAME);
+    /* two changes at once (a paste over a boundary) */
+    size_t n4;
+    char *t4 = spliced(big, len, (size_t)(c3 - big) + 10, (size_t)(c4 - c3), "", &n4);
+    p = step(p, t4, n4, AP_REPARSE_CHANGES);
+    /* a comment-looking line pasted at the end of a block scalar, over the
+     * next change's first line: the snippet's, not a comment */
+    const char *two = strstr(t4, "int v3_4 = 4;\n");
+    if (!two)
+        two = strstr(t4, "int v2_4 = 4;\n");
+    const char *next = strstr(two, "  - file_path:");
+    size_t n6;
+    char *t6 = spliced(t4, n4, (size_t)(next - t4) + 2, 0, "        # pasted\n  ", &n6);
+    p = step(p, t6, n6, AP_REPARSE_FULL);
+    p = step(p, t4, n4, AP_REPARSE_CHANGES);
+    /* the line break before the next change deleted: its dash line glued on */
+    size_t n7;
+    char *t7 = spliced(t4, n4, (size_t)(next - t4) - 1, 1, "", &n7);
+    p = step(p, t7, n7, AP_REPARSE_FULL);
+    p = step(p, t4, n4, AP_REPARSE_FULL);
+    free(t6);
+    free(t7);
+    /* typing in a modification still parses just it */
+    size_t n5;
+    char *t5 = spliced(t4, n4, (size_t)(strstr(t4, "int v0_1") - t4) + 3, 0, "x", &n5);
+    p = step(p, t5, n5, AP_REPARSE_MOD);
+    ap_patch_free(p);
+    free(t1);
+    free(t2);
+    free(t3);
+    free(t4);
+    free(t5);
+    free(big);
+}
+
 int main(void)
 {
     RUN(test_identical_and_garbage);
     RUN(test_matches_full_parse);
     RUN(test_typing_is_incremental);
+    RUN(test_items_inserted_and_deleted);
     return check_summary();
 }

@@ -70,6 +70,22 @@ char *ap_root_why(const char *const *candidates, size_t pick)
 
 size_t ap_root_choose(const ap_patch *p, const char *const *candidates, size_t n)
 {
+    /* one candidate (the patch's folder is the workspace): nothing to weigh,
+     * and no stat of every target (the server chooses again whenever the
+     * patch's file_paths change) */
+    size_t first = n, distinct = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i])
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = candidates[k] && strcmp(candidates[k], candidates[i]) == 0;
+        if (first == n)
+            first = i;
+        distinct += !seen;
+    }
+    if (distinct <= 1)
+        return first < n ? first : 0;
     size_t best = 0;
     int best_score = -1;
     for (size_t i = 0; i < n; i++) {

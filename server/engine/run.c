@@ -306,7 +306,9 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
 static void check_brackets(run_ctx *x, int fi)
 {
     file_state *st = &x->fst[fi];
-    if (ap_brackets_text(st->view.base) != 0)
+    /* edits that count for nothing leave the balance as it was: the file
+     * itself need not be read */
+    if (ap_brackets_edits_neutral(&st->view) || ap_brackets_text(st->view.base) != 0)
         return;
     int64_t after = ap_brackets_view(&st->view);
     if (after == 0)
@@ -665,6 +667,7 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
         if (hit && reusable(x, i, prev, *hit, placed_problem)) {
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
+            run->n_reused++;
         }
     }
     if (any)

@@ -14,6 +14,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void timer_closed(uv_handle_t *h)
 {
@@ -35,6 +36,8 @@ static void drop_analysis(apls_patch *p)
     for (size_t i = 0; i < p->n_deps; i++)
         free(p->deps[i]);
     p->n_deps = 0;
+    free(p->dep_index); /* (rebuilt empty at the first dependency) */
+    p->dep_index = NULL;
 }
 
 /* Where the patch's file_paths resolve: the setting, else the patch's folder
@@ -124,6 +127,67 @@ static char *targets_named(const ap_patch *pt)
     return out;
 }
 
+bool apls_reporting(const apls_server *s)
+{
+    return s->set.report || lsp_log_enabled(LSP_LOG_DEBUG);
+}
+
+uint64_t apls_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static const char *reparse_name(ap_reparse r)
+{
+    switch (r) {
+    case AP_REPARSE_SAME: return "unchanged";
+    case AP_REPARSE_MOD: return "modification";
+    case AP_REPARSE_CHANGES: return "changes";
+    default: return "full";
+    }
+}
+
+/* The analysis report: what the last analysis did and what each step cost
+ * (docs/server.md, "The analysis report"). */
+void apls_report_send(apls_patch *p)
+{
+    apls_report *r = &p->rep;
+    if (!r->unsent)
+        return;
+    r->unsent = false;
+    apls_server *s = p->srv;
+    if (!p->patch || !p->run || !apls_reporting(s))
+        return;
+    const apls_counts *k = &s->counts;
+    uint64_t total = r->timed ? (apls_cpu_ns() - r->at) / 1000 : 0;
+    const char *why = p->patch->reparsed == AP_REPARSE_FULL ? p->patch->reparse_why : NULL;
+    lsp_log(LSP_LOG_DEBUG,
+            "analysed %s v%lld: reparse %s%s%s%s, %zu files (%zu reused), targets: %u checks, %u canonical, "
+            "%u writable, %u stat, %u read, %u indexed; %zu diagnostics (%zu kept)%s; CPU us: parse %llu, "
+            "root %llu, run %llu, build %llu, serialise %llu, send %llu, total %llu",
+            p->uri, (long long)p->version, reparse_name(p->patch->reparsed), why ? " (" : "", why ? why : "",
+            why ? ")" : "", p->run->n_files, p->run->n_reused, k->checks, k->canonicals, k->writables, k->stats,
+            k->reads, k->indexed, r->diagnostics, r->reused_diags, r->published ? ", published" : "",
+            (unsigned long long)r->parse_us, (unsigned long long)r->root_us, (unsigned long long)r->run_us,
+            (unsigned long long)r->build_us, (unsigned long long)r->dump_us, (unsigned long long)r->send_us,
+            (unsigned long long)total);
+    if (!s->set.report)
+        return;
+    json_t *o = json_pack(
+        "{s:s,s:I,s:s,s:o,s:{s:I,s:I},s:{s:i,s:i,s:i,s:i,s:i,s:i},s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+        "uri", p->uri, "version", (json_int_t)p->version, "reparse", reparse_name(p->patch->reparsed),
+        "reparseWhy", why ? json_string(why) : json_null(), "files", "total", (json_int_t)p->run->n_files,
+        "reused", (json_int_t)p->run->n_reused, "targets", "checks", (int)k->checks, "canonicals",
+        (int)k->canonicals, "writables", (int)k->writables, "stats", (int)k->stats, "reads", (int)k->reads,
+        "indexed", (int)k->indexed, "diagnostics", (json_int_t)r->diagnostics, "diagnosticsKept",
+        (json_int_t)r->reused_diags, "published", r->published, "cpuUs", "parse", (json_int_t)r->parse_us, "root",
+        (json_int_t)r->root_us, "run", (json_int_t)r->run_us, "build", (json_int_t)r->build_us, "serialise",
+        (json_int_t)r->dump_us, "send", (json_int_t)r->send_us, "total", (json_int_t)total);
+    lsp_endpoint_notify(s->ep, "$/apls/analysed", o);
+}
+
 void apls_patch_refresh(apls_patch *p)
 {
     apls_server *s = p->srv;
@@ -140,6 +204,10 @@ void apls_patch_refresh(apls_patch *p)
             apls_publish(p);
         return;
     }
+    apls_report_send(p); /* an earlier analysis nobody published */
+    bool timed = apls_reporting(s);
+    uint64_t t0 = timed ? apls_cpu_ns() : 0, t1 = 0, t2 = 0;
+    memset(&s->counts, 0, sizeof s->counts);
     /* the previous analysis gives over what the edit did not touch */
     ap_patch *old_patch = p->patch;
     ap_run *old_run = p->run;
@@ -156,6 +224,8 @@ void apls_patch_refresh(apls_patch *p)
      * keeping what ap_run_reuse compares) */
     p->patch = old_patch ? ap_patch_reparse(old_patch, doc->text, doc->len)
                          : ap_patch_parse(doc->text, doc->len);
+    if (timed)
+        t1 = apls_cpu_ns();
     /* choosing looks for every target under each candidate: only when the
      * targets or the disk may have changed, not at every keystroke */
     char *targets = targets_named(p->patch);
@@ -182,6 +252,8 @@ void apls_patch_refresh(apls_patch *p)
     o.trailing_ws = s->set.trailing_ws;
     o.root_why = p->root_why;
     bool same_root = old_root && strcmp(old_root, p->root) == 0;
+    if (timed)
+        t2 = apls_cpu_ns();
     p->run = ap_run_reuse(p->patch, p->fs, &o, same_root ? old_run : NULL);
     ap_run_free(old_run);
     ap_patch_free(old_patch);
@@ -191,10 +263,22 @@ void apls_patch_refresh(apls_patch *p)
     p->version = doc->version;
     p->stamp = doc->stamp;
     apls_watch_paths(s, p->deps, p->n_deps);
+    apls_report *r = &p->rep;
+    bool deferred = r->deferred;
+    memset(r, 0, sizeof *r);
+    r->deferred = deferred;
+    r->unsent = true;
+    if (timed) {
+        r->timed = true;
+        r->at = t0;
+        r->parse_us = (t1 - t0) / 1000;
+        r->root_us = (t2 - t1) / 1000;
+        r->run_us = (apls_cpu_ns() - t2) / 1000;
+    }
     if (pending)
         apls_publish(p);
-    lsp_log(LSP_LOG_DEBUG, "analysed %s v%lld: %zu problems, %zu files", p->uri,
-            (long long)p->version, p->patch->n_problems + p->run->n_problems, p->run->n_files);
+    else if (!r->deferred)
+        apls_report_send(p); /* a request's analysis: nothing is published */
 }
 
 /* Does what stands at the paths of the run's operations on paths (3.2
@@ -206,7 +290,8 @@ static bool path_ops_moved(apls_patch *p)
         const ap_file *f = &p->run->files[i];
         if (!f->path_op)
             continue;
-        if (p->fs->kind(p->fs, f->path) != f->kind || (f->dest && p->fs->kind(p->fs, f->dest) != f->dest_kind))
+        if (apls_vfs_kind_now(p->fs, f->path) != f->kind ||
+            (f->dest && apls_vfs_kind_now(p->fs, f->dest) != f->dest_kind))
             return true;
     }
     return false;
@@ -231,8 +316,11 @@ void apls_patch_verify(apls_patch *p)
 static void timer_fired(uv_timer_t *t)
 {
     apls_patch *p = t->data;
+    p->rep.deferred = true; /* the publication below reports */
     apls_patch_refresh(p);
     apls_publish(p);
+    p->rep.deferred = false;
+    apls_report_send(p);
 }
 
 void apls_patch_schedule(apls_patch *p)

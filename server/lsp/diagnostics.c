@@ -90,18 +90,34 @@ void apls_publish(apls_patch *p)
 {
     if (!p->patch || !p->run)
         return;
+    apls_report *r = &p->rep;
+    bool timed = r->unsent && r->timed;
+    uint64_t t0 = timed ? apls_cpu_ns() : 0, t1 = 0, t2 = 0;
     apls_publish_status(p);
     json_t *diags = build(p);
+    if (timed)
+        t1 = apls_cpu_ns();
     char *text = json_dumps(diags, JSON_COMPACT);
+    if (timed)
+        t2 = apls_cpu_ns();
+    r->diagnostics = json_array_size(diags);
     if (p->published && strcmp(p->published, text) == 0) {
         free(text);
         json_decref(diags);
-        return;
+    } else {
+        free(p->published);
+        p->published = text;
+        /* per document, the latest replaces one the client has not read yet */
+        lsp_endpoint_notify_latest(p->srv->ep, "textDocument/publishDiagnostics", p->uri,
+                                   json_pack("{s:s,s:I,s:o}", "uri", p->uri, "version",
+                                             (json_int_t)p->version, "diagnostics", diags));
+        r->published = r->unsent;
     }
-    free(p->published);
-    p->published = text;
-    /* per document, the latest replaces one the client has not read yet */
-    lsp_endpoint_notify_latest(p->srv->ep, "textDocument/publishDiagnostics", p->uri,
-                               json_pack("{s:s,s:I,s:o}", "uri", p->uri, "version",
-                                         (json_int_t)p->version, "diagnostics", diags));
+    if (timed) {
+        r->build_us = (t1 - t0) / 1000;
+        r->dump_us = (t2 - t1) / 1000;
+        r->send_us = (apls_cpu_ns() - t2) / 1000;
+    }
+    if (!r->deferred)
+        apls_report_send(p);
 }

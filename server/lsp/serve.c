@@ -109,6 +109,8 @@ static void read_settings(apls_server *s, json_t *o)
     }
     if ((v = json_object_get(o, "debounceMs")) && json_is_integer(v) && json_integer_value(v) >= 0)
         s->set.debounce_ms = (unsigned)(json_integer_value(v) > 10000 ? 10000 : json_integer_value(v));
+    if ((v = json_object_get(o, "analysisReport")) && json_is_boolean(v))
+        s->set.report = json_is_true(v);
     if ((v = json_object_get(o, "trailingWhitespace")) && json_is_string(v))
         s->set.trailing_ws = strcmp(json_string_value(v), "inserted") == 0 ? AP_WS_INSERTED : AP_WS_ALL;
     lsp_log_level lvl;
@@ -226,7 +228,9 @@ static void on_did_open(lsp_endpoint *ep, json_t *params, void *data)
             respell(p, doc->uri);
         else
             p = apls_patch_open(s, doc);
+        p->rep.deferred = true; /* the publication reports the analysis */
         apls_patch_refresh(p); /* at once: the user just opened it */
+        p->rep.deferred = false;
         apls_publish(p);
     } else if (doc->path) {
         apls_dependents_changed(s, doc->path);

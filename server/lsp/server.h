@@ -46,6 +46,8 @@ typedef struct apls_cached {
     char *writable_why;
     char *canonical_root;  /* the root canonical answers for, or NULL */
     char *canonical;       /* the disk's other spelling of the path, or NULL */
+    char *kind_root;       /* the root kind answers for, or NULL */
+    ap_path_kind kind;     /* what stands at the path (3.2 asks it of every FILE) */
 } apls_cached;
 
 /* The files under a root, as the provider listed them (vfs.c): kept a few
@@ -58,6 +60,32 @@ typedef struct apls_listing {
     bool complete;
     uint64_t at;           /* uv_now when made */
 } apls_listing;
+
+/* What one analysis did, for the analysis report (analysis.c): opt-in with
+ * the setting "analysisReport" (a $/apls/analysed notification per analysis)
+ * or the debug log level (a log line). CPU times in microseconds of the
+ * server's thread. */
+typedef struct apls_report {
+    bool unsent;           /* an analysis whose report is still to be sent */
+    bool deferred;         /* a publication follows: it sends the report */
+    bool timed;            /* the clocks below were read */
+    uint64_t at;           /* thread CPU ns when the analysis began */
+    uint64_t parse_us, root_us, run_us, build_us, dump_us, send_us;
+    size_t diagnostics;    /* how many the publication held */
+    size_t reused_diags;   /* of them, taken from the cache unchanged */
+    bool published;        /* sent to the client (they differed) */
+} apls_report;
+
+/* The system calls and work of the file provider, counted by vfs.c and
+ * reset at each analysis. */
+typedef struct apls_counts {
+    unsigned checks;       /* path checks asked of the disk (links on the way) */
+    unsigned canonicals;   /* canonical spellings asked of the disk */
+    unsigned writables;    /* write checks asked of the disk */
+    unsigned stats;        /* targets stat'd */
+    unsigned reads;        /* targets read from the disk */
+    unsigned indexed;      /* texts built (split, stripped, hashed) */
+} apls_counts;
 
 /* One open patch and its latest analysis (analysis.c). */
 typedef struct apls_patch {
@@ -76,13 +104,17 @@ typedef struct apls_patch {
     char *root_why;        /* why there, for messages */
     char **deps;           /* absolute paths the run read */
     size_t n_deps, cap_deps;
+    uint32_t *dep_index;   /* open addressing over deps: i + 1, 0 free */
+    size_t dep_mask;
     char *published;       /* the last diagnostics sent, serialized */
     char *status_sent;     /* the last apls/status sent, serialized */
+    apls_report rep;
 } apls_patch;
 
 typedef struct apls_settings {
     char *root;            /* overrides where file_paths resolve */
     unsigned debounce_ms;
+    bool report;           /* "analysisReport": $/apls/analysed after each analysis */
     ap_ws_mode trailing_ws;
     int encoding;          /* -1: negotiate; else a forced lsp_encoding */
 } apls_settings;
@@ -104,8 +136,11 @@ struct apls_server {
     size_t n_patches;
     apls_cached *cache;
     size_t n_cache, cap_cache;
+    uint32_t *cache_index; /* open addressing over cache by path: i + 1, 0 free */
+    size_t cache_mask;
     apls_listing listings[4];
     struct apls_watch *watch; /* watch.c */
+    apls_counts counts;    /* of the analysis under way (vfs.c) */
 };
 
 /* server.c */
@@ -124,6 +159,9 @@ void apls_vfs_recheck(ap_fs *fs, const char *path);
  * the disk now: stat, and the bytes when in doubt. True when any answer
  * changed (the cache then holds the new one). */
 bool apls_vfs_verify(ap_fs *fs, char **paths, size_t n);
+/* What stands at path (root-relative) on disk now, not from the cache (which
+ * takes the answer), or a file for an open document. */
+ap_path_kind apls_vfs_kind_now(ap_fs *fs, const char *path);
 /* Forgets everything cached of path (it changed on disk). */
 void apls_cache_drop(apls_server *s, const char *path);
 void apls_cache_free(apls_server *s);
@@ -158,6 +196,10 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+/* analysis.c: the analysis report, when one is due and asked for */
+bool apls_reporting(const apls_server *s);
+uint64_t apls_cpu_ns(void);
+void apls_report_send(apls_patch *p);
 /* status.c: apls/status (the format read) when it changed */
 void apls_publish_status(apls_patch *p);
 /* A JSON string of s, made valid UTF-8 (target text in messages need not be:

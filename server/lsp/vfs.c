@@ -39,12 +39,49 @@ static char *full_path(const vfs *v, const char *path)
     return lsp_xasprintf("%s/%s", v->root, path);
 }
 
+/* The slot of path in an open-addressing index over n strings (names[i]
+ * through get): a hit, or the free slot where it would go. Every target is
+ * looked up several times per analysis: a scan of all of them each time
+ * cost more than the analysis of an unchanged file. */
+static uint32_t *index_slot(uint32_t *index, size_t mask, const char *path, const char *(*get)(const void *, size_t),
+                            const void *arr)
+{
+    size_t j = (size_t)ap_hash(path, strlen(path)) & mask;
+    while (index[j] && strcmp(get(arr, index[j] - 1), path) != 0)
+        j = (j + 1) & mask;
+    return &index[j];
+}
+
+/* A new index for n strings, at most half full. */
+static uint32_t *index_build(size_t n, size_t *mask, const char *(*get)(const void *, size_t), const void *arr)
+{
+    size_t size = 64;
+    while (size < 2 * (n + 1))
+        size *= 2;
+    uint32_t *index = lsp_xcalloc(size, sizeof *index);
+    *mask = size - 1;
+    for (size_t i = 0; i < n; i++)
+        *index_slot(index, *mask, get(arr, i), get, arr) = (uint32_t)i + 1;
+    return index;
+}
+
+static const char *cached_path(const void *arr, size_t i)
+{
+    return ((const apls_cached *)arr)[i].path;
+}
+
+static void cache_reindex(apls_server *s)
+{
+    free(s->cache_index);
+    s->cache_index = index_build(s->n_cache, &s->cache_mask, cached_path, s->cache);
+}
+
 static apls_cached *cache_find(apls_server *s, const char *path)
 {
-    for (size_t i = 0; i < s->n_cache; i++)
-        if (strcmp(s->cache[i].path, path) == 0)
-            return &s->cache[i];
-    return NULL;
+    if (!s->cache_index)
+        return NULL;
+    uint32_t at = *index_slot(s->cache_index, s->cache_mask, path, cached_path, s->cache);
+    return at ? &s->cache[at - 1] : NULL;
 }
 
 static apls_cached *cache_slot(apls_server *s, const char *path)
@@ -59,6 +96,10 @@ static apls_cached *cache_slot(apls_server *s, const char *path)
     c = &s->cache[s->n_cache++];
     memset(c, 0, sizeof *c);
     c->path = lsp_xstrdup(path);
+    if (!s->cache_index || 2 * (s->n_cache + 1) > s->cache_mask + 1)
+        cache_reindex(s);
+    else
+        *index_slot(s->cache_index, s->cache_mask, path, cached_path, s->cache) = (uint32_t)s->n_cache;
     return c;
 }
 
@@ -80,6 +121,7 @@ static void cache_clear(apls_cached *c)
     free(c->writable_why);
     free(c->canonical_root);
     free(c->canonical);
+    free(c->kind_root);
     free(c->path);
 }
 
@@ -102,6 +144,7 @@ void apls_cache_drop(apls_server *s, const char *path)
     if (c) {
         cache_clear(c);
         *c = s->cache[--s->n_cache];
+        cache_reindex(s); /* (a file changed on disk: rare beside lookups) */
     }
 }
 
@@ -113,18 +156,30 @@ void apls_cache_free(apls_server *s)
     free(s->cache);
     s->cache = NULL;
     s->n_cache = s->cap_cache = 0;
+    free(s->cache_index);
+    s->cache_index = NULL;
+}
+
+static const char *dep_path(const void *arr, size_t i)
+{
+    return ((char *const *)arr)[i];
 }
 
 static void add_dep(apls_patch *p, const char *abs)
 {
-    for (size_t i = 0; i < p->n_deps; i++)
-        if (strcmp(p->deps[i], abs) == 0)
-            return;
+    if (!p->dep_index || 2 * (p->n_deps + 1) > p->dep_mask + 1) {
+        free(p->dep_index);
+        p->dep_index = index_build(p->n_deps, &p->dep_mask, dep_path, p->deps);
+    }
+    uint32_t *slot = index_slot(p->dep_index, p->dep_mask, abs, dep_path, p->deps);
+    if (*slot)
+        return;
     if (p->n_deps == p->cap_deps) {
         p->cap_deps = p->cap_deps ? p->cap_deps * 2 : 8;
         p->deps = lsp_xrealloc(p->deps, p->cap_deps * sizeof *p->deps);
     }
     p->deps[p->n_deps++] = lsp_xstrdup(abs);
+    *slot = (uint32_t)p->n_deps;
 }
 
 /* May a cached disk answer for abs be used without asking the disk? */
@@ -167,6 +222,7 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
 {
     struct stat st;
     bool exists = stat(abs, &st) == 0;
+    v->srv->counts.stats++;
     apls_disk_id id = exists ? id_of(&st) : (apls_disk_id){0};
     bool same = c->loaded && !c->from_doc && c->exists == exists && same_id(c->id, id);
     if (same && !c->racy)
@@ -176,6 +232,8 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
     ap_text *t = NULL;
     char *why = NULL;
     ap_code code = v->disk->load(v->disk, path, &t, &why);
+    v->srv->counts.reads++;
+    v->srv->counts.indexed += t != NULL;
     if (c->loaded && !c->from_doc && code == c->code &&
         (t && c->text ? same_text(t, c->text) : !t && !c->text)) {
         ap_text_release(t);
@@ -208,6 +266,7 @@ static ap_code vfs_check(ap_fs *fs, const char *path, char **why)
         free(c->check_why);
         c->check_why = NULL;
         c->check_code = v->disk->check_path(v->disk, path, &c->check_why);
+        v->srv->counts.checks++;
         c->check_root = lsp_xstrdup(v->root);
     }
     free(abs);
@@ -235,6 +294,7 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
             } else {
                 c->code = AP_OK;
                 c->text = ap_text_new(doc->text, doc->len);
+                v->srv->counts.indexed++;
             }
         }
     } else if (!(c->loaded && !c->from_doc && trusted(v, abs))) {
@@ -260,6 +320,7 @@ static char *vfs_canonical(ap_fs *fs, const char *path)
         free(c->canonical_root);
         free(c->canonical);
         c->canonical = v->disk->canonical(v->disk, path);
+        v->srv->counts.canonicals++;
         c->canonical_root = lsp_xstrdup(v->root);
     }
     free(abs);
@@ -277,6 +338,7 @@ static ap_code vfs_writable(ap_fs *fs, const char *path, char **why)
         free(c->writable_why);
         c->writable_why = NULL;
         c->writable_code = v->disk->writable(v->disk, path, &c->writable_why);
+        v->srv->counts.writables++;
         c->writable_known = true;
     }
     free(abs);
@@ -300,21 +362,40 @@ static bool vfs_exists(ap_fs *fs, const char *path)
     return open || v->disk->exists(v->disk, path);
 }
 
-/* What stands at a path (3.2 RENAME, DELETE of a path, CREATE of a folder):
- * an open buffer is a file; else the disk says, asked each time (one stat,
- * and only for the paths of those operations). A dependency like any read,
- * so a change there re-checks the patch. */
-static ap_path_kind vfs_kind(ap_fs *fs, const char *path)
+/* What stands at a path (3.2 RENAME, DELETE of a path, CREATE of a folder,
+ * and every FILE path, for a project folder named twice): an open buffer is
+ * a file; else the disk says (one stat), kept like the path checks: 3.2 asks
+ * it of every target at every keystroke. Before an edit is built the paths
+ * of the operations are asked again (apls_vfs_kind_now). A dependency like
+ * any read, so a change there re-checks the patch. */
+static ap_path_kind kind_of(vfs *v, const char *path, bool now)
 {
-    vfs *v = (vfs *)fs;
     char *abs = full_path(v, path);
     if (v->owner)
         add_dep(v->owner, abs);
-    bool open = lsp_docstore_find_path(v->srv->docs, abs) != NULL;
+    ap_path_kind k = AP_PATH_FILE;
+    if (!lsp_docstore_find_path(v->srv->docs, abs)) {
+        apls_cached *c = cache_slot(v->srv, abs);
+        if (now || !(c->kind_root && strcmp(c->kind_root, v->root) == 0 && trusted(v, abs))) {
+            free(c->kind_root);
+            c->kind = v->disk->kind ? v->disk->kind(v->disk, path) : AP_PATH_OTHER;
+            c->kind_root = lsp_xstrdup(v->root);
+            v->srv->counts.stats++;
+        }
+        k = c->kind;
+    }
     free(abs);
-    if (open)
-        return AP_PATH_FILE;
-    return v->disk->kind ? v->disk->kind(v->disk, path) : AP_PATH_OTHER;
+    return k;
+}
+
+static ap_path_kind vfs_kind(ap_fs *fs, const char *path)
+{
+    return kind_of((vfs *)fs, path, false);
+}
+
+ap_path_kind apls_vfs_kind_now(ap_fs *fs, const char *path)
+{
+    return kind_of((vfs *)fs, path, true);
 }
 
 #define LISTING_MS 5000

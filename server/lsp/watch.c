@@ -33,14 +33,21 @@ void apls_watch_init(apls_server *s)
     s->watch = lsp_xcalloc(1, sizeof *s->watch);
 }
 
-static void changed(apls_server *s, const char *path)
+/* came_or_went: the file may have appeared or gone (false for a client's
+ * "changed" event: its bytes changed, it was there before and after). */
+static void changed_how(apls_server *s, const char *path, bool came_or_went)
 {
     lsp_log(LSP_LOG_DEBUG, "changed on disk: %s", path);
     apls_cache_drop(s, path);
     /* a target that appeared or went may move the choice of the root */
-    for (size_t i = 0; i < s->n_patches; i++)
+    for (size_t i = 0; came_or_went && i < s->n_patches; i++)
         s->patches[i]->rechoose_root = true;
     apls_dependents_changed(s, path);
+}
+
+static void changed(apls_server *s, const char *path)
+{
+    changed_how(s, path, true);
 }
 
 /* path, and every file an open patch read below it (a folder made, removed
@@ -215,8 +222,9 @@ void apls_on_watched_files(lsp_endpoint *ep, json_t *params, void *data)
     json_array_foreach(json_object_get(params, "changes"), i, c) {
         const char *uri = json_string_value(json_object_get(c, "uri"));
         char *path = uri ? lsp_uri_to_path(uri) : NULL;
-        if (path)
-            changed(s, path);
+        json_t *type = json_object_get(c, "type");
+        if (path) /* FileChangeType 2: Changed (1 Created, 3 Deleted) */
+            changed_how(s, path, !(json_is_integer(type) && json_integer_value(type) == 2));
         free(path);
     }
 }

@@ -3004,6 +3004,139 @@ def sweep_every_request_everywhere(t):
         s.finish()
 
 
+# ============================================================ incremental analysis
+
+INC_FILES = {"calc.py": CALC, "b.txt": "one\ntwo\nthree\n", "c.txt": "alpha\nbeta\ngamma\n",
+             "d.txt": "red\ngreen\nblue\n"}
+INC_PATCH = '''version: "2.0"
+changes:
+  - file_path: "calc.py"
+    modifications:
+      - action: INSERT_AFTER
+        snippet: |
+          import math
+        content: |
+          import sys
+      - action: REPLACE
+        snippet: |
+          return a + b
+        content: |
+          return b + a
+  - file_path: "b.txt"
+    modifications:
+      - action: DELETE
+        snippet: |
+          two
+  - file_path: "c.txt"
+    modifications:
+      - action: REPLACE
+        snippet: |
+          beta
+        content: |
+          beta
+          BETA
+  - file_path: "d.txt"
+    modifications:
+      - action: INSERT_BEFORE
+        snippet: |
+          green
+        content: |
+          red
+'''
+
+
+def analysed(s, u, version):
+    """The server's analysis report ($/apls/analysed) of uri at version."""
+    return s.wait_note("$/apls/analysed", lambda m: m["params"]["uri"] == u and m["params"]["version"] == version,
+                       WAIT)["params"]
+
+
+@test
+def incremental_paths_match_a_fresh_analysis(t):
+    """The edits an editor makes besides typing, each parsed alone (the
+    analysis report says which path it took): a modification inserted at an
+    item boundary and taken out, a whole change deleted and put back (the
+    last one too), a paste over two changes, a character typed in a value,
+    and the same text analysed again after a target changed. Every
+    version's diagnostics equal those of the same text opened fresh."""
+    for rel, data in INC_FILES.items():
+        t.write(rel, data)
+    t.write("fix.ap", INC_PATCH)
+    s = t.session(options={"debounceMs": 0, "analysisReport": True})
+    u = s.open("fix.ap")
+    first = s.diags(u)
+    eq(codes(first), ["ALREADY_APPLIED"], "at first: the hint of d.txt")
+    eq(analysed(s, u, 1)["reparse"], "full", "opening")
+    fresh = t.session()
+    last = [first]
+
+    def current():
+        s.settle(u, s.version(u))
+        got = s.all_diags(u)
+        if got:
+            last[0] = got[-1]["diagnostics"]
+        return last[0]
+
+    def compare(what):
+        name = "fresh%d.ap" % len(last)
+        last.append(None)  # (a new name each time: a closed one's clearing is no answer)
+        t.write(name, s.text(u))
+        fu = fresh.open(name)
+        want = fresh.diags(fu)
+        fresh.close_doc(fu)
+        eq(current(), want, "diagnostics after %s" % what)
+
+    def step(what, a, b, new, path):
+        v = s.edit(u, [(a, b, new)])
+        eq(analysed(s, u, v)["reparse"], path, "the path taken by %s" % what)
+        compare(what)
+
+    text = s.text(u)
+    # a modification inserted before calc.py's second one, and taken out
+    at = text.index("      - action: REPLACE\n        snippet: |\n          return a + b")
+    mod = "      - action: DELETE\n        snippet: |\n          return 3.14\n"
+    step("a modification inserted", at, at, mod, "changes")
+    step("a modification taken out", at, at + len(mod), "", "changes")
+    # the change of b.txt deleted, and put back
+    a, b = text.index('  - file_path: "b.txt"'), text.index('  - file_path: "c.txt"')
+    block = text[a:b]
+    step("a change deleted", a, b, "", "changes")
+    check("two" not in "".join(d["message"] for d in last[0]), "b.txt's change is gone")
+    step("a change put back", a, a, block, "changes")
+    # the last change deleted, and put back
+    a = text.index('  - file_path: "d.txt"')
+    block = text[a:]
+    step("the last change deleted", a, len(text), "", "changes")
+    eq(codes(last[0]), [], "no hint without d.txt's change")
+    step("the last change put back", a, a, block, "changes")
+    eq(codes(last[0]), ["ALREADY_APPLIED"], "its hint is back")
+    # a paste over the end of one change and the start of the next
+    a, b = text.index("          two\n"), text.index("    modifications:", text.index('"c.txt"'))
+    paste = '          tw0\n  - file_path: "c.txt" # here\n'
+    step("a paste over two changes", a, b, paste, "changes")
+    step("the paste undone", a, a + len(paste), text[a:b], "changes")
+    # a character typed in a value
+    a = s.text(u).index("import math") + len("import math")
+    step("a character typed", a, a, "x", "modification")
+    step("the character removed", a, a + 1, "", "modification")
+    eq(s.text(u), text, "the text is back")
+    # a target changed on disk: the same text analysed again, nothing parsed
+    t.write("d.txt", "red\ngreen\nblue\nwhite\n")
+    s.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(t.path("d.txt")), "type": 2}]})
+    eq(analysed(s, u, s.version(u))["reparse"], "unchanged", "a target changed on disk")
+    compare("a target changed on disk")
+    # an unsaved edit of an open target: the same
+    du = s.open("d.txt")
+    eq(analysed(s, u, s.version(u))["reparse"], "unchanged", "a target opened")
+    s.sub(du, "red\ngreen", "green")
+    r = analysed(s, u, s.version(u))
+    eq(r["reparse"], "unchanged", "an unsaved edit of a target")
+    eq(r["files"]["reused"], 3, "the other three files' results are taken over")
+    eq(codes(current()), [], "the hint goes with the buffer's red line")
+    s.finish()
+    fresh.finish()
+
+
 # ============================================================ output
 
 def rss_kib(pid):
