@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,10 @@ static ap_code timed_load(ap_fs *fs, const char *path, ap_text **out, char **why
 
 int main(int argc, char **argv)
 {
+    /* the memory policy of apls check and apply (server/main.c) */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    ap_use_huge_pages();
     const char *root = NULL, *scratch = NULL, *patch_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)

@@ -488,6 +488,9 @@ typedef struct ap_file {
                             * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
+    ap_hunk *copied;       /* internal: the runs of lines rendering copied as
+                            * read, lines [line, end_line) at out */
+    size_t n_copied;
     int first_change;      /* the first change naming it */
     int *changes;          /* every change naming it, in order */
     size_t n_changes;

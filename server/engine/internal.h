@@ -145,6 +145,10 @@ struct ap_text {
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     struct ap_bigram_row *bigrams; /* similar.c: each line's bigram set, made on first use */
+    /* twice.c: its tables are made on first use and dropped once the run
+     * has resolved its file (run.c), so that the second run's texts do not
+     * all hold theirs at once */
+    bool tables_per_group;
     /* indent.c: how its indented lines begin, counted on first use */
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
@@ -174,6 +178,13 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 /* ap_text_adopt of bytes whose NULs the caller has looked for already
  * (the disk provider refuses a file holding one). */
 ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
+
+/* ap_text_adopt of bytes rendered from src (render.c), which copied src's
+ * lines [line, end_line) at out for each of the runs in copied: those
+ * lines' records are taken from src instead of being split, stripped and
+ * hashed again. Without tables: they are made on first use. */
+ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
+                              size_t n_copied, bool tables);
 
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);

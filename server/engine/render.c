@@ -118,7 +118,7 @@ static void render(ap_run *run, ap_file *f, bool force_final)
     ap_buf_add(&out, t->bytes, t->bom);
     const char *eol_s = eol_bytes(eol);
     size_t eol_n = strlen(eol_s);
-    size_t cap = 0;
+    size_t cap = 0, copied_cap = 0;
     size_t *offs = NULL; /* where each line of the current splice starts in out */
     uint32_t l = 0, s = 0;
     while (l < t->n || s < v->nsp) {
@@ -148,6 +148,12 @@ static void render(ap_run *run, ap_file *f, bool force_final)
             k++;
         if (k > l) {
             uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, k);
+            /* (kept: the new text takes these lines' records, twice.c) */
+            if (f->n_copied == copied_cap) {
+                copied_cap = copied_cap ? 2 * copied_cap : 16;
+                f->copied = ap_xrealloc(f->copied, copied_cap * sizeof *f->copied);
+            }
+            f->copied[f->n_copied++] = (ap_hunk){l, k, (uint32_t)out.len, to - from};
             ap_buf_add(&out, t->bytes + from, to - from);
             l = k;
             continue;
@@ -187,6 +193,9 @@ void ap_run_render(ap_run *run, size_t i)
         free(f->hunks);
         f->hunks = NULL;
         f->n_hunks = 0;
+        free(f->copied);
+        f->copied = NULL;
+        f->n_copied = 0;
         f->blanks_stripped = 0;
         render(run, f, true);
     }

@@ -791,6 +791,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             }
             free(why);
         }
+        /* (a text of the twice check: its tables serve this file only) */
+        if (st->exists && st->view.base->tables_per_group)
+            ap_text_drop_tables(st->view.base);
     }
     for (size_t ch = 0; ch < patch->n_changes; ch++) {
         if (!x.pats[ch])
@@ -836,6 +839,7 @@ void ap_run_free(ap_run *run)
         else
             free(f->after);
         free(f->hunks);
+        free(f->copied);
         free(f->changes);
         if (f->view) {
             ap_view_release(f->view);

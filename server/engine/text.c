@@ -302,6 +302,90 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
     return t;
 }
 
+/* Splits s[0..n) (no byte order mark) as ap_split_lines does, taking the
+ * records of src's lines where the runs in copied say s holds them as src
+ * does: a line's record is a function of its bytes and the break, so
+ * only where the lines begin moves. A run that does not start where a
+ * line starts is split like the rest. */
+static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const ap_text *src,
+                           const ap_hunk *copied, size_t n_copied, ap_line *lines)
+{
+    size_t count = 0, i = 0, c = 0;
+    while (i < n) {
+        while (c < n_copied && copied[c].out < at0 + i)
+            c++; /* runs behind: split like the rest */
+        if (c < n_copied && copied[c].out == at0 + i) {
+            const ap_hunk *r = &copied[c++];
+            const char *from = src->lines[r->line].s;
+            for (uint32_t k = r->line; k < r->end_line; k++) {
+                lines[count] = src->lines[k];
+                lines[count++].s = s + i + (src->lines[k].s - from);
+            }
+            i += r->out_len;
+            continue;
+        }
+        size_t start = i;
+        const char *hit = memchr(s + i, brk, n - i);
+        i = hit ? (size_t)(hit - s) : n;
+        uint8_t eol = 0;
+        size_t len = i - start;
+        if (i < n) {
+            if (brk == '\r')
+                eol = AP_EOL_CR;
+            else if (len > 0 && s[i - 1] == '\r') {
+                eol = AP_EOL_CRLF;
+                while (len > 0 && s[start + len - 1] == '\r')
+                    len--;
+            } else
+                eol = AP_EOL_LF;
+            i++;
+        }
+        ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
+    }
+    return count;
+}
+
+ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
+                              size_t n_copied, bool tables)
+{
+    uint32_t bom = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    char brk = ap_text_break_of(bytes + bom, len - bom);
+    /* the runs were copied with src's own breaks: the same only when the
+     * new bytes break where src's do */
+    if (!src || n_copied == 0 || brk != ap_text_break_of(src->bytes + src->bom, src->len - src->bom)) {
+        ap_text *plain = ap_text_adopt(bytes, len);
+        if (!tables)
+            ap_text_drop_tables(plain);
+        return plain;
+    }
+    ap_text *t = ap_xcalloc(1, sizeof *t);
+    t->refs = 1;
+    t->bytes = bytes;
+    t->len = len;
+    t->has_nul = memchr(bytes, '\0', len) != NULL;
+    t->bom = bom;
+    size_t total = count_lines(bytes + bom, len - bom, brk);
+    t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
+    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
+    t->eol = detect_eol(bytes, len);
+    if (tables)
+        finish_text(t);
+#ifdef APLS_CHECK_TEXTS
+    /* (a build for checking: the same text as splitting it all) */
+    ap_text *plain = ap_text_new(bytes, len);
+    bool same = plain->n == t->n && plain->eol == t->eol && plain->bom == t->bom && plain->has_nul == t->has_nul;
+    for (uint32_t k = 0; same && k < t->n; k++) {
+        const ap_line *x = &plain->lines[k], *y = &t->lines[k];
+        same = x->s - plain->bytes == y->s - t->bytes && x->len == y->len && x->s_off == y->s_off &&
+               x->s_len == y->s_len && x->eol == y->eol && x->blank == y->blank && x->hash == y->hash;
+    }
+    if (!same)
+        abort();
+    ap_text_release(plain);
+#endif
+    return t;
+}
+
 ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
 {
     size_t len = 0;

@@ -503,6 +503,48 @@ static void test_tables_dropped_and_made_again(void)
     ap_text_release(fresh);
 }
 
+/* A text of rendered bytes that takes the records of the lines copied from
+ * its source is the text of those bytes: runs at line starts, a run that
+ * is not (split like the rest), CRLF lines, a byte order mark, and bytes
+ * that break otherwise than the source (no LF left: they break at CR). */
+static void adopt_copied_is(const char *src_bytes, const char *out, const ap_hunk *runs, size_t n)
+{
+    ap_text *src = ap_text_new(src_bytes, strlen(src_bytes));
+    ap_text *t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n, true);
+    ap_text *plain = ap_text_new(out, strlen(out));
+    same_text(t, plain);
+    ap_text_release(t);
+    /* without tables: they are made on first use, the same */
+    t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n, false);
+    CHECK(t->slots == NULL && t->next_nb == NULL);
+    ap_text_build_tables(t);
+    same_text(t, plain);
+    ap_text_release(t);
+    ap_text_release(plain);
+    ap_text_release(src);
+}
+
+static void test_adopt_copied(void)
+{
+    /* src lines: 0 "  a", 1 "b", 2 "", 3 "\tc  ", 4 "d" */
+    const char *src = "  a\nb\n\n\tc  \nd\n";
+    /* "new" then lines 1-3 copied (at 4), "x", line 4 copied (at 14) */
+    const ap_hunk runs[] = {{1, 4, 4, 8}, {4, 5, 14, 2}};
+    adopt_copied_is(src, "new\nb\n\n\tc  \nx\nd\n", runs, 2);
+    /* the second run's place is inside a line: split like the rest */
+    const ap_hunk off[] = {{1, 4, 4, 8}, {4, 5, 13, 2}};
+    adopt_copied_is(src, "new\nb\n\n\tc  \nxd\n", off, 2);
+    /* CRLF, after a byte order mark */
+    const char *crlf = "\xEF\xBB\xBF" "a\r\n b \r\nc\r\n";
+    const ap_hunk cr_runs[] = {{1, 3, 7, 8}};
+    adopt_copied_is(crlf, "\xEF\xBB\xBF" "zz\r\n b \r\nc\r\n", cr_runs, 1);
+    /* the new bytes hold no LF: they break at CR, the runs are not taken */
+    const ap_hunk none[] = {{0, 1, 0, 2}};
+    adopt_copied_is("a\nb\n", "a\rb\r", none, 1);
+    /* no runs */
+    adopt_copied_is(src, "q\n", NULL, 0);
+}
+
 static void test_join(void)
 {
     /* lines of a CRLF text with blanks, repeats, Unicode spaces and a lone CR */
@@ -557,5 +599,6 @@ int main(void)
     RUN(test_eol_detection);
     RUN(test_join);
     RUN(test_tables_dropped_and_made_again);
+    RUN(test_adopt_copied);
     return check_summary();
 }

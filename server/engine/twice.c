@@ -51,8 +51,11 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
         } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
             /* the new bytes become the second run's text as they stand;
              * the file keeps them through that text */
-            if (!f->after_text)
-                f->after_text = ap_text_adopt(f->after, f->after_len);
+            if (!f->after_text) {
+                f->after_text = ap_text_adopt_copied(f->after, f->after_len, f->view ? f->view->base : NULL,
+                                                     f->copied, f->n_copied, false);
+                f->after_text->tables_per_group = true;
+            }
             ap_fs_mem_put_text(mem, f->path, f->after_text, false);
         } else if (f->before) {
             /* unchanged: the text this run indexed serves the second */
