@@ -491,6 +491,8 @@ typedef struct ap_file {
                             * that change all the same, losing trailing
                             * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
+    bool brackets_known;   /* internal: brackets_before holds before's bracket */
+    int64_t brackets_before; /* balance (3.2's check), kept across keystrokes */
     /* an operation on the path (its change holds RENAME, DELETE of the
      * path or CREATE of a folder): what stood at path and at dest */
     bool path_op;
