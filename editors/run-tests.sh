@@ -200,6 +200,15 @@ run_emacs() {
                 (when (file-directory-p default-directory) (normal-top-level-add-subdirs-to-load-path))))
             (require 'eglot) (setq byte-compile-error-on-warn t)
             (kill-emacs (if (byte-compile-file \\\"ap-mode.el\\\") 0 1)))\" >compile.log 2>&1 || { cat compile.log; false; }"
+    # ap-mode derives from yaml-mode where it is installed, else from prog-mode
+    local parent
+    for parent in yaml-mode prog-mode; do
+        : >"$TMP/emacs-modes-$parent"
+        (cd "$TMP" && HOME=$TMP/elc APLS_PARENT=$parent APLS_OUT=$TMP/emacs-modes-$parent timeout 60 \
+            emacs --batch -Q -L "$HERE/emacs" -l "$HERE/emacs/test/modes.el" </dev/null >"$TMP/emacs-modes.out" 2>&1) ||
+            { echo "# emacs output:"; tail -n 20 "$TMP/emacs-modes.out"; }
+        tally "$TMP/emacs-modes-$parent" "emacs ap-mode over $parent"
+    done
     for name in $fixtures; do
         for mode in helper builtin; do
             dir=$TMP/emacs-$mode-$name

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "server.h"
 #include "apls_help.h"
+#include "ap.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static void keep_freed_memory(void)
 {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    ap_use_huge_pages();
 }
 
 int main(int argc, char **argv)

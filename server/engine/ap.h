@@ -150,6 +150,11 @@ typedef enum ap_eol { AP_EOL_AUTO = 0, AP_EOL_LF, AP_EOL_CRLF, AP_EOL_CR } ap_eo
  * hash. Built once per content version and shared by reference. */
 typedef struct ap_text ap_text;
 
+/* From now on the engine's heap grows in large steps advised for
+ * transparent huge pages (Linux; elsewhere nothing): for a command that
+ * builds texts of every target once and exits, not for the server. */
+void ap_use_huge_pages(void);
+
 /* A new text holding a copy of bytes[0..len), with one reference. */
 ap_text *ap_text_new(const char *bytes, size_t len);
 /* The same owning bytes (malloc'd, len bytes and a NUL after them): the
@@ -491,8 +496,6 @@ typedef struct ap_file {
                             * that change all the same, losing trailing
                             * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
-    bool brackets_known;   /* internal: brackets_before holds before's bracket */
-    int64_t brackets_before; /* balance (3.2's check), kept across keystrokes */
     /* an operation on the path (its change holds RENAME, DELETE of the
      * path or CREATE of a folder): what stood at path and at dest */
     bool path_op;

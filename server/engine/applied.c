@@ -161,11 +161,10 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * text put back), then run them forward on that pre-image: every one must
  * apply and the result must be the text, line for line. The forward run is
  * the proof; undoing only proposes. Where a content stands in several places
- * each is tried, within a budget, and the group counts as applied only when
- * exactly one pre-image fits: a content that stands in two places that would
- * each do is tied to neither (it may have been there before; the snippet may
- * be wrong). Nothing the run itself wrote is ever evidence: this is asked of
- * the file as it was read.
+ * each is tried, within a budget. Pre-images that disagree on where a content
+ * stands are taken only on evidence that the patch was applied and that the
+ * snippet was not simply wrong (see ap_group_applied). Nothing the run itself
+ * wrote is ever evidence: this is asked of the file as it was read.
  *
  * A deletion is undone only where its text is gone from its scope: a DELETE
  * whose text still stands after its anchor may be the next copy of a text
@@ -181,7 +180,35 @@ typedef struct undo_state {
     uint32_t *count;   /* and how many there were */
     ap_tspan *where;   /* where in the file the content undone stood */
     ap_buf store;      /* text of the lines put in */
+    /* the answers of ap_snippet_looks_elsewhere so far, by the choices that
+     * led to them (a scan of every line: a pre-image tried again after a
+     * later step took another candidate asks the same questions of the
+     * same text) */
+    struct looks_memo {
+        size_t step;
+        uint32_t *choices; /* choice[0..step] */
+        bool answer;
+    } *memo;
+    size_t n_memo, cap_memo;
 } undo_state;
+
+/* The view undo step `step` works on is made by the steps before it, each
+ * from its choice; its candidate is its own choice. So the choices up to
+ * it name the question. */
+static bool looks_elsewhere(undo_state *u, size_t step, const ap_view *s, const ap_pattern *snip,
+                            ap_match where)
+{
+    for (size_t i = 0; i < u->n_memo; i++)
+        if (u->memo[i].step == step &&
+            memcmp(u->memo[i].choices, u->choice, (step + 1) * sizeof *u->choice) == 0)
+            return u->memo[i].answer;
+    bool answer = ap_snippet_looks_elsewhere(s, snip, where);
+    AP_GROW(u->memo, u->n_memo, u->cap_memo);
+    uint32_t *key = ap_xmalloc((step + 1) * sizeof *key);
+    memcpy(key, u->choice, (step + 1) * sizeof *key);
+    u->memo[u->n_memo++] = (struct looks_memo){step, key, answer};
+    return answer;
+}
 
 static bool is_delete(const gmod *g)
 {
@@ -402,9 +429,12 @@ static bool snippet_stands_over(const ap_view *s, const mod_pats *mp, ap_match c
 
 /* Undoes modification k of mods (the k-th in patch order) on s, taking
  * candidate choice; sets *count to how many candidates there were. */
-static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, uint32_t *count,
-                     ap_buf *store, ap_tspan *at_out)
+static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
 {
+    const gmod *mods = u->mods;
+    uint32_t choice = u->choice[step], *count = &u->count[step];
+    ap_buf *store = &u->store;
+    ap_tspan *at_out = &u->where[step];
     const gmod *g = &mods[k];
     const ap_mod *m = g->m;
     const mod_pats *mp = g->mp;
@@ -475,7 +505,7 @@ static bool undo_one(ap_view *s, const gmod *mods, size_t k, uint32_t choice, ui
             if (!ap_view_prev(s, first, &first))
                 goto out;
         if (!inserted_at(s, first, c, ind, ind_len, &end) ||
-            ap_snippet_looks_elsewhere(s, &mp->snippet, found.m[choice]) ||
+            looks_elsewhere(u, step, s, &mp->snippet, found.m[choice]) ||
             snippet_stands_over(s, mp, found.m[choice]))
             goto out;
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
@@ -630,8 +660,120 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
     return ok;
 }
 
+/* Does the group, run forward on the file as it stands, apply (every
+ * modification resolving, none failing) and change its text? Then the file
+ * is one to patch, as far as its text can tell: a user who never applied
+ * the patch holds exactly these bytes and wants them changed. */
+static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+{
+    ap_view f;
+    ap_view_init(&f, v->base);
+    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
+    ap_sequence_forward(&f, mods, n, res);
+    bool applies = false, fails = false;
+    for (size_t k = 0; k < n; k++) {
+        applies |= res[k].state == AP_MOD_APPLIES;
+        fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
+    }
+    free(res);
+    bool changes = false;
+    if (applies && !fails) {
+        ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
+        for (;; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
+            bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);
+            if (ep || eq) {
+                changes = ep != eq;
+                break;
+            }
+            if (!lines_equal(ap_view_line(&f, p), ap_view_line(v, q))) {
+                changes = true;
+                break;
+            }
+        }
+    }
+    ap_view_release(&f);
+    return changes;
+}
+
+/* Has a REPLACE's locator left no trace in the file as read? Its snippet
+ * (and end) stands nowhere whole, and each of its lines either stands in
+ * the file as it is or looks like none of the file's lines (a line much like
+ * it is the line a mistyped snippet meant: the patch was never applied). */
+#define TRACE_SCORE 0.75
+
+/* Does a line of v hold l, or stand inside it, at half its length or more
+ * ("continue" in "z       continue": a stray character, an added comment)? */
+static bool holds_or_held(const ap_view *v, const ap_line *l)
+{
+    const char *ls = l->s + l->s_off;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *f = ap_view_line(v, p);
+        if (f->blank)
+            continue;
+        const char *fs = f->s + f->s_off;
+        const char *big = f->s_len >= l->s_len ? fs : ls, *small = big == fs ? ls : fs;
+        uint32_t nbig = big == fs ? f->s_len : l->s_len, nsmall = big == fs ? l->s_len : f->s_len;
+        if (nsmall * 2 >= nbig && memmem(big, nbig, small, nsmall))
+            return true;
+    }
+    return false;
+}
+
+static bool pattern_leaves_no_trace(const ap_view *v, const ap_pattern *p)
+{
+    ap_match m;
+    if (p->n == 0 || ap_find_first(v, p, ap_view_begin(v), &m))
+        return p->n == 0;
+    /* all its lines but one, standing together: the one is a slip */
+    for (uint32_t skip = 0; skip < p->n && p->n > 1; skip += p->n - 1) {
+        ap_pattern rest = *p;
+        rest.nb = p->nb + (skip == 0);
+        rest.n = p->n - 1;
+        if (ap_find_first(v, &rest, ap_view_begin(v), &m))
+            return false;
+    }
+    for (uint32_t i = 0; i < p->n; i++) {
+        ap_pattern one = *p;
+        one.nb = p->nb + i;
+        one.n = 1;
+        if (ap_find_first(v, &one, ap_view_begin(v), &m))
+            continue;
+        ap_similar sim[1];
+        if ((ap_similar_lines(v, ap_pattern_at(p, i), ap_view_begin(v), sim, 1) > 0 &&
+             sim[0].score >= TRACE_SCORE) ||
+            holds_or_held(v, ap_pattern_at(p, i)))
+            return false;
+    }
+    return true;
+}
+
+static bool replaced_without_trace(const ap_view *v, const gmod *g)
+{
+    return g->m->action == AP_REPLACE && g->mp->content.n > 0 &&
+           pattern_leaves_no_trace(v, &g->mp->snippet) &&
+           (!g->mp->has_end || pattern_leaves_no_trace(v, &g->mp->end));
+}
+
 /* One pre-image from the choices: undo every modification, last first. */
-static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
+/* Why no pre-image fit, from the attempt that went furthest (for the
+ * verdict: what undoing cannot yet put back). */
+typedef struct undo_stop {
+    int reached;     /* undo steps done; INT32_MAX: the forward run differed */
+    const char *why;
+} undo_stop;
+
+static const char *why_undo_failed(const gmod *g, uint32_t candidates)
+{
+    if (is_delete(g))
+        return "no pre-image fits: a deletion's text stands";
+    if (g->m->action == AP_REPLACE)
+        return candidates == 0 ? "no pre-image fits: a content stands nowhere"
+                               : "no pre-image fits: a content stands, not as written";
+    return candidates == 0 ? "no pre-image fits: an insert's snippet stands nowhere"
+                           : "no pre-image fits: an insert's content is not at its place";
+}
+
+static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_stop *stop_at)
 {
     ap_view s;
     ap_view_init(&s, v->base);
@@ -640,7 +782,11 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
     for (size_t k = u->n; k-- > stop && ok;) {
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
-        ok = undo_one(&s, u->mods, k, u->choice[step], &u->count[step], &u->store, &u->where[step]);
+        ok = undo_one(&s, u, k, step);
+        if (!ok && (int)step >= stop_at->reached) {
+            stop_at->reached = (int)step;
+            stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
+        }
         for (size_t j = step + 1; j < u->n; j++)
             u->count[j] = 0; /* not reached: no alternatives known */
     }
@@ -652,8 +798,13 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates)
     }
     ap_text *pre = ok && !creates ? text_of_view(&s) : NULL;
     ap_view_release(&s);
-    if (ok)
+    if (ok) {
         ok = forward_gives(u->mods, u->n, pre, v);
+        if (!ok) {
+            stop_at->reached = INT32_MAX;
+            stop_at->why = "no pre-image fits: the forward run differs";
+        }
+    }
     ap_text_release(pre);
     return ok;
 }
@@ -735,26 +886,27 @@ bool ap_group_applied(run_ctx *x, int fi)
         return false;
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
-                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT};
-    /* applied only if the pre-images that fit agree on where every content
-     * stands in the file: a content standing in several places that would
-     * each do ties it to none of them. Where a deleted text stood is
+                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
+    /* the pre-images that fit should agree on where every content stands in
+     * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
      * contents, one fitting choice of places for deleted texts is enough. */
     ap_tspan *fit = ap_xcalloc(n, sizeof *fit);
+    bool *differ = ap_xcalloc(n, sizeof *differ); /* per step: pre-images disagree on it */
     bool fits = false, agree = true, complete = false;
     int budget = UNDO_ATTEMPTS;
-    while (agree && budget > 0) {
+    undo_stop stop_at = {-1, "no pre-image fits"};
+    while (budget > 0) {
         reset_choices(&u, true);
         bool this_fits = false;
-        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates)) && next_choice(&u, true))
+        while (budget-- > 0 && !(this_fits = try_pre_image(&u, v, creates, &stop_at)) && next_choice(&u, true))
             ;
         if (this_fits) {
             for (size_t step = 0; step < n; step++) {
                 if (is_delete(&mods[n - 1 - step]))
                     continue;
-                agree &= !fits || (fit[step].line == u.where[step].line &&
-                                   fit[step].end_line == u.where[step].end_line);
+                differ[step] |= fits && (fit[step].line != u.where[step].line ||
+                                         fit[step].end_line != u.where[step].end_line);
                 fit[step] = u.where[step];
             }
             fits = true;
@@ -764,11 +916,41 @@ bool ap_group_applied(run_ctx *x, int fi)
             break;
         }
     }
-    bool applied = fits && agree && complete;
-    ap_group_verdict = applied ? "applied" : !fits ? (complete ? "no pre-image fits" : "budget spent")
-                                   : !agree ? "several pre-images fit" : "budget spent";
+    for (size_t step = 0; step < n; step++)
+        agree &= !differ[step];
+    /* Pre-images that disagree on where a content stands all give the file:
+     * it is what the group makes of each. The doubt is not where the patch
+     * wrote but whether it did: the contents may have stood there before
+     * and the snippets be wrong. So they are taken only when (1) another
+     * modification's content is tied to one place by all of them (a lone
+     * content standing twice, with a snippet that stands nowhere, is as
+     * likely a snippet the model invented), (2) the patch does not apply to
+     * the file as it stands (a file it applies to is one to patch, as far as
+     * its text can tell), and (3) every modification they disagree on is a
+     * REPLACE whose locator left no trace: gone, and no line like it stands
+     * (one that does is what a slipped snippet meant). docs/engine.md,
+     * "Recognising an applied modification". */
+    bool placed = agree, lone = false;
+    if (fits && complete && !agree) {
+        bool tied = false;
+        for (size_t step = 0; step < n && !tied; step++)
+            tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
+        lone = !tied;
+        placed = tied && !creates && !applies_as_it_stands(mods, n, v);
+        for (size_t step = 0; step < n && placed; step++)
+            placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
+    }
+    bool applied = fits && placed && complete;
+    ap_group_verdict = applied ? "applied" : !fits ? (complete ? stop_at.why : "budget spent")
+                                   : !agree ? (lone ? "a lone content stands in several places"
+                                                    : "several pre-images fit")
+                                            : "budget spent";
     free(fit);
+    free(differ);
     ap_buf_release(&u.store);
+    for (size_t i = 0; i < u.n_memo; i++)
+        free(u.memo[i].choices);
+    free(u.memo);
     free(u.choice);
     free(u.count);
     free(u.where);

@@ -12,113 +12,390 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The bytes that can change the count or the state outside strings and
- * comments; most bytes of code are none of them and are passed over by one
- * table lookup (the balance warning scans every line of every file). */
+/* What a byte can do to the count or the state outside strings and
+ * comments; most bytes of code do nothing and are passed over by one table
+ * lookup (the balance warning reads every line of every file it changes). */
+enum { PLAIN, OPENER, CLOSER, QUOTE, SLASH, HASH, DASH };
 static const unsigned char special[256] = {
-    ['/'] = 1, ['#'] = 1, ['-'] = 1, ['"'] = 1, ['\''] = 1, ['`'] = 1,
-    ['('] = 1, ['['] = 1, ['{'] = 1, [')'] = 1, [']'] = 1, ['}'] = 1,
+    ['('] = OPENER, ['['] = OPENER, ['{'] = OPENER,
+    [')'] = CLOSER, [']'] = CLOSER, ['}'] = CLOSER,
+    ['"'] = QUOTE, ['\''] = QUOTE, ['`'] = QUOTE,
+    ['/'] = SLASH, ['#'] = HASH, ['-'] = DASH,
 };
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The first byte at or after i that is not PLAIN, or n: sixteen bytes a
+ * step where the line is long enough (a line of code has a special byte
+ * every ten bytes or so, after its indentation). The twelve bytes pair up
+ * by one bit: ( ) by 0x01, " # by 0x01, - / by 0x02, [ { and ] } by 0x20;
+ * ' and ` stand alone. */
+static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+{
+    const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
+    const __m128i parens = _mm_set1_epi8(')'), hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/');
+    const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
+    const __m128i tick = _mm_set1_epi8('`'), apos = _mm_set1_epi8('\'');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(u + i));
+        __m128i x01 = _mm_or_si128(x, b01), x20 = _mm_or_si128(x, b20);
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x01, parens), _mm_cmpeq_epi8(x01, hash));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_or_si128(x, b02), slash));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x20, curly_open));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x20, curly_close));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, tick));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, apos));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+    while (i < n && !special[u[i]])
+        i++;
+    return i;
+}
+#else
+static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+{
+    while (i < n && !special[u[i]])
+        i++;
+    return i;
+}
+#endif
 
 void ap_brackets_line(ap_brackets *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!special[(unsigned char)c] && !b->block_comment && !b->quote)
+    /* the state in locals: the bytes read through s could alias *b */
+    const unsigned char *u = (const unsigned char *)s;
+    int64_t depth = b->depth, low = b->low;
+    char quote = b->quote;
+    bool block = b->block_comment, escaped = b->escaped;
+    size_t i = 0;
+    while (i < n) {
+        if (block) { /* to the next star before a slash */
+            const unsigned char *star;
+            while ((star = memchr(u + i, '*', n - i)) && !(star + 1 < u + n && star[1] == '/'))
+                i = (size_t)(star - u) + 1;
+            if (!star) {
+                i = n;
+                break;
+            }
+            block = false;
+            i = (size_t)(star - u) + 2;
             continue;
-        if (b->block_comment) {
-            if (c == '*' && i + 1 < n && s[i + 1] == '/') {
-                b->block_comment = false;
+        }
+        if (quote) { /* to the closing quote, escapes skipped */
+            for (; i < n; i++) {
+                if (escaped)
+                    escaped = false;
+                else if (u[i] == '\\')
+                    escaped = true;
+                else if (u[i] == (unsigned char)quote)
+                    break;
+            }
+            if (i < n) {
+                quote = 0;
                 i++;
             }
             continue;
         }
-        if (b->quote) {
-            if (b->escaped)
-                b->escaped = false;
-            else if (c == '\\')
-                b->escaped = true;
-            else if (c == b->quote)
-                b->quote = 0;
-            continue;
+        i = skip_plain(u, i, n);
+        if (i == n)
+            break;
+        unsigned char c = u[i++];
+        switch (special[c]) {
+        case OPENER:
+            depth++;
+            break;
+        case CLOSER:
+            depth = b->clamp && depth == 0 ? 0 : depth - 1;
+            if (depth < low)
+                low = depth;
+            break;
+        case QUOTE:
+            quote = (char)c;
+            break;
+        case SLASH:
+            if (i < n && u[i] == '*') {
+                block = true;
+                i++;
+            } else if (i < n && u[i] == '/') {
+                i = n; /* a line comment: the rest of the line is not code */
+            }
+            break;
+        case DASH:
+            if (i < n && u[i] == '-')
+                i = n;
+            break;
+        default: /* HASH */
+            i = n;
+            break;
         }
-        if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-            b->block_comment = true;
-            i++;
-            continue;
-        }
-        if (c == '#' || (c == '/' && i + 1 < n && s[i + 1] == '/') ||
-            (c == '-' && i + 1 < n && s[i + 1] == '-'))
-            break; /* a line comment: the rest of the line is not code */
-        if (c == '"' || c == '\'' || c == '`')
-            b->quote = c;
-        else if (c == '(' || c == '[' || c == '{')
-            b->depth++;
-        else if (c == ')' || c == ']' || c == '}')
-            b->depth = b->clamp && b->depth == 0 ? 0 : b->depth - 1;
     }
     /* the line break */
-    if (b->quote == '"' || b->quote == '\'')
-        b->quote = 0;
+    if (quote == '"' || quote == '\'')
+        quote = 0;
+    b->depth = depth;
+    b->low = low;
+    b->quote = quote;
+    b->block_comment = block;
     b->escaped = false;
 }
 
-int64_t ap_brackets_text(const ap_text *t)
+/* ------------------------------------------------------ a text's map
+ *
+ * What the questions need of a text is read from its bytes once and kept
+ * with it (a run, and the server between keystrokes, asks them again and
+ * again of the same text): at each line start the lexical state (code, in a
+ * block comment, in a ` string) and the unclamped depth u, and per line how
+ * far below its start a closer took the depth (dip). A line of the view that
+ * is a base line entered in the state the map has for it is then crossed
+ * without reading it; inserted lines, and base lines after an edit that left
+ * a comment or string open, are read. The depth as clamped (a closer never
+ * takes it below 0) is u less the lowest u reached before (a walk reflected
+ * at 0), so one unclamped reading answers both. */
+struct ap_bracket_map {
+    int32_t *u;     /* n + 1 entries: the depth at each line start, and the end */
+    int32_t *dip;   /* n: the lowest depth a closer of the line left, less u */
+    uint8_t *lex;   /* n + 1: LEX_CODE, LEX_BLOCK or LEX_TICK */
+};
+
+enum { LEX_CODE, LEX_BLOCK, LEX_TICK };
+
+/* At a line start only these states exist: ' and " strings close at the
+ * line's end, and an escape with them. */
+static uint8_t lex_of(const ap_brackets *b)
 {
+    return b->block_comment ? LEX_BLOCK : b->quote ? LEX_TICK : LEX_CODE;
+}
+
+static void set_lex(ap_brackets *b, uint8_t lex)
+{
+    b->block_comment = lex == LEX_BLOCK;
+    b->quote = lex == LEX_TICK ? '`' : 0;
+    b->escaped = false;
+}
+
+void ap_bracket_map_free(struct ap_bracket_map *m)
+{
+    if (!m)
+        return;
+    free(m->u);
+    free(m->dip);
+    free(m->lex);
+    free(m);
+}
+
+/* t's map, made on first use; NULL for a text whose depth could overflow
+ * 32 bits (then every line is read). */
+static const struct ap_bracket_map *map_of(ap_text *t)
+{
+    if (t->brackets || t->len >= INT32_MAX)
+        return t->brackets;
+    struct ap_bracket_map *m = ap_xmalloc(sizeof *m);
+    m->u = ap_xmalloc(((size_t)t->n + 1) * sizeof *m->u);
+    m->dip = ap_xmalloc(((size_t)t->n + 1) * sizeof *m->dip);
+    m->lex = ap_xmalloc((size_t)t->n + 1);
+    ap_brackets b = {0};
+    for (uint32_t i = 0; i < t->n; i++) {
+        m->u[i] = (int32_t)b.depth;
+        m->lex[i] = lex_of(&b);
+        b.low = b.depth;
+        ap_brackets_line(&b, t->lines[i].s, t->lines[i].len);
+        m->dip[i] = (int32_t)(b.low - m->u[i]);
+    }
+    m->u[t->n] = (int32_t)b.depth;
+    m->lex[t->n] = lex_of(&b);
+    t->brackets = m;
+    return m;
+}
+
+/* Reads line p of v into b (unclamped, b->low kept), from the map when it
+ * can. */
+static void step(const ap_view *v, const struct ap_bracket_map *m, ap_pos p, ap_brackets *b)
+{
+    if (p.sp < 0 && m && lex_of(b) == m->lex[p.base]) {
+        int64_t low = b->depth + m->dip[p.base];
+        if (low < b->low)
+            b->low = low;
+        b->depth += m->u[p.base + 1] - m->u[p.base];
+        set_lex(b, m->lex[p.base + 1]);
+        return;
+    }
+    const ap_line *l = ap_view_line(v, p);
+    ap_brackets_line(b, l->s, l->len);
+}
+
+int64_t ap_brackets_text(ap_text *t)
+{
+    const struct ap_bracket_map *m = map_of(t);
+    if (m)
+        return m->u[t->n];
     ap_brackets b = {0};
     for (uint32_t i = 0; i < t->n; i++)
         ap_brackets_line(&b, t->lines[i].s, t->lines[i].len);
     return b.depth;
 }
 
+/* Base lines [x, y) into b: at once when b enters them in the state the map
+ * has, else line by line until it does. */
+static void base_run(const ap_text *t, const struct ap_bracket_map *m, uint32_t x, uint32_t y,
+                     ap_brackets *b)
+{
+    for (; x < y; x++) {
+        if (m && lex_of(b) == m->lex[x]) {
+            b->depth += m->u[y] - m->u[x];
+            set_lex(b, m->lex[y]);
+            return;
+        }
+        ap_brackets_line(b, t->lines[x].s, t->lines[x].len);
+    }
+}
+
 int64_t ap_brackets_view(const ap_view *v)
 {
+    const struct ap_bracket_map *m = map_of(v->base);
     ap_brackets b = {0};
-    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
-        const ap_line *l = ap_view_line(v, p);
-        ap_brackets_line(&b, l->s, l->len);
+    uint32_t x = 0;
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        base_run(v->base, m, x, sp->a, &b);
+        for (uint32_t k = 0; k < sp->n; k++)
+            ap_brackets_line(&b, sp->lines[k].l.s, sp->lines[k].l.len);
+        x = sp->b;
     }
+    base_run(v->base, m, x, v->base->n, &b);
     return b.depth;
 }
 
-void ap_depths(const ap_view *v, ap_depth_map *out)
+/* Do lines [0, n) leave every state a line can start in as it was, the
+ * depth included? Then they count for nothing wherever they stand. */
+static bool lines_neutral(const ap_line *const *lines, uint32_t n)
 {
-    memset(out, 0, sizeof *out);
-    size_t cap = 0;
-    ap_brackets b = {0};
-    b.clamp = true;
-    for (ap_pos p = ap_view_begin(v);; p = ap_view_next(v, p)) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            out->pos = ap_xrealloc(out->pos, cap * sizeof *out->pos);
-            out->depth = ap_xrealloc(out->depth, cap * sizeof *out->depth);
-        }
-        out->pos[out->n] = p;
-        out->depth[out->n++] = b.depth;
-        if (ap_view_at_end(v, p))
-            break;
-        const ap_line *l = ap_view_line(v, p);
-        ap_brackets_line(&b, l->s, l->len);
+    static const uint8_t entry[] = {LEX_CODE, LEX_BLOCK, LEX_TICK};
+    for (int e = 0; e < 3; e++) {
+        ap_brackets b = {0};
+        set_lex(&b, entry[e]);
+        for (uint32_t i = 0; i < n; i++)
+            ap_brackets_line(&b, lines[i]->s, lines[i]->len);
+        if (b.depth != 0 || lex_of(&b) != entry[e])
+            return false;
     }
+    return true;
 }
 
-size_t ap_depths_index(const ap_depth_map *d, ap_pos p)
+bool ap_brackets_edits_neutral(const ap_view *v)
+{
+    enum { CHUNK = 64 };
+    const ap_line *lines[CHUNK];
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        /* more lines than a chunk: not worth the question */
+        if (sp->b - sp->a > CHUNK || sp->n > CHUNK)
+            return false;
+        for (uint32_t i = sp->a; i < sp->b; i++)
+            lines[i - sp->a] = &v->base->lines[i];
+        if (!lines_neutral(lines, sp->b - sp->a))
+            return false;
+        for (uint32_t k = 0; k < sp->n; k++)
+            lines[k] = &sp->lines[k].l;
+        if (!lines_neutral(lines, sp->n))
+            return false;
+    }
+    return true;
+}
+
+void ap_depth_walk_begin(ap_depth_walk *w, const ap_view *v)
+{
+    memset(w, 0, sizeof *w);
+    w->v = v;
+    w->map = map_of(v->base);
+    w->p = ap_view_begin(v);
+}
+
+bool ap_depth_walk_at_end(const ap_depth_walk *w)
+{
+    return ap_view_at_end(w->v, w->p);
+}
+
+int64_t ap_depth_walk_depth(const ap_depth_walk *w)
+{
+    return w->b.depth - w->b.low; /* low <= 0: the walk starts at 0 */
+}
+
+void ap_depth_walk_next(ap_depth_walk *w)
+{
+    if (ap_view_at_end(w->v, w->p))
+        return;
+    step(w->v, w->map, w->p, &w->b);
+    if (w->p.sp < 0) {
+        /* the next base line, when no splice starts there: no search */
+        const ap_view *v = w->v;
+        uint32_t l = w->p.base + 1;
+        while (w->next_sp < v->nsp && v->sp[w->next_sp].a < l)
+            w->next_sp++;
+        if (w->next_sp == v->nsp || v->sp[w->next_sp].a != l) {
+            w->p = (ap_pos){l, -1, 0};
+            return;
+        }
+    }
+    w->p = ap_view_next(w->v, w->p);
+}
+
+/* The base lines from w->p on (while `more` says so), crossed by the map in
+ * one loop while no splice starts: the walk's bulk. Returns false when it
+ * cannot (not on a base line, no map, a state the map does not have). */
+static bool walk_base(ap_depth_walk *w, uint64_t before_key, int64_t deeper_than, ap_pos *top)
+{
+    const ap_view *v = w->v;
+    const struct ap_bracket_map *m = w->map;
+    if (w->p.sp >= 0 || !m || w->p.base >= v->base->n || lex_of(&w->b) != m->lex[w->p.base])
+        return false;
+    while (w->next_sp < v->nsp && v->sp[w->next_sp].a <= w->p.base)
+        w->next_sp++;
+    uint32_t y = w->next_sp < v->nsp ? v->sp[w->next_sp].a : v->base->n;
+    uint32_t l = w->p.base;
+    int64_t off = w->b.depth - m->u[l], low = w->b.low;
+    for (; l < y; l++) {
+        int64_t u = m->u[l] + off;
+        if (ap_pos_key((ap_pos){l, -1, 0}) >= before_key || u - low <= deeper_than)
+            break;
+        if (top && u == low)
+            *top = (ap_pos){l, -1, 0};
+        if (u + m->dip[l] < low)
+            low = u + m->dip[l];
+    }
+    w->b.depth = m->u[l] + off;
+    w->b.low = low;
+    set_lex(&w->b, m->lex[l]);
+    /* l is where the loop stopped, or the splice: ap_view_seek says which */
+    w->p = l < y ? (ap_pos){l, -1, 0} : ap_view_seek(v, l);
+    return true;
+}
+
+void ap_depth_walk_to(ap_depth_walk *w, ap_pos p, ap_pos *top)
 {
     uint64_t k = ap_pos_key(p);
-    size_t lo = 0, hi = d->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ap_pos_key(d->pos[mid]) < k)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (ap_pos_key(w->p) > k)
+        ap_depth_walk_begin(w, w->v);
+    while (!ap_view_at_end(w->v, w->p) && ap_pos_key(w->p) < k) {
+        uint32_t at = w->p.base;
+        int32_t sp = w->p.sp;
+        if (walk_base(w, k, -1, top) && (w->p.base != at || w->p.sp != sp))
+            continue;
+        if (top && ap_depth_walk_depth(w) == 0)
+            *top = w->p;
+        ap_depth_walk_next(w);
     }
-    return lo < d->n ? lo : d->n - 1;
 }
 
-void ap_depths_release(ap_depth_map *d)
+void ap_depth_walk_while_deeper(ap_depth_walk *w, int64_t d)
 {
-    free(d->pos);
-    free(d->depth);
-    memset(d, 0, sizeof *d);
+    while (!ap_view_at_end(w->v, w->p) && ap_depth_walk_depth(w) > d) {
+        uint32_t at = w->p.base;
+        int32_t sp = w->p.sp;
+        if (walk_base(w, UINT64_MAX, d, NULL) && (w->p.base != at || w->p.sp != sp))
+            continue;
+        ap_depth_walk_next(w);
+    }
 }

@@ -421,7 +421,7 @@ static ap_code disk_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     }
     stamp_slot *s = stamp_find(d, path, true);
     s->st = (ap_stamp){st.st_dev, st.st_ino, st.st_size, st.st_mtim, true};
-    *out = ap_text_adopt(buf, len);
+    *out = ap_text_adopt_known(buf, len, false);
     if (d->shared)
         shared_put(d->shared, &st, *out);
     return AP_OK;

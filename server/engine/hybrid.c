@@ -20,18 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the first byte of a decoration character says: 1, it is one (ASCII
+ * white space, # / * > + - [ ] ( ) . digits); 2, it may start a multi-byte
+ * one (a Unicode space, U+2022 bullet, U+00B7 middle dot); 0, it is none.
+ * Most lines start with none, and are passed over by one lookup. */
+static const unsigned char deco_first[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [' '] = 1,
+    ['#'] = 1, ['/'] = 1, ['*'] = 1, ['>'] = 1, ['+'] = 1, ['-'] = 1,
+    ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1, ['.'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [0xc2] = 2, [0xe1] = 2, [0xe2] = 2, [0xe3] = 2,
+};
+
 /* The length of the decoration character at s (Python's white space,
  * # / * > + - [ ] ( ) . digits, U+2022 bullet, U+00B7 middle dot), or 0. */
 static size_t deco_char(const char *s, size_t n)
 {
     if (n == 0)
         return 0;
+    unsigned char c = (unsigned char)s[0];
+    if (deco_first[c] != 2)
+        return deco_first[c];
     size_t w = ap_ws_len(s, n);
     if (w)
         return w;
-    unsigned char c = (unsigned char)s[0];
-    if ((c >= '0' && c <= '9') || (c && strchr("#/*>+-[]().", c)))
-        return 1;
     if (n >= 3 && c == 0xe2 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0xa2)
         return 3;
     if (n >= 2 && c == 0xc2 && (unsigned char)s[1] == 0xb7)
@@ -71,12 +85,29 @@ typedef struct deco_ref {
     uint32_t line;
 } deco_ref;
 
-static int by_key(const void *a, const void *b)
+/* Sorts refs by key, lines ascending among equal keys (the order they come
+ * in): a least-significant-digit radix sort, stable, a byte a pass, and
+ * passes over bytes all keys share skipped. */
+static void sort_by_key(deco_ref *refs, size_t n)
 {
-    const deco_ref *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    deco_ref *tmp = ap_xmalloc(n * sizeof *tmp), *from = refs, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((from[i].key >> shift) & 0xff) + 1]++;
+        if (count[((from[0].key >> shift) & 0xff) + 1] == n)
+            continue;
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
+        deco_ref *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != refs)
+        memcpy(refs, from, n * sizeof *refs);
+    free(tmp);
 }
 
 /* Lists the decorated lines of t by soft key (once). */
@@ -86,13 +117,16 @@ static void build_decorated(ap_text *t)
     size_t n = 0, cap = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         const ap_line *l = &t->lines[i];
-        if (l->blank || ap_decoration_len(l->s + l->s_off, l->s_len) == 0)
+        if (l->blank || !deco_first[(unsigned char)l->s[l->s_off]])
+            continue;
+        size_t d = ap_decoration_len(l->s + l->s_off, l->s_len);
+        if (d == 0)
             continue;
         AP_GROW(refs, n, cap);
-        refs[n++] = (deco_ref){ap_soft_key(l), i};
+        refs[n++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
     }
     if (n > 1)
-        qsort(refs, n, sizeof *refs, by_key);
+        sort_by_key(refs, n);
     t->deco_keys = ap_xmalloc((n ? n : 1) * sizeof *t->deco_keys);
     t->deco_lines = ap_xmalloc((n ? n : 1) * sizeof *t->deco_lines);
     for (size_t i = 0; i < n; i++) {

@@ -135,7 +135,6 @@ struct ap_text {
     ap_line *lines;
     uint32_t n;
     uint32_t *next_nb;     /* next_nb[i]: first non-blank line >= i, or n */
-    uint32_t *prev_nb;     /* prev_nb[i]: last non-blank line <= i, or UINT32_MAX */
     /* hash index of the non-blank lines: slot -> occ[start..start+count) */
     struct ap_slot {
         uint32_t start, count; /* the hash is lines[occ[start]].hash */
@@ -155,6 +154,9 @@ struct ap_text {
     uint64_t *deco_keys;
     uint32_t *deco_lines;
     uint32_t n_deco;
+    /* brackets.c: the lexical state and depth at each line start, made on
+     * first use */
+    struct ap_bracket_map *brackets;
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
@@ -169,8 +171,26 @@ char ap_text_break(const ap_text *t);
  * with a byte order mark) or there are none: then ap_text_new. */
 ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
 
+/* ap_text_adopt of bytes whose NULs the caller has looked for already
+ * (the disk provider refuses a file holding one). */
+ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
+
+/* A text's tables beside its lines (the non-blank skips, the hash index,
+ * the bigram rows) are made when it is made; ap_text_drop_tables frees
+ * them when no search is expected any more (twice.c: the texts a command
+ * has rendered), and they are made again on the next use. */
+void ap_text_drop_tables(ap_text *t);
+void ap_text_build_tables(const ap_text *t);
+
+static inline const uint32_t *ap_text_next_nb(const ap_text *t)
+{
+    if (!t->next_nb)
+        ap_text_build_tables(t);
+    return t->next_nb;
+}
 
 /* --------------------------------------------------------- hybrid.c */
 
@@ -285,6 +305,7 @@ uint64_t ap_view_size(const ap_view *v);
  * skipped). Zero-initialised: the start of a text. */
 typedef struct ap_brackets {
     int64_t depth;
+    int64_t low;         /* the lowest depth a closer left (set it to start) */
     char quote;          /* the open string's quote, or 0 */
     bool block_comment;
     bool escaped;
@@ -293,21 +314,37 @@ typedef struct ap_brackets {
 
 /* Reads one line (without its break) and the break after it. */
 void ap_brackets_line(ap_brackets *b, const char *s, size_t n);
-/* The bracket balance of a whole text / view (unclamped: 0 is balanced). */
-int64_t ap_brackets_text(const ap_text *t);
+/* The bracket balance of a whole text / view (unclamped: 0 is balanced).
+ * A text's is read once and kept (its map); a view's costs its edits. */
+int64_t ap_brackets_text(ap_text *t);
 int64_t ap_brackets_view(const ap_view *v);
+void ap_bracket_map_free(struct ap_bracket_map *m);
+/* Does every edit of the view read as nothing (no depth, no open comment or
+ * string) whatever it starts in? Then the view's balance is its base's,
+ * known without reading the base. */
+bool ap_brackets_edits_neutral(const ap_view *v);
 
-/* Every line of a view with the (clamped) depth at its start; the last
- * entry is the end of the view. */
-typedef struct ap_depth_map {
-    ap_pos *pos;
-    int64_t *depth;
-    size_t n;
-} ap_depth_map;
-void ap_depths(const ap_view *v, ap_depth_map *out);
-/* The entry of the line at p (the end entry for the end). */
-size_t ap_depths_index(const ap_depth_map *d, ap_pos p);
-void ap_depths_release(ap_depth_map *d);
+/* The (clamped) depth at each line start of a view, in text order, from
+ * the start: what scope_end and the nesting guard ask. Base lines are
+ * crossed by their text's map, not read again. */
+typedef struct ap_depth_walk {
+    const ap_view *v;
+    const struct ap_bracket_map *map;
+    ap_pos p;        /* the line whose start the walk stands at (or the end) */
+    ap_brackets b;   /* unclamped */
+    uint32_t next_sp; /* no splice before it starts after p */
+} ap_depth_walk;
+void ap_depth_walk_begin(ap_depth_walk *w, const ap_view *v);
+bool ap_depth_walk_at_end(const ap_depth_walk *w);
+/* The depth at the start of line w->p. */
+int64_t ap_depth_walk_depth(const ap_depth_walk *w);
+/* To the next line (nothing at the end). */
+void ap_depth_walk_next(ap_depth_walk *w);
+/* To the first line at or after p (the end at most); from the start again
+ * when p is behind. *top (when given): the last line passed at depth 0. */
+void ap_depth_walk_to(ap_depth_walk *w, ap_pos p, ap_pos *top);
+/* On while the depth is above d (to the end at most). */
+void ap_depth_walk_while_deeper(ap_depth_walk *w, int64_t d);
 
 /* ---------------------------------------------------------- scope.c */
 

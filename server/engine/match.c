@@ -225,14 +225,59 @@ static bool tail_found(void *c, ap_match m)
     return t->found(t->ctx, (ap_match){q, m.last});
 }
 
-static int by_pos(const void *a, const void *b)
+/* The first of the ascending lines l[0..n) at or after line `from`. */
+static uint32_t first_from(const uint32_t *l, uint32_t n, uint32_t from)
 {
-    uint64_t x = ap_pos_key(*(const ap_pos *)a), y = ap_pos_key(*(const ap_pos *)b);
-    return x < y ? -1 : x > y;
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l[mid] < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The next inserted line at or after (*s, *k) that holds p0 at or after
+ * from_key, or false. */
+static bool next_inserted(const ap_view *v, const ap_line *p0, uint64_t from_key, uint32_t *s,
+                          uint32_t *k, ap_pos *out)
+{
+    for (; *s < v->nsp; (*s)++, *k = 0)
+        for (; *k < v->sp[*s].n; (*k)++) {
+            ap_pos q = {v->sp[*s].a, (int32_t)*s, *k};
+            if (ap_pos_key(q) >= from_key && ap_soft_eq(&v->sp[*s].lines[*k].l, p0)) {
+                *out = q;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* The next live base line of the ascending lists ex and de (from *i, *j)
+ * that holds p0, or false. */
+static bool next_base(const ap_view *v, const ap_line *p0, const uint32_t *ex, uint32_t ne,
+                      uint32_t *i, const uint32_t *de, uint32_t nd, uint32_t *j, ap_pos *out)
+{
+    while (*i < ne || *j < nd) {
+        uint32_t l = *j >= nd || (*i < ne && ex[*i] <= de[*j]) ? ex[*i] : de[*j];
+        if (*i < ne && ex[*i] == l)
+            (*i)++;
+        if (*j < nd && de[*j] == l)
+            (*j)++;
+        if (ap_view_base_alive(v, l) && ap_soft_eq(&v->base->lines[l], p0)) {
+            *out = (ap_pos){l, -1, 0};
+            return true;
+        }
+    }
+    return false;
 }
 
 /* A one-line soft pattern: the lines holding it exactly (the index), with
- * decoration in front (the text's decorated lines), and inserted ones. */
+ * decoration in front (the text's decorated lines), and inserted ones. The
+ * three lists are each in text order and are merged as they are read: a
+ * search for the first match stops there, and nothing is sorted. */
 static void search_soft_line(const ap_view *v, const ap_pattern *pat, ap_pos from,
                              bool (*found)(void *, ap_match), void *ctx)
 {
@@ -240,32 +285,24 @@ static void search_soft_line(const ap_view *v, const ap_pattern *pat, ap_pos fro
     uint32_t ne, nd;
     const uint32_t *ex = ap_text_occ(v->base, p0->hash, &ne);
     const uint32_t *de = ap_text_decorated(v->base, ap_soft_key(p0), &nd);
-    ap_pos *at = NULL;
-    size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < ne + nd; i++) {
-        uint32_t l = i < ne ? ex[i] : de[i - ne];
-        if (l >= from.base && ap_view_base_alive(v, l)) {
-            AP_GROW(at, n, cap);
-            at[n++] = (ap_pos){l, -1, 0};
+    uint32_t i = first_from(ex, ne, from.base), j = first_from(de, nd, from.base), s = 0, k = 0;
+    uint64_t from_key = ap_pos_key(from);
+    ap_pos b = {0, -1, 0}, n = {0, -1, 0};
+    bool has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &b);
+    bool has_n = next_inserted(v, p0, from_key, &s, &k, &n);
+    while (has_b || has_n) {
+        ap_pos at;
+        if (has_n && (!has_b || ap_pos_key(n) < ap_pos_key(b))) {
+            at = n;
+            k++;
+            has_n = next_inserted(v, p0, from_key, &s, &k, &n);
+        } else {
+            at = b;
+            has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &b);
         }
-    }
-    for (uint32_t s = 0; s < v->nsp; s++)
-        for (uint32_t k = 0; k < v->sp[s].n; k++) {
-            AP_GROW(at, n, cap);
-            at[n++] = (ap_pos){v->sp[s].a, (int32_t)s, k};
-        }
-    if (n > 1)
-        qsort(at, n, sizeof *at, by_pos);
-    uint64_t from_key = ap_pos_key(from), last = UINT64_MAX;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t k = ap_pos_key(at[i]);
-        if (k < from_key || k == last || !ap_soft_eq(ap_view_line(v, at[i]), p0))
-            continue;
-        last = k;
-        if (!found(ctx, (ap_match){at[i], at[i]}))
+        if (!found(ctx, (ap_match){at, at}))
             break;
     }
-    free(at);
 }
 
 static void search_soft(const ap_view *v, const ap_pattern *pat, ap_pos from,

@@ -406,6 +406,109 @@ static void test_rare_line_candidates(void)
     ap_buf_release(&b);
 }
 
+/* ------------------------------------------------- soft patterns (3.2) */
+
+static char *soft_matches_str(const ap_view *v, const char *pat, ap_pos from)
+{
+    ap_pattern p;
+    ap_pattern_init(&p, pat, strlen(pat));
+    p.soft = true;
+    ap_matches m = {0};
+    ap_find_all(v, &p, from, 0, &m);
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = 0; i < m.n; i++) {
+        if (i)
+            ap_buf_addc(&b, ' ');
+        if (m.m[i].first.sp >= 0)
+            ap_buf_addf(&b, "i%u.%u", m.m[i].first.base, m.m[i].first.k);
+        else
+            ap_buf_addf(&b, "%u", m.m[i].first.base);
+    }
+    ap_matches_release(&m);
+    ap_pattern_release(&p);
+    return ap_buf_detach(&b, NULL);
+}
+
+static void check_soft(const ap_view *v, const char *pat, ap_pos from, const char *want, int line)
+{
+    char *got = soft_matches_str(v, pat, from);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "  match_test.c:%d: soft matches of \"%s\": \"%s\", want \"%s\"\n", line,
+                pat, got, want);
+        check_failed_in_test++;
+    }
+    free(got);
+}
+#define CHECK_SOFT(v, pat, from, want) check_soft((v), (pat), (from), (want), __LINE__)
+
+/* A one-line soft pattern merges three lists (exact lines, decorated lines,
+ * inserted lines): in text order, each once, from the position asked. */
+static void test_soft_one_line(void)
+{
+    ap_view v;
+    view_str(&v, "x = 1\n# x = 1\nself.x = 1\n  // x = 1\nfoo\nx = 1\n# 2. x = 1\n");
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "0 1 3 5 6");
+    /* a decorated pattern line: exact and decorated lists hold the same lines */
+    CHECK_SOFT(&v, "# x = 1", ap_view_begin(&v), "1");
+    const char *two[] = {"- x = 1", "x = 1"};
+    replace_lines(&v, ap_view_seek(&v, 4), ap_view_seek(&v, 5), two, 2);
+    const char *one[] = {"1. x = 1"};
+    replace_lines(&v, ap_view_begin(&v), ap_view_begin(&v), one, 1);
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "i0.0 0 1 3 i4.0 i4.1 5 6");
+    CHECK_SOFT(&v, "x = 1", ap_view_seek(&v, 3), "3 i4.0 i4.1 5 6");
+    /* from an inserted line: the lines of its splice before it are not taken */
+    ap_pos in = ap_view_seek(&v, 4);
+    CHECK_INT(in.sp >= 0, 1);
+    in = ap_view_next(&v, in);
+    CHECK_SOFT(&v, "x = 1", in, "i4.1 5 6");
+    /* a base line replaced is gone */
+    replace_lines(&v, ap_view_seek(&v, 5), ap_view_seek(&v, 6), NULL, 0);
+    CHECK_SOFT(&v, "x = 1", ap_view_begin(&v), "i0.0 0 1 3 i4.0 i4.1 6");
+    /* the first match, from anywhere */
+    ap_pattern p;
+    ap_pattern_init(&p, "x = 1", 5);
+    p.soft = true;
+    ap_match m;
+    CHECK(ap_find_first(&v, &p, ap_view_seek(&v, 2), &m));
+    CHECK_INT(m.first.base, 3);
+    CHECK(!ap_find_first(&v, &p, ap_view_end(&v), &m));
+    ap_pattern_release(&p);
+    ap_view_release(&v);
+    /* many decorated copies of one key (a bucket sorted apart): all, in order */
+    ap_buf b = AP_BUF_INIT, want = AP_BUF_INIT;
+    ap_buf_adds(&want, "");
+    for (int i = 0; i < 200; i++) {
+        ap_buf_addf(&b, i % 3 ? "# y = 2\n" : "other %d\n", i);
+        if (i % 3)
+            ap_buf_addf(&want, "%s%d", want.len ? " " : "", i);
+    }
+    view_of(&v, b.s, b.len);
+    CHECK_SOFT(&v, "y = 2", ap_view_begin(&v), want.s);
+    ap_view_release(&v);
+    ap_buf_release(&b);
+    ap_buf_release(&want);
+}
+
+/* The decoration a soft line may carry: every character of the rule, and
+ * nothing else, by the bytes that start it. */
+static void test_decoration(void)
+{
+    const char *deco[] = {" ", "\t", "#", "/", "*", ">", "+", "-", "[", "]", "(", ")", ".", "0",
+                          "9", "\xe2\x80\xa2", "\xc2\xb7", "\xc2\xa0", "\xe3\x80\x80",
+                          "\xe2\x80\x83", "\x1c", NULL};
+    for (int i = 0; deco[i]; i++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%sx", deco[i]);
+        CHECK_INT(ap_decoration_len(buf, strlen(buf)), strlen(deco[i]));
+    }
+    const char *not_deco[] = {"x", "_", "@", "\xc2\xa9", "\xe2\x80\xa3", "\xe3\x81\x80",
+                              "\xc2", "\xe2\x80", "!", ",", "<", "=", NULL};
+    for (int i = 0; not_deco[i]; i++)
+        CHECK_INT(ap_decoration_len(not_deco[i], strlen(not_deco[i])), 0);
+    CHECK_INT(ap_decoration_len("# 1. - item", 11), 7);
+}
+
 /* ---------------------------------------------------------- find_prefix */
 
 static void test_find_prefix(void)
@@ -521,6 +624,148 @@ static void test_similar_lines(void)
     ap_view_release(&v);
 }
 
+/* ap_similar_lines against the selection it stands for, done plainly: every
+ * live line from `from` on, in view order, estimated and kept among the 24
+ * best as the first version kept them (no line skipped, no shortcut), then
+ * the kept ones scored exactly. Texts from a small vocabulary of lines and
+ * their variants (many equal estimates), with inserted lines. */
+static size_t plain_distance(const char *a, size_t na, const char *b, size_t nb);
+
+static uint64_t plain_bigrams(const char *s, size_t n)
+{
+    uint64_t set = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t h = ((unsigned char)s[i] * 31u + (unsigned char)s[i + 1]) * 2654435761u;
+        set |= 1ull << (h >> 26);
+    }
+    if (n == 1)
+        set |= 1ull << ((unsigned char)s[0] & 63);
+    return set;
+}
+
+static double plain_ratio(const char *a, size_t na, const char *b, size_t nb)
+{
+    na = na > 256 ? 256 : na;
+    nb = nb > 256 ? 256 : nb;
+    size_t longer = na > nb ? na : nb;
+    return longer ? 1.0 - (double)plain_distance(a, na, b, nb) / (double)longer : 1.0;
+}
+
+static size_t plain_similar(const ap_view *v, const ap_line *q, ap_pos from, ap_similar *out, size_t max)
+{
+    enum { KEEP = 24 };
+    struct { ap_pos pos; double e; } best[KEEP];
+    size_t nbest = 0, worst = 0;
+    uint64_t qs = plain_bigrams(q->s + q->s_off, q->s_len);
+    int qpop = __builtin_popcountll(qs);
+    size_t qn = q->s_len;
+    for (ap_pos p = from; !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank)
+            continue;
+        uint64_t ls = plain_bigrams(l->s + l->s_off, l->s_len);
+        int inter = __builtin_popcountll(qs & ls), uni = qpop + __builtin_popcountll(ls) - inter;
+        double e = uni ? (double)inter / uni : 0;
+        size_t lo = qn < l->s_len ? qn : l->s_len, hi = qn < l->s_len ? l->s_len : qn;
+        e = e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+        if (nbest < KEEP || e > best[worst].e) {
+            size_t at = nbest < KEEP ? nbest++ : worst;
+            best[at].pos = p;
+            best[at].e = e;
+            if (nbest == KEEP)
+                for (size_t i = worst = 0; i < KEEP; i++)
+                    if (best[i].e < best[worst].e)
+                        worst = i;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nbest; i++) {
+        const ap_line *l = ap_view_line(v, best[i].pos);
+        double r = plain_ratio(q->s + q->s_off, qn, l->s + l->s_off, l->s_len);
+        if (r < 0.5)
+            continue;
+        /* into out, best first, text order on ties: a full answer takes
+         * only a better score than its last */
+        size_t j = n < max ? n++ : max;
+        if (j == max && (max == 0 || r <= out[max - 1].score))
+            continue;
+        if (j == max)
+            j = max - 1;
+        while (j > 0 && (out[j - 1].score < r ||
+                         (out[j - 1].score == r && ap_pos_key(out[j - 1].pos) > ap_pos_key(best[i].pos)))) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = (ap_similar){best[i].pos, r};
+    }
+    return n;
+}
+
+static uint32_t similar_seed;
+
+static uint32_t RND(uint32_t m)
+{
+    similar_seed = similar_seed * 1103515245u + 12345u;
+    return (similar_seed >> 8) % m;
+}
+
+static void test_similar_lines_as_a_plain_scan(void)
+{
+    static const char *words[] = {"total", "count", "items", "index", "ctx", "frame", "token", "sum"};
+    similar_seed = 99;
+    int bad = 0;
+    for (int round = 0; round < 300 && !bad; round++) {
+        ap_buf b = AP_BUF_INIT;
+        uint32_t lines = 30 + RND(400);
+        for (uint32_t i = 0; i < lines; i++) {
+            switch (RND(6)) {
+            case 0: ap_buf_addc(&b, '\n'); break;
+            case 1: ap_buf_add(&b, "}\n", 2); break;
+            default: {
+                char line[96];
+                int len = snprintf(line, sizeof line, "%*s%s_%u = %s(%s, %u);\n", (int)RND(3) * 4, "",
+                                   words[RND(8)], (unsigned)RND(round % 3 ? 5 : 500), words[RND(8)],
+                                   words[RND(8)], (unsigned)RND(40));
+                ap_buf_add(&b, line, (size_t)len);
+            }
+            }
+        }
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        for (int k = 0; k < (int)RND(4); k++) {
+            const char *ins[] = {"total_3 = count(items, 7);", "", "sum_1 = frame(ctx, 2);"};
+            ap_pos at = ap_view_seek(&v, RND(ap_text_line_count(v.base) + 1));
+            ap_pos to = at;
+            for (uint32_t d = RND(3); d > 0 && !ap_view_at_end(&v, to); d--)
+                to = ap_view_next(&v, to);
+            replace_lines(&v, at, to, ins, 1 + RND(3));
+        }
+        for (int qi = 0; qi < 8; qi++) {
+            char qline[96];
+            int qlen = snprintf(qline, sizeof qline, "  %s_%u = %s(%s, %u);", words[RND(8)],
+                                (unsigned)RND(round % 3 ? 5 : 500), words[RND(8)], words[RND(8)],
+                                (unsigned)RND(40));
+            ap_line q;
+            ap_line_init(&q, qline, (uint32_t)qlen, 0);
+            ap_pos from = RND(4) ? ap_view_begin(&v) : ap_view_seek(&v, RND(lines));
+            size_t max = 1 + RND(6);
+            ap_similar got[8], want[8];
+            size_t ng = ap_similar_lines(&v, &q, from, got, max), nw = plain_similar(&v, &q, from, want, max);
+            bool same = ng == nw;
+            for (size_t i = 0; same && i < ng; i++)
+                same = ap_pos_key(got[i].pos) == ap_pos_key(want[i].pos) && got[i].score == want[i].score;
+            if (!same) {
+                bad++;
+                fprintf(stderr, "similar lines differ from the plain scan: round %d, query '%s', %zu vs %zu\n",
+                        round, qline, ng, nw);
+            }
+        }
+        ap_view_release(&v);
+        ap_buf_release(&b);
+    }
+    CHECK_INT(bad, 0);
+}
+
 /* The bit-parallel distance against the plain table, on random strings over
  * small alphabets (many repeats) of every length up to 300. */
 static size_t plain_distance(const char *a, size_t na, const char *b, size_t nb)
@@ -593,8 +838,11 @@ int main(void)
     RUN(test_identical_lines_long_pattern);
     RUN(test_inserted_text);
     RUN(test_rare_line_candidates);
+    RUN(test_soft_one_line);
+    RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_edit_distance);
+    RUN(test_similar_lines_as_a_plain_scan);
     return check_summary();
 }

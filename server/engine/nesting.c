@@ -77,19 +77,19 @@ bool ap_nesting_guard(const ap_view *v, ap_pos at, const ap_pattern *c, bool aft
 {
     if (!top_level_declaration(c))
         return false;
-    ap_depth_map d;
-    ap_depths(v, &d);
-    size_t i = ap_depths_index(&d, at);
-    bool move = d.depth[i] > 0;
-    if (move && after) {
-        while (i + 1 < d.n && d.depth[i] != 0)
-            i++;
-        *moved = d.pos[i];
-    } else if (move) {
-        while (i > 0 && d.depth[i] != 0)
-            i--;
-        *moved = d.pos[i];
+    /* one walk from the start: the last line at depth 0 before the place,
+     * the depth there, then (INSERT_AFTER) on to the next line at depth 0 */
+    ap_depth_walk w;
+    ap_depth_walk_begin(&w, v);
+    ap_pos top = w.p;
+    ap_depth_walk_to(&w, at, &top);
+    if (ap_depth_walk_depth(&w) == 0)
+        return false;
+    if (after) {
+        ap_depth_walk_while_deeper(&w, 0);
+        *moved = w.p;
+    } else {
+        *moved = top;
     }
-    ap_depths_release(&d);
-    return move && ap_pos_key(*moved) != ap_pos_key(at);
+    return ap_pos_key(*moved) != ap_pos_key(at);
 }

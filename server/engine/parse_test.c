@@ -1015,6 +1015,16 @@ static void test_anchors_merges_keys(void)
     CHECK_INT(p->changes[0].mods[0].action, AP_DELETE); /* the first mapping wins */
     CHECK_STR(p->changes[0].mods[0].snippet.value, "x");
     ap_patch_free(p);
+    /* a merged mapping cut off by a syntax error: its dangling key is not
+     * merged, so keys and values stay paired (found by fuzz_parse: 'DELETE'
+     * became a key and a fix spanned backwards) */
+    src = HEAD "      - <<: [{action: DELETE}, {snippet:  ]\n";
+    p = ap_patch_parse(src, strlen(src));
+    CHECK_INT(count_code(p, AP_UNKNOWN_KEY), 0);
+    for (size_t i = 0; i < p->n_problems; i++)
+        for (size_t k = 0; k < p->problems[i].n_fixes; k++)
+            CHECK(p->problems[i].fixes[k].span.start <= p->problems[i].fixes[k].span.end);
+    ap_patch_free(p);
     src = "version: \"2.0\"\nchanges: []\nx: {<<: y}\n";
     YAML_REFUSED_AT(src, "y}", 1);
     src = "version: \"2.0\"\nchanges: []\nx: <<\n";

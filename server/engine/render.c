@@ -167,6 +167,9 @@ static void render(ap_run *run, ap_file *f, bool force_final)
     }
     free(offs);
     f->after = ap_buf_detach(&out, &f->after_len);
+    /* what the estimate of the size left unused goes back to malloc, for
+     * the next file (the bytes and the NUL after them stay in place) */
+    f->after = ap_xrealloc(f->after, f->after_len + 1);
 }
 
 void ap_run_render(ap_run *run, size_t i)

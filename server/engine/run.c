@@ -306,12 +306,9 @@ static void mark_applied(run_ctx *x, int fi, int ch, int md, const char *why, bo
 static void check_brackets(run_ctx *x, int fi)
 {
     file_state *st = &x->fst[fi];
-    ap_file *fb = &x->run->files[fi];
-    if (!fb->brackets_known) {
-        fb->brackets_before = ap_brackets_text(st->view.base);
-        fb->brackets_known = true;
-    }
-    if (fb->brackets_before != 0)
+    /* edits that count for nothing leave the balance as it was: the file
+     * itself need not be read */
+    if (ap_brackets_edits_neutral(&st->view) || ap_brackets_text(st->view.base) != 0)
         return;
     int64_t after = ap_brackets_view(&st->view);
     if (after == 0)
@@ -671,12 +668,6 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
             run->n_reused++;
-        }
-        /* the same text as read (the same object): its bracket balance too,
-         * whether or not its results could be taken */
-        if (hit && (*hit)->before && (*hit)->before == run->files[i].before && (*hit)->brackets_known) {
-            run->files[i].brackets_known = true;
-            run->files[i].brackets_before = (*hit)->brackets_before;
         }
     }
     if (any)

@@ -1516,6 +1516,39 @@ static void test_apply_twice_more(void)
     ap_fs_mem_free(fs);
 }
 
+/* A content that stands twice once applied: the second run cannot tie it to
+ * one place, but another modification's content is tied to one, the patch
+ * does not apply as the file stands and the snippet left no trace: applied
+ * (docs/engine.md, "Recognising an applied modification"). A line much like
+ * the snippet is such a trace: the snippet was slipped, never applied. */
+static void test_apply_twice_content_twice(void)
+{
+    CHECK_APPLY("a\ngone\nb\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          gone\n"
+                             "        content: |\n          b\n"
+                             "      - action: INSERT_AFTER\n        snippet: |\n          a\n"
+                             "        content: |\n          c\n",
+                "a\nc\nb\nb\n");
+    CHECK_APPLY("x = 1\nold_call(x)\nreturn x\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          old_call(x)\n"
+                             "        content: |\n          return x\n"
+                             "      - action: INSERT_BEFORE\n        snippet: |\n          x = 1\n"
+                             "        content: |\n          import os\n",
+                "import os\nx = 1\nreturn x\nreturn x\n");
+    CHECK_FAILS("a\nc\nb\nb\nprint(x)\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          zrint(x)\n"
+                             "        content: |\n          b\n"
+                             "      - action: INSERT_AFTER\n        snippet: |\n          a\n"
+                             "        content: |\n          c\n",
+                AP_SNIPPET_NOT_FOUND, 0, 0);
+    CHECK_FAILS("a\nc\nb\nb\nz   continue_loop\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          continue_loop\n"
+                             "        content: |\n          b\n"
+                             "      - action: INSERT_AFTER\n        snippet: |\n          a\n"
+                             "        content: |\n          c\n",
+                AP_SNIPPET_NOT_FOUND, 0, 0);
+}
+
 static void test_already_applied_reasons(void)
 {
     /* each kind of "already applied", with no change to the file */
@@ -1610,6 +1643,7 @@ int main(void)
     RUN(test_minimal_hunks);
     RUN(test_apply_twice);
     RUN(test_apply_twice_more);
+    RUN(test_apply_twice_content_twice);
     RUN(test_already_applied_reasons);
     RUN(test_inserted_text_positions);
     return check_summary();

@@ -21,20 +21,19 @@ static uint32_t indent_width(const ap_line *l)
 
 bool ap_scope_end(const ap_view *v, ap_pos first, ap_pos last, ap_pos *end)
 {
-    ap_depth_map d;
-    ap_depths(v, &d);
-    size_t i0 = ap_depths_index(&d, first), i1 = ap_depths_index(&d, last);
-    bool found = false;
-    if (i1 + 1 < d.n && d.depth[i1 + 1] > d.depth[i0]) {
-        size_t j = i1 + 1;
-        while (j + 1 < d.n && d.depth[j] > d.depth[i0])
-            j++;
-        *end = d.pos[j]; /* the end of the view when the block never closes */
-        found = true;
+    ap_depth_walk w;
+    ap_depth_walk_begin(&w, v);
+    ap_depth_walk_to(&w, first, NULL);
+    int64_t d0 = ap_depth_walk_depth(&w);
+    ap_depth_walk_to(&w, last, NULL);
+    if (!ap_depth_walk_at_end(&w)) {
+        ap_depth_walk_next(&w);
+        if (ap_depth_walk_depth(&w) > d0) {
+            ap_depth_walk_while_deeper(&w, d0);
+            *end = w.p; /* the end of the view when the block never closes */
+            return true;
+        }
     }
-    ap_depths_release(&d);
-    if (found)
-        return true;
     const ap_line *opener = ap_view_line(v, last);
     if (opener->s_len == 0 || opener->s[opener->s_off + opener->s_len - 1] != ':')
         return false;

@@ -185,14 +185,43 @@ typedef struct scan {
     size_t nbest, worst;
 } scan;
 
-static void consider(scan *sc, ap_pos p, uint64_t ls, int lpop, size_t len)
+/* A line's estimate: the overlap of the bigram sets, and the lengths (far
+ * apart, they cannot be similar). */
+static inline double estimate(const scan *sc, uint64_t ls, int lpop, size_t len)
 {
     int inter = popcount64(sc->qs & ls);
     int uni = sc->qpop + lpop - inter;
     double e = uni ? (double)inter / uni : 0;
-    /* lengths far apart cannot be similar */
     size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
-    e = e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+    return e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+}
+
+/* Would an estimate e enter the best so far? (Asked in the scan's loop so
+ * that most lines cost no call.) */
+static inline bool enters(const scan *sc, double e)
+{
+    return sc->nbest < KEEP || e > sc->best[sc->worst].e;
+}
+
+/* Can a line's estimate not enter, for certain? Once KEEP lines are kept,
+ * most lines fall short: the estimate's two quotients are compared
+ * multiplied out, without dividing, with a margin far above the rounding
+ * of either side, so a line this rejects is one enters() rejects. */
+static inline bool falls_short(const scan *sc, uint64_t ls, int lpop, size_t len)
+{
+    if (sc->nbest < KEEP)
+        return false;
+    int inter = popcount64(sc->qs & ls);
+    int uni = sc->qpop + lpop - inter;
+    size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
+    if (uni == 0 || hi == 0)
+        return false;
+    double u = (double)uni, h = (double)hi;
+    return 0.7 * (double)inter * h + 0.3 * (double)lo * u < (sc->best[sc->worst].e - 1e-9) * u * h;
+}
+
+static void keep(scan *sc, ap_pos p, double e)
+{
     if (sc->nbest < KEEP) {
         sc->best[sc->nbest++] = (est){p, e};
         if (sc->nbest == KEEP)
@@ -228,7 +257,9 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
                 if (sp->lines[k].l.blank || ap_pos_key(p) < from_key)
                     continue;
                 uint64_t ls = line_bigrams(&sp->lines[k].l);
-                consider(&sc, p, ls, popcount64(ls), sp->lines[k].l.s_len);
+                double e = estimate(&sc, ls, popcount64(ls), sp->lines[k].l.s_len);
+                if (enters(&sc, e))
+                    keep(&sc, p, e);
             }
             l = sp->b > l ? sp->b - 1 : l;
             if (sp->b > sp->a)
@@ -236,8 +267,11 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
         }
         if (l >= t->n)
             break;
-        if (!table[l].blank)
-            consider(&sc, (ap_pos){l, -1, 0}, table[l].set, table[l].pop, table[l].len);
+        if (table[l].blank || falls_short(&sc, table[l].set, table[l].pop, table[l].len))
+            continue;
+        double e = estimate(&sc, table[l].set, table[l].pop, table[l].len);
+        if (enters(&sc, e))
+            keep(&sc, (ap_pos){l, -1, 0}, e);
     }
     est *best = sc.best;
     size_t nbest = sc.nbest;

@@ -237,8 +237,33 @@ static void build_index(ap_text *t)
     free(slot_of);
 }
 
+/* The non-blank skips and the hash index again, after ap_text_drop_tables
+ * (a text is a function of its bytes: the same tables). */
+static void finish_text(ap_text *t);
+
+void ap_text_build_tables(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
+    if (!t->slots)
+        finish_text(t);
+}
+
+void ap_text_drop_tables(ap_text *t)
+{
+    free(t->next_nb);
+    free(t->slots);
+    free(t->occ);
+    free(t->bigrams);
+    t->next_nb = NULL;
+    t->slots = NULL;
+    t->occ = NULL;
+    t->bigrams = NULL;
+}
+
 const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
 {
+    if (!t->slots)
+        ap_text_build_tables(t);
     uint32_t j = (uint32_t)h & t->mask;
     while (t->slots[j].count) {
         const uint32_t *run = t->occ + t->slots[j].start;
@@ -252,9 +277,12 @@ const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
     return NULL;
 }
 
-static void finish_text(ap_text *t);
-
 ap_text *ap_text_adopt(char *bytes, size_t len)
+{
+    return ap_text_adopt_known(bytes, len, bytes && memchr(bytes, '\0', len) != NULL);
+}
+
+ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
 {
     ap_text *t = ap_xcalloc(1, sizeof *t);
     t->refs = 1;
@@ -264,7 +292,7 @@ ap_text *ap_text_adopt(char *bytes, size_t len)
     }
     t->bytes = bytes;
     t->len = len;
-    t->has_nul = memchr(t->bytes, '\0', len) != NULL;
+    t->has_nul = has_nul;
     /* a byte order mark is no part of line 1: it is matched without it and
      * written back before it */
     t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -309,22 +337,15 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
     return t;
 }
 
-/* The tables every text has beside its lines: the non-blank skips and the
- * hash index. */
+/* The tables every text has beside its lines: the non-blank skip (the
+ * view jumps over runs of blank lines forwards; nothing walks them
+ * backwards often enough to keep a table for it) and the hash index. */
 static void finish_text(ap_text *t)
 {
     t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
-    t->prev_nb = ap_xmalloc((t->n + 1) * sizeof *t->prev_nb);
     t->next_nb[t->n] = t->n;
     for (uint32_t i = t->n; i-- > 0;)
         t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
-    uint32_t last = UINT32_MAX;
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (!t->lines[i].blank)
-            last = i;
-        t->prev_nb[i] = last;
-    }
-    t->prev_nb[t->n] = last;
     build_index(t);
 }
 
@@ -347,12 +368,12 @@ void ap_text_release(ap_text *t)
     free(t->bytes);
     free(t->lines);
     free(t->next_nb);
-    free(t->prev_nb);
     free(t->slots);
     free(t->occ);
     free(t->bigrams);
     free(t->deco_keys);
     free(t->deco_lines);
+    ap_bracket_map_free(t->brackets);
     free(t);
 }
 

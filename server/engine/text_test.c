@@ -150,7 +150,6 @@ static void test_split_empty(void)
     CHECK_INT(ap_text_line_start(t, 0), 0);
     CHECK_INT(t->eol, AP_EOL_AUTO);
     CHECK_INT(t->next_nb[0], 0);
-    CHECK_INT(t->prev_nb[0], UINT32_MAX);
     uint32_t n = 7;
     CHECK(ap_text_occ(t, ap_hash("x", 1), &n) == NULL);
     CHECK_INT(n, 0);
@@ -389,16 +388,14 @@ static void test_occ_many_lines(void)
     ap_buf_release(&b);
 }
 
-static void test_next_prev_nb(void)
+static void test_next_nb(void)
 {
     /* lines: 0 "", 1 " a", 2 "", 3 "\t", 4 "b", 5 " " */
     ap_text *t = text_of("\n a\n\n\t\nb\n \n");
     CHECK_INT(t->n, 6);
     const uint32_t next[] = {1, 1, 4, 4, 4, 6, 6};
-    const uint32_t prev[] = {UINT32_MAX, 1, 1, 1, 4, 4, 4};
     for (uint32_t i = 0; i <= 6; i++) {
         CHECK_INT(t->next_nb[i], next[i]);
-        CHECK_INT(t->prev_nb[i], prev[i]);
     }
     ap_text_release(t);
 
@@ -406,7 +403,6 @@ static void test_next_prev_nb(void)
     CHECK_INT(t->n, 3);
     for (uint32_t i = 0; i <= 3; i++) {
         CHECK_INT(t->next_nb[i], 3);
-        CHECK_INT(t->prev_nb[i], UINT32_MAX);
     }
     ap_text_release(t);
 
@@ -414,9 +410,6 @@ static void test_next_prev_nb(void)
     CHECK_INT(t->next_nb[0], 0);
     CHECK_INT(t->next_nb[1], 1);
     CHECK_INT(t->next_nb[2], 2);
-    CHECK_INT(t->prev_nb[0], 0);
-    CHECK_INT(t->prev_nb[1], 1);
-    CHECK_INT(t->prev_nb[2], 1);
     ap_text_release(t);
 }
 
@@ -480,12 +473,34 @@ static void same_text(const ap_text *a, const ap_text *b)
         CHECK(x->s - a->bytes == y->s - b->bytes && x->len == y->len && x->s_off == y->s_off &&
               x->s_len == y->s_len && x->eol == y->eol && x->blank == y->blank && x->hash == y->hash);
         CHECK_INT(a->next_nb[i], b->next_nb[i]);
-        CHECK_INT(a->prev_nb[i], b->prev_nb[i]);
         uint32_t ca, cb;
         const uint32_t *oa = ap_text_occ(a, x->hash, &ca), *ob = ap_text_occ(b, y->hash, &cb);
         CHECK_INT(ca, cb);
         CHECK(ca == cb && (ca == 0 || memcmp(oa, ob, ca * sizeof *oa) == 0));
     }
+}
+
+/* Tables dropped are made again on the next search, the same as a new
+ * text's; a view walks over blank lines of such a text as before. */
+static void test_tables_dropped_and_made_again(void)
+{
+    const char *src = "a\n\n\n  b\n}\n\n}\n\tc\n\n";
+    ap_text *t = ap_text_new(src, strlen(src)), *fresh = ap_text_new(src, strlen(src));
+    ap_text_drop_tables(t);
+    CHECK(t->slots == NULL && t->next_nb == NULL && t->occ == NULL);
+    uint32_t n;
+    const uint32_t *at = ap_text_occ(t, ap_hash("}", 1), &n);
+    CHECK_INT(n, 2);
+    CHECK(n == 2 && at[0] == 4 && at[1] == 6);
+    same_text(t, fresh);
+    ap_text_drop_tables(t);
+    ap_view v;
+    ap_view_init(&v, t);
+    CHECK_INT(ap_view_skip_blank(&v, ap_view_seek(&v, 1)).base, 3);
+    ap_view_release(&v);
+    same_text(t, fresh);
+    ap_text_release(t);
+    ap_text_release(fresh);
 }
 
 static void test_join(void)
@@ -538,8 +553,9 @@ int main(void)
     RUN(test_hash_and_line_eq);
     RUN(test_occ_every_line_in_order);
     RUN(test_occ_many_lines);
-    RUN(test_next_prev_nb);
+    RUN(test_next_nb);
     RUN(test_eol_detection);
     RUN(test_join);
+    RUN(test_tables_dropped_and_made_again);
     return check_summary();
 }

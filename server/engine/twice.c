@@ -21,6 +21,15 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     }
     if (!changes || !run->ok)
         return;
+    /* A text this run changed is searched no more (the second run reads the
+     * new bytes; the diff reads only lines): its tables free their memory
+     * for the new texts. One another run may search (a cache shares it:
+     * more references than this run's file and view) keeps them. */
+    for (size_t i = 0; i < run->n_files; i++) {
+        ap_file *f = &run->files[i];
+        if (f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2)
+            ap_text_drop_tables(f->before);
+    }
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];

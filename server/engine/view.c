@@ -205,7 +205,7 @@ ap_pos ap_view_skip_blank(const ap_view *v, ap_pos p)
         if (!v->base->lines[p.base].blank)
             return p;
         /* jump over a run of blank base lines, unless a splice starts in it */
-        uint32_t m = v->base->next_nb[p.base];
+        uint32_t m = ap_text_next_nb(v->base)[p.base];
         uint32_t s = lower_bound(v, p.base + 1);
         if (s < v->nsp && v->sp[s].a <= m)
             p = ap_view_seek(v, v->sp[s].a);

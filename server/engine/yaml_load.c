@@ -84,6 +84,13 @@ static void mapping_as_scalar(builder *b, ynode *n)
     n->borrowed = true;
 }
 
+/* The kids of a mapping that make whole pairs: a key a YAML error cut off
+ * from its value is not merged, or every pair after it would shift. */
+static size_t pairs(const ynode *m)
+{
+    return m->n & ~(size_t)1;
+}
+
 /* flatten_mapping: the pairs of merged mappings come first, then the
  * mapping's own; "=" keys become strings. */
 static void flatten(builder *b, ynode *m)
@@ -103,7 +110,7 @@ static void flatten(builder *b, ynode *m)
                 m->has_bad = true;
             } else if (v->kind == Y_MAP) {
                 flatten(b, v);
-                for (size_t j = 0; j < v->n; j++) {
+                for (size_t j = 0; j < pairs(v); j++) {
                     AP_GROW(merged, nm, cm);
                     merged[nm++] = v->kids[j];
                 }
@@ -120,7 +127,7 @@ static void flatten(builder *b, ynode *m)
                         continue;
                     }
                     flatten(b, sub);
-                    for (size_t j = 0; j < sub->n; j++) {
+                    for (size_t j = 0; j < pairs(sub); j++) {
                         AP_GROW(merged, nm, cm);
                         merged[nm++] = sub->kids[j];
                     }

@@ -70,7 +70,8 @@ static void add_path(void *ctx, const char *path)
         }
     /* no filterText (the label is the path): Neovim 0.7's omnifunc takes the
      * textEdit's start only from items without one, else the keyword's,
-     * and would insert the path after the folders typed */
+     * and would insert the path after the folders typed (the same holds for
+     * a target's lines, apls_complete_target_lines) */
     json_t *edit = json_pack("{s:{s:O,s:O},s:O}", "range", "start", pi->from, "end", pi->to, "newText", label);
     json_array_append_new(pi->items, json_pack("{s:O,s:i,s:o}", "label", label, "kind", slash ? 19 : 17,
                                                "textEdit", edit));
@@ -211,11 +212,15 @@ void apls_complete_target_lines(json_t *items, const ap_text *t, const char *typ
             json_decref(text);
             continue;
         }
-        json_t *edit = json_pack("{s:{s:o,s:o},s:O}", "range", "start", lsp_position_to_json(from), "end",
-                                 lsp_position_to_json(to), "newText", text);
+        json_t *edit = json_pack("{s:{s:o,s:o},s:o}", "range", "start", lsp_position_to_json(from), "end",
+                                 lsp_position_to_json(to), "newText", text); /* takes text */
         char *detail = lsp_xasprintf("line %u", i + 1);
-        json_array_append_new(items, json_pack("{s:o,s:i,s:s,s:o,s:o}", "label", label, "kind", 1, "detail",
-                                               detail, "textEdit", edit, "filterText", text));
+        /* no filterText: Neovim 0.7's omnifunc then starts the item where its
+         * textEdit does (not at the keyword, which would repeat what was typed
+         * before it); VS Code filters on the label past the indentation typed,
+         * and eglot on the label */
+        json_array_append_new(items, json_pack("{s:o,s:i,s:s,s:o}", "label", label, "kind", 1, "detail",
+                                               detail, "textEdit", edit));
         free(detail);
         found++;
     }

@@ -571,10 +571,11 @@ PARTIAL_PATCH = v3(
 )
 
 
-def partial_case(t, caps):
+def partial_case(t, caps, eol="\n"):
     """"Apply what resolves" leaves the tree as `apls apply --partial` does,
     the hand-back files beside the patch included, byte for byte."""
-    a, b = world(t, PARTIAL_FILES, PARTIAL_PATCH, "a"), world(t, PARTIAL_FILES, PARTIAL_PATCH, "b")
+    patch = PARTIAL_PATCH.replace("\n", eol)
+    a, b = world(t, PARTIAL_FILES, patch, "a"), world(t, PARTIAL_FILES, patch, "b")
     s = t.session(caps=caps, root=a)
     u = s.open(os.path.join(a, "fix.ap"))
     eq(codes(errors(s.diags(u))), ["SNIPPET_NOT_FOUND"], "errors")
@@ -614,6 +615,13 @@ import subprocess  # noqa: E402
 @test
 def v3_partial_action_equals_apply_partial(t):
     partial_case(t, "vscode")
+
+
+@test
+def v3_partial_action_equals_apply_partial_crlf(t):
+    """A CRLF patch: the hand-back patch and report are written as the CLI
+    writes them (its line ends included)."""
+    partial_case(t, "vscode", "\r\n")
 
 
 @test

@@ -19,13 +19,11 @@
 
 (defvar apls-pkg-step (getenv "APLS_PKG_STEP"))
 
+(load (expand-file-name "report" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+
 (defun apls-pkg-report (ok what &optional detail)
   "Write one result line: OK, WHAT, and DETAIL when it failed."
-  (with-temp-buffer
-    (insert (format "%s - emacs package %s: %s%s\n" (if ok "ok" "not ok") apls-pkg-step what
-                    (if (and (not ok) detail) (format " (%S)" detail) "")))
-    (append-to-file (point-min) (point-max) (getenv "APLS_OUT")))
-  ok)
+  (apls-report-line (concat "emacs package " apls-pkg-step) ok what detail))
 
 (setq package-user-dir (getenv "APLS_ELPA")
       package-archives nil)

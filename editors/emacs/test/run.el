@@ -28,16 +28,11 @@
     (json-read-file (getenv "APLS_CASE"))))
 (defvar apls-test-root (file-name-as-directory (expand-file-name default-directory)))
 
+(load (expand-file-name "report" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+
 (defun apls-test-report (ok what &optional detail)
   "Write one result line: OK, WHAT, and DETAIL when it failed."
-  (with-temp-buffer
-    (insert (format "%s - emacs %s: %s%s\n" (if ok "ok" "not ok") apls-test-mode what
-                    (if (and (not ok) detail)
-                        (format " (%s)" (replace-regexp-in-string
-                                         "\n" " | " (format "%s" detail)))
-                      "")))
-    (append-to-file (point-min) (point-max) apls-test-out))
-  ok)
+  (apls-report-line (concat "emacs " apls-test-mode) ok what detail))
 
 (defun apls-test-wait (seconds pred)
   "Process events until PRED is non-nil or SECONDS have passed."
@@ -258,8 +253,9 @@
                           "the preferred quick fixes leave no diagnostic"
                           (list (reverse taken) (cdr (assoc patch-uri apls-test-published))))))
     ;; 4d. completion at point (eglot's capf)
-    (let ((c (plist-get case :complete)))
-      (when c
+    (dolist (c (let ((c (plist-get case :complete))) ; one place, or a list of them
+                 (if (plist-get c :after) (list c) c)))
+      (progn
         (goto-char (point-min))
         (let* ((found (search-forward (plist-get c :after) nil t))
                (capf (and found (eglot-completion-at-point)))

@@ -374,13 +374,19 @@ local ok_run, run_err = pcall(function()
   end
 
   -- 4e. completion through 'omnifunc' (<C-x><C-o>), which the plugin sets
-  if case.complete then
+  -- (one place, or a list of them)
+  local completions = case.complete
+  if completions and completions.after then completions = { completions } end
+  if completions then
     report(vim.bo[pbuf].omnifunc == 'v:lua.vim.lsp.omnifunc', "the plugin sets 'omnifunc'", vim.bo[pbuf].omnifunc)
+  end
+  for _, want in ipairs(completions or {}) do
+    local text_before = vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)
     local lnum, col
     for l, line in ipairs(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false)) do
-      local c = line:find(case.complete.after, 1, true)
+      local c = line:find(want.after, 1, true)
       if c then
-        lnum, col = l, c - 1 + #case.complete.after
+        lnum, col = l, c - 1 + #want.after
         break
       end
     end
@@ -409,18 +415,23 @@ local ok_run, run_err = pcall(function()
       -- the first item put where the menu puts it gives the line wanted (a
       -- start column at the keyword would repeat the folders typed)
       local line = vim.api.nvim_buf_get_lines(pbuf, lnum - 1, lnum, false)[1]
-      if case.complete.line and words[1] then
-        local made = line:sub(1, start_col - 1) .. words[1]
-        report(made == case.complete.line, 'choosing ' .. words[1] .. ' gives the line wanted', made)
+      local chosen = words[1]
+      for _, w in ipairs(words) do
+        if vim.trim(w) == want.contains[1] then chosen = w break end
+      end
+      if want.line and chosen then
+        local made = line:sub(1, start_col - 1) .. chosen
+        report(made == want.line, 'choosing ' .. vim.trim(chosen) .. ' gives the line wanted', made)
       end
     end
     local all = lnum ~= nil
-    for _, w in ipairs(case.complete.contains) do
-      all = all and vim.tbl_contains(words, w)
+    for _, w in ipairs(want.contains) do
+      all = all and (vim.tbl_contains(words, w) or vim.tbl_contains(vim.tbl_map(vim.trim, words), w))
     end
-    report(all, '<C-x><C-o> after ' .. case.complete.after .. ' offers ' .. table.concat(case.complete.contains, ', '),
+    report(all, '<C-x><C-o> after ' .. want.after .. ' offers ' .. table.concat(want.contains, ', '),
       vim.inspect(words))
-    report(not vim.bo[pbuf].modified or case.preferred_fixes, 'completion left the patch as it was')
+    report(vim.deep_equal(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false), text_before),
+      'completion left the patch as it was')
   end
 
   -- 4f. the code action menu at a failing modification: at most one entry

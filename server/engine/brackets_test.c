@@ -1,0 +1,309 @@
+/* brackets_test.c - bracket nesting (brackets.c): the line scanner against
+ * a byte-at-a-time reading of the rules, the depth map, scope_end and the
+ * nesting guard. */
+#include "check.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The rules of brackets.c read one byte at a time, the plainest way: what
+ * the scanner must agree with on any bytes. */
+static void reference_line(ap_brackets *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (b->block_comment) {
+            if (c == '*' && i + 1 < n && s[i + 1] == '/') {
+                b->block_comment = false;
+                i++;
+            }
+            continue;
+        }
+        if (b->quote) {
+            if (b->escaped)
+                b->escaped = false;
+            else if (c == '\\')
+                b->escaped = true;
+            else if (c == b->quote)
+                b->quote = 0;
+            continue;
+        }
+        if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+            b->block_comment = true;
+            i++;
+            continue;
+        }
+        if (c == '#' || (c == '/' && i + 1 < n && s[i + 1] == '/') ||
+            (c == '-' && i + 1 < n && s[i + 1] == '-'))
+            break;
+        if (c == '"' || c == '\'' || c == '`')
+            b->quote = c;
+        else if (c == '(' || c == '[' || c == '{')
+            b->depth++;
+        else if (c == ')' || c == ']' || c == '}')
+            b->depth = b->clamp && b->depth == 0 ? 0 : b->depth - 1;
+    }
+    if (b->quote == '"' || b->quote == '\'')
+        b->quote = 0;
+    b->escaped = false;
+}
+
+static bool same_state(const ap_brackets *a, const ap_brackets *b)
+{
+    return a->depth == b->depth && a->quote == b->quote && a->block_comment == b->block_comment &&
+           a->escaped == b->escaped;
+}
+
+/* Random lines over the bytes that matter (and some that do not), read by
+ * both from random states, clamped and not. */
+static void test_scanner_agrees(void)
+{
+    static const char alphabet[] = "(){}[]/*-#\"'`\\ax \t\xe2";
+    /* plain bytes, the neighbours of the special ones among them (the
+     * sixteen-byte path must tell them apart) */
+    static const char plain[] = "abz AZ09_+*,.!$%&:;<=>?@^|~\\\x7f\x80\xff\x01\x3f\x5a\x5c\x5e\x7a\x7c\x7e\t";
+    srand(12345);
+    char line[80];
+    for (int round = 0; round < 200000; round++) {
+        bool sparse = round % 2;
+        size_t n = (size_t)(rand() % (sparse ? 80 : 40));
+        for (size_t i = 0; i < n; i++)
+            line[i] = sparse && rand() % 12 ? plain[rand() % (int)(sizeof plain - 1)]
+                                            : alphabet[rand() % (int)(sizeof alphabet - 1)];
+        ap_brackets a = {0};
+        a.depth = rand() % 3;
+        a.clamp = rand() % 2;
+        int st = rand() % 5;
+        a.block_comment = st == 1;
+        a.quote = st == 2 ? '`' : st == 3 ? '"' : 0;
+        a.escaped = st >= 2 && st <= 3 && rand() % 2;
+        ap_brackets b = a;
+        reference_line(&a, line, n);
+        ap_brackets_line(&b, line, n);
+        if (!same_state(&a, &b)) {
+            fprintf(stderr, "  round %d: \"%.*s\": depth %lld/%lld quote %d/%d block %d/%d\n", round,
+                    (int)n, line, (long long)a.depth, (long long)b.depth, a.quote, b.quote,
+                    a.block_comment, b.block_comment);
+            check_failed_in_test++;
+            return;
+        }
+    }
+}
+
+static void test_rules(void)
+{
+    ap_brackets b = {0};
+    const char *l1 = "f(a, \"(\", '[', x /* { */) { // }";
+    ap_brackets_line(&b, l1, strlen(l1));
+    CHECK_INT(b.depth, 1);
+    const char *l2 = "/* open { comment";
+    ap_brackets_line(&b, l2, strlen(l2));
+    CHECK(b.block_comment);
+    const char *l3 = "still } **/ ] -- )";
+    ap_brackets_line(&b, l3, strlen(l3));
+    CHECK_INT(b.depth, 0);
+    CHECK(!b.block_comment);
+    const char *l4 = "s = `a ( \\` b";
+    ap_brackets_line(&b, l4, strlen(l4));
+    CHECK_INT(b.quote, '`');
+    const char *l5 = "c ` ) '";
+    ap_brackets_line(&b, l5, strlen(l5));
+    CHECK_INT(b.depth, -1);
+    CHECK_INT(b.quote, 0); /* a ' string closes at the line's end */
+    ap_brackets c = {0};
+    c.clamp = true;
+    ap_brackets_line(&c, ")) (", 4);
+    CHECK_INT(c.depth, 1);
+}
+
+/* ------------------------------------------------ views: the full scans */
+
+/* The reference depth map of a view: every line start (and the end) with
+ * the clamped depth there, by reading every byte (what brackets.c did before
+ * it kept a map per text). */
+typedef struct ref_map {
+    ap_pos pos[512];
+    int64_t depth[512];
+    size_t n;
+} ref_map;
+
+static void ref_depths(const ap_view *v, ref_map *d)
+{
+    d->n = 0;
+    ap_brackets b = {0};
+    b.clamp = true;
+    for (ap_pos p = ap_view_begin(v);; p = ap_view_next(v, p)) {
+        d->pos[d->n] = p;
+        d->depth[d->n++] = b.depth;
+        if (ap_view_at_end(v, p))
+            break;
+        const ap_line *l = ap_view_line(v, p);
+        reference_line(&b, l->s, l->len);
+    }
+}
+
+static size_t ref_index(const ref_map *d, ap_pos p)
+{
+    size_t i = 0;
+    while (i < d->n && ap_pos_key(d->pos[i]) < ap_pos_key(p))
+        i++;
+    return i < d->n ? i : d->n - 1;
+}
+
+static int64_t ref_balance(const ap_view *v)
+{
+    ap_brackets b = {0};
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        reference_line(&b, l->s, l->len);
+    }
+    return b.depth;
+}
+
+/* The nesting guard's move, as nesting.c reads the depth map. */
+static bool ref_guard_move(const ref_map *d, ap_pos at, bool after, ap_pos *moved)
+{
+    size_t i = ref_index(d, at);
+    if (d->depth[i] <= 0)
+        return false;
+    if (after)
+        while (i + 1 < d->n && d->depth[i] != 0)
+            i++;
+    else
+        while (i > 0 && d->depth[i] != 0)
+            i--;
+    *moved = d->pos[i];
+    return ap_pos_key(*moved) != ap_pos_key(at);
+}
+
+/* scope_end's bracket block, as scope.c reads the depth map. */
+static bool ref_scope(const ref_map *d, ap_pos first, ap_pos last, ap_pos *end)
+{
+    size_t i0 = ref_index(d, first), i1 = ref_index(d, last);
+    if (!(i1 + 1 < d->n && d->depth[i1 + 1] > d->depth[i0]))
+        return false;
+    size_t j = i1 + 1;
+    while (j + 1 < d->n && d->depth[j] > d->depth[i0])
+        j++;
+    *end = d->pos[j];
+    return true;
+}
+
+static const char *const line_kinds[] = {
+    "{", "}", "f(x) {", "} else {", "x = g(a[1]);", "/* {", "} */", "s = `{", "`)", "// }",
+    "# {", "a = \"{\"", "b = '}'", "", "plain", ")(", "-- (", "x /* ( */ y", "}}", "{{", NULL};
+
+static char *random_text(int lines)
+{
+    int kinds = 0;
+    while (line_kinds[kinds])
+        kinds++;
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (int i = 0; i < lines; i++) {
+        int k = rand() % kinds;
+        /* mostly code that nests, sometimes the hard cases */
+        if (rand() % 3)
+            k = rand() % 5;
+        ap_buf_adds(&b, line_kinds[k]);
+        ap_buf_addc(&b, '\n');
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+static void random_splices(ap_view *v, int count)
+{
+    int kinds = 0;
+    while (line_kinds[kinds])
+        kinds++;
+    for (int e = 0; e < count; e++) {
+        uint32_t n = v->base->n;
+        uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
+        uint32_t b = a + (uint32_t)(rand() % 3);
+        if (b > n)
+            b = n;
+        ap_pos from = ap_view_seek(v, a), to = ap_view_seek(v, b);
+        if (ap_pos_key(to) < ap_pos_key(from))
+            to = from;
+        uint32_t k = (uint32_t)(rand() % 4);
+        ap_nline nl[4];
+        memset(nl, 0, sizeof nl);
+        for (uint32_t i = 0; i < k; i++) {
+            const char *t = line_kinds[rand() % kinds];
+            ap_line_init(&nl[i].l, t, (uint32_t)strlen(t), AP_EOL_LF);
+        }
+        ap_view_replace(v, from, to, nl, k);
+    }
+}
+
+/* The map kept per text gives what reading every byte of the view gives:
+ * the balance, the nesting guard's move and scope_end's block, on random
+ * texts with random edits. */
+static void test_views_agree(void)
+{
+    srand(777);
+    ap_pattern decl;
+    ap_pattern_init(&decl, "func g() {\n}\n", 13);
+    int neutral = 0;
+    for (int round = 0; round < 3000; round++) {
+        char *s = random_text(rand() % 60);
+        ap_text *t = ap_text_new(s, strlen(s));
+        free(s);
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        random_splices(&v, rand() % 6);
+        ref_map d;
+        ref_depths(&v, &d);
+        if (d.n > 500) {
+            ap_view_release(&v);
+            continue;
+        }
+        CHECK_INT(ap_brackets_view(&v), ref_balance(&v));
+        if (ap_brackets_edits_neutral(&v)) {
+            /* then the balance is the base's, edits or not */
+            ap_brackets b = {0};
+            for (uint32_t i = 0; i < v.base->n; i++)
+                reference_line(&b, v.base->lines[i].s, v.base->lines[i].len);
+            CHECK_INT(ref_balance(&v), b.depth);
+            neutral += v.nsp > 0;
+        }
+        for (size_t i = 0; i < d.n; i++) {
+            for (int after = 0; after < 2; after++) {
+                ap_pos want = {0, -1, 0}, got = {0, -1, 0};
+                bool w = ref_guard_move(&d, d.pos[i], after, &want);
+                bool g = ap_nesting_guard(&v, d.pos[i], &decl, after, &got);
+                CHECK_INT(g, w);
+                if (g && w)
+                    CHECK_INT(ap_pos_key(got), ap_pos_key(want));
+            }
+            for (size_t j = i; j < d.n && j < i + 4; j++) {
+                if (ap_view_at_end(&v, d.pos[j]))
+                    break;
+                ap_pos want = {0, -1, 0}, got = {0, -1, 0};
+                bool w = ref_scope(&d, d.pos[i], d.pos[j], &want);
+                bool g = ap_scope_end(&v, d.pos[i], d.pos[j], &got);
+                /* (no line kind ends with ':': indentation never decides) */
+                CHECK_INT(g, w);
+                if (g && w)
+                    CHECK_INT(ap_pos_key(got), ap_pos_key(want));
+            }
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    ap_pattern_release(&decl);
+    CHECK(neutral > 100); /* the shortcut was put to the test */
+}
+
+int main(void)
+{
+    RUN(test_scanner_agrees);
+    RUN(test_rules);
+    RUN(test_views_agree);
+    return check_summary();
+}
