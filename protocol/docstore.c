@@ -157,13 +157,24 @@ int lsp_docstore_change(lsp_docstore *ds, lsp_doc *doc, int64_t version,
                         const lsp_change *changes, size_t n)
 {
     scratch s = {.text = lsp_xmemdup(doc->text, doc->len), .len = doc->len, .cap = doc->len + 1};
+    /* the document's line index, brought along splice by splice (a keystroke
+     * in a long patch reads the lines it touched, not the whole text) */
     lsp_lines_init(&s.lines);
-    lsp_lines_build(&s.lines, s.text, s.len);
+    if (doc->lines.count) {
+        s.lines.starts = lsp_xreallocarray(NULL, doc->lines.count, sizeof *s.lines.starts);
+        memcpy(s.lines.starts, doc->lines.starts, doc->lines.count * sizeof *s.lines.starts);
+        s.lines.count = s.lines.cap = doc->lines.count;
+        s.lines.text = s.text;
+        s.lines.len = s.len;
+    } else {
+        lsp_lines_build(&s.lines, s.text, s.len);
+    }
 
     for (size_t i = 0; i < n; i++) {
         const lsp_change *c = &changes[i];
         if (!c->has_range) {
             scratch_splice(&s, 0, s.len, c->text, c->len);
+            lsp_lines_build(&s.lines, s.text, s.len);
         } else {
             size_t start = lsp_position_to_offset(&s.lines, c->range.start, ds->enc);
             size_t end = lsp_position_to_offset(&s.lines, c->range.end, ds->enc);
@@ -176,8 +187,8 @@ int lsp_docstore_change(lsp_docstore *ds, lsp_doc *doc, int64_t version,
                     c->range.start.line, c->range.start.character);
             }
             scratch_splice(&s, start, end, c->text, c->len);
+            lsp_lines_splice(&s.lines, s.text, s.len, start, end, start + c->len);
         }
-        lsp_lines_build(&s.lines, s.text, s.len);
     }
 
     lsp_lines_release(&doc->lines);

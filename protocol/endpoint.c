@@ -260,6 +260,33 @@ void lsp_endpoint_notify_latest(lsp_endpoint *ep, const char *method, const char
     free(k);
 }
 
+void lsp_endpoint_notify_latest_text(lsp_endpoint *ep, const char *method, const char *key, const char *params,
+                                     size_t len)
+{
+    if (!ep->transport || ep->output_closed)
+        return;
+    /* the envelope lsp_notification_new makes, written around the params */
+    json_t *m = lsp_json_text(method, strlen(method));
+    size_t mlen;
+    char *mtext = lsp_json_dump(m, &mlen);
+    json_decref(m);
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":", mid[] = ",\"params\":";
+    size_t n = sizeof head - 1 + mlen + sizeof mid - 1 + len + 1;
+    char *text = lsp_xmalloc(n + 1), *q = text;
+    memcpy(q, head, sizeof head - 1), q += sizeof head - 1;
+    memcpy(q, mtext, mlen), q += mlen;
+    memcpy(q, mid, sizeof mid - 1), q += sizeof mid - 1;
+    memcpy(q, params, len), q += len;
+    *q++ = '}';
+    *q = '\0';
+    free(mtext);
+    if (lsp_log_enabled(LSP_LOG_TRACE))
+        lsp_log(LSP_LOG_TRACE, "--> %.*s%s", (int)(n > TRACE_CUT ? TRACE_CUT : n), text, n > TRACE_CUT ? "..." : "");
+    char *k = lsp_xasprintf("%s %s", method, key);
+    lsp_transport_send_latest(ep->transport, k, text, n);
+    free(k);
+}
+
 /* Calls cb once with a "connection closed" error. */
 static void call_closed(lsp_endpoint *ep, lsp_response_fn cb, void *data)
 {

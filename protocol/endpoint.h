@@ -133,6 +133,11 @@ void lsp_endpoint_notify(lsp_endpoint *ep, const char *method, json_t *params);
  * one replaces it, so at most one per key is ever pending. */
 void lsp_endpoint_notify_latest(lsp_endpoint *ep, const char *method, const char *key,
                                 json_t *params);
+/* The same with params given as JSON text (params[0, len), borrowed: an
+ * object, as lsp_json_dump writes it), for a caller that already holds the
+ * serialisation and would otherwise have it made twice. */
+void lsp_endpoint_notify_latest_text(lsp_endpoint *ep, const char *method, const char *key, const char *params,
+                                     size_t len);
 
 /* Sends a request with params (stolen; NULL: omitted); cb(ep, result, error,
  * data) is called exactly once (see lsp_response_fn), at once with the

@@ -69,6 +69,52 @@ void lsp_lines_build(lsp_lines *li, const char *text, size_t len)
     }
 }
 
+/* Is there a line start at s of text (a LF before it, or a CR that is not
+ * the CR of a CRLF)? */
+static bool starts_line(const char *text, size_t len, size_t s)
+{
+    if (s == 0 || s > len)
+        return s == 0;
+    char b = text[s - 1];
+    return b == '\n' || (b == '\r' && !(s < len && text[s] == '\n'));
+}
+
+void lsp_lines_splice(lsp_lines *li, const char *text, size_t len, size_t start, size_t old_end, size_t new_end)
+{
+    if (li->count == 0) {
+        lsp_lines_build(li, text, len);
+        return;
+    }
+    /* kept: the starts before start (their break and the byte after it are
+     * before the splice); moved: the ones after old_end */
+    size_t keep = 0, lo = 0, hi = li->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (li->starts[mid] < start)
+            keep = mid + 1, lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (keep == 0)
+        keep = 1; /* line 0 starts at 0 */
+    size_t tail = keep;
+    while (tail < li->count && li->starts[tail] <= old_end)
+        tail++;
+    size_t n_tail = li->count - tail;
+    size_t *moved = n_tail ? lsp_xreallocarray(NULL, n_tail, sizeof *moved) : NULL;
+    for (size_t i = 0; i < n_tail; i++)
+        moved[i] = li->starts[tail + i] - old_end + new_end;
+    li->count = keep;
+    li->text = text;
+    li->len = len;
+    for (size_t s = start > 1 ? start : 1; s <= new_end && s <= len; s++)
+        if (starts_line(text, len, s))
+            lines_push(li, s);
+    for (size_t i = 0; i < n_tail; i++)
+        lines_push(li, moved[i]);
+    free(moved);
+}
+
 void lsp_lines_release(lsp_lines *li)
 {
     free(li->starts);

@@ -59,6 +59,11 @@ void lsp_lines_init(lsp_lines *li);
 /* Indexes text[0..len), which li borrows; reuses li's array. Call again after
  * every change of the text. */
 void lsp_lines_build(lsp_lines *li, const char *text, size_t len);
+/* Brings li, built over an earlier text, up to text[0, len) after one splice:
+ * the bytes [start, old_end) of the earlier text became [start, new_end).
+ * The lines before the splice stay, the ones after it move, only the lines
+ * it touched are read: what lsp_lines_build(li, text, len) gives. */
+void lsp_lines_splice(lsp_lines *li, const char *text, size_t len, size_t start, size_t old_end, size_t new_end);
 
 /* Frees li's array; li may be initialised or built again. */
 void lsp_lines_release(lsp_lines *li);

@@ -4,6 +4,8 @@
 #include "check.h"
 #include "utf8.h"
 
+#include <stdlib.h>
+
 static const lsp_encoding all_enc[] = {LSP_ENC_UTF8, LSP_ENC_UTF16, LSP_ENC_UTF32};
 
 static lsp_position P(uint32_t line, uint32_t character)
@@ -236,6 +238,54 @@ static void test_encoding_names(void)
     CHECK_STR(lsp_encoding_name(LSP_ENC_UTF16), "utf-16");
 }
 
+/* Updating an index splice by splice gives what building it anew gives,
+ * whatever the line breaks (LF, CRLF, lone CR, a CRLF made or split by the
+ * splice) and wherever the splice falls. */
+static void test_splice_matches_build(void)
+{
+    static const char *const bits[] = {"a", "bc", "\n", "\r", "\r\n", "x\ny", "\n\n", "\r\r", ""};
+    unsigned seed = 12345;
+    char *text = malloc(1);
+    size_t len = 0;
+    lsp_lines li;
+    lsp_lines_init(&li);
+    lsp_lines_build(&li, "", 0);
+    int fails = 0;
+    for (int round = 0; round < 20000 && fails < 3; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t start = len ? (seed >> 8) % (len + 1) : 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t del = len - start ? (seed >> 8) % (len - start + 1) % 4 : 0;
+        seed = seed * 1103515245u + 12345u;
+        const char *ins = bits[(seed >> 8) % (sizeof bits / sizeof *bits)];
+        size_t n = strlen(ins);
+        if (len - del + n > 200) { /* keep it small: start again */
+            del = len - start;
+            n = 0;
+            ins = "";
+        }
+        char *next = malloc(len - del + n + 1);
+        memcpy(next, text, start);
+        memcpy(next + start, ins, n);
+        memcpy(next + start + n, text + start + del, len - start - del);
+        size_t next_len = len - del + n;
+        lsp_lines_splice(&li, next, next_len, start, start + del, start + n);
+        lsp_lines want;
+        lsp_lines_init(&want);
+        lsp_lines_build(&want, next, next_len);
+        bool same = want.count == li.count && memcmp(want.starts, li.starts, want.count * sizeof *want.starts) == 0;
+        if (!same)
+            fails++;
+        lsp_lines_release(&want);
+        free(text);
+        text = next;
+        len = next_len;
+    }
+    CHECK_INT(fails, 0);
+    lsp_lines_release(&li);
+    free(text);
+}
+
 int main(void)
 {
     RUN(test_lines);
@@ -248,5 +298,6 @@ int main(void)
     RUN(test_line_helpers);
     RUN(test_round_trip);
     RUN(test_encoding_names);
+    RUN(test_splice_matches_build);
     return check_summary();
 }

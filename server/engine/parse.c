@@ -1253,9 +1253,14 @@ static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse ho
     np->text = text;
     np->len = len;
     np->format = old->format;
-    np->reparsable = true;
+    np->reparsable = old->reparsable;
+    np->yaml_error = old->yaml_error;
     np->strict = old->strict;
     np->context = old->context;
+    np->id = old->id; /* 3.2 (moved over only with the same text) */
+    np->end_f = old->end_f;
+    memset(&old->id, 0, sizeof old->id);
+    memset(&old->end_f, 0, sizeof old->end_f);
     np->reparsed = how;
     shifter sh = {old_end, d}, in = {0, item_shift};
     np->version = old->version;
@@ -1328,6 +1333,7 @@ static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse ho
     old->problems = NULL;
     old->n_problems = 0;
     ap_problems_sort(np->problems, np->n_problems);
+    np->has_errors = how == AP_REPARSE_SAME && old->has_errors;
     for (size_t i = 0; i < np->n_problems; i++)
         np->has_errors |= np->problems[i].severity == AP_ERROR;
     ap_reparse_hits++;
@@ -1349,6 +1355,10 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     unsigned flags = old && old->strict ? AP_PARSE_STRICT : 0;
     if (!old || len > AP_MAX_PATCH_BYTES)
         return full_parse(text, len, flags, "no earlier parse");
+    /* the same text (a target changed), in either format: the same model */
+    if (len == old->len && memcmp(text, old->text, len) == 0)
+        return moved_over(old, ap_xmemdup(text, len), len, AP_REPARSE_SAME, (uint32_t)len, 0, 0, 0, NULL, 0, NULL, -1,
+                          NULL, 0);
     if (old->format != AP_FORMAT_2_0)
         return full_parse(text, len, flags, "3.2 is parsed whole");
     if (!old->reparsable || old->n_changes == 0 || !old->changes_f.present ||
@@ -1373,9 +1383,6 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
             ? ap_format_detect(text, len) != AP_FORMAT_2_0
                                                           : ap_format_detect(text + la, lb - la) != AP_FORMAT_2_0)
         return full_parse(text, len, flags, "3.2 is parsed whole");
-    if (d == 0 && P == len)
-        return moved_over(old, ap_xmemdup(text, len), len, AP_REPARSE_SAME, (uint32_t)len, 0, 0, 0, NULL, 0, NULL, -1,
-                          NULL, 0);
 
     /* the change items the edit [P, old_end) touches: c0 holds P, c1 the
      * last byte it replaces (or P, for an insertion) */

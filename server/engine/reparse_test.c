@@ -76,6 +76,10 @@ static bool same_patch(const ap_patch *a, const ap_patch *b)
 {
     SAME("len", a->len, b->len);
     SAME("format", a->format, b->format);
+    SAME("context", a->context, b->context);
+    SAME("reparsable", a->reparsable, b->reparsable);
+    if (!same_field(&a->id, &b->id) || !same_field(&a->end_f, &b->end_f))
+        return false;
     SAME("text", memcmp(a->text, b->text, a->len), 0);
     SAME("has_errors", a->has_errors, b->has_errors);
     SAME("yaml_error", a->yaml_error, b->yaml_error);
@@ -438,11 +442,28 @@ static void test_items_inserted_and_deleted(void)
     free(big);
 }
 
+/* The same text again (a target changed) moves the model over, in 3.2
+ * and after a YAML error too. */
+static void test_same_text_any_format(void)
+{
+    const char *v3 = "e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\na.txt\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\none\n"
+                     "e4a2f1b8 content\nONE\ne4a2f1b8 DELETE\ne4a2f1b8 snippet\ntwo\ne4a2f1b8 END\n";
+    const char *bad = "version: \"2.0\"\nchanges: [\n  - file_path: a\n";
+    const char *texts[] = {v3, bad};
+    for (size_t i = 0; i < 2; i++) {
+        ap_patch *p = ap_patch_parse(texts[i], strlen(texts[i]));
+        p = step(p, texts[i], strlen(texts[i]), AP_REPARSE_SAME);
+        p = step(p, texts[i], strlen(texts[i]), AP_REPARSE_SAME);
+        ap_patch_free(p);
+    }
+}
+
 int main(void)
 {
     RUN(test_identical_and_garbage);
     RUN(test_matches_full_parse);
     RUN(test_typing_is_incremental);
     RUN(test_items_inserted_and_deleted);
+    RUN(test_same_text_any_format);
     return check_summary();
 }

@@ -169,10 +169,58 @@ static void test_strict_and_tolerant_do_not_mix(void)
     ap_fs_mem_free(fs);
 }
 
+/* The bracket check when a group is resolved again (its balance before the
+ * patch is kept with the text, brackets.c): a keystroke in the block of a
+ * file the patch unbalances still warns, and one that balances it does not,
+ * as a fresh run says. */
+static void test_bracket_balance_kept_with_the_text(void)
+{
+    static const char *const BR =
+        "e4a2f1b8 AP 3.2\n"
+        "e4a2f1b8 FILE\n"
+        "c.c\n"
+        "e4a2f1b8 REPLACE\n"
+        "e4a2f1b8 snippet\n"
+        "int f(void) {\n"
+        "e4a2f1b8 content\n"
+        "int f(void)\n"
+        "e4a2f1b8 END\n";
+    ap_fs *fs = ap_fs_mem_new();
+    const char *c = "int f(void) {\n    return 0;\n}\n";
+    ap_fs_mem_put(fs, "c.c", c, strlen(c), false);
+    ap_patch *p1 = ap_patch_parse(BR, strlen(BR));
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    CHECK_INT((int)r1->n_problems, 1);
+    CHECK_INT(r1->problems[0].code, AP_UNBALANCED_BRACKETS);
+    /* a keystroke in the content: resolved again, the balance taken over */
+    char *t2 = edited(BR, "int f(void)\ne4a2f1b8 END", "int  f(void)\ne4a2f1b8 END");
+    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    CHECK_INT((int)r2->n_reused, 0);
+    CHECK_INT((int)r2->n_problems, 1);
+    same_as_fresh(fs, p2, r2);
+    /* and one that balances it again: no warning */
+    char *t3 = edited(t2, "int  f(void)\ne4a2f1b8 END", "int f(void) {\ne4a2f1b8 END");
+    ap_patch *p3 = ap_patch_reparse(p2, t3, strlen(t3));
+    ap_run *r3 = ap_run_reuse(p3, fs, NULL, r2);
+    CHECK_INT((int)r3->n_problems, 0);
+    same_as_fresh(fs, p3, r3);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+    ap_run_free(r3);
+    ap_patch_free(p3);
+    free(t2);
+    free(t3);
+    ap_fs_mem_free(fs);
+}
+
 int main(void)
 {
     RUN(test_keystroke_takes_the_untouched_block_over);
     RUN(test_a_new_id_takes_nothing_over);
     RUN(test_strict_and_tolerant_do_not_mix);
+    RUN(test_bracket_balance_kept_with_the_text);
     return check_summary();
 }

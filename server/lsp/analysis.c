@@ -366,6 +366,7 @@ void apls_patch_close(apls_patch *p)
     free(p->deps);
     free(p->targets);
     free(p->published);
+    apls_diag_cache_free(p->diags);
     free(p->status_sent);
     free(p->uri);
     free(p->path);

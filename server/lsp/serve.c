@@ -48,6 +48,8 @@ static void respell(apls_patch *p, const char *uri)
     p->uri = lsp_xstrdup(uri);
     free(p->published);
     p->published = NULL;
+    apls_diag_cache_free(p->diags); /* related places in the patch carry its URI */
+    p->diags = NULL;
 }
 
 static json_t *dig(json_t *j, const char *a, const char *b, const char *c)

@@ -109,6 +109,8 @@ typedef struct apls_patch {
     char *published;       /* the last diagnostics sent, serialized */
     char *status_sent;     /* the last apls/status sent, serialized */
     apls_report rep;
+    struct apls_diag_cache *diags; /* each diagnostic's JSON text, by its inputs (diagnostics.c) */
+    int diags_enc;         /* the position encoding of the kept ranges */
 } apls_patch;
 
 typedef struct apls_settings {
@@ -196,6 +198,7 @@ json_t *apls_target_location(const apls_patch *p, int file, ap_tspan where);
 
 /* diagnostics.c */
 void apls_publish(apls_patch *p);
+void apls_diag_cache_free(struct apls_diag_cache *dc);
 /* analysis.c: the analysis report, when one is due and asked for */
 bool apls_reporting(const apls_server *s);
 uint64_t apls_cpu_ns(void);
