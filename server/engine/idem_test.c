@@ -435,6 +435,7 @@ static unsigned long slip_applied[2], slip_total[2];
 /* first runs on the pristine file that the group question takes as applied
  * as a whole: false unless the patch, run forward, leaves it as it is */
 static unsigned long pristine_whole[2], pristine_false[2], pristine_shown;
+static unsigned long current_case; /* its number, for APLS_IDEM_ONLY */
 
 static void add_cause(const char *verdict, bool warned, bool undec)
 {
@@ -547,6 +548,8 @@ static bool lines_stand(const char *file, const char *value)
     return found;
 }
 
+static unsigned long env_num(const char *name, unsigned long dflt);
+
 static twice_outcome run_twice(const gen_case *c, char **second_why)
 {
     bool undec = false;
@@ -563,9 +566,9 @@ static twice_outcome run_twice(const gen_case *c, char **second_why)
          * fails, makes the verdict false */
         if (undecidable(p, c->file, strlen(c->file)) || !forward_keeps(p, c->file)) {
             pristine_false[v3]++;
-            if (pristine_shown++ < 3)
-                printf("---- first run takes the pristine file as applied\n==== file\n%s==== patch\n%s",
-                       c->file, c->patch);
+            if (pristine_shown++ < env_num("APLS_IDEM_SHOW_PRISTINE", 3))
+                printf("---- case %lu: first run takes the pristine file as applied\n==== file\n%s==== patch\n%s",
+                       current_case, c->file, c->patch);
         }
     }
     /* on a first run, a REPLACE or insert counted as applied whose content
@@ -667,7 +670,8 @@ static void test_applying_twice_changes_nothing(void)
         if (only && seed * 1000003ul + i != only)
             continue;
         v3 = format && *format ? strcmp(format, "3.2") == 0 : (i & 1) != 0;
-        gen_case c = gen(seed * 1000003ul + i);
+        current_case = seed * 1000003ul + i;
+        gen_case c = gen(current_case);
         if (only) { /* one case, in full: write it out for the command line */
             FILE *f = fopen("idem-case.txt", "w"), *q = fopen("idem-case.ap", "w");
             fputs(c.file, f);
