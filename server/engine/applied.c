@@ -695,6 +695,29 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
     return changes;
 }
 
+/* Does the group apply to the file as it stands, by the format's own rules
+ * (every modification resolves, or is a deletion whose text is gone), with a
+ * deletion whose text stands there? The format says that deletion is to be
+ * made: the file is one to patch, whatever pre-image undoing found (undoing a
+ * later REPLACE can take a deletion's text away and make room to put it back
+ * elsewhere). docs/engine.md, "Recognising an applied modification". */
+static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
+{
+    ap_view f;
+    ap_view_init(&f, v->base);
+    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
+    ap_sequence_forward(&f, mods, n, res);
+    bool stands = false, fails = false;
+    for (size_t k = 0; k < n; k++) {
+        stands |= is_delete(&mods[k]) && res[k].state == AP_MOD_APPLIES;
+        fails |= (res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN) &&
+                 !(is_delete(&mods[k]) && !res[k].has_region);
+    }
+    free(res);
+    ap_view_release(&f);
+    return stands && !fails;
+}
+
 /* Has a REPLACE's locator left no trace in the file as read? Its snippet
  * (and end) stands nowhere whole, and each of its lines either stands in
  * the file as it is or looks like none of the file's lines (a line much like
@@ -941,7 +964,12 @@ bool ap_group_applied(run_ctx *x, int fi)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
-    ap_group_verdict = applied ? "applied" : !fits ? (complete ? stop_at.why : "budget spent")
+    /* a deletion the format says to make is never taken as made */
+    bool due = applied && !creates && deletion_due(mods, n, v);
+    applied = applied && !due;
+    ap_group_verdict = applied ? "applied"
+                       : due  ? "the patch applies, a deletion's text stands"
+                       : !fits ? (complete ? stop_at.why : "budget spent")
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")
                                             : "budget spent";

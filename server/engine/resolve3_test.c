@@ -534,6 +534,72 @@ static void test_applied_as_a_group(void)
     ONE_FILE("import os\nx = 1\n", IB S "x = 1\n" C "import sys\n" R S "x = 1\n" C "x = 2\n", 0, "import os\nimport sys\nx = 2\n");
 }
 
+/* A first run on a file the patch was never applied to: the deletion whose
+ * text stands there (modification dl) is made and the file changes; the
+ * group is never taken as applied as a whole (idem_test's false "applied"
+ * on pristine files, seed 1: undoing a later REPLACE took the deletion's
+ * text away, or a slipped deletion's text was put back where the other
+ * one's text stood). */
+static void deletes_at(const char *before, const char *patch, size_t dl, const char *after, int line)
+{
+    tfile files[] = {{"a.txt", before}, {NULL, NULL}};
+    ap_fs *fs = tree(files);
+    char *src = ap_xprintf(HEAD ID "FILE\na.txt\n%s" ID "END\n", patch);
+    trun t = run_on(fs, src, 0);
+    bool ok = t.r->ok && t.r->mods[0][dl].state == AP_MOD_APPLIES;
+    if (ok) {
+        ap_run_render(t.r, 0);
+        ok = t.r->files[0].status == AP_FILE_MODIFIED && after && t.r->files[0].after &&
+             strcmp(t.r->files[0].after, after) == 0;
+    }
+    if (!ok) {
+        fprintf(stderr, "  resolve3_test.c:%d: the first run does not delete as it should (%s)\n", line,
+                t.r->ok ? "ok" : "fails");
+        if (t.r->ok && t.r->files[0].after)
+            fprintf(stderr, "---\n%s---\n", t.r->files[0].after);
+        dump(&t);
+        check_failed_in_test++;
+    }
+    trun_free(&t);
+    free(src);
+    ap_fs_mem_free(fs);
+}
+#define DELETES(before, patch, dl, after) deletes_at((before), (patch), (dl), (after), __LINE__)
+
+static void test_untouched_file_is_patched(void)
+{
+    /* 1012886: undoing the REPLACE (its content stands inside the deleted
+     * text) broke the deletion's text, which was then put back elsewhere */
+    DELETES("def f(a, b):\nreturn x\n\ncontinue\n} else {\nint main(void)\nreturn None\nb = a\n",
+            D A "continue\n" S "} else {\nint main(void)\nreturn None\n" ID "include_trailing_blank_lines 1\n"
+            R S "def f(a, b):\nreturn x\n" C "return None\n", 0, "return None\n\ncontinue\nb = a\n");
+    /* 1066014, made small: a pre-image exists (pass/return x/if c:/return
+     * x/break/pass/end gives the file), but the deletion's text stands
+     * after its anchor: the format says to delete it */
+    DELETES("pass\nreturn x\nif c:\nbreak\nreturn x\nend\n", D A "if c:\n" S "return x\n" R S "pass\n" C "return x\n",
+            0, "pass\nreturn x\nif c:\nbreak\nend\n");
+    /* 1075134, made small: the slipped second deletion's text was put back
+     * after its anchor, and the first one's above it */
+    DELETES("self.line += 1\nkind = classify(ch)\n#include <stdio.h>\n} else {\ntry:\n",
+            D S "kind = classify(ch)\n#include <stdio.h>\n" D A "kind = classify(ch)\n" S "z else {\n", 0,
+            "self.line += 1\n} else {\ntry:\n");
+    /* 1026376 */
+    DELETES("exit(1);\n}\nb = a\nbreak\ny = x + 1\n    count = 0\n    def parse(self, text):\n    class Parser:\n",
+            D S "count = 0\ndef parse(self, text):\nclass Parser:\n" ID "include_leading_blank_lines 1\n"
+            D A "count = 0\n" S "zef parse(self, text):\nclass Parser:\n", 0,
+            "exit(1);\n}\nb = a\nbreak\ny = x + 1\n");
+    /* by design (format-3.md): a deletion whose text is gone counts as
+     * done, with a warning naming the line it most likely meant (1055612) */
+    tfile files[] = {{"a.txt", "pass\n\n    try:\n    x = 1\n"}, {NULL, NULL}};
+    ap_fs *fs = tree(files);
+    trun t = run_on(fs, HEAD ID "FILE\na.txt\n" D A "pass\n" S "zry:\n" ID "END\n", 0);
+    CHECK(t.r->ok && t.r->mods[0][0].state == AP_MOD_ALREADY_APPLIED);
+    const ap_problem *w = problem(&t, AP_SNIPPET_NOT_FOUND);
+    CHECK(w && w->severity == AP_WARNING);
+    trun_free(&t);
+    ap_fs_mem_free(fs);
+}
+
 /* The 3.2 rules leave 2.0 alone: its tail code, its indentation, its
  * stripping of every line. */
 static void test_two_oh_unchanged(void)
@@ -572,6 +638,7 @@ int main(void)
     RUN(test_path_operations);
     RUN(test_project_prefix);
     RUN(test_applied_as_a_group);
+    RUN(test_untouched_file_is_patched);
     RUN(test_two_oh_unchanged);
     return check_summary();
 }
