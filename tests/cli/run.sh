@@ -195,6 +195,15 @@ expect "apply renames, deletes and makes folders" 0 'renamed to' '' -- apply --r
     pass "  ... on disk" || failc "operations on disk" "$(cd "$T/ops" && find .)"
 APLS_RECORD=off expect "  ... and applied again, changes nothing" 0 '0 to apply, 3 already applied' '' -- apply --root "$T/ops" "$T/ops.ap"
 
+# an untouched file the patch applies to is patched, never "already applied"
+# (idem_test seed 1 case 1012886: undoing the REPLACE broke the DELETE's text)
+mkdir -p "$T/untouched"
+printf 'def f(a, b):\nreturn x\n\ncontinue\n} else {\nint main(void)\nreturn None\nb = a\n' >"$T/untouched/f.txt"
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\nf.txt\ne4a2f1b8 DELETE\ne4a2f1b8 anchor\ncontinue\ne4a2f1b8 snippet\n} else {\nint main(void)\nreturn None\ne4a2f1b8 include_trailing_blank_lines 1\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\ndef f(a, b):\nreturn x\ne4a2f1b8 content\nreturn None\ne4a2f1b8 END\n' >"$T/untouched.ap"
+APLS_RECORD=off expect "an untouched file is patched, not taken as applied" 0 '2 to apply, 0 already applied' '' -- apply --root "$T/untouched" "$T/untouched.ap"
+[ "$(cat "$T/untouched/f.txt")" = "$(printf 'return None\n\ncontinue\nb = a')" ] && pass "  ... on disk" ||
+    failc "untouched file on disk" "$(cat "$T/untouched/f.txt")"
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
