@@ -434,9 +434,13 @@ typedef struct ap_options {
     /* Why file_paths resolve where they do ("the patch's folder", "--root"),
      * for the message of a missing file. May be NULL. */
     const char *root_why;
+    /* Only the modifications' states are wanted (the twice check's second
+     * run): warnings that cost a reading of the file (the bracket balance)
+     * are not made. */
+    bool states_only;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */

@@ -773,7 +773,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
                 }
             }
         }
-        if (rules->bracket_check && st->exists && st->view.changed)
+        if (rules->bracket_check && !run->opts.states_only && st->exists && st->view.changed)
             check_brackets(&x, (int)i);
         ap_file *f = &run->files[i];
         if (st->view.changed) {

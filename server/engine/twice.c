@@ -62,7 +62,10 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
             ap_fs_mem_put_text(mem, f->path, f->before, false);
         }
     }
-    ap_run *again = ap_run_new(run->patch, mem, opts);
+    /* only its states are read: no warning of its own is wanted */
+    ap_options states = opts ? *opts : (ap_options)AP_OPTIONS_INIT;
+    states.states_only = true;
+    ap_run *again = ap_run_new(run->patch, mem, &states);
     for (size_t ch = 0; ch < again->n_changes && ch < run->n_changes; ch++) {
         for (size_t md = 0; md < again->n_mods_of[ch] && md < run->n_mods_of[ch]; md++) {
             const ap_mod_result *r = &again->mods[ch][md];
