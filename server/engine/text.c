@@ -140,33 +140,40 @@ static size_t count_lines(const char *s, size_t n, char brk)
     return count + (n > 0 && s[n - 1] != brk);
 }
 
+/* The line of s[0..n) that starts at i, broken by brk, into *line; the
+ * offset of the next line. */
+static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
+{
+    size_t start = i;
+    const char *hit = memchr(s + i, brk, n - i);
+    i = hit ? (size_t)(hit - s) : n;
+    uint8_t eol = 0;
+    size_t len = i - start;
+    if (i < n) {
+        if (brk == '\r')
+            eol = AP_EOL_CR;
+        else if (len > 0 && s[i - 1] == '\r') {
+            /* CRs right before the LF all belong to the break: content
+             * ending in a CR would be written back as a CRLF */
+            eol = AP_EOL_CRLF;
+            while (len > 0 && s[start + len - 1] == '\r')
+                len--;
+        } else
+            eol = AP_EOL_LF;
+        i++;
+    }
+    ap_line_init(line, s + start, (uint32_t)len, eol);
+    return i;
+}
+
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
     char brk = ap_text_break_of(s, n);
     size_t count = 0, total = count_lines(s, n, brk);
     ap_line *lines = total ? ap_xmalloc(total * sizeof *lines) : NULL;
     size_t i = 0;
-    while (i < n) {
-        size_t start = i;
-        const char *hit = memchr(s + i, brk, n - i);
-        i = hit ? (size_t)(hit - s) : n;
-        uint8_t eol = 0;
-        size_t len = i - start;
-        if (i < n) {
-            if (brk == '\r')
-                eol = AP_EOL_CR;
-            else if (len > 0 && s[i - 1] == '\r') {
-                /* CRs right before the LF all belong to the break: content
-                 * ending in a CR would be written back as a CRLF */
-                eol = AP_EOL_CRLF;
-                while (len > 0 && s[start + len - 1] == '\r')
-                    len--;
-            } else
-                eol = AP_EOL_LF;
-            i++;
-        }
-        ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
-    }
+    while (i < n)
+        i = split_one(s, n, i, brk, &lines[count++]);
     *out = lines;
     return count;
 }
@@ -324,23 +331,7 @@ static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const 
             i += r->out_len;
             continue;
         }
-        size_t start = i;
-        const char *hit = memchr(s + i, brk, n - i);
-        i = hit ? (size_t)(hit - s) : n;
-        uint8_t eol = 0;
-        size_t len = i - start;
-        if (i < n) {
-            if (brk == '\r')
-                eol = AP_EOL_CR;
-            else if (len > 0 && s[i - 1] == '\r') {
-                eol = AP_EOL_CRLF;
-                while (len > 0 && s[start + len - 1] == '\r')
-                    len--;
-            } else
-                eol = AP_EOL_LF;
-            i++;
-        }
-        ap_line_init(&lines[count++], s + start, (uint32_t)len, eol);
+        i = split_one(s, n, i, brk, &lines[count++]);
     }
     return count;
 }
