@@ -1029,6 +1029,40 @@ static ynode *only_item(ynode *map)
     return seq->kids[0];
 }
 
+/* A piece of the patch parsed on its own, in a small document: doc holds
+ * the wrapper's lines, then the piece. */
+typedef struct alone {
+    ap_buf doc;
+    builder b;
+    ap_patch *sink;
+} alone;
+
+/* Appends t[0, n) (found at start in the patch) to a->doc and parses the
+ * document, its problems going to sink; *shift takes an offset in the
+ * document to one in the patch. */
+static ynode *parse_alone(alone *a, ap_patch *sink, const char *t, size_t n, size_t start, int64_t *shift)
+{
+    size_t prefix = a->doc.len;
+    ap_buf_add(&a->doc, t, n);
+    *shift = (int64_t)start - (int64_t)prefix;
+    memset(&a->b, 0, sizeof a->b);
+    a->b.text = a->doc.s;
+    a->b.len = a->doc.len;
+    a->b.p = sink;
+    a->sink = sink;
+    sink->text = a->doc.s; /* borrowed while the fixes read it */
+    sink->len = a->doc.len;
+    return ap_ybuild(&a->b);
+}
+
+static void alone_release(alone *a)
+{
+    ap_ybuilder_release(&a->b);
+    ap_buf_release(&a->doc);
+    a->sink->text = NULL;
+    a->sink->len = 0;
+}
+
 /* Parses text[start, end) (whole lines: one item of a block sequence) on
  * its own into *c (ch) or *m (ch, md); false when it is not exactly one clean,
  * complete item that stays inside its sequence. Problems go to sink.
@@ -1065,37 +1099,26 @@ static bool parse_item(const char *text, uint32_t start, uint32_t end, int ch, i
         if (i < n && t[i] == '\n')
             i++;
     }
-    ap_buf doc = AP_BUF_INIT;
-    ap_buf_adds(&doc, "c:\n");
+    alone a = {.doc = AP_BUF_INIT};
+    ap_buf_adds(&a.doc, "c:\n");
     if (m) {
         for (uint32_t i = 0; i < change_dash_col; i++)
-            ap_buf_addc(&doc, ' ');
-        ap_buf_adds(&doc, "- m:\n");
+            ap_buf_addc(&a.doc, ' ');
+        ap_buf_adds(&a.doc, "- m:\n");
     }
-    size_t prefix = doc.len;
-    ap_buf_add(&doc, t, n);
-    *shift = (int64_t)start - (int64_t)prefix;
-    builder b = {0};
-    b.text = doc.s;
-    b.len = doc.len;
-    b.p = sink;
-    sink->text = doc.s; /* borrowed while the fixes read it */
-    sink->len = doc.len;
-    ynode *root = ap_ybuild(&b);
+    ynode *root = parse_alone(&a, sink, t, n, start, shift);
+    builder *b = &a.b;
     ynode *item = only_item(root);
     if (item && m)
         item = only_item(item);
-    bool ok = !b.unclean && sink->n_problems == 0 && item && item->kind == Y_MAP && item->complete;
+    bool ok = !b->unclean && sink->n_problems == 0 && item && item->kind == Y_MAP && item->complete;
     if (ok) {
         if (m)
-            read_mod(&b, item, m, ch, md);
+            read_mod(b, item, m, ch, md);
         else
-            read_change(&b, item, c, ch);
+            read_change(b, item, c, ch);
     }
-    ap_ybuilder_release(&b);
-    ap_buf_release(&doc);
-    sink->text = NULL;
-    sink->len = 0;
+    alone_release(&a);
     return ok;
 }
 
@@ -1210,32 +1233,21 @@ static bool parse_changes(const char *text, uint32_t start, uint32_t end, bool a
         col++;
     if (col != dash_col || col >= n || t[col] != '-' || items == 0)
         return false; /* the first line is no dash */
-    ap_buf doc = AP_BUF_INIT;
-    ap_buf_adds(&doc, "c:\n");
-    size_t prefix = doc.len;
-    ap_buf_add(&doc, t, n);
-    *shift = (int64_t)start - (int64_t)prefix;
-    builder b = {0};
-    b.text = doc.s;
-    b.len = doc.len;
-    b.p = sink;
-    sink->text = doc.s; /* borrowed while the fixes read it */
-    sink->len = doc.len;
-    ynode *root = ap_ybuild(&b);
+    alone a = {.doc = AP_BUF_INIT};
+    ap_buf_adds(&a.doc, "c:\n");
+    ynode *root = parse_alone(&a, sink, t, n, start, shift);
+    builder *b = &a.b;
     ynode *seq = root && root->kind == Y_MAP && root->complete && root->n == 2 ? root->kids[1] : NULL;
-    bool ok = !b.unclean && sink->n_problems == 0 && seq && seq->kind == Y_SEQ && seq->complete && seq->n == items;
+    bool ok = !b->unclean && sink->n_problems == 0 && seq && seq->kind == Y_SEQ && seq->complete && seq->n == items;
     for (size_t i = 0; ok && i < items; i++)
         ok = seq->kids[i]->kind == Y_MAP && seq->kids[i]->complete;
     if (ok) {
         *out = ap_xcalloc(items, sizeof **out);
         *n_out = items;
         for (size_t i = 0; i < items; i++)
-            read_change(&b, seq->kids[i], &(*out)[i], ch + (int)i);
+            read_change(b, seq->kids[i], &(*out)[i], ch + (int)i);
     }
-    ap_ybuilder_release(&b);
-    ap_buf_release(&doc);
-    sink->text = NULL;
-    sink->len = 0;
+    alone_release(&a);
     return ok;
 }
 
