@@ -610,6 +610,19 @@ static bool lines_equal(const ap_line *a, const ap_line *b)
     return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
 }
 
+/* Do two views hold the same lines (lines_equal)? */
+static bool views_equal(const ap_view *a, const ap_view *b)
+{
+    ap_pos p = ap_view_begin(a), q = ap_view_begin(b);
+    for (;; p = ap_view_next(a, p), q = ap_view_next(b, q)) {
+        bool ep = ap_view_at_end(a, p), eq = ap_view_at_end(b, q);
+        if (ep || eq)
+            return ep && eq;
+        if (!lines_equal(ap_view_line(a, p), ap_view_line(b, q)))
+            return false;
+    }
+}
+
 /* Runs the group forward on the pre-image pre (NULL: the file does not
  * exist and the group creates it): does it give what v holds? */
 static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_view *v)
@@ -647,17 +660,24 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
         ok = res[j].state == AP_MOD_APPLIES || (no_op && res[j].state == AP_MOD_ALREADY_APPLIED);
     }
     free(res);
-    ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
-    for (; ok; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
-        bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);
-        if (ep || eq) {
-            ok = ep && eq;
-            break;
-        }
-        ok = lines_equal(ap_view_line(&f, p), ap_view_line(v, q));
-    }
+    ok = ok && views_equal(&f, v);
     ap_view_release(&f);
     return ok;
+}
+
+/* The group run forward on the file as it stands (v's text): each
+ * modification's result, and (changes not NULL) whether the text it leaves
+ * differs from v's. The caller frees the results. */
+static fwd_result *forward_as_it_stands(const gmod *mods, size_t n, const ap_view *v, bool *changes)
+{
+    ap_view f;
+    ap_view_init(&f, v->base);
+    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
+    ap_sequence_forward(&f, mods, n, res);
+    if (changes)
+        *changes = !views_equal(&f, v);
+    ap_view_release(&f);
+    return res;
 }
 
 /* Does the group, run forward on the file as it stands, apply (every
@@ -666,33 +686,15 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
  * the patch holds exactly these bytes and wants them changed. */
 static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
 {
-    ap_view f;
-    ap_view_init(&f, v->base);
-    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
-    ap_sequence_forward(&f, mods, n, res);
+    bool changes;
+    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
     bool applies = false, fails = false;
     for (size_t k = 0; k < n; k++) {
         applies |= res[k].state == AP_MOD_APPLIES;
         fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
     }
     free(res);
-    bool changes = false;
-    if (applies && !fails) {
-        ap_pos p = ap_view_begin(&f), q = ap_view_begin(v);
-        for (;; p = ap_view_next(&f, p), q = ap_view_next(v, q)) {
-            bool ep = ap_view_at_end(&f, p), eq = ap_view_at_end(v, q);
-            if (ep || eq) {
-                changes = ep != eq;
-                break;
-            }
-            if (!lines_equal(ap_view_line(&f, p), ap_view_line(v, q))) {
-                changes = true;
-                break;
-            }
-        }
-    }
-    ap_view_release(&f);
-    return changes;
+    return applies && !fails && changes;
 }
 
 /* Does the group apply to the file as it stands, by the format's own rules
@@ -703,10 +705,7 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
  * elsewhere). docs/engine.md, "Recognising an applied modification". */
 static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
 {
-    ap_view f;
-    ap_view_init(&f, v->base);
-    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
-    ap_sequence_forward(&f, mods, n, res);
+    fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
     bool stands = false, fails = false;
     for (size_t k = 0; k < n; k++) {
         stands |= is_delete(&mods[k]) && res[k].state == AP_MOD_APPLIES;
@@ -714,7 +713,6 @@ static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
                  !(is_delete(&mods[k]) && !res[k].has_region);
     }
     free(res);
-    ap_view_release(&f);
     return stands && !fails;
 }
 
