@@ -34,12 +34,23 @@ static size_t count_all(const ap_view *v, const char *pat)
     return n;
 }
 
-/* The matches as "first-last" base lines ("i" for a line in a splice),
- * joined by spaces. */
-static char *matches_str(const ap_view *v, const char *pat, ap_pos from)
+/* Appends a position: its base line, or "iB.K" for line K of the splice
+ * after base line B. */
+static void add_pos(ap_buf *b, ap_pos p)
+{
+    if (p.sp >= 0)
+        ap_buf_addf(b, "i%u.%u", p.base, p.k);
+    else
+        ap_buf_addf(b, "%u", p.base);
+}
+
+/* The matches of pat (soft: a soft pattern) from from, as "first-last"
+ * positions (soft: their first only), joined by spaces. */
+static char *find_str(const ap_view *v, const char *pat, ap_pos from, bool soft)
 {
     ap_pattern p;
     ap_pattern_init(&p, pat, strlen(pat));
+    p.soft = soft;
     ap_matches m = {0};
     ap_find_all(v, &p, from, 0, &m);
     ap_buf b = AP_BUF_INIT;
@@ -47,19 +58,20 @@ static char *matches_str(const ap_view *v, const char *pat, ap_pos from)
     for (size_t i = 0; i < m.n; i++) {
         if (i)
             ap_buf_addc(&b, ' ');
-        if (m.m[i].first.sp >= 0)
-            ap_buf_addf(&b, "i%u.%u", m.m[i].first.base, m.m[i].first.k);
-        else
-            ap_buf_addf(&b, "%u", m.m[i].first.base);
-        ap_buf_addc(&b, '-');
-        if (m.m[i].last.sp >= 0)
-            ap_buf_addf(&b, "i%u.%u", m.m[i].last.base, m.m[i].last.k);
-        else
-            ap_buf_addf(&b, "%u", m.m[i].last.base);
+        add_pos(&b, m.m[i].first);
+        if (!soft) {
+            ap_buf_addc(&b, '-');
+            add_pos(&b, m.m[i].last);
+        }
     }
     ap_matches_release(&m);
     ap_pattern_release(&p);
     return ap_buf_detach(&b, NULL);
+}
+
+static char *matches_str(const ap_view *v, const char *pat, ap_pos from)
+{
+    return find_str(v, pat, from, false);
 }
 
 static void check_matches(const ap_view *v, const char *pat, const char *want, int line)
@@ -410,24 +422,7 @@ static void test_rare_line_candidates(void)
 
 static char *soft_matches_str(const ap_view *v, const char *pat, ap_pos from)
 {
-    ap_pattern p;
-    ap_pattern_init(&p, pat, strlen(pat));
-    p.soft = true;
-    ap_matches m = {0};
-    ap_find_all(v, &p, from, 0, &m);
-    ap_buf b = AP_BUF_INIT;
-    ap_buf_adds(&b, "");
-    for (size_t i = 0; i < m.n; i++) {
-        if (i)
-            ap_buf_addc(&b, ' ');
-        if (m.m[i].first.sp >= 0)
-            ap_buf_addf(&b, "i%u.%u", m.m[i].first.base, m.m[i].first.k);
-        else
-            ap_buf_addf(&b, "%u", m.m[i].first.base);
-    }
-    ap_matches_release(&m);
-    ap_pattern_release(&p);
-    return ap_buf_detach(&b, NULL);
+    return find_str(v, pat, from, true);
 }
 
 static void check_soft(const ap_view *v, const char *pat, ap_pos from, const char *want, int line)
@@ -684,19 +679,7 @@ static size_t plain_similar(const ap_view *v, const ap_line *q, ap_pos from, ap_
         double r = plain_ratio(q->s + q->s_off, qn, l->s + l->s_off, l->s_len);
         if (r < 0.5)
             continue;
-        /* into out, best first, text order on ties: a full answer takes
-         * only a better score than its last */
-        size_t j = n < max ? n++ : max;
-        if (j == max && (max == 0 || r <= out[max - 1].score))
-            continue;
-        if (j == max)
-            j = max - 1;
-        while (j > 0 && (out[j - 1].score < r ||
-                         (out[j - 1].score == r && ap_pos_key(out[j - 1].pos) > ap_pos_key(best[i].pos)))) {
-            out[j] = out[j - 1];
-            j--;
-        }
-        out[j] = (ap_similar){best[i].pos, r};
+        ap_similar_keep(out, &n, max, best[i].pos, r);
     }
     return n;
 }

@@ -286,18 +286,23 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
         double r = ratio(q, qn, l->s + l->s_off, l->s_len);
         if (r < 0.5)
             continue;
-        /* insertion sort into out, best first, text order on ties */
-        size_t j = n < max ? n++ : max;
-        if (j == max && (max == 0 || r <= out[max - 1].score))
-            continue;
-        if (j == max)
-            j = max - 1;
-        while (j > 0 && (out[j - 1].score < r ||
-                         (out[j - 1].score == r && ap_pos_key(out[j - 1].pos) > ap_pos_key(best[i].pos)))) {
-            out[j] = out[j - 1];
-            j--;
-        }
-        out[j] = (ap_similar){best[i].pos, r};
+        ap_similar_keep(out, &n, max, best[i].pos, r);
     }
     return n;
+}
+
+void ap_similar_keep(ap_similar *out, size_t *n, size_t max, ap_pos pos, double score)
+{
+    /* insertion sort: best first, text order on ties */
+    size_t j = *n < max ? (*n)++ : max;
+    if (j == max && (max == 0 || score <= out[max - 1].score))
+        return;
+    if (j == max)
+        j = max - 1;
+    while (j > 0 && (out[j - 1].score < score ||
+                     (out[j - 1].score == score && ap_pos_key(out[j - 1].pos) > ap_pos_key(pos)))) {
+        out[j] = out[j - 1];
+        j--;
+    }
+    out[j] = (ap_similar){pos, score};
 }
