@@ -598,6 +598,11 @@ static void test_untouched_file_is_patched(void)
                      D S "self.pos += 1\nreturn None\nconst char *name = argv[1];\n" ID
                      "include_leading_blank_lines 2\n" R S "zelf.pos += 1\nreturn None\n" C
                      "const char *name = argv[1];\n");
+    /* 7022398, made small: a lone REPLACE whose content is its anchor; undoing
+     * the second "continue" into the snippet gives a pre-image with one anchor,
+     * but the snippet still stands in the file: it was never replaced */
+    PATCHES_OR_FAILS("continue\nx = 1\ncontinue\ny = 2\ntokens.append(tok)\n#include <stdlib.h>\nend\n",
+                     R A "continue\n" S "tokens.append(tok)\n#include <stdlib.h>\n" C "continue\n");
     /* 1012886: undoing the REPLACE (its content stands inside the deleted
      * text) broke the deletion's text, which was then put back elsewhere */
     DELETES("def f(a, b):\nreturn x\n\ncontinue\n} else {\nint main(void)\nreturn None\nb = a\n",
