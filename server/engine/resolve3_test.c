@@ -566,8 +566,43 @@ static void deletes_at(const char *before, const char *patch, size_t dl, const c
 }
 #define DELETES(before, patch, dl, after) deletes_at((before), (patch), (dl), (after), __LINE__)
 
+/* A first run on a file never patched either patches it or fails: it never
+ * reports the patch applied while changing nothing (a false success). */
+static void patches_or_fails_at(const char *before, const char *patch, int line)
+{
+    tfile files[] = {{"a.txt", before}, {NULL, NULL}};
+    ap_fs *fs = tree(files);
+    char *src = ap_xprintf(HEAD ID "FILE\na.txt\n%s" ID "END\n", patch);
+    trun t = run_on(fs, src, 0);
+    bool ok = !t.r->ok;
+    if (!ok) {
+        ap_run_render(t.r, 0);
+        ok = t.r->files[0].status == AP_FILE_MODIFIED;
+    }
+    if (!ok)
+        fprintf(stderr, "  resolve3_test.c:%d: the first run takes the untouched file as patched\n", line);
+    CHECK(ok);
+    trun_free(&t);
+    free(src);
+    ap_fs_mem_free(fs);
+}
+
+#define PATCHES_OR_FAILS(before, patch) patches_or_fails_at((before), (patch), __LINE__)
+
 static void test_untouched_file_is_patched(void)
 {
+    /* 5014354: the DELETE's text stands; the slipped REPLACE ("zelf") fails
+     * on the file as it stands, yet undoing found a pre-image (the REPLACE's
+     * content put back as its snippet, the deletion's text put back too) */
+    PATCHES_OR_FAILS("items.sort();\nself.pos += 1\nreturn None\nconst char *name = argv[1];\n\n\n",
+                     D S "self.pos += 1\nreturn None\nconst char *name = argv[1];\n" ID
+                     "include_leading_blank_lines 2\n" R S "zelf.pos += 1\nreturn None\n" C
+                     "const char *name = argv[1];\n");
+    /* 7022398, made small: a lone REPLACE whose content is its anchor; undoing
+     * the second "continue" into the snippet gives a pre-image with one anchor,
+     * but the snippet still stands in the file: it was never replaced */
+    PATCHES_OR_FAILS("continue\nx = 1\ncontinue\ny = 2\ntokens.append(tok)\n#include <stdlib.h>\nend\n",
+                     R A "continue\n" S "tokens.append(tok)\n#include <stdlib.h>\n" C "continue\n");
     /* 1012886: undoing the REPLACE (its content stands inside the deleted
      * text) broke the deletion's text, which was then put back elsewhere */
     DELETES("def f(a, b):\nreturn x\n\ncontinue\n} else {\nint main(void)\nreturn None\nb = a\n",
