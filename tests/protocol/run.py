@@ -3168,8 +3168,14 @@ def wait_idle(pid, quiet=0.5, limit=None):
 
 
 def sanitized(binary):
+    """Built with a sanitizer: gcc links libasan dynamically (ldd shows it),
+    clang statically (its runtime's symbols are in the binary)."""
     out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
-    return b"libasan" in out or b"libubsan" in out
+    if b"libasan" in out or b"libubsan" in out:
+        return True
+    with open(binary, "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__ubsan_handle" in data
 
 
 def many_failures_world(t, n=40):
