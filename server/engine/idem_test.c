@@ -475,9 +475,9 @@ static bool forward_keeps(const ap_patch *p, const char *file)
     return !forward_run(p, file, strlen(file), &fails) && !fails;
 }
 
-/* Runs the patch forward on bytes as a first run would, recognising
- * nothing: does the text change? *fails: a modification failed. */
-static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *fails_out)
+/* The patch's well-formed modifications (at most 64) as one group, with
+ * their patterns; *all_ok is cleared when one is malformed. */
+static size_t group_of(const ap_patch *p, gmod **mods_out, mod_pats **pats_out, bool *all_ok)
 {
     gmod *mods = NULL;
     mod_pats *pats = ap_xcalloc(64, sizeof *pats);
@@ -485,6 +485,7 @@ static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *
     for (size_t ch = 0; ch < p->n_changes; ch++)
         for (size_t md = 0; md < p->changes[ch].n_mods && n < 64; md++) {
             const ap_mod *m = &p->changes[ch].mods[md];
+            *all_ok &= m->ok;
             if (!m->ok)
                 continue;
             ap_pats_init(&pats[n], m, ap_rules_of(p));
@@ -492,6 +493,27 @@ static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *
             mods[n] = (gmod){(int)ch, (int)md, m, &pats[n]};
             n++;
         }
+    *mods_out = mods;
+    *pats_out = pats;
+    return n;
+}
+
+static void group_release(gmod *mods, mod_pats *pats, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        ap_pats_release(&pats[k]);
+    free(pats);
+    free(mods);
+}
+
+/* Runs the patch forward on bytes as a first run would, recognising
+ * nothing: does the text change? *fails: a modification failed. */
+static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *fails_out)
+{
+    gmod *mods;
+    mod_pats *pats;
+    bool all_ok = true;
+    size_t n = group_of(p, &mods, &pats, &all_ok);
     ap_text *t = ap_text_new(bytes, len);
     ap_view v;
     ap_view_init(&v, t);
@@ -525,10 +547,7 @@ static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *
     free(res);
     ap_view_release(&v);
     ap_text_release(t);
-    for (size_t k = 0; k < n; k++)
-        ap_pats_release(&pats[k]);
-    free(pats);
-    free(mods);
+    group_release(mods, pats, n);
     return changes;
 }
 
@@ -538,22 +557,12 @@ static bool forward_run(const ap_patch *p, const char *bytes, size_t len, bool *
  * applied by its own rule, not by a guess of apls. */
 static bool only_gone_deletions(const ap_patch *p, const char *file)
 {
-    gmod *mods = NULL;
-    mod_pats *pats = ap_xcalloc(64, sizeof *pats);
-    size_t n = 0, cap = 0;
+    gmod *mods;
+    mod_pats *pats;
     bool all = true;
-    for (size_t ch = 0; ch < p->n_changes; ch++)
-        for (size_t md = 0; md < p->changes[ch].n_mods && n < 64; md++) {
-            const ap_mod *m = &p->changes[ch].mods[md];
-            all &= m->ok;
-            if (!m->ok)
-                continue;
-            ap_pats_init(&pats[n], m, ap_rules_of(p));
-            all &= m->action == AP_DELETE || (m->action == AP_REPLACE && pats[n].content.n == 0);
-            AP_GROW(mods, n, cap);
-            mods[n] = (gmod){(int)ch, (int)md, m, &pats[n]};
-            n++;
-        }
+    size_t n = group_of(p, &mods, &pats, &all);
+    for (size_t k = 0; k < n; k++)
+        all &= mods[k].m->action == AP_DELETE || (mods[k].m->action == AP_REPLACE && pats[k].content.n == 0);
     if (all && n > 0) {
         ap_text *t = ap_text_new(file, strlen(file));
         ap_view v;
@@ -566,10 +575,7 @@ static bool only_gone_deletions(const ap_patch *p, const char *file)
         ap_view_release(&v);
         ap_text_release(t);
     }
-    for (size_t k = 0; k < n; k++)
-        ap_pats_release(&pats[k]);
-    free(pats);
-    free(mods);
+    group_release(mods, pats, n);
     return all && n > 0;
 }
 

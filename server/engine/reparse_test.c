@@ -145,6 +145,19 @@ static uint32_t next(void)
     return (uint32_t)rng;
 }
 
+/* text with [at, at + del) replaced by ins. */
+static char *spliced(const char *text, size_t len, size_t at, size_t del, const char *ins, size_t *out_len)
+{
+    size_t n = strlen(ins);
+    char *out = malloc(len - del + n + 1);
+    memcpy(out, text, at);
+    memcpy(out + at, ins, n);
+    memcpy(out + at + n, text + at + del, len - at - del);
+    *out_len = len - del + n;
+    out[*out_len] = '\0';
+    return out;
+}
+
 /* One random edit of text at a random place: typing, deleting, a newline. */
 static char *random_edit(const char *text, size_t len, size_t *out_len)
 {
@@ -159,14 +172,7 @@ static char *random_edit(const char *text, size_t len, size_t *out_len)
     if (at + del > len)
         del = len - at;
     const char *ins = next() % 3 == 0 ? "" : bits[next() % (sizeof bits / sizeof *bits)];
-    size_t n = strlen(ins);
-    char *out = malloc(len - del + n + 1);
-    memcpy(out, text, at);
-    memcpy(out + at, ins, n);
-    memcpy(out + at + n, text + at + del, len - at - del);
-    *out_len = len - del + n;
-    out[*out_len] = '\0';
-    return out;
+    return spliced(text, len, at, del, ins, out_len);
 }
 
 /* A patch of several changes and modifications, the shape editors hold. */
@@ -344,19 +350,6 @@ static void test_identical_and_garbage(void)
     ap_patch_free(g);
     ap_patch_free(h);
     free(big);
-}
-
-/* text with [at, at + del) replaced by ins. */
-static char *spliced(const char *text, size_t len, size_t at, size_t del, const char *ins, size_t *out_len)
-{
-    size_t n = strlen(ins);
-    char *out = malloc(len - del + n + 1);
-    memcpy(out, text, at);
-    memcpy(out + at, ins, n);
-    memcpy(out + at + n, text + at + del, len - at - del);
-    *out_len = len - del + n;
-    out[*out_len] = '\0';
-    return out;
 }
 
 /* Reparses prev into text, checks it against a full parse and that it took
