@@ -29,9 +29,10 @@ static uintptr_t advised_end; /* 0: off */
 static void advise_heap(void)
 {
 #ifdef MADV_HUGEPAGE
-    uintptr_t end = (uintptr_t)sbrk(0), page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t end = (uintptr_t)sbrk(0); /* libc's cached break: no system call */
     if (end <= advised_end || end == (uintptr_t)-1)
-        return;
+        return; /* every allocation asks: the page size only when the heap grew */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = advised_end & ~(page - 1);
     end = (end + page - 1) & ~(page - 1);
     madvise((void *)start, end - start, MADV_HUGEPAGE);
