@@ -67,7 +67,7 @@ static void test_journal_text(void)
     j.fd = -1;
     j.n = 2;
     j.e = ap_xcalloc(2, sizeof *j.e);
-    j.e[0] = (ap_jentry){ap_xstrdup("a b/100%\nnew.txt"), 'R', ".apls-0a-0.new", ".apls-0a-0.old", 3, 0x11, 4, 0xff, -1, false, NULL, -1};
+    j.e[0] = (ap_jentry){ap_xstrdup("a b/100% new.txt"), 'R', ".apls-0a-0.new", ".apls-0a-0.old", 3, 0x11, 4, 0xff, -1, false, NULL, -1};
     j.e[1] = (ap_jentry){ap_xstrdup("n/c.txt"), 'C', ".apls-0a-1.new", "", 0, 0, 2, 0x22, -1, false, NULL, -1};
     j.n_dirs = 1;
     j.dirs = ap_xcalloc(1, sizeof *j.dirs);
@@ -81,7 +81,7 @@ static void test_journal_text(void)
     CHECK_INT(back.n, 2);
     CHECK_INT(back.n_dirs, 1);
     if (back.n == 2) {
-        CHECK_STR(back.e[0].path, "a b/100%\nnew.txt");
+        CHECK_STR(back.e[0].path, "a b/100% new.txt");
         CHECK_INT(back.e[0].kind, 'R');
         CHECK_STR(back.e[0].bak, ".apls-0a-0.old");
         CHECK_INT(back.e[0].new_hash, 0xff);

@@ -27,6 +27,16 @@ static bool skipped(const char *name)
     return name[0] == '.' || strcmp(name, "node_modules") == 0;
 }
 
+/* A name paths.c would refuse in a patch is never suggested either: it would
+ * carry its control characters into a message. */
+static bool unspeakable(const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    return false;
+}
+
 bool ap_disk_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ctx)
 {
     int root = ap_fs_disk_rootfd(fs);
@@ -51,6 +61,8 @@ bool ap_disk_list(ap_fs *fs, void (*each)(void *ctx, const char *path), void *ct
                 complete = false;
                 break;
             }
+            if (unspeakable(e->d_name))
+                continue;
             unsigned char type = e->d_type;
             char *path = dir[0] ? ap_xprintf("%s/%s", dir, e->d_name) : ap_xstrdup(e->d_name);
             if (type == DT_UNKNOWN) {

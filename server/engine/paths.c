@@ -1,5 +1,5 @@
 /* paths.c - the lexical checks of a file_path, before any disk is touched:
- * relative, no "..", no empty or NUL, and normalized so that "./a//b" and
+ * relative, no "..", no empty, NUL or control character, and normalized so that "./a//b" and
  * "a/b" name one file. Symbolic links are the file provider's to check. */
 #include "internal.h"
 
@@ -15,6 +15,17 @@ static char *normalize(const char *path, size_t len, bool folder, const char **w
     if (memchr(path, '\0', len)) {
         *why = "the path contains a NUL character";
         return NULL;
+    }
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)path[k];
+        if (c < 0x20 || c == 0x7f) {
+            /* A real name may hold one, but a patch naming it is far more
+             * likely hostile: "a.c\n+++ b/x" would forge a diff header and
+             * an ESC would drive the reader's terminal. */
+            *why = "the path contains a control character (a newline, tab, escape, ...); "
+                   "apls refuses such names, which would forge its messages and diffs";
+            return NULL;
+        }
     }
     if (path[0] == '/') {
         *why = "the path is absolute; paths are relative to the patch's root";

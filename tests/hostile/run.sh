@@ -536,6 +536,17 @@ std_files
 printf 'version: "2.0"\nchanges:\n  - file_path: "a.c\\0/../../outside/secret.txt"\n    modifications:\n      - action: DELETE\n        snippet: |\n          top secret\n' >"$C/p.ap"
 both "an escaped NUL in file_path" 1 'INVALID_FILE_PATH' "$C/p.ap"
 
+# A control character in a path would reach messages and diff headers raw:
+# "a.c\n+++ b/evil" forges a header, ESC sequences drive the terminal.
+new_case control_in_path
+std_files
+cp "$C/root/a.c" "$C/root/$(printf 'a.c\n+++ b')"
+patch_for 'a.c\n+++ b' >"$C/p.ap"
+both "a newline in file_path" 1 'INVALID_FILE_PATH.*control character' "$C/p.ap"
+cp "$C/root/a.c" "$C/root/$(printf 'a\033[2Jb.c')"
+printf 'e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\na\033[2Jb.c\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\n    return 0;\ne4a2f1b8 content\n    return 1;\ne4a2f1b8 END\n' >"$C/p3.ap"
+both "an ESC in a 3.2 path" 1 'INVALID_FILE_PATH.*control character' "$C/p3.ap"
+
 new_case empty_target
 std_files
 : >"$C/root/empty.c"
