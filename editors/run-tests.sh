@@ -75,13 +75,14 @@ for e in case.get("buffer_edits", []):
     b = open(p, "rb").read()
     open(p, "wb").write(b.replace(e["from"].encode(), e["to"].encode()))
 EOF
-    "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
-    rc=$?
-    # a case whose editor takes the patch's quick fixes saves the patch fixed
+    # a case whose editor takes the patch's quick fixes saves the patch fixed,
+    # and applies it so: the expected result is the fixed patch's
     fixed=$(case_field "$FIX/$name/case.json" fixed_patch)
     if [ "$fixed" != None ] && [ "$fixed" != null ]; then
         cp "$FIX/$name/$fixed" "$dest/expected/$patch"
     fi
+    "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
+    rc=$?
     if [ "$applies" = true ]; then
         [ $rc = 0 ] || { echo "apls apply failed on $name:"; cat "$dest/apply.log"; return 1; }
         # the patch must change something, or the comparison proves nothing
