@@ -600,6 +600,20 @@ async function applyFlow(name, c, ws, rel, targets, patchText, WORK) {
 }
 
 // ------------------------------------------------------------------ main
+/** PATH with no apls on it, every other program still found: a folder that
+ * holds an apls (/usr/bin where the Debian package is installed, and /bin
+ * with it) is replaced by a folder of links to all of its entries but apls,
+ * rather than dropped (which would lose sh, node and the rest). */
+function pathWithoutApls(PATH, into) {
+    return PATH.split(':').map((d, i) => {
+        if (!d || !fs.existsSync(path.join(d, 'apls'))) return d;
+        const shadow = path.join(into, String(i));
+        fs.mkdirSync(shadow, { recursive: true });
+        for (const e of fs.readdirSync(d)) if (e !== 'apls') fs.symlinkSync(path.join(path.resolve(d), e), path.join(shadow, e));
+        return shadow;
+    }).join(':');
+}
+
 async function main() {
     const WORK = fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'apls-vscode-real-'));
     fs.mkdirSync(path.join(OUT, 'shots'), { recursive: true });
@@ -612,7 +626,7 @@ async function main() {
     for (const n of names) copyTree(path.join(FIXTURES, n, 'ws'), path.join(WS, n));
     const xenv = { ...process.env,
         // no apls on the PATH for the bundled server's session
-        PATH: BUNDLED ? (process.env.PATH || '').split(':').filter((d) => !fs.existsSync(path.join(d, 'apls'))).join(':') : process.env.PATH, XDG_CONFIG_HOME: path.join(WORK, 'xdg/config'), XDG_DATA_HOME: path.join(WORK, 'xdg/data'), APLS_RECORD: 'off' };
+        PATH: BUNDLED ? pathWithoutApls(process.env.PATH || '', path.join(WORK, 'path')) : process.env.PATH, XDG_CONFIG_HOME: path.join(WORK, 'xdg/config'), XDG_DATA_HOME: path.join(WORK, 'xdg/data'), APLS_RECORD: 'off' };
 
     const inst = spawnSync(CS, ['--user-data-dir', ud, '--extensions-dir', exts, '--install-extension', VSIX], { encoding: 'utf8', env: xenv });
     if (!check('the .vsix installs into code-server', inst.status === 0 && /successfully installed/i.test(inst.stdout + inst.stderr), inst.stdout + inst.stderr)) return WORK;
