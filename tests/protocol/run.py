@@ -408,6 +408,8 @@ def lifecycle_encoding_negotiation(t):
     calc_world(t)
     cases = [(None, None, "utf-16"), (["utf-8", "utf-16"], None, "utf-8"), (["utf-16", "utf-8"], None, None),
              (["utf-32"], None, "utf-16"), (["utf-16"], {"positionEncoding": "utf-8"}, "utf-8"),
+             # Emacs 29's eglot (1.12) offers these three, in this order
+             (["utf-32", "utf-8", "utf-16"], None, "utf-8"),
              (None, {"positionEncoding": "utf-8"}, "utf-8"),
              (["utf-8"], {"positionEncoding": "utf-16"}, "utf-16")]
     for encs, opts, want in cases:
