@@ -1173,9 +1173,14 @@ static void action_directive(p3 *ps, const dir3 *d, uint32_t line)
     bool renamed = c->n_mods > 0 && c->mods[0].action == AP_RENAME;
     bool others = c->n_mods > 0;
     new_mod(ps, of[d->key], d, line);
-    if (renamed || (d->key == K_RENAME && others))
+    /* an error of the block, not of this action: whether the block renames
+     * or edits is unknowable, so none of it is resolved (a RENAME handed to
+     * the text resolver would be searched for a snippet it has not got) */
+    if (renamed || (d->key == K_RENAME && others)) {
         prob(ps, AP_INVALID_MODIFICATION, AP_ERROR, d->kw, ps->ch, ps->md,
              "RENAME cannot share its FILE block with other actions");
+        ps->change_errors++;
+    }
     if (d->key != K_RENAME) {
         no_args(ps, d);
         return;
