@@ -974,7 +974,7 @@ static void check_locators(p3 *ps, ap_mod *m, int ch, int md, bool last)
                                   after ? "after the end of" : "before the start of");
         if (!after)
             fix(pr, ps->region[S_TAIL], ap_xstrdup(""), "Remove the snippet_tail");
-        else if (!m->anchor.present)
+        else if (!m->anchor.present && m->snippet.present)
             fix_two(ps, pr, m->snippet.key, "anchor", m->end_snippet.key, "snippet",
                     "Insert after the snippet_tail, found after the snippet (as anchor)");
     }
