@@ -45,6 +45,8 @@ static uint32_t line_end(const char *t, size_t len, uint32_t s, uint32_t *next)
  * the one holding last? */
 static bool fence_in(const char *t, size_t len, uint32_t s, uint32_t last)
 {
+    if (last < s)
+        return false; /* (whole lines inserted, or deleted: none touched) */
     for (;;) {
         uint32_t next, e = line_end(t, len, s, &next);
         if (ap_parse3_fence(t + s, e - s))
@@ -52,6 +54,29 @@ static bool fence_in(const char *t, size_t len, uint32_t s, uint32_t last)
         if (next >= len || next > last || next == s)
             return false;
         s = next;
+    }
+}
+
+/* A deletion or an insertion is the same edit slid back along the text it
+ * repeats: slid to the start of its line when it can be, so whole lines
+ * deleted or inserted are seen as such (the common prefix of the texts may
+ * run into them: a block deleted before END, both starting with the id). */
+static void slide(const char *ot, size_t olen, const char *text, size_t len, uint32_t *P, uint32_t *OE)
+{
+    uint32_t p = *P, oe = *OE, ne = (uint32_t)((int64_t)oe + (int64_t)len - (int64_t)olen);
+    if (oe == p) {
+        while (p > 0 && !line_start(ot, olen, p) && text[p - 1] == text[ne - 1])
+            p--, ne--;
+        oe = p;
+    } else if (ne == p) {
+        while (p > 0 && !line_start(ot, olen, p) && ot[p - 1] == ot[oe - 1])
+            p--, oe--;
+    } else {
+        return;
+    }
+    if (line_start(ot, olen, p)) {
+        *P = p;
+        *OE = oe;
     }
 }
 
@@ -97,10 +122,16 @@ ap_patch *ap_reparse3(ap_patch *old, const char *text, size_t len, uint32_t P, u
         *why = "a block of the earlier text may read otherwise alone (no header, a drifted or odd id, too many problems)";
         return NULL;
     }
+    slide(ot, olen, text, len, &P, &OE);
     /* the touched lines: from the one holding P (or P - 1 after a lone CR:
-     * an LF typed there joins the line break) to the one holding OE */
-    uint32_t a = P > 0 && ot[P - 1] == '\r' ? P - 1 : P;
-    uint32_t first = line_of(ot, olen, a), last = line_of(ot, olen, OE);
+     * an LF typed there joins the line break) to the one holding OE, or the
+     * one before it when whole lines went and came (the line at OE then
+     * starts a line in the new text too, untouched: END after a deleted
+     * block) */
+    uint32_t a = P > 0 && ot[P - 1] == '\r' ? P - 1 : P, NE = (uint32_t)((int64_t)OE + d);
+    bool whole = a == P && OE > 0 && NE > 0 && line_start(ot, olen, OE) && line_start(text, len, NE);
+    uint32_t first = line_of(ot, olen, a), last = line_of(ot, olen, whole ? OE - 1 : OE);
+    uint32_t new_last = line_of(text, len, whole ? NE - 1 : NE);
     /* (a header at the very end, without a line break, goes on where the
      * body would start) */
     if (a < old->body3 || !line_start(ot, olen, old->body3) || (!old->version.present && first <= old->body3)) {
@@ -111,7 +142,7 @@ ap_patch *ap_reparse3(ap_patch *old, const char *text, size_t len, uint32_t P, u
         *why = "the edit touches END or the closing fence, or what follows";
         return NULL;
     }
-    if (old->fenced3 && (fence_in(ot, olen, first, OE) || fence_in(text, len, first, (uint32_t)((int64_t)OE + d)))) {
+    if (old->fenced3 && (fence_in(ot, olen, first, last) || fence_in(text, len, first, new_last))) {
         *why = "the edit touches a fence line of a fenced patch (the last one closes it)";
         return NULL;
     }

@@ -285,6 +285,27 @@ static char *spliced(const char *text, size_t len, size_t at, size_t del, const 
     return out;
 }
 
+/* The start of the line holding i, and of the line after it. */
+static size_t line_at(const char *t, size_t len, size_t i)
+{
+    while (i > 0 && !(t[i - 1] == '\n' || (t[i - 1] == '\r' && (i >= len || t[i] != '\n'))))
+        i--;
+    return i;
+}
+
+static size_t line_after(const char *t, size_t len, size_t i)
+{
+    while (i < len && t[i] != '\n' && t[i] != '\r')
+        i++;
+    if (i < len && t[i] == '\r')
+        i++;
+    else if (i < len && t[i] == '\n')
+        return i + 1;
+    if (i < len && t[i] == '\n')
+        i++;
+    return i;
+}
+
 /* One random edit: typing, deleting, a line or a directive typed or pasted,
  * a stretch of the patch copied elsewhere or deleted. */
 static char *random_edit(const char *text, size_t len, size_t *out_len)
@@ -299,7 +320,19 @@ static char *random_edit(const char *text, size_t len, size_t *out_len)
         "E4A2F1B8 FILE\n", ID " include_trailing_blank_lines x\n", ID " bogus\n", "\xef\xbb\xbf",
     };
     size_t at = len ? next() % (len + 1) : 0;
-    unsigned kind = next() % 10;
+    unsigned kind = next() % 12;
+    if (kind >= 10 && len > 0) { /* whole lines deleted, or copied before a line */
+        size_t s = line_at(text, len, next() % len), e = s;
+        for (unsigned k = 1 + next() % 12; k > 0 && e < len; k--)
+            e = line_after(text, len, e);
+        if (kind == 10)
+            return spliced(text, len, s, e - s, "", 0, out_len);
+        char *piece = malloc(e - s + 1);
+        memcpy(piece, text + s, e - s);
+        char *out = spliced(text, len, line_at(text, len, at < len ? at : len - 1), 0, piece, e - s, out_len);
+        free(piece);
+        return out;
+    }
     if (kind == 0 && len > 0) { /* a stretch copied elsewhere */
         size_t s = next() % len, n = next() % 200;
         if (s + n > len)
@@ -496,6 +529,20 @@ static void test_end_and_truncation(void)
     free(t);
     t = splice_at(ended, "\ny\n", 2, 0, "y");
     p = step(p, t, AP_REPARSE_CHANGES);
+    free(t);
+    /* the last block deleted whole lines up to END, and put back: END is
+     * not touched */
+    const char *b = strstr(ended, ID " FILE\nb.c"), *e = strstr(ended, ID " END");
+    size_t n;
+    t = spliced(ended, strlen(ended), (size_t)(b - ended), (size_t)(e - b), "", 0, &n);
+    p = step(p, t, AP_REPARSE_CHANGES);
+    CHECK_INT(p->n_changes, 1);
+    p = step(p, ended, AP_REPARSE_CHANGES);
+    CHECK_INT(p->n_changes, 2);
+    free(t);
+    /* typing at the start of END's line touches it */
+    t = splice_at(ended, ID " END", 0, 0, "x");
+    p = step(p, t, AP_REPARSE_FULL);
     free(t);
     ap_patch_free(p);
     /* without END, the empty last content is truncation, in part or whole */
