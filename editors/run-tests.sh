@@ -2,7 +2,8 @@
 # editors/run-tests.sh APLS_BINARY - the editor clients, tested in the real
 # editors against the real server:
 #   Neovim (headless), Emacs (batch, eglot), and VS Code's protocol path in
-#   node (vscode-jsonrpc), plus the extension's type check, bundle and .vsix.
+#   node (vscode-jsonrpc), plus the extension's type check and the .vsix its
+#   shipping script (editors/vscode/build-vsix.sh) makes.
 # Each fixture in editors/fixtures/NAME (ws/ = the workspace, case.json = what
 # to expect) is copied to a temporary folder; the expected result is what
 # `apls apply --root` writes on another copy. Prints "N passed, M failed" last
@@ -75,13 +76,14 @@ for e in case.get("buffer_edits", []):
     b = open(p, "rb").read()
     open(p, "wb").write(b.replace(e["from"].encode(), e["to"].encode()))
 EOF
-    "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
-    rc=$?
-    # a case whose editor takes the patch's quick fixes saves the patch fixed
+    # a case whose editor takes the patch's quick fixes saves the patch fixed,
+    # and applies it so: the expected result is the fixed patch's
     fixed=$(case_field "$FIX/$name/case.json" fixed_patch)
     if [ "$fixed" != None ] && [ "$fixed" != null ]; then
         cp "$FIX/$name/$fixed" "$dest/expected/$patch"
     fi
+    "$APLS" apply --root "$dest/expected" "$dest/expected/$patch" >"$dest/apply.log" 2>&1
+    rc=$?
     if [ "$applies" = true ]; then
         [ $rc = 0 ] || { echo "apls apply failed on $name:"; cat "$dest/apply.log"; return 1; }
         # the patch must change something, or the comparison proves nothing
@@ -274,13 +276,6 @@ run_vscode() {
     fi
     check "vscode: npm run check (tsc --noEmit)" \
         bash -c "cd '$vs' && timeout 300 npm run --silent check >'$TMP/tsc.log' 2>&1 || { cat '$TMP/tsc.log'; false; }"
-    # bundle and package in a copy: nothing is written into the source tree
-    local pk=$TMP/vscode-package
-    mkdir -p "$pk"
-    (cd "$vs" && cp -r package.json package-lock.json README.md language-configuration.json .vscodeignore \
-        tsconfig.json esbuild.mjs src syntaxes "$pk/") && ln -s "$vs/node_modules" "$pk/node_modules"
-    check "vscode: esbuild bundle (dist/extension.js)" \
-        bash -c "cd '$pk' && timeout 300 npm run --silent bundle >'$TMP/esbuild.log' 2>&1 && test -s dist/extension.js || { cat '$TMP/esbuild.log'; false; }"
     # the protocol path, the grammar and the server lookup, in node's test runner (TAP)
     out=$(cd "$vs" && APLS_BIN=$APLS timeout 600 node --test --test-reporter=tap \
         test/protocol.test.mjs test/grammar.test.mjs test/serverLog.test.mjs test/serverpath.test.mjs 2>&1)
@@ -301,10 +296,11 @@ run_vscode() {
             failed+=("vscode: node protocol tests")
         fi
     fi
-    check "vscode: vsce package (.vsix with the bundle, grammar and manifest)" \
-        bash -c "cd '$pk' && timeout 300 npx --no-install vsce package --no-dependencies --skip-license \
-            --allow-missing-repository -o '$TMP/apls.vsix' >'$TMP/vsce.log' 2>&1 &&
-            python3 '$HERE/vscode/test/vsix-check.py' '$TMP/apls.vsix' || { cat '$TMP/vsce.log'; false; }"
+    # the .vsix the project ships, made by its one script (editors/vscode/build-vsix.sh:
+    # esbuild bundle, vsce package, in a copy of the tree): not a package of our own
+    check "vscode: build-vsix.sh packages the universal .vsix (bundle, grammar, manifest, no server)" \
+        bash -c "timeout 600 '$vs/build-vsix.sh' '$TMP/apls.vsix' >'$TMP/vsce.log' 2>&1 &&
+            python3 '$vs/test/vsix-check.py' '$TMP/apls.vsix' || { tail -n 30 '$TMP/vsce.log'; false; }"
 }
 
 for e in $EDITORS; do

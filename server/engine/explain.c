@@ -106,8 +106,10 @@ void ap_warn_gone(run_ctx *x, int fi, int ch, int md)
         ap_block_release(&blk);
     }
     ap_similar sim[1];
+    /* much like it, or saying what it says with a word more or less (the
+     * rule that makes a REPLACE's slipped snippet SNIPPET_NOT_FOUND) */
     if (ap_similar_lines(v, ap_pattern_at(&mp->snippet, 0), ap_view_begin(v), sim, 1) == 0 ||
-        sim[0].score < 0.75)
+        (sim[0].score < 0.75 && !ap_words_within(ap_view_line(v, sim[0].pos), ap_pattern_at(&mp->snippet, 0))))
         return;
     char *q = quote_line(ap_view_line(v, sim[0].pos));
     ap_problem *pr = ap_run_problem(x->run, AP_SNIPPET_NOT_FOUND, AP_WARNING, f->span, ch, md,

@@ -17,7 +17,8 @@
  * the line the model changes) do not conflict: each is taken from its side.
  * Snippet lines neither side changes are written as the content writes them.
  * Lines compare stripped, as matching does; blank lines do not count, but
- * the content's blank lines stay where the model put them. The merged
+ * the content's blank lines stay where the model put them (and the file's
+ * around lines the snippet left out come with them). The merged
  * content is relative to the block's first line, as the engine indents a
  * content: lines from the content as the model wrote them, lines from the
  * file without the first line's indentation. */
@@ -126,11 +127,61 @@ static bool same_versions(const merger *m, uint32_t g0, uint32_t g1, uint32_t c,
     return c == c1;
 }
 
+/* The blank lines of the file between two of its lines (a, b). */
+static uint32_t blanks_between(const merger *m, ap_pos a, ap_pos b)
+{
+    uint32_t n = 0;
+    for (ap_pos p = ap_view_next(m->v, a); ap_pos_key(p) < ap_pos_key(b); p = ap_view_next(m->v, p))
+        n++;
+    return n;
+}
+
+/* How many blank lines the merged text ends with. */
+static uint32_t trailing_blanks(const ap_buf *t)
+{
+    uint32_t n = 0;
+    for (size_t i = t->len; i >= 1 && t->s[i - 1] == '\n' && (i == 1 || t->s[i - 2] == '\n'); i--)
+        n++;
+    return n;
+}
+
+/* Writes the file's version of [g0, g1). The blank lines around a run of
+ * lines the snippet left out are the file's too (a docstring's left-out
+ * line and the blank line before it): they come along, less those the
+ * content already put there (its blank lines at that point stand for them),
+ * so that the fix loses no line of the file, blank or not, and doubles
+ * none. */
 static void write_file_version(merger *m, uint32_t g0, uint32_t g1)
 {
     ap_pos prev = {0, -1, 0};
     bool any = false;
-    for (uint32_t k = 0; k < m->b->n_steps; k++) {
+    uint32_t k0 = UINT32_MAX, k1 = 0;
+    for (uint32_t k = 0; k < m->b->n_steps; k++)
+        if (in_range(m, k, g0, g1)) {
+            k0 = k0 == UINT32_MAX ? k : k0;
+            k1 = k;
+        }
+    if (k0 == UINT32_MAX)
+        return;
+    /* the file's lines next to the run: the last one before, the first after */
+    uint32_t lead = 0, trail = 0;
+    if (m->b->steps[k0].kind == AP_STEP_DROPPED)
+        for (uint32_t k = k0; k-- > 0;)
+            if (m->b->steps[k].kind != AP_STEP_INVENTED) {
+                lead = blanks_between(m, m->b->steps[k].f, m->b->steps[k0].f);
+                break;
+            }
+    if (m->b->steps[k1].kind == AP_STEP_DROPPED)
+        for (uint32_t k = k1 + 1; k < m->b->n_steps; k++)
+            if (m->b->steps[k].kind != AP_STEP_INVENTED) {
+                trail = blanks_between(m, m->b->steps[k1].f, m->b->steps[k].f);
+                break;
+            }
+    uint32_t have = m->text.len ? trailing_blanks(&m->text) : lead;
+    for (uint32_t i = have; i < lead; i++)
+        ap_buf_addc(&m->text, '\n');
+    uint32_t spare = have > lead ? have - lead : 0;
+    for (uint32_t k = k0; k <= k1; k++) {
         if (!in_range(m, k, g0, g1))
             continue;
         ap_pos f = m->b->steps[k].f;
@@ -142,6 +193,8 @@ static void write_file_version(merger *m, uint32_t g0, uint32_t g1)
         prev = f;
         any = true;
     }
+    for (uint32_t i = spare; i < trail; i++)
+        ap_buf_addc(&m->text, '\n');
 }
 
 /* Names the conflict in [g0, g1): its first snippet line the file has

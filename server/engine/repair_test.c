@@ -176,6 +176,36 @@ static void test_dropped_line(void)
     free(patch);
 }
 
+/* The left-out line of a docstring comes back with the blank line before
+ * it: the fix must not lose a line of the file the model never meant to
+ * touch, blank or not (the file's blank lines next to a left-out line are
+ * the file's, as the line is). */
+static void test_dropped_line_keeps_its_blank(void)
+{
+    char *patch = one_mod("REPLACE", "\"\"\"Sum the values.\nvalues = list(values)\ntry:\n",
+                          "\"\"\"Sum the values.\nvalues = tuple(values)\ntry:\n", NULL);
+    bool failed;
+    char *got = fixed_result(PARSE, patch, AP_SNIPPET_NOT_FOUND, &failed, NULL);
+    CHECK(!failed);
+    CHECK_STR(got ? got : "(no preferred fix)",
+              "def parse(values):\n    \"\"\"Sum the values.\n\n    Raises ValueError.\"\"\"\n"
+              "    values = tuple(values)\n    try:\n        total = sum(values)\n"
+              "    except ValueError as e:\n        log(e)\n        raise\n    return total\n");
+    free(got);
+    free(patch);
+    /* a blank line the content itself puts there is not doubled */
+    patch = one_mod("REPLACE", "\"\"\"Sum the values.\n\nvalues = list(values)\ntry:\n",
+                    "\"\"\"Sum the values.\n\nvalues = tuple(values)\ntry:\n", NULL);
+    got = fixed_result(PARSE, patch, AP_SNIPPET_NOT_FOUND, &failed, NULL);
+    CHECK(!failed);
+    CHECK_STR(got ? got : "(no preferred fix)",
+              "def parse(values):\n    \"\"\"Sum the values.\n\n    Raises ValueError.\"\"\"\n"
+              "    values = tuple(values)\n    try:\n        total = sum(values)\n"
+              "    except ValueError as e:\n        log(e)\n        raise\n    return total\n");
+    free(got);
+    free(patch);
+}
+
 static void test_altered_line_kept(void)
 {
     /* a line typed otherwise that the content keeps: the file's version
@@ -819,6 +849,7 @@ int main(void)
 {
     RUN(test_invented_line);
     RUN(test_dropped_line);
+    RUN(test_dropped_line_keeps_its_blank);
     RUN(test_altered_line_kept);
     RUN(test_conflict_not_preferred);
     RUN(test_other_actions);

@@ -255,7 +255,7 @@ static void words_of(const ap_line *l, words *out)
 
 /* Does one line say what the other says, and more: the words of one all
  * stand in the other (at least two of them)? */
-static bool words_within(const ap_line *a, const ap_line *b)
+bool ap_words_within(const ap_line *a, const ap_line *b)
 {
     words wa, wb;
     words_of(a, &wa);
@@ -282,7 +282,7 @@ bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_mat
     uint64_t a = ap_pos_key(where.first), b = ap_pos_key(where.last);
 #define INSIDE(p) (ap_pos_key(p) >= a && ap_pos_key(p) <= b)
     if (n == 0 || sim[0].score >= 1.0 || INSIDE(sim[0].pos) ||
-        !words_within(ap_view_line(v, sim[0].pos), first))
+        !ap_words_within(ap_view_line(v, sim[0].pos), first))
         return false;
     for (size_t i = 1; i < n; i++)
         if (INSIDE(sim[i].pos) && sim[i].score >= sim[0].score)

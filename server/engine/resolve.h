@@ -93,6 +93,9 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
  * most likely names that line, mistyped or embellished, and the content
  * standing is no evidence that it was applied. */
 bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where);
+/* Do the words of one line all stand in the other (at least two)? A line
+ * that says what a snippet line says, and more or less, is the one it meant. */
+bool ap_words_within(const ap_line *a, const ap_line *b);
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it

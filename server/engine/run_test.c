@@ -568,6 +568,26 @@ static void test_hallucinated_snippet(void)
     CHECK(q && q->n_fixes > 0 && strstr(q->fixes[0].text, "items = sorted(dct.items())"));
     trun_free(t);
     ap_fs_mem_free(fs);
+    /* the same slip in a DELETE (issue 11, item 3): its text is gone, so it
+     * counts as done, but never silently: a warning names the real line
+     * (55% alike, yet saying what the snippet says) and offers it */
+    fs = fs_with("f.txt", enc);
+    t = trun_new(fs, HDR("f.txt") "      - action: DELETE\n        snippet: |\n"
+                                  "          items = sorted(dct.items(), key=lambda kv: kv[0])\n", NULL);
+    q = run_problem(t->r, AP_SNIPPET_NOT_FOUND);
+    CHECK(q && q->severity == AP_WARNING);
+    CHECK(q && strstr(q->message, "items = sorted(dct.items())"));
+    CHECK(q && q->n_fixes > 0 && strstr(q->fixes[0].text, "items = sorted(dct.items())"));
+    trun_free(t);
+    ap_fs_mem_free(fs);
+    /* ... and a line sharing only a word or two with it is no evidence */
+    fs = fs_with("f.txt", enc);
+    t = trun_new(fs, HDR("f.txt") "      - action: DELETE\n        snippet: |\n"
+                                  "          print(sorted(other_items))\n", NULL);
+    CHECK(t->r->ok);
+    CHECK(run_problem(t->r, AP_SNIPPET_NOT_FOUND) == NULL);
+    trun_free(t);
+    ap_fs_mem_free(fs);
     /* applied for real (the content replaced the line the snippet names),
      * it is recognised */
     CHECK_APPLY(enc,

@@ -176,7 +176,7 @@ void apls_report_send(apls_patch *p)
     if (!s->set.report)
         return;
     json_t *o = json_pack(
-        "{s:s,s:I,s:s,s:o,s:{s:I,s:I},s:{s:i,s:i,s:i,s:i,s:i,s:i},s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+        "{s:s,s:I,s:s,s:o,s:{s:I,s:I},s:{s:i,s:i,s:i,s:i,s:i,s:i},s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I}}",
         "uri", p->uri, "version", (json_int_t)p->version, "reparse", reparse_name(p->patch->reparsed),
         "reparseWhy", why ? json_string(why) : json_null(), "files", "total", (json_int_t)p->run->n_files,
         "reused", (json_int_t)p->run->n_reused, "targets", "checks", (int)k->checks, "canonicals",
@@ -184,7 +184,8 @@ void apls_report_send(apls_patch *p)
         "indexed", (int)k->indexed, "diagnostics", (json_int_t)r->diagnostics, "diagnosticsKept",
         (json_int_t)r->reused_diags, "published", r->published, "cpuUs", "parse", (json_int_t)r->parse_us, "root",
         (json_int_t)r->root_us, "run", (json_int_t)r->run_us, "build", (json_int_t)r->build_us, "serialise",
-        (json_int_t)r->dump_us, "send", (json_int_t)r->send_us, "total", (json_int_t)total);
+        (json_int_t)r->dump_us, "send", (json_int_t)r->send_us, "total", (json_int_t)total, "cache", "entries",
+        (json_int_t)s->n_cache, "texts", (json_int_t)apls_cache_texts(s));
     lsp_endpoint_notify(s->ep, "$/apls/analysed", o);
 }
 
@@ -229,7 +230,8 @@ void apls_patch_refresh(apls_patch *p)
     /* choosing looks for every target under each candidate: only when the
      * targets or the disk may have changed, not at every keystroke */
     char *targets = targets_named(p->patch);
-    if (!old_root || p->rechoose_root || !p->targets || strcmp(targets, p->targets) != 0)
+    bool retargeted = !p->targets || strcmp(targets, p->targets) != 0;
+    if (!old_root || p->rechoose_root || retargeted)
         p->root = choose_root(p, &p->root_why);
     else {
         p->root = lsp_xstrdup(old_root);
@@ -263,6 +265,8 @@ void apls_patch_refresh(apls_patch *p)
     p->version = doc->version;
     p->stamp = doc->stamp;
     apls_watch_paths(s, p->deps, p->n_deps);
+    if (retargeted)
+        apls_cache_trim(s); /* a file_path edited away lets its text go */
     apls_report *r = &p->rep;
     bool deferred = r->deferred;
     memset(r, 0, sizeof *r);
@@ -371,6 +375,7 @@ void apls_patch_close(apls_patch *p)
     free(p->uri);
     free(p->path);
     free(p);
+    apls_cache_trim(s); /* what only it read goes with it */
 }
 
 void apls_dependents_changed(apls_server *s, const char *path)

@@ -167,6 +167,12 @@ ap_path_kind apls_vfs_kind_now(ap_fs *fs, const char *path);
 /* Forgets everything cached of path (it changed on disk). */
 void apls_cache_drop(apls_server *s, const char *path);
 void apls_cache_free(apls_server *s);
+/* Forgets everything cached of the paths no open patch's latest analysis
+ * read: a long session would otherwise keep the text of every file any
+ * patch ever named. Called when a patch closes or its file_paths change. */
+void apls_cache_trim(apls_server *s);
+/* How many texts the cache holds (for the analysis report). */
+size_t apls_cache_texts(const apls_server *s);
 /* The text the engine read for file i of p's run, or NULL. */
 const ap_text *apls_run_text(const apls_patch *p, size_t i);
 

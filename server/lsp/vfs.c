@@ -148,6 +148,42 @@ void apls_cache_drop(apls_server *s, const char *path)
     }
 }
 
+static const char *dep_path(const void *arr, size_t i);
+
+/* Does an open patch's latest analysis read abs? */
+static bool depended_on(const apls_server *s, const char *abs)
+{
+    for (size_t i = 0; i < s->n_patches; i++) {
+        const apls_patch *p = s->patches[i];
+        if (p->dep_index && *index_slot(p->dep_index, p->dep_mask, abs, dep_path, p->deps))
+            return true;
+    }
+    return false;
+}
+
+void apls_cache_trim(apls_server *s)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_cache; i++) {
+        if (depended_on(s, s->cache[i].path))
+            s->cache[kept++] = s->cache[i];
+        else
+            cache_clear(&s->cache[i]);
+    }
+    if (kept != s->n_cache) {
+        s->n_cache = kept;
+        cache_reindex(s);
+    }
+}
+
+size_t apls_cache_texts(const apls_server *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_cache; i++)
+        n += s->cache[i].text != NULL;
+    return n;
+}
+
 void apls_cache_free(apls_server *s)
 {
     listings_clear(s);

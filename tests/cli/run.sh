@@ -204,6 +204,69 @@ APLS_RECORD=off expect "an untouched file is patched, not taken as applied" 0 '2
 [ "$(cat "$T/untouched/f.txt")" = "$(printf 'return None\n\ncontinue\nb = a')" ] && pass "  ... on disk" ||
     failc "untouched file on disk" "$(cat "$T/untouched/f.txt")"
 
+# issue 9, item 2: a dry run shows the lines that change, as git diff does,
+# and the bytes the write makes (the trailing blanks it strips); item 8:
+# check says how many lines no modification touches lose trailing blanks
+mkdir -p "$T/minimal"
+printf 'def f():\n    try:\n        x = 1\n        y = 2\n    except ValueError as e:\n        log(e)\n    return x   \n' >"$T/minimal/g.py"
+cat >"$T/minimal.ap" <<'P'
+version: "2.0"
+changes:
+  - file_path: g.py
+    modifications:
+      - action: REPLACE
+        snippet: |
+          try:
+              x = 1
+              y = 2
+          except ValueError as e:
+              log(e)
+        content: |
+          try:
+              x = 1
+              y = 3
+          except ValueError as e:
+              log(e)
+P
+APLS_RECORD=off expect "apply --dry-run: a minimal diff" 0 '^-        y = 2$' '' -- apply --dry-run --root "$T/minimal" "$T/minimal.ap"
+if grep -Eq '^[-+] *(x = 1|except ValueError as e:|log\(e\))$' "$T/out" || ! grep -Eq '^\+    return x$' "$T/out"; then
+    failc "  ... only the changed lines, and the stripped blanks as written" "$(cat "$T/out")"
+else
+    pass "  ... only the changed lines, and the stripped blanks as written"
+fi
+APLS_RECORD=off expect "check: lines outside the modifications that lose trailing blanks" 0 \
+    'g.py: would be modified; 1 line no modification touches loses its trailing blanks.*--trailing-whitespace inserted' '' \
+    -- check --root "$T/minimal" "$T/minimal.ap"
+APLS_RECORD=off expect "  ... in --json" 0 '"trailing_blanks_stripped": *1' '' -- check --json --root "$T/minimal" "$T/minimal.ap"
+APLS_RECORD=off expect "  ... none with --trailing-whitespace inserted" 0 'g.py: would be modified$' '' \
+    -- check --trailing-whitespace inserted --root "$T/minimal" "$T/minimal.ap"
+
+# issue 9, item 3: a missing file says where apls looked and what was meant;
+# the root's own name before a path is read away, with a warning
+mkdir -p "$T/myproj/include/uv" "$T/myproj/src" "$T/myproj/.git"
+printf '#define V 1\n' >"$T/myproj/include/uv/version.h"
+printf 'int a;\n' >"$T/myproj/src/a.c"
+printf 'version: "2.0"\nchanges:\n  - file_path: uv/version.h\n    modifications:\n      - action: DELETE\n        snippet: |\n          #define V 1\n' >"$T/myproj/nf.ap"
+expect "FILE_NOT_FOUND: where apls looked, and the file meant" 1 \
+    'FILE_NOT_FOUND: uv/version.h does not exist: apls looked for .*/myproj/uv/version.h \(the root is .*\); did you mean include/uv/version.h\?' '' \
+    -- check "$T/myproj/nf.ap"
+printf 'version: "2.0"\nchanges:\n  - file_path: myproj/src/a.c\n    modifications:\n      - action: DELETE\n        snippet: |\n          int a;\n' >"$T/myproj/pf.ap"
+expect "the root's name before a path: read away, with a warning" 0 \
+    'warning: PROJECT_FOLDER: myproj/src/a.c begins with .myproj.' '' -- check --root "$T/myproj" "$T/myproj/pf.ap"
+grep -q 'src/a.c: would be modified' "$T/out" && pass "  ... as src/a.c" || failc "  ... as src/a.c" "$(cat "$T/out")"
+
+# issue 11, item 3: a snippet the model invented, its content standing
+# elsewhere, is not "already applied"; a DELETE whose text is gone while
+# a line saying the same stands counts as done, but says so
+mkdir -p "$T/halluc"
+printf 'def _iterencode_dict(dct):\n    if _sort_keys:\n        items = sorted(dct.items())\n    else:\n        items = dct.items()\n    for key, value in items:\n' >"$T/halluc/enc.py"
+printf 'version: "2.0"\nchanges:\n  - file_path: enc.py\n    modifications:\n      - action: REPLACE\n        snippet: |\n          items = sorted(dct.items(), key=lambda kv: kv[0])\n        content: |\n          items = dct.items()\n' >"$T/halluc/rep.ap"
+APLS_RECORD=off expect "a hallucinated REPLACE snippet: SNIPPET_NOT_FOUND with the real line" 1 '' \
+    "error: SNIPPET_NOT_FOUND: .*closest line: 3 'items = sorted\(dct.items\(\)\)'" -- apply --root "$T/halluc" "$T/halluc/rep.ap"
+printf 'version: "2.0"\nchanges:\n  - file_path: enc.py\n    modifications:\n      - action: DELETE\n        snippet: |\n          items = sorted(dct.items(), key=lambda kv: kv[0])\n' >"$T/halluc/del.ap"
+APLS_RECORD=off expect "a hallucinated DELETE snippet: done, with a warning naming the real line" 0 \
+    "warning: SNIPPET_NOT_FOUND: .*did you mean line 3 'items = sorted\(dct.items\(\)\)'" '' -- check --root "$T/halluc" "$T/halluc/del.ap"
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,10 +1,14 @@
 ;;; emacs-check.el --- the packaged ap-mode, as Emacs loads it at startup -*- lexical-binding: t; -*-
 
-;; Run by tests/package/run.sh from the "failing" fixture's workspace:
+;; Run by tests/package/run.sh from the "failing" fixture's workspace, the
+;; package unpacked into ROOT:
 ;;   emacs --batch -Q -l ROOT/usr/share/emacs/site-lisp/apls/apls-start.el -l emacs-check.el
 ;; (the file /etc/emacs/site-start.d/50apls.el links to, taken from the
-;; unpacked root).  PATH has the root's bin first.  Environment: APLS_ROOT,
-;; APLS_OUT (one "ok - ..." / "not ok - ..." line each).
+;; unpacked root; PATH has the root's bin first), or the package installed:
+;;   emacs --batch -q -l emacs-check.el
+;; (Debian's site start runs /etc/emacs/site-start.d/50apls.el; ROOT is /).
+;; Environment: APLS_ROOT, APLS_LABEL (prefix of each line), APLS_OUT (one
+;; "ok - ..." / "not ok - ..." line each).
 
 ;;; Code:
 
@@ -13,7 +17,7 @@
 (defun apls-check-report (ok what &optional detail)
   "Write one result line: OK, WHAT, and DETAIL when it failed."
   (with-temp-buffer
-    (insert (format "%s - package: emacs: %s%s\n" (if ok "ok" "not ok") what
+    (insert (format "%s - %s: %s%s\n" (if ok "ok" "not ok") (or (getenv "APLS_LABEL") "package: emacs") what
                     (if (and (not ok) detail) (format " (%S)" detail) "")))
     (append-to-file (point-min) (point-max) (getenv "APLS_OUT")))
   ok)
@@ -30,7 +34,8 @@
       (apls-check-report (not (featurep 'ap-mode)) "the start file loads nothing but autoloads")
       (find-file (expand-file-name "broken.ap"))
       (apls-check-report (eq major-mode 'ap-mode) "a .ap file opens in ap-mode" major-mode)
-      (apls-check-report (string-prefix-p apls-check-root (or (locate-library "ap-mode") ""))
+      (apls-check-report (string-prefix-p (concat apls-check-root "usr/share/emacs/site-lisp/apls/")
+                                          (or (locate-library "ap-mode") ""))
                          "ap-mode comes from the package" (locate-library "ap-mode"))
       ;; Debian's eglot 1.9 (-Q skipped the site start files that add it)
       (let ((default-directory "/usr/share/emacs/site-lisp/elpa/"))

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # tests/package/run.sh [BUILD_DIR] - apls as users install it (docs/shipping.md):
-#   deb:    dpkg-buildpackage -us -uc -b in a copy of the tree, then the .deb
-#           unpacked into an empty root and used with only its files on the
-#           paths: apls --version, man -w apls and the page itself, a headless
-#           Neovim (packaged plugin, setup{} in init.lua, :checkhealth apls),
-#           emacs --batch (packaged start file, ap-mode, eglot);
+#   deb:    dpkg-buildpackage -us -uc -b in a copy of the tree; its files
+#           (unpacked into an empty root); then, as root with dpkg (CI),
+#           installed on the machine (apt-get install ./DEB) and used with
+#           only its files on the paths: apls --version, man -w apls and the
+#           page itself, a headless Neovim (packaged plugin, setup{} in
+#           init.lua, :checkhealth apls), emacs --batch (Debian's site start,
+#           ap-mode, eglot); then purged, and nothing of it may be left.
+#           Not root (or apls installed here already, or
+#           APLS_PACKAGE_INSTALL=no): the same use of the unpacked root;
 #   meson:  `meson install --destdir` from BUILD_DIR installs the same files
 #           (skipped without BUILD_DIR);
 #   vsix:   scripts/build-vsix: no libyaml, libjansson, libuv in ldd of the
@@ -22,7 +26,12 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/apls-package.XXXXXX")
 pass=0
 fail=0
 failed=()
-cleanup() { if [ "${APLS_KEEP:-}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi; }
+deb_installed=
+cleanup() {
+    # a run cut short never leaves the package it installed behind
+    [ -n "$deb_installed" ] && dpkg --purge apls >/dev/null 2>&1
+    if [ "${APLS_KEEP:-}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
 trap cleanup EXIT
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
@@ -95,17 +104,79 @@ part_deb() {
     check "deb: /etc/emacs/site-start.d/50apls.el runs the start file at every Emacs start" \
         test "$(readlink "$root/etc/emacs/site-start.d/50apls.el")" = /usr/share/emacs/site-lisp/apls/apls-start.el
 
-    # with only the package's files on the paths
-    local env=(env -i HOME="$TMP/home" PATH="$root/usr/bin:/usr/bin:/bin" LANG=C.UTF-8 TERM=dumb)
+    # Used with only the package's files on the paths: installed for real
+    # where that may be done (root, dpkg: CI's fresh machine), then purged;
+    # else (not root, or apls already installed here) unpacked into $root
+    if can_install "$deb"; then
+        deb_install "$deb" && deb_use "" installed
+        deb_purge "$deb"
+    else
+        deb_use "$root" unpacked
+    fi
+}
+
+# whether the .deb may be installed on this machine for the test: root and
+# dpkg, no apls of the user's (a package or /usr/bin/apls) that the test would
+# replace and then remove; APLS_PACKAGE_INSTALL=no always unpacks instead
+can_install() {
+    [ "${APLS_PACKAGE_INSTALL:-yes}" != no ] || { echo "# deb: APLS_PACKAGE_INSTALL=no: unpacked, not installed"; return 1; }
+    [ "$(id -u)" = 0 ] && command -v dpkg >/dev/null ||
+        { echo "# deb: not root (or no dpkg): unpacked into an empty root, not installed"; return 1; }
+    if dpkg-query -W -f='${Status}' apls 2>/dev/null | grep -q 'ok installed' || [ -e /usr/bin/apls ]; then
+        echo "# deb: apls is installed on this machine already (left alone): unpacked, not installed"
+        return 1
+    fi
+}
+
+deb_install() { # DEB: apt-get install ./DEB (dpkg -i without apt)
+    local deb=$1 rc
+    # the package's paths that are absent now: after the purge they must be absent again
+    dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's|^\./|/|; s|/$||' | grep -v '^/\?$' |
+        while IFS= read -r f; do [ -e "$f" ] || [ -L "$f" ] || echo "$f"; done >"$TMP/deb.new-paths"
+    deb_installed=1
+    if command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends \
+            -o DPkg::Lock::Timeout=120 "$deb" >"$TMP/deb/install.log" 2>&1
+    else
+        timeout 600 dpkg -i "$deb" >"$TMP/deb/install.log" 2>&1
+    fi
+    rc=$?
+    [ $rc = 0 ] || tail -n 20 "$TMP/deb/install.log"
+    check "deb: $(command -v apt-get >/dev/null && echo 'apt-get install ./' || echo 'dpkg -i ')$(basename "$deb") installs it (exit $rc)" \
+        bash -c "test $rc = 0 && dpkg-query -W -f='\${Status}' apls | grep -q 'ok installed'"
+}
+
+deb_purge() { # DEB: purge it; nothing of it may be left
+    local deb=$1 rc left
+    [ -n "$deb_installed" ] || return 0
+    if command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive timeout 600 apt-get purge -y -o DPkg::Lock::Timeout=120 apls >"$TMP/deb/purge.log" 2>&1
+    else
+        timeout 600 dpkg --purge apls >"$TMP/deb/purge.log" 2>&1
+    fi
+    rc=$?
+    deb_installed=
+    [ $rc = 0 ] || tail -n 20 "$TMP/deb/purge.log"
+    check "deb: purged (exit $rc), dpkg knows no apls" \
+        bash -c "test $rc = 0 && ! dpkg-query -W -f='\${Status}' apls 2>/dev/null | grep -q installed"
+    while IFS= read -r f; do [ -e "$f" ] || [ -L "$f" ] && echo "$f"; done <"$TMP/deb.new-paths" >"$TMP/deb.left"
+    check "deb: after the purge, nothing it installed is left ($(wc -l <"$TMP/deb.new-paths") paths)" \
+        bash -c "test -s '$TMP/deb.new-paths' && ! test -s '$TMP/deb.left' || { echo left:; cat '$TMP/deb.left'; false; }"
+    check "deb: after the purge, man -w apls finds nothing" bash -c "! env -i PATH=/usr/bin:/bin man -w apls >/dev/null 2>&1"
+}
+
+deb_use() { # SYS HOW: the package's files under SYS ("" when installed), used as a user would
+    local sys=$1 how=$2 rc
+    local env=(env -i HOME="$TMP/home" PATH="$sys/usr/bin:/usr/bin:/bin" LANG=C.UTF-8 TERM=dumb)
     mkdir -p "$TMP/home"
-    check "deb: apls --version says $deb_version" test "$("${env[@]}" apls --version)" = "apls $deb_version"
-    check "deb: man -w apls finds the packaged page (through PATH)" \
-        test "$("${env[@]}" man -w apls 2>&1)" = "$root/usr/share/man/man1/apls.1.gz"
+    check "deb ($how): apls --version says $deb_version" test "$("${env[@]}" apls --version)" = "apls $deb_version"
+    check "deb ($how): man -w apls finds the packaged page (through PATH)" \
+        test "$("${env[@]}" man -w apls 2>&1)" = "$sys/usr/share/man/man1/apls.1.gz"
     "${env[@]}" MANWIDTH=200 man apls 2>/dev/null | col -b >"$TMP/man.txt"
     "${env[@]}" apls --help >"$TMP/help.txt"
-    check "deb: the page renders, with NAME, SYNOPSIS, OPTIONS, EXIT STATUS, ENVIRONMENT, FILES" \
+    check "deb ($how): the page renders, with NAME, SYNOPSIS, OPTIONS, EXIT STATUS, ENVIRONMENT, FILES" \
         bash -c "for s in NAME SYNOPSIS OPTIONS 'EXIT STATUS' ENVIRONMENT FILES; do grep -q \"^\$s\" '$TMP/man.txt' || exit 1; done"
-    check "deb: every term of --help is in the page (one source)" python3 - "$TMP/help.txt" "$TMP/man.txt" <<'PY'
+    check "deb ($how): every term of --help is in the page (one source)" python3 - "$TMP/help.txt" "$TMP/man.txt" <<'PY'
 import sys, re
 norm = lambda s: re.sub(r"\s+", " ", s).strip()
 man = norm(open(sys.argv[2]).read())
@@ -116,40 +187,46 @@ if len(terms) < 15 or missing:
     sys.exit(1)
 PY
 
-    # Neovim: the packaged plugin from its site folder, found through XDG_DATA_DIRS
+    # Neovim: the packaged plugin from its site folder; installed, Neovim's
+    # default XDG_DATA_DIRS finds it; unpacked, XDG_DATA_DIRS names the root
     if command -v nvim >/dev/null; then
-        local nv=$TMP/nvim
+        local nv=$TMP/nvim-$how dirs=()
+        [ -n "$sys" ] && dirs=(XDG_DATA_DIRS="$sys/usr/share")
         mkdir -p "$nv/config/nvim"
         cp -r "$top/editors/fixtures/failing/ws" "$nv/ws"
         echo "require('apls').setup{}" >"$nv/config/nvim/init.lua"
         : >"$nv/result"
         (cd "$nv/ws" && "${env[@]}" XDG_CONFIG_HOME="$nv/config" XDG_DATA_HOME="$nv/data" \
-            XDG_STATE_HOME="$nv/state" XDG_CACHE_HOME="$nv/cache" XDG_DATA_DIRS="$root/usr/share" \
-            APLS_OUT="$nv/result" APLS_LABEL="package: nvim" APLS_EXPECT_PATH="$root/usr/bin/apls" \
-            APLS_EXPECT_VERSION="$deb_version" \
+            XDG_STATE_HOME="$nv/state" XDG_CACHE_HOME="$nv/cache" "${dirs[@]}" \
+            APLS_OUT="$nv/result" APLS_LABEL="package ($how): nvim" APLS_EXPECT_PATH="$sys/usr/bin/apls" \
+            APLS_EXPECT_PLUGIN="$sys/usr/share/nvim/site/pack/apls/start/apls/" APLS_EXPECT_VERSION="$deb_version" \
             timeout 60 nvim --headless -i NONE -c "luafile $top/editors/nvim/test/setup_check.lua" \
             </dev/null >"$nv/nvim.out" 2>&1)
         rc=$?
-        tally "$nv/result" "package: nvim"
-        check "package: nvim: Neovim exited cleanly (exit $rc)" test $rc = 0
+        tally "$nv/result" "package ($how): nvim"
+        check "package ($how): nvim: Neovim exited cleanly (exit $rc)" test $rc = 0
     else
-        not_ok "package: nvim: not installed"
+        not_ok "package ($how): nvim: not installed"
     fi
 
-    # Emacs: the start file /etc/emacs/site-start.d/50apls.el links to
+    # Emacs: installed, Debian's site start runs /etc/emacs/site-start.d/50apls.el
+    # (emacs -q: no init file, the site files as for a user); unpacked, the
+    # start file that link names is loaded from the root
     if command -v emacs >/dev/null; then
-        local em=$TMP/emacs
+        local em=$TMP/emacs-$how start=()
+        [ -n "$sys" ] && start=(-Q -l "$sys/usr/share/emacs/site-lisp/apls/apls-start.el")
+        [ -n "$sys" ] || start=(-q)
         mkdir -p "$em"
         cp -r "$top/editors/fixtures/failing/ws" "$em/ws"
         : >"$em/result"
-        (cd "$em/ws" && "${env[@]}" APLS_ROOT="$root" APLS_OUT="$em/result" timeout 90 emacs --batch -Q \
-            -l "$root/usr/share/emacs/site-lisp/apls/apls-start.el" -l "$top/tests/package/emacs-check.el" \
+        (cd "$em/ws" && "${env[@]}" APLS_ROOT="$sys/" APLS_LABEL="package ($how): emacs" APLS_OUT="$em/result" \
+            timeout 90 emacs --batch "${start[@]}" -l "$top/tests/package/emacs-check.el" \
             </dev/null >"$em/emacs.out" 2>&1)
         rc=$?
-        tally "$em/result" "package: emacs"
-        check "package: emacs: Emacs exited cleanly (exit $rc)" test $rc = 0
+        tally "$em/result" "package ($how): emacs"
+        check "package ($how): emacs: Emacs exited cleanly (exit $rc)" test $rc = 0
     else
-        not_ok "package: emacs: not installed"
+        not_ok "package ($how): emacs: not installed"
     fi
 }
 

@@ -408,6 +408,8 @@ def lifecycle_encoding_negotiation(t):
     calc_world(t)
     cases = [(None, None, "utf-16"), (["utf-8", "utf-16"], None, "utf-8"), (["utf-16", "utf-8"], None, None),
              (["utf-32"], None, "utf-16"), (["utf-16"], {"positionEncoding": "utf-8"}, "utf-8"),
+             # Emacs 29's eglot (1.12) offers these three, in this order
+             (["utf-32", "utf-8", "utf-16"], None, "utf-8"),
              (None, {"positionEncoding": "utf-8"}, "utf-8"),
              (["utf-8"], {"positionEncoding": "utf-16"}, "utf-16")]
     for encs, opts, want in cases:
@@ -3244,6 +3246,42 @@ def incremental_paths_match_a_fresh_analysis_32(t):
     eq(s.text(u), text, "the text is back")
     s.finish()
     fresh.finish()
+
+
+@test
+def closed_patches_leave_no_texts_behind(t):
+    """The server keeps each target's text while an open patch reads it, so a
+    keystroke does not read and index it again; once no open patch reads a
+    target, its text goes (a session opening patch after patch would
+    otherwise hold every file any of them ever named). The analysis report
+    counts what the cache holds."""
+    t.write("a.txt", "alpha\n" * 50)
+    t.write("b.txt", "beta\n" * 50)
+    t.write("a.ap", 'version: "2.0"\nchanges:\n  - file_path: "a.txt"\n    modifications:\n'
+                    '      - action: DELETE\n        snippet: "alpha"\n')
+    t.write("ab.ap", 'version: "2.0"\nchanges:\n  - file_path: "a.txt"\n    modifications:\n'
+                     '      - action: INSERT_AFTER\n        snippet: "zeta"\n        content: "x"\n'
+                     '  - file_path: "b.txt"\n    modifications:\n'
+                     '      - action: DELETE\n        snippet: "beta"\n')
+    t.write("none.ap", 'version: "2.0"\nchanges: []\n')
+    s = t.session(options={"debounceMs": 0, "analysisReport": True})
+    ua = s.open("a.ap")
+    eq(analysed(s, ua, 1)["cache"]["texts"], 1, "a.ap holds a.txt")
+    uab = s.open("ab.ap")
+    eq(analysed(s, uab, 1)["cache"]["texts"], 2, "ab.ap adds b.txt")
+    s.close_doc(uab)
+    un = s.open("none.ap")
+    eq(analysed(s, un, 1)["cache"]["texts"], 1, "ab.ap closed: a.ap still reads a.txt, b.txt is gone")
+    s.close_doc(ua)
+    s.close_doc(un)
+    un = s.open("none.ap", version=2)
+    eq(analysed(s, un, 2)["cache"]["texts"], 0, "every patch closed: nothing held")
+    # a file_path edited away lets its old target go too
+    ua = s.open("a.ap", version=3)
+    eq(analysed(s, ua, 3)["cache"]["texts"], 1, "a.ap again")
+    v = s.edit(ua, [(s.text(ua).index('"a.txt"'), s.text(ua).index('"a.txt"') + 7, '"b.txt"')])
+    eq(analysed(s, ua, v)["cache"]["texts"], 1, "a.ap now reads b.txt only")
+    s.finish()
 
 
 # ============================================================ output

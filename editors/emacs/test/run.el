@@ -223,12 +223,13 @@
         (apls-test-report (apls-test-wait 10 (lambda () (equal (funcall now) (plist-get case :warnings))))
                           (format "warnings: %s" (string-join (plist-get case :warnings) ", "))
                           (funcall now))))
-    ;; 4c. every warning's preferred quick fix, one after the other, chosen
-    ;; the way `eglot-code-actions' chooses (its default is the preferred one)
+    ;; 4c. every problem's preferred quick fix (errors and warnings), one
+    ;; after the other, chosen the way `eglot-code-actions' chooses (its
+    ;; default is the preferred one)
     (when (plist-get case :preferred_fixes)
       (let (taken)
         (dotimes (_ 10)
-          (let* ((ds (cl-remove-if-not (lambda (d) (eql (plist-get d :severity) 2))
+          (let* ((ds (cl-remove-if-not (lambda (d) (memql (plist-get d :severity) '(1 2)))
                                        (append (cdr (assoc patch-uri apls-test-published)) nil)))
                  (d (car ds)))
             (when d

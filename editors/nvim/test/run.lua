@@ -340,13 +340,14 @@ local ok_run, run_err = pcall(function()
       'code lenses follow the edit undone', lens_titles())
   end
 
-  -- 4d. every warning's preferred quick fix, one after the other, applied as
-  -- the client applies an edit: the patch ends clean and means the same
+  -- 4d. every problem's preferred quick fix (errors and warnings), one after
+  -- the other, applied as the client applies an edit: the patch ends clean
+  -- and means the same
   if case.preferred_fixes then
     local client = apls.client(pbuf)
     local taken = {}
     for _ = 1, 10 do
-      local ds = vim.tbl_filter(function(d) return d.severity == 2 end, published[patch_uri] or {})
+      local ds = vim.tbl_filter(function(d) return d.severity <= 2 end, published[patch_uri] or {})
       if #ds == 0 then
         break
       end

@@ -5,7 +5,8 @@
 --   nvim --headless -i NONE -c 'luafile editors/nvim/test/setup_check.lua'
 -- Environment: APLS_OUT (one "ok - ..." / "not ok - ..." line each),
 -- APLS_LABEL (prefix of each line), APLS_EXPECT_PATH (the server the plugin
--- must find), APLS_EXPECT_VERSION (what `apls --version` says).
+-- must find), APLS_EXPECT_VERSION (what `apls --version` says),
+-- APLS_EXPECT_PLUGIN (optional: the folder the plugin must be loaded from).
 local out = assert(io.open(assert(os.getenv('APLS_OUT')), 'a'))
 local label = os.getenv('APLS_LABEL') or 'nvim setup'
 local function report(ok, what, detail)
@@ -24,6 +25,10 @@ local ok_run, run_err = pcall(function()
   local root = vim.fn.getcwd()
   local found = vim.api.nvim_get_runtime_file('lua/apls/init.lua', false)[1] or ''
   report(found ~= '', 'the plugin is on the runtimepath', vim.o.runtimepath)
+  local want = os.getenv('APLS_EXPECT_PLUGIN')
+  if want then
+    report(vim.startswith(found, want), 'the plugin is the one under ' .. want, found)
+  end
   report(package.loaded['apls'] ~= nil and require('apls').set_up == true,
     "init.lua's require('apls').setup{} ran")
 

@@ -111,6 +111,8 @@ function prepare(name, dest) {
         const p = path.join(dest, 'expected', e.file);
         fs.writeFileSync(p, fs.readFileSync(p, 'utf8').split(e.from).join(e.to));
     }
+    // a case whose quick fixes the client takes saves the patch fixed, and applies it so
+    if (c.fixed_patch) fs.copyFileSync(path.join(FIXTURES, name, c.fixed_patch), path.join(dest, 'expected', c.patch));
     const r = spawnSync(APLS, ['apply', '--root', path.join(dest, 'expected'), path.join(dest, 'expected', c.patch)], { encoding: 'utf8' });
     assert.equal(r.status, c.applies ? 0 : 1, `apls apply on the expected copy: ${r.stdout}${r.stderr}`);
     return c;
@@ -233,6 +235,17 @@ class Session {
         await this.conn.sendNotification(lsp.DidChangeTextDocumentNotification.type, this.ws.replaceAll(uri, from, to));
     }
 
+    /** Applies a quick fix's edit as VS Code does, and sends the patch's new text (one full change). */
+    async applyQuickFix(uri, edit) {
+        const r = this.ws.applyEdit(edit);
+        const doc = this.ws.docs.get(uri);
+        await this.conn.sendNotification(lsp.DidChangeTextDocumentNotification.type, {
+            textDocument: { uri, version: doc.version },
+            contentChanges: [{ text: doc.text }],
+        });
+        return r;
+    }
+
     async close() {
         await this.conn.sendRequest(lsp.ShutdownRequest.type);
         await this.conn.sendNotification(lsp.ExitNotification.type);
@@ -306,6 +319,35 @@ for (const name of fs.readdirSync(FIXTURES).sort()) {
                 assert.equal(h.contents.kind, 'markdown');
                 for (const t of c.hover.contains) assert.ok(h.contents.value.includes(t), `${t} in ${h.contents.value}`);
             });
+
+            if (readCase(name).preferred_fixes) {
+                // issue 9, items 1 and 4: the fix VS Code marks preferred (the
+                // lightbulb's first, Ctrl+. then Enter, "auto fix") is safe to take
+                // blindly: each problem's, one after the other, leaves the patch
+                // clean and as the fixture's fixed patch
+                it('every problem\'s preferred quick fix, taken in turn, gives the fixed patch', async () => {
+                    const taken = [];
+                    for (let round = 0; round < 10; round++) {
+                        const ds = (s.diagnostics.get(patchUri) || []).filter((d) => d.severity <= 2);
+                        if (ds.length === 0) break;
+                        const d = ds[0];
+                        const acts = await s.conn.sendRequest(lsp.CodeActionRequest.type, {
+                            textDocument: { uri: patchUri }, range: d.range, context: { diagnostics: [d], triggerKind: 1 },
+                        });
+                        const pref = acts.filter((a) => a.kind === 'quickfix' && a.isPreferred);
+                        assert.equal(pref.length, 1, `one preferred quick fix for ${d.code}: ${JSON.stringify(acts.map((a) => a.title))}`);
+                        assert.ok(pref[0].edit, `the fix's edit: ${JSON.stringify(pref[0])}`);
+                        taken.push(`${d.code}: ${pref[0].title}`);
+                        const before = s.diagnostics.get(patchUri);
+                        const r = await s.applyQuickFix(patchUri, pref[0].edit);
+                        assert.ok(r.applied, r.failureReason);
+                        await s.waitFor(() => s.diagnostics.get(patchUri) !== before, 10000, `diagnostics after ${taken.at(-1)}`);
+                    }
+                    await s.waitFor(() => (s.diagnostics.get(patchUri) || [1]).length === 0, 10000, 'no diagnostic left')
+                        .catch(() => assert.deepEqual(s.diagnostics.get(patchUri), [], taken.join('; ')));
+                    assert.equal(s.ws.docs.get(patchUri).text, fs.readFileSync(path.join(FIXTURES, name, c.fixed_patch), 'utf8'), taken.join('; '));
+                });
+            }
 
             it(c_applies(name) ? `${way}: applied, files byte for byte as apls apply writes` : `${way}: refused`, async () => {
                 if (way === 'code action') {
