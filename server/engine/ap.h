@@ -272,8 +272,9 @@ typedef enum ap_reparse {
     AP_REPARSE_FULL = 0,  /* the whole text parsed */
     AP_REPARSE_SAME,      /* the text did not change: the model moved over */
     AP_REPARSE_MOD,       /* one modification parsed alone */
-    AP_REPARSE_CHANGES    /* the change items the edit touched parsed alone
-                           * (any number of them, none included) */
+    AP_REPARSE_CHANGES    /* the change items (3.2: FILE blocks) the edit
+                           * touched parsed alone (any number of them, none
+                           * included) */
 } ap_reparse;
 
 /* A change: a 2.0 item of 'changes', a 3.2 FILE block. */
@@ -308,6 +309,14 @@ typedef struct ap_patch {
     uint64_t context;  /* 3.2: what besides a change's bytes decides how it
                         * reads (its ids, --strict); results are taken over
                         * only between patches of equal context */
+    /* 3.2, for ap_patch_reparse (docs/format-3.md, "Parsing again after an
+     * edit"): the FILE blocks lie in [body3, tail3) (after the header; up to
+     * the END line, the closing fence or the end); blocks3: each block reads
+     * the same whatever the text outside it (no drifted id, an 8-hex id,
+     * problems below the cap); open3: no END or closing fence; fenced3: a
+     * fence before the header (the text's last fence closes the patch) */
+    uint32_t body3, tail3;
+    bool blocks3, open3, fenced3;
     ap_reparse reparsed;     /* how ap_patch_reparse made it (AP_REPARSE_FULL
                               * for ap_patch_parse) */
     const char *reparse_why; /* AP_REPARSE_FULL from ap_patch_reparse: why

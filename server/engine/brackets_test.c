@@ -66,11 +66,15 @@ static void test_scanner_agrees(void)
     srand(12345);
     char line[80];
     for (int round = 0; round < 200000; round++) {
-        bool sparse = round % 2;
-        size_t n = (size_t)(rand() % (sparse ? 80 : 40));
+        bool sparse = round % 3 == 1, arrows = round % 3 == 2;
+        size_t n = (size_t)(rand() % (sparse || arrows ? 80 : 40));
+        /* arrows: "->", "--", "//", slash-star, "/ " and brackets, which the
+         * sixteen-byte path tells apart by the byte after */
+        static const char arrow[] = "-->//*/ a(){}";
         for (size_t i = 0; i < n; i++)
-            line[i] = sparse && rand() % 12 ? plain[rand() % (int)(sizeof plain - 1)]
-                                            : alphabet[rand() % (int)(sizeof alphabet - 1)];
+            line[i] = arrows   ? arrow[rand() % (int)(sizeof arrow - 1)]
+                      : sparse && rand() % 12 ? plain[rand() % (int)(sizeof plain - 1)]
+                                              : alphabet[rand() % (int)(sizeof alphabet - 1)];
         ap_brackets a = {0};
         a.depth = rand() % 3;
         a.clamp = rand() % 2;

@@ -555,11 +555,36 @@ extern unsigned long ap_reparse_hits;
 /* Every field of a modification (for walks that treat them alike). */
 #define AP_MOD_FIELDS 11
 void ap_mod_fields(ap_mod *m, ap_field *out[AP_MOD_FIELDS]);
+/* Offsets at or after `at` move by d (a change moved over by a reparse). */
+void ap_change_shift(ap_change *c, uint32_t at, int64_t d);
+void ap_field_shift(ap_field *f, uint32_t at, int64_t d);
+void ap_problem_shift(ap_problem *p, uint32_t at, int64_t d);
+/* Frees what a change holds (its modifications, its fields), not its span. */
+void ap_change_fields_free(ap_change *c);
+
+/* -------------------------------------------------------- reparse3.c */
+
+/* ap_patch_reparse for a 3.2 patch old edited into text: old's bytes
+ * [P, OE) became text's [P, OE + len - old->len). The FILE blocks the edit
+ * touched parsed again, the others moved over; NULL and *why when a whole
+ * parse is needed (docs/format-3.md, "Parsing again after an edit"). */
+ap_patch *ap_reparse3(ap_patch *old, const char *text, size_t len, uint32_t P, uint32_t OE, const char **why);
 
 /* --------------------------------------------------------- parse3.c */
 
 /* Reads p->text (3.2) into p: changes, header, id, problems (unsorted). */
 void ap_parse3(ap_patch *p);
+/* Parses the lines of p->text[from, to) into p (its changes numbered from
+ * 0, its problems unsorted) as the whole parse of a patch with old's id
+ * would read them after a FILE line (from) up to a FILE line (to), or up to
+ * old's tail (last: the last block, read as terminated or not as old was).
+ * p->text is the whole new text: its bytes before from are old's. false
+ * when the lines meet END or adopt a drifted id: then the blocks after them
+ * would read otherwise. */
+bool ap_parse3_region(ap_patch *p, const ap_patch *old, uint32_t from, uint32_t to, bool last);
+/* Is the line t[s, e) a FILE directive of a patch whose id has id_len bytes
+ * (the line starts with the id)? */
+bool ap_parse3_file_line(const char *t, uint32_t s, uint32_t e, size_t id_len);
 /* Is the line s[0, n) a markdown fence (``` or ~~~)? */
 bool ap_parse3_fence(const char *s, size_t n);
 /* Would the line s[0, n), outside a fenced block, be read as a directive

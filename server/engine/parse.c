@@ -919,14 +919,12 @@ static void mod_fields_free(ap_mod *m)
         field_free(fs[i]);
 }
 
-static void change_fields_free(ap_change *c);
-
 void ap_patch_free(ap_patch *p)
 {
     if (!p)
         return;
     for (size_t i = 0; i < p->n_changes; i++)
-        change_fields_free(&p->changes[i]);
+        ap_change_fields_free(&p->changes[i]);
     free(p->changes);
     field_free(&p->version);
     field_free(&p->changes_f);
@@ -1014,6 +1012,24 @@ static void mv_problem(const shifter *s, ap_problem *p)
             mv_span(s, &p->related[i].span);
     for (size_t i = 0; i < p->n_fixes; i++)
         mv_span(s, &p->fixes[i].span);
+}
+
+void ap_field_shift(ap_field *f, uint32_t at, int64_t d)
+{
+    shifter s = {at, d};
+    mv_field(&s, f);
+}
+
+void ap_change_shift(ap_change *c, uint32_t at, int64_t d)
+{
+    shifter s = {at, d};
+    mv_change(&s, c);
+}
+
+void ap_problem_shift(ap_problem *p, uint32_t at, int64_t d)
+{
+    shifter s = {at, d};
+    mv_problem(&s, p);
 }
 
 
@@ -1155,7 +1171,7 @@ static bool changes_last(const ap_patch *p)
 
 unsigned long ap_reparse_hits;
 
-static void change_fields_free(ap_change *c)
+void ap_change_fields_free(ap_change *c)
 {
     for (size_t j = 0; j < c->n_mods; j++)
         mod_fields_free(&c->mods[j]);
@@ -1271,6 +1287,11 @@ static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse ho
     np->context = old->context;
     np->id = old->id; /* 3.2 (moved over only with the same text) */
     np->end_f = old->end_f;
+    np->body3 = old->body3; /* (the same text) */
+    np->tail3 = old->tail3;
+    np->blocks3 = old->blocks3;
+    np->open3 = old->open3;
+    np->fenced3 = old->fenced3;
     memset(&old->id, 0, sizeof old->id);
     memset(&old->end_f, 0, sizeof old->end_f);
     np->reparsed = how;
@@ -1363,7 +1384,6 @@ static ap_patch *full_parse(const char *text, size_t len, unsigned flags, const 
 
 ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
 {
-    /* 3.2 is parsed whole: one linear pass, no YAML (docs/format-3.md) */
     unsigned flags = old && old->strict ? AP_PARSE_STRICT : 0;
     if (!old || len > AP_MAX_PATCH_BYTES)
         return full_parse(text, len, flags, "no earlier parse");
@@ -1371,11 +1391,7 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
     if (len == old->len && memcmp(text, old->text, len) == 0)
         return moved_over(old, ap_xmemdup(text, len), len, AP_REPARSE_SAME, (uint32_t)len, 0, 0, 0, NULL, 0, NULL, -1,
                           NULL, 0);
-    if (old->format != AP_FORMAT_2_0)
-        return full_parse(text, len, flags, "3.2 is parsed whole");
-    if (!old->reparsable || old->n_changes == 0 || !old->changes_f.present ||
-        (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
-        return full_parse(text, len, flags, "the earlier text was not a clean patch");
+    /* the edit: the common prefix and suffix of the texts bound it */
     size_t n = old->len < len ? old->len : len, pre = 0, suf = 0;
     while (pre + 64 <= n && memcmp(old->text + pre, text + pre, 64) == 0)
         pre += 64;
@@ -1385,6 +1401,15 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
         suf += 64;
     while (suf < n - pre && old->text[old->len - 1 - suf] == text[len - 1 - suf])
         suf++;
+    if (old->format != AP_FORMAT_2_0) {
+        /* 3.2: the FILE blocks the edit touched */
+        const char *why = NULL;
+        ap_patch *p = ap_reparse3(old, text, len, (uint32_t)pre, (uint32_t)(old->len - suf), &why);
+        return p ? p : full_parse(text, len, flags, why);
+    }
+    if (!old->reparsable || old->n_changes == 0 || !old->changes_f.present ||
+        (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0))
+        return full_parse(text, len, flags, "the earlier text was not a clean patch");
     uint32_t P = (uint32_t)pre, old_end = (uint32_t)(old->len - suf);
     int64_t d = (int64_t)len - (int64_t)old->len;
     size_t nc = old->n_changes;
@@ -1456,7 +1481,7 @@ ap_patch *ap_patch_reparse(ap_patch *old, const char *text, size_t len)
         nc - (c1 - c0 + 1) + n_new == 0) {
         ap_problems_free(sink.problems, sink.n_problems);
         for (size_t i = 0; i < n_new; i++)
-            change_fields_free(&newc[i]);
+            ap_change_fields_free(&newc[i]);
         free(newc);
         free(copy);
         return full_parse(text, len, flags, "the edited items do not parse alone");

@@ -974,7 +974,7 @@ static void check_locators(p3 *ps, ap_mod *m, int ch, int md, bool last)
                                   after ? "after the end of" : "before the start of");
         if (!after)
             fix(pr, ps->region[S_TAIL], ap_xstrdup(""), "Remove the snippet_tail");
-        else if (!m->anchor.present)
+        else if (!m->anchor.present && m->snippet.present)
             fix_two(ps, pr, m->snippet.key, "anchor", m->end_snippet.key, "snippet",
                     "Insert after the snippet_tail, found after the snippet (as anchor)");
     }
@@ -1559,6 +1559,47 @@ static uint32_t closing_fence(const p3 *ps, uint32_t body, bool fenced)
     return ps->n;
 }
 
+/* Reads lines [i, stop) of the body: directives, their values, loose lines.
+ * Returns the line where reading stopped (stop, or an END line: *ended). */
+static uint32_t read_body(p3 *ps, uint32_t i, uint32_t stop, bool *ended)
+{
+    ap_patch *p = ps->p;
+    for (; i < stop; i++) {
+        dir3 d;
+        if (directive_of(ps, i, &d)) {
+            flush_runs(ps);
+            finish_value(ps, i, false);
+            check_directive(ps, &d);
+            if (d.key == K_END) {
+                p->end_f.present = true;
+                p->end_f.name = "END";
+                p->end_f.key = p->end_f.span = d.kw;
+                p->end_f.directive = d.line;
+                if (d.args.end > d.args.start)
+                    prob(ps, AP_INVALID_PATCH_FILE, AP_ERROR, d.args, -1, -1, "END takes nothing on its line");
+                *ended = true;
+                return i;
+            }
+            directive(ps, &d, i);
+            continue;
+        }
+        if (ps->vkind == V_NONE) {
+            loose_line(ps, i);
+            continue;
+        }
+        if (is_fence(ps->t, &ps->ln[i]))
+            ps->vfences++;
+    }
+    return i;
+}
+
+/* What was read before line `end` (a FILE line, the tail, the end) is done. */
+static void finish_body(p3 *ps, uint32_t end)
+{
+    finish_value(ps, end, ps->unterminated);
+    finish_change(ps);
+}
+
 void ap_parse3(ap_patch *p)
 {
     p3 ps;
@@ -1578,34 +1619,8 @@ void ap_parse3(ap_patch *p)
         return;
     }
     uint32_t stop = closing_fence(&ps, body, fenced);
-    uint32_t i = body;
     bool ended = false;
-    for (; i < stop; i++) {
-        dir3 d;
-        if (directive_of(&ps, i, &d)) {
-            flush_runs(&ps);
-            finish_value(&ps, i, false);
-            check_directive(&ps, &d);
-            if (d.key == K_END) {
-                p->end_f.present = true;
-                p->end_f.name = "END";
-                p->end_f.key = p->end_f.span = d.kw;
-                p->end_f.directive = d.line;
-                if (d.args.end > d.args.start)
-                    prob(&ps, AP_INVALID_PATCH_FILE, AP_ERROR, d.args, -1, -1, "END takes nothing on its line");
-                ended = true;
-                break;
-            }
-            directive(&ps, &d, i);
-            continue;
-        }
-        if (ps.vkind == V_NONE) {
-            loose_line(&ps, i);
-            continue;
-        }
-        if (is_fence(ps.t, &ps.ln[i]))
-            ps.vfences++;
-    }
+    uint32_t i = read_body(&ps, body, stop, &ended);
     flush_runs(&ps);
     ps.unterminated = !ended && stop == ps.n;
     if (!ended && stop < ps.n && !p->end_f.present) {
@@ -1613,8 +1628,7 @@ void ap_parse3(ap_patch *p)
                               "the markdown fence closing the answer ends the patch; END says so");
         fix(pr, (ap_span){ps.ln[stop].start, ps.ln[stop].start}, directive_text(&ps, "END"), "Add END");
     }
-    finish_value(&ps, i, ps.unterminated);
-    finish_change(&ps);
+    finish_body(&ps, i);
     check_id(&ps);
     /* what besides a change's own bytes decides how it reads: the ids that
      * make a line a directive, and --strict (ap_run_reuse compares it) */
@@ -1623,7 +1637,50 @@ void ap_parse3(ap_patch *p)
         h = (h ^ ap_hash(ps.t + ps.ids[k].start, ps.ids[k].end - ps.ids[k].start)) * 0x100000001b3ull;
     p->context = h;
     p->reparsable = true;
+    /* what ap_patch_reparse needs to parse a FILE block alone */
+    p->body3 = body < ps.n ? ps.ln[body].start : (uint32_t)p->len;
+    p->tail3 = i < ps.n ? ps.ln[i].start : (uint32_t)p->len;
+    p->open3 = ps.unterminated;
+    p->fenced3 = fenced;
+    p->blocks3 = ps.nids == 1 && is_hex8(ps.id, strlen(ps.id)) && p->n_problems < AP_MAX_PARSE_PROBLEMS;
     free(ps.id);
     free(ps.id_at);
     free(ps.ln);
+}
+
+bool ap_parse3_region(ap_patch *p, const ap_patch *old, uint32_t from, uint32_t to, bool last)
+{
+    p3 ps;
+    memset(&ps, 0, sizeof ps);
+    ps.p = p;
+    ps.t = p->text;
+    ps.strict = p->strict;
+    ps.ch = ps.md = -1;
+    ps.create_fix = SIZE_MAX;
+    ps.n = split_lines(p->text, to, from, &ps.ln);
+    ps.ids[0] = old->id.span; /* before the region: the same bytes in p */
+    ps.nids = 1;
+    ps.id = old->id.value;
+    bool ended = false;
+    uint32_t i = read_body(&ps, 0, ps.n, &ended);
+    /* an END stops reading the blocks after it; a drifted id adopted here
+     * would make directives of their lines */
+    bool ok = !ended && ps.nids == 1;
+    if (ok) {
+        flush_runs(&ps);
+        ps.unterminated = last && old->open3;
+        finish_body(&ps, i);
+    }
+    free(ps.id_at);
+    free(ps.ln);
+    return ok;
+}
+
+bool ap_parse3_file_line(const char *t, uint32_t s, uint32_t e, size_t id_len)
+{
+    if (e - s <= id_len || !is_blank_ch(t[s + id_len]))
+        return false;
+    uint32_t k = skip_blanks(t, s + (uint32_t)id_len, e), ke = token_end(t, k, e);
+    bool respelled;
+    return ke > k && lookup_key(t + k, ke - k, &respelled) == K_FILE;
 }

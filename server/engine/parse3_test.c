@@ -965,6 +965,21 @@ static void test_range_corrections(void)
     ap_patch_free(p);
 }
 
+/* An insert with a snippet_tail and no snippet: the range has no start, so
+ * no fix turns it into an anchor (it would have replaced everything from
+ * the patch's first byte; the reparse test found it). */
+static void test_point_range_without_snippet(void)
+{
+    const char *s = H "e4a2f1b8 FILE\na\ne4a2f1b8 INSERT_AFTER\ne4a2f1b8 snippet_tail\nend\n"
+                      "e4a2f1b8 content\nNEW\n";
+    ap_patch *p = parse(s);
+    CHECK(p->has_errors);
+    for (size_t i = 0; i < p->n_problems; i++)
+        for (size_t k = 0; k < p->problems[i].n_fixes; k++)
+            CHECK(p->problems[i].fixes[k].span.start >= off(s, "e4a2f1b8 INSERT_AFTER"));
+    ap_patch_free(p);
+}
+
 static void test_located_problems(void)
 {
     const char *s = H "e4a2f1b8 FILE\na\ne4a2f1b8 REPLACE now\ne4a2f1b8 snippet\nx\ne4a2f1b8 content\ny\n";
@@ -1370,6 +1385,7 @@ int main(void)
     RUN(test_located_problems);
     RUN(test_never_fails);
     RUN(test_reparse);
+    RUN(test_point_range_without_snippet);
     RUN(test_write_3);
     RUN(test_write_2);
     RUN(test_conformance_roundtrip);

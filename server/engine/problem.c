@@ -158,9 +158,30 @@ static int by_position(const void *a, const void *b)
     return 0;
 }
 
+/* Stable: problems at one place keep the order they were found in, so a
+ * patch parsed again in part (ap_patch_reparse) lists them as a whole parse
+ * does. A merge sort, bottom up, through one scratch array. */
 void ap_problems_sort(ap_problem *list, size_t n)
 {
-    /* qsort is not stable: problems at one place keep severity order only */
-    if (n > 1)
-        qsort(list, n, sizeof *list, by_position);
+    if (n < 2)
+        return;
+    ap_problem *tmp = ap_xmalloc(n * sizeof *tmp), *from = list, *to = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] = by_position(&from[j], &from[i]) < 0 ? from[j++] : from[i++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
+        }
+        ap_problem *x = from;
+        from = to;
+        to = x;
+    }
+    if (from != list)
+        memcpy(list, from, n * sizeof *list);
+    free(tmp);
 }

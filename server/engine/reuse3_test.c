@@ -1,5 +1,5 @@
 /* reuse3_test.c - a keystroke in a 3.2 patch, as the language server runs
- * it: ap_patch_reparse (a whole parse for 3.2) then ap_run_reuse. The file
+ * it: ap_patch_reparse (the FILE blocks it touched) then ap_run_reuse. The file
  * groups whose FILE blocks did not change are taken over from the previous
  * run (not resolved again), the result equals a fresh run, and a change of
  * the id (what makes a line a directive) takes nothing over. */

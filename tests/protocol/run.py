@@ -3139,6 +3139,115 @@ def incremental_paths_match_a_fresh_analysis(t):
     fresh.finish()
 
 
+INC_PATCH_32 = """e4a2f1b8 AP 3.2
+
+e4a2f1b8 FILE
+calc.py
+e4a2f1b8 INSERT_AFTER
+e4a2f1b8 snippet
+import math
+e4a2f1b8 content
+import sys
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+    return a + b
+e4a2f1b8 content
+    return b + a
+
+e4a2f1b8 FILE
+b.txt
+e4a2f1b8 DELETE
+e4a2f1b8 snippet
+two
+
+e4a2f1b8 FILE
+c.txt
+e4a2f1b8 REPLACE
+e4a2f1b8 snippet
+beta
+e4a2f1b8 content
+beta
+BETA
+
+e4a2f1b8 FILE
+d.txt
+e4a2f1b8 INSERT_BEFORE
+e4a2f1b8 snippet
+green
+e4a2f1b8 content
+red
+
+e4a2f1b8 END
+"""
+
+
+@test
+def incremental_paths_match_a_fresh_analysis_32(t):
+    """The same edits on a 3.2 patch: each parses again only the FILE
+    blocks it touched (the report says "changes"), and every version's
+    diagnostics equal those of the same text opened fresh; an edit of the
+    header or of END parses whole."""
+    for rel, data in INC_FILES.items():
+        t.write(rel, data)
+    t.write("fix.ap", INC_PATCH_32)
+    s = t.session(options={"debounceMs": 0, "analysisReport": True})
+    u = s.open("fix.ap")
+    first = s.diags(u)
+    eq(codes(first), ["ALREADY_APPLIED"], "at first: the hint of d.txt")
+    fresh = t.session()
+    last = [first]
+
+    def current():
+        s.settle(u, s.version(u))
+        got = s.all_diags(u)
+        if got:
+            last[0] = got[-1]["diagnostics"]
+        return last[0]
+
+    def compare(what):
+        name = "fresh%d.ap" % len(last)
+        last.append(None)
+        t.write(name, s.text(u))
+        fu = fresh.open(name)
+        want = fresh.diags(fu)
+        fresh.close_doc(fu)
+        eq(current(), want, "diagnostics after %s" % what)
+
+    def step(what, a, b, new, path):
+        v = s.edit(u, [(a, b, new)])
+        eq(analysed(s, u, v)["reparse"], path, "the path taken by %s" % what)
+        compare(what)
+
+    text = s.text(u)
+    at = text.index("e4a2f1b8 REPLACE\ne4a2f1b8 snippet\n    return a + b")
+    mod = "e4a2f1b8 DELETE\ne4a2f1b8 snippet\n    return 3.14\n"
+    step("a modification inserted", at, at, mod, "changes")
+    step("a modification taken out", at, at + len(mod), "", "changes")
+    a, b = text.index("e4a2f1b8 FILE\nb.txt"), text.index("e4a2f1b8 FILE\nc.txt")
+    block = text[a:b]
+    step("a block deleted", a, b, "", "changes")
+    check("two" not in "".join(d["message"] for d in last[0]), "b.txt's change is gone")
+    step("a block put back", a, a, block, "changes")
+    a, b = text.index("e4a2f1b8 FILE\nd.txt"), text.index("e4a2f1b8 END")
+    block = text[a:b]
+    step("the last block deleted", a, b, "", "changes")
+    eq(codes(last[0]), [], "no hint without d.txt's block")
+    step("the last block put back", a, a, block, "changes")
+    eq(codes(last[0]), ["ALREADY_APPLIED"], "its hint is back")
+    a = text.index("import math") + len("import math")
+    step("a character typed", a, a, "x", "changes")
+    step("the character removed", a, a + 1, "", "changes")
+    a = text.index("3.2")
+    step("the version edited", a, a + 3, "3.1", "full")
+    step("the version put back", a, a + 3, "3.2", "full")
+    a = text.index("e4a2f1b8 END")
+    step("END removed", a, a + len("e4a2f1b8 END\n"), "", "full")
+    step("END put back", a, a, "e4a2f1b8 END\n", "full")
+    eq(s.text(u), text, "the text is back")
+    s.finish()
+    fresh.finish()
+
+
 @test
 def closed_patches_leave_no_texts_behind(t):
     """The server keeps each target's text while an open patch reads it, so a
