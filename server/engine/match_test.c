@@ -701,9 +701,16 @@ static void test_similar_lines_as_a_plain_scan(void)
         ap_buf b = AP_BUF_INIT;
         uint32_t lines = 30 + RND(400);
         for (uint32_t i = 0; i < lines; i++) {
-            switch (RND(6)) {
+            switch (RND(7)) {
             case 0: ap_buf_addc(&b, '\n'); break;
             case 1: ap_buf_add(&b, "}\n", 2); break;
+            case 2: /* a line longer than the scan's table of lengths (256) */
+                for (uint32_t w = 40 + RND(30); w > 0; w--) {
+                    ap_buf_adds(&b, words[RND(8)]);
+                    ap_buf_addc(&b, ' ');
+                }
+                ap_buf_addc(&b, '\n');
+                break;
             default: {
                 char line[96];
                 int len = snprintf(line, sizeof line, "%*s%s_%u = %s(%s, %u);\n", (int)RND(3) * 4, "",
