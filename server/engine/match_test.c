@@ -834,5 +834,8 @@ int main(void)
     RUN(test_similar_lines);
     RUN(test_edit_distance);
     RUN(test_similar_lines_as_a_plain_scan);
+    ap_similar_plain_count = true; /* the scan's other way of counting bits */
+    RUN(test_similar_lines_as_a_plain_scan);
+    ap_similar_plain_count = false;
     return check_summary();
 }

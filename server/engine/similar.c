@@ -228,9 +228,8 @@ static inline double length_part_of(scan *sc, size_t len)
 /* A line's estimate, or -1 when it certainly cannot enter the best so far:
  * its overlap part plus the largest length part (0.3) does not exceed the
  * worst kept (rounding is monotone: neither can the estimate). */
-static inline double estimate(scan *sc, uint64_t ls, int lpop, size_t len)
+static inline double estimate_of(scan *sc, int inter, int lpop, size_t len)
 {
-    int inter = popcount64(sc->qs & ls);
     double ov = overlap_part[inter][sc->qpop + lpop - inter];
     if (sc->nbest == KEEP && ov + 0.3 <= sc->worst_e)
         return -1;
@@ -254,18 +253,41 @@ static inline void keep(scan *sc, ap_pos p, double e)
     }
 }
 
-/* Base lines [a, b) of the text, in order. */
+static inline double estimate(scan *sc, uint64_t ls, int lpop, size_t len)
+{
+    return estimate_of(sc, popcount64(sc->qs & ls), lpop, len);
+}
+
+/* Base lines [a, b) of the text, in order: once with the processor's
+ * population count where it has one (x86 without it at the baseline) and
+ * once without. The same bits are counted either way. */
+#define SCAN_BASE(name, attr, count)                                                             \
+    attr static void name(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)         \
+    {                                                                                           \
+        for (uint32_t l = a; l < b; l++) {                                                      \
+            const ap_bigram_row *r = &table[l];                                                 \
+            if (r->blank)                                                                       \
+                continue;                                                                       \
+            double e = estimate_of(sc, count(sc->qs & r->set), r->pop, r->len);                 \
+            if (e >= 0)                                                                         \
+                keep(sc, (ap_pos){l, -1, 0}, e);                                                \
+        }                                                                                       \
+    }
+SCAN_BASE(scan_base_plain, , popcount64)
+bool ap_similar_plain_count = false;
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+SCAN_BASE(scan_base_popcnt, __attribute__((target("popcnt"))), __builtin_popcountll)
 static void scan_base(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)
 {
-    for (uint32_t l = a; l < b; l++) {
-        const ap_bigram_row *r = &table[l];
-        if (r->blank)
-            continue;
-        double e = estimate(sc, r->set, r->pop, r->len);
-        if (e >= 0)
-            keep(sc, (ap_pos){l, -1, 0}, e);
-    }
+    if (!ap_similar_plain_count && __builtin_cpu_supports("popcnt"))
+        scan_base_popcnt(sc, table, a, b);
+    else
+        scan_base_plain(sc, table, a, b);
 }
+#else
+#define scan_base scan_base_plain
+#endif
+#undef SCAN_BASE
 
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max)
