@@ -684,6 +684,26 @@ static size_t plain_similar(const ap_view *v, const ap_line *q, ap_pos from, ap_
     return n;
 }
 
+/* The bigram set of every pair of bytes, and of strings of them, as the
+ * plain formula gives it. */
+static void test_bigram_sets(void)
+{
+    int bad = 0;
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = 0; b < 256; b++) {
+            char two[2] = {(char)a, (char)b};
+            bad += ap_bigram_set(two, 2) != plain_bigrams(two, 2);
+        }
+    for (unsigned a = 0; a < 256; a++) {
+        char one[1] = {(char)a};
+        bad += ap_bigram_set(one, 1) != plain_bigrams(one, 1);
+    }
+    const char *line = "\xff\xfe int total_3 = count(items, 7); /* \xc3\xa9t\xc3\xa9 */";
+    bad += ap_bigram_set(line, strlen(line)) != plain_bigrams(line, strlen(line));
+    bad += ap_bigram_set("", 0) != 0;
+    CHECK_INT(bad, 0);
+}
+
 static uint32_t similar_seed;
 
 static uint32_t RND(uint32_t m)
@@ -833,6 +853,7 @@ int main(void)
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_edit_distance);
+    RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);
     ap_similar_plain_count = true; /* the scan's other way of counting bits */
     RUN(test_similar_lines_as_a_plain_scan);
