@@ -576,40 +576,6 @@ out:
     return ok;
 }
 
-/* Builds a text of the view's lines (LF breaks). */
-static ap_text *text_of_view(const ap_view *v)
-{
-    /* the view's lines as they are (no stripping and hashing again) */
-    const ap_line **lines = NULL;
-    uint32_t n = 0, cap = 0;
-    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
-        AP_GROW(lines, n, cap);
-        lines[n++] = ap_view_line(v, p);
-    }
-    ap_text *joined = ap_text_join(lines, n);
-    free(lines);
-    if (joined)
-        return joined;
-    ap_buf b = AP_BUF_INIT;
-    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
-        const ap_line *l = ap_view_line(v, p);
-        ap_buf_add(&b, l->s, l->len);
-        ap_buf_addc(&b, '\n');
-    }
-    ap_text *t = ap_text_new(b.s ? b.s : "", b.len);
-    ap_buf_release(&b);
-    return t;
-}
-
-/* Equal but for trailing blanks (which every write strips from what it
- * inserts)? */
-static bool lines_equal(const ap_line *a, const ap_line *b)
-{
-    if (a->blank || b->blank)
-        return a->blank && b->blank;
-    return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
-}
-
 /* A view's lines in order, read a splice at a time (ap_view_next looks
  * every base line's successor up among the splices). */
 typedef struct walk {
@@ -642,6 +608,41 @@ static void walk_next(walk *w)
         w->k++;
     else
         w->l++;
+}
+
+/* Builds a text of the view's lines (LF breaks). */
+static ap_text *text_of_view(const ap_view *v)
+{
+    /* the view's lines as they are (no stripping and hashing again) */
+    const ap_line **lines = NULL;
+    uint32_t n = 0, cap = 0;
+    walk w = {v, 0, 0, 0};
+    for (const ap_line *l; (l = walk_line(&w)) != NULL; walk_next(&w)) {
+        AP_GROW(lines, n, cap);
+        lines[n++] = l;
+    }
+    ap_text *joined = ap_text_join(lines, n);
+    free(lines);
+    if (joined)
+        return joined;
+    ap_buf b = AP_BUF_INIT;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        ap_buf_add(&b, l->s, l->len);
+        ap_buf_addc(&b, '\n');
+    }
+    ap_text *t = ap_text_new(b.s ? b.s : "", b.len);
+    ap_buf_release(&b);
+    return t;
+}
+
+/* Equal but for trailing blanks (which every write strips from what it
+ * inserts)? */
+static bool lines_equal(const ap_line *a, const ap_line *b)
+{
+    if (a->blank || b->blank)
+        return a->blank && b->blank;
+    return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
 }
 
 /* Do two views hold the same lines (lines_equal)? */
