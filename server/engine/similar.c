@@ -287,13 +287,23 @@ static inline double estimate(scan *sc, uint64_t ls, int lpop, size_t len)
 #define SCAN_BASE(name, attr, count)                                                             \
     attr static void name(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)         \
     {                                                                                           \
+        /* (the query and the bar in registers: keep() writes through sc) */                    \
+        const uint64_t qs = sc->qs;                                                             \
+        const int qpop = sc->qpop;                                                              \
+        double bar = sc->nbest == KEEP ? sc->worst_e : -1.0; /* what an estimate must beat */    \
         for (uint32_t l = a; l < b; l++) {                                                      \
             const ap_bigram_row *r = &table[l];                                                 \
             if (r->blank)                                                                       \
                 continue;                                                                       \
-            double e = estimate_of(sc, count(sc->qs & r->set), r->pop, r->len);                 \
-            if (e >= 0)                                                                         \
+            int inter = count(qs & r->set);                                                     \
+            double ov = overlap_part[inter][qpop + r->pop - inter];                             \
+            if (ov + 0.3 <= bar)                                                                \
+                continue;                                                                       \
+            double e = ov + length_part_of(sc, r->len);                                         \
+            if (e > bar) {                                                                      \
                 keep(sc, (ap_pos){l, -1, 0}, e);                                                \
+                bar = sc->nbest == KEEP ? sc->worst_e : -1.0;                                   \
+            }                                                                                   \
         }                                                                                       \
     }
 SCAN_BASE(scan_base_plain, , popcount64)
