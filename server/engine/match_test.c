@@ -823,6 +823,18 @@ static void test_edit_distance(void)
                 a[i] = (char)(0xc3 + i % 2);
         bad += ap_edit_distance(a, na, b, nb) != plain_distance(a, na, b, nb);
     }
+    /* every length at the words' edges (64, 128, 192, 256) */
+    static const size_t edges[] = {63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
+            for (int alpha = 2; alpha <= 6; alpha += 4) {
+                size_t na = edges[i], nb = edges[k];
+                for (size_t j = 0; j < na; j++)
+                    seed = seed * 1103515245u + 12345u, a[j] = (char)('a' + (seed >> 16) % alpha);
+                for (size_t j = 0; j < nb; j++)
+                    seed = seed * 1103515245u + 12345u, b[j] = (char)('a' + (seed >> 16) % alpha);
+                bad += ap_edit_distance(a, na, b, nb) != plain_distance(a, na, b, nb);
+            }
     CHECK_INT(bad, 0);
     CHECK_INT(ap_edit_distance("", 0, "abc", 3), 3);
     CHECK_INT(ap_edit_distance("kitten", 6, "sitting", 7), 3);

@@ -7,6 +7,7 @@
  * exactly (1 - edit distance / longer length). */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,50 @@ static size_t distance_bits(const char *a, size_t na, const char *b, size_t nb)
     return d;
 }
 
+/* The same for a of 65..256 bytes: the column in up to four words, each
+ * passing the horizontal difference at its top row to the next (Myers 1999,
+ * "advanceBlock"). */
+static size_t distance_blocks(const char *a, size_t na, const char *b, size_t nb)
+{
+    uint64_t peq[256][4];
+    const unsigned char *ua = (const unsigned char *)a, *ub = (const unsigned char *)b;
+    size_t words = (na + 63) / 64;
+    for (size_t i = 0; i < na; i++)
+        memset(peq[ua[i]], 0, sizeof peq[0]);
+    for (size_t j = 0; j < nb; j++)
+        memset(peq[ub[j]], 0, sizeof peq[0]);
+    for (size_t i = 0; i < na; i++)
+        peq[ua[i]][i / 64] |= 1ull << (i % 64);
+    uint64_t pv[4] = {~0ull, ~0ull, ~0ull, ~0ull}, mv[4] = {0, 0, 0, 0};
+    uint64_t last = 1ull << ((na - 1) % 64);
+    size_t d = na;
+    for (size_t j = 0; j < nb; j++) {
+        const uint64_t *eqs = peq[ub[j]];
+        int h = 1; /* row 0 grows by one per column */
+        for (size_t w = 0; w < words; w++) {
+            uint64_t eq = eqs[w], p = pv[w], m = mv[w];
+            uint64_t xv = eq | m;
+            if (h < 0)
+                eq |= 1;
+            uint64_t xh = (((eq & p) + p) ^ p) | eq;
+            uint64_t ph = m | ~(xh | p), mh = p & xh;
+            uint64_t top = w + 1 == words ? last : 1ull << 63;
+            int out = (ph & top) ? 1 : (mh & top) ? -1 : 0;
+            ph <<= 1;
+            mh <<= 1;
+            if (h < 0)
+                mh |= 1;
+            else if (h > 0)
+                ph |= 1;
+            pv[w] = mh | ~(xv | ph);
+            mv[w] = ph & xv;
+            h = out;
+        }
+        d = (size_t)((ptrdiff_t)d + h);
+    }
+    return d;
+}
+
 size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
 {
     if (na > nb) {
@@ -119,6 +164,8 @@ size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
         return nb;
     if (na <= 64)
         return distance_bits(a, na, b, nb);
+    if (na <= 256)
+        return distance_blocks(a, na, b, nb);
     return distance_table(a, na, b, nb);
 }
 
