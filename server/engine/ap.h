@@ -444,8 +444,9 @@ typedef struct ap_options {
      * for the message of a missing file. May be NULL. */
     const char *root_why;
     /* Only the modifications' states are wanted (the twice check's second
-     * run): warnings that cost a reading of the file (the bracket balance)
-     * are not made. */
+     * run): warnings that decide no state are not made (the bracket
+     * balance, a gone DELETE's "did you mean", the indentation style, the
+     * 3.2 heuristics' warnings). */
     bool states_only;
 } ap_options;
 

@@ -576,15 +576,50 @@ out:
     return ok;
 }
 
+/* A view's lines in order, read a splice at a time (ap_view_next looks
+ * every base line's successor up among the splices). */
+typedef struct walk {
+    const ap_view *v;
+    uint32_t s, l, k; /* the next splice, the base line, the line in splice s */
+} walk;
+
+/* The line the walk stands on (NULL at the end). */
+static const ap_line *walk_line(walk *w)
+{
+    const ap_view *v = w->v;
+    for (;;) {
+        if (w->s < v->nsp && v->sp[w->s].a <= w->l) {
+            const ap_splice *sp = &v->sp[w->s];
+            if (w->k < sp->n)
+                return ap_view_line(v, (ap_pos){sp->a, (int32_t)w->s, w->k});
+            if (sp->b > w->l)
+                w->l = sp->b;
+            w->s++;
+            w->k = 0;
+            continue;
+        }
+        return w->l < v->base->n ? ap_view_line(v, (ap_pos){w->l, -1, 0}) : NULL;
+    }
+}
+
+static void walk_next(walk *w)
+{
+    if (w->s < w->v->nsp && w->v->sp[w->s].a <= w->l)
+        w->k++;
+    else
+        w->l++;
+}
+
 /* Builds a text of the view's lines (LF breaks). */
 static ap_text *text_of_view(const ap_view *v)
 {
     /* the view's lines as they are (no stripping and hashing again) */
     const ap_line **lines = NULL;
     uint32_t n = 0, cap = 0;
-    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+    walk w = {v, 0, 0, 0};
+    for (const ap_line *l; (l = walk_line(&w)) != NULL; walk_next(&w)) {
         AP_GROW(lines, n, cap);
-        lines[n++] = ap_view_line(v, p);
+        lines[n++] = l;
     }
     ap_text *joined = ap_text_join(lines, n);
     free(lines);
@@ -613,12 +648,12 @@ static bool lines_equal(const ap_line *a, const ap_line *b)
 /* Do two views hold the same lines (lines_equal)? */
 static bool views_equal(const ap_view *a, const ap_view *b)
 {
-    ap_pos p = ap_view_begin(a), q = ap_view_begin(b);
-    for (;; p = ap_view_next(a, p), q = ap_view_next(b, q)) {
-        bool ep = ap_view_at_end(a, p), eq = ap_view_at_end(b, q);
-        if (ep || eq)
-            return ep && eq;
-        if (!lines_equal(ap_view_line(a, p), ap_view_line(b, q)))
+    walk p = {a, 0, 0, 0}, q = {b, 0, 0, 0};
+    for (;; walk_next(&p), walk_next(&q)) {
+        const ap_line *lp = walk_line(&p), *lq = walk_line(&q);
+        if (!lp || !lq)
+            return !lp && !lq;
+        if (!lines_equal(lp, lq))
             return false;
     }
 }

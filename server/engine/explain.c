@@ -78,6 +78,10 @@ static const char *range_tail(const ap_view *v, ap_match m)
  * line much like its first one is still there, a typo is likelier. */
 void ap_warn_gone(run_ctx *x, int fi, int ch, int md)
 {
+    /* (a warning, deciding no state: the twice check's second run, which
+     * reads only states, skips its scan of the whole file) */
+    if (x->run->opts.states_only)
+        return;
     const ap_mod *m = &x->patch->changes[ch].mods[md];
     const mod_pats *mp = &x->pats[ch][md];
     const ap_view *v = &x->fst[fi].view;

@@ -408,6 +408,10 @@ typedef struct ap_similar {
  * best first. Returns how many. */
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max);
+/* The set of a string's character bigrams, hashed to 64 bits. */
+uint64_t ap_bigram_set(const char *s, size_t n);
+/* Tests only: the scan counts bits without the processor's instruction. */
+extern bool ap_similar_plain_count;
 /* Puts (pos, score) into out[0, *n) (at most max), best first, text order
  * on ties; a full out takes only a better score than its last. */
 void ap_similar_keep(ap_similar *out, size_t *n, size_t max, ap_pos pos, double score);

@@ -684,6 +684,26 @@ static size_t plain_similar(const ap_view *v, const ap_line *q, ap_pos from, ap_
     return n;
 }
 
+/* The bigram set of every pair of bytes, and of strings of them, as the
+ * plain formula gives it. */
+static void test_bigram_sets(void)
+{
+    int bad = 0;
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = 0; b < 256; b++) {
+            char two[2] = {(char)a, (char)b};
+            bad += ap_bigram_set(two, 2) != plain_bigrams(two, 2);
+        }
+    for (unsigned a = 0; a < 256; a++) {
+        char one[1] = {(char)a};
+        bad += ap_bigram_set(one, 1) != plain_bigrams(one, 1);
+    }
+    const char *line = "\xff\xfe int total_3 = count(items, 7); /* \xc3\xa9t\xc3\xa9 */";
+    bad += ap_bigram_set(line, strlen(line)) != plain_bigrams(line, strlen(line));
+    bad += ap_bigram_set("", 0) != 0;
+    CHECK_INT(bad, 0);
+}
+
 static uint32_t similar_seed;
 
 static uint32_t RND(uint32_t m)
@@ -701,9 +721,16 @@ static void test_similar_lines_as_a_plain_scan(void)
         ap_buf b = AP_BUF_INIT;
         uint32_t lines = 30 + RND(400);
         for (uint32_t i = 0; i < lines; i++) {
-            switch (RND(6)) {
+            switch (RND(7)) {
             case 0: ap_buf_addc(&b, '\n'); break;
             case 1: ap_buf_add(&b, "}\n", 2); break;
+            case 2: /* a line longer than the scan's table of lengths (256) */
+                for (uint32_t w = 40 + RND(30); w > 0; w--) {
+                    ap_buf_adds(&b, words[RND(8)]);
+                    ap_buf_addc(&b, ' ');
+                }
+                ap_buf_addc(&b, '\n');
+                break;
             default: {
                 char line[96];
                 int len = snprintf(line, sizeof line, "%*s%s_%u = %s(%s, %u);\n", (int)RND(3) * 4, "",
@@ -796,6 +823,18 @@ static void test_edit_distance(void)
                 a[i] = (char)(0xc3 + i % 2);
         bad += ap_edit_distance(a, na, b, nb) != plain_distance(a, na, b, nb);
     }
+    /* every length at the words' edges (64, 128, 192, 256) */
+    static const size_t edges[] = {63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
+            for (int alpha = 2; alpha <= 6; alpha += 4) {
+                size_t na = edges[i], nb = edges[k];
+                for (size_t j = 0; j < na; j++)
+                    seed = seed * 1103515245u + 12345u, a[j] = (char)('a' + (seed >> 16) % alpha);
+                for (size_t j = 0; j < nb; j++)
+                    seed = seed * 1103515245u + 12345u, b[j] = (char)('a' + (seed >> 16) % alpha);
+                bad += ap_edit_distance(a, na, b, nb) != plain_distance(a, na, b, nb);
+            }
     CHECK_INT(bad, 0);
     CHECK_INT(ap_edit_distance("", 0, "abc", 3), 3);
     CHECK_INT(ap_edit_distance("kitten", 6, "sitting", 7), 3);
@@ -826,6 +865,10 @@ int main(void)
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_edit_distance);
+    RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);
+    ap_similar_plain_count = true; /* the scan's other way of counting bits */
+    RUN(test_similar_lines_as_a_plain_scan);
+    ap_similar_plain_count = false;
     return check_summary();
 }

@@ -272,12 +272,14 @@ ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, o
     }
     if (o.state != AP_MOD_APPLIES)
         return o.state;
-    if (mp->rules->sequential)
+    /* (warnings that decide no state: not for a run that reads only states) */
+    if (mp->rules->sequential && !x->run->opts.states_only)
         warn_heuristics(x, fi, ch, md, &o);
     free(r->before);
     free(r->after);
     r->before = ap_region_text(v, o.from, o.to);
-    ap_check_indent(x, fi, ch, md);
+    if (!x->run->opts.states_only)
+        ap_check_indent(x, fi, ch, md);
     ap_pos after;
     r->after = ap_apply_outcome(v, m, mp, ch, md, &o, &after);
     if (next) {

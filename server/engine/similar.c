@@ -7,18 +7,42 @@
  * exactly (1 - edit distance / longer length). */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t bigrams(const char *s, size_t n)
+/* A bigram (a, b) sets bit ((a * 31 + b) * 2654435761 mod 2^32) >> 26: the
+ * masks of every a * 31 + b (at most 8160), made by the compiler, so that a
+ * byte costs one look-up instead of two multiplications and two shifts. */
+#define BM(k) (1ull << ((uint32_t)((uint32_t)(k) * 2654435761u) >> 26))
+#define BM4(k) BM(k), BM((k) + 1), BM((k) + 2), BM((k) + 3)
+#define BM16(k) BM4(k), BM4((k) + 4), BM4((k) + 8), BM4((k) + 12)
+#define BM64(k) BM16(k), BM16((k) + 16), BM16((k) + 32), BM16((k) + 48)
+#define BM256(k) BM64(k), BM64((k) + 64), BM64((k) + 128), BM64((k) + 192)
+#define BM1024(k) BM256(k), BM256((k) + 256), BM256((k) + 512), BM256((k) + 768)
+static const uint64_t bigram_mask[8192] = {
+    BM1024(0), BM1024(1024), BM1024(2048), BM1024(3072), BM1024(4096), BM1024(5120), BM1024(6144), BM1024(7168),
+};
+#undef BM
+#undef BM4
+#undef BM16
+#undef BM64
+#undef BM256
+#undef BM1024
+
+uint64_t ap_bigram_set(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     uint64_t set = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        uint32_t h = ((unsigned char)s[i] * 31u + (unsigned char)s[i + 1]) * 2654435761u;
-        set |= 1ull << (h >> 26);
-    }
+    size_t i = 0;
+    /* four at a time: the bytes read apart, the masks or-ed apart */
+    for (; i + 4 < n; i += 4)
+        set |= (bigram_mask[u[i] * 31u + u[i + 1]] | bigram_mask[u[i + 1] * 31u + u[i + 2]]) |
+               (bigram_mask[u[i + 2] * 31u + u[i + 3]] | bigram_mask[u[i + 3] * 31u + u[i + 4]]);
+    for (; i + 1 < n; i++)
+        set |= bigram_mask[u[i] * 31u + u[i + 1]];
     if (n == 1)
-        set |= 1ull << ((unsigned char)s[0] & 63);
+        set |= 1ull << (u[0] & 63);
     return set;
 }
 
@@ -84,6 +108,50 @@ static size_t distance_bits(const char *a, size_t na, const char *b, size_t nb)
     return d;
 }
 
+/* The same for a of 65..256 bytes: the column in up to four words, each
+ * passing the horizontal difference at its top row to the next (Myers 1999,
+ * "advanceBlock"). */
+static size_t distance_blocks(const char *a, size_t na, const char *b, size_t nb)
+{
+    uint64_t peq[256][4];
+    const unsigned char *ua = (const unsigned char *)a, *ub = (const unsigned char *)b;
+    size_t words = (na + 63) / 64;
+    for (size_t i = 0; i < na; i++)
+        memset(peq[ua[i]], 0, sizeof peq[0]);
+    for (size_t j = 0; j < nb; j++)
+        memset(peq[ub[j]], 0, sizeof peq[0]);
+    for (size_t i = 0; i < na; i++)
+        peq[ua[i]][i / 64] |= 1ull << (i % 64);
+    uint64_t pv[4] = {~0ull, ~0ull, ~0ull, ~0ull}, mv[4] = {0, 0, 0, 0};
+    uint64_t last = 1ull << ((na - 1) % 64);
+    size_t d = na;
+    for (size_t j = 0; j < nb; j++) {
+        const uint64_t *eqs = peq[ub[j]];
+        int h = 1; /* row 0 grows by one per column */
+        for (size_t w = 0; w < words; w++) {
+            uint64_t eq = eqs[w], p = pv[w], m = mv[w];
+            uint64_t xv = eq | m;
+            if (h < 0)
+                eq |= 1;
+            uint64_t xh = (((eq & p) + p) ^ p) | eq;
+            uint64_t ph = m | ~(xh | p), mh = p & xh;
+            uint64_t top = w + 1 == words ? last : 1ull << 63;
+            int out = (ph & top) ? 1 : (mh & top) ? -1 : 0;
+            ph <<= 1;
+            mh <<= 1;
+            if (h < 0)
+                mh |= 1;
+            else if (h > 0)
+                ph |= 1;
+            pv[w] = mh | ~(xv | ph);
+            mv[w] = ph & xv;
+            h = out;
+        }
+        d = (size_t)((ptrdiff_t)d + h);
+    }
+    return d;
+}
+
 size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
 {
     if (na > nb) {
@@ -96,6 +164,8 @@ size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
         return nb;
     if (na <= 64)
         return distance_bits(a, na, b, nb);
+    if (na <= 256)
+        return distance_blocks(a, na, b, nb);
     return distance_table(a, na, b, nb);
 }
 
@@ -133,7 +203,7 @@ double ap_line_ratio(const ap_line *a, const ap_line *b)
 
 static uint64_t line_bigrams(const ap_line *l)
 {
-    return bigrams(l->s + l->s_off, l->s_len);
+    return ap_bigram_set(l->s + l->s_off, l->s_len);
 }
 
 static int popcount64(uint64_t x)
@@ -176,114 +246,183 @@ static size_t find_worst(const est *best)
     return w;
 }
 
-/* The best KEEP estimates so far. */
+/* A line's estimate is the overlap of the bigram sets and the lengths (far
+ * apart, they cannot be similar):
+ *   (inter / union) * 0.7 + (shorter / longer) * 0.3
+ * Its two parts are looked up, each computed as that expression computes
+ * it, so that their sum is the estimate bit for bit: the overlap's in a
+ * constant table of every (inter, union) two 64-bit sets allow (made by the
+ * compiler), the lengths' in a table of the scan's. */
+#define OV(i, u) ((u) ? ((double)(i) / (double)(u)) * 0.7 : 0.0)
+#define OV8(i, u) OV(i, u), OV(i, (u) + 1), OV(i, (u) + 2), OV(i, (u) + 3), OV(i, (u) + 4), OV(i, (u) + 5), OV(i, (u) + 6), OV(i, (u) + 7)
+#define OV64(i, u) OV8(i, u), OV8(i, (u) + 8), OV8(i, (u) + 16), OV8(i, (u) + 24), OV8(i, (u) + 32), OV8(i, (u) + 40), OV8(i, (u) + 48), OV8(i, (u) + 56)
+#define OVROW(i) {OV64(i, 0), OV64(i, 64), OV(i, 128)}
+#define OVROW8(i) OVROW(i), OVROW((i) + 1), OVROW((i) + 2), OVROW((i) + 3), OVROW((i) + 4), OVROW((i) + 5), OVROW((i) + 6), OVROW((i) + 7)
+static const double overlap_part[65][129] = {
+    OVROW8(0), OVROW8(8), OVROW8(16), OVROW8(24), OVROW8(32), OVROW8(40), OVROW8(48), OVROW8(56), OVROW(64),
+};
+#undef OV
+#undef OV8
+#undef OV64
+#undef OVROW
+#undef OVROW8
+
+#define SHORT_LINES 256
+
+/* The best KEEP estimates so far, and the query's part of the estimate. */
 typedef struct scan {
     uint64_t qs;
     int qpop;
     size_t qn;
     est best[KEEP];
     size_t nbest, worst;
+    double worst_e;                   /* best[worst].e once KEEP are kept */
+    double length_part[SHORT_LINES]; /* by a line's stripped length; < 0: not yet computed */
 } scan;
 
-/* A line's estimate: the overlap of the bigram sets, and the lengths (far
- * apart, they cannot be similar). */
-static inline double estimate(const scan *sc, uint64_t ls, int lpop, size_t len)
+static double length_part(size_t qn, size_t len)
 {
-    int inter = popcount64(sc->qs & ls);
-    int uni = sc->qpop + lpop - inter;
-    double e = uni ? (double)inter / uni : 0;
-    size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
-    return e * 0.7 + (hi ? (double)lo / (double)hi : 1.0) * 0.3;
+    size_t lo = qn < len ? qn : len, hi = qn < len ? len : qn;
+    return (hi ? (double)lo / (double)hi : 1.0) * 0.3;
 }
 
-/* Would an estimate e enter the best so far? (Asked in the scan's loop so
- * that most lines cost no call.) */
-static inline bool enters(const scan *sc, double e)
+static inline double length_part_of(scan *sc, size_t len)
 {
-    return sc->nbest < KEEP || e > sc->best[sc->worst].e;
+    if (len >= SHORT_LINES)
+        return length_part(sc->qn, len);
+    if (sc->length_part[len] < 0)
+        sc->length_part[len] = length_part(sc->qn, len);
+    return sc->length_part[len];
 }
 
-/* Can a line's estimate not enter, for certain? Once KEEP lines are kept,
- * most lines fall short: the estimate's two quotients are compared
- * multiplied out, without dividing, with a margin far above the rounding
- * of either side, so a line this rejects is one enters() rejects. */
-static inline bool falls_short(const scan *sc, uint64_t ls, int lpop, size_t len)
+/* A line's estimate, or -1 when it certainly cannot enter the best so far:
+ * its overlap part plus the largest length part (0.3) does not exceed the
+ * worst kept (rounding is monotone: neither can the estimate). */
+static inline double estimate_of(scan *sc, int inter, int lpop, size_t len)
 {
-    if (sc->nbest < KEEP)
-        return false;
-    int inter = popcount64(sc->qs & ls);
-    int uni = sc->qpop + lpop - inter;
-    size_t lo = sc->qn < len ? sc->qn : len, hi = sc->qn < len ? len : sc->qn;
-    if (uni == 0 || hi == 0)
-        return false;
-    double u = (double)uni, h = (double)hi;
-    return 0.7 * (double)inter * h + 0.3 * (double)lo * u < (sc->best[sc->worst].e - 1e-9) * u * h;
+    double ov = overlap_part[inter][sc->qpop + lpop - inter];
+    if (sc->nbest == KEEP && ov + 0.3 <= sc->worst_e)
+        return -1;
+    return ov + length_part_of(sc, len);
 }
 
-static void keep(scan *sc, ap_pos p, double e)
+/* Keeps p if its estimate e enters the best so far (a place once KEEP are
+ * kept only for a strictly better estimate, the worst giving it up). */
+static inline void keep(scan *sc, ap_pos p, double e)
 {
     if (sc->nbest < KEEP) {
         sc->best[sc->nbest++] = (est){p, e};
-        if (sc->nbest == KEEP)
+        if (sc->nbest == KEEP) {
             sc->worst = find_worst(sc->best);
-    } else if (e > sc->best[sc->worst].e) {
+            sc->worst_e = sc->best[sc->worst].e;
+        }
+    } else if (e > sc->worst_e) {
         sc->best[sc->worst] = (est){p, e};
         sc->worst = find_worst(sc->best);
+        sc->worst_e = sc->best[sc->worst].e;
     }
 }
+
+static inline double estimate(scan *sc, uint64_t ls, int lpop, size_t len)
+{
+    return estimate_of(sc, popcount64(sc->qs & ls), lpop, len);
+}
+
+/* Base lines [a, b) of the text, in order: once with the processor's
+ * population count where it has one (x86 without it at the baseline) and
+ * once without. The same bits are counted either way. */
+#define SCAN_BASE(name, attr, count)                                                             \
+    attr static void name(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)         \
+    {                                                                                           \
+        /* (the query and the bar in registers: keep() writes through sc) */                    \
+        const uint64_t qs = sc->qs;                                                             \
+        const int qpop = sc->qpop;                                                              \
+        double bar = sc->nbest == KEEP ? sc->worst_e : -1.0; /* what an estimate must beat */    \
+        for (uint32_t l = a; l < b; l++) {                                                      \
+            const ap_bigram_row *r = &table[l];                                                 \
+            if (r->blank)                                                                       \
+                continue;                                                                       \
+            int inter = count(qs & r->set);                                                     \
+            double ov = overlap_part[inter][qpop + r->pop - inter];                             \
+            if (ov + 0.3 <= bar)                                                                \
+                continue;                                                                       \
+            double e = ov + length_part_of(sc, r->len);                                         \
+            if (e > bar) {                                                                      \
+                keep(sc, (ap_pos){l, -1, 0}, e);                                                \
+                bar = sc->nbest == KEEP ? sc->worst_e : -1.0;                                   \
+            }                                                                                   \
+        }                                                                                       \
+    }
+SCAN_BASE(scan_base_plain, , popcount64)
+bool ap_similar_plain_count = false;
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+SCAN_BASE(scan_base_popcnt, __attribute__((target("popcnt"))), __builtin_popcountll)
+static void scan_base(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)
+{
+    if (!ap_similar_plain_count && __builtin_cpu_supports("popcnt"))
+        scan_base_popcnt(sc, table, a, b);
+    else
+        scan_base_plain(sc, table, a, b);
+}
+#else
+#define scan_base scan_base_plain
+#endif
+#undef SCAN_BASE
 
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max)
 {
     const char *q = line->s + line->s_off;
     size_t qn = line->s_len;
-    uint64_t qs = bigrams(q, qn);
+    uint64_t qs = ap_bigram_set(q, qn);
     int qpop = popcount64(qs);
-    scan sc = {.qs = qs, .qpop = qpop, .qn = qn};
-    /* every live line from `from` on: base lines straight from the text's
-     * arrays (skipping the ranges splices replaced), inserted lines apart */
+    scan sc;
+    sc.qs = qs;
+    sc.qpop = qpop;
+    sc.qn = qn;
+    sc.nbest = sc.worst = 0;
+    sc.worst_e = 0;
+    for (size_t i = 0; i < SHORT_LINES; i++)
+        sc.length_part[i] = -1;
+    /* every live line from `from` on: the runs of base lines between the
+     * splices straight from the text's table, inserted lines apart */
     const ap_text *t = v->base;
     const ap_bigram_row *table = text_bigrams(v->base);
     uint64_t from_key = ap_pos_key(from);
-    uint32_t s = 0;
-    for (uint32_t l = from.base; l <= t->n; l++) {
-        /* the splice standing before base line l, if any */
-        while (s < v->nsp && v->sp[s].a < l)
-            s++;
-        if (s < v->nsp && v->sp[s].a == l) {
-            const ap_splice *sp = &v->sp[s];
-            for (uint32_t k = 0; k < sp->n; k++) {
-                ap_pos p = {sp->a, (int32_t)s, k};
-                if (sp->lines[k].l.blank || ap_pos_key(p) < from_key)
-                    continue;
-                uint64_t ls = line_bigrams(&sp->lines[k].l);
-                double e = estimate(&sc, ls, popcount64(ls), sp->lines[k].l.s_len);
-                if (enters(&sc, e))
-                    keep(&sc, p, e);
-            }
-            l = sp->b > l ? sp->b - 1 : l;
-            if (sp->b > sp->a)
-                continue;
+    uint32_t l = from.base;
+    for (uint32_t s = 0; s < v->nsp && l <= t->n; s++) {
+        const ap_splice *sp = &v->sp[s];
+        if (sp->a < l)
+            continue; /* before `from` */
+        if (sp->a > l) {
+            scan_base(&sc, table, l, sp->a < t->n ? sp->a : t->n);
+            l = sp->a;
         }
-        if (l >= t->n)
-            break;
-        if (table[l].blank || falls_short(&sc, table[l].set, table[l].pop, table[l].len))
-            continue;
-        double e = estimate(&sc, table[l].set, table[l].pop, table[l].len);
-        if (enters(&sc, e))
-            keep(&sc, (ap_pos){l, -1, 0}, e);
+        for (uint32_t k = 0; k < sp->n; k++) {
+            ap_pos p = {sp->a, (int32_t)s, k};
+            if (sp->lines[k].l.blank || ap_pos_key(p) < from_key)
+                continue;
+            uint64_t ls = line_bigrams(&sp->lines[k].l);
+            double e = estimate(&sc, ls, popcount64(ls), sp->lines[k].l.s_len);
+            if (e >= 0)
+                keep(&sc, p, e);
+        }
+        if (sp->b > l)
+            l = sp->b;
     }
+    if (l < t->n)
+        scan_base(&sc, table, l, t->n);
     est *best = sc.best;
     size_t nbest = sc.nbest;
     size_t n = 0;
     for (size_t i = 0; i < nbest; i++) {
-        const ap_line *l = ap_view_line(v, best[i].pos);
+        const ap_line *ln = ap_view_line(v, best[i].pos);
         /* a candidate whose lengths alone keep it below 0.5, or from a full
          * answer's last place, is left out below anyway: skip its distance */
-        double bound = ratio_bound(qn, l->s_len);
+        double bound = ratio_bound(qn, ln->s_len);
         if (bound < 0.5 || (n == max && (max == 0 || bound <= out[max - 1].score)))
             continue;
-        double r = ratio(q, qn, l->s + l->s_off, l->s_len);
+        double r = ratio(q, qn, ln->s + ln->s_off, ln->s_len);
         if (r < 0.5)
             continue;
         ap_similar_keep(out, &n, max, best[i].pos, r);
