@@ -103,13 +103,9 @@ void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol)
 {
     size_t off, sl;
     ap_strip(s, len, &off, &sl);
-    l->s = s;
-    l->len = len;
-    l->s_off = (uint32_t)off;
-    l->s_len = (uint32_t)sl;
-    l->eol = eol;
-    l->blank = sl == 0;
-    l->hash = ap_line_hash(s + off, sl);
+    /* one store of the whole record: the packed word is written once */
+    *l = (ap_line){.s = s, .len = len, .s_off = (uint32_t)off, .s_len = (uint32_t)sl,
+                   .hash = ap_line_hash(s + off, sl), .eol = eol & 3u, .blank = sl == 0};
 }
 
 /* Lines break where the text's own line ending says: a text holding any LF
