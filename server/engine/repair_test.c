@@ -862,6 +862,26 @@ static void test_line_hash_collision(void)
     CHECK(block);
     one_run_free(&o);
     free(patch);
+    /* the merge's twins (a snippet line held twice, one copy kept and one
+     * changed, the file differing between them) are told by text: a line
+     * of their hash between them does not part them */
+    const char *mids[2] = {"w = 1;", x2};
+    bool preferred[2];
+    for (int k = 0; k < 2; k++) {
+        char snip[128], cont[128], file[128];
+        snprintf(snip, sizeof snip, "%s\n%s\n%s\nend();\n", x1, mids[k], x1);
+        snprintf(cont, sizeof cont, "%s\n%s\ny = 0;\nend();\n", x1, mids[k]);
+        snprintf(file, sizeof file, "%s\n%s\nz = 5;\n%s\nend();\n", x1, mids[k], x1);
+        patch = one_mod("REPLACE", snip, cont, NULL);
+        o = run_on(file, patch);
+        pr = problem(&o, AP_SNIPPET_NOT_FOUND);
+        CHECK(pr != NULL);
+        preferred[k] = pr && preferred_fix(pr) != NULL;
+        one_run_free(&o);
+        free(patch);
+    }
+    CHECK(!preferred[0]); /* twins apart: the guess is not safe */
+    CHECK(preferred[1] == preferred[0]);
 }
 
 int main(void)
