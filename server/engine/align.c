@@ -52,9 +52,10 @@ static void push_hit(hits *hs, ap_pos pos, uint32_t p)
     hs->h[hs->n++] = (hit){ap_pos_key(pos), pos, p, pos.base};
 }
 
-/* The pattern's non-blank lines grouped by hash: order[] sorted by hash. */
+/* The pattern's non-blank lines grouped by text: order[] sorted by hash,
+ * then text (the hash is a filter: lines of one hash may differ). */
 typedef struct pgroup {
-    uint64_t hash;
+    uint32_t hash;
     uint32_t first, count; /* into order[] */
     uint32_t occ;          /* how often it stands in the base text */
 } pgroup;
@@ -62,10 +63,11 @@ typedef struct pgroup {
 static const ap_pattern *sort_pat;
 static int by_hash(const void *a, const void *b)
 {
-    uint64_t x = ap_pattern_at(sort_pat, *(const uint32_t *)a)->hash;
-    uint64_t y = ap_pattern_at(sort_pat, *(const uint32_t *)b)->hash;
-    if (x != y)
-        return x < y ? -1 : 1;
+    const ap_line *la = ap_pattern_at(sort_pat, *(const uint32_t *)a);
+    const ap_line *lb = ap_pattern_at(sort_pat, *(const uint32_t *)b);
+    int c = ap_line_cmp(la, lb);
+    if (c)
+        return c;
     return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
@@ -98,8 +100,9 @@ static void collect_hits(const ap_view *v, const ap_pattern *pat, ap_pos scope, 
     uint32_t ng = 0;
     for (uint32_t i = 0; i < n;) {
         uint32_t j = i;
-        uint64_t h = ap_pattern_at(pat, order[i])->hash;
-        while (j < n && ap_pattern_at(pat, order[j])->hash == h)
+        const ap_line *li = ap_pattern_at(pat, order[i]);
+        uint32_t h = li->hash;
+        while (j < n && ap_line_eq(ap_pattern_at(pat, order[j]), li))
             j++;
         uint32_t occ;
         ap_text_occ(v->base, h, &occ);
@@ -146,10 +149,13 @@ static void collect_hits(const ap_view *v, const ap_pattern *pat, ap_pos scope, 
                 else
                     hi = mid;
             }
-            for (uint32_t q = 0; lo + q < n && q < GROUP_MAX &&
-                                 ap_pattern_at(pat, order[lo + q])->hash == l->hash; q++)
-                if (ap_line_eq(l, ap_pattern_at(pat, order[lo + q])))
+            /* lines of its hash but another text sort apart from its own */
+            for (uint32_t q = 0, kept = 0; lo + q < n && kept < GROUP_MAX &&
+                                           ap_pattern_at(pat, order[lo + q])->hash == l->hash; q++)
+                if (ap_line_eq(l, ap_pattern_at(pat, order[lo + q]))) {
                     push_hit(hs, pos, order[lo + q]);
+                    kept++;
+                }
         }
     }
     free(g);

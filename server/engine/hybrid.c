@@ -77,7 +77,9 @@ uint64_t ap_soft_key(const ap_line *l)
 {
     const char *s = l->s + l->s_off;
     size_t d = ap_decoration_len(s, l->s_len);
-    return d == 0 ? l->hash : ap_hash(s + d, l->s_len - d);
+    /* the full hash, as the decorated lines' keys are (a line's own hash
+     * is narrower) */
+    return ap_hash(s + d, l->s_len - d);
 }
 
 typedef struct deco_ref {

@@ -98,15 +98,27 @@ size_t ap_ws_len_before(const char *s, size_t n);
 /* The stripped part of s: *off and *len. */
 void ap_strip(const char *s, size_t n, size_t *off, size_t *len);
 
+/* 24 bytes: a changed file holds two texts of these, one per line (issue
+ * 12, docs/engine.md). The hash is a filter only: a use that groups lines by
+ * it compares their bytes too. */
+#define AP_LINE_HASH_BITS 29
 typedef struct ap_line {
     const char *s;     /* first byte (not owned) */
     uint32_t len;      /* bytes without the line break */
     uint32_t s_off;    /* stripped text: s + s_off, s_len bytes */
     uint32_t s_len;
-    uint8_t eol;       /* AP_EOL_LF / CRLF / CR, or 0 for none */
-    uint8_t blank;     /* nothing but white space */
-    uint64_t hash;     /* of the stripped text */
+    uint32_t hash : AP_LINE_HASH_BITS; /* ap_line_hash of the stripped text */
+    uint32_t eol : 2;  /* AP_EOL_LF / CRLF / CR, or 0 for none */
+    uint32_t blank : 1; /* nothing but white space */
 } ap_line;
+_Static_assert(sizeof(ap_line) == 24 || sizeof(void *) != 8, "ap_line grew");
+
+/* The line hash: the top bits of ap_hash, so that lines sorted by it come
+ * in the order the 64-bit hash gives (ties aside). */
+static inline uint32_t ap_line_hash(const char *s, size_t n)
+{
+    return (uint32_t)(ap_hash(s, n) >> (64 - AP_LINE_HASH_BITS));
+}
 
 /* Splits s into lines where its own line ending says (ap_text_break_of); a
  * final line break does not start another line. Fills line (including hash)
@@ -118,6 +130,18 @@ static inline int ap_line_eq(const ap_line *a, const ap_line *b)
 {
     return a->hash == b->hash && a->s_len == b->s_len &&
            (a->s_len == 0 || __builtin_memcmp(a->s + a->s_off, b->s + b->s_off, a->s_len) == 0);
+}
+
+/* An order of lines by stripped text: by hash, then length, then bytes;
+ * 0 exactly when ap_line_eq. */
+static inline int ap_line_cmp(const ap_line *a, const ap_line *b)
+{
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    if (a->s_len != b->s_len)
+        return a->s_len < b->s_len ? -1 : 1;
+    int c = a->s_len ? __builtin_memcmp(a->s + a->s_off, b->s + b->s_off, a->s_len) : 0;
+    return (c > 0) - (c < 0);
 }
 
 /* similar.c: what the scan for similar lines reads of a line. */
@@ -187,7 +211,7 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
                               size_t n_copied, bool tables);
 
 /* The lines whose stripped hash is h, ascending; *count of them. */
-const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count);
+const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count);
 
 /* A text's tables beside its lines (the non-blank skips, the hash index,
  * the bigram rows) are made when it is made; ap_text_drop_tables frees

@@ -116,7 +116,7 @@ static void test_pattern_lines(void)
     CHECK_INT(p.nb[0], 1);
     CHECK_INT(p.nb[1], 4);
     CHECK_INT(ap_pattern_at(&p, 0)->s_len, 1);
-    CHECK(ap_pattern_at(&p, 1)->hash == ap_hash("b", 1));
+    CHECK(ap_pattern_at(&p, 1)->hash == ap_line_hash("b", 1));
     ap_pattern_release(&p);
     CHECK(p.lines == NULL);
     ap_pattern_init(&p, "", 0);

@@ -221,8 +221,9 @@ static int by_text(const void *x, const void *y)
 {
     const ap_line *a = ap_pattern_at(twin_pat, *(const uint32_t *)x);
     const ap_line *b = ap_pattern_at(twin_pat, *(const uint32_t *)y);
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
+    int c = ap_line_cmp(a, b);
+    if (c)
+        return c;
     return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
 }
 

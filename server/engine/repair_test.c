@@ -845,8 +845,48 @@ static void test_property(void)
     CHECK(preferred * 10 >= problems * 3);
 }
 
+/* Two lines of one line hash (ap_line_hash keeps 29 bits: this pair was
+ * searched for) are different lines: the closest block's search groups a
+ * pattern's lines by text, not by hash alone. */
+static void test_line_hash_collision(void)
+{
+    const char *x1 = "x = 46613;", *x2 = "x = 48868;";
+    CHECK(ap_line_hash(x1, 10) == ap_line_hash(x2, 10)); /* else find another pair */
+    char *patch = one_mod("REPLACE", "x = 46613;\nx = 48868;\n", "y = 1;\n", NULL);
+    outcome_t o = run_on("a = 1;\nx = 48868;\nb = 2;\n", patch);
+    const ap_problem *pr = problem(&o, AP_SNIPPET_NOT_FOUND);
+    CHECK(pr != NULL);
+    bool block = false;
+    for (size_t i = 0; pr && i < pr->n_related; i++)
+        block |= strstr(pr->related[i].message, "the closest block: 1 of its 2 lines") != NULL;
+    CHECK(block);
+    one_run_free(&o);
+    free(patch);
+    /* the merge's twins (a snippet line held twice, one copy kept and one
+     * changed, the file differing between them) are told by text: a line
+     * of their hash between them does not part them */
+    const char *mids[2] = {"w = 1;", x2};
+    bool preferred[2];
+    for (int k = 0; k < 2; k++) {
+        char snip[128], cont[128], file[128];
+        snprintf(snip, sizeof snip, "%s\n%s\n%s\nend();\n", x1, mids[k], x1);
+        snprintf(cont, sizeof cont, "%s\n%s\ny = 0;\nend();\n", x1, mids[k]);
+        snprintf(file, sizeof file, "%s\n%s\nz = 5;\n%s\nend();\n", x1, mids[k], x1);
+        patch = one_mod("REPLACE", snip, cont, NULL);
+        o = run_on(file, patch);
+        pr = problem(&o, AP_SNIPPET_NOT_FOUND);
+        CHECK(pr != NULL);
+        preferred[k] = pr && preferred_fix(pr) != NULL;
+        one_run_free(&o);
+        free(patch);
+    }
+    CHECK(!preferred[0]); /* twins apart: the guess is not safe */
+    CHECK(preferred[1] == preferred[0]);
+}
+
 int main(void)
 {
+    RUN(test_line_hash_collision);
     RUN(test_invented_line);
     RUN(test_dropped_line);
     RUN(test_dropped_line_keeps_its_blank);

@@ -277,6 +277,11 @@ static void test_cursor(void)
     ONE_FILE("top\nu\n", p42, 0, "TOP\nU\n");
     /* not repeated and not anchored: several matches after the cursor are ambiguous */
     FAILS("x\nx\n", R S "x\n" C "y\n", 0, AP_AMBIGUOUS_MATCH);
+    /* two locators whose lines share a line hash (29 bits: this pair was
+     * searched for) are not one locator repeated */
+    CHECK(ap_line_hash("x = 46613;", 10) == ap_line_hash("x = 48868;", 10));
+    FAILS("x = 46613;\nx = 46613;\nx = 48868;\n", R S "x = 46613;\n" C "a\n" R S "x = 48868;\n" C "b\n", 0,
+          AP_AMBIGUOUS_MATCH);
 }
 
 static void test_self_written_text(void)

@@ -18,6 +18,7 @@
 typedef struct seq_mod {
     int ch, md;
     uint64_t key;    /* its locator, for telling repeated ones */
+    const mod_pats *mp; /* (with a key) the locator's lines */
     bool repeat, done, failed;
     outcome fail;    /* the last failure, for the report */
 } seq_mod;
@@ -35,6 +36,22 @@ static uint64_t locator_key(const mod_pats *mp)
     return h;
 }
 
+/* Do two locators hold the same lines (what equal keys suggest: the line
+ * hashes are filters, the bytes decide)? */
+static bool same_locator(const mod_pats *a, const mod_pats *b)
+{
+    const ap_pattern *pa[3] = {&a->anchor, &a->snippet, &a->end};
+    const ap_pattern *pb[3] = {&b->anchor, &b->snippet, &b->end};
+    for (int i = 0; i < 3; i++) {
+        if (pa[i]->n != pb[i]->n)
+            return false;
+        for (uint32_t k = 0; k < pa[i]->n; k++)
+            if (!ap_line_eq(ap_pattern_at(pa[i], k), ap_pattern_at(pb[i], k)))
+                return false;
+    }
+    return true;
+}
+
 static int by_key(const void *a, const void *b)
 {
     const seq_mod *const *x = a, *const *y = b;
@@ -49,9 +66,14 @@ static void mark_repeated(seq_mod *mods, size_t n)
         order[i] = &mods[i];
     if (n > 1)
         qsort(order, n, sizeof *order, by_key);
-    for (size_t i = 0; i + 1 < n; i++)
-        if (order[i]->key && order[i]->key == order[i + 1]->key)
-            order[i]->repeat = order[i + 1]->repeat = true;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && order[j]->key == order[i]->key; j++)
+            ;
+        for (size_t a = i; order[i]->key && a < j; a++)
+            for (size_t b = a + 1; b < j; b++)
+                if (same_locator(order[a]->mp, order[b]->mp))
+                    order[a]->repeat = order[b]->repeat = true;
+    }
     free(order);
 }
 
@@ -153,8 +175,10 @@ void ap_sequence(run_ctx *x, int fi)
             mods[n].ch = ch;
             mods[n].md = (int)md;
             const mod_pats *mp = &x->pats[ch][md];
-            if (mp->has_anchor || mp->snippet.n)
+            if (mp->has_anchor || mp->snippet.n) {
                 mods[n].key = locator_key(mp);
+                mods[n].mp = mp;
+            }
             n++;
         }
     }
@@ -224,8 +248,10 @@ void ap_sequence_forward(ap_view *v, const gmod *mods, size_t n, fwd_result *out
     for (size_t k = 0; k < n; k++) {
         out[k].state = AP_MOD_NOT_RUN;
         out[k].has_region = false;
-        if (seq && (mods[k].mp->has_anchor || mods[k].mp->snippet.n))
+        if (seq && (mods[k].mp->has_anchor || mods[k].mp->snippet.n)) {
             sm[k].key = locator_key(mods[k].mp);
+            sm[k].mp = mods[k].mp;
+        }
     }
     if (seq)
         mark_repeated(sm, n);

@@ -103,13 +103,9 @@ void ap_line_init(ap_line *l, const char *s, uint32_t len, uint8_t eol)
 {
     size_t off, sl;
     ap_strip(s, len, &off, &sl);
-    l->s = s;
-    l->len = len;
-    l->s_off = (uint32_t)off;
-    l->s_len = (uint32_t)sl;
-    l->eol = eol;
-    l->blank = sl == 0;
-    l->hash = ap_hash(s + off, sl);
+    /* one store of the whole record: the packed word is written once */
+    *l = (ap_line){.s = s, .len = len, .s_off = (uint32_t)off, .s_len = (uint32_t)sl,
+                   .hash = ap_line_hash(s + off, sl), .eol = eol & 3u, .blank = sl == 0};
 }
 
 /* Lines break where the text's own line ending says: a text holding any LF
@@ -218,7 +214,7 @@ static void build_index(ap_text *t)
     for (uint32_t i = 0; i < t->n; i++) {
         if (t->lines[i].blank)
             continue;
-        uint64_t h = t->lines[i].hash;
+        uint32_t h = t->lines[i].hash;
         uint32_t j = (uint32_t)h & t->mask;
         /* while counting, start holds the group's first line */
         while (t->slots[j].count && t->lines[t->slots[j].start].hash != h)
@@ -267,7 +263,7 @@ void ap_text_drop_tables(ap_text *t)
     t->bigrams = NULL;
 }
 
-const uint32_t *ap_text_occ(const ap_text *t, uint64_t h, uint32_t *count)
+const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
 {
     if (!t->slots)
         ap_text_build_tables(t);

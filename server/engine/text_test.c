@@ -151,7 +151,7 @@ static void test_split_empty(void)
     CHECK_INT(t->eol, AP_EOL_AUTO);
     CHECK_INT(t->next_nb[0], 0);
     uint32_t n = 7;
-    CHECK(ap_text_occ(t, ap_hash("x", 1), &n) == NULL);
+    CHECK(ap_text_occ(t, ap_line_hash("x", 1), &n) == NULL);
     CHECK_INT(n, 0);
     CHECK_STR(ap_text_bytes(t), "");
     ap_text_release(t);
@@ -313,7 +313,7 @@ static void test_hash_and_line_eq(void)
     CHECK(!ap_line_eq(&a, &c));
     CHECK_INT(a.s_off, 2);
     CHECK_INT(a.s_len, 9);
-    CHECK(a.hash == ap_hash("count = 0", 9));
+    CHECK(a.hash == ap_line_hash("count = 0", 9));
 }
 
 /* ------------------------------------------------------------ the index */
@@ -322,28 +322,28 @@ static void test_occ_every_line_in_order(void)
 {
     ap_text *t = text_of("a\nb\n  a\n\nc\na\t\n\n   \nb\n");
     uint32_t n = 0;
-    const uint32_t *o = ap_text_occ(t, ap_hash("a", 1), &n);
+    const uint32_t *o = ap_text_occ(t, ap_line_hash("a", 1), &n);
     CHECK_INT(n, 3);
     if (n == 3) {
         CHECK_INT(o[0], 0);
         CHECK_INT(o[1], 2);
         CHECK_INT(o[2], 5);
     }
-    o = ap_text_occ(t, ap_hash("b", 1), &n);
+    o = ap_text_occ(t, ap_line_hash("b", 1), &n);
     CHECK_INT(n, 2);
     if (n == 2) {
         CHECK_INT(o[0], 1);
         CHECK_INT(o[1], 8);
     }
-    o = ap_text_occ(t, ap_hash("c", 1), &n);
+    o = ap_text_occ(t, ap_line_hash("c", 1), &n);
     CHECK_INT(n, 1);
     if (n == 1)
         CHECK_INT(o[0], 4);
     /* blank lines are not indexed */
-    o = ap_text_occ(t, ap_hash("", 0), &n);
+    o = ap_text_occ(t, ap_line_hash("", 0), &n);
     CHECK_INT(n, 0);
     CHECK(o == NULL);
-    o = ap_text_occ(t, ap_hash("zzz", 3), &n);
+    o = ap_text_occ(t, ap_line_hash("zzz", 3), &n);
     CHECK_INT(n, 0);
     ap_text_release(t);
 }
@@ -366,7 +366,7 @@ static void test_occ_many_lines(void)
         char key[32];
         int kl = snprintf(key, sizeof key, "line %u", k);
         uint32_t n = 0;
-        const uint32_t *o = ap_text_occ(t, ap_hash(key, (size_t)kl), &n);
+        const uint32_t *o = ap_text_occ(t, ap_line_hash(key, (size_t)kl), &n);
         uint32_t want = 0, j = 0;
         for (uint32_t i = 0; i < N; i++) {
             if (i % 11 == 0 || (i * 7) % K != k)
@@ -489,7 +489,7 @@ static void test_tables_dropped_and_made_again(void)
     ap_text_drop_tables(t);
     CHECK(t->slots == NULL && t->next_nb == NULL && t->occ == NULL);
     uint32_t n;
-    const uint32_t *at = ap_text_occ(t, ap_hash("}", 1), &n);
+    const uint32_t *at = ap_text_occ(t, ap_line_hash("}", 1), &n);
     CHECK_INT(n, 2);
     CHECK(n == 2 && at[0] == 4 && at[1] == 6);
     same_text(t, fresh);

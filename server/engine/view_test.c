@@ -137,7 +137,7 @@ static void test_view_untouched(void)
     CHECK_INT(ap_view_seek(&v, 99).base, 4);
     for (uint32_t l = 0; l < 4; l++)
         CHECK(ap_view_base_alive(&v, l));
-    CHECK_INT(ap_view_new_count(&v, ap_hash("a", 1)), 0);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("a", 1)), 0);
     CHECK(!v.changed);
     ap_view_release(&v);
 
@@ -173,7 +173,7 @@ static void test_view_replace_basic(void)
     CHECK(!ap_view_base_alive(&v, 1));
     CHECK(!ap_view_base_alive(&v, 2));
     CHECK(ap_view_base_alive(&v, 3));
-    CHECK_INT(ap_view_new_count(&v, ap_hash("X", 1)), 1);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("X", 1)), 1);
     CHECK_INT(ap_view_size(&v), 4);
     /* seek to a deleted line lands on the first survivor after it */
     ap_pos p = ap_view_seek(&v, 2);
@@ -203,8 +203,8 @@ static void test_view_replace_basic(void)
     CHECK_VIEW(&v, "X|Y|W|l4");
     CHECK_INT(v.nsp, 1);
     CHECK_INT(v.sp[0].b, 4);
-    CHECK_INT(ap_view_new_count(&v, ap_hash("Z", 1)), 0);
-    CHECK_INT(ap_view_new_count(&v, ap_hash("W", 1)), 1);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("Z", 1)), 0);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("W", 1)), 1);
     CHECK_INT(ap_view_size(&v), 4);
     ap_view_release(&v);
 }
@@ -231,8 +231,8 @@ static void test_view_insert_positions(void)
     /* replace inserted text only: M N -> O */
     replace_spec(&v, nth(&v, 3), nth(&v, 5), "O");
     CHECK_VIEW(&v, "H|a|b|O|c|T1|T2");
-    CHECK_INT(ap_view_new_count(&v, ap_hash("M", 1)), 0);
-    CHECK_INT(ap_view_new_count(&v, ap_hash("O", 1)), 1);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("M", 1)), 0);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("O", 1)), 1);
     for (uint32_t l = 0; l < 3; l++)
         CHECK(ap_view_base_alive(&v, l));
     /* delete everything */
@@ -244,7 +244,7 @@ static void test_view_insert_positions(void)
     CHECK_INT(v.sp[0].a, 0);
     CHECK_INT(v.sp[0].b, 3);
     CHECK_INT(v.sp[0].n, 0);
-    CHECK_INT(ap_view_new_count(&v, ap_hash("H", 1)), 0);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("H", 1)), 0);
     for (uint32_t l = 0; l < 3; l++)
         CHECK(!ap_view_base_alive(&v, l));
     /* and write into the emptiness */
@@ -273,7 +273,7 @@ static void test_view_copies_text(void)
     CHECK_INT(v.sp[p.sp].lines[p.k].change, 3);
     CHECK_INT(v.sp[p.sp].lines[p.k].mod, 4);
     CHECK_INT(ap_view_line(&v, p)->s_off, 2);
-    CHECK_INT(ap_view_new_count(&v, ap_hash("fresh", 5)), 1);
+    CHECK_INT(ap_view_new_count(&v, ap_line_hash("fresh", 5)), 1);
     ap_view_release(&v);
 }
 
@@ -435,7 +435,7 @@ static bool compare(const ap_view *v, const model *m, int step)
     for (int k = 0; k < NKINDS; k++) {
         size_t off, len;
         ap_strip(kinds[k], strlen(kinds[k]), &off, &len);
-        uint64_t h = ap_hash(kinds[k] + off, len);
+        uint64_t h = ap_line_hash(kinds[k] + off, len);
         if (ap_view_new_count(v, h) != model_new_count(m, h))
             FAIL("new_count(\"%s\") is %u, model %u", kinds[k], ap_view_new_count(v, h),
                  model_new_count(m, h));
