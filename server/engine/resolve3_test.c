@@ -623,6 +623,36 @@ static void test_untouched_file_is_patched(void)
             D S "count = 0\ndef parse(self, text):\nclass Parser:\n" ID "include_leading_blank_lines 1\n"
             D A "count = 0\n" S "zef parse(self, text):\nclass Parser:\n", 0,
             "exit(1);\n}\nb = a\nbreak\ny = x + 1\n");
+    /* 3051482 (idem_test seed 3): the REPLACE's snippet stands whole before
+     * its content; a pre-image fits only because the later insert's content
+     * rebuilds that snippet with the line above it */
+    PATCHES_OR_FAILS("return x\ncount += 1\nconst x = await fetch(url);\n    self.pos += 1\n\n    return x\ncontinue\n",
+                     R S "return x\ncount += 1\n" C "const x = await fetch(url);\n" IB S
+                     "const x = await fetch(url);\n    self.pos += 1\n" C "count += 1\n");
+    /* 7033702 (seed 7): the slipped DELETE's text, put back after its
+     * anchor, moved the cursor past the REPLACE's snippet, which stands
+     * whole before its content */
+    PATCHES_OR_FAILS("try:\nfree(buf);\ncontinue\nb = a\ndefer f.Close()\nbreak\nerr := run()\n    self.pos = 0\n"
+                     "    import os\n    return x\n",
+                     D A "free(buf);\n" S "zrr := run()\n    self.pos = 0\n" R S "free(buf);\ncontinue\nb = a\n" C
+                     "self.pos = 0\n");
+    /* 7078048 (seed 7): undoing the slipped second REPLACE turned the
+     * first one's last snippet line into its own snippet, so the first
+     * one's snippet no longer stood over its content; in the file as read
+     * it does */
+    PATCHES_OR_FAILS("memcpy(dst, src, n);\ndef parse(self, text):\n\nerr := run()\n\nif err != nil {\nbreak\n"
+                     "def parse(self, text):\n        } else {\n\n        try:\n        return x\n\n"
+                     "        defer f.Close()\n        class Parser:\n        import sys\n        }\n} else {\nraise\n"
+                     "x = 1\n    def parse(self, text):\n    raise\n",
+                     R S "class Parser:\nimport sys\n}\n" C "        class Parser:\n        import sys\n" R S
+                     "z else {\nraise\nx = 1\n" C "}\n");
+    /* 3055766 (seed 3): the content is the slipped snippet less its first
+     * line, and the line it meant stands right above the content */
+    PATCHES_OR_FAILS("from typing import List\nmodule.exports = greet;\nthrow new Error('bad');\nvalues = list(values)\n"
+                     "raise\ndef parse(self, text):\n    fmt.Println(msg)\n    }\n        #include <stdlib.h>\n"
+                     "        value = read_value()\n        items.sort();\n        values = list(values)\n"
+                     "        print(x)\n        ch = self.text[self.pos]\n",
+                     R S "ztems.sort();\nvalues = list(values)\n" C "        values = list(values)\n");
     /* by design (format-3.md): a deletion whose text is gone counts as
      * done, with a warning naming the line it most likely meant (1055612) */
     tfile files[] = {{"a.txt", "pass\n\n    try:\n    x = 1\n"}, {NULL, NULL}};
