@@ -1032,7 +1032,14 @@ bool ap_group_applied(run_ctx *x, int fi)
         writes |= c->n > 0;
         stands = c->n > 0 && ap_find_first(v, c, ap_view_begin(v), &mt);
     }
-    if (writes && !stands)
+    /* (unless a later deletion may have taken what an earlier modification
+     * wrote: then undoing puts the deleted text back first) */
+    bool wrote = false, taken = false;
+    for (size_t k = 0; k < n && ok; k++) {
+        taken |= wrote && is_delete(&mods[k]);
+        wrote |= !is_delete(&mods[k]) && mods[k].mp->content.n > 0;
+    }
+    if (writes && !stands && !taken)
         ok = false;
     if (!ok || n == 0) {
         ap_group_verdict = !ok && n > 0 ? "no content stands, or malformed" : "nothing to ask";
