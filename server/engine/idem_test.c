@@ -441,6 +441,7 @@ static unsigned long pristine_gone[2];
 /* and those where an insert's content holds its own locator (undecidable:
  * see insert_holds_locator) */
 static unsigned long pristine_repeat[2];
+static unsigned long snippet_stands_applied[2];
 static unsigned long current_case; /* its number, for APLS_IDEM_ONLY */
 
 static void add_cause(const char *verdict, bool warned, bool undec)
@@ -694,6 +695,27 @@ static twice_outcome run_twice(const gen_case *c, char **second_why)
             if (r1->mods[ch][md].state == AP_MOD_ALREADY_APPLIED && r1->ok)
                 slip_applied[v3]++;
         }
+    /* a successful first run that counts a REPLACE applied although its
+     * snippet stands whole in the pristine file (its content not holding
+     * it): the per-modification rules' weakest evidence (a content standing
+     * before the snippet, shared case 06), measured, not asserted */
+    if (r1->ok && strcmp(ap_group_verdict, "applied") != 0)
+        for (size_t ch = 0; ch < p->n_changes; ch++)
+            for (size_t md = 0; md < p->changes[ch].n_mods; md++) {
+                const ap_mod *m = &p->changes[ch].mods[md];
+                if (!m->ok || m->action != AP_REPLACE || r1->mods[ch][md].state != AP_MOD_ALREADY_APPLIED ||
+                    !m->snippet.present || !m->content.present)
+                    continue;
+                mod_pats mp;
+                ap_pats_init(&mp, m, ap_rules_of(p));
+                bool holds = pattern_within(&mp.content, &mp.snippet);
+                ap_pats_release(&mp);
+                if (!holds && lines_stand(c->file, m->snippet.value) &&
+                    snippet_stands_applied[v3]++ < env_num("APLS_IDEM_SHOW_STANDS", 0))
+                    printf("---- case %lu: first run counts %zu.%zu applied (%s), its snippet stands\n"
+                           "==== file\n%s==== patch\n%s",
+                           current_case, ch, md, r1->mods[ch][md].why, c->file, c->patch);
+            }
     ap_run_check_twice(r1, NULL);
     bool warned = false;
     for (size_t i = 0; i < r1->n_problems; i++)
@@ -841,6 +863,8 @@ static void test_applying_twice_changes_nothing(void)
            "(2.0 %lu, 3.2 %lu); %lu more only by the format's rule that a deletion whose text is gone is done\n",
            pristine_whole[0] + pristine_whole[1], pristine_false[0] + pristine_false[1], pristine_false[0],
            pristine_false[1], pristine_gone[0] + pristine_gone[1]);
+    printf("first runs that count a REPLACE applied whose snippet stands in the pristine file: 2.0 %lu, 3.2 %lu\n",
+           snippet_stands_applied[0], snippet_stands_applied[1]);
     printf("  and %lu (2.0 %lu, 3.2 %lu) where an insert's content holds its own locator: undecidable, "
            "every file the patch leaves looks so\n",
            pristine_repeat[0] + pristine_repeat[1], pristine_repeat[0], pristine_repeat[1]);
