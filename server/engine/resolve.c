@@ -454,6 +454,22 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
         o->behind = true;
         return fail(o, AP_SNIPPET_NOT_FOUND, 1);
     }
+    if (got == LOC_NONE && r->sequential && m->action == AP_REPLACE && c->n > 0) {
+        /* its text gone after the cursor and its content standing is no
+         * sign it was applied when the text stands before the cursor: a
+         * later pass, from the top, replaces it there (a first run on a file
+         * whose content line happens to stand elsewhere: idem_test 1000084);
+         * with no later pass it counts as done, as a deletion's does */
+        ap_resolve_gone(v, m, mp, scope, o);
+        if (o->state == AP_MOD_ALREADY_APPLIED && stands_behind(v, m, mp, sc)) {
+            o->state = AP_MOD_FAILED;
+            o->code = AP_SNIPPET_NOT_FOUND;
+            o->fail_field = 1;
+            o->sets_cursor = false;
+            o->behind = true;
+        }
+        return;
+    }
     if (got == LOC_NONE)
         return ap_resolve_gone(v, m, mp, scope, o);
     ap_pos first = o->snip.first, last = o->snip.last;

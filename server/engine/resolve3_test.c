@@ -618,9 +618,11 @@ static void test_untouched_file_is_patched(void)
             R S "def f(a, b):\nreturn x\n" C "return None\n", 0, "return None\n\ncontinue\nb = a\n");
     /* 1066014, made small: a pre-image exists (pass/return x/if c:/return
      * x/break/pass/end gives the file), but the deletion's text stands
-     * after its anchor: the format says to delete it */
+     * after its anchor: the format says to delete it; then "pass", above
+     * the cursor, is replaced by a later pass from the top (its content
+     * standing elsewhere is no sign it was replaced) */
     DELETES("pass\nreturn x\nif c:\nbreak\nreturn x\nend\n", D A "if c:\n" S "return x\n" R S "pass\n" C "return x\n",
-            0, "pass\nreturn x\nif c:\nbreak\nend\n");
+            0, "return x\nreturn x\nif c:\nbreak\nend\n");
     /* 1075134, made small: the slipped second deletion's text was put back
      * after its anchor, and the first one's above it */
     DELETES("self.line += 1\nkind = classify(ch)\n#include <stdio.h>\n} else {\ntry:\n",
