@@ -663,6 +663,12 @@ static void test_untouched_file_is_patched(void)
                      "        value = read_value()\n        items.sort();\n        values = list(values)\n"
                      "        print(x)\n        ch = self.text[self.pos]\n",
                      R S "ztems.sort();\nvalues = list(values)\n" C "        values = list(values)\n");
+    /* 1000084 (seed 1), made small: the REPLACE's snippet stands above the
+     * cursor the DELETE left, and its content is a line the file already
+     * holds: a later pass replaces it (it counted as applied) */
+    DELETES("while x:\nreturn None\nreturn err\nlog.info(1)\nlet total = 0;\n{\n} else {\npass\n",
+            D S "let total = 0;\n{\n} else {\n" R S "return err\n" C "while x:\n", 0,
+            "while x:\nreturn None\nwhile x:\nlog.info(1)\npass\n");
     /* by design (format-3.md): a deletion whose text is gone counts as
      * done, with a warning naming the line it most likely meant (1055612) */
     tfile files[] = {{"a.txt", "pass\n\n    try:\n    x = 1\n"}, {NULL, NULL}};
