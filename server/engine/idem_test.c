@@ -874,10 +874,12 @@ static void test_applying_twice_changes_nothing(void)
     /* per format: 3.2 adds shapes of its own (scope_end, the cursor,
      * boundaries, flattened contents) that the text tells apart less often.
      * Harsh 2.0 was 86 until refusing more false successes on first runs
-     * cost a few clean second runs (seed 7: 86.32% -> 85.97%) */
+     * cost a few clean second runs (seed 7: 86.32% -> 85.97%). 3.2 was 81
+     * (76 harsh) until a REPLACE above the cursor waited for a later pass
+     * (lowest over seeds 1-8 since: 82.51%, harsh 78.24%) */
     for (int f = 0; f < 2; f++) {
         unsigned long fok = per[f][CLEAN] + per[f][ERROR] + per[f][SILENT] + per[f][WARNED];
-        unsigned long floor = f ? (harsh ? 76 : 81) : (harsh ? 85 : 89);
+        unsigned long floor = f ? (harsh ? 77 : 82) : (harsh ? 85 : 89);
         if (per[f][CLEAN] * 100 < fok * floor)
             fprintf(stderr, "  %s: clean share under %lu%%\n", f ? "3.2" : "2.0", floor);
         CHECK(per[f][CLEAN] * 100 >= fok * floor);
