@@ -768,6 +768,122 @@ static bool lone_replace_stands(const gmod *mods, size_t n, const ap_view *v)
            ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m);
 }
 
+/* Does a REPLACE's snippet stand, whole, in the file as read where the
+ * patch applied could not have left it? Had the REPLACE run, it took the
+ * first copy of its snippet in its scope and wrote its content there; a copy
+ * left over the content's place, or one standing before every place its
+ * content stands (in its scope: after the anchor's first match; in 3.2 only
+ * for the group's first modification, which starts at the top), is one it
+ * would have taken. A pre-image can still be found for such a file (a later
+ * insert rebuilds the snippet with the line above it, 3051482; a slipped
+ * deletion put back moves a 3.2 cursor past it, 7033702; undoing a later
+ * REPLACE turns the snippet's last line into its own snippet, 7078048), but
+ * the file as read says the snippet is still to replace: when in doubt, no
+ * "applied". docs/engine.md, "Recognising an applied modification". */
+static bool replace_snippet_left(const gmod *mods, size_t n, const ap_view *v)
+{
+    bool left = false;
+    for (size_t k = 0; k < n && !left; k++) {
+        const gmod *g = &mods[k];
+        const mod_pats *mp = g->mp;
+        /* (3.2: an earlier modification moves the cursor, and the REPLACE
+         * takes the first copy after it; before it, copies may stand) */
+        bool moved = false;
+        for (size_t j = 0; j < k && mp->rules->sequential; j++)
+            moved |= !is_delete(&mods[j]);
+        if (g->m->action != AP_REPLACE || mp->has_end || mp->content.n == 0 || mp->snippet.n == 0 ||
+            run_within(&mp->content, &mp->snippet))
+            continue;
+        ap_matches sm = {0}, cm = {0};
+        if (ap_find_all(v, &mp->snippet, ap_view_begin(v), 16, &sm) > 0 &&
+            ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm) > 0) {
+            for (size_t i = 0; i < sm.n && !left; i++)
+                for (size_t j = 0; j < cm.n && !left; j++)
+                    left = ap_pos_key(sm.m[i].first) <= ap_pos_key(cm.m[j].last) &&
+                           ap_pos_key(sm.m[i].last) >= ap_pos_key(cm.m[j].first);
+            ap_match am, first;
+            ap_pos scope = ap_view_begin(v);
+            bool in_scope = true;
+            if (mp->has_anchor) {
+                in_scope = ap_find_first(v, &mp->anchor, scope, &am);
+                if (in_scope)
+                    scope = ap_view_next(v, am.last);
+            }
+            if (!left && in_scope && !moved && ap_find_first(v, &mp->snippet, scope, &first))
+                left = ap_pos_key(first.last) < ap_pos_key(cm.m[0].first);
+        }
+        ap_matches_release(&sm);
+        ap_matches_release(&cm);
+    }
+    return left;
+}
+
+/* Does the file as read hold a locator's slip: all of its lines but the
+ * first (or the last) standing together, next to a line much like the one
+ * left out (similarity TRACE_SCORE or more) but not equal to it, the whole
+ * not within a place where the modification's content stands (there, a
+ * content that changed one line of its snippet)? "zrr := run()" /
+ * "self.pos = 0" over "err := run()" / "self.pos = 0". */
+#define SLIP_SCORE 0.75
+static bool slip_stands(const ap_view *v, const ap_pattern *p, const ap_pattern *content)
+{
+    if (p->n < 2)
+        return false;
+    bool slip = false;
+    for (int last = 0; last < 2 && !slip; last++) {
+        ap_pattern rest = *p;
+        rest.nb = p->nb + !last;
+        rest.n = p->n - 1;
+        const ap_line *odd = ap_pattern_at(p, last ? p->n - 1 : 0);
+        ap_matches at = {0};
+        ap_find_all(v, &rest, ap_view_begin(v), 16, &at);
+        for (size_t i = 0; i < at.n && !slip; i++) {
+            ap_pos q = last ? ap_view_next(v, at.m[i].last) : at.m[i].first, from = at.m[i].first,
+                   to = at.m[i].last;
+            if (!last && !ap_view_prev(v, q, &q))
+                continue;
+            if (ap_view_at_end(v, q))
+                continue;
+            const ap_line *l = ap_view_line(v, q);
+            if (l->blank || ap_line_eq(l, odd) || ap_line_ratio(l, odd) < SLIP_SCORE)
+                continue;
+            if (last)
+                to = q;
+            else
+                from = q;
+            slip = true;
+            ap_matches cm = {0};
+            if (content->n > 0)
+                ap_find_all(v, content, ap_view_begin(v), 16, &cm);
+            for (size_t j = 0; j < cm.n && slip; j++)
+                slip = !(ap_pos_key(cm.m[j].first) <= ap_pos_key(from) && ap_pos_key(cm.m[j].last) >= ap_pos_key(to));
+            ap_matches_release(&cm);
+        }
+        ap_matches_release(&at);
+    }
+    return slip;
+}
+
+/* Does a modification whose locator stands nowhere whole in the file as
+ * read have its locator's slip in it? Then the file is far likelier one
+ * never patched, with a mistyped snippet, than one the patch made from a
+ * pre-image holding that snippet beside a line much like it, which undoing
+ * can still find (the slipped text put back, 7033702 and 7078048, or a
+ * content that is the snippet less its slipped line, 3055766). */
+static bool locator_slipped(const gmod *mods, size_t n, const ap_view *v)
+{
+    bool slipped = false;
+    for (size_t k = 0; k < n && !slipped; k++) {
+        const gmod *g = &mods[k];
+        ap_match m;
+        if (g->m->action != AP_REPLACE || g->mp->has_end || g->mp->snippet.n < 2 ||
+            ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m))
+            continue;
+        slipped = slip_stands(v, &g->mp->snippet, &g->mp->content);
+    }
+    return slipped;
+}
+
 /* Has a REPLACE's locator left no trace in the file as read? Its snippet
  * (and end) stands nowhere whole, and each of its lines either stands in
  * the file as it is or looks like none of the file's lines (a line much like
@@ -951,7 +1067,14 @@ bool ap_group_applied(run_ctx *x, int fi)
         writes |= c->n > 0;
         stands = c->n > 0 && ap_find_first(v, c, ap_view_begin(v), &mt);
     }
-    if (writes && !stands)
+    /* (unless a later deletion may have taken what an earlier modification
+     * wrote: then undoing puts the deleted text back first) */
+    bool wrote = false, taken = false;
+    for (size_t k = 0; k < n && ok; k++) {
+        taken |= wrote && is_delete(&mods[k]);
+        wrote |= !is_delete(&mods[k]) && mods[k].mp->content.n > 0;
+    }
+    if (writes && !stands && !taken)
         ok = false;
     if (!ok || n == 0) {
         ap_group_verdict = !ok && n > 0 ? "no content stands, or malformed" : "nothing to ask";
@@ -1017,10 +1140,15 @@ bool ap_group_applied(run_ctx *x, int fi)
     /* a deletion the format says to make is never taken as made */
     bool due = applied && !creates && deletion_due(mods, n, v);
     bool snippet_stands = applied && !due && lone_replace_stands(mods, n, v);
-    applied = applied && !due && !snippet_stands;
+    bool snippet_left = applied && !due && !snippet_stands && !creates && replace_snippet_left(mods, n, v);
+    bool slipped = applied && !due && !snippet_stands && !snippet_left && !creates &&
+                   locator_slipped(mods, n, v);
+    applied = applied && !due && !snippet_stands && !snippet_left && !slipped;
     ap_group_verdict = applied ? "applied"
                        : due  ? "the patch applies, a deletion's text stands"
                        : snippet_stands ? "a lone REPLACE's snippet stands"
+                       : snippet_left ? "a REPLACE's snippet stands where it would have replaced it"
+                       : slipped ? "a locator's slip stands"
                        : !fits ? (complete ? stop_at.why : "budget spent")
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")

@@ -438,6 +438,10 @@ static unsigned long pristine_whole[2], pristine_false[2], pristine_shown;
 /* of those, the ones the format's own rule makes applied: every modification
  * is a deletion whose text is gone, which counts as done (format-3.md) */
 static unsigned long pristine_gone[2];
+/* and those where an insert's content holds its own locator (undecidable:
+ * see insert_holds_locator) */
+static unsigned long pristine_repeat[2];
+static unsigned long snippet_stands_applied[2];
 static unsigned long current_case; /* its number, for APLS_IDEM_ONLY */
 
 static void add_cause(const char *verdict, bool warned, bool undec)
@@ -581,6 +585,38 @@ static bool only_gone_deletions(const ap_patch *p, const char *file)
 
 static unsigned long false_applied, false_shown;
 
+/* Does b's non-blank run stand inside a's? */
+static bool pattern_within(const ap_pattern *a, const ap_pattern *b)
+{
+    for (uint32_t i = 0; b->n > 0 && i + b->n <= a->n; i++) {
+        uint32_t k = 0;
+        while (k < b->n && ap_line_eq(ap_pattern_at(a, i + k), ap_pattern_at(b, k)))
+            k++;
+        if (k == b->n)
+            return true;
+    }
+    return false;
+}
+
+/* Has the patch an insert whose content holds its own snippet or anchor?
+ * Applied, it leaves that locator twice, side by side: every such file is
+ * also one never patched that holds the locator twice, and the text cannot
+ * tell which (docs/engine.md: refusing them costs about 4,300 clean second
+ * runs per format in 100,000 cases). */
+static bool insert_holds_locator(const ap_patch *p)
+{
+    gmod *mods;
+    mod_pats *pats;
+    bool all = true, holds = false;
+    size_t n = group_of(p, &mods, &pats, &all);
+    for (size_t k = 0; k < n; k++)
+        holds |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
+                 (pattern_within(&pats[k].content, &pats[k].snippet) ||
+                  (pats[k].has_anchor && pattern_within(&pats[k].content, &pats[k].anchor)));
+    group_release(mods, pats, n);
+    return holds;
+}
+
 /* Do the non-blank lines of value stand, stripped and in order, somewhere
  * in file (blank lines skipped)? */
 static bool lines_stand(const char *file, const char *value)
@@ -618,6 +654,12 @@ static twice_outcome run_twice(const gen_case *c, char **second_why)
             /* the patch leaves the file as it is: applied indeed */
         } else if (only_gone_deletions(p, c->file)) {
             pristine_gone[v3]++;
+        } else if (insert_holds_locator(p)) {
+            pristine_repeat[v3]++;
+            if (pristine_shown++ < env_num("APLS_IDEM_SHOW_PRISTINE", 3))
+                printf("---- case %lu: first run takes the pristine file as applied (an insert repeats its "
+                       "locator: undecidable)\n==== file\n%s==== patch\n%s",
+                       current_case, c->file, c->patch);
         } else {
             pristine_false[v3]++;
             if (pristine_shown++ < env_num("APLS_IDEM_SHOW_PRISTINE", 3))
@@ -653,6 +695,27 @@ static twice_outcome run_twice(const gen_case *c, char **second_why)
             if (r1->mods[ch][md].state == AP_MOD_ALREADY_APPLIED && r1->ok)
                 slip_applied[v3]++;
         }
+    /* a successful first run that counts a REPLACE applied although its
+     * snippet stands whole in the pristine file (its content not holding
+     * it): the per-modification rules' weakest evidence (a content standing
+     * before the snippet, shared case 06), measured, not asserted */
+    if (r1->ok && strcmp(ap_group_verdict, "applied") != 0)
+        for (size_t ch = 0; ch < p->n_changes; ch++)
+            for (size_t md = 0; md < p->changes[ch].n_mods; md++) {
+                const ap_mod *m = &p->changes[ch].mods[md];
+                if (!m->ok || m->action != AP_REPLACE || r1->mods[ch][md].state != AP_MOD_ALREADY_APPLIED ||
+                    !m->snippet.present || !m->content.present)
+                    continue;
+                mod_pats mp;
+                ap_pats_init(&mp, m, ap_rules_of(p));
+                bool holds = pattern_within(&mp.content, &mp.snippet);
+                ap_pats_release(&mp);
+                if (!holds && lines_stand(c->file, m->snippet.value) &&
+                    snippet_stands_applied[v3]++ < env_num("APLS_IDEM_SHOW_STANDS", 0))
+                    printf("---- case %lu: first run counts %zu.%zu applied (%s), its snippet stands\n"
+                           "==== file\n%s==== patch\n%s",
+                           current_case, ch, md, r1->mods[ch][md].why, c->file, c->patch);
+            }
     ap_run_check_twice(r1, NULL);
     bool warned = false;
     for (size_t i = 0; i < r1->n_problems; i++)
@@ -800,16 +863,23 @@ static void test_applying_twice_changes_nothing(void)
            "(2.0 %lu, 3.2 %lu); %lu more only by the format's rule that a deletion whose text is gone is done\n",
            pristine_whole[0] + pristine_whole[1], pristine_false[0] + pristine_false[1], pristine_false[0],
            pristine_false[1], pristine_gone[0] + pristine_gone[1]);
+    printf("first runs that count a REPLACE applied whose snippet stands in the pristine file: 2.0 %lu, 3.2 %lu\n",
+           snippet_stands_applied[0], snippet_stands_applied[1]);
+    printf("  and %lu (2.0 %lu, 3.2 %lu) where an insert's content holds its own locator: undecidable, "
+           "every file the patch leaves looks so\n",
+           pristine_repeat[0] + pristine_repeat[1], pristine_repeat[0], pristine_repeat[1]);
     CHECK_INT(false_applied, 0);
     CHECK_INT(pristine_false[0] + pristine_false[1], 0);
     CHECK_INT(count[SILENT], 0);
     /* per format: 3.2 adds shapes of its own (scope_end, the cursor,
      * boundaries, flattened contents) that the text tells apart less often.
      * Harsh 2.0 was 86 until refusing more false successes on first runs
-     * cost a few clean second runs (seed 7: 86.32% -> 85.97%) */
+     * cost a few clean second runs (seed 7: 86.32% -> 85.97%). 3.2 was 81
+     * (76 harsh) until a REPLACE above the cursor waited for a later pass
+     * (lowest over seeds 1-8 since: 82.51%, harsh 78.24%) */
     for (int f = 0; f < 2; f++) {
         unsigned long fok = per[f][CLEAN] + per[f][ERROR] + per[f][SILENT] + per[f][WARNED];
-        unsigned long floor = f ? (harsh ? 76 : 81) : (harsh ? 85 : 89);
+        unsigned long floor = f ? (harsh ? 77 : 82) : (harsh ? 85 : 89);
         if (per[f][CLEAN] * 100 < fok * floor)
             fprintf(stderr, "  %s: clean share under %lu%%\n", f ? "3.2" : "2.0", floor);
         CHECK(per[f][CLEAN] * 100 >= fok * floor);

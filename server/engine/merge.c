@@ -332,7 +332,8 @@ bool ap_carry_over(const ap_view *v, const ap_block *b, const ap_pattern *snip, 
         ds[nds++] = (diff){a0, a1, true, 0, 0};
     }
     free(d);
-    qsort(ds, nds, sizeof *ds, by_start);
+    if (nds > 1) /* (qsort wants a pointer even for nothing) */
+        qsort(ds, nds, sizeof *ds, by_start);
 
     bool clean = !twins_apart(&m, n, out);
     for (size_t i = 0; i < nds;) {

@@ -110,6 +110,9 @@ bool ap_reindent(const ap_view *v, const ap_mod *m, const mod_pats *mp, const ou
 /* The snippet (searched from scope) is not found: done (a DELETE, a
  * REPLACE whose content stands in its place) or SNIPPET_NOT_FOUND. */
 void ap_resolve_gone(const ap_view *v, const ap_mod *m, const mod_pats *mp, ap_pos scope, outcome *o);
+/* Did the text as read hold snip, which is gone from v? (An earlier
+ * modification of this run took it.) */
+bool ap_taken_by_this_run(const ap_view *v, const ap_pattern *snip);
 /* Shared applied checks (resolve.c), for locate3.c and boundary.c. */
 bool ap_stands_as_written(const ap_view *v, ap_match m, const ap_pattern *c);
 bool ap_unwritten(const ap_view *v, ap_pos from, ap_pos to);

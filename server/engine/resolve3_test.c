@@ -551,6 +551,14 @@ static void test_applied_as_a_group(void)
              "def add(a, b):\n    if a:\n        return 0\n    return a + b\n");
     /* 18: a snippet a later modification replaced */
     ONE_FILE("import os\nx = 1\n", IB S "x = 1\n" C "import sys\n" R S "x = 1\n" C "x = 2\n", 0, "import os\nimport sys\nx = 2\n");
+    /* a later DELETE takes part of what an earlier REPLACE wrote: no content
+     * stands whole, yet undoing (the deleted text put back where the content
+     * stands cut) finds the pre-image (idem_test, about 140 second runs of
+     * 100,000 cases a seed that failed) */
+    ONE_FILE("try:\nclass Parser:\n\nself.line += 1\nreturn None\nreturn y\nend\n",
+             R S "self.line += 1\nreturn None\n" C "print(x)\nself.line += 1\nreturn None\n" D A
+             "class Parser:\n" S "self.line += 1\nreturn None\n",
+             0, "try:\nclass Parser:\n\nprint(x)\nreturn y\nend\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
@@ -629,9 +637,11 @@ static void test_untouched_file_is_patched(void)
             R S "def f(a, b):\nreturn x\n" C "return None\n", 0, "return None\n\ncontinue\nb = a\n");
     /* 1066014, made small: a pre-image exists (pass/return x/if c:/return
      * x/break/pass/end gives the file), but the deletion's text stands
-     * after its anchor: the format says to delete it */
+     * after its anchor: the format says to delete it; then "pass", above
+     * the cursor, is replaced by a later pass from the top (its content
+     * standing elsewhere is no sign it was replaced) */
     DELETES("pass\nreturn x\nif c:\nbreak\nreturn x\nend\n", D A "if c:\n" S "return x\n" R S "pass\n" C "return x\n",
-            0, "pass\nreturn x\nif c:\nbreak\nend\n");
+            0, "return x\nreturn x\nif c:\nbreak\nend\n");
     /* 1075134, made small: the slipped second deletion's text was put back
      * after its anchor, and the first one's above it */
     DELETES("self.line += 1\nkind = classify(ch)\n#include <stdio.h>\n} else {\ntry:\n",
@@ -642,6 +652,42 @@ static void test_untouched_file_is_patched(void)
             D S "count = 0\ndef parse(self, text):\nclass Parser:\n" ID "include_leading_blank_lines 1\n"
             D A "count = 0\n" S "zef parse(self, text):\nclass Parser:\n", 0,
             "exit(1);\n}\nb = a\nbreak\ny = x + 1\n");
+    /* 3051482 (idem_test seed 3): the REPLACE's snippet stands whole before
+     * its content; a pre-image fits only because the later insert's content
+     * rebuilds that snippet with the line above it */
+    PATCHES_OR_FAILS("return x\ncount += 1\nconst x = await fetch(url);\n    self.pos += 1\n\n    return x\ncontinue\n",
+                     R S "return x\ncount += 1\n" C "const x = await fetch(url);\n" IB S
+                     "const x = await fetch(url);\n    self.pos += 1\n" C "count += 1\n");
+    /* 7033702 (seed 7): the slipped DELETE's text, put back after its
+     * anchor, moved the cursor past the REPLACE's snippet, which stands
+     * whole before its content */
+    PATCHES_OR_FAILS("try:\nfree(buf);\ncontinue\nb = a\ndefer f.Close()\nbreak\nerr := run()\n    self.pos = 0\n"
+                     "    import os\n    return x\n",
+                     D A "free(buf);\n" S "zrr := run()\n    self.pos = 0\n" R S "free(buf);\ncontinue\nb = a\n" C
+                     "self.pos = 0\n");
+    /* 7078048 (seed 7): undoing the slipped second REPLACE turned the
+     * first one's last snippet line into its own snippet, so the first
+     * one's snippet no longer stood over its content; in the file as read
+     * it does */
+    PATCHES_OR_FAILS("memcpy(dst, src, n);\ndef parse(self, text):\n\nerr := run()\n\nif err != nil {\nbreak\n"
+                     "def parse(self, text):\n        } else {\n\n        try:\n        return x\n\n"
+                     "        defer f.Close()\n        class Parser:\n        import sys\n        }\n} else {\nraise\n"
+                     "x = 1\n    def parse(self, text):\n    raise\n",
+                     R S "class Parser:\nimport sys\n}\n" C "        class Parser:\n        import sys\n" R S
+                     "z else {\nraise\nx = 1\n" C "}\n");
+    /* 3055766 (seed 3): the content is the slipped snippet less its first
+     * line, and the line it meant stands right above the content */
+    PATCHES_OR_FAILS("from typing import List\nmodule.exports = greet;\nthrow new Error('bad');\nvalues = list(values)\n"
+                     "raise\ndef parse(self, text):\n    fmt.Println(msg)\n    }\n        #include <stdlib.h>\n"
+                     "        value = read_value()\n        items.sort();\n        values = list(values)\n"
+                     "        print(x)\n        ch = self.text[self.pos]\n",
+                     R S "ztems.sort();\nvalues = list(values)\n" C "        values = list(values)\n");
+    /* 1000084 (seed 1), made small: the REPLACE's snippet stands above the
+     * cursor the DELETE left, and its content is a line the file already
+     * holds: a later pass replaces it (it counted as applied) */
+    DELETES("while x:\nreturn None\nreturn err\nlog.info(1)\nlet total = 0;\n{\n} else {\npass\n",
+            D S "let total = 0;\n{\n} else {\n" R S "return err\n" C "while x:\n", 0,
+            "while x:\nreturn None\nwhile x:\nlog.info(1)\npass\n");
     /* by design (format-3.md): a deletion whose text is gone counts as
      * done, with a warning naming the line it most likely meant (1055612) */
     tfile files[] = {{"a.txt", "pass\n\n    try:\n    x = 1\n"}, {NULL, NULL}};

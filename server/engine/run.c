@@ -259,7 +259,26 @@ ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, o
             *keep = o;
             return o.state;
         }
-        ap_report_failure(x, fi, ch, md, &o);
+        const ap_pattern *want = ap_failing_pattern(mp, o.fail_field);
+        if (!mp->rules->sequential && (o.code == AP_SNIPPET_NOT_FOUND || o.code == AP_END_SNIPPET_NOT_FOUND) &&
+            ap_taken_by_this_run(v, want)) {
+            /* 2.0: the locator stood in the file as read and an earlier
+             * modification of this patch took it; the message says so, as
+             * 3.2's LOCATOR_CONSUMED does, under the code 2.0 knows (the
+             * reference would count a REPLACE whose content stands somewhere
+             * as applied: docs/engine.md, "Recognising an applied
+             * modification") */
+            const ap_field *f = ap_failing_field(m, o.fail_field);
+            const ap_line *l = ap_pattern_at(want, 0);
+            ap_run_problem(x->run, o.code, AP_ERROR, f->span, ch, md,
+                           "%s '%.*s%s' stood in %s, but an earlier modification of this patch removed it: "
+                           "modifications apply in order, each to what the ones before it left; fold this "
+                           "change into that one's content, or locate it in the text as that one leaves it",
+                           f->name, (int)(l->s_len > 60 ? 60 : l->s_len), l->s + l->s_off,
+                           l->s_len > 60 || want->n > 1 ? "..." : "", x->run->files[fi].path);
+        } else {
+            ap_report_failure(x, fi, ch, md, &o);
+        }
         ap_matches_release(&o.many);
         return o.state;
     }

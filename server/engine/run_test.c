@@ -544,6 +544,15 @@ static void test_first_run_not_applied(void)
                              "        content: |\n          }\n"
                              "      - action: DELETE\n        snippet: |\n          }\n",
                 AP_SNIPPET_NOT_FOUND, 0, 0);
+    /* a REPLACE whose snippet an earlier DELETE of this run took is not
+     * applied because its content stands after it (idem_test 1000011): the
+     * snippet's absence is this run's doing */
+    CHECK_FAILS("return x\nx = 1\ndef parse(self, text):\nstatic int count;\nend\n",
+                HDR("f.txt") "      - action: DELETE\n        anchor: |\n          return x\n"
+                             "        snippet: |\n          x = 1\n          def parse(self, text):\n"
+                             "      - action: REPLACE\n        snippet: |\n          return x\n          x = 1\n"
+                             "        content: |\n          static int count;\n",
+                AP_SNIPPET_NOT_FOUND, 0, 1);
 }
 
 /* A snippet that exists nowhere is not "applied" because its content stands
