@@ -1103,6 +1103,19 @@ static void finish_change(p3 *ps)
     if (!c)
         return;
     finish_mod(ps, true);
+    /* a folder made (CREATE without content) is a block of its own, as a
+     * RENAME is (action_directive); an error of the block, so none of it is
+     * resolved: the folder would reach the text resolver, which has nothing
+     * to search for */
+    for (size_t i = 0; c->n_mods > 1 && i < c->n_mods; i++) {
+        if (c->mods[i].action == AP_CREATE_DIR) {
+            prob(ps, AP_INVALID_MODIFICATION, AP_ERROR, c->mods[i].action_f.span, ps->ch, (int)i,
+                 "CREATE without content makes a folder, which cannot share its FILE block with other "
+                 "actions (a new file's CREATE takes a content)");
+            ps->change_errors++;
+            break;
+        }
+    }
     if (c->file_path.present && c->file_path.len == 0 && ps->change_errors == 0) {
         bool cut = ps->trunc == &c->file_path;
         prob(ps, cut ? AP_PATCH_TRUNCATED : AP_INVALID_PATCH_FILE, AP_ERROR, c->file_path.key, ps->ch, -1,

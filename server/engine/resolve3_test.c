@@ -502,7 +502,30 @@ static void test_path_operations(void)
         {ID "FILE\nnew/dst.txt\n" ID "RENAME\na.txt\n" ID "RENAME\nb.txt\n", AP_INVALID_MODIFICATION},
         {ID "FILE\nnew/dst.txt\n" ID "RENAME\na.txt\n" R S "s\n" C "t\n", AP_INVALID_MODIFICATION},
         {ID "FILE\nnew/dst.txt\n" R S "s\n" C "t\n" ID "RENAME\na.txt\n", AP_INVALID_MODIFICATION},
+        /* the same for a CREATE without content (a folder), which the
+         * fuzzer reached next */
+        {ID "FILE\nnew/dst.txt\n" ID "CREATE\n" ID "DELETE\n" S "s\n", AP_INVALID_MODIFICATION},
+        /* (a CREATE after another action starts a block of its own, whose
+         * path is missing here) */
+        {ID "FILE\nnew/dst.txt\n" R S "s\n" C "t\n" ID "CREATE\n", AP_INVALID_PATCH_FILE},
+        {ID "FILE\nmade2/\n" ID "CREATE\n" ID "CREATE\n", AP_INVALID_PATCH_FILE},
     };
+    /* the engine's own guard, should the parser let such a block through:
+     * the block fails, nothing crashes */
+    {
+        const char *src = HEAD ID "FILE\nnew/dst.txt\n" R S "s\n" C "t\n" ID "DELETE\n" S "s\n" ID "END\n";
+        ap_patch *p = ap_patch_parse_opts(src, strlen(src), 0);
+        CHECK(p->n_changes == 1 && p->changes[0].n_mods == 2 && !p->has_errors);
+        if (p->n_changes == 1 && p->changes[0].n_mods == 2) {
+            p->changes[0].mods[1].action = AP_CREATE_DIR;
+            ap_run *r = ap_run_new(p, fs, NULL);
+            CHECK(!r->ok);
+            CHECK_INT(r->mods[0][0].state, AP_MOD_FAILED);
+            CHECK_INT(r->mods[0][1].code, AP_INVALID_MODIFICATION);
+            ap_run_free(r);
+        }
+        ap_patch_free(p);
+    }
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *src = ap_xprintf(HEAD "%s" ID "END\n", bad[i].patch);
         trun t = run_on(fs, src, 0);

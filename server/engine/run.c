@@ -349,6 +349,31 @@ static bool is_path_op(const ap_change *c)
     return c->n_mods == 1 && c->mods[0].ok && ap_action_on_path(c->mods[0].action);
 }
 
+/* An operation on a path among other actions: the parser refuses the block,
+ * but should one slip through, the text resolver would search for a
+ * snippet such an action has not got. Failed here instead, never crashed. */
+static bool stray_path_action(run_ctx *x, int ch)
+{
+    const ap_change *c = &x->patch->changes[ch];
+    if (is_path_op(c))
+        return false;
+    for (size_t md = 0; md < c->n_mods; md++) {
+        const ap_mod *m = &c->mods[md];
+        if (!m->ok || !ap_action_on_path(m->action))
+            continue;
+        ap_run_problem(x->run, AP_INVALID_MODIFICATION, AP_ERROR, m->action_f.span, ch, (int)md,
+                       "%s cannot share its FILE block with other actions",
+                       ap_action_keyword(x->patch->format, m->action));
+        for (size_t k = 0; k < c->n_mods; k++) {
+            x->run->mods[ch][k].state = AP_MOD_FAILED;
+            x->run->mods[ch][k].code = AP_INVALID_MODIFICATION;
+        }
+        x->run->ok = false;
+        return true;
+    }
+    return false;
+}
+
 /* A new file entry for path (taken). */
 static int new_file(run_ctx *x, char *path, int ch)
 {
@@ -732,6 +757,8 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         for (size_t md = 0; md < c->n_mods; md++)
             run->mods[ch][md].file = -1;
         if (!c->ok || (run->opts.only_change >= 0 && run->opts.only_change != (int)ch))
+            continue;
+        if (stray_path_action(&x, (int)ch))
             continue;
         place_change(&x, (int)ch);
     }
