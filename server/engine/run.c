@@ -623,7 +623,20 @@ static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_fi
     return true;
 }
 
-/* Moves prev file pf's view and modification results into new file i. */
+/* The new index of old change pch, among file i's changes (old ones in pf,
+ * in the same order); unchanged when it is none of them (-1: original). */
+static int renumbered(const file_state *st, const ap_file *pf, int pch)
+{
+    for (size_t k = 0; k < st->n_changes; k++)
+        if (pf->changes[k] == pch)
+            return st->changes[k];
+    return pch;
+}
+
+/* Moves prev file pf's view and modification results into new file i. The
+ * lines the view inserted and the regions the results name carry the index
+ * of the change that wrote them: an edit that removed a change before this
+ * file's moved the numbers. */
 static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
 {
     ap_run *run = x->run, *prev = rm->prev;
@@ -634,6 +647,11 @@ static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
     st->view = *pf->view;
     free(pf->view);
     pf->view = NULL;
+    for (uint32_t k = 0; k < st->view.nsp; k++)
+        for (uint32_t j = 0; j < st->view.sp[k].n; j++) {
+            ap_nline *nl = &st->view.sp[k].lines[j];
+            nl->change = renumbered(st, pf, nl->change);
+        }
     rm->new_file_of[pfi] = (int)i;
     for (size_t k = 0; k < st->n_changes; k++) {
         int ch = st->changes[k], pch = pf->changes[k];
@@ -644,6 +662,10 @@ static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
             *r = *pr;
             if (r->file >= 0)
                 r->file = (int)i;
+            if (r->region.inserted_change >= 0)
+                r->region.inserted_change = renumbered(st, pf, r->region.inserted_change);
+            if (r->anchor.inserted_change >= 0)
+                r->anchor.inserted_change = renumbered(st, pf, r->anchor.inserted_change);
             pr->before = pr->after = NULL;
         }
     }
