@@ -1230,6 +1230,16 @@ static void test_write_2(void)
     ap_patch_free(q);
     free(t);
     ap_patch_free(p);
+    /* a path that reads as a directive of a drifted id ("doc00396 RECREATE":
+     * 8 characters, a blank, a keyword) cannot stand on its line: the fuzzer
+     * found it written, and read back as a RECREATE without a path */
+    p = parse("version: \"2.0\"\nchanges:\n  - file_path: \"doc00396 RECREATE\"\n    modifications:\n"
+              "      - action: DELETE\n        snippet: \"x\"\n");
+    CHECK(!p->has_errors);
+    t = write_as(p, AP_FORMAT_3_2, &n_lost, NULL);
+    CHECK_INT(n_lost, 1);
+    free(t);
+    ap_patch_free(p);
     /* strings YAML escapes */
     p = parse(H "e4a2f1b8 FILE\na \"q\"\\\n\ne4a2f1b8 RECREATE\ne4a2f1b8 content\n\x01 bell \xe2\x80\xa8 ls\n");
     t = write_as(p, AP_FORMAT_2_0, &n_lost, NULL);

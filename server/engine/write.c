@@ -164,9 +164,9 @@ static void path3(writer *w, const ap_field *f, const char *what, int ch, int md
     const char *s = value(f);
     size_t off, n;
     ap_strip(s, f->len, &off, &n);
-    if (n != f->len || strpbrk(s, "\r\n") || (n && s[0] == '#'))
+    if (n != f->len || strpbrk(s, "\r\n") || (n && s[0] == '#') || ap_parse3_drift_like(s, f->len, 8))
         lose(w, f->span, ch, md, "the %s '%s' cannot stand on a 3.2 line as it is (blanks around it, a "
-             "line break, or a leading '#')", what, s);
+             "line break, a leading '#', or a directive of another patch id it reads as)", what, s);
     ap_buf_add(&w->out, s, f->len);
     ap_buf_addc(&w->out, '\n');
 }
