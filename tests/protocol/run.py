@@ -3053,24 +3053,23 @@ def analysed(s, u, version):
                        WAIT)["params"]
 
 
-@test
-def incremental_paths_match_a_fresh_analysis(t):
-    """The edits an editor makes besides typing, each parsed alone (the
-    analysis report says which path it took): a modification inserted at an
-    item boundary and taken out, a whole change deleted and put back (the
-    last one too), a paste over two changes, a character typed in a value,
-    and the same text analysed again after a target changed. Every
-    version's diagnostics equal those of the same text opened fresh."""
+def incremental_session(t, patch):
+    """A session on fix.ap (patch over INC_FILES) with analysis reports, a
+    second session to open each version fresh, and step(what, a, b, new,
+    path): an edit, the reparse path it must take, and its diagnostics
+    compared with the same text's opened fresh (compare(what) alone);
+    current() settles and gives the latest diagnostics, also kept in
+    last[0]. Returns (s, u, fresh, last, step, compare, current)."""
     for rel, data in INC_FILES.items():
         t.write(rel, data)
-    t.write("fix.ap", INC_PATCH)
+    t.write("fix.ap", patch)
     s = t.session(options={"debounceMs": 0, "analysisReport": True})
     u = s.open("fix.ap")
     first = s.diags(u)
     eq(codes(first), ["ALREADY_APPLIED"], "at first: the hint of d.txt")
-    eq(analysed(s, u, 1)["reparse"], "full", "opening")
     fresh = t.session()
     last = [first]
+    names = [0]
 
     def current():
         s.settle(u, s.version(u))
@@ -3080,8 +3079,8 @@ def incremental_paths_match_a_fresh_analysis(t):
         return last[0]
 
     def compare(what):
-        name = "fresh%d.ap" % len(last)
-        last.append(None)  # (a new name each time: a closed one's clearing is no answer)
+        names[0] += 1
+        name = "fresh%d.ap" % names[0]  # (a new name each time: a closed one's clearing is no answer)
         t.write(name, s.text(u))
         fu = fresh.open(name)
         want = fresh.diags(fu)
@@ -3093,6 +3092,19 @@ def incremental_paths_match_a_fresh_analysis(t):
         eq(analysed(s, u, v)["reparse"], path, "the path taken by %s" % what)
         compare(what)
 
+    return s, u, fresh, last, step, compare, current
+
+
+@test
+def incremental_paths_match_a_fresh_analysis(t):
+    """The edits an editor makes besides typing, each parsed alone (the
+    analysis report says which path it took): a modification inserted at an
+    item boundary and taken out, a whole change deleted and put back (the
+    last one too), a paste over two changes, a character typed in a value,
+    and the same text analysed again after a target changed. Every
+    version's diagnostics equal those of the same text opened fresh."""
+    s, u, fresh, last, step, compare, current = incremental_session(t, INC_PATCH)
+    eq(analysed(s, u, 1)["reparse"], "full", "opening")
     text = s.text(u)
     # a modification inserted before calc.py's second one, and taken out
     at = text.index("      - action: REPLACE\n        snippet: |\n          return a + b")
@@ -3187,37 +3199,7 @@ def incremental_paths_match_a_fresh_analysis_32(t):
     blocks it touched (the report says "changes"), and every version's
     diagnostics equal those of the same text opened fresh; an edit of the
     header or of END parses whole."""
-    for rel, data in INC_FILES.items():
-        t.write(rel, data)
-    t.write("fix.ap", INC_PATCH_32)
-    s = t.session(options={"debounceMs": 0, "analysisReport": True})
-    u = s.open("fix.ap")
-    first = s.diags(u)
-    eq(codes(first), ["ALREADY_APPLIED"], "at first: the hint of d.txt")
-    fresh = t.session()
-    last = [first]
-
-    def current():
-        s.settle(u, s.version(u))
-        got = s.all_diags(u)
-        if got:
-            last[0] = got[-1]["diagnostics"]
-        return last[0]
-
-    def compare(what):
-        name = "fresh%d.ap" % len(last)
-        last.append(None)
-        t.write(name, s.text(u))
-        fu = fresh.open(name)
-        want = fresh.diags(fu)
-        fresh.close_doc(fu)
-        eq(current(), want, "diagnostics after %s" % what)
-
-    def step(what, a, b, new, path):
-        v = s.edit(u, [(a, b, new)])
-        eq(analysed(s, u, v)["reparse"], path, "the path taken by %s" % what)
-        compare(what)
-
+    s, u, fresh, last, step, _, _ = incremental_session(t, INC_PATCH_32)
     text = s.text(u)
     at = text.index("e4a2f1b8 REPLACE\ne4a2f1b8 snippet\n    return a + b")
     mod = "e4a2f1b8 DELETE\ne4a2f1b8 snippet\n    return 3.14\n"
