@@ -585,6 +585,9 @@ extern unsigned long ap_reparse_hits;
 void ap_mod_fields(ap_mod *m, ap_field *out[AP_MOD_FIELDS]);
 /* Offsets at or after `at` move by d (a change moved over by a reparse). */
 void ap_change_shift(ap_change *c, uint32_t at, int64_t d);
+/* Leaves an old change taken over by a reparse hollow: its values now belong
+ * to the new patch; its span stays, for ap_run_reuse to compare texts. */
+void ap_change_hollow(ap_change *c);
 void ap_field_shift(ap_field *f, uint32_t at, int64_t d);
 void ap_problem_shift(ap_problem *p, uint32_t at, int64_t d);
 /* Frees what a change holds (its modifications, its fields), not its span. */

@@ -1020,6 +1020,15 @@ void ap_field_shift(ap_field *f, uint32_t at, int64_t d)
     mv_field(&s, f);
 }
 
+void ap_change_hollow(ap_change *c)
+{
+    c->mods = NULL;
+    c->n_mods = 0;
+    memset(&c->file_path, 0, sizeof c->file_path);
+    memset(&c->newline, 0, sizeof c->newline);
+    memset(&c->mods_f, 0, sizeof c->mods_f);
+}
+
 void ap_change_shift(ap_change *c, uint32_t at, int64_t d)
 {
     shifter s = {at, d};
@@ -1324,11 +1333,7 @@ static ap_patch *moved_over(ap_patch *old, char *text, size_t len, ap_reparse ho
             mv_change(&sh, &np->changes[j]);
         j++;
         /* the old change keeps its span (ap_run_reuse compares texts) */
-        o->mods = NULL;
-        o->n_mods = 0;
-        memset(&o->file_path, 0, sizeof o->file_path);
-        memset(&o->newline, 0, sizeof o->newline);
-        memset(&o->mods_f, 0, sizeof o->mods_f);
+        ap_change_hollow(o);
     }
     free(newc);
     if (newm) {

@@ -1613,15 +1613,21 @@ static void finish_body(p3 *ps, uint32_t end)
     finish_change(ps);
 }
 
+/* A parser over p's text, before any line is split. */
+static void p3_start(p3 *ps, ap_patch *p)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->p = p;
+    ps->t = p->text;
+    ps->strict = p->strict;
+    ps->ch = ps->md = -1;
+    ps->create_fix = SIZE_MAX;
+}
+
 void ap_parse3(ap_patch *p)
 {
     p3 ps;
-    memset(&ps, 0, sizeof ps);
-    ps.p = p;
-    ps.t = p->text;
-    ps.strict = p->strict;
-    ps.ch = ps.md = -1;
-    ps.create_fix = SIZE_MAX;
+    p3_start(&ps, p);
     ps.n = split_lines(p->text, p->len, after_bom(p->text, p->len), &ps.ln);
     bool fenced = false;
     uint32_t body = read_header(&ps, &fenced);
@@ -1664,12 +1670,7 @@ void ap_parse3(ap_patch *p)
 bool ap_parse3_region(ap_patch *p, const ap_patch *old, uint32_t from, uint32_t to, bool last)
 {
     p3 ps;
-    memset(&ps, 0, sizeof ps);
-    ps.p = p;
-    ps.t = p->text;
-    ps.strict = p->strict;
-    ps.ch = ps.md = -1;
-    ps.create_fix = SIZE_MAX;
+    p3_start(&ps, p);
     ps.n = split_lines(p->text, to, from, &ps.ln);
     ps.ids[0] = old->id.span; /* before the region: the same bytes in p */
     ps.nids = 1;

@@ -231,11 +231,7 @@ ap_patch *ap_reparse3(ap_patch *old, const char *text, size_t len, uint32_t P, u
             ap_change_shift(&np->changes[j], to, d);
         j++;
         /* the old change keeps its span (ap_run_reuse compares texts) */
-        o->mods = NULL;
-        o->n_mods = 0;
-        memset(&o->file_path, 0, sizeof o->file_path);
-        memset(&o->newline, 0, sizeof o->newline);
-        memset(&o->mods_f, 0, sizeof o->mods_f);
+        ap_change_hollow(o);
     }
     if (c0 == old->n_changes)
         for (size_t i = 0; i < n_new; i++)
