@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/conformance/alone.sh APLS - the conformance step needs nothing
 # outside the repository (issue 11, item 8: on a fresh clone, scripts/test
-# failed with "../shared/conformance/run: No such file or directory").
+# failed: its conformance runner was not in the clone).
 # tests/conformance alone is copied into an empty folder and its runner run
 # there, on its own cases of both formats; and every conformance command of
 # scripts/test runs this runner on these cases.
