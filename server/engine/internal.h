@@ -209,6 +209,13 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
                               size_t n_copied, bool tables);
 
+/* Hands the whole pages of memory freed inside the heap back to the system
+ * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
+ * twice check frees the first run's tables in the middle of the heap, where
+ * the rendered bytes that come next do not fit, so they would stay resident
+ * beside them. */
+void ap_heap_release(void);
+
 /* The same over bytes the text does not own (a run's rendered bytes, which
  * must outlive it): the twice check's text of a file, made when its group
  * is resolved and let go after, while the file keeps the bytes. */

@@ -25,6 +25,25 @@ static ap_text *rendered_text(void *ctx)
 
 void ap_run_check_twice(ap_run *run, const ap_options *opts)
 {
+    /* A text this run changed is searched no more (the second run reads the
+     * new bytes; rendering and the diff read only lines): its tables free
+     * their memory before the new bytes are made, and the pages go back
+     * (the new bytes do not fit in the holes they leave). One another run
+     * may search (a cache shares it: more references than this run's file
+     * and view) keeps them; a file rendered to the bytes it had (MODIFIED
+     * becomes UNCHANGED) makes them again if the second run searches it. */
+    if (run->ok) {
+        bool dropped = false;
+        for (size_t i = 0; i < run->n_files; i++) {
+            ap_file *f = &run->files[i];
+            if (f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2) {
+                ap_text_drop_tables(f->before);
+                dropped = true;
+            }
+        }
+        if (dropped)
+            ap_heap_release();
+    }
     bool changes = false;
     for (size_t i = 0; i < run->n_files; i++) {
         ap_run_render(run, i);
@@ -32,15 +51,6 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     }
     if (!changes || !run->ok)
         return;
-    /* A text this run changed is searched no more (the second run reads the
-     * new bytes; the diff reads only lines): its tables free their memory
-     * for the new texts. One another run may search (a cache shares it:
-     * more references than this run's file and view) keeps them. */
-    for (size_t i = 0; i < run->n_files; i++) {
-        ap_file *f = &run->files[i];
-        if (f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2)
-            ap_text_drop_tables(f->before);
-    }
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
