@@ -232,7 +232,7 @@ void ap_fs_mem_put_made(ap_fs *fs, const char *path, ap_text *(*make)(void *ctx)
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count);
 
 /* A text's tables beside its lines (the non-blank skips, the hash index,
- * the bigram rows) are made when it is made; ap_text_drop_tables frees
+ * the bigram rows, the decorated lines, the bracket map) are made when it is made; ap_text_drop_tables frees
  * them when no search is expected any more (twice.c: the texts a command
  * has rendered), and they are made again on the next use. */
 void ap_text_drop_tables(ap_text *t);

@@ -261,6 +261,15 @@ void ap_text_drop_tables(ap_text *t)
     t->slots = NULL;
     t->occ = NULL;
     t->bigrams = NULL;
+    /* (the maps made on first use by the 3.2 searches and the bracket
+     * check: made again the same) */
+    free(t->deco_keys);
+    free(t->deco_lines);
+    t->deco_keys = NULL;
+    t->deco_lines = NULL;
+    t->n_deco = 0;
+    ap_bracket_map_free(t->brackets);
+    t->brackets = NULL;
 }
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
