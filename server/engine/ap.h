@@ -448,9 +448,16 @@ typedef struct ap_options {
      * balance, a gone DELETE's "did you mean", the indentation style, the
      * 3.2 heuristics' warnings). */
     bool states_only;
+    /* One group at a time (a run that is never rendered: the twice check's
+     * second): each file is read right before its group resolves, and its
+     * view and text are let go right after, so the run holds one file's
+     * text at a time. The files keep no view (ap_run_render does nothing)
+     * and no text (before is NULL); nothing is taken over from a previous
+     * run. */
+    bool groups_alone;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false, false}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */
@@ -498,8 +505,6 @@ typedef struct ap_file {
     bool rendered;
     char *after;           /* ap_run_render: the new bytes */
     size_t after_len;
-    ap_text *after_text;   /* internal: when set, the text that owns after
-                            * (the twice check indexes after in place) */
     ap_hunk *hunks;
     size_t n_hunks;
     ap_hunk *copied;       /* internal: the runs of lines rendering copied as

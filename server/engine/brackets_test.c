@@ -304,8 +304,24 @@ static void test_views_agree(void)
     CHECK(neutral > 100); /* the shortcut was put to the test */
 }
 
+/* The twice check drops a changed text's tables, the bracket map among
+ * them: it is gone, and made again the same on the next use. */
+static void test_map_dropped_and_made_again(void)
+{
+    const char *src = "int f(void) {\n  if (x) {\n    g(\"}\");\n  }\n";
+    ap_text *t = ap_text_new(src, strlen(src));
+    int64_t before = ap_brackets_text(t);
+    CHECK(t->brackets != NULL);
+    ap_text_drop_tables(t);
+    CHECK(t->brackets == NULL && t->deco_keys == NULL);
+    CHECK_INT(ap_brackets_text(t), before);
+    CHECK_INT(before, 1);
+    ap_text_release(t);
+}
+
 int main(void)
 {
+    RUN(test_map_dropped_and_made_again);
     RUN(test_scanner_agrees);
     RUN(test_rules);
     RUN(test_views_agree);

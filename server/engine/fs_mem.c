@@ -8,7 +8,9 @@
 
 typedef struct mem_file {
     char *path;
-    ap_text *text;
+    ap_text *text;   /* NULL: made at each load (make) */
+    ap_text *(*make)(void *ctx);
+    void *ctx;
     bool read_only;
 } mem_file;
 
@@ -68,11 +70,13 @@ static ap_code mem_load(ap_fs *fs, const char *path, ap_text **out, char **why)
         }
         return AP_FILE_NOT_FOUND;
     }
-    if (f->text->has_nul) {
+    ap_text *t = f->text ? ap_text_retain(f->text) : f->make(f->ctx);
+    if (t->has_nul) {
+        ap_text_release(t);
         *why = ap_xstrdup("is a binary file (it contains NUL bytes); apls edits text");
         return AP_FILE_NOT_TEXT;
     }
-    *out = ap_text_retain(f->text);
+    *out = t;
     return AP_OK;
 }
 
@@ -133,19 +137,35 @@ void ap_fs_mem_set_root(ap_fs *fs, const char *root)
     m->root = root ? ap_xstrdup(root) : NULL;
 }
 
-void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only)
+/* The entry of path, emptied (a new one at the end). */
+static mem_file *entry(mem_fs *m, const char *path)
 {
-    mem_fs *m = (mem_fs *)fs;
     mem_file *f = find(m, path);
     if (!f) {
         AP_GROW(m->files, m->n, m->cap);
         f = &m->files[m->n++];
+        memset(f, 0, sizeof *f);
         f->path = ap_xstrdup(path);
     } else {
         ap_text_release(f->text);
+        f->text = NULL;
+        f->make = NULL;
     }
+    return f;
+}
+
+void ap_fs_mem_put_text(ap_fs *fs, const char *path, ap_text *text, bool read_only)
+{
+    mem_file *f = entry((mem_fs *)fs, path);
     f->text = ap_text_retain(text);
     f->read_only = read_only;
+}
+
+void ap_fs_mem_put_made(ap_fs *fs, const char *path, ap_text *(*make)(void *ctx), void *ctx)
+{
+    mem_file *f = entry((mem_fs *)fs, path);
+    f->make = make;
+    f->ctx = ctx;
 }
 
 void ap_fs_mem_put(ap_fs *fs, const char *path, const char *bytes, size_t len, bool read_only)
@@ -167,7 +187,7 @@ void ap_fs_mem_mkdir(ap_fs *fs, const char *path)
 const char *ap_fs_mem_get(ap_fs *fs, const char *path, size_t *len)
 {
     mem_file *f = find((mem_fs *)fs, path);
-    if (!f)
+    if (!f || !f->text)
         return NULL;
     *len = f->text->len;
     return f->text->bytes;

@@ -169,10 +169,9 @@ struct ap_text {
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     struct ap_bigram_row *bigrams; /* similar.c: each line's bigram set, made on first use */
-    /* twice.c: its tables are made on first use and dropped once the run
-     * has resolved its file (run.c), so that the second run's texts do not
-     * all hold theirs at once */
-    bool tables_per_group;
+    /* ap_text_borrow_copied: the bytes are another's (the rendered bytes
+     * a run's file owns), not freed with the text */
+    bool borrowed;
     /* indent.c: how its indented lines begin, counted on first use */
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
@@ -210,11 +209,30 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
                               size_t n_copied, bool tables);
 
+/* Hands the whole pages of memory freed inside the heap back to the system
+ * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
+ * twice check frees the first run's tables in the middle of the heap, where
+ * the rendered bytes that come next do not fit, so they would stay resident
+ * beside them. */
+void ap_heap_release(void);
+
+/* The same over bytes the text does not own (a run's rendered bytes, which
+ * must outlive it): the twice check's text of a file, made when its group
+ * is resolved and let go after, while the file keeps the bytes. */
+ap_text *ap_text_borrow_copied(const char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
+                               size_t n_copied);
+
+/* A file of a memory provider whose text is made at each load by make(ctx)
+ * (one reference, the loader's), and kept by nobody else: it lives as long
+ * as the run that loaded it holds it (twice.c, with groups_alone).
+ * ap_fs_mem_get does not answer for it. */
+void ap_fs_mem_put_made(ap_fs *fs, const char *path, ap_text *(*make)(void *ctx), void *ctx);
+
 /* The lines whose stripped hash is h, ascending; *count of them. */
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count);
 
 /* A text's tables beside its lines (the non-blank skips, the hash index,
- * the bigram rows) are made when it is made; ap_text_drop_tables frees
+ * the bigram rows, the decorated lines, the bracket map) are made when it is made; ap_text_drop_tables frees
  * them when no search is expected any more (twice.c: the texts a command
  * has rendered), and they are made again on the next use. */
 void ap_text_drop_tables(ap_text *t);

@@ -788,22 +788,28 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
      * path and another change naming it */
     ap_paths_conflicts(run, patch);
     ap_path_conflicts(&x);
-    /* 2. load each file once (an operation on a path reads nothing) */
+    /* 2. load each file once (an operation on a path reads nothing); one
+     * group at a time: each right before it resolves, below */
+    bool alone = run->opts.groups_alone;
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
     for (size_t i = 0; i < run->n_files; i++) {
-        if (!run->files[i].path_op)
-            loaded[i] = load_file(&x, i);
-        else if (run->files[i].status != AP_FILE_FAILED)
+        if (!run->files[i].path_op) {
+            if (!alone)
+                loaded[i] = load_file(&x, i);
+        } else if (run->files[i].status != AP_FILE_FAILED) {
             ap_path_op(&x, (int)i);
+        }
     }
     /* 3. resolve in order, file by file (or take the previous run's results) */
     bool *reused = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *reused);
     /* only between clean texts: a YAML error can cut a change off, and an
      * alias makes its meaning depend on text outside it */
-    if (prev && patch->reparsable && prev->patch->reparsable && patch->format == prev->patch->format &&
+    if (prev && !alone && patch->reparsable && prev->patch->reparsable && patch->format == prev->patch->format &&
         patch->context == prev->patch->context)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
+        if (alone && !run->files[i].path_op)
+            loaded[i] = load_file(&x, i);
         if (!loaded[i] || reused[i])
             continue;
         file_state *st = &x.fst[i];
@@ -861,9 +867,13 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             }
             free(why);
         }
-        /* (a text of the twice check: its tables serve this file only) */
-        if (st->exists && st->view.base->tables_per_group)
-            ap_text_drop_tables(st->view.base);
+        /* (one group at a time: its view and text go now, not with the run) */
+        if (alone) {
+            ap_view_release(&st->view);
+            ap_text_release(f->before);
+            f->before = NULL;
+            loaded[i] = false;
+        }
     }
     for (size_t ch = 0; ch < patch->n_changes; ch++) {
         if (!x.pats[ch])
@@ -904,10 +914,7 @@ void ap_run_free(ap_run *run)
         free(f->path);
         free(f->dest);
         ap_text_release(f->before);
-        if (f->after_text)
-            ap_text_release(f->after_text); /* it owns after */
-        else
-            free(f->after);
+        free(f->after);
         free(f->hunks);
         free(f->copied);
         free(f->changes);

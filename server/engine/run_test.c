@@ -1648,8 +1648,95 @@ static void test_inserted_text_positions(void)
     ap_fs_mem_free(fs);
 }
 
+/* groups_alone (the twice check's second run): each file is read when its
+ * group comes and let go once it is resolved, so a provider that makes a
+ * file's text at each load sees the text it made before already released
+ * when the next is asked for; the states are those of a run of every file
+ * at once, and the files keep neither text nor view. */
+typedef struct made_files {
+    const char *bytes[3];
+    ap_text *made[3];
+    int n_made;
+    int held_at_load; /* texts made earlier still held by the run at a load */
+} made_files;
+
+typedef struct made_one {
+    made_files *all;
+    int k;
+} made_one;
+
+static ap_text *make_file(void *ctx)
+{
+    made_one *o = ctx;
+    made_files *m = o->all;
+    for (int i = 0; i < m->n_made; i++)
+        m->held_at_load += m->made[i]->refs > 1; /* the test's own reference aside */
+    ap_text *t = ap_text_new(m->bytes[o->k], strlen(m->bytes[o->k]));
+    m->made[m->n_made++] = ap_text_retain(t);
+    return t;
+}
+
+static void test_groups_alone(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n"
+                      "  - file_path: a.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          a1\n        content: |\n          A1\n"
+                      "  - file_path: gone.txt\n    modifications:\n"
+                      "      - action: DELETE\n        snippet: |\n          x\n"
+                      "  - file_path: b.txt\n    modifications:\n"
+                      "      - action: DELETE\n        snippet: |\n          b2\n"
+                      "  - file_path: a.txt\n    modifications:\n"
+                      "      - action: INSERT_AFTER\n        snippet: |\n          a2\n        content: |\n          a3\n"
+                      "  - file_path: c.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          nowhere\n        content: |\n          y\n";
+    const char *files[3] = {"a.txt", "b.txt", "c.txt"};
+    const char *bytes[3] = {"a1\na2\n", "b1\nb2\n", "c1\n"};
+    made_files m = {{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0};
+    made_one ones[3];
+    ap_fs *lazy = ap_fs_mem_new(), *plain = ap_fs_mem_new();
+    for (int k = 0; k < 3; k++) {
+        ones[k] = (made_one){&m, k};
+        ap_fs_mem_put_made(lazy, files[k], make_file, &ones[k]);
+        ap_fs_mem_put(plain, files[k], bytes[k], strlen(bytes[k]), false);
+    }
+    ap_options o = AP_OPTIONS_INIT;
+    o.groups_alone = true;
+    trun *alone = trun_new(lazy, src, &o);
+    trun *whole = trun_new(plain, src, NULL);
+    CHECK_INT(m.n_made, 3);
+    CHECK_INT(m.held_at_load, 0);
+    for (int k = 0; k < m.n_made; k++)
+        CHECK_INT(m.made[k]->refs, 1); /* the run let every one go */
+    CHECK_INT(alone->r->n_files, whole->r->n_files);
+    CHECK(alone->r->ok == whole->r->ok);
+    for (size_t i = 0; i < alone->r->n_files && i < whole->r->n_files; i++) {
+        CHECK_STR(alone->r->files[i].path, whole->r->files[i].path);
+        CHECK_INT(alone->r->files[i].status, whole->r->files[i].status);
+        CHECK(alone->r->files[i].before == NULL && alone->r->files[i].view == NULL);
+    }
+    for (size_t ch = 0; ch < whole->p->n_changes; ch++)
+        for (size_t md = 0; md < whole->p->changes[ch].n_mods; md++) {
+            CHECK_INT(alone->r->mods[ch][md].state, whole->r->mods[ch][md].state);
+            CHECK_INT(alone->r->mods[ch][md].code, whole->r->mods[ch][md].code);
+            CHECK_INT(alone->r->mods[ch][md].file, whole->r->mods[ch][md].file);
+        }
+    CHECK_INT(alone->r->mods[0][0].state, AP_MOD_APPLIES);
+    CHECK_INT(alone->r->files[1].status, AP_FILE_FAILED); /* gone.txt */
+    CHECK_INT(alone->r->mods[4][0].code, AP_SNIPPET_NOT_FOUND);
+    /* the provider keeps none of them: one made text is the loader's */
+    size_t n;
+    CHECK(ap_fs_mem_get(lazy, "a.txt", &n) == NULL);
+    trun_free(alone);
+    trun_free(whole);
+    for (int k = 0; k < m.n_made; k++)
+        ap_text_release(m.made[k]);
+    ap_fs_mem_free(lazy);
+    ap_fs_mem_free(plain);
+}
+
 int main(void)
 {
+    RUN(test_groups_alone);
     RUN(test_replace);
     RUN(test_insert_after_before);
     RUN(test_delete);

@@ -261,6 +261,15 @@ void ap_text_drop_tables(ap_text *t)
     t->slots = NULL;
     t->occ = NULL;
     t->bigrams = NULL;
+    /* (the maps made on first use by the 3.2 searches and the bracket
+     * check: made again the same) */
+    free(t->deco_keys);
+    free(t->deco_lines);
+    t->deco_keys = NULL;
+    t->deco_lines = NULL;
+    t->n_deco = 0;
+    ap_bracket_map_free(t->brackets);
+    t->brackets = NULL;
 }
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
@@ -373,6 +382,16 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     return t;
 }
 
+ap_text *ap_text_borrow_copied(const char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
+                               size_t n_copied)
+{
+    /* (no bytes: an empty text over a constant; nothing is written through
+     * bytes, and release leaves borrowed ones alone) */
+    ap_text *t = ap_text_adopt_copied((char *)(bytes ? bytes : ""), bytes ? len : 0, src, copied, n_copied, false);
+    t->borrowed = true;
+    return t;
+}
+
 ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
 {
     size_t len = 0;
@@ -436,7 +455,8 @@ void ap_text_release(ap_text *t)
 {
     if (!t || --t->refs > 0)
         return;
-    free(t->bytes);
+    if (!t->borrowed)
+        free(t->bytes);
     free(t->lines);
     free(t->next_nb);
     free(t->slots);

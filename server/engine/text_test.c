@@ -578,8 +578,32 @@ static void test_join(void)
     ap_text_release(t);
 }
 
+/* A text over bytes it does not own (the twice check's text of a file's
+ * rendered bytes) is the text of those bytes, and its release leaves them
+ * alone (here a constant: freeing it would crash); no bytes, an empty text. */
+static void test_borrow_copied(void)
+{
+    static const char out[] = "  a\nnew\nb\n";
+    ap_text *src = ap_text_new("  a\nb\n", 7);
+    ap_hunk runs[2] = {{0, 1, 0, 4}, {1, 2, 8, 2}};
+    ap_text *t = ap_text_borrow_copied(out, strlen(out), src, runs, 2);
+    ap_text *plain = ap_text_new(out, strlen(out));
+    CHECK(ap_text_bytes(t) == out);
+    ap_text_build_tables(t);
+    same_text(t, plain);
+    ap_text_release(t);
+    CHECK_STR(out, "  a\nnew\nb\n");
+    t = ap_text_borrow_copied(NULL, 0, NULL, NULL, 0);
+    CHECK_INT(ap_text_len(t), 0);
+    CHECK_INT(ap_text_line_count(t), 0);
+    ap_text_release(t);
+    ap_text_release(plain);
+    ap_text_release(src);
+}
+
 int main(void)
 {
+    RUN(test_borrow_copied);
     RUN(test_split_lf);
     RUN(test_split_crlf);
     RUN(test_split_lone_cr);

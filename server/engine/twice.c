@@ -12,8 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The second run's text of a changed file: its rendered bytes, read in
+ * place (the file keeps them), with the records of the lines rendering
+ * copied taken from the text read. Made when the second run reaches the
+ * file's group and let go once the group is resolved (groups_alone), so one
+ * file's records are alive at a time, not every file's. */
+static ap_text *rendered_text(void *ctx)
+{
+    const ap_file *f = ctx;
+    return ap_text_borrow_copied(f->after, f->after_len, f->view ? f->view->base : NULL, f->copied, f->n_copied);
+}
+
 void ap_run_check_twice(ap_run *run, const ap_options *opts)
 {
+    /* A text this run changed is searched no more (the second run reads the
+     * new bytes; rendering and the diff read only lines): its tables free
+     * their memory before the new bytes are made, and the pages go back
+     * (the new bytes do not fit in the holes they leave). One another run
+     * may search (a cache shares it: more references than this run's file
+     * and view) keeps them; a file rendered to the bytes it had (MODIFIED
+     * becomes UNCHANGED) makes them again if the second run searches it. */
+    if (run->ok) {
+        bool dropped = false;
+        for (size_t i = 0; i < run->n_files; i++) {
+            ap_file *f = &run->files[i];
+            if (f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2) {
+                ap_text_drop_tables(f->before);
+                dropped = true;
+            }
+        }
+        if (dropped)
+            ap_heap_release();
+    }
     bool changes = false;
     for (size_t i = 0; i < run->n_files; i++) {
         ap_run_render(run, i);
@@ -21,15 +51,6 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     }
     if (!changes || !run->ok)
         return;
-    /* A text this run changed is searched no more (the second run reads the
-     * new bytes; the diff reads only lines): its tables free their memory
-     * for the new texts. One another run may search (a cache shares it:
-     * more references than this run's file and view) keeps them. */
-    for (size_t i = 0; i < run->n_files; i++) {
-        ap_file *f = &run->files[i];
-        if (f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2)
-            ap_text_drop_tables(f->before);
-    }
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
@@ -49,14 +70,7 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
                     ap_fs_mem_put(mem, paths[k], "", 0, false);
             }
         } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
-            /* the new bytes become the second run's text as they stand;
-             * the file keeps them through that text */
-            if (!f->after_text) {
-                f->after_text = ap_text_adopt_copied(f->after, f->after_len, f->view ? f->view->base : NULL,
-                                                     f->copied, f->n_copied, false);
-                f->after_text->tables_per_group = true;
-            }
-            ap_fs_mem_put_text(mem, f->path, f->after_text, false);
+            ap_fs_mem_put_made(mem, f->path, rendered_text, f);
         } else if (f->before) {
             /* unchanged: the text this run indexed serves the second */
             ap_fs_mem_put_text(mem, f->path, f->before, false);
@@ -65,6 +79,7 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     /* only its states are read: no warning of its own is wanted */
     ap_options states = opts ? *opts : (ap_options)AP_OPTIONS_INIT;
     states.states_only = true;
+    states.groups_alone = true;
     ap_run *again = ap_run_new(run->patch, mem, &states);
     for (size_t ch = 0; ch < again->n_changes && ch < run->n_changes; ch++) {
         for (size_t md = 0; md < again->n_mods_of[ch] && md < run->n_mods_of[ch]; md++) {

@@ -52,6 +52,15 @@ void ap_use_huge_pages(void)
 #endif
 }
 
+void ap_heap_release(void)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    /* (only a command's heap: ap_use_huge_pages turned on) */
+    if (advised_end)
+        malloc_trim(0);
+#endif
+}
+
 void *ap_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
