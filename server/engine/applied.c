@@ -732,6 +732,21 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
     return applies && !fails && changes;
 }
 
+/* Does an insert of the group, run forward on the file as it stands,
+ * insert its content again (whatever the others do)? In a file the group
+ * makes, that content then stands twice beside its locator, which a file
+ * never patched may hold as well (2038123: "} else {" before "try:"). */
+static bool insert_applies(const gmod *mods, size_t n, const ap_view *v)
+{
+    fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
+    bool again = false;
+    for (size_t k = 0; k < n; k++)
+        again |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
+                 res[k].state == AP_MOD_APPLIES;
+    free(res);
+    return again;
+}
+
 /* Does the group, run forward on the file as it stands, find a deletion
  * whose text stands there (whatever the other modifications do)? The format
  * says a deletion counts as done only when its text is gone, so that one is
@@ -1109,7 +1124,7 @@ static bool all_replaces_stand(const gmod *mods, size_t n, const ap_view *v)
 
 const char *ap_group_verdict = "";
 
-bool ap_group_applied(run_ctx *x, int fi)
+bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
 {
     file_state *fs = &x->fst[fi];
     const ap_view *v = &fs->view;
@@ -1239,6 +1254,12 @@ bool ap_group_applied(run_ctx *x, int fi)
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")
                                             : "budget spent";
+    /* Applied, and yet the group, run forward on the file as it stands,
+     * applies (every modification resolving, the text changing): a file
+     * never patched holding these bytes is as likely (an insert whose
+     * content holds its own locator, or stands beside it). The text cannot
+     * tell; the caller says so instead of succeeding silently. */
+    *undecided = applied && !creates && (applies_as_it_stands(mods, n, v) || insert_applies(mods, n, v));
     free(fit);
     free(differ);
     ap_buf_release(&u.store);

@@ -328,8 +328,55 @@ static void test_never_patched_is_not_applied(void)
                 "          continue\n");
 }
 
+/* Where the text cannot tell (the file is what the patch makes of a
+ * pre-image, and the patch applies to it as it stands: an insert whose
+ * content repeats its own snippet), the run takes it as applied, as the
+ * second run of a patched file must, but says so: a warning, never a silent
+ * success (docs/engine.md, "Undecidable by the text"). */
+static void said_at(const char *before, const char *src, int line)
+{
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_put(fs, "a.txt", before, strlen(before), false);
+    ap_patch *p = ap_patch_parse(src, strlen(src));
+    ap_run *r = ap_run_new(p, fs, NULL);
+    bool said = false;
+    for (size_t i = 0; i < r->n_problems; i++)
+        said |= r->problems[i].code == AP_ALREADY_APPLIED && r->problems[i].severity == AP_WARNING &&
+                strstr(r->problems[i].message, "may already be applied");
+    bool ok = r->ok && said;
+    if (ok) {
+        ap_run_render(r, 0);
+        ok = r->files[0].status == AP_FILE_UNCHANGED;
+    }
+    if (!ok)
+        fprintf(stderr, "  untouched_test.c:%d: no warning that the text cannot tell\n", line);
+    CHECK(ok);
+    ap_run_free(r);
+    ap_patch_free(p);
+    ap_fs_mem_free(fs);
+}
+#define SAID(before, src) said_at((before), (src), __LINE__)
+
+static void test_undecidable_is_said(void)
+{
+    /* 10069678, made small: the content is one line of its two-line
+     * snippet; applied, three copies stand, as a file never patched may
+     * hold them */
+    SAID("err := run()\nreturn None\nreturn None\nreturn None\n",
+         "version: \"2.0\"\nchanges:\n  - file_path: a.txt\n    modifications:\n      - action: INSERT_BEFORE\n"
+         "        anchor: |\n          err := run()\n        snippet: |\n          return None\n          return None\n"
+         "        content: |\n          return None\n");
+    /* 9068180, made small (3.2): a range whose first line a later insert
+     * writes after its own snippet */
+    SAID("import os\nreturn None\n\ncontinue\nlog.info(\"done\")\nthrow new Error('bad');\nfor (;;) {\nreturn y\nbreak\n",
+         "c0ffee42 AP 3.2\nc0ffee42 FILE\na.txt\nc0ffee42 REPLACE\nc0ffee42 snippet\nthrow new Error('bad');\n"
+         "c0ffee42 snippet_tail\nreturn y\nc0ffee42 content\nreturn None\nc0ffee42 INSERT_AFTER\nc0ffee42 snippet\n"
+         "log.info(\"done\")\nc0ffee42 content\nthrow new Error('bad');\nc0ffee42 END\n");
+}
+
 int main(void)
 {
     RUN(test_never_patched_is_not_applied);
+    RUN(test_undecidable_is_said);
     return check_summary();
 }
