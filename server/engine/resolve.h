@@ -168,7 +168,7 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
 
 /* Is file fi, as read, what its group of modifications makes of a
  * pre-image they describe (every one of them applied, as one question)? */
-bool ap_group_applied(run_ctx *x, int fi);
+bool ap_group_applied(run_ctx *x, int fi, bool *undecided);
 
 /* ---------------------------------------------------------- explain.c */
 

@@ -267,6 +267,26 @@ printf 'version: "2.0"\nchanges:\n  - file_path: enc.py\n    modifications:\n   
 APLS_RECORD=off expect "a hallucinated DELETE snippet: done, with a warning naming the real line" 0 \
     "warning: SNIPPET_NOT_FOUND: .*did you mean line 3 'items = sorted\(dct.items\(\)\)'" '' -- check --root "$T/halluc" "$T/halluc/del.ap"
 
+# issue 7: a file the text cannot tell applied from never patched (an
+# insert whose content repeats its own snippet: applied, the lines stand
+# three times, as a file never patched may hold them) is not a silent
+# success: check and apply warn and change nothing; apply twice changes
+# nothing either (docs/engine.md, "Undecidable by the text")
+mkdir -p "$T/undec"
+printf 'err := run()\nreturn None\nreturn None\nreturn None\n' >"$T/undec/c.py"
+printf 'version: "2.0"\nchanges:\n  - file_path: c.py\n    modifications:\n      - action: INSERT_BEFORE\n        anchor: |\n          err := run()\n        snippet: |\n          return None\n          return None\n        content: |\n          return None\n' >"$T/undec/u.ap"
+APLS_RECORD=off expect "undecidable by the text: check warns that it may already be applied" 0 \
+    'warning: ALREADY_APPLIED: c.py may already be applied' '' -- check --root "$T/undec" "$T/undec/u.ap"
+APLS_RECORD=off expect "  ... and apply warns, changing nothing" 0 'ALREADY_APPLIED: c.py may already be applied' '' \
+    -- apply --root "$T/undec" "$T/undec/u.ap"
+grep -q 'c.py: unchanged' "$T/out" && [ "$(grep -c 'return None' "$T/undec/c.py")" = 3 ] &&
+    pass "  ... the file as it was" || failc "  ... the file as it was" "$(cat "$T/out")"
+printf 'err := run()\nreturn None\nreturn None\n' >"$T/undec/c.py"
+expect "  ... from two copies apply inserts the third" 0 'c.py: modified' '' -- apply --root "$T/undec" "$T/undec/u.ap"
+expect "  ... and applying twice changes nothing, silently (the record)" 0 'c.py: unchanged' '' \
+    -- apply --root "$T/undec" "$T/undec/u.ap"
+grep -q ALREADY_APPLIED "$T/out" && failc "  ... no warning after the record" "$(cat "$T/err")" || pass "  ... no warning after the record"
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
