@@ -1796,6 +1796,29 @@ def quickfix_slips_vscode(t):
 
 
 @test
+def undecidable_group_warns(t):
+    """Issue 7: a file whose text cannot tell applied from never patched (an
+    insert whose content repeats its own snippet) is a warning on the patch,
+    not a silent "applied"; once the file tells (two copies: never patched),
+    the warning goes and the patch resolves."""
+    t.write("c.py", "err := run()\nreturn None\nreturn None\nreturn None\n")
+    t.write("u.ap", 'version: "2.0"\nchanges:\n  - file_path: c.py\n    modifications:\n'
+            '      - action: INSERT_BEFORE\n        anchor: |\n          err := run()\n'
+            '        snippet: |\n          return None\n          return None\n'
+            '        content: |\n          return None\n')
+    s = t.session()
+    u = s.open("u.ap")
+    ds = s.diags(u)
+    eq(errors(ds), [], "no error")
+    eq(codes(ds, 2), ["ALREADY_APPLIED"], "the group may already be applied: a warning")
+    check("may already be applied" in ds[0]["message"], "the message says so: %r", ds[0]["message"])
+    c = s.open("c.py", version=1)
+    s.sub(c, "return None\nreturn None\nreturn None\n", "return None\nreturn None\n")
+    eq(s.diags(u), [], "two copies: the patch applies, no warning")
+    s.finish()
+
+
+@test
 def quickfix_drop_ambiguous_anchor_vscode(t):
     """AMBIGUOUS_ANCHOR where the snippet alone is found once: the preferred
     quick fix drops the anchor, and the patch then changes what was meant
