@@ -305,6 +305,62 @@ bool ap_brackets_edits_neutral(const ap_view *v)
     return true;
 }
 
+/* Does every line of t start in code (not in a block comment or a `
+ * string)? Shown from the bytes alone, without reading a line: a line can
+ * start in a ` string only if a ` is somewhere, and in a block comment only
+ * if some slash-star is not closed before the next line break. Searched by
+ * memchr over the whole text (its lines are runs of its bytes, separated by
+ * break bytes), a slash-star whose close is not on its line (or that stands
+ * in a string or a line comment, which counts for nothing) gives up: "not
+ * shown", not "no". Kept with the text: the server asks on every keystroke. */
+static bool starts_in_code(ap_text *t)
+{
+    if (t->starts_in_code)
+        return t->starts_in_code > 0;
+    const char *s = t->bytes, *end = t->bytes + t->len;
+    bool ok = !memchr(s, '`', t->len);
+    for (const char *p = s; ok && (p = memchr(p, '*', (size_t)(end - p))) != NULL; p++) {
+        if (p == s || p[-1] != '/')
+            continue;
+        /* the first star-slash from the byte after this star, as the
+         * scanner looks for it, and no break byte before it */
+        const char *q = p + 1;
+        while ((q = memchr(q, '*', (size_t)(end - q))) != NULL && !(q + 1 < end && q[1] == '/'))
+            q++;
+        const char *stop = q ? q : end;
+        /* (each slash-star is asked alone, even one inside another's
+         * comment: whichever of them opens, it closes on its line) */
+        if (!q || memchr(p, '\n', (size_t)(stop - p)) || memchr(p, '\r', (size_t)(stop - p)))
+            ok = false;
+    }
+    t->starts_in_code = ok ? 1 : -1;
+    return ok;
+}
+
+bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)
+{
+    if (!starts_in_code(v->base))
+        return false;
+    int64_t d = 0;
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        /* the removed lines start in code and the line after them too */
+        ap_brackets gone = {0};
+        for (uint32_t i = sp->a; i < sp->b; i++)
+            ap_brackets_line(&gone, v->base->lines[i].s, v->base->lines[i].len);
+        /* entered in code (what came before ends there); must end there,
+         * or the base lines after it would read otherwise */
+        ap_brackets in = {0};
+        for (uint32_t k = 0; k < sp->n; k++)
+            ap_brackets_line(&in, sp->lines[k].l.s, sp->lines[k].l.len);
+        if (lex_of(&in) != LEX_CODE)
+            return false;
+        d += in.depth - gone.depth;
+    }
+    *delta = d;
+    return true;
+}
+
 void ap_depth_walk_begin(ap_depth_walk *w, const ap_view *v)
 {
     memset(w, 0, sizeof *w);

@@ -304,10 +304,135 @@ static void test_views_agree(void)
     CHECK(neutral > 100); /* the shortcut was put to the test */
 }
 
+/* The lines the edits' delta is tried on: code with comments closed on
+ * their line mostly (where it answers), the hard cases sometimes. */
+static const char *const delta_kinds[] = {
+    "{", "}", "f(x) {", "x = g(a[1]);", "x /* ( */ y", "/* a */ /* { */", "/*/ x */ (", "}}", "",
+    "-- (", "# )",
+    /* the hard ones: a slash-star left open (in a string or a line comment
+     * too, where it counts for nothing but is not told apart), ` strings */
+    "a = \"/*\" {", "// /* {", "/* {", "} */", "s = `{", "`)", "/*/", "*/ }", NULL};
+
+static char *delta_text(int lines, bool hard, const char *brk)
+{
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (int i = 0; i < lines; i++) {
+        int k = rand() % (hard && rand() % 8 == 0 ? 19 : 11);
+        ap_buf_adds(&b, delta_kinds[k]);
+        ap_buf_adds(&b, brk);
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+/* The view's balance less its base's from the edits alone: whenever
+ * ap_brackets_edits_delta answers, the answer is what reading the whole
+ * base and the whole view gives, on LF, CRLF and CR texts; and it answers
+ * on texts whose comments close on their line. */
+static void test_edits_delta(void)
+{
+    static const char *const brks[] = {"\n", "\r\n", "\r"};
+    srand(4242);
+    int answered = 0, declined = 0;
+    for (int round = 0; round < 6000; round++) {
+        bool hard = round % 2;
+        char *s = delta_text(rand() % 40, hard, brks[rand() % 3]);
+        ap_text *t = ap_text_new(s, strlen(s));
+        free(s);
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        int kinds = hard ? 19 : 11;
+        for (int e = rand() % 5; e > 0; e--) {
+            uint32_t n = v.base->n;
+            uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
+            uint32_t b = a + (uint32_t)(rand() % 3);
+            if (b > n)
+                b = n;
+            ap_pos from = ap_view_seek(&v, a), to = ap_view_seek(&v, b);
+            if (ap_pos_key(to) < ap_pos_key(from))
+                to = from;
+            uint32_t k = (uint32_t)(rand() % 4);
+            ap_nline nl[4];
+            memset(nl, 0, sizeof nl);
+            for (uint32_t i = 0; i < k; i++) {
+                const char *l = delta_kinds[rand() % kinds];
+                ap_line_init(&nl[i].l, l, (uint32_t)strlen(l), AP_EOL_LF);
+            }
+            ap_view_replace(&v, from, to, nl, k);
+        }
+        ap_brackets base = {0};
+        bool all_code = true;
+        for (uint32_t i = 0; i < v.base->n; i++) {
+            all_code = all_code && !base.block_comment && !base.quote;
+            reference_line(&base, v.base->lines[i].s, v.base->lines[i].len);
+        }
+        all_code = all_code && !base.block_comment && !base.quote;
+        int64_t delta = 12345;
+        if (ap_brackets_edits_delta(&v, &delta)) {
+            answered++;
+            CHECK(all_code); /* it never claims what is not so */
+            CHECK_INT(delta, ref_balance(&v) - base.depth);
+            CHECK_INT(ap_brackets_view(&v), ap_brackets_text(v.base) + delta);
+        } else {
+            declined++;
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(answered > 2000);
+    CHECK(declined > 500);
+}
+
+/* A slash-star that closes on a later line, or only in the line break's
+ * bytes, is not taken for closed: the lines after it are in a comment. */
+static void test_edits_delta_declines(void)
+{
+    static const char *const texts[] = {
+        "a /* {\n} */\n", "a /* {\r\n*/ }\r\n", "a /* {\r*/ }\r", "/*/\n{\n*/\n", "s = `\n{\n`\n",
+        "x /* a */ /* b\n*/\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        ap_text *t = ap_text_new(texts[i], strlen(texts[i]));
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        const char *l = "{";
+        ap_nline nl;
+        memset(&nl, 0, sizeof nl);
+        ap_line_init(&nl.l, l, 1, AP_EOL_LF);
+        ap_view_replace(&v, ap_view_seek(&v, 1), ap_view_seek(&v, 1), &nl, 1);
+        int64_t delta = 0;
+        CHECK(!ap_brackets_edits_delta(&v, &delta));
+        ap_view_release(&v);
+    }
+    /* closed on its line, in any break: answered */
+    static const char *const fine[] = {"a /* { */\n}\n", "a /* { */\r\n}\r\n", "a /* { */\r}\r", "\"/*\" */\n"};
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+        ap_text *t = ap_text_new(fine[i], strlen(fine[i]));
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        ap_nline nl;
+        memset(&nl, 0, sizeof nl);
+        ap_line_init(&nl.l, "{", 1, AP_EOL_LF);
+        ap_view_replace(&v, ap_view_seek(&v, 1), ap_view_seek(&v, 1), &nl, 1);
+        int64_t delta = 0;
+        CHECK(ap_brackets_edits_delta(&v, &delta));
+        CHECK_INT(delta, 1);
+        ap_view_release(&v);
+    }
+}
+
 int main(void)
 {
     RUN(test_scanner_agrees);
     RUN(test_rules);
     RUN(test_views_agree);
+    RUN(test_edits_delta);
+    RUN(test_edits_delta_declines);
     return check_summary();
 }

@@ -442,7 +442,7 @@ void ap_text_release(ap_text *t)
     free(t->slots);
     free(t->occ);
     free(t->bigrams);
-    free(t->deco_keys);
+    free(t->deco_start);
     free(t->deco_lines);
     ap_bracket_map_free(t->brackets);
     free(t);
