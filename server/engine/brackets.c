@@ -31,7 +31,7 @@ static const unsigned char special[256] = {
  * every ten bytes or so, after its indentation). The twelve bytes pair up
  * by one bit: ( ) by 0x01, " # by 0x01, - / by 0x02, [ { and ] } by 0x20;
  * ' and ` stand alone. */
-static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t skip_plain(const unsigned char *u, size_t i, size_t n)
 {
     const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
     const __m128i parens = _mm_set1_epi8(')'), hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/');
@@ -55,7 +55,7 @@ static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
     return i;
 }
 #else
-static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t skip_plain(const unsigned char *u, size_t i, size_t n)
 {
     while (i < n && !special[u[i]])
         i++;
@@ -335,6 +335,113 @@ static bool starts_in_code(ap_text *t)
     }
     t->starts_in_code = ok ? 1 : -1;
     return ok;
+}
+
+/* The balance of a text every line of which starts in code, read as one
+ * run of its bytes: no line is then entered in a comment or a string, so a
+ * line break matters only to a ' or " string and a line comment, which end
+ * there, and the bytes between specials pass sixteen at a time across line
+ * ends (the map's reading pays a call and a short step at every line).
+ * Only for a text without CR (each LF then ends a line, no byte of a line
+ * is a break). */
+static int64_t run_balance(const ap_text *t)
+{
+    const unsigned char *u = (const unsigned char *)t->bytes + t->bom;
+    size_t n = t->len - t->bom, i = 0;
+    int64_t depth = 0;
+#if defined(__SSE2__)
+    /* brackets counted from the masks of a sixteen-byte step; the step
+     * stops only at a byte that can start a string or a comment (the
+     * line's brackets need no stop) */
+    static unsigned char ones[256];
+    if (!ones[255])
+        for (int k = 0; k < 256; k++)
+            ones[k] = (unsigned char)__builtin_popcount((unsigned)k);
+    const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
+    const __m128i quote_hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/'), apos = _mm_set1_epi8('\'');
+    const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
+    const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
+#endif
+    while (i < n) {
+#if defined(__SSE2__)
+        if (i + 16 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(u + i)), x20 = _mm_or_si128(x, b20);
+            unsigned mo = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x20, curly_open), _mm_cmpeq_epi8(x, paren_open)));
+            unsigned mc = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x20, curly_close), _mm_cmpeq_epi8(x, paren_close)));
+            __m128i other = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(x, b01), quote_hash),
+                                         _mm_cmpeq_epi8(_mm_or_si128(x, b02), slash));
+            unsigned mx = (unsigned)_mm_movemask_epi8(_mm_or_si128(other, _mm_cmpeq_epi8(x, apos)));
+            unsigned keep = mx ? (1u << __builtin_ctz(mx)) - 1 : 0xffffu;
+            mo &= keep;
+            mc &= keep;
+            depth += (int64_t)ones[mo & 0xff] + ones[mo >> 8] - ones[mc & 0xff] - ones[mc >> 8];
+            if (!mx) {
+                i += 16;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(mx);
+        } else {
+            i = skip_plain(u, i, n);
+            if (i == n)
+                break;
+        }
+#else
+        i = skip_plain(u, i, n);
+        if (i == n)
+            break;
+#endif
+        unsigned char c = u[i++];
+        switch (special[c]) {
+        case OPENER:
+            depth++;
+            break;
+        case CLOSER:
+            depth--;
+            break;
+        case QUOTE: /* ' or " (no ` here): to its close or the line's end */
+            while (i < n && u[i] != c && u[i] != '\n')
+                i += u[i] == '\\' && i + 1 < n && u[i + 1] != '\n' ? 2 : 1;
+            if (i < n && u[i] == c)
+                i++;
+            break;
+        case SLASH:
+            if (i < n && u[i] == '*') {
+                /* closed on its line (starts_in_code): the first star-slash */
+                const unsigned char *q = u + i + 1;
+                while ((q = memchr(q, '*', (size_t)(u + n - q))) != NULL && !(q + 1 < u + n && q[1] == '/'))
+                    q++;
+                i = q ? (size_t)(q - u) + 2 : n;
+            } else if (i < n && u[i] == '/') {
+                goto line_comment;
+            }
+            break;
+        case DASH:
+            if (i < n && u[i] == '-')
+                goto line_comment;
+            break;
+        default: /* HASH */
+        line_comment: {
+            const unsigned char *e = memchr(u + i, '\n', n - i);
+            i = e ? (size_t)(e - u) : n;
+        }
+        }
+    }
+    return depth;
+}
+
+int64_t ap_brackets_balance(ap_text *t)
+{
+    if (t->brackets)
+        return t->brackets->u[t->n];
+    if (!t->balance_known) {
+        if (!starts_in_code(t) || memchr(t->bytes, '\r', t->len))
+            return ap_brackets_text(t);
+        t->balance = run_balance(t);
+        t->balance_known = true;
+    }
+    return t->balance;
 }
 
 bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)

@@ -427,6 +427,58 @@ static void test_edits_delta_declines(void)
     }
 }
 
+/* Lines for the balance read as one run: long ones (the sixteen-byte steps
+ * cross them), strings with escapes (one before the line's end), the three
+ * line comments, comments closed on their line, C's -> and divisions. */
+static const char *const run_kinds[] = {
+    "{", "}", "    ctx->index_9 += flags_7 & 0xa2; (void)g(a[1], b[2]);", "if (x->y / 2) {",
+    "/* check the header before step 4 { */", "a = \"{ \\\" (\"; b = '}';", "s = \"open \\",
+    "t = '(\\\\'; )", "x -- {", "# (((", "y = 1; // }}", "z = a - -b / c * (d) /* ( */ + [e]", "",
+    "\"unclosed {", "'x", "}}}}}}}}}}}}}}}}}}}}", "f((((((((((((((((((((", "/*/ x */ )",
+    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t(", "-", "/", NULL};
+
+/* ap_brackets_balance, read as one run of the bytes where every line starts
+ * in code, gives the map's balance on any text; and it runs on most. */
+static void test_balance_run(void)
+{
+    static const char *const brks[] = {"\n", "\n", "\n", "\r\n", "\r"};
+    int kinds = 0;
+    while (run_kinds[kinds])
+        kinds++;
+    srand(515);
+    int fast = 0;
+    for (int round = 0; round < 20000; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        const char *brk = brks[rand() % 5];
+        int lines = rand() % 30;
+        for (int i = 0; i < lines; i++) {
+            /* now and then a line no run may take: an open comment or ` */
+            const char *l = round % 5 == 0 && rand() % 20 == 0 ? (rand() % 2 ? "/* {" : "`{")
+                                                                : run_kinds[rand() % kinds];
+            ap_buf_adds(&b, l);
+            if (i + 1 < lines || rand() % 2)
+                ap_buf_adds(&b, brk);
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        ap_brackets want = {0};
+        for (uint32_t i = 0; i < t->n; i++)
+            reference_line(&want, t->lines[i].s, t->lines[i].len);
+        int64_t got = ap_brackets_balance(t);
+        CHECK_INT(got, want.depth);
+        fast += t->brackets == NULL;
+        CHECK_INT(ap_brackets_balance(t), want.depth); /* kept */
+        CHECK_INT(ap_brackets_text(t), want.depth);
+        ap_text_release(t);
+        ap_buf_release(&b);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(fast > 8000);
+}
+
 int main(void)
 {
     RUN(test_scanner_agrees);
@@ -434,5 +486,6 @@ int main(void)
     RUN(test_views_agree);
     RUN(test_edits_delta);
     RUN(test_edits_delta_declines);
+    RUN(test_balance_run);
     return check_summary();
 }

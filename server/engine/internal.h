@@ -190,6 +190,9 @@ struct ap_text {
      * strings (no ` and each slash-star closed on its line), -1 when not
      * shown, 0 not asked yet */
     int8_t starts_in_code;
+    /* brackets.c: the balance read without a map (ap_brackets_balance) */
+    bool balance_known;
+    int64_t balance;
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
@@ -369,6 +372,9 @@ bool ap_brackets_edits_neutral(const ap_view *v);
  * every base line starts in code and every insert ends there. False when
  * that cannot be shown: ask ap_brackets_view then. */
 bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta);
+/* ap_brackets_text's answer; without making the map where every line starts
+ * in code (one run over the bytes, about a third of the map's cost). */
+int64_t ap_brackets_balance(ap_text *t);
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are

@@ -337,7 +337,7 @@ static void check_brackets(run_ctx *x, int fi)
      * instructions a line, a whole file per keystroke in a target) */
     int64_t delta = 0, after;
     if (ap_brackets_edits_delta(&st->view, &delta)) {
-        if (delta == 0 || ap_brackets_text(st->view.base) != 0)
+        if (delta == 0 || ap_brackets_balance(st->view.base) != 0)
             return;
         after = delta;
     } else {
