@@ -313,12 +313,10 @@ bool ap_brackets_edits_neutral(const ap_view *v)
  * break bytes), a slash-star whose close is not on its line (or that stands
  * in a string or a line comment, which counts for nothing) gives up: "not
  * shown", not "no". Kept with the text: the server asks on every keystroke. */
-static bool starts_in_code(ap_text *t)
+static bool bytes_start_in_code(const char *s, size_t len)
 {
-    if (t->starts_in_code)
-        return t->starts_in_code > 0;
-    const char *s = t->bytes, *end = t->bytes + t->len;
-    bool ok = !memchr(s, '`', t->len);
+    const char *end = s + len;
+    bool ok = !memchr(s, '`', len);
     for (const char *p = s; ok && (p = memchr(p, '*', (size_t)(end - p))) != NULL; p++) {
         if (p == s || p[-1] != '/')
             continue;
@@ -333,8 +331,14 @@ static bool starts_in_code(ap_text *t)
         if (!q || memchr(p, '\n', (size_t)(stop - p)) || memchr(p, '\r', (size_t)(stop - p)))
             ok = false;
     }
-    t->starts_in_code = ok ? 1 : -1;
     return ok;
+}
+
+static bool starts_in_code(ap_text *t)
+{
+    if (!t->starts_in_code)
+        t->starts_in_code = bytes_start_in_code(t->bytes, t->len) ? 1 : -1;
+    return t->starts_in_code > 0;
 }
 
 /* The balance of a text every line of which starts in code, read as one
@@ -344,10 +348,10 @@ static bool starts_in_code(ap_text *t)
  * ends (the map's reading pays a call and a short step at every line).
  * Only for a text without CR (each LF then ends a line, no byte of a line
  * is a break). */
-static int64_t run_balance(const ap_text *t)
+static int64_t run_balance(const char *bytes, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)t->bytes + t->bom;
-    size_t n = t->len - t->bom, i = 0;
+    const unsigned char *u = (const unsigned char *)bytes;
+    size_t i = 0;
     int64_t depth = 0;
 #if defined(__SSE2__)
     /* brackets counted from the masks of a sixteen-byte step; the step
@@ -438,10 +442,57 @@ int64_t ap_brackets_balance(ap_text *t)
     if (!t->balance_known) {
         if (!starts_in_code(t) || memchr(t->bytes, '\r', t->len))
             return ap_brackets_text(t);
-        t->balance = run_balance(t);
+        t->balance = run_balance(t->bytes + t->bom, t->len - t->bom);
         t->balance_known = true;
     }
     return t->balance;
+}
+
+/* A text that replaces another (the server: a target edited, a keystroke
+ * apart) differs from it in a few lines; where the other's lines all start
+ * in code and its balance was read, so do the new one's and its balance is
+ * the other's less what the lines that went held plus what the lines that
+ * came hold. Only those lines are read (and both texts compared, by memcmp
+ * speed); nothing is taken over otherwise. */
+void ap_text_follow(ap_text *now, const ap_text *before)
+{
+    if (!now || !before || now->balance_known || now->brackets || now->starts_in_code ||
+        !before->balance_known || before->bom != now->bom)
+        return;
+    const char *a = before->bytes, *b = now->bytes;
+    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
+    /* the common first and last bytes, a block at a time by memcmp (a
+     * byte at a time cost more than reading the text) */
+    enum { BLOCK = 1024 };
+    size_t pre = 0;
+    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
+        pre += BLOCK;
+    while (pre < min && a[pre] == b[pre])
+        pre++;
+    size_t suf = 0;
+    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
+        suf += BLOCK;
+    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+        suf++;
+    /* widened to whole lines: back to the start of the first differing
+     * line, on to the end of the last */
+    size_t from = pre;
+    while (from > 0 && a[from - 1] != '\n')
+        from--;
+    if (from < before->bom)
+        return;
+    /* the end after the first break inside the common suffix (a break just
+     * before it need not be one in now), or the end of both */
+    const char *e = memchr(a + na - suf, '\n', suf);
+    size_t to_a = e ? (size_t)(e - a) + 1 : na;
+    size_t to_b = to_a - na + nb;
+    const char *came = b + from;
+    size_t came_len = to_b - from;
+    if (memchr(came, '\r', came_len) || !bytes_start_in_code(came, came_len))
+        return;
+    now->starts_in_code = 1;
+    now->balance = before->balance - run_balance(a + from, to_a - from) + run_balance(came, came_len);
+    now->balance_known = true;
 }
 
 bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)

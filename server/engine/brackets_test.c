@@ -479,6 +479,68 @@ static void test_balance_run(void)
     CHECK(fast > 8000);
 }
 
+/* A text that replaces another takes over its balance by reading only the
+ * lines between their common first and last bytes: on random byte edits
+ * (in a line, across lines, a break added or taken) of random texts, what it
+ * takes over is what reading the new text gives, and it says its lines start
+ * in code only when they do. */
+static void test_follow(void)
+{
+    int kinds = 0;
+    while (run_kinds[kinds])
+        kinds++;
+    static const char bits[] = "{}()/*\"'\\\n-#` ax";
+    srand(31337);
+    int taken = 0;
+    for (int round = 0; round < 20000; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 9 == 0 ? "\xEF\xBB\xBF" : "");
+        /* now and then long ones: the common ends are compared by blocks */
+        int lines = round % 10 == 0 ? 100 + rand() % 300 : rand() % 20;
+        for (int i = 0; i < lines; i++) {
+            ap_buf_adds(&b, run_kinds[rand() % kinds]);
+            if (i + 1 < lines || rand() % 2)
+                ap_buf_addc(&b, '\n');
+        }
+        ap_text *before = ap_text_new(b.s, b.len);
+        ap_brackets_balance(before);
+        /* a few bytes replaced by a few others, anywhere */
+        size_t at = b.len ? (size_t)rand() % (b.len + 1) : 0;
+        size_t cut = (size_t)(rand() % 4);
+        if (at + cut > b.len)
+            cut = b.len - at;
+        ap_buf c = AP_BUF_INIT;
+        ap_buf_add(&c, b.s, at);
+        for (int k = rand() % 4; k > 0; k--)
+            ap_buf_addc(&c, bits[rand() % (int)(sizeof bits - 1)]);
+        if (rand() % 4 == 0)
+            ap_buf_adds(&c, run_kinds[rand() % kinds]);
+        ap_buf_add(&c, b.s + at + cut, b.len - at - cut);
+        ap_text *now = ap_text_new(c.s ? c.s : "", c.len);
+        ap_text_follow(now, before);
+        bool took = now->balance_known;
+        taken += took;
+        ap_brackets want = {0};
+        bool all_code = true;
+        for (uint32_t i = 0; i < now->n; i++) {
+            all_code = all_code && !want.block_comment && !want.quote;
+            reference_line(&want, now->lines[i].s, now->lines[i].len);
+        }
+        if (now->starts_in_code > 0)
+            CHECK(all_code);
+        CHECK_INT(ap_brackets_balance(now), want.depth);
+        ap_text_release(now);
+        ap_text_release(before);
+        ap_buf_release(&b);
+        ap_buf_release(&c);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(taken > 8000);
+}
+
 int main(void)
 {
     RUN(test_scanner_agrees);
@@ -487,5 +549,6 @@ int main(void)
     RUN(test_edits_delta);
     RUN(test_edits_delta_declines);
     RUN(test_balance_run);
+    RUN(test_follow);
     return check_summary();
 }
