@@ -162,6 +162,10 @@ ap_text *ap_text_new(const char *bytes, size_t len);
 ap_text *ap_text_adopt(char *bytes, size_t len);
 ap_text *ap_text_retain(ap_text *t);
 void ap_text_release(ap_text *t);
+/* now replaces before (the same file, edited): takes over what can be
+ * carried from before's tables for the lines both hold (the balance the 3.4
+ * warning reads), so that an edit costs its lines, not the file's. */
+void ap_text_follow(ap_text *now, const ap_text *before);
 const char *ap_text_bytes(const ap_text *t);
 size_t ap_text_len(const ap_text *t);
 uint32_t ap_text_line_count(const ap_text *t);

@@ -31,7 +31,7 @@ static const unsigned char special[256] = {
  * every ten bytes or so, after its indentation). The twelve bytes pair up
  * by one bit: ( ) by 0x01, " # by 0x01, - / by 0x02, [ { and ] } by 0x20;
  * ' and ` stand alone. */
-static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t skip_plain(const unsigned char *u, size_t i, size_t n)
 {
     const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
     const __m128i parens = _mm_set1_epi8(')'), hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/');
@@ -55,7 +55,7 @@ static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
     return i;
 }
 #else
-static size_t skip_plain(const unsigned char *u, size_t i, size_t n)
+static inline __attribute__((always_inline)) size_t skip_plain(const unsigned char *u, size_t i, size_t n)
 {
     while (i < n && !special[u[i]])
         i++;
@@ -302,6 +302,220 @@ bool ap_brackets_edits_neutral(const ap_view *v)
         if (!lines_neutral(lines, sp->n))
             return false;
     }
+    return true;
+}
+
+/* Does every line of t start in code (not in a block comment or a `
+ * string)? Shown from the bytes alone, without reading a line: a line can
+ * start in a ` string only if a ` is somewhere, and in a block comment only
+ * if some slash-star is not closed before the next line break. Searched by
+ * memchr over the whole text (its lines are runs of its bytes, separated by
+ * break bytes), a slash-star whose close is not on its line (or that stands
+ * in a string or a line comment, which counts for nothing) gives up: "not
+ * shown", not "no". Kept with the text: the server asks on every keystroke. */
+static bool bytes_start_in_code(const char *s, size_t len)
+{
+    const char *end = s + len;
+    bool ok = !memchr(s, '`', len);
+    for (const char *p = s; ok && (p = memchr(p, '*', (size_t)(end - p))) != NULL; p++) {
+        if (p == s || p[-1] != '/')
+            continue;
+        /* the first star-slash from the byte after this star, as the
+         * scanner looks for it, and no break byte before it */
+        const char *q = p + 1;
+        while ((q = memchr(q, '*', (size_t)(end - q))) != NULL && !(q + 1 < end && q[1] == '/'))
+            q++;
+        const char *stop = q ? q : end;
+        /* (each slash-star is asked alone, even one inside another's
+         * comment: whichever of them opens, it closes on its line) */
+        if (!q || memchr(p, '\n', (size_t)(stop - p)) || memchr(p, '\r', (size_t)(stop - p)))
+            ok = false;
+    }
+    return ok;
+}
+
+static bool starts_in_code(ap_text *t)
+{
+    if (!t->starts_in_code)
+        t->starts_in_code = bytes_start_in_code(t->bytes, t->len) ? 1 : -1;
+    return t->starts_in_code > 0;
+}
+
+/* The balance of a text every line of which starts in code, read as one
+ * run of its bytes: no line is then entered in a comment or a string, so a
+ * line break matters only to a ' or " string and a line comment, which end
+ * there, and the bytes between specials pass sixteen at a time across line
+ * ends (the map's reading pays a call and a short step at every line).
+ * Only for a text without CR (each LF then ends a line, no byte of a line
+ * is a break). */
+static int64_t run_balance(const char *bytes, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)bytes;
+    size_t i = 0;
+    int64_t depth = 0;
+#if defined(__SSE2__)
+    /* brackets counted from the masks of a sixteen-byte step; the step
+     * stops only at a byte that can start a string or a comment (the
+     * line's brackets need no stop) */
+    static unsigned char ones[256];
+    if (!ones[255])
+        for (int k = 0; k < 256; k++)
+            ones[k] = (unsigned char)__builtin_popcount((unsigned)k);
+    const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
+    const __m128i quote_hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/'), apos = _mm_set1_epi8('\'');
+    const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
+    const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
+#endif
+    while (i < n) {
+#if defined(__SSE2__)
+        if (i + 16 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(u + i)), x20 = _mm_or_si128(x, b20);
+            unsigned mo = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x20, curly_open), _mm_cmpeq_epi8(x, paren_open)));
+            unsigned mc = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(x20, curly_close), _mm_cmpeq_epi8(x, paren_close)));
+            __m128i other = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(x, b01), quote_hash),
+                                         _mm_cmpeq_epi8(_mm_or_si128(x, b02), slash));
+            unsigned mx = (unsigned)_mm_movemask_epi8(_mm_or_si128(other, _mm_cmpeq_epi8(x, apos)));
+            unsigned keep = mx ? (1u << __builtin_ctz(mx)) - 1 : 0xffffu;
+            mo &= keep;
+            mc &= keep;
+            depth += (int64_t)ones[mo & 0xff] + ones[mo >> 8] - ones[mc & 0xff] - ones[mc >> 8];
+            if (!mx) {
+                i += 16;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(mx);
+        } else {
+            i = skip_plain(u, i, n);
+            if (i == n)
+                break;
+        }
+#else
+        i = skip_plain(u, i, n);
+        if (i == n)
+            break;
+#endif
+        unsigned char c = u[i++];
+        switch (special[c]) {
+        case OPENER:
+            depth++;
+            break;
+        case CLOSER:
+            depth--;
+            break;
+        case QUOTE: /* ' or " (no ` here): to its close or the line's end */
+            while (i < n && u[i] != c && u[i] != '\n')
+                i += u[i] == '\\' && i + 1 < n && u[i + 1] != '\n' ? 2 : 1;
+            if (i < n && u[i] == c)
+                i++;
+            break;
+        case SLASH:
+            if (i < n && u[i] == '*') {
+                /* closed on its line (starts_in_code): the first star-slash */
+                const unsigned char *q = u + i + 1;
+                while ((q = memchr(q, '*', (size_t)(u + n - q))) != NULL && !(q + 1 < u + n && q[1] == '/'))
+                    q++;
+                i = q ? (size_t)(q - u) + 2 : n;
+            } else if (i < n && u[i] == '/') {
+                goto line_comment;
+            }
+            break;
+        case DASH:
+            if (i < n && u[i] == '-')
+                goto line_comment;
+            break;
+        default: /* HASH */
+        line_comment: {
+            const unsigned char *e = memchr(u + i, '\n', n - i);
+            i = e ? (size_t)(e - u) : n;
+        }
+        }
+    }
+    return depth;
+}
+
+int64_t ap_brackets_balance(ap_text *t)
+{
+    if (t->brackets)
+        return t->brackets->u[t->n];
+    if (!t->balance_known) {
+        if (!starts_in_code(t) || memchr(t->bytes, '\r', t->len))
+            return ap_brackets_text(t);
+        t->balance = run_balance(t->bytes + t->bom, t->len - t->bom);
+        t->balance_known = true;
+    }
+    return t->balance;
+}
+
+/* A text that replaces another (the server: a target edited, a keystroke
+ * apart) differs from it in a few lines; where the other's lines all start
+ * in code and its balance was read, so do the new one's and its balance is
+ * the other's less what the lines that went held plus what the lines that
+ * came hold. Only those lines are read (and both texts compared, by memcmp
+ * speed); nothing is taken over otherwise. */
+void ap_text_follow(ap_text *now, const ap_text *before)
+{
+    if (!now || !before || now->balance_known || now->brackets || now->starts_in_code ||
+        !before->balance_known || before->bom != now->bom)
+        return;
+    const char *a = before->bytes, *b = now->bytes;
+    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
+    /* the common first and last bytes, a block at a time by memcmp (a
+     * byte at a time cost more than reading the text) */
+    enum { BLOCK = 1024 };
+    size_t pre = 0;
+    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
+        pre += BLOCK;
+    while (pre < min && a[pre] == b[pre])
+        pre++;
+    size_t suf = 0;
+    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
+        suf += BLOCK;
+    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+        suf++;
+    /* widened to whole lines: back to the start of the first differing
+     * line, on to the end of the last */
+    size_t from = pre;
+    while (from > 0 && a[from - 1] != '\n')
+        from--;
+    if (from < before->bom)
+        return;
+    /* the end after the first break inside the common suffix (a break just
+     * before it need not be one in now), or the end of both */
+    const char *e = memchr(a + na - suf, '\n', suf);
+    size_t to_a = e ? (size_t)(e - a) + 1 : na;
+    size_t to_b = to_a - na + nb;
+    const char *came = b + from;
+    size_t came_len = to_b - from;
+    if (memchr(came, '\r', came_len) || !bytes_start_in_code(came, came_len))
+        return;
+    now->starts_in_code = 1;
+    now->balance = before->balance - run_balance(a + from, to_a - from) + run_balance(came, came_len);
+    now->balance_known = true;
+}
+
+bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)
+{
+    if (!starts_in_code(v->base))
+        return false;
+    int64_t d = 0;
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        /* the removed lines start in code and the line after them too */
+        ap_brackets gone = {0};
+        for (uint32_t i = sp->a; i < sp->b; i++)
+            ap_brackets_line(&gone, v->base->lines[i].s, v->base->lines[i].len);
+        /* entered in code (what came before ends there); must end there,
+         * or the base lines after it would read otherwise */
+        ap_brackets in = {0};
+        for (uint32_t k = 0; k < sp->n; k++)
+            ap_brackets_line(&in, sp->lines[k].l.s, sp->lines[k].l.len);
+        if (lex_of(&in) != LEX_CODE)
+            return false;
+        d += in.depth - gone.depth;
+    }
+    *delta = d;
     return true;
 }
 

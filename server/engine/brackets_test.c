@@ -313,10 +313,247 @@ static void test_map_dropped_and_made_again(void)
     int64_t before = ap_brackets_text(t);
     CHECK(t->brackets != NULL);
     ap_text_drop_tables(t);
-    CHECK(t->brackets == NULL && t->deco_keys == NULL);
+    CHECK(t->brackets == NULL && t->deco_start == NULL);
     CHECK_INT(ap_brackets_text(t), before);
     CHECK_INT(before, 1);
     ap_text_release(t);
+}
+
+/* The lines the edits' delta is tried on: code with comments closed on
+ * their line mostly (where it answers), the hard cases sometimes. */
+static const char *const delta_kinds[] = {
+    "{", "}", "f(x) {", "x = g(a[1]);", "x /* ( */ y", "/* a */ /* { */", "/*/ x */ (", "}}", "",
+    "-- (", "# )",
+    /* the hard ones: a slash-star left open (in a string or a line comment
+     * too, where it counts for nothing but is not told apart), ` strings */
+    "a = \"/*\" {", "// /* {", "/* {", "} */", "s = `{", "`)", "/*/", "*/ }", NULL};
+
+static char *delta_text(int lines, bool hard, const char *brk)
+{
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (int i = 0; i < lines; i++) {
+        int k = rand() % (hard && rand() % 8 == 0 ? 19 : 11);
+        ap_buf_adds(&b, delta_kinds[k]);
+        ap_buf_adds(&b, brk);
+    }
+    return ap_buf_detach(&b, NULL);
+}
+
+/* The view's balance less its base's from the edits alone: whenever
+ * ap_brackets_edits_delta answers, the answer is what reading the whole
+ * base and the whole view gives, on LF, CRLF and CR texts; and it answers
+ * on texts whose comments close on their line. */
+static void test_edits_delta(void)
+{
+    static const char *const brks[] = {"\n", "\r\n", "\r"};
+    srand(4242);
+    int answered = 0, declined = 0;
+    for (int round = 0; round < 6000; round++) {
+        bool hard = round % 2;
+        char *s = delta_text(rand() % 40, hard, brks[rand() % 3]);
+        ap_text *t = ap_text_new(s, strlen(s));
+        free(s);
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        int kinds = hard ? 19 : 11;
+        for (int e = rand() % 5; e > 0; e--) {
+            uint32_t n = v.base->n;
+            uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
+            uint32_t b = a + (uint32_t)(rand() % 3);
+            if (b > n)
+                b = n;
+            ap_pos from = ap_view_seek(&v, a), to = ap_view_seek(&v, b);
+            if (ap_pos_key(to) < ap_pos_key(from))
+                to = from;
+            uint32_t k = (uint32_t)(rand() % 4);
+            ap_nline nl[4];
+            memset(nl, 0, sizeof nl);
+            for (uint32_t i = 0; i < k; i++) {
+                const char *l = delta_kinds[rand() % kinds];
+                ap_line_init(&nl[i].l, l, (uint32_t)strlen(l), AP_EOL_LF);
+            }
+            ap_view_replace(&v, from, to, nl, k);
+        }
+        ap_brackets base = {0};
+        bool all_code = true;
+        for (uint32_t i = 0; i < v.base->n; i++) {
+            all_code = all_code && !base.block_comment && !base.quote;
+            reference_line(&base, v.base->lines[i].s, v.base->lines[i].len);
+        }
+        all_code = all_code && !base.block_comment && !base.quote;
+        int64_t delta = 12345;
+        if (ap_brackets_edits_delta(&v, &delta)) {
+            answered++;
+            CHECK(all_code); /* it never claims what is not so */
+            CHECK_INT(delta, ref_balance(&v) - base.depth);
+            CHECK_INT(ap_brackets_view(&v), ap_brackets_text(v.base) + delta);
+        } else {
+            declined++;
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(answered > 2000);
+    CHECK(declined > 500);
+}
+
+/* A slash-star that closes on a later line, or only in the line break's
+ * bytes, is not taken for closed: the lines after it are in a comment. */
+static void test_edits_delta_declines(void)
+{
+    static const char *const texts[] = {
+        "a /* {\n} */\n", "a /* {\r\n*/ }\r\n", "a /* {\r*/ }\r", "/*/\n{\n*/\n", "s = `\n{\n`\n",
+        "x /* a */ /* b\n*/\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        ap_text *t = ap_text_new(texts[i], strlen(texts[i]));
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        const char *l = "{";
+        ap_nline nl;
+        memset(&nl, 0, sizeof nl);
+        ap_line_init(&nl.l, l, 1, AP_EOL_LF);
+        ap_view_replace(&v, ap_view_seek(&v, 1), ap_view_seek(&v, 1), &nl, 1);
+        int64_t delta = 0;
+        CHECK(!ap_brackets_edits_delta(&v, &delta));
+        ap_view_release(&v);
+    }
+    /* closed on its line, in any break: answered */
+    static const char *const fine[] = {"a /* { */\n}\n", "a /* { */\r\n}\r\n", "a /* { */\r}\r", "\"/*\" */\n"};
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+        ap_text *t = ap_text_new(fine[i], strlen(fine[i]));
+        ap_view v;
+        ap_view_init(&v, t);
+        ap_text_release(t);
+        ap_nline nl;
+        memset(&nl, 0, sizeof nl);
+        ap_line_init(&nl.l, "{", 1, AP_EOL_LF);
+        ap_view_replace(&v, ap_view_seek(&v, 1), ap_view_seek(&v, 1), &nl, 1);
+        int64_t delta = 0;
+        CHECK(ap_brackets_edits_delta(&v, &delta));
+        CHECK_INT(delta, 1);
+        ap_view_release(&v);
+    }
+}
+
+/* Lines for the balance read as one run: long ones (the sixteen-byte steps
+ * cross them), strings with escapes (one before the line's end), the three
+ * line comments, comments closed on their line, C's -> and divisions. */
+static const char *const run_kinds[] = {
+    "{", "}", "    ctx->index_9 += flags_7 & 0xa2; (void)g(a[1], b[2]);", "if (x->y / 2) {",
+    "/* check the header before step 4 { */", "a = \"{ \\\" (\"; b = '}';", "s = \"open \\",
+    "t = '(\\\\'; )", "x -- {", "# (((", "y = 1; // }}", "z = a - -b / c * (d) /* ( */ + [e]", "",
+    "\"unclosed {", "'x", "}}}}}}}}}}}}}}}}}}}}", "f((((((((((((((((((((", "/*/ x */ )",
+    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t(", "-", "/", NULL};
+
+/* ap_brackets_balance, read as one run of the bytes where every line starts
+ * in code, gives the map's balance on any text; and it runs on most. */
+static void test_balance_run(void)
+{
+    static const char *const brks[] = {"\n", "\n", "\n", "\r\n", "\r"};
+    int kinds = 0;
+    while (run_kinds[kinds])
+        kinds++;
+    srand(515);
+    int fast = 0;
+    for (int round = 0; round < 20000; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        const char *brk = brks[rand() % 5];
+        int lines = rand() % 30;
+        for (int i = 0; i < lines; i++) {
+            /* now and then a line no run may take: an open comment or ` */
+            const char *l = round % 5 == 0 && rand() % 20 == 0 ? (rand() % 2 ? "/* {" : "`{")
+                                                                : run_kinds[rand() % kinds];
+            ap_buf_adds(&b, l);
+            if (i + 1 < lines || rand() % 2)
+                ap_buf_adds(&b, brk);
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        ap_brackets want = {0};
+        for (uint32_t i = 0; i < t->n; i++)
+            reference_line(&want, t->lines[i].s, t->lines[i].len);
+        int64_t got = ap_brackets_balance(t);
+        CHECK_INT(got, want.depth);
+        fast += t->brackets == NULL;
+        CHECK_INT(ap_brackets_balance(t), want.depth); /* kept */
+        CHECK_INT(ap_brackets_text(t), want.depth);
+        ap_text_release(t);
+        ap_buf_release(&b);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(fast > 8000);
+}
+
+/* A text that replaces another takes over its balance by reading only the
+ * lines between their common first and last bytes: on random byte edits
+ * (in a line, across lines, a break added or taken) of random texts, what it
+ * takes over is what reading the new text gives, and it says its lines start
+ * in code only when they do. */
+static void test_follow(void)
+{
+    int kinds = 0;
+    while (run_kinds[kinds])
+        kinds++;
+    static const char bits[] = "{}()/*\"'\\\n-#` ax";
+    srand(31337);
+    int taken = 0;
+    for (int round = 0; round < 20000; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 9 == 0 ? "\xEF\xBB\xBF" : "");
+        /* now and then long ones: the common ends are compared by blocks */
+        int lines = round % 10 == 0 ? 100 + rand() % 300 : rand() % 20;
+        for (int i = 0; i < lines; i++) {
+            ap_buf_adds(&b, run_kinds[rand() % kinds]);
+            if (i + 1 < lines || rand() % 2)
+                ap_buf_addc(&b, '\n');
+        }
+        ap_text *before = ap_text_new(b.s, b.len);
+        ap_brackets_balance(before);
+        /* a few bytes replaced by a few others, anywhere */
+        size_t at = b.len ? (size_t)rand() % (b.len + 1) : 0;
+        size_t cut = (size_t)(rand() % 4);
+        if (at + cut > b.len)
+            cut = b.len - at;
+        ap_buf c = AP_BUF_INIT;
+        ap_buf_add(&c, b.s, at);
+        for (int k = rand() % 4; k > 0; k--)
+            ap_buf_addc(&c, bits[rand() % (int)(sizeof bits - 1)]);
+        if (rand() % 4 == 0)
+            ap_buf_adds(&c, run_kinds[rand() % kinds]);
+        ap_buf_add(&c, b.s + at + cut, b.len - at - cut);
+        ap_text *now = ap_text_new(c.s ? c.s : "", c.len);
+        ap_text_follow(now, before);
+        bool took = now->balance_known;
+        taken += took;
+        ap_brackets want = {0};
+        bool all_code = true;
+        for (uint32_t i = 0; i < now->n; i++) {
+            all_code = all_code && !want.block_comment && !want.quote;
+            reference_line(&want, now->lines[i].s, now->lines[i].len);
+        }
+        if (now->starts_in_code > 0)
+            CHECK(all_code);
+        CHECK_INT(ap_brackets_balance(now), want.depth);
+        ap_text_release(now);
+        ap_text_release(before);
+        ap_buf_release(&b);
+        ap_buf_release(&c);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(taken > 8000);
 }
 
 int main(void)
@@ -325,5 +562,9 @@ int main(void)
     RUN(test_scanner_agrees);
     RUN(test_rules);
     RUN(test_views_agree);
+    RUN(test_edits_delta);
+    RUN(test_edits_delta_declines);
+    RUN(test_balance_run);
+    RUN(test_follow);
     return check_summary();
 }

@@ -87,32 +87,17 @@ typedef struct deco_ref {
     uint32_t line;
 } deco_ref;
 
-/* Sorts refs by key, lines ascending among equal keys (the order they come
- * in): a least-significant-digit radix sort, stable, a byte a pass, and
- * passes over bytes all keys share skipped. */
-static void sort_by_key(deco_ref *refs, size_t n)
+static uint32_t deco_slot(uint64_t key, uint32_t mask)
 {
-    deco_ref *tmp = ap_xmalloc(n * sizeof *tmp), *from = refs, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((from[i].key >> shift) & 0xff) + 1]++;
-        if (count[((from[0].key >> shift) & 0xff) + 1] == n)
-            continue;
-        for (int d = 0; d < 256; d++)
-            count[d + 1] += count[d];
-        for (size_t i = 0; i < n; i++)
-            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
-        deco_ref *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != refs)
-        memcpy(refs, from, n * sizeof *refs);
-    free(tmp);
+    return (uint32_t)(key ^ (key >> 32)) & mask;
 }
 
-/* Lists the decorated lines of t by soft key (once). */
+/* Lists the decorated lines of t by soft key (once), in slots of a table
+ * twice their number or more: each slot's lines one run, ascending (they
+ * are put in text order). A slot may hold lines of another key too; the
+ * search checks every line it is given (ap_soft_eq), so a few more cost a
+ * comparison each and change nothing. Sorting the keys instead cost as much
+ * as finding the lines (a radix sort of a few hundred keys, eight passes). */
 static void build_decorated(ap_text *t)
 {
     deco_ref *refs = NULL;
@@ -127,33 +112,32 @@ static void build_decorated(ap_text *t)
         AP_GROW(refs, n, cap);
         refs[n++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
     }
-    if (n > 1)
-        sort_by_key(refs, n);
-    t->deco_keys = ap_xmalloc((n ? n : 1) * sizeof *t->deco_keys);
+    uint32_t size = 1;
+    while (size < 2 * n)
+        size *= 2;
+    uint32_t mask = size - 1;
+    uint32_t *start = ap_xcalloc((size_t)size + 1, sizeof *start);
+    for (size_t i = 0; i < n; i++)
+        start[deco_slot(refs[i].key, mask) + 1]++;
+    for (uint32_t k = 0; k < size; k++)
+        start[k + 1] += start[k];
+    uint32_t *fill = ap_xmalloc((size_t)size * sizeof *fill);
+    memcpy(fill, start, (size_t)size * sizeof *fill);
     t->deco_lines = ap_xmalloc((n ? n : 1) * sizeof *t->deco_lines);
-    for (size_t i = 0; i < n; i++) {
-        t->deco_keys[i] = refs[i].key;
-        t->deco_lines[i] = refs[i].line;
-    }
+    for (size_t i = 0; i < n; i++)
+        t->deco_lines[fill[deco_slot(refs[i].key, mask)]++] = refs[i].line;
+    free(fill);
+    t->deco_start = start;
+    t->deco_mask = mask;
     t->n_deco = (uint32_t)n;
     free(refs);
 }
 
 const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
 {
-    if (!t->deco_keys)
+    if (!t->deco_start)
         build_decorated(t);
-    size_t lo = 0, hi = t->n_deco;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->deco_keys[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t e = lo;
-    while (e < t->n_deco && t->deco_keys[e] == key)
-        e++;
-    *count = (uint32_t)(e - lo);
-    return t->deco_lines + lo;
+    uint32_t k = deco_slot(key, t->deco_mask);
+    *count = t->deco_start[k + 1] - t->deco_start[k];
+    return t->deco_lines + t->deco_start[k];
 }

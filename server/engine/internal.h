@@ -176,14 +176,22 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
-    /* hybrid.c: the lines whose stripped text starts with decoration, by
-     * soft key (sorted), made on the first soft search */
-    uint64_t *deco_keys;
+    /* hybrid.c: the lines whose stripped text starts with decoration, in
+     * slots by soft key (deco_start: mask + 2 run starts), made on the first
+     * soft search */
+    uint32_t *deco_start;
     uint32_t *deco_lines;
-    uint32_t n_deco;
+    uint32_t n_deco, deco_mask;
     /* brackets.c: the lexical state and depth at each line start, made on
      * first use */
     struct ap_bracket_map *brackets;
+    /* brackets.c: 1 when every line provably starts outside comments and
+     * strings (no ` and each slash-star closed on its line), -1 when not
+     * shown, 0 not asked yet */
+    int8_t starts_in_code;
+    /* brackets.c: the balance read without a map (ap_brackets_balance) */
+    bool balance_known;
+    int64_t balance;
 };
 
 /* The byte lines break at in s[0..n): '\n' when it holds any LF (a CR before
@@ -257,7 +265,8 @@ bool ap_soft_eq(const ap_line *target, const ap_line *pat);
  * for two lines ap_soft_eq relates. */
 uint64_t ap_soft_key(const ap_line *l);
 /* The base lines of t whose text starts with decoration and whose soft key
- * is key, ascending; *count of them. */
+ * is key, ascending; *count of them. A few lines of other keys may be among
+ * them: check each with ap_soft_eq. */
 const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count);
 
 /* -------------------------------------------------------- pattern.c */
@@ -376,6 +385,14 @@ void ap_bracket_map_free(struct ap_bracket_map *m);
  * string) whatever it starts in? Then the view's balance is its base's,
  * known without reading the base. */
 bool ap_brackets_edits_neutral(const ap_view *v);
+/* The view's balance less its base's, read from the edits alone (the base's
+ * lines are not read: only its bytes searched for ` and slash-star), when
+ * every base line starts in code and every insert ends there. False when
+ * that cannot be shown: ask ap_brackets_view then. */
+bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta);
+/* ap_brackets_text's answer; without making the map where every line starts
+ * in code (one run over the bytes, about a third of the map's cost). */
+int64_t ap_brackets_balance(ap_text *t);
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are

@@ -846,6 +846,51 @@ static void test_edit_distance(void)
     CHECK_INT(ap_edit_distance(x, 64, y, 63), 1);
 }
 
+/* The decorated lines a key gives (slots of a table): every decorated line
+ * of the key, ascending, and only decorated lines, against a plain scan of
+ * the text, for texts of few keys and of many (slots shared by keys). */
+static void test_decorated_lists(void)
+{
+    static const char *const fronts[] = {"", "# ", "// ", "* ", "1. ", "- ", "  ", "> ", "\xe2\x80\xa2 "};
+    srand(99);
+    for (int round = 0; round < 300; round++) {
+        int lines = rand() % 400, keys = 1 + rand() % (round % 2 ? 4 : 300);
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, "");
+        for (int i = 0; i < lines; i++)
+            ap_buf_addf(&b, "%sitem %d\n", fronts[rand() % 9], rand() % keys);
+        ap_text *t = ap_text_new(b.s, b.len);
+        ap_buf_release(&b);
+        for (int k = 0; k < keys; k++) {
+            char want[32];
+            int wn = snprintf(want, sizeof want, "item %d", k);
+            uint64_t key = ap_hash(want, (size_t)wn);
+            uint32_t n;
+            const uint32_t *got = ap_text_decorated(t, key, &n);
+            uint32_t j = 0;
+            for (uint32_t i = 0; i < t->n; i++) {
+                const ap_line *l = &t->lines[i];
+                size_t d = l->blank ? 0 : ap_decoration_len(l->s + l->s_off, l->s_len);
+                bool decorated = d > 0;
+                bool of_key = decorated && ap_hash(l->s + l->s_off + d, l->s_len - d) == key;
+                bool listed = j < n && got[j] == i;
+                if (of_key)
+                    CHECK(listed);
+                if (listed) {
+                    CHECK(decorated);
+                    j++;
+                }
+            }
+            CHECK_INT(j, n); /* ascending: every one was met in order */
+        }
+        ap_text_release(t);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -861,6 +906,7 @@ int main(void)
     RUN(test_inserted_text);
     RUN(test_rare_line_candidates);
     RUN(test_soft_one_line);
+    RUN(test_decorated_lists);
     RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);

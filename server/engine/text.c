@@ -263,11 +263,12 @@ void ap_text_drop_tables(ap_text *t)
     t->bigrams = NULL;
     /* (the maps made on first use by the 3.2 searches and the bracket
      * check: made again the same) */
-    free(t->deco_keys);
+    free(t->deco_start);
     free(t->deco_lines);
-    t->deco_keys = NULL;
+    t->deco_start = NULL;
     t->deco_lines = NULL;
     t->n_deco = 0;
+    t->deco_mask = 0;
     ap_bracket_map_free(t->brackets);
     t->brackets = NULL;
 }
@@ -462,7 +463,7 @@ void ap_text_release(ap_text *t)
     free(t->slots);
     free(t->occ);
     free(t->bigrams);
-    free(t->deco_keys);
+    free(t->deco_start);
     free(t->deco_lines);
     ap_bracket_map_free(t->brackets);
     free(t);

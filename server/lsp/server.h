@@ -140,6 +140,10 @@ struct apls_server {
     size_t n_cache, cap_cache;
     uint32_t *cache_index; /* open addressing over cache by path: i + 1, 0 free */
     size_t cache_mask;
+    /* the text of the file last dropped from the cache (changed on disk),
+     * until it is read again: the new text follows it (ap_text_follow) */
+    char *left_path;
+    ap_text *left_text;
     apls_listing listings[4];
     struct apls_watch *watch; /* watch.c */
     apls_counts counts;    /* of the analysis under way (vfs.c) */

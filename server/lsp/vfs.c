@@ -34,9 +34,16 @@ typedef struct vfs {
     size_t n_fresh;
 } vfs;
 
+/* (joined by hand: every target's path is joined several times an
+ * analysis, and a formatted print cost about 1,000 instructions each) */
 static char *full_path(const vfs *v, const char *path)
 {
-    return lsp_xasprintf("%s/%s", v->root, path);
+    size_t r = strlen(v->root), p = strlen(path);
+    char *abs = lsp_xmalloc(r + 1 + p + 1);
+    memcpy(abs, v->root, r);
+    abs[r] = '/';
+    memcpy(abs + r + 1, path, p + 1);
+    return abs;
 }
 
 /* The slot of path in an open-addressing index over n strings (names[i]
@@ -142,6 +149,12 @@ void apls_cache_drop(apls_server *s, const char *path)
     listings_clear(s); /* a file changed: one may have come or gone */
     apls_cached *c = cache_find(s, path);
     if (c) {
+        if (c->text) {
+            ap_text_release(s->left_text);
+            free(s->left_path);
+            s->left_text = ap_text_retain(c->text);
+            s->left_path = lsp_xstrdup(c->path);
+        }
         cache_clear(c);
         *c = s->cache[--s->n_cache];
         cache_reindex(s); /* (a file changed on disk: rare beside lookups) */
@@ -194,6 +207,10 @@ void apls_cache_free(apls_server *s)
     s->n_cache = s->cap_cache = 0;
     free(s->cache_index);
     s->cache_index = NULL;
+    ap_text_release(s->left_text);
+    s->left_text = NULL;
+    free(s->left_path);
+    s->left_path = NULL;
 }
 
 static const char *dep_path(const void *arr, size_t i)
@@ -277,6 +294,17 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
     } else {
         if (c->loaded)
             lsp_log(LSP_LOG_DEBUG, "changed on disk: %s", abs);
+        /* a target edited: what its last text computed that still holds */
+        apls_server *srv = v->srv;
+        if (c->text)
+            ap_text_follow(t, c->text);
+        else if (srv->left_text && strcmp(srv->left_path, abs) == 0) {
+            ap_text_follow(t, srv->left_text);
+            ap_text_release(srv->left_text); /* read again: not wanted any more */
+            srv->left_text = NULL;
+            free(srv->left_path);
+            srv->left_path = NULL;
+        }
         forget_text(c);
         c->text = t;
         c->code = code;
@@ -320,6 +348,7 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
     const lsp_doc *doc = lsp_docstore_find_path(v->srv->docs, abs);
     if (doc) {
         if (!(c->loaded && c->from_doc && c->stamp == doc->stamp)) {
+            ap_text *was = c->text ? ap_text_retain(c->text) : NULL;
             forget_text(c);
             c->loaded = true;
             c->from_doc = true;
@@ -330,8 +359,10 @@ static ap_code vfs_load(ap_fs *fs, const char *path, ap_text **out, char **why)
             } else {
                 c->code = AP_OK;
                 c->text = ap_text_new(doc->text, doc->len);
+                ap_text_follow(c->text, was); /* an unsaved edit: a line or two */
                 v->srv->counts.indexed++;
             }
+            ap_text_release(was);
         }
     } else if (!(c->loaded && !c->from_doc && trusted(v, abs))) {
         ask_disk(v, c, abs, path);
