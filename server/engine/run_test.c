@@ -623,6 +623,14 @@ static void test_untouched_bytes(void)
                 AP_SNIPPET_NOT_FOUND, 0, 0);
     /* a CR-only file still breaks at CR */
     CHECK_APPLY("a\rx = 1\r", rep, "a\rx = 2\r");
+    /* an LF file whose last line ends in a lone CR and has no break: when a
+     * line is added after it, that CR would make a CRLF of the LF break, the
+     * file would read as a CRLF file and the second run rewrite it; the CR
+     * goes, as stripping blanks takes it (found by fuzz_resolve) */
+    CHECK_APPLY("a\nb\r",
+                "e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\nf.txt\ne4a2f1b8 INSERT_AFTER\ne4a2f1b8 snippet\nb\n"
+                "e4a2f1b8 content\nc\ne4a2f1b8 END\n",
+                "a\nb\nc\n");
     /* a byte order mark is kept and is not part of line 1 */
     CHECK_APPLY("\xEF\xBB\xBFimport os\nx = 1\n",
                 HDR("f.txt") "      - action: DELETE\n        snippet: |\n          import os\n",
