@@ -43,11 +43,21 @@ static uint32_t diff_start(const ap_text *t, uint32_t l)
     return l == 0 ? 0 : ap_text_line_start(t, l);
 }
 
+/* How many lines the diff shows of t: a file that is a byte order mark
+ * alone has one, the mark (without a line break), which a diff must remove
+ * to put new lines after it. */
+static uint32_t diff_lines(const ap_text *t)
+{
+    return t->n == 0 && t->bom ? 1 : t->n;
+}
+
 /* The hunks as the diff shows them. A byte order mark stands before line 0
  * and in no hunk (an editor never sees it), but a diff applies to bytes: a
- * hunk at line 0 takes the mark into its new text, and while that new text
- * is the mark alone (line 1 deleted) it takes in the lines after it, whose
- * first one now carries the mark. */
+ * hunk at line 0 takes the mark into its new text, so its old lines must
+ * hold line 0, which carries the old mark (a hunk that only inserts before
+ * line 0 takes it in: it follows the inserted text unchanged); and while the
+ * new text is the mark alone (line 1 deleted) it takes in the lines after
+ * it, whose first one now carries the mark. */
 static ap_hunk *diff_hunks(const ap_file *f, const ap_text *t, size_t *n)
 {
     *n = f->n_hunks;
@@ -57,7 +67,11 @@ static ap_hunk *diff_hunks(const ap_file *f, const ap_text *t, size_t *n)
         return hs;
     hs[0].out_len += hs[0].out;
     hs[0].out = 0;
-    while (hs[0].out_len == t->bom && hs[0].end_line < t->n) {
+    if (t->n == 0) {
+        hs[0].end_line = 1; /* the mark alone is the one old line (diff_lines) */
+        return hs;
+    }
+    while ((hs[0].end_line == 0 || hs[0].out_len == t->bom) && hs[0].end_line < t->n) {
         if (*n > 1 && hs[1].line == hs[0].end_line) {
             hs[0].end_line = hs[1].end_line;
             hs[0].out_len = hs[1].out + hs[1].out_len;
@@ -87,7 +101,7 @@ void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
         return;
     }
     const ap_text *t = f->before ? f->before : f->view->base;
-    uint32_t nlines = t->n;
+    uint32_t nlines = diff_lines(t);
     char old_brk = ap_text_break(t), new_brk = ap_text_break_of(f->after, f->after_len);
     if (f->before)
         ap_buf_addf(&b, "--- a/%s\n+++ b/%s\n", f->path, f->path);

@@ -40,7 +40,14 @@ static void emit(ap_buf *out, const ap_line *l, bool strip, bool newline, ap_eol
         ap_buf_addc(out, '\r');
         i = k + 1;
     }
-    ap_buf_add(out, l->s + i, strip ? without_blanks(l->s + i, l->len - i) : l->len - i);
+    size_t n = strip ? without_blanks(l->s + i, l->len - i) : l->len - i;
+    /* a lone CR that ends a line (content in an LF file: only an old last
+     * line without a break can end so) would make a CRLF of the LF written
+     * after it, and the file would read as a CRLF file: it goes, as
+     * stripping takes it */
+    while (newline && eol == AP_EOL_LF && n > 0 && l->s[i + n - 1] == '\r')
+        n--;
+    ap_buf_add(out, l->s + i, n);
     if (newline)
         ap_buf_adds(out, eol_bytes(eol));
 }

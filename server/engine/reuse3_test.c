@@ -216,11 +216,48 @@ static void test_bracket_balance_kept_with_the_text(void)
     ap_fs_mem_free(fs);
 }
 
+/* A note that points at lines an earlier modification inserted names that
+ * modification's change: a keystroke that removes a change before it (here
+ * a FILE without a path, no longer a directive) renumbers the changes, and
+ * the note taken over says the new number, as a fresh run does (found by
+ * fuzz_resolve). */
+static void test_taken_note_renumbers_its_change(void)
+{
+    static const char text[] = "30a00444 FILE\n30a00444 FILE\nf.txt\n30a00444 REPLACE\n3\n"
+                               "e0a00444 content\n :\n30a00444 snippet\nreturn \"Process Three\"\n"
+                               "30a00444 content\n 3\"";
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_put(fs, "f.txt", "return \"Process Three\"\n", 23, false);
+    ap_patch *p1 = ap_patch_parse(text, strlen(text));
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    char *t2 = edited(text, "30a00444 FILE\n30a", "30a00444x FILE\n30a");
+    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    ap_run *fresh = ap_run_new(p2, fs, NULL);
+    same_as_fresh(fs, p2, r2);
+    size_t notes = 0;
+    for (size_t k = 0; k < r2->n_problems && k < fresh->n_problems; k++)
+        for (size_t q = 0; q < r2->problems[k].n_related && q < fresh->problems[k].n_related; q++) {
+            CHECK_INT(r2->problems[k].related[q].where.inserted_change,
+                      fresh->problems[k].related[q].where.inserted_change);
+            notes += fresh->problems[k].related[q].where.inserted_change >= 0;
+        }
+    CHECK(notes > 0); /* the case is the one it means to be */
+    ap_run_free(fresh);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+    free(t2);
+    ap_fs_mem_free(fs);
+}
+
 int main(void)
 {
     RUN(test_keystroke_takes_the_untouched_block_over);
     RUN(test_a_new_id_takes_nothing_over);
     RUN(test_strict_and_tolerant_do_not_mix);
     RUN(test_bracket_balance_kept_with_the_text);
+    RUN(test_taken_note_renumbers_its_change);
     return check_summary();
 }

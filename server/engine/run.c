@@ -688,6 +688,7 @@ static void take_file(run_ctx *x, size_t i, reuse_map *rm, size_t pfi)
 static void take_problems(run_ctx *x, reuse_map *rm)
 {
     ap_run *run = x->run, *prev = rm->prev;
+    size_t np = prev->patch->n_changes;
     for (size_t i = 0; i < prev->n_problems; i++) {
         ap_problem *p = &prev->problems[i];
         if (p->change < 0 || rm->new_change_of[p->change] < 0)
@@ -698,9 +699,13 @@ static void take_problems(run_ctx *x, reuse_map *rm)
         q->change = rm->new_change_of[p->change];
         q->span = shifted(p->span, d);
         for (size_t k = 0; k < q->n_related; k++) {
-            if (q->related[k].file >= 0)
+            if (q->related[k].file >= 0) {
                 q->related[k].file = rm->new_file_of[q->related[k].file];
-            else
+                /* lines a change inserted: its number moved as the results' did */
+                int ic = q->related[k].where.inserted_change;
+                if (ic >= 0 && (size_t)ic < np && rm->new_change_of[ic] >= 0)
+                    q->related[k].where.inserted_change = rm->new_change_of[ic];
+            } else
                 q->related[k].span = shifted(q->related[k].span, d);
         }
         for (size_t k = 0; k < q->n_fixes; k++)

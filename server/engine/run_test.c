@@ -623,6 +623,14 @@ static void test_untouched_bytes(void)
                 AP_SNIPPET_NOT_FOUND, 0, 0);
     /* a CR-only file still breaks at CR */
     CHECK_APPLY("a\rx = 1\r", rep, "a\rx = 2\r");
+    /* an LF file whose last line ends in a lone CR and has no break: when a
+     * line is added after it, that CR would make a CRLF of the LF break, the
+     * file would read as a CRLF file and the second run rewrite it; the CR
+     * goes, as stripping blanks takes it (found by fuzz_resolve) */
+    CHECK_APPLY("a\nb\r",
+                "e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\nf.txt\ne4a2f1b8 INSERT_AFTER\ne4a2f1b8 snippet\nb\n"
+                "e4a2f1b8 content\nc\ne4a2f1b8 END\n",
+                "a\nb\nc\n");
     /* a byte order mark is kept and is not part of line 1 */
     CHECK_APPLY("\xEF\xBB\xBFimport os\nx = 1\n",
                 HDR("f.txt") "      - action: DELETE\n        snippet: |\n          import os\n",
@@ -1223,6 +1231,34 @@ static void test_hunks_and_diff(void)
     CHECK_STR(f->after, "\xEF\xBB\xBF" "A\nx\ry\nb\n");
     ap_diff_unified(f, &d, &dl);
     CHECK_STR(d, "--- a/g.txt\n+++ b/g.txt\n@@ -1,3 +1,3 @@\n-\xEF\xBB\xBF" "a\n+\xEF\xBB\xBF" "A\n x\ry\n b\n");
+    free(d);
+    trun_free(t);
+
+    /* lines inserted before line 1 of a file with a byte order mark: the mark
+     * moves onto the first inserted line, so old line 1 is removed with its
+     * mark and added back without it (not a context line that would bring a
+     * second mark; found by fuzz_resolve) */
+    ap_fs_mem_put(fs, "g.txt", "\xEF\xBB\xBF" "a\nb\n", 7, false);
+    t = trun_new(fs, HDR("g.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          a\n"
+                                  "        content: |\n          z\n",
+                 NULL);
+    f = file_of(t->r, "g.txt");
+    CHECK_STR(f->after, "\xEF\xBB\xBF" "z\na\nb\n");
+    ap_diff_unified(f, &d, &dl);
+    CHECK_STR(d, "--- a/g.txt\n+++ b/g.txt\n@@ -1,2 +1,3 @@\n-\xEF\xBB\xBF" "a\n+\xEF\xBB\xBF" "z\n+a\n b\n");
+    free(d);
+    trun_free(t);
+
+    /* a file that is a byte order mark alone: the mark is its one line, removed
+     * (it has no line break) and brought back on the first new line */
+    ap_fs_mem_put(fs, "m.txt", "\xEF\xBB\xBF", 3, false);
+    t = trun_new(fs, "e4a2f1b8 AP 3.2\ne4a2f1b8 FILE\nm.txt\n"
+                     "e4a2f1b8 content\nz\ne4a2f1b8 END\n", NULL);
+    f = file_of(t->r, "m.txt");
+    CHECK_STR(f->after, "\xEF\xBB\xBF" "z\n");
+    ap_diff_unified(f, &d, &dl);
+    CHECK_STR(d, "--- a/m.txt\n+++ b/m.txt\n@@ -1,1 +1,1 @@\n-\xEF\xBB\xBF\n"
+                 "\\ No newline at end of file\n+\xEF\xBB\xBF" "z\n");
     free(d);
     trun_free(t);
 
