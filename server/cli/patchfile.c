@@ -127,6 +127,9 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     o.known_ctx = cp->record;
     o.root_why = cp->root_why;
     cp->run = ap_run_new(cp->patch, cp->fs, &o);
+    /* after the check, the commands read of a text read only its bytes
+     * (the commit, the record) and of a file its diff */
+    o.release_lines = true;
     /* say now, before anything is written, where applying again would not
      * be a no-op */
     ap_run_check_twice(cp->run, &o);

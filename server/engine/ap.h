@@ -459,9 +459,15 @@ typedef struct ap_options {
      * and no text (before is NULL); nothing is taken over from a previous
      * run. */
     bool groups_alone;
+    /* After the twice check the caller reads of each text read only its
+     * bytes, and of each file its diff (ap_diff_unified): the check makes
+     * a changed file's diff when its second run takes the file, and lets
+     * the line records of the file's text read go (the command line, whose
+     * run is written or printed and freed; not a run searched again). */
+    bool release_lines;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false, false}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false, false, false}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */
@@ -522,6 +528,9 @@ typedef struct ap_file {
                             * that change all the same, losing trailing
                             * blanks (AP_WS_ALL) */
     struct ap_view *view;  /* internal */
+    char *diff;            /* internal: its unified diff, made by the twice
+                            * check (ap_options.release_lines) */
+    size_t diff_len;
     /* an operation on the path (its change holds RENAME, DELETE of the
      * path or CREATE of a folder): what stood at path and at dest */
     bool path_op;

@@ -87,6 +87,13 @@ static ap_hunk *diff_hunks(const ap_file *f, const ap_text *t, size_t *n)
 
 void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
 {
+    if (f->diff) {
+        /* made by the twice check before the text's lines went */
+        *out = ap_xmalloc(f->diff_len + 1);
+        memcpy(*out, f->diff, f->diff_len + 1);
+        *out_len = f->diff_len;
+        return;
+    }
     ap_buf b = AP_BUF_INIT;
     /* an operation on a path, as git's extended headers say it */
     const char *what = f->kind == AP_PATH_DIR ? "folder" : "file";

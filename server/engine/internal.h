@@ -214,6 +214,10 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
  * lines [line, end_line) at out for each of the runs in copied: those
  * lines' records are taken from src instead of being split, stripped and
  * hashed again. Without tables: they are made on first use. */
+/* ap_text_drop_tables, and the line records too: only the bytes (and the
+ * line count) stay. Nothing may read the text's lines afterwards. */
+void ap_text_drop_lines(ap_text *t);
+
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
                               size_t n_copied, bool tables);
 

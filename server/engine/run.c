@@ -948,6 +948,7 @@ void ap_run_free(ap_run *run)
         free(f->after);
         free(f->hunks);
         free(f->copied);
+        free(f->diff);
         free(f->changes);
         if (f->view) {
             ap_view_release(f->view);

@@ -1770,8 +1770,73 @@ static void test_groups_alone(void)
     ap_fs_mem_free(plain);
 }
 
+/* release_lines (the command line's twice check): each changed file is
+ * rendered when the second run reaches it, its diff made, and the line
+ * records of its text read let go; the diffs, states and warnings are those
+ * of a check that keeps them, and an unchanged file keeps its records (the
+ * second run searches it). The texts are made at each load: the provider
+ * keeps no reference (as the disk's does not; a text shared keeps them). */
+static ap_text *text_of(void *ctx)
+{
+    return ap_text_new(ctx, strlen(ctx));
+}
+
+static void test_twice_releases_lines(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n"
+                      "  - file_path: a.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          a2\n        content: |\n          A2\n"
+                      "  - file_path: b.txt\n    modifications:\n"
+                      "      - action: DELETE\n        snippet: |\n          b2\n"
+                      "  - file_path: c.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          c0\n        content: |\n          c1\n";
+    const char *files[3] = {"a.txt", "b.txt", "c.txt"};
+    const char *bytes[3] = {"a1\na2\na3\n", "b1\nb2\nb3\n", "c1\nc2\n"};
+    trun *t[2];
+    for (int k = 0; k < 2; k++) {
+        ap_fs *fs = ap_fs_mem_new();
+        for (int i = 0; i < 3; i++)
+            ap_fs_mem_put_made(fs, files[i], text_of, (void *)bytes[i]);
+        ap_options o = AP_OPTIONS_INIT;
+        o.release_lines = k == 1;
+        t[k] = trun_new(fs, src, &o);
+        CHECK(t[k]->r->ok);
+        ap_run_check_twice(t[k]->r, &o);
+    }
+    ap_run *keep = t[0]->r, *rel = t[1]->r;
+    CHECK_INT(rel->n_files, 3);
+    CHECK_INT(keep->n_problems, rel->n_problems);
+    for (size_t i = 0; i < keep->n_problems && i < rel->n_problems; i++)
+        CHECK_STR(keep->problems[i].message, rel->problems[i].message);
+    for (size_t i = 0; i < rel->n_files && i < keep->n_files; i++) {
+        ap_file *f = &rel->files[i];
+        CHECK_INT(f->status, keep->files[i].status);
+        CHECK(f->rendered);
+        CHECK(keep->files[i].before->lines != NULL);
+        /* the changed files' records went; the unchanged one keeps them */
+        CHECK(f->status == AP_FILE_MODIFIED ? f->before->lines == NULL : f->before->lines != NULL);
+        CHECK_INT(f->before->len, keep->files[i].before->len); /* the bytes stay */
+        char *d1, *d2;
+        size_t n1, n2;
+        ap_diff_unified(&keep->files[i], &d1, &n1);
+        ap_diff_unified(f, &d2, &n2);
+        CHECK_STR(d2, d1);
+        free(d1);
+        free(d2);
+    }
+    CHECK_INT(rel->files[0].status, AP_FILE_MODIFIED);
+    CHECK_INT(rel->files[1].status, AP_FILE_MODIFIED);
+    CHECK_INT(rel->files[2].status, AP_FILE_UNCHANGED); /* already applied */
+    for (int k = 0; k < 2; k++) {
+        ap_fs *fs = t[k]->fs;
+        trun_free(t[k]);
+        ap_fs_mem_free(fs);
+    }
+}
+
 int main(void)
 {
+    RUN(test_twice_releases_lines);
     RUN(test_groups_alone);
     RUN(test_replace);
     RUN(test_insert_after_before);

@@ -273,6 +273,13 @@ void ap_text_drop_tables(ap_text *t)
     t->brackets = NULL;
 }
 
+void ap_text_drop_lines(ap_text *t)
+{
+    ap_text_drop_tables(t);
+    free(t->lines);
+    t->lines = NULL;
+}
+
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
 {
     if (!t->slots)

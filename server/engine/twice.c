@@ -12,15 +12,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A file of the twice check's second run, rendered when that run reaches
+ * it (see below). */
+typedef struct twice_file {
+    ap_run *run;
+    size_t i;
+    bool release;
+} twice_file;
+
 /* The second run's text of a changed file: its rendered bytes, read in
  * place (the file keeps them), with the records of the lines rendering
  * copied taken from the text read. Made when the second run reaches the
  * file's group and let go once the group is resolved (groups_alone), so one
- * file's records are alive at a time, not every file's. */
+ * file's records are alive at a time, not every file's. The file is
+ * rendered here, not before the second run, and once its second text has
+ * taken the records (and, with release_lines, its diff is made) the text
+ * read keeps only its bytes: the records of the texts read go file by file
+ * as the rendered bytes come (docs/engine.md, "One file at a time"). */
 static ap_text *rendered_text(void *ctx)
 {
-    const ap_file *f = ctx;
-    return ap_text_borrow_copied(f->after, f->after_len, f->view ? f->view->base : NULL, f->copied, f->n_copied);
+    const twice_file *tf = ctx;
+    ap_file *f = &tf->run->files[tf->i];
+    ap_run_render(tf->run, tf->i);
+    if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
+        return ap_text_retain(f->before); /* rendered to the bytes it had */
+    ap_text *t = ap_text_borrow_copied(f->after, f->after_len, f->view ? f->view->base : NULL, f->copied,
+                                       f->n_copied);
+    /* (a text another run may search, shared by a cache, keeps them) */
+    if (tf->release && f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2) {
+        ap_diff_unified(f, &f->diff, &f->diff_len);
+        ap_text_drop_lines(f->before);
+        ap_heap_release();
+    }
+    return t;
 }
 
 void ap_run_check_twice(ap_run *run, const ap_options *opts)
@@ -44,13 +68,30 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
         if (dropped)
             ap_heap_release();
     }
+    /* Rendering waits for the second run to reach a changed file (its
+     * maker renders it), so the rendered bytes come as the records go.
+     * Whether there is a second run at all asks whether anything changes:
+     * the files that are not MODIFIED or CREATED, a CREATED one (it stays
+     * so), and MODIFIED ones until one stays MODIFIED (most do: the first)
+     * are rendered now; the rest wait. Without a second run all are. */
     bool changes = false;
+    bool *waits = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *waits);
     for (size_t i = 0; i < run->n_files; i++) {
+        ap_file *f = &run->files[i];
+        bool changed = f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED;
+        if (run->ok && changed && !f->path_op && (changes || f->status == AP_FILE_CREATED)) {
+            waits[i] = true;
+            changes = true;
+            continue;
+        }
         ap_run_render(run, i);
-        changes |= run->files[i].status != AP_FILE_UNCHANGED && run->files[i].status != AP_FILE_FAILED;
+        changes |= f->status != AP_FILE_UNCHANGED && f->status != AP_FILE_FAILED;
     }
-    if (!changes || !run->ok)
+    if (!changes || !run->ok) {
+        free(waits);
         return;
+    }
+    twice_file *tfs = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *tfs);
     ap_fs *mem = ap_fs_mem_new();
     for (size_t i = 0; i < run->n_files; i++) {
         ap_file *f = &run->files[i];
@@ -69,8 +110,9 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
                 else if (paths[k] && kinds[k] != AP_PATH_NONE)
                     ap_fs_mem_put(mem, paths[k], "", 0, false);
             }
-        } else if (f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
-            ap_fs_mem_put_made(mem, f->path, rendered_text, f);
+        } else if (waits[i] || f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
+            tfs[i] = (twice_file){run, i, opts && opts->release_lines};
+            ap_fs_mem_put_made(mem, f->path, rendered_text, &tfs[i]);
         } else if (f->before) {
             /* unchanged: the text this run indexed serves the second */
             ap_fs_mem_put_text(mem, f->path, f->before, false);
@@ -80,7 +122,11 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     ap_options states = opts ? *opts : (ap_options)AP_OPTIONS_INIT;
     states.states_only = true;
     states.groups_alone = true;
+    states.release_lines = false;
     ap_run *again = ap_run_new(run->patch, mem, &states);
+    /* a file the second run did not read (its paths failed there) */
+    for (size_t i = 0; i < run->n_files; i++)
+        ap_run_render(run, i);
     for (size_t ch = 0; ch < again->n_changes && ch < run->n_changes; ch++) {
         for (size_t md = 0; md < again->n_mods_of[ch] && md < run->n_mods_of[ch]; md++) {
             const ap_mod_result *r = &again->mods[ch][md];
@@ -105,5 +151,7 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
     }
     ap_run_free(again);
     ap_fs_mem_free(mem);
+    free(tfs);
+    free(waits);
     ap_problems_sort(run->problems, run->n_problems);
 }
