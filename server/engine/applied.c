@@ -795,6 +795,20 @@ static bool lone_replace_stands(const gmod *mods, size_t n, const ap_view *v)
            ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m);
 }
 
+/* The first copy of a modification's snippet in its scope: after the
+ * anchor's first match, or from the top without an anchor. */
+static bool snippet_in_scope(const ap_view *v, const mod_pats *mp, ap_match *first)
+{
+    ap_pos scope = ap_view_begin(v);
+    if (mp->has_anchor) {
+        ap_match am;
+        if (!ap_find_first(v, &mp->anchor, scope, &am))
+            return false;
+        scope = ap_view_next(v, am.last);
+    }
+    return ap_find_first(v, &mp->snippet, scope, first);
+}
+
 /* Does a REPLACE's snippet stand, whole, in the file as read where the
  * patch applied could not have left it? Had the REPLACE run, it took the
  * first copy of its snippet in its scope and wrote its content there; a copy
@@ -826,15 +840,8 @@ static bool replace_snippet_left(const gmod *mods, size_t n, const ap_view *v)
          * nowhere: the REPLACE took no copy of it (6013394, 10099340) */
         if (!moved && ap_find_all(v, &mp->snippet, ap_view_begin(v), 16, &sm) > 0 &&
             ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm) == 0) {
-            ap_match am, first;
-            ap_pos scope = ap_view_begin(v);
-            bool in_scope = true;
-            if (mp->has_anchor) {
-                in_scope = ap_find_first(v, &mp->anchor, scope, &am);
-                if (in_scope)
-                    scope = ap_view_next(v, am.last);
-            }
-            left = in_scope && ap_find_first(v, &mp->snippet, scope, &first);
+            ap_match first;
+            left = snippet_in_scope(v, mp, &first);
         }
         ap_matches_release(&sm);
         ap_matches_release(&cm);
@@ -846,15 +853,8 @@ static bool replace_snippet_left(const gmod *mods, size_t n, const ap_view *v)
                 for (size_t j = 0; j < cm.n && !left; j++)
                     left = ap_pos_key(sm.m[i].first) <= ap_pos_key(cm.m[j].last) &&
                            ap_pos_key(sm.m[i].last) >= ap_pos_key(cm.m[j].first);
-            ap_match am, first;
-            ap_pos scope = ap_view_begin(v);
-            bool in_scope = true;
-            if (mp->has_anchor) {
-                in_scope = ap_find_first(v, &mp->anchor, scope, &am);
-                if (in_scope)
-                    scope = ap_view_next(v, am.last);
-            }
-            if (!left && in_scope && !moved && ap_find_first(v, &mp->snippet, scope, &first))
+            ap_match first;
+            if (!left && !moved && snippet_in_scope(v, mp, &first))
                 left = ap_pos_key(first.last) < ap_pos_key(cm.m[0].first);
         }
         ap_matches_release(&sm);
