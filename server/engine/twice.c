@@ -18,6 +18,7 @@ typedef struct twice_file {
     ap_run *run;
     size_t i;
     bool release;
+    bool made; /* made once: the text read may have let its records go */
 } twice_file;
 
 /* The second run's text of a changed file: its rendered bytes, read in
@@ -31,11 +32,19 @@ typedef struct twice_file {
  * as the rendered bytes come (docs/engine.md, "One file at a time"). */
 static ap_text *rendered_text(void *ctx)
 {
-    const twice_file *tf = ctx;
+    twice_file *tf = ctx;
     ap_file *f = &tf->run->files[tf->i];
     ap_run_render(tf->run, tf->i);
     if (f->status != AP_FILE_MODIFIED && f->status != AP_FILE_CREATED)
         return ap_text_retain(f->before); /* rendered to the bytes it had */
+    /* The second run may read a file twice (its group, then a suggestion
+     * for a spelling of it the memory lacks: a symlinked alias). The first
+     * read let the records of the text read go and made the diff; a second
+     * splits the rendered bytes afresh (the same text: a text is a function
+     * of its bytes). */
+    if (tf->made)
+        return ap_text_borrow_copied(f->after, f->after_len, NULL, NULL, 0);
+    tf->made = true;
     ap_text *t = ap_text_borrow_copied(f->after, f->after_len, f->view ? f->view->base : NULL, f->copied,
                                        f->n_copied);
     /* (a text another run may search, shared by a cache, keeps them) */
@@ -111,7 +120,7 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
                     ap_fs_mem_put(mem, paths[k], "", 0, false);
             }
         } else if (waits[i] || f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
-            tfs[i] = (twice_file){run, i, opts && opts->release_lines};
+            tfs[i] = (twice_file){run, i, opts && opts->release_lines, false};
             ap_fs_mem_put_made(mem, f->path, rendered_text, &tfs[i]);
         } else if (f->before) {
             /* unchanged: the text this run indexed serves the second */
