@@ -465,14 +465,7 @@ void ap_text_release(ap_text *t)
         return;
     if (!t->borrowed)
         free(t->bytes);
-    free(t->lines);
-    free(t->next_nb);
-    free(t->slots);
-    free(t->occ);
-    free(t->bigrams);
-    free(t->deco_start);
-    free(t->deco_lines);
-    ap_bracket_map_free(t->brackets);
+    ap_text_drop_lines(t); /* the records and every table made from them */
     free(t);
 }
 
