@@ -305,6 +305,18 @@ bool ap_brackets_edits_neutral(const ap_view *v)
     return true;
 }
 
+/* The star-slash that closes a block comment, searched from the byte after
+ * its slash-star's star (a slash-star-slash does not close itself); NULL
+ * when none stands before end. bytes_start_in_code and run_balance must
+ * agree on it. */
+static const char *comment_close(const char *from, const char *end)
+{
+    const char *q = from;
+    while ((q = memchr(q, '*', (size_t)(end - q))) != NULL && !(q + 1 < end && q[1] == '/'))
+        q++;
+    return q;
+}
+
 /* Does every line of t start in code (not in a block comment or a `
  * string)? Shown from the bytes alone, without reading a line: a line can
  * start in a ` string only if a ` is somewhere, and in a block comment only
@@ -320,11 +332,8 @@ static bool bytes_start_in_code(const char *s, size_t len)
     for (const char *p = s; ok && (p = memchr(p, '*', (size_t)(end - p))) != NULL; p++) {
         if (p == s || p[-1] != '/')
             continue;
-        /* the first star-slash from the byte after this star, as the
-         * scanner looks for it, and no break byte before it */
-        const char *q = p + 1;
-        while ((q = memchr(q, '*', (size_t)(end - q))) != NULL && !(q + 1 < end && q[1] == '/'))
-            q++;
+        /* the close as run_balance finds it, and no break byte before it */
+        const char *q = comment_close(p + 1, end);
         const char *stop = q ? q : end;
         /* (each slash-star is asked alone, even one inside another's
          * comment: whichever of them opens, it closes on its line) */
@@ -412,11 +421,9 @@ static int64_t run_balance(const char *bytes, size_t n)
             break;
         case SLASH:
             if (i < n && u[i] == '*') {
-                /* closed on its line (starts_in_code): the first star-slash */
-                const unsigned char *q = u + i + 1;
-                while ((q = memchr(q, '*', (size_t)(u + n - q))) != NULL && !(q + 1 < u + n && q[1] == '/'))
-                    q++;
-                i = q ? (size_t)(q - u) + 2 : n;
+                /* closed on its line (starts_in_code) */
+                const char *q = comment_close(bytes + i + 1, bytes + n);
+                i = q ? (size_t)(q - bytes) + 2 : n;
             } else if (i < n && u[i] == '/') {
                 goto line_comment;
             }
