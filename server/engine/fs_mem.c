@@ -150,6 +150,8 @@ static mem_file *entry(mem_fs *m, const char *path)
         ap_text_release(f->text);
         f->text = NULL;
         f->make = NULL;
+        f->ctx = NULL;
+        f->read_only = false;
     }
     return f;
 }
