@@ -747,6 +747,20 @@ static bool insert_applies(const gmod *mods, size_t n, const ap_view *v)
     return again;
 }
 
+/* The first copy of a modification's snippet in its scope: after the
+ * anchor's first match, or from the top without an anchor. */
+static bool snippet_in_scope(const ap_view *v, const mod_pats *mp, ap_match *first)
+{
+    ap_pos scope = ap_view_begin(v);
+    if (mp->has_anchor) {
+        ap_match am;
+        if (!ap_find_first(v, &mp->anchor, scope, &am))
+            return false;
+        scope = ap_view_next(v, am.last);
+    }
+    return ap_find_first(v, &mp->snippet, scope, first);
+}
+
 /* Does the group, run forward on the file as it stands, find a deletion
  * whose text stands there (whatever the other modifications do)? The format
  * says a deletion counts as done only when its text is gone, so that one is
@@ -767,12 +781,11 @@ static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
      * copy of the anchor) */
     for (size_t k = 0; k < n && !stands; k++) {
         const mod_pats *mp = mods[k].mp;
-        ap_match am, sm;
+        ap_match sm;
         if (!is_delete(&mods[k]) || res[k].state == AP_MOD_APPLIES || !mp->has_anchor || mp->has_end ||
             mp->snippet.n == 0)
             continue;
-        stands = ap_find_first(v, &mp->anchor, ap_view_begin(v), &am) &&
-                 ap_find_first(v, &mp->snippet, ap_view_next(v, am.last), &sm);
+        stands = snippet_in_scope(v, mp, &sm);
     }
     free(res);
     return stands;
@@ -793,20 +806,6 @@ static bool lone_replace_stands(const gmod *mods, size_t n, const ap_view *v)
     return n == 1 && g->m->action == AP_REPLACE && g->mp->content.n > 0 && g->mp->snippet.n > 0 &&
            !run_within(&g->mp->content, &g->mp->snippet) &&
            ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m);
-}
-
-/* The first copy of a modification's snippet in its scope: after the
- * anchor's first match, or from the top without an anchor. */
-static bool snippet_in_scope(const ap_view *v, const mod_pats *mp, ap_match *first)
-{
-    ap_pos scope = ap_view_begin(v);
-    if (mp->has_anchor) {
-        ap_match am;
-        if (!ap_find_first(v, &mp->anchor, scope, &am))
-            return false;
-        scope = ap_view_next(v, am.last);
-    }
-    return ap_find_first(v, &mp->snippet, scope, first);
 }
 
 /* Does a REPLACE's snippet stand, whole, in the file as read where the
@@ -836,24 +835,19 @@ static bool replace_snippet_left(const gmod *mods, size_t n, const ap_view *v)
             run_within(&mp->content, &mp->snippet))
             continue;
         ap_matches sm = {0}, cm = {0};
-        /* a snippet standing in its scope while the content stands
-         * nowhere: the REPLACE took no copy of it (6013394, 10099340) */
-        if (!moved && ap_find_all(v, &mp->snippet, ap_view_begin(v), 16, &sm) > 0 &&
-            ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm) == 0) {
-            ap_match first;
-            left = snippet_in_scope(v, mp, &first);
-        }
-        ap_matches_release(&sm);
-        ap_matches_release(&cm);
-        if (left)
-            break;
-        if (ap_find_all(v, &mp->snippet, ap_view_begin(v), 16, &sm) > 0 &&
-            ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm) > 0) {
+        ap_match first;
+        /* (each searched once: both questions below read the copies) */
+        if (ap_find_all(v, &mp->snippet, ap_view_begin(v), 16, &sm) == 0) {
+            ; /* no copy of the snippet: nothing left to replace */
+        } else if (ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm) == 0) {
+            /* a snippet standing in its scope while the content stands
+             * nowhere: the REPLACE took no copy of it (6013394, 10099340) */
+            left = !moved && snippet_in_scope(v, mp, &first);
+        } else {
             for (size_t i = 0; i < sm.n && !left; i++)
                 for (size_t j = 0; j < cm.n && !left; j++)
                     left = ap_pos_key(sm.m[i].first) <= ap_pos_key(cm.m[j].last) &&
                            ap_pos_key(sm.m[i].last) >= ap_pos_key(cm.m[j].first);
-            ap_match first;
             if (!left && !moved && snippet_in_scope(v, mp, &first))
                 left = ap_pos_key(first.last) < ap_pos_key(cm.m[0].first);
         }
