@@ -144,17 +144,23 @@ static void listings_clear(apls_server *s)
     }
 }
 
+/* The text last dropped from the cache, kept (or, with NULL, let go) until
+ * its file is read again: the new text follows it (ap_text_follow). */
+static void keep_left(apls_server *s, const char *path, ap_text *text)
+{
+    ap_text_release(s->left_text);
+    free(s->left_path);
+    s->left_text = text ? ap_text_retain(text) : NULL;
+    s->left_path = path ? lsp_xstrdup(path) : NULL;
+}
+
 void apls_cache_drop(apls_server *s, const char *path)
 {
     listings_clear(s); /* a file changed: one may have come or gone */
     apls_cached *c = cache_find(s, path);
     if (c) {
-        if (c->text) {
-            ap_text_release(s->left_text);
-            free(s->left_path);
-            s->left_text = ap_text_retain(c->text);
-            s->left_path = lsp_xstrdup(c->path);
-        }
+        if (c->text)
+            keep_left(s, c->path, c->text);
         cache_clear(c);
         *c = s->cache[--s->n_cache];
         cache_reindex(s); /* (a file changed on disk: rare beside lookups) */
@@ -207,10 +213,7 @@ void apls_cache_free(apls_server *s)
     s->n_cache = s->cap_cache = 0;
     free(s->cache_index);
     s->cache_index = NULL;
-    ap_text_release(s->left_text);
-    s->left_text = NULL;
-    free(s->left_path);
-    s->left_path = NULL;
+    keep_left(s, NULL, NULL);
 }
 
 static const char *dep_path(const void *arr, size_t i)
@@ -300,10 +303,7 @@ static void ask_disk(vfs *v, apls_cached *c, const char *abs, const char *path)
             ap_text_follow(t, c->text);
         else if (srv->left_text && strcmp(srv->left_path, abs) == 0) {
             ap_text_follow(t, srv->left_text);
-            ap_text_release(srv->left_text); /* read again: not wanted any more */
-            srv->left_text = NULL;
-            free(srv->left_path);
-            srv->left_path = NULL;
+            keep_left(srv, NULL, NULL); /* read again: not wanted any more */
         }
         forget_text(c);
         c->text = t;
