@@ -216,11 +216,10 @@ static char *random_text(int lines)
     return ap_buf_detach(&b, NULL);
 }
 
-static void random_splices(ap_view *v, int count)
+/* count random edits of v: a few lines replaced by up to three of the
+ * first kinds lines of table */
+static void random_splices_of(ap_view *v, int count, const char *const *table, int kinds)
 {
-    int kinds = 0;
-    while (line_kinds[kinds])
-        kinds++;
     for (int e = 0; e < count; e++) {
         uint32_t n = v->base->n;
         uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
@@ -234,11 +233,19 @@ static void random_splices(ap_view *v, int count)
         ap_nline nl[4];
         memset(nl, 0, sizeof nl);
         for (uint32_t i = 0; i < k; i++) {
-            const char *t = line_kinds[rand() % kinds];
+            const char *t = table[rand() % kinds];
             ap_line_init(&nl[i].l, t, (uint32_t)strlen(t), AP_EOL_LF);
         }
         ap_view_replace(v, from, to, nl, k);
     }
+}
+
+static void random_splices(ap_view *v, int count)
+{
+    int kinds = 0;
+    while (line_kinds[kinds])
+        kinds++;
+    random_splices_of(v, count, line_kinds, kinds);
 }
 
 /* The map kept per text gives what reading every byte of the view gives:
@@ -357,25 +364,7 @@ static void test_edits_delta(void)
         ap_view v;
         ap_view_init(&v, t);
         ap_text_release(t);
-        int kinds = hard ? 19 : 11;
-        for (int e = rand() % 5; e > 0; e--) {
-            uint32_t n = v.base->n;
-            uint32_t a = n ? (uint32_t)(rand() % (int)(n + 1)) : 0;
-            uint32_t b = a + (uint32_t)(rand() % 3);
-            if (b > n)
-                b = n;
-            ap_pos from = ap_view_seek(&v, a), to = ap_view_seek(&v, b);
-            if (ap_pos_key(to) < ap_pos_key(from))
-                to = from;
-            uint32_t k = (uint32_t)(rand() % 4);
-            ap_nline nl[4];
-            memset(nl, 0, sizeof nl);
-            for (uint32_t i = 0; i < k; i++) {
-                const char *l = delta_kinds[rand() % kinds];
-                ap_line_init(&nl[i].l, l, (uint32_t)strlen(l), AP_EOL_LF);
-            }
-            ap_view_replace(&v, from, to, nl, k);
-        }
+        random_splices_of(&v, rand() % 5, delta_kinds, hard ? 19 : 11);
         ap_brackets base = {0};
         bool all_code = true;
         for (uint32_t i = 0; i < v.base->n; i++) {
