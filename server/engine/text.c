@@ -192,73 +192,99 @@ static ap_eol detect_eol(const char *s, size_t n)
     return lf > s && lf[-1] == '\r' ? AP_EOL_CRLF : AP_EOL_LF;
 }
 
-/* One open-addressing table of the distinct stripped hashes of the
- * non-blank lines, each slot naming its lines' run in occ (8 bytes a slot,
- * at most half the slots used): counted, laid out, then filled in line
- * order, so each run is ascending. A slot's hash is its first line's. */
+/* The hash index of the non-blank lines: their numbers sorted by (hash,
+ * line), in buckets by the hash's top bits, about four lines a bucket. A
+ * counting sort by bucket keeps each bucket in line order; a bucket is then
+ * sorted by hash (a few lines: by insertion; a large one, which crafted
+ * lines can make, by qsort). About 5 bytes a non-blank line, against 16 to
+ * 28 for an open-addressing table two thirds full: fresh memory is what
+ * opening costs most. */
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void build_index(ap_text *t)
 {
     uint32_t nb = 0;
     for (uint32_t i = 0; i < t->n; i++)
         nb += !t->lines[i].blank;
-    /* at most two thirds full (repeated lines share a slot) */
-    uint32_t size = 16;
-    while (size < nb + nb / 2)
-        size *= 2;
-    t->mask = size - 1;
-    t->slots = ap_xcalloc(size, sizeof *t->slots);
-    t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
-    /* the slot of each non-blank line, by its rank among them */
-    uint32_t *slot_of = ap_xmalloc((nb ? nb : 1) * sizeof *slot_of);
-    uint32_t k = 0;
+    uint32_t bits = 2;
+    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < nb)
+        bits++;
+    uint32_t nbk = 1u << bits, shift = AP_LINE_HASH_BITS - bits;
+    uint32_t *bucket = ap_xcalloc(nbk + 1, sizeof *bucket);
+    for (uint32_t i = 0; i < t->n; i++)
+        if (!t->lines[i].blank)
+            bucket[(t->lines[i].hash >> shift) + 1]++;
+    for (uint32_t b = 0; b < nbk; b++)
+        bucket[b + 1] += bucket[b];
+    /* (hash, line) keys, placed by bucket in line order; bucket[b] runs
+     * ahead as each is placed and is put back after */
+    uint64_t *keys = ap_xmalloc((nb ? nb : 1) * sizeof *keys);
     for (uint32_t i = 0; i < t->n; i++) {
         if (t->lines[i].blank)
             continue;
         uint32_t h = t->lines[i].hash;
-        uint32_t j = (uint32_t)h & t->mask;
-        /* while counting, start holds the group's first line */
-        while (t->slots[j].count && t->lines[t->slots[j].start].hash != h)
-            j = (j + 1) & t->mask;
-        if (!t->slots[j].count)
-            t->slots[j].start = i;
-        t->slots[j].count++;
-        slot_of[k++] = j;
+        keys[bucket[h >> shift]++] = (uint64_t)h << 32 | i;
     }
-    uint32_t at = 0;
-    for (uint32_t j = 0; j < size; j++) {
-        t->slots[j].start = at;
-        at += t->slots[j].count;
-        t->slots[j].count = 0;
-    }
-    k = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (!t->lines[i].blank) {
-            struct ap_slot *sl = &t->slots[slot_of[k++]];
-            t->occ[sl->start + sl->count++] = i;
+    for (uint32_t b = nbk; b > 0; b--)
+        bucket[b] = bucket[b - 1];
+    bucket[0] = 0;
+    t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
+    for (uint32_t b = 0; b < nbk; b++) {
+        uint64_t *k = keys + bucket[b];
+        uint32_t m = bucket[b + 1] - bucket[b];
+        if (m > 16) {
+            qsort(k, m, sizeof *k, key_cmp);
+        } else {
+            for (uint32_t j = 1; j < m; j++) {
+                uint64_t v = k[j];
+                uint32_t q = j;
+                for (; q > 0 && k[q - 1] > v; q--)
+                    k[q] = k[q - 1];
+                k[q] = v;
+            }
         }
     }
-    free(slot_of);
+    for (uint32_t j = 0; j < nb; j++)
+        t->occ[j] = (uint32_t)keys[j];
+    free(keys);
+    t->bucket = bucket;
+    t->bucket_bits = bits;
 }
 
-/* The non-blank skips and the hash index again, after ap_text_drop_tables
- * (a text is a function of its bytes: the same tables). */
-static void finish_text(ap_text *t);
-
+/* (The tables made again after ap_text_drop_tables are the same: a text is
+ * a function of its bytes.) */
 void ap_text_build_tables(const ap_text *ct)
 {
     ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
-    if (!t->slots)
-        finish_text(t);
+    ap_text_make_next_nb(t);
+    if (!t->bucket)
+        build_index(t);
+}
+
+const uint32_t *ap_text_make_next_nb(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct;
+    if (!t->next_nb) {
+        t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
+        t->next_nb[t->n] = t->n;
+        for (uint32_t i = t->n; i-- > 0;)
+            t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
+    }
+    return t->next_nb;
 }
 
 void ap_text_drop_tables(ap_text *t)
 {
     free(t->next_nb);
-    free(t->slots);
+    free(t->bucket);
     free(t->occ);
     free(t->bigrams);
     t->next_nb = NULL;
-    t->slots = NULL;
+    t->bucket = NULL;
     t->occ = NULL;
     t->bigrams = NULL;
     /* (the maps made on first use by the 3.2 searches and the bracket
@@ -282,19 +308,23 @@ void ap_text_drop_lines(ap_text *t)
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
 {
-    if (!t->slots)
-        ap_text_build_tables(t);
-    uint32_t j = (uint32_t)h & t->mask;
-    while (t->slots[j].count) {
-        const uint32_t *run = t->occ + t->slots[j].start;
-        if (t->lines[run[0]].hash == h) {
-            *count = t->slots[j].count;
-            return run;
-        }
-        j = (j + 1) & t->mask;
+    if (!t->bucket)
+        build_index((ap_text *)t); /* (made on use, as the bigrams are) */
+    uint32_t b = h >> (AP_LINE_HASH_BITS - t->bucket_bits);
+    uint32_t lo = t->bucket[b], hi = t->bucket[b + 1];
+    /* the first of the bucket's lines whose hash is not below h */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->lines[t->occ[mid]].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    *count = 0;
-    return NULL;
+    uint32_t end = lo, last = t->bucket[b + 1];
+    while (end < last && t->lines[t->occ[end]].hash == h)
+        end++;
+    *count = end - lo;
+    return end > lo ? t->occ + lo : NULL;
 }
 
 ap_text *ap_text_adopt(char *bytes, size_t len)
@@ -318,7 +348,6 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
     t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     t->n = (uint32_t)ap_split_lines(t->bytes + t->bom, len - t->bom, &t->lines);
     t->eol = detect_eol(t->bytes, len);
-    finish_text(t);
     return t;
 }
 
@@ -372,8 +401,7 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
     t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
     t->eol = detect_eol(bytes, len);
-    if (tables)
-        finish_text(t);
+    (void)tables; /* (every table is made on first use now) */
 #ifdef APLS_CHECK_TEXTS
     /* (a build for checking: the same text as splitting it all) */
     ap_text *plain = ap_text_new(bytes, len);
@@ -431,20 +459,7 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
     t->bytes[len] = '\0';
     t->has_nul = memchr(t->bytes, '\0', len) != NULL;
     t->eol = detect_eol(t->bytes, len);
-    finish_text(t);
     return t;
-}
-
-/* The tables every text has beside its lines: the non-blank skip (the
- * view jumps over runs of blank lines forwards; nothing walks them
- * backwards often enough to keep a table for it) and the hash index. */
-static void finish_text(ap_text *t)
-{
-    t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
-    t->next_nb[t->n] = t->n;
-    for (uint32_t i = t->n; i-- > 0;)
-        t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
-    build_index(t);
 }
 
 ap_text *ap_text_new(const char *bytes, size_t len)
