@@ -195,8 +195,7 @@ static ap_eol detect_eol(const char *s, size_t n)
 /* The hash index of the non-blank lines: their numbers sorted by (hash,
  * line), in buckets by the hash's top bits, about four lines a bucket. A
  * counting sort by bucket keeps each bucket in line order; a bucket is then
- * sorted by hash (a few lines: by insertion; a large one, which crafted
- * lines can make, by qsort). About 5 bytes a non-blank line, against 16 to
+ * sorted by hash (sort_bucket). About 5 bytes a non-blank line, against 16 to
  * 28 for an open-addressing table two thirds full: fresh memory is what
  * opening costs most. */
 static int key_cmp(const void *a, const void *b)
@@ -205,19 +204,42 @@ static int key_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorts a bucket's keys by insertion while that costs little (a bucket is
+ * mostly in order already: placed in line order, and a line repeated many
+ * times is one hash), by qsort once it does not (lines crafted to share the
+ * top bits of their hashes). */
+static void sort_bucket(uint64_t *k, uint32_t m)
+{
+    uint64_t moves = 0, budget = 8 * (uint64_t)m + 16;
+    for (uint32_t j = 1; j < m; j++) {
+        uint64_t v = k[j];
+        uint32_t q = j;
+        for (; q > 0 && k[q - 1] > v; q--)
+            k[q] = k[q - 1];
+        k[q] = v;
+        moves += j - q;
+        if (moves > budget) {
+            qsort(k, m, sizeof *k, key_cmp);
+            return;
+        }
+    }
+}
+
 static void build_index(ap_text *t)
 {
-    uint32_t nb = 0;
-    for (uint32_t i = 0; i < t->n; i++)
-        nb += !t->lines[i].blank;
+    /* buckets for about four lines each, counted over all lines (the
+     * blank ones are not known without another pass) */
     uint32_t bits = 2;
-    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < nb)
+    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < t->n)
         bits++;
-    uint32_t nbk = 1u << bits, shift = AP_LINE_HASH_BITS - bits;
+    uint32_t nbk = 1u << bits, shift = AP_LINE_HASH_BITS - bits, nb = 0;
     uint32_t *bucket = ap_xcalloc(nbk + 1, sizeof *bucket);
-    for (uint32_t i = 0; i < t->n; i++)
-        if (!t->lines[i].blank)
+    for (uint32_t i = 0; i < t->n; i++) {
+        if (!t->lines[i].blank) {
             bucket[(t->lines[i].hash >> shift) + 1]++;
+            nb++;
+        }
+    }
     for (uint32_t b = 0; b < nbk; b++)
         bucket[b + 1] += bucket[b];
     /* (hash, line) keys, placed by bucket in line order; bucket[b] runs
@@ -232,22 +254,10 @@ static void build_index(ap_text *t)
     for (uint32_t b = nbk; b > 0; b--)
         bucket[b] = bucket[b - 1];
     bucket[0] = 0;
+    for (uint32_t b = 0; b < nbk; b++)
+        if (bucket[b + 1] - bucket[b] > 1)
+            sort_bucket(keys + bucket[b], bucket[b + 1] - bucket[b]);
     t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
-    for (uint32_t b = 0; b < nbk; b++) {
-        uint64_t *k = keys + bucket[b];
-        uint32_t m = bucket[b + 1] - bucket[b];
-        if (m > 16) {
-            qsort(k, m, sizeof *k, key_cmp);
-        } else {
-            for (uint32_t j = 1; j < m; j++) {
-                uint64_t v = k[j];
-                uint32_t q = j;
-                for (; q > 0 && k[q - 1] > v; q--)
-                    k[q] = k[q - 1];
-                k[q] = v;
-            }
-        }
-    }
     for (uint32_t j = 0; j < nb; j++)
         t->occ[j] = (uint32_t)keys[j];
     free(keys);
