@@ -228,15 +228,18 @@ static void sort_bucket(uint64_t *k, uint32_t m)
 static void build_index(ap_text *t)
 {
     /* buckets for about four lines each, counted over all lines (the
-     * blank ones are not known without another pass) */
+     * blank ones are not known without another pass); lines and n held in
+     * locals, as the stores into uint32_t arrays below could alias *t */
+    const ap_line *lines = t->lines;
+    const uint32_t n = t->n;
     uint32_t bits = 2;
-    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < t->n)
+    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < n)
         bits++;
     uint32_t nbk = 1u << bits, shift = AP_LINE_HASH_BITS - bits, nb = 0;
     uint32_t *bucket = ap_xcalloc(nbk + 1, sizeof *bucket);
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (!t->lines[i].blank) {
-            bucket[(t->lines[i].hash >> shift) + 1]++;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!lines[i].blank) {
+            bucket[(lines[i].hash >> shift) + 1]++;
             nb++;
         }
     }
@@ -245,10 +248,10 @@ static void build_index(ap_text *t)
     /* (hash, line) keys, placed by bucket in line order; bucket[b] runs
      * ahead as each is placed and is put back after */
     uint64_t *keys = ap_xmalloc((nb ? nb : 1) * sizeof *keys);
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (t->lines[i].blank)
+    for (uint32_t i = 0; i < n; i++) {
+        if (lines[i].blank)
             continue;
-        uint32_t h = t->lines[i].hash;
+        uint32_t h = lines[i].hash;
         keys[bucket[h >> shift]++] = (uint64_t)h << 32 | i;
     }
     for (uint32_t b = nbk; b > 0; b--)
@@ -257,9 +260,10 @@ static void build_index(ap_text *t)
     for (uint32_t b = 0; b < nbk; b++)
         if (bucket[b + 1] - bucket[b] > 1)
             sort_bucket(keys + bucket[b], bucket[b + 1] - bucket[b]);
-    t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
+    uint32_t *occ = ap_xmalloc((nb ? nb : 1) * sizeof *occ);
     for (uint32_t j = 0; j < nb; j++)
-        t->occ[j] = (uint32_t)keys[j];
+        occ[j] = (uint32_t)keys[j];
+    t->occ = occ;
     free(keys);
     t->bucket = bucket;
     t->bucket_bits = bits;
