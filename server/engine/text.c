@@ -61,7 +61,8 @@ void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t a = 0, b = n, w;
-    /* indentation of spaces and tabs, then a plain byte at each end: done */
+    /* indentation of spaces and tabs, then a plain byte at each end: done
+     * (eight bytes at a time was slower: indentations are short) */
     while (a < b && (u[a] == ' ' || u[a] == '\t'))
         a++;
     if (a < b && plainly_not_ws(u[a]) && plainly_not_ws(u[b - 1])) {
@@ -123,8 +124,8 @@ char ap_text_break(const ap_text *t)
 }
 
 /* How many lines ap_split_lines makes of s: one per break, and one for
- * bytes after the last. Counted first so the lines are allocated once, at
- * their size (growing them by doubling copied and faulted twice as much). */
+ * bytes after the last (ap_text_adopt_copied allocates its lines at their
+ * size: most of them are copied, not split). */
 static size_t count_lines(const char *s, size_t n, char brk)
 {
     size_t count = 0;
@@ -162,14 +163,32 @@ static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_l
     return i;
 }
 
+/* No counting pass (a search for every break, again): room for a line
+ * every 16 bytes, which code and prose do not exceed, doubled when shorter
+ * lines fill it, and the rest given back at the end. Only the records
+ * written are faulted in; a large block is grown and shrunk in place
+ * (mremap), a small one at worst copied once or twice. */
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
     char brk = ap_text_break_of(s, n);
-    size_t count = 0, total = count_lines(s, n, brk);
-    ap_line *lines = total ? ap_xmalloc(total * sizeof *lines) : NULL;
+    size_t count = 0, cap = n ? n / 16 + 16 : 0;
+    ap_line *lines = cap ? ap_xmalloc(cap * sizeof *lines) : NULL;
     size_t i = 0;
-    while (i < n)
+    while (i < n) {
+        if (count == cap) {
+            cap *= 2;
+            lines = ap_xrealloc(lines, cap * sizeof *lines);
+        }
         i = split_one(s, n, i, brk, &lines[count++]);
+    }
+    if (count < cap) {
+        if (count) {
+            lines = ap_xrealloc(lines, count * sizeof *lines);
+        } else {
+            free(lines);
+            lines = NULL;
+        }
+    }
     *out = lines;
     return count;
 }

@@ -223,6 +223,78 @@ static void strip_is(const char *s, size_t want_off, size_t want_len)
     CHECK_INT(len, want_len);
 }
 
+/* ap_strip (its indentation read eight bytes at a time) against a plain
+ * strip a byte at a time: random lines of spaces, tabs, other ASCII white
+ * space, Unicode spaces and text, indentations past 8 and 16 bytes, a
+ * space or tab right after a word's end, and lines of white space only. */
+static void plain_strip(const char *s, size_t n, size_t *off, size_t *len)
+{
+    size_t a = 0, b = n, w;
+    while (a < b && (w = ap_ws_len(s + a, b - a)) > 0)
+        a += w;
+    while (b > a && (w = ap_ws_len_before(s + a, b - a)) > 0)
+        b -= w;
+    *off = a;
+    *len = b - a;
+}
+
+static void test_strip_as_plainly(void)
+{
+    static const char *const parts[] = {" ", "\t", "        ", "\v", "\r", "\xc2\xa0", "\xe3\x80\x80", "x",
+                                        "ab", "\xc3\xa9", "\x1f", "  \t "};
+    uint32_t seed = 99;
+    for (int round = 0; round < 20000; round++) {
+        char line[256];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        uint32_t parts_n = (seed >> 8) % 12;
+        for (uint32_t k = 0; k < parts_n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly indentation first, then anything */
+            uint32_t pick = k < 2 && (seed >> 20) % 3 ? (seed >> 9) % 3 : (seed >> 9) % 12;
+            size_t l = strlen(parts[pick]);
+            memcpy(line + n, parts[pick], l);
+            n += l;
+        }
+        size_t o1, l1, o2, l2;
+        ap_strip(line, n, &o1, &l1);
+        plain_strip(line, n, &o2, &l2);
+        if (o1 != o2 || l1 != l2) {
+            CHECK_INT(o1, o2);
+            CHECK_INT(l1, l2);
+            return;
+        }
+    }
+}
+
+/* Lines shorter than the room ap_split_lines makes at first (a line every
+ * 16 bytes): the records grow, and every line is where it is. */
+static void test_split_short_lines(void)
+{
+    for (uint32_t n = 0; n < 3000; n += 997) {
+        ap_buf b = AP_BUF_INIT;
+        for (uint32_t i = 0; i < n; i++)
+            ap_buf_adds(&b, i % 3 == 0 ? "\n" : i % 3 == 1 ? "a\n" : "\tb\n");
+        ap_buf_adds(&b, "end");
+        ap_text *t = ap_text_new(b.s, b.len);
+        CHECK_INT(t->n, n + 1);
+        size_t at = 0;
+        for (uint32_t i = 0; i < n && i < t->n; i++) {
+            uint32_t len = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 2;
+            if (ap_text_line_start(t, i) != at || t->lines[i].len != len) {
+                CHECK_INT(ap_text_line_start(t, i), at);
+                CHECK_INT(t->lines[i].len, len);
+                break;
+            }
+            at += len + 1;
+        }
+        CHECK_INT(ap_text_line_start(t, n), at);
+        CHECK_INT(t->lines[n].len, 3);
+        ap_text_release(t);
+        ap_buf_release(&b);
+    }
+}
+
 static void test_strip_ascii(void)
 {
     strip_is("", 0, 0);
@@ -695,6 +767,8 @@ int main(void)
     RUN(test_split_lines_direct);
     RUN(test_bytes_are_copied_and_refcounted);
     RUN(test_strip_ascii);
+    RUN(test_strip_as_plainly);
+    RUN(test_split_short_lines);
     RUN(test_strip_unicode_spaces);
     RUN(test_strip_multibyte_text);
     RUN(test_blank_lines);
