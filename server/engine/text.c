@@ -341,6 +341,10 @@ void ap_text_drop_lines(ap_text *t)
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
 {
+    if (h >> AP_LINE_HASH_BITS) {
+        *count = 0; /* no line hash is that wide (and no bucket that far) */
+        return NULL;
+    }
     if (!t->bucket)
         build_index((ap_text *)t); /* (made on use, as the bigrams are) */
     uint32_t b = h >> (AP_LINE_HASH_BITS - t->bucket_bits);
@@ -353,9 +357,18 @@ const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
         else
             hi = mid;
     }
-    uint32_t end = lo, last = t->bucket[b + 1];
-    while (end < last && t->lines[t->occ[end]].hash == h)
-        end++;
+    /* and the first above it, in log steps too: a line repeated 100,000
+     * times is one run, and walking it at every lookup made a search over
+     * such a file quadratic */
+    uint32_t end = lo;
+    hi = t->bucket[b + 1];
+    while (end < hi) {
+        uint32_t mid = end + (hi - end) / 2;
+        if (t->lines[t->occ[mid]].hash <= h)
+            end = mid + 1;
+        else
+            hi = mid;
+    }
     *count = end - lo;
     return end > lo ? t->occ + lo : NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The text of line i without its break, as a NUL-terminated static copy. */
 static const char *line_str(const ap_text *t, uint32_t i)
@@ -152,6 +153,10 @@ static void test_split_empty(void)
     CHECK_INT(ap_text_next_nb(t)[0], 0);
     uint32_t n = 7;
     CHECK(ap_text_occ(t, ap_line_hash("x", 1), &n) == NULL);
+    CHECK_INT(n, 0);
+    /* a value wider than any line hash finds nothing (and reads no bucket) */
+    n = 7;
+    CHECK(ap_text_occ(t, 0xffffffffu, &n) == NULL);
     CHECK_INT(n, 0);
     CHECK_STR(ap_text_bytes(t), "");
     ap_text_release(t);
@@ -542,6 +547,33 @@ static void test_occ_against_a_scan(void)
         free(chosen[i]);
 }
 
+/* A lookup of a line repeated 100,000 times costs log steps, not the
+ * run: 100,000 lookups (a search tries every candidate) walking it would
+ * take 10^10 steps, minutes; in log steps they take milliseconds. */
+static void test_occ_long_run_is_not_walked(void)
+{
+    ap_buf b = AP_BUF_INIT;
+    const uint32_t N = 100000;
+    for (uint32_t i = 0; i < N; i++)
+        ap_buf_adds(&b, i % 50 == 7 ? "other();\n" : "same();\n");
+    ap_text *t = ap_text_new(b.s, b.len);
+    uint32_t h = ap_line_hash("same();", 7), n = 0;
+    clock_t c0 = clock();
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        const uint32_t *o = ap_text_occ(t, h, &n);
+        sum += o ? o[i % n] : 0;
+    }
+    double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    CHECK_INT(n, N - N / 50);
+    CHECK(sum > 0);
+    if (dt > 2.0)
+        fprintf(stderr, "  100,000 lookups of a 98,000-line run took %.2f s of CPU\n", dt);
+    CHECK(dt < 2.0);
+    ap_text_release(t);
+    ap_buf_release(&b);
+}
+
 static void test_next_nb(void)
 {
     /* lines: 0 "", 1 " a", 2 "", 3 "\t", 4 "b", 5 " " */
@@ -776,6 +808,7 @@ int main(void)
     RUN(test_occ_every_line_in_order);
     RUN(test_occ_many_lines);
     RUN(test_occ_against_a_scan);
+    RUN(test_occ_long_run_is_not_walked);
     RUN(test_next_nb);
     RUN(test_eol_detection);
     RUN(test_join);
