@@ -176,9 +176,14 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
-    /* hybrid.c: the lines whose stripped text starts with decoration, in
-     * slots by soft key (deco_start: mask + 2 run starts), made on the first
-     * soft search */
+    /* hybrid.c: the lines whose stripped text starts with decoration, with
+     * their soft keys, in text order (deco_refs, made on the first soft
+     * search or taken over from the text a rendered one was copied from,
+     * kept by ap_text_drop_tables: a few bytes a decorated line), and in
+     * slots by soft key (deco_start: mask + 2 run starts), made from them on
+     * the first lookup */
+    struct ap_deco_ref *deco_refs;
+    bool deco_known;
     uint32_t *deco_start;
     uint32_t *deco_lines;
     uint32_t n_deco, deco_mask;
@@ -272,6 +277,28 @@ uint64_t ap_soft_key(const ap_line *l);
  * is key, ascending; *count of them. A few lines of other keys may be among
  * them: check each with ap_soft_eq. */
 const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count);
+
+/* A decorated line and its soft key. */
+struct ap_deco_ref {
+    uint64_t key;
+    uint32_t line;
+};
+
+/* A copied run of a rendered text: its lines [line, line + n) are src's
+ * [src_line, src_line + n), records and all (ap_text_adopt_copied). */
+typedef struct ap_line_run {
+    uint32_t line, src_line, n;
+} ap_line_run;
+/* The decorated lines of t, a text rendered from src whose copied runs
+ * (ascending) are runs: src's for the lines of the runs (a line's soft key
+ * is a function of its stripped text, which a copied record keeps), each
+ * other line asked alone. Nothing when src has not listed its own: t then
+ * lists them on its first soft search, as any text. */
+void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run *runs, size_t n_runs);
+/* The same for t joined from lines (ap_text_join): the runs of base's own
+ * records among them are the copied runs (applied.c's probes join a view's
+ * lines, most of them its base's). */
+void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines, uint32_t n);
 
 /* -------------------------------------------------------- pattern.c */
 

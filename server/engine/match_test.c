@@ -891,6 +891,98 @@ static void test_decorated_lists(void)
     }
 }
 
+/* The same decorated lines (and keys) as the text lists itself: a fresh
+ * listing of its bytes against t's taken over. */
+static bool same_decorated(ap_text *t, const char *bytes, size_t len)
+{
+    ap_text *fresh = ap_text_new(bytes, len);
+    uint32_t ignore;
+    ap_text_decorated(fresh, 0, &ignore);
+    bool same = t->deco_known && fresh->n_deco == t->n_deco;
+    for (uint32_t i = 0; same && i < t->n_deco; i++)
+        same = fresh->deco_refs[i].key == t->deco_refs[i].key && fresh->deco_refs[i].line == t->deco_refs[i].line;
+    ap_text_release(fresh);
+    return same;
+}
+
+/* A line of the texts below: decorated or not, of few keys. */
+static void random_line(ap_buf *b)
+{
+    static const char *const fronts[] = {"", "# ", "// ", "* ", "1. ", "- ", "  ", "> ", "\xe2\x80\xa2 ", "/* "};
+    if (rand() % 8 == 0)
+        ap_buf_adds(b, "\n");
+    else
+        ap_buf_addf(b, "%sitem %d\n", fronts[rand() % 10], rand() % 20);
+}
+
+/* A rendered text (copied runs of src's lines between new ones) and a
+ * joined one (src's records between others) take over src's decorated
+ * lines: the same as listing their own, and unlisted when src has not. */
+static void test_decorated_taken_over(void)
+{
+    srand(7);
+    for (int round = 0; round < 400; round++) {
+        ap_buf sb = AP_BUF_INIT;
+        ap_buf_adds(&sb, "");
+        int ns = rand() % 60;
+        for (int i = 0; i < ns; i++)
+            random_line(&sb);
+        ap_text *src = ap_text_new(sb.s, sb.len);
+        uint32_t ignore;
+        bool listed = round % 5 != 0;
+        if (listed)
+            ap_text_decorated(src, 0, &ignore);
+        /* rendered: runs of src's lines (ascending, as a render copies
+         * them) between lines of its own */
+        ap_buf out = AP_BUF_INIT;
+        ap_buf_adds(&out, "");
+        ap_hunk runs[64];
+        size_t nr = 0;
+        const ap_line *joined[256];
+        uint32_t nj = 0;
+        ap_text *other = ap_text_new("zz\n# item 3\n", 12);
+        for (uint32_t at = 0; at < src->n && nr < 64;) {
+            if (rand() % 2) {
+                random_line(&out);
+                joined[nj++] = &other->lines[rand() % 2];
+                continue;
+            }
+            uint32_t end = at + 1 + (uint32_t)(rand() % (src->n - at));
+            runs[nr++] = (ap_hunk){at, end, (uint32_t)out.len,
+                                   (uint32_t)(src->lines[end - 1].s + src->lines[end - 1].len + 1 - src->lines[at].s)};
+            ap_buf_add(&out, src->lines[at].s, runs[nr - 1].out_len);
+            for (uint32_t k = at; k < end; k++)
+                joined[nj++] = &src->lines[k];
+            at = end + (uint32_t)(rand() % 3);
+        }
+        ap_text *t = ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr, true);
+        if (listed && nr > 0)
+            CHECK(same_decorated(t, t->bytes, t->len));
+        else
+            CHECK(!t->deco_known);
+        ap_text_release(t);
+        /* joined */
+        if (nj > 0) {
+            ap_text *j = ap_text_join(joined, nj);
+            CHECK(j != NULL);
+            ap_text_inherit_decorated_lines(j, src, joined, nj);
+            if (listed)
+                CHECK(same_decorated(j, j->bytes, j->len));
+            else
+                CHECK(!j->deco_known);
+            ap_text_release(j);
+        }
+        ap_text_release(other);
+        ap_text_release(src);
+        ap_buf_release(&out);
+        ap_buf_release(&sb);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -907,6 +999,7 @@ int main(void)
     RUN(test_rare_line_candidates);
     RUN(test_soft_one_line);
     RUN(test_decorated_lists);
+    RUN(test_decorated_taken_over);
     RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);

@@ -267,7 +267,6 @@ void ap_text_drop_tables(ap_text *t)
     free(t->deco_lines);
     t->deco_start = NULL;
     t->deco_lines = NULL;
-    t->n_deco = 0;
     t->deco_mask = 0;
     ap_bracket_map_free(t->brackets);
     t->brackets = NULL;
@@ -276,6 +275,12 @@ void ap_text_drop_tables(ap_text *t)
 void ap_text_drop_lines(ap_text *t)
 {
     ap_text_drop_tables(t);
+    /* (the decorated lines' keys, which drop_tables keeps: a few bytes a
+     * decorated line, taken over by the text rendered from this one) */
+    free(t->deco_refs);
+    t->deco_refs = NULL;
+    t->deco_known = false;
+    t->n_deco = 0;
     free(t->lines);
     t->lines = NULL;
 }
@@ -328,15 +333,18 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
  * only where the lines begin moves. A run that does not start where a
  * line starts is split like the rest. */
 static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const ap_text *src,
-                           const ap_hunk *copied, size_t n_copied, ap_line *lines)
+                           const ap_hunk *copied, size_t n_copied, ap_line *lines, ap_line_run *runs,
+                           size_t *n_runs)
 {
     size_t count = 0, i = 0, c = 0;
+    *n_runs = 0;
     while (i < n) {
         while (c < n_copied && copied[c].out < at0 + i)
             c++; /* runs behind: split like the rest */
         if (c < n_copied && copied[c].out == at0 + i) {
             const ap_hunk *r = &copied[c++];
             const char *from = src->lines[r->line].s;
+            runs[(*n_runs)++] = (ap_line_run){(uint32_t)count, r->line, r->end_line - r->line};
             for (uint32_t k = r->line; k < r->end_line; k++) {
                 lines[count] = src->lines[k];
                 lines[count++].s = s + i + (src->lines[k].s - from);
@@ -370,7 +378,14 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->bom = bom;
     size_t total = count_lines(bytes + bom, len - bom, brk);
     t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
-    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
+    ap_line_run *runs = ap_xmalloc(n_copied * sizeof *runs);
+    size_t n_runs;
+    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines, runs,
+                                  &n_runs);
+    /* the lines a soft search finds by decoration, from src's where it
+     * listed them: the twice check searches this text as the run did src */
+    ap_text_inherit_decorated(t, src, runs, n_runs);
+    free(runs);
     t->eol = detect_eol(bytes, len);
     if (tables)
         finish_text(t);
