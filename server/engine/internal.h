@@ -502,6 +502,9 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
 uint64_t ap_bigram_set(const char *s, size_t n);
 /* Tests only: the scan counts bits without the processor's instruction. */
 extern bool ap_similar_plain_count;
+/* match.c, for tests: how a longer soft pattern is searched: -1 by what
+ * each way would cost, 0 from its other lines, 1 from its first line's. */
+extern int ap_soft_heads_first;
 /* Puts (pos, score) into out[0, *n) (at most max), best first, text order
  * on ties; a full out takes only a better score than its last. */
 void ap_similar_keep(ap_similar *out, size_t *n, size_t max, ap_pos pos, double score);

@@ -983,6 +983,119 @@ static void test_decorated_taken_over(void)
     }
 }
 
+/* Every match of a soft pattern from `from` (first and last), as a string,
+ * searched the way ap_soft_heads_first says; and the first one. */
+static char *soft_all_str(const ap_view *v, const ap_pattern *p, ap_pos from, int way)
+{
+    int was = ap_soft_heads_first;
+    ap_soft_heads_first = way;
+    ap_matches m = {0};
+    ap_find_all(v, p, from, 0, &m);
+    ap_match first;
+    bool any = ap_find_first(v, p, from, &first);
+    ap_soft_heads_first = was;
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = 0; i < m.n; i++) {
+        add_pos(&b, m.m[i].first);
+        ap_buf_addc(&b, '-');
+        add_pos(&b, m.m[i].last);
+        ap_buf_addc(&b, ' ');
+    }
+    /* the first match is the list's first */
+    if (any != (m.n > 0) || (any && (ap_pos_key(first.first) != ap_pos_key(m.m[0].first) ||
+                                     ap_pos_key(first.last) != ap_pos_key(m.m[0].last))))
+        ap_buf_adds(&b, "(first differs)");
+    ap_matches_release(&m);
+    return ap_buf_detach(&b, NULL);
+}
+
+/* A longer soft pattern found from its first line's places (exact,
+ * decorated, inserted) gives the matches its other lines' places give, in
+ * the same order: random texts of common and decorated lines, random
+ * edits, patterns cut from the view's own lines (decoration added or
+ * dropped on the first), searched from random places. */
+static void test_soft_heads_as_tails(void)
+{
+    static const char *const kinds[] = {"{", "}", "return 0;", "x = 1", "# x = 1", "// x = 1", "self.x = 1",
+                                        "- y", "y", "1. y", "/* f */", "f */", "", "  ", "int f(void)"};
+    const int nk = (int)(sizeof kinds / sizeof *kinds);
+    srand(31);
+    int compared = 0, matched = 0;
+    for (int round = 0; round < 400; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, "");
+        int n = rand() % 120;
+        for (int i = 0; i < n; i++)
+            ap_buf_addf(&b, "%s%s\n", rand() % 4 ? "" : "    ", kinds[rand() % nk]);
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        ap_buf_release(&b);
+        /* inserted lines among the base's */
+        for (int e = rand() % 5; e > 0; e--) {
+            uint32_t a = v.base->n ? (uint32_t)(rand() % (int)(v.base->n + 1)) : 0;
+            uint32_t z = a + (uint32_t)(rand() % 3);
+            if (z > v.base->n)
+                z = v.base->n;
+            ap_pos from = ap_view_seek(&v, a), to = ap_view_seek(&v, z);
+            if (ap_pos_key(to) < ap_pos_key(from))
+                to = from;
+            const char *lines[3];
+            uint32_t k = (uint32_t)(rand() % 4);
+            for (uint32_t i = 0; i < k; i++)
+                lines[i] = kinds[rand() % nk];
+            replace_lines(&v, from, to, lines, k);
+        }
+        for (int q = 0; q < 20; q++) {
+            /* 2 to 4 lines of the view from a random place, or random ones */
+            ap_buf pb = AP_BUF_INIT;
+            ap_buf_adds(&pb, "");
+            ap_pos at = ap_view_seek(&v, v.base->n ? (uint32_t)(rand() % (int)v.base->n) : 0);
+            int want = 2 + rand() % 3;
+            for (int i = 0; i < want; i++) {
+                const char *line;
+                if (rand() % 5 == 0 || ap_view_at_end(&v, at)) {
+                    line = kinds[rand() % nk];
+                } else {
+                    const ap_line *l = ap_view_line(&v, at);
+                    ap_buf_add(&pb, l->s, l->len);
+                    ap_buf_addc(&pb, '\n');
+                    at = ap_view_next(&v, at);
+                    continue;
+                }
+                /* the first line with decoration added */
+                ap_buf_addf(&pb, "%s%s\n", i == 0 && rand() % 3 == 0 ? "# " : "", line);
+            }
+            ap_pattern p;
+            ap_pattern_init(&p, pb.s, pb.len);
+            p.soft = true;
+            if (p.n >= 2) {
+                uint32_t f = v.base->n ? (uint32_t)(rand() % (int)(v.base->n + 1)) : 0;
+                ap_pos from = rand() % 3 ? ap_view_begin(&v) : ap_view_seek(&v, f);
+                char *tails = soft_all_str(&v, &p, from, 0), *heads = soft_all_str(&v, &p, from, 1),
+                     *chosen = soft_all_str(&v, &p, from, -1);
+                compared++;
+                matched += tails[0] != '\0';
+                if (strcmp(tails, heads) != 0 || strcmp(tails, chosen) != 0) {
+                    fprintf(stderr, "  round %d: tails \"%s\", heads \"%s\", chosen \"%s\"\n", round, tails,
+                            heads, chosen);
+                    check_failed_in_test++;
+                }
+                free(tails);
+                free(heads);
+                free(chosen);
+            }
+            ap_pattern_release(&p);
+            ap_buf_release(&pb); /* (the pattern's lines are its bytes) */
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test)
+            break;
+    }
+    /* (the patterns matched often enough to say something) */
+    CHECK(matched > compared / 4);
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -998,6 +1111,7 @@ int main(void)
     RUN(test_inserted_text);
     RUN(test_rare_line_candidates);
     RUN(test_soft_one_line);
+    RUN(test_soft_heads_as_tails);
     RUN(test_decorated_lists);
     RUN(test_decorated_taken_over);
     RUN(test_decoration);
