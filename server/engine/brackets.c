@@ -455,32 +455,19 @@ int64_t ap_brackets_balance(ap_text *t)
     return t->balance;
 }
 
-/* A text that replaces another (the server: a target edited, a keystroke
- * apart) differs from it in a few lines; where the other's lines all start
- * in code and its balance was read, so do the new one's and its balance is
- * the other's less what the lines that went held plus what the lines that
- * came hold. Only those lines are read (and both texts compared, by memcmp
- * speed); nothing is taken over otherwise. */
-void ap_text_follow(ap_text *now, const ap_text *before)
+/* The balance of a text that replaces another (ap_text_follow): where the
+ * other's lines all start in code and its balance was read, so do the new
+ * one's and its balance is the other's less what the lines that went held
+ * plus what the lines that came hold. Only those lines are read. */
+bool ap_brackets_can_follow(const ap_text *now, const ap_text *before)
 {
-    if (!now || !before || now->balance_known || now->brackets || now->starts_in_code ||
-        !before->balance_known || before->bom != now->bom)
-        return;
+    return !now->balance_known && !now->brackets && !now->starts_in_code && before->balance_known;
+}
+
+void ap_brackets_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf)
+{
     const char *a = before->bytes, *b = now->bytes;
-    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
-    /* the common first and last bytes, a block at a time by memcmp (a
-     * byte at a time cost more than reading the text) */
-    enum { BLOCK = 1024 };
-    size_t pre = 0;
-    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
-        pre += BLOCK;
-    while (pre < min && a[pre] == b[pre])
-        pre++;
-    size_t suf = 0;
-    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
-        suf += BLOCK;
-    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
-        suf++;
+    size_t na = before->len, nb = now->len;
     /* widened to whole lines: back to the start of the first differing
      * line, on to the end of the last */
     size_t from = pre;

@@ -216,3 +216,48 @@ void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_l
     ap_text_inherit_decorated(t, base, runs, nr);
     free(runs);
 }
+
+/* The end of line i of t (after its break), or SIZE_MAX for a last line
+ * without one (a line that may go on in the other text). */
+static size_t line_end(const ap_text *t, uint32_t i)
+{
+    if (i + 1 < t->n)
+        return (size_t)(t->lines[i + 1].s - t->bytes);
+    return t->lines[i].eol ? t->len : SIZE_MAX;
+}
+
+void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf)
+{
+    /* lines split at the same bytes in both (the break is a text's own) */
+    if (!before->deco_known || now->deco_known || ap_text_break(now) != ap_text_break(before))
+        return;
+    /* the lines of before that end (their break included) inside the
+     * common first bytes: the same lines, at the same numbers, in now */
+    uint32_t lo = 0, hi = before->n < now->n ? before->n : now->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (line_end(before, mid) <= pre)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t head = lo;
+    /* the lines that start after a break inside the common last bytes: the
+     * same lines, the last of both */
+    size_t cut = before->len - suf;
+    lo = head;
+    hi = before->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        size_t start = (size_t)(before->lines[mid].s - before->bytes);
+        if (start > cut && start > before->bom)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    uint32_t tail = before->n - lo;
+    if (tail > now->n - head)
+        tail = now->n - head;
+    ap_line_run runs[2] = {{0, 0, head}, {now->n - tail, before->n - tail, tail}};
+    ap_text_inherit_decorated(now, before, runs, 2);
+}

@@ -295,6 +295,12 @@ typedef struct ap_line_run {
  * other line asked alone. Nothing when src has not listed its own: t then
  * lists them on its first soft search, as any text. */
 void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run *runs, size_t n_runs);
+/* now replaces before (ap_text_follow), the two alike in their first pre
+ * and last suf bytes (pre + suf at most the shorter's length): the lines
+ * wholly inside those take their decorated lines over, the lines between
+ * are asked alone. */
+void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf);
+
 /* The same for t joined from lines (ap_text_join): the runs of base's own
  * records among them are the copied runs (applied.c's probes join a view's
  * lines, most of them its base's). */
@@ -393,6 +399,11 @@ ap_tspan ap_view_tspan(const ap_view *v, ap_pos from, ap_pos to);
 uint64_t ap_view_size(const ap_view *v);
 
 /* ------------------------------------------------------- brackets.c */
+
+/* The balance part of ap_text_follow: can now take before's balance
+ * over, and take it over (pre and suf as ap_decorated_follow's). */
+bool ap_brackets_can_follow(const ap_text *now, const ap_text *before);
+void ap_brackets_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf);
 
 /* Bracket nesting while reading source line by line (strings and comments
  * skipped). Zero-initialised: the start of a text. */

@@ -1096,6 +1096,81 @@ static void test_soft_heads_as_tails(void)
     CHECK(matched > compared / 4);
 }
 
+/* A text that replaces another (an edit of a few lines, anywhere, in LF,
+ * CRLF or CR texts, with or without a last break or a byte order mark)
+ * takes the other's decorated lines over for the lines both hold: the
+ * same as listing its own. */
+static void test_decorated_follow(void)
+{
+    static const char *const breaks[] = {"\n", "\r\n", "\r"};
+    srand(12);
+    int taken = 0;
+    for (int round = 0; round < 600; round++) {
+        const char *brk = breaks[round % 3];
+        int n = rand() % 40;
+        ap_buf a = AP_BUF_INIT, line = AP_BUF_INIT;
+        ap_buf_adds(&a, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        char **lines = ap_xcalloc((size_t)n + 8, sizeof *lines);
+        for (int i = 0; i < n; i++) {
+            ap_buf_adds(&line, "");
+            line.len = 0;
+            random_line(&line);
+            line.s[line.len - 1] = '\0'; /* (random_line ends it with an LF) */
+            lines[i] = ap_xstrdup(line.s);
+        }
+        bool last_break = rand() % 4 != 0;
+        for (int i = 0; i < n; i++)
+            ap_buf_addf(&a, "%s%s", lines[i], i + 1 < n || last_break ? brk : "");
+        /* now: lines [x, y) replaced by up to three others, or a byte
+         * added to a line */
+        int x = n ? rand() % (n + 1) : 0, y = x + rand() % 3;
+        if (y > n)
+            y = n;
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        int k = rand() % 4, total = n - (y - x) + k;
+        for (int i = 0, out = 0; i <= n; i++) {
+            if (i == x)
+                for (int j = 0; j < k; j++, out++) {
+                    line.len = 0;
+                    random_line(&line);
+                    line.s[line.len - 1] = '\0';
+                    ap_buf_addf(&b, "%s%s%s", rand() % 5 ? "" : "x", line.s, out + 1 < total || last_break ? brk : "");
+                }
+            if (i < n && (i < x || i >= y)) {
+                ap_buf_addf(&b, "%s%s", lines[i], out + 1 < total || last_break ? brk : "");
+                out++;
+            }
+        }
+        ap_text *before = ap_text_new(a.s ? a.s : "", a.len);
+        bool listed = round % 5 != 0;
+        uint32_t ignore;
+        if (listed)
+            ap_text_decorated(before, 0, &ignore);
+        ap_text *now = ap_text_new(b.s ? b.s : "", b.len);
+        ap_text_follow(now, before);
+        /* (declined where the two break lines apart: now lists its own) */
+        if (listed && now->deco_known)
+            CHECK(same_decorated(now, now->bytes, now->len));
+        if (!listed)
+            CHECK(!now->deco_known);
+        taken += listed && now->deco_known;
+        ap_text_release(now);
+        ap_text_release(before);
+        for (int i = 0; i < n; i++)
+            free(lines[i]);
+        free(lines);
+        ap_buf_release(&a);
+        ap_buf_release(&b);
+        ap_buf_release(&line);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(taken > 400); /* of the 480 listed */
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -1114,6 +1189,7 @@ int main(void)
     RUN(test_soft_heads_as_tails);
     RUN(test_decorated_lists);
     RUN(test_decorated_taken_over);
+    RUN(test_decorated_follow);
     RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);

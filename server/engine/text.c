@@ -495,3 +495,36 @@ uint32_t ap_text_line_start(const ap_text *t, uint32_t i)
         return (uint32_t)t->len;
     return (uint32_t)(t->lines[i].s - t->bytes);
 }
+
+/* The common first and last bytes of the two texts are found once (a block
+ * at a time by memcmp: a byte at a time cost more than reading the text),
+ * and each table that can be carried takes its lines over: the balance
+ * (brackets.c), the decorated lines (hybrid.c). */
+void ap_text_follow(ap_text *now, const ap_text *before)
+{
+    if (!now || !before || before->bom != now->bom)
+        return;
+    bool balance = ap_brackets_can_follow(now, before);
+    /* (a text whose lines were let go has let its decorated lines go too) */
+    bool decorated = !now->deco_known && before->deco_known;
+    if (!balance && !decorated)
+        return;
+    const char *a = before->bytes, *b = now->bytes;
+    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
+    enum { BLOCK = 1024 };
+    size_t pre = 0;
+    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
+        pre += BLOCK;
+    while (pre < min && a[pre] == b[pre])
+        pre++;
+    size_t suf = 0;
+    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
+        suf += BLOCK;
+    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+        suf++;
+    if (balance)
+        ap_brackets_follow(now, before, pre, suf);
+    if (decorated)
+        ap_decorated_follow(now, before, pre, suf);
+}
+
