@@ -195,7 +195,8 @@ const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
     return t->deco_lines + t->deco_start[k];
 }
 
-void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines, uint32_t n)
+void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
+                                     uint32_t n)
 {
     if (!base || !base->deco_known || t->deco_known)
         return;

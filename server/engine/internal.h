@@ -304,7 +304,8 @@ void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t
 /* The same for t joined from lines (ap_text_join): the runs of base's own
  * records among them are the copied runs (applied.c's probes join a view's
  * lines, most of them its base's). */
-void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines, uint32_t n);
+void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
+                                     uint32_t n);
 
 /* -------------------------------------------------------- pattern.c */
 

@@ -82,7 +82,8 @@ typedef struct cands {
     uint32_t nins;
 } cands;
 
-static void cands_init(const ap_view *v, const ap_pattern *pat, cands *c)
+static inline __attribute__((always_inline)) void cands_init(const ap_view *v, const ap_pattern *pat,
+                                                             cands *c)
 {
     memset(c, 0, sizeof *c);
     uint64_t best = UINT64_MAX;
@@ -329,8 +330,18 @@ static bool head_starts_match(void *c, ap_pos at)
 
 int ap_soft_heads_first = -1;
 
-static void search_with(const ap_view *v, const ap_pattern *pat, ap_pos from, cands *c,
-                        bool (*found)(void *, ap_match), void *ctx);
+/* A fixed pattern, by candidates or by a scan (whichever costs less);
+ * inlined into both callers, as it was into the one it had. */
+static inline __attribute__((always_inline)) void search_with(const ap_view *v, const ap_pattern *pat,
+                                                              ap_pos from, cands *c,
+                                                              bool (*found)(void *, ap_match), void *ctx)
+{
+    uint64_t cost = ((uint64_t)c->nocc + c->nins) * pat->n;
+    if (cost <= 2 * ap_view_size(v) + 64)
+        search_candidates(v, pat, from, c, found, ctx);
+    else
+        search_scan(v, pat, from, found, ctx);
+}
 
 /* A soft pattern is found from whichever of its parts stands in fewer
  * places: the lines its first line can stand on (exact, decorated or
@@ -375,15 +386,6 @@ static void search_soft(const ap_view *v, const ap_pattern *pat, ap_pos from,
     free(c.ins);
 }
 
-static void search_with(const ap_view *v, const ap_pattern *pat, ap_pos from, cands *c,
-                        bool (*found)(void *, ap_match), void *ctx)
-{
-    uint64_t cost = ((uint64_t)c->nocc + c->nins) * pat->n;
-    if (cost <= 2 * ap_view_size(v) + 64)
-        search_candidates(v, pat, from, c, found, ctx);
-    else
-        search_scan(v, pat, from, found, ctx);
-}
 
 static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
                    bool (*found)(void *, ap_match), void *ctx)

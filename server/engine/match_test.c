@@ -900,7 +900,8 @@ static bool same_decorated(ap_text *t, const char *bytes, size_t len)
     ap_text_decorated(fresh, 0, &ignore);
     bool same = t->deco_known && fresh->n_deco == t->n_deco;
     for (uint32_t i = 0; same && i < t->n_deco; i++)
-        same = fresh->deco_refs[i].key == t->deco_refs[i].key && fresh->deco_refs[i].line == t->deco_refs[i].line;
+        same = fresh->deco_refs[i].key == t->deco_refs[i].key &&
+               fresh->deco_refs[i].line == t->deco_refs[i].line;
     ap_text_release(fresh);
     return same;
 }
@@ -908,7 +909,8 @@ static bool same_decorated(ap_text *t, const char *bytes, size_t len)
 /* A line of the texts below: decorated or not, of few keys. */
 static void random_line(ap_buf *b)
 {
-    static const char *const fronts[] = {"", "# ", "// ", "* ", "1. ", "- ", "  ", "> ", "\xe2\x80\xa2 ", "/* "};
+    static const char *const fronts[] = {"",   "# ", "// ", "* ", "1. ",
+                                         "- ", "  ", "> ",  "\xe2\x80\xa2 ", "/* "};
     if (rand() % 8 == 0)
         ap_buf_adds(b, "\n");
     else
@@ -948,14 +950,16 @@ static void test_decorated_taken_over(void)
                 continue;
             }
             uint32_t end = at + 1 + (uint32_t)(rand() % (src->n - at));
-            runs[nr++] = (ap_hunk){at, end, (uint32_t)out.len,
-                                   (uint32_t)(src->lines[end - 1].s + src->lines[end - 1].len + 1 - src->lines[at].s)};
+            const ap_line *last = &src->lines[end - 1];
+            uint32_t bytes = (uint32_t)(last->s + last->len + 1 - src->lines[at].s);
+            runs[nr++] = (ap_hunk){at, end, (uint32_t)out.len, bytes};
             ap_buf_add(&out, src->lines[at].s, runs[nr - 1].out_len);
             for (uint32_t k = at; k < end; k++)
                 joined[nj++] = &src->lines[k];
             at = end + (uint32_t)(rand() % 3);
         }
-        ap_text *t = ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr, true);
+        ap_text *t =
+            ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr, true);
         if (listed && nr > 0)
             CHECK(same_decorated(t, t->bytes, t->len));
         else
@@ -1135,7 +1139,8 @@ static void test_decorated_follow(void)
                     line.len = 0;
                     random_line(&line);
                     line.s[line.len - 1] = '\0';
-                    ap_buf_addf(&b, "%s%s%s", rand() % 5 ? "" : "x", line.s, out + 1 < total || last_break ? brk : "");
+                    const char *end = out + 1 < total || last_break ? brk : "";
+                    ap_buf_addf(&b, "%s%s%s", rand() % 5 ? "" : "x", line.s, end);
                 }
             if (i < n && (i < x || i >= y)) {
                 ap_buf_addf(&b, "%s%s", lines[i], out + 1 < total || last_break ? brk : "");
