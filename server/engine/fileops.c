@@ -45,10 +45,34 @@ static char *join(char **parts, size_t from, size_t to)
     return ap_buf_detach(&b, NULL);
 }
 
-char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped)
+ap_path_kind ap_kind_memo_of(ap_kind_memo *memo, ap_fs *fs, const char *name)
 {
-    if (ap_kind_of(fs, path) != AP_PATH_NONE)
-        return NULL;
+    size_t cap = sizeof memo->name / sizeof *memo->name;
+    for (size_t i = 0; memo && i < memo->n; i++)
+        if (strcmp(memo->name[i], name) == 0)
+            return memo->kind[i];
+    ap_path_kind k = ap_kind_of(fs, name);
+    if (memo && memo->n < cap) {
+        memo->name[memo->n] = ap_xstrdup(name);
+        memo->kind[memo->n++] = k;
+    }
+    return k;
+}
+
+void ap_kind_memo_free(ap_kind_memo *memo)
+{
+    for (size_t i = 0; memo && i < memo->n; i++)
+        free(memo->name[i]);
+    free(memo);
+}
+
+/* (The first folder is asked first, through the memo: the path itself can
+ * stand only where it does, and a patch's paths share their first folders;
+ * the path is asked only then, for what a provider may hold without its
+ * folder: an unsaved buffer. The answers are those of asking the path
+ * first.) */
+char *ap_path_unprefixed(ap_fs *fs, ap_kind_memo *memo, const char *path, size_t *dropped)
+{
     char *copy = ap_xstrdup(path), **parts = NULL;
     size_t n = 0, cap = 0;
     for (char *tok = strtok(copy, "/"); tok; tok = strtok(NULL, "/")) {
@@ -56,7 +80,8 @@ char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped)
         parts[n++] = tok;
     }
     char *out = NULL;
-    if (n >= 2 && ap_kind_of(fs, parts[0]) == AP_PATH_NONE) {
+    if (n >= 2 && ap_kind_memo_of(memo, fs, parts[0]) == AP_PATH_NONE &&
+        ap_kind_of(fs, path) == AP_PATH_NONE) {
         /* the rest stands in the root */
         for (size_t i = 1; i < n && !out; i++) {
             char *rest = join(parts, i, n);

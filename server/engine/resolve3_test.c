@@ -8,6 +8,7 @@
  * run recognised from the text as a no-op. */
 #include "check.h"
 #include "internal.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -743,8 +744,59 @@ static void test_two_oh_unchanged(void)
     ap_fs_mem_free(fs);
 }
 
+/* The kinds a provider is asked, counted (the wrapped provider answers). */
+static ap_fs *counted_inner;
+static int kinds_asked;
+static ap_path_kind counted_kind(ap_fs *fs, const char *path)
+{
+    (void)fs;
+    kinds_asked++;
+    return ap_kind_of(counted_inner, path);
+}
+
+/* The prefix tolerance with the run's memo of first folders: the answers of
+ * asking every path first, and a first folder the paths share asked once. */
+static void test_prefix_memo(void)
+{
+    tfile files[] = {{"src/a.txt", "a\n"}, {"src/b/c.txt", "c\n"}, {"lib/d.txt", "d\n"}, {NULL, NULL}};
+    counted_inner = tree(files);
+    ap_fs_mem_mkdir(counted_inner, "empty");
+    ap_fs counted = *counted_inner;
+    counted.kind = counted_kind;
+    const char *paths[] = {"src/a.txt", "proj/src/a.txt", "proj/lib/d.txt", "proj/src/new.txt", "src/nope.txt",
+                           "proj/x/y.txt", "a.txt", "proj/proj/src/b/c.txt", "empty/z.txt", "proj/empty/z.txt",
+                           "proj/src/b/c.txt", "lib/d.txt", NULL};
+    ap_kind_memo *memo = ap_xcalloc(1, sizeof *memo);
+    int dropped = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; paths[i]; i++) {
+            size_t d1 = 0, d2 = 0;
+            char *plain = ap_path_unprefixed(counted_inner, NULL, paths[i], &d1);
+            char *memoed = ap_path_unprefixed(&counted, memo, paths[i], &d2);
+            CHECK((plain == NULL) == (memoed == NULL));
+            if (plain && memoed) {
+                CHECK_STR(memoed, plain);
+                CHECK_INT(d2, d1);
+                dropped++;
+            }
+            free(plain);
+            free(memoed);
+        }
+    CHECK_INT(dropped, 2 * 6); /* (each proj/..., new.txt under src too) */
+    /* src: asked of once through the memo */
+    kinds_asked = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t d = 0;
+        free(ap_path_unprefixed(&counted, memo, "src/a.txt", &d));
+    }
+    CHECK_INT(kinds_asked, 0);
+    ap_kind_memo_free(memo);
+    ap_fs_mem_free(counted_inner);
+}
+
 int main(void)
 {
+    RUN(test_prefix_memo);
     RUN(test_hybrid_match);
     RUN(test_indentation);
     RUN(test_whitespace_and_newlines);
