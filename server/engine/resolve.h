@@ -250,7 +250,8 @@ typedef struct ap_kind_memo {
     ap_path_kind kind[8];
     size_t n;
 } ap_kind_memo;
-ap_path_kind ap_kind_memo_of(ap_kind_memo *memo, ap_fs *fs, const char *name);
+/* What stands at name[0, len), asked once a run (memo may be NULL). */
+ap_path_kind ap_kind_memo_of(ap_kind_memo *memo, ap_fs *fs, const char *name, size_t len);
 void ap_kind_memo_free(ap_kind_memo *memo);
 /* A path nothing stands at, whose leading folders the root lacks while the
  * rest stands (or the rest's first folder does): that rest (malloc'd), and
