@@ -164,7 +164,8 @@ ap_text *ap_text_retain(ap_text *t);
 void ap_text_release(ap_text *t);
 /* now replaces before (the same file, edited): takes over what can be
  * carried from before's tables for the lines both hold (the balance the 3.4
- * warning reads), so that an edit costs its lines, not the file's. */
+ * warning reads, the decorated lines the 3.2 soft search reads), so that an
+ * edit costs its lines, not the file's. */
 void ap_text_follow(ap_text *now, const ap_text *before);
 const char *ap_text_bytes(const ap_text *t);
 size_t ap_text_len(const ap_text *t);

@@ -622,6 +622,9 @@ static ap_text *text_of_view(const ap_view *v)
         lines[n++] = l;
     }
     ap_text *joined = ap_text_join(lines, n);
+    /* (a probe searches it as the run searched the base) */
+    if (joined)
+        ap_text_inherit_decorated_lines(joined, v->base, lines, n);
     free(lines);
     if (joined)
         return joined;

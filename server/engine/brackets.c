@@ -356,8 +356,12 @@ static bool starts_in_code(ap_text *t)
  * there, and the bytes between specials pass sixteen at a time across line
  * ends (the map's reading pays a call and a short step at every line).
  * Only for a text without CR (each LF then ends a line, no byte of a line
- * is a break). */
-static int64_t run_balance(const char *bytes, size_t n)
+ * is a break). With prove, the text need not be known to start its lines
+ * in code: a ` in code, or a slash-star in code not closed on its line,
+ * makes it give up (false); reaching the end shows every line starts in
+ * code. */
+static inline __attribute__((always_inline)) bool balance_run(const char *bytes, size_t n, bool prove,
+                                                               int64_t *out)
 {
     const unsigned char *u = (const unsigned char *)bytes;
     size_t i = 0;
@@ -374,6 +378,7 @@ static int64_t run_balance(const char *bytes, size_t n)
     const __m128i quote_hash = _mm_set1_epi8('#'), slash = _mm_set1_epi8('/'), apos = _mm_set1_epi8('\'');
     const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
     const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
+    const __m128i tick = _mm_set1_epi8('`');
 #endif
     while (i < n) {
 #if defined(__SSE2__)
@@ -385,7 +390,10 @@ static int64_t run_balance(const char *bytes, size_t n)
                 _mm_or_si128(_mm_cmpeq_epi8(x20, curly_close), _mm_cmpeq_epi8(x, paren_close)));
             __m128i other = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(x, b01), quote_hash),
                                          _mm_cmpeq_epi8(_mm_or_si128(x, b02), slash));
-            unsigned mx = (unsigned)_mm_movemask_epi8(_mm_or_si128(other, _mm_cmpeq_epi8(x, apos)));
+            other = _mm_or_si128(other, _mm_cmpeq_epi8(x, apos));
+            if (prove) /* a ` stops the step too: its string may span lines */
+                other = _mm_or_si128(other, _mm_cmpeq_epi8(x, tick));
+            unsigned mx = (unsigned)_mm_movemask_epi8(other);
             unsigned keep = mx ? (1u << __builtin_ctz(mx)) - 1 : 0xffffu;
             mo &= keep;
             mc &= keep;
@@ -414,6 +422,8 @@ static int64_t run_balance(const char *bytes, size_t n)
             depth--;
             break;
         case QUOTE: /* ' or " (no ` here): to its close or the line's end */
+            if (prove && c == '`')
+                return false;
             while (i < n && u[i] != c && u[i] != '\n')
                 i += u[i] == '\\' && i + 1 < n && u[i + 1] != '\n' ? 2 : 1;
             if (i < n && u[i] == c)
@@ -421,8 +431,10 @@ static int64_t run_balance(const char *bytes, size_t n)
             break;
         case SLASH:
             if (i < n && u[i] == '*') {
-                /* closed on its line (starts_in_code) */
+                /* closed on its line (starts_in_code, or proved here) */
                 const char *q = comment_close(bytes + i + 1, bytes + n);
+                if (prove && (!q || memchr(u + i, '\n', (size_t)(q - bytes) - i)))
+                    return false;
                 i = q ? (size_t)(q - bytes) + 2 : n;
             } else if (i < n && u[i] == '/') {
                 goto line_comment;
@@ -439,13 +451,39 @@ static int64_t run_balance(const char *bytes, size_t n)
         }
         }
     }
+    *out = depth;
+    return true;
+}
+
+static int64_t run_balance(const char *bytes, size_t n)
+{
+    int64_t depth;
+    balance_run(bytes, n, false, &depth);
     return depth;
+}
+
+/* The balance of t and that its lines start in code, in one reading of
+ * its bytes, when that can show it (no CR, no ` in code, every slash-star
+ * in code closed on its line): the byte test (bytes_start_in_code) and
+ * the count each read the whole text. Lexed as the count lexes, so a
+ * slash-star in a string or a line comment, which the byte test refuses,
+ * is none here. Nothing is set when it cannot. */
+static void prove_and_count(ap_text *t)
+{
+    int64_t depth;
+    if (t->balance_known || t->brackets || t->starts_in_code || memchr(t->bytes, '\r', t->len) ||
+        !balance_run(t->bytes + t->bom, t->len - t->bom, true, &depth))
+        return;
+    t->starts_in_code = 1;
+    t->balance = depth;
+    t->balance_known = true;
 }
 
 int64_t ap_brackets_balance(ap_text *t)
 {
     if (t->brackets)
         return t->brackets->u[t->n];
+    prove_and_count(t);
     if (!t->balance_known) {
         if (!starts_in_code(t) || memchr(t->bytes, '\r', t->len))
             return ap_brackets_text(t);
@@ -455,32 +493,19 @@ int64_t ap_brackets_balance(ap_text *t)
     return t->balance;
 }
 
-/* A text that replaces another (the server: a target edited, a keystroke
- * apart) differs from it in a few lines; where the other's lines all start
- * in code and its balance was read, so do the new one's and its balance is
- * the other's less what the lines that went held plus what the lines that
- * came hold. Only those lines are read (and both texts compared, by memcmp
- * speed); nothing is taken over otherwise. */
-void ap_text_follow(ap_text *now, const ap_text *before)
+/* The balance of a text that replaces another (ap_text_follow): where the
+ * other's lines all start in code and its balance was read, so do the new
+ * one's and its balance is the other's less what the lines that went held
+ * plus what the lines that came hold. Only those lines are read. */
+bool ap_brackets_can_follow(const ap_text *now, const ap_text *before)
 {
-    if (!now || !before || now->balance_known || now->brackets || now->starts_in_code ||
-        !before->balance_known || before->bom != now->bom)
-        return;
+    return !now->balance_known && !now->brackets && !now->starts_in_code && before->balance_known;
+}
+
+void ap_brackets_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf)
+{
     const char *a = before->bytes, *b = now->bytes;
-    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
-    /* the common first and last bytes, a block at a time by memcmp (a
-     * byte at a time cost more than reading the text) */
-    enum { BLOCK = 1024 };
-    size_t pre = 0;
-    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
-        pre += BLOCK;
-    while (pre < min && a[pre] == b[pre])
-        pre++;
-    size_t suf = 0;
-    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
-        suf += BLOCK;
-    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
-        suf++;
+    size_t na = before->len, nb = now->len;
     /* widened to whole lines: back to the start of the first differing
      * line, on to the end of the last */
     size_t from = pre;
@@ -504,8 +529,6 @@ void ap_text_follow(ap_text *now, const ap_text *before)
 
 bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)
 {
-    if (!starts_in_code(v->base))
-        return false;
     int64_t d = 0;
     for (uint32_t s = 0; s < v->nsp; s++) {
         const ap_splice *sp = &v->sp[s];
@@ -522,6 +545,13 @@ bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta)
             return false;
         d += in.depth - gone.depth;
     }
+    /* the edits' lines read as starting in code: so they do when every
+     * base line does. When the edits change the balance, the caller asks
+     * the base's next: the reading that shows it counts it too */
+    if (d != 0)
+        prove_and_count(v->base);
+    if (!starts_in_code(v->base))
+        return false;
     *delta = d;
     return true;
 }

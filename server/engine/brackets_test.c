@@ -433,13 +433,17 @@ static void test_edits_delta_declines(void)
 
 /* Lines for the balance read as one run: long ones (the sixteen-byte steps
  * cross them), strings with escapes (one before the line's end), the three
- * line comments, comments closed on their line, C's -> and divisions. */
+ * line comments, comments closed on their line, C's -> and divisions, a
+ * slash-star or ` inside a string or a line comment. */
 static const char *const run_kinds[] = {
     "{", "}", "    ctx->index_9 += flags_7 & 0xa2; (void)g(a[1], b[2]);", "if (x->y / 2) {",
     "/* check the header before step 4 { */", "a = \"{ \\\" (\"; b = '}';", "s = \"open \\",
     "t = '(\\\\'; )", "x -- {", "# (((", "y = 1; // }}", "z = a - -b / c * (d) /* ( */ + [e]", "",
     "\"unclosed {", "'x", "}}}}}}}}}}}}}}}}}}}}", "f((((((((((((((((((((", "/*/ x */ )",
-    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t(", "-", "/", NULL};
+    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t(", "-", "/",
+    /* a slash-star or ` where it counts for nothing (the one reading that
+     * shows the lines start in code lexes them; the byte test refuses) */
+    "c = \"/* {\"; (", "// x /* (", "q = '`'; {", "# /* )", NULL};
 
 /* ap_brackets_balance, read as one run of the bytes where every line starts
  * in code, gives the map's balance on any text; and it runs on most. */

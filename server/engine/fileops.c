@@ -45,9 +45,43 @@ static char *join(char **parts, size_t from, size_t to)
     return ap_buf_detach(&b, NULL);
 }
 
-char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped)
+ap_path_kind ap_kind_memo_of(ap_kind_memo *memo, ap_fs *fs, const char *name, size_t len)
 {
-    if (ap_kind_of(fs, path) != AP_PATH_NONE)
+    size_t cap = sizeof memo->name / sizeof *memo->name;
+    for (size_t i = 0; memo && i < memo->n; i++)
+        if (strncmp(memo->name[i], name, len) == 0 && memo->name[i][len] == '\0')
+            return memo->kind[i];
+    char *own = ap_xmemdup(name, len);
+    ap_path_kind k = ap_kind_of(fs, own);
+    if (memo && memo->n < cap) {
+        memo->name[memo->n] = own;
+        memo->kind[memo->n++] = k;
+    } else {
+        free(own);
+    }
+    return k;
+}
+
+void ap_kind_memo_free(ap_kind_memo *memo)
+{
+    for (size_t i = 0; memo && i < memo->n; i++)
+        free(memo->name[i]);
+    free(memo);
+}
+
+/* (The first folder is asked first, through the memo, before the path is
+ * cut or copied: the path can stand only where its first folder does, and
+ * a patch's paths share their first folders; the path is asked only then,
+ * for what a provider may hold without its folder: an unsaved buffer. The
+ * answers are those of asking the path first.) */
+char *ap_path_unprefixed(ap_fs *fs, ap_kind_memo *memo, const char *path, size_t *dropped)
+{
+    /* the first component, and another after it (as strtok cuts them) */
+    const char *first = path + strspn(path, "/");
+    size_t first_len = strcspn(first, "/");
+    const char *after = first + first_len;
+    if (first_len == 0 || after[strspn(after, "/")] == '\0' ||
+        ap_kind_memo_of(memo, fs, first, first_len) != AP_PATH_NONE || ap_kind_of(fs, path) != AP_PATH_NONE)
         return NULL;
     char *copy = ap_xstrdup(path), **parts = NULL;
     size_t n = 0, cap = 0;
@@ -56,26 +90,24 @@ char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped)
         parts[n++] = tok;
     }
     char *out = NULL;
-    if (n >= 2 && ap_kind_of(fs, parts[0]) == AP_PATH_NONE) {
-        /* the rest stands in the root */
-        for (size_t i = 1; i < n && !out; i++) {
-            char *rest = join(parts, i, n);
-            if (ap_kind_of(fs, rest) != AP_PATH_NONE) {
-                out = rest;
-                *dropped = i;
-            } else {
-                free(rest);
-            }
+    /* the rest stands in the root */
+    for (size_t i = 1; i < n && !out; i++) {
+        char *rest = join(parts, i, n);
+        if (ap_kind_of(fs, rest) != AP_PATH_NONE) {
+            out = rest;
+            *dropped = i;
+        } else {
+            free(rest);
         }
-        /* or a new file's folder does: the first folder after the prefix */
-        for (size_t i = 1; i + 1 < n && !out; i++) {
-            char *prefix = join(parts, 0, i);
-            if (ap_kind_of(fs, prefix) == AP_PATH_NONE && ap_kind_of(fs, parts[i]) == AP_PATH_DIR) {
-                out = join(parts, i, n);
-                *dropped = i;
-            }
-            free(prefix);
+    }
+    /* or a new file's folder does: the first folder after the prefix */
+    for (size_t i = 1; i + 1 < n && !out; i++) {
+        char *prefix = join(parts, 0, i);
+        if (ap_kind_of(fs, prefix) == AP_PATH_NONE && ap_kind_of(fs, parts[i]) == AP_PATH_DIR) {
+            out = join(parts, i, n);
+            *dropped = i;
         }
+        free(prefix);
     }
     free(parts);
     free(copy);

@@ -14,7 +14,9 @@
  * text without its decoration front. A target line that holds a pattern line
  * this way has the pattern line's soft key, so the lines to check are those
  * with the key; a text lists its decorated lines by key once, when a soft
- * search first needs it. */
+ * search first needs it, or takes the list over from the text it was
+ * rendered from (the twice check searches the rendered texts again: only
+ * the lines a run wrote are asked anew). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -82,36 +84,89 @@ uint64_t ap_soft_key(const ap_line *l)
     return ap_hash(s + d, l->s_len - d);
 }
 
-typedef struct deco_ref {
-    uint64_t key;
-    uint32_t line;
-} deco_ref;
+typedef struct ap_deco_ref deco_ref;
 
 static uint32_t deco_slot(uint64_t key, uint32_t mask)
 {
     return (uint32_t)(key ^ (key >> 32)) & mask;
 }
 
-/* Lists the decorated lines of t by soft key (once), in slots of a table
- * twice their number or more: each slot's lines one run, ascending (they
- * are put in text order). A slot may hold lines of another key too; the
- * search checks every line it is given (ap_soft_eq), so a few more cost a
- * comparison each and change nothing. Sorting the keys instead cost as much
- * as finding the lines (a radix sort of a few hundred keys, eight passes). */
-static void build_decorated(ap_text *t)
+/* Line i of t into refs when its stripped text starts with decoration. */
+static void add_if_decorated(const ap_text *t, uint32_t i, deco_ref **refs, size_t *n, size_t *cap)
+{
+    const ap_line *l = &t->lines[i];
+    if (l->blank || !deco_first[(unsigned char)l->s[l->s_off]])
+        return;
+    size_t d = ap_decoration_len(l->s + l->s_off, l->s_len);
+    if (d == 0)
+        return;
+    AP_GROW(*refs, *n, *cap);
+    (*refs)[(*n)++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
+}
+
+static void set_refs(ap_text *t, deco_ref *refs, size_t n)
+{
+    t->deco_refs = refs;
+    t->n_deco = (uint32_t)n;
+    t->deco_known = true;
+}
+
+/* Lists the decorated lines of t with their keys, in text order (once). */
+static void list_decorated(ap_text *t)
 {
     deco_ref *refs = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
-        const ap_line *l = &t->lines[i];
-        if (l->blank || !deco_first[(unsigned char)l->s[l->s_off]])
-            continue;
-        size_t d = ap_decoration_len(l->s + l->s_off, l->s_len);
-        if (d == 0)
-            continue;
-        AP_GROW(refs, n, cap);
-        refs[n++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
+    for (uint32_t i = 0; i < t->n; i++)
+        add_if_decorated(t, i, &refs, &n, &cap);
+    set_refs(t, refs, n);
+}
+
+void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run *runs, size_t n_runs)
+{
+    if (!src || !src->deco_known || t->deco_known)
+        return;
+    deco_ref *refs = NULL;
+    size_t n = 0, cap = 0, j = 0;
+    uint32_t i = 0;
+    for (size_t r = 0; r <= n_runs; r++) {
+        /* the lines split afresh before the run (after the last: to the end) */
+        uint32_t upto = r < n_runs ? runs[r].line : t->n;
+        for (; i < upto; i++)
+            add_if_decorated(t, i, &refs, &n, &cap);
+        if (r == n_runs)
+            break;
+        /* src's decorated lines of the run, moved to where it landed: the
+         * first at or after its start by halves (runs may go back in src) */
+        const ap_line_run *x = &runs[r];
+        size_t lo = 0, hi = src->n_deco;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (src->deco_refs[mid].line < x->src_line)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (j = lo; j < src->n_deco && src->deco_refs[j].line < x->src_line + x->n; j++) {
+            AP_GROW(refs, n, cap);
+            refs[n++] = (deco_ref){src->deco_refs[j].key, src->deco_refs[j].line - x->src_line + x->line};
+        }
+        i = x->line + x->n;
     }
+    set_refs(t, refs, n);
+}
+
+/* The decorated lines in slots of a table twice their number or more: each
+ * slot's lines one run, ascending (they are put in text order). A slot may
+ * hold lines of another key too; the search checks every line it is given
+ * (ap_soft_eq), so a few more cost a comparison each and change nothing.
+ * Sorting the keys instead cost as much as finding the lines (a radix sort
+ * of a few hundred keys, eight passes). */
+static void build_decorated(ap_text *t)
+{
+    if (!t->deco_known)
+        list_decorated(t);
+    const deco_ref *refs = t->deco_refs;
+    size_t n = t->n_deco;
     uint32_t size = 1;
     while (size < 2 * n)
         size *= 2;
@@ -129,8 +184,6 @@ static void build_decorated(ap_text *t)
     free(fill);
     t->deco_start = start;
     t->deco_mask = mask;
-    t->n_deco = (uint32_t)n;
-    free(refs);
 }
 
 const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
@@ -140,4 +193,72 @@ const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
     uint32_t k = deco_slot(key, t->deco_mask);
     *count = t->deco_start[k + 1] - t->deco_start[k];
     return t->deco_lines + t->deco_start[k];
+}
+
+void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
+                                     uint32_t n)
+{
+    if (!base || !base->deco_known || t->deco_known)
+        return;
+    ap_line_run *runs = NULL;
+    uint32_t nr = 0, cap = 0;
+    const ap_line *first = base->lines, *end = base->lines + base->n;
+    for (uint32_t i = 0; i < n;) {
+        if (lines[i] < first || lines[i] >= end) {
+            i++;
+            continue;
+        }
+        uint32_t at = i;
+        while (++i < n && lines[i] == lines[i - 1] + 1 && lines[i] < end)
+            ;
+        AP_GROW(runs, nr, cap);
+        runs[nr++] = (ap_line_run){at, (uint32_t)(lines[at] - first), i - at};
+    }
+    ap_text_inherit_decorated(t, base, runs, nr);
+    free(runs);
+}
+
+/* The end of line i of t (after its break), or SIZE_MAX for a last line
+ * without one (a line that may go on in the other text). */
+static size_t line_end(const ap_text *t, uint32_t i)
+{
+    if (i + 1 < t->n)
+        return (size_t)(t->lines[i + 1].s - t->bytes);
+    return t->lines[i].eol ? t->len : SIZE_MAX;
+}
+
+void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf)
+{
+    /* lines split at the same bytes in both (the break is a text's own) */
+    if (!before->deco_known || now->deco_known || ap_text_break(now) != ap_text_break(before))
+        return;
+    /* the lines of before that end (their break included) inside the
+     * common first bytes: the same lines, at the same numbers, in now */
+    uint32_t lo = 0, hi = before->n < now->n ? before->n : now->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (line_end(before, mid) <= pre)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t head = lo;
+    /* the lines that start after a break inside the common last bytes: the
+     * same lines, the last of both */
+    size_t cut = before->len - suf;
+    lo = head;
+    hi = before->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        size_t start = (size_t)(before->lines[mid].s - before->bytes);
+        if (start > cut && start > before->bom)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    uint32_t tail = before->n - lo;
+    if (tail > now->n - head)
+        tail = now->n - head;
+    ap_line_run runs[2] = {{0, 0, head}, {now->n - tail, before->n - tail, tail}};
+    ap_text_inherit_decorated(now, before, runs, 2);
 }

@@ -176,9 +176,14 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
-    /* hybrid.c: the lines whose stripped text starts with decoration, in
-     * slots by soft key (deco_start: mask + 2 run starts), made on the first
-     * soft search */
+    /* hybrid.c: the lines whose stripped text starts with decoration, with
+     * their soft keys, in text order (deco_refs, made on the first soft
+     * search or taken over from the text a rendered one was copied from,
+     * kept by ap_text_drop_tables: a few bytes a decorated line), and in
+     * slots by soft key (deco_start: mask + 2 run starts), made from them on
+     * the first lookup */
+    struct ap_deco_ref *deco_refs;
+    bool deco_known;
     uint32_t *deco_start;
     uint32_t *deco_lines;
     uint32_t n_deco, deco_mask;
@@ -276,6 +281,35 @@ uint64_t ap_soft_key(const ap_line *l);
  * them: check each with ap_soft_eq. */
 const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count);
 
+/* A decorated line and its soft key. */
+struct ap_deco_ref {
+    uint64_t key;
+    uint32_t line;
+};
+
+/* A copied run of a rendered text: its lines [line, line + n) are src's
+ * [src_line, src_line + n), records and all (ap_text_adopt_copied). */
+typedef struct ap_line_run {
+    uint32_t line, src_line, n;
+} ap_line_run;
+/* The decorated lines of t, a text rendered from src whose copied runs
+ * (ascending) are runs: src's for the lines of the runs (a line's soft key
+ * is a function of its stripped text, which a copied record keeps), each
+ * other line asked alone. Nothing when src has not listed its own: t then
+ * lists them on its first soft search, as any text. */
+void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run *runs, size_t n_runs);
+/* now replaces before (ap_text_follow), the two alike in their first pre
+ * and last suf bytes (pre + suf at most the shorter's length): the lines
+ * wholly inside those take their decorated lines over, the lines between
+ * are asked alone. */
+void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf);
+
+/* The same for t joined from lines (ap_text_join): the runs of base's own
+ * records among them are the copied runs (applied.c's probes join a view's
+ * lines, most of them its base's). */
+void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
+                                     uint32_t n);
+
 /* -------------------------------------------------------- pattern.c */
 
 /* What a snippet, anchor or content is searched as: its non-blank lines,
@@ -369,6 +403,11 @@ ap_tspan ap_view_tspan(const ap_view *v, ap_pos from, ap_pos to);
 uint64_t ap_view_size(const ap_view *v);
 
 /* ------------------------------------------------------- brackets.c */
+
+/* The balance part of ap_text_follow: can now take before's balance
+ * over, and take it over (pre and suf as ap_decorated_follow's). */
+bool ap_brackets_can_follow(const ap_text *now, const ap_text *before);
+void ap_brackets_follow(ap_text *now, const ap_text *before, size_t pre, size_t suf);
 
 /* Bracket nesting while reading source line by line (strings and comments
  * skipped). Zero-initialised: the start of a text. */
@@ -478,6 +517,9 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
 uint64_t ap_bigram_set(const char *s, size_t n);
 /* Tests only: the scan counts bits without the processor's instruction. */
 extern bool ap_similar_plain_count;
+/* match.c, for tests: how a longer soft pattern is searched: -1 by what
+ * each way would cost, 0 from its other lines, 1 from its first line's. */
+extern int ap_soft_heads_first;
 /* Puts (pos, score) into out[0, *n) (at most max), best first, text order
  * on ties; a full out takes only a better score than its last. */
 void ap_similar_keep(ap_similar *out, size_t *n, size_t max, ap_pos pos, double score);

@@ -11,10 +11,12 @@
  * The candidates are used while (candidates x pattern lines) stays below a
  * pass over the text, so no search is ever worse than linear.
  *
- * A soft pattern (3.2, hybrid.c) matches its first line loosely: its other
- * lines are searched as above and the line before each match is checked;
- * a one-line soft pattern takes its candidates from the text's index and
- * its list of decorated lines. */
+ * A soft pattern (3.2, hybrid.c) matches its first line loosely. The lines
+ * its first line can stand on come from the text's index, its list of
+ * decorated lines and the inserted lines; a longer pattern is found from
+ * those (each checked with the lines after it) or from its other lines
+ * searched as above (the line before each match checked), whichever stand
+ * in fewer places. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -80,7 +82,8 @@ typedef struct cands {
     uint32_t nins;
 } cands;
 
-static void cands_init(const ap_view *v, const ap_pattern *pat, cands *c)
+static inline __attribute__((always_inline)) void cands_init(const ap_view *v, const ap_pattern *pat,
+                                                             cands *c)
 {
     memset(c, 0, sizeof *c);
     uint64_t best = UINT64_MAX;
@@ -201,9 +204,6 @@ static void search_scan(const ap_view *v, const ap_pattern *pat, ap_pos from,
     free(fail);
 }
 
-static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
-                   bool (*found)(void *, ap_match), void *ctx);
-
 /* ------------------------------------------------------- soft patterns */
 
 /* A match of a soft pattern's other lines: is its first line before it? */
@@ -274,17 +274,16 @@ static bool next_base(const ap_view *v, const ap_line *p0, const uint32_t *ex, u
     return false;
 }
 
-/* A one-line soft pattern: the lines holding it exactly (the index), with
- * decoration in front (the text's decorated lines), and inserted ones. The
- * three lists are each in text order and are merged as they are read: a
- * search for the first match stops there, and nothing is sorted. */
-static void search_soft_line(const ap_view *v, const ap_pattern *pat, ap_pos from,
-                             bool (*found)(void *, ap_match), void *ctx)
+/* The lines a soft pattern's first line p0 can stand on, from `from`: the
+ * lines holding it exactly (the index), with decoration in front (the
+ * text's decorated lines), and inserted ones. The three lists are each in
+ * text order and are merged as they are read: a search for the first
+ * match stops there, and nothing is sorted. at() is called for each in
+ * order until it returns false. */
+static void soft_heads(const ap_view *v, const ap_line *p0, const uint32_t *ex, uint32_t ne,
+                       const uint32_t *de, uint32_t nd, ap_pos from, bool (*at_fn)(void *, ap_pos),
+                       void *ctx)
 {
-    const ap_line *p0 = ap_pattern_at(pat, 0);
-    uint32_t ne, nd;
-    const uint32_t *ex = ap_text_occ(v->base, p0->hash, &ne);
-    const uint32_t *de = ap_text_decorated(v->base, ap_soft_key(p0), &nd);
     uint32_t i = first_from(ex, ne, from.base), j = first_from(de, nd, from.base), s = 0, k = 0;
     uint64_t from_key = ap_pos_key(from);
     ap_pos b = {0, -1, 0}, n = {0, -1, 0};
@@ -300,23 +299,93 @@ static void search_soft_line(const ap_view *v, const ap_pattern *pat, ap_pos fro
             at = b;
             has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &b);
         }
-        if (!found(ctx, (ap_match){at, at}))
+        if (!at_fn(ctx, at))
             break;
     }
 }
 
+typedef struct head_ctx {
+    const ap_view *v;
+    const ap_pattern *pat;
+    bool (*found)(void *, ap_match);
+    void *ctx;
+} head_ctx;
+
+/* A one-line pattern: each head is a match. */
+static bool head_is_match(void *c, ap_pos at)
+{
+    head_ctx *h = c;
+    return h->found(h->ctx, (ap_match){at, at});
+}
+
+/* A longer one: a match where its other lines follow the head. */
+static bool head_starts_match(void *c, ap_pos at)
+{
+    head_ctx *h = c;
+    ap_match m;
+    if (!ap_match_at(h->v, h->pat, at, &m))
+        return true;
+    return h->found(h->ctx, m);
+}
+
+int ap_soft_heads_first = -1;
+
+/* A fixed pattern, by candidates or by a scan (whichever costs less);
+ * inlined into both callers, as it was into the one it had. */
+static inline __attribute__((always_inline)) void search_with(const ap_view *v, const ap_pattern *pat,
+                                                              ap_pos from, cands *c,
+                                                              bool (*found)(void *, ap_match), void *ctx)
+{
+    uint64_t cost = ((uint64_t)c->nocc + c->nins) * pat->n;
+    if (cost <= 2 * ap_view_size(v) + 64)
+        search_candidates(v, pat, from, c, found, ctx);
+    else
+        search_scan(v, pat, from, found, ctx);
+}
+
+/* A soft pattern is found from whichever of its parts stands in fewer
+ * places: the lines its first line can stand on (exact, decorated or
+ * inserted: each is checked with the lines after it), or, as a fixed
+ * pattern, its other lines (each match checked for the first line before
+ * it). A generated or quoted locator often begins with a line that stands
+ * once (a comment, a signature) and goes on with lines that stand hundreds
+ * of times ("{", "return 0;"): searching the tail checked the line before
+ * each of those. Both ways give the same matches in the same order. */
 static void search_soft(const ap_view *v, const ap_pattern *pat, ap_pos from,
                         bool (*found)(void *, ap_match), void *ctx)
 {
-    if (pat->n == 1)
-        return search_soft_line(v, pat, from, found, ctx);
+    const ap_line *p0 = ap_pattern_at(pat, 0);
+    uint32_t ne, nd;
+    const uint32_t *ex = ap_text_occ(v->base, p0->hash, &ne);
+    head_ctx h = {v, pat, found, ctx};
+    if (pat->n == 1) {
+        const uint32_t *de = ap_text_decorated(v->base, ap_soft_key(p0), &nd);
+        soft_heads(v, p0, ex, ne, de, nd, from, head_is_match, &h);
+        return;
+    }
     ap_pattern rest = *pat;
     rest.nb = pat->nb + 1;
     rest.n = pat->n - 1;
     rest.soft = false;
-    tail_ctx t = {v, ap_pattern_at(pat, 0), ap_pos_key(from), found, ctx};
-    search(v, &rest, from, tail_found, &t);
+    cands c;
+    cands_init(v, &rest, &c);
+    /* the heads' lists cost a pass over the text's lines when it has none
+     * yet, so they are asked only when the tail is common */
+    bool heads = ap_soft_heads_first == 1;
+    if (ap_soft_heads_first < 0 && (uint64_t)c.nocc + c.nins > (uint64_t)ne + 16) {
+        ap_text_decorated(v->base, ap_soft_key(p0), &nd);
+        heads = (uint64_t)ne + nd < (uint64_t)c.nocc + c.nins;
+    }
+    if (heads) {
+        const uint32_t *de = ap_text_decorated(v->base, ap_soft_key(p0), &nd);
+        soft_heads(v, p0, ex, ne, de, nd, from, head_starts_match, &h);
+    } else {
+        tail_ctx t = {v, p0, ap_pos_key(from), found, ctx};
+        search_with(v, &rest, from, &c, tail_found, &t);
+    }
+    free(c.ins);
 }
+
 
 static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
                    bool (*found)(void *, ap_match), void *ctx)
@@ -327,11 +396,7 @@ static void search(const ap_view *v, const ap_pattern *pat, ap_pos from,
         return search_soft(v, pat, from, found, ctx);
     cands c;
     cands_init(v, pat, &c);
-    uint64_t cost = ((uint64_t)c.nocc + c.nins) * pat->n;
-    if (cost <= 2 * ap_view_size(v) + 64)
-        search_candidates(v, pat, from, &c, found, ctx);
-    else
-        search_scan(v, pat, from, found, ctx);
+    search_with(v, pat, from, &c, found, ctx);
     free(c.ins);
 }
 

@@ -894,6 +894,291 @@ static void test_decorated_lists(void)
     }
 }
 
+/* The same decorated lines (and keys) as the text lists itself: a fresh
+ * listing of its bytes against t's taken over. */
+static bool same_decorated(ap_text *t, const char *bytes, size_t len)
+{
+    ap_text *fresh = ap_text_new(bytes, len);
+    uint32_t ignore;
+    ap_text_decorated(fresh, 0, &ignore);
+    bool same = t->deco_known && fresh->n_deco == t->n_deco;
+    for (uint32_t i = 0; same && i < t->n_deco; i++)
+        same = fresh->deco_refs[i].key == t->deco_refs[i].key &&
+               fresh->deco_refs[i].line == t->deco_refs[i].line;
+    ap_text_release(fresh);
+    return same;
+}
+
+/* A line of the texts below: decorated or not, of few keys. */
+static void random_line(ap_buf *b)
+{
+    static const char *const fronts[] = {"",   "# ", "// ", "* ", "1. ",
+                                         "- ", "  ", "> ",  "\xe2\x80\xa2 ", "/* "};
+    if (rand() % 8 == 0)
+        ap_buf_adds(b, "\n");
+    else
+        ap_buf_addf(b, "%sitem %d\n", fronts[rand() % 10], rand() % 20);
+}
+
+/* A rendered text (copied runs of src's lines between new ones) and a
+ * joined one (src's records between others) take over src's decorated
+ * lines: the same as listing their own, and unlisted when src has not. */
+static void test_decorated_taken_over(void)
+{
+    srand(7);
+    for (int round = 0; round < 400; round++) {
+        ap_buf sb = AP_BUF_INIT;
+        ap_buf_adds(&sb, "");
+        int ns = rand() % 60;
+        for (int i = 0; i < ns; i++)
+            random_line(&sb);
+        ap_text *src = ap_text_new(sb.s, sb.len);
+        uint32_t ignore;
+        bool listed = round % 5 != 0;
+        if (listed)
+            ap_text_decorated(src, 0, &ignore);
+        /* rendered: runs of src's lines (ascending, as a render copies
+         * them) between lines of its own */
+        ap_buf out = AP_BUF_INIT;
+        ap_buf_adds(&out, "");
+        ap_hunk runs[64];
+        size_t nr = 0;
+        const ap_line *joined[256];
+        uint32_t nj = 0;
+        ap_text *other = ap_text_new("zz\n# item 3\n", 12);
+        for (uint32_t at = 0; at < src->n && nr < 64;) {
+            if (rand() % 2) {
+                random_line(&out);
+                joined[nj++] = &other->lines[rand() % 2];
+                continue;
+            }
+            uint32_t end = at + 1 + (uint32_t)(rand() % (src->n - at));
+            const ap_line *last = &src->lines[end - 1];
+            uint32_t bytes = (uint32_t)(last->s + last->len + 1 - src->lines[at].s);
+            runs[nr++] = (ap_hunk){at, end, (uint32_t)out.len, bytes};
+            ap_buf_add(&out, src->lines[at].s, runs[nr - 1].out_len);
+            for (uint32_t k = at; k < end; k++)
+                joined[nj++] = &src->lines[k];
+            at = end + (uint32_t)(rand() % 3);
+        }
+        ap_text *t =
+            ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr, true);
+        if (listed && nr > 0)
+            CHECK(same_decorated(t, t->bytes, t->len));
+        else
+            CHECK(!t->deco_known);
+        ap_text_release(t);
+        /* joined */
+        if (nj > 0) {
+            ap_text *j = ap_text_join(joined, nj);
+            CHECK(j != NULL);
+            ap_text_inherit_decorated_lines(j, src, joined, nj);
+            if (listed)
+                CHECK(same_decorated(j, j->bytes, j->len));
+            else
+                CHECK(!j->deco_known);
+            ap_text_release(j);
+        }
+        ap_text_release(other);
+        ap_text_release(src);
+        ap_buf_release(&out);
+        ap_buf_release(&sb);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+}
+
+/* Every match of a soft pattern from `from` (first and last), as a string,
+ * searched the way ap_soft_heads_first says; and the first one. */
+static char *soft_all_str(const ap_view *v, const ap_pattern *p, ap_pos from, int way)
+{
+    int was = ap_soft_heads_first;
+    ap_soft_heads_first = way;
+    ap_matches m = {0};
+    ap_find_all(v, p, from, 0, &m);
+    ap_match first;
+    bool any = ap_find_first(v, p, from, &first);
+    ap_soft_heads_first = was;
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = 0; i < m.n; i++) {
+        add_pos(&b, m.m[i].first);
+        ap_buf_addc(&b, '-');
+        add_pos(&b, m.m[i].last);
+        ap_buf_addc(&b, ' ');
+    }
+    /* the first match is the list's first */
+    if (any != (m.n > 0) || (any && (ap_pos_key(first.first) != ap_pos_key(m.m[0].first) ||
+                                     ap_pos_key(first.last) != ap_pos_key(m.m[0].last))))
+        ap_buf_adds(&b, "(first differs)");
+    ap_matches_release(&m);
+    return ap_buf_detach(&b, NULL);
+}
+
+/* A longer soft pattern found from its first line's places (exact,
+ * decorated, inserted) gives the matches its other lines' places give, in
+ * the same order: random texts of common and decorated lines, random
+ * edits, patterns cut from the view's own lines (decoration added or
+ * dropped on the first), searched from random places. */
+static void test_soft_heads_as_tails(void)
+{
+    static const char *const kinds[] = {"{", "}", "return 0;", "x = 1", "# x = 1", "// x = 1", "self.x = 1",
+                                        "- y", "y", "1. y", "/* f */", "f */", "", "  ", "int f(void)"};
+    const int nk = (int)(sizeof kinds / sizeof *kinds);
+    srand(31);
+    int compared = 0, matched = 0;
+    for (int round = 0; round < 400; round++) {
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, "");
+        int n = rand() % 120;
+        for (int i = 0; i < n; i++)
+            ap_buf_addf(&b, "%s%s\n", rand() % 4 ? "" : "    ", kinds[rand() % nk]);
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        ap_buf_release(&b);
+        /* inserted lines among the base's */
+        for (int e = rand() % 5; e > 0; e--) {
+            uint32_t a = v.base->n ? (uint32_t)(rand() % (int)(v.base->n + 1)) : 0;
+            uint32_t z = a + (uint32_t)(rand() % 3);
+            if (z > v.base->n)
+                z = v.base->n;
+            ap_pos from = ap_view_seek(&v, a), to = ap_view_seek(&v, z);
+            if (ap_pos_key(to) < ap_pos_key(from))
+                to = from;
+            const char *lines[3];
+            uint32_t k = (uint32_t)(rand() % 4);
+            for (uint32_t i = 0; i < k; i++)
+                lines[i] = kinds[rand() % nk];
+            replace_lines(&v, from, to, lines, k);
+        }
+        for (int q = 0; q < 20; q++) {
+            /* 2 to 4 lines of the view from a random place, or random ones */
+            ap_buf pb = AP_BUF_INIT;
+            ap_buf_adds(&pb, "");
+            ap_pos at = ap_view_seek(&v, v.base->n ? (uint32_t)(rand() % (int)v.base->n) : 0);
+            int want = 2 + rand() % 3;
+            for (int i = 0; i < want; i++) {
+                const char *line;
+                if (rand() % 5 == 0 || ap_view_at_end(&v, at)) {
+                    line = kinds[rand() % nk];
+                } else {
+                    const ap_line *l = ap_view_line(&v, at);
+                    ap_buf_add(&pb, l->s, l->len);
+                    ap_buf_addc(&pb, '\n');
+                    at = ap_view_next(&v, at);
+                    continue;
+                }
+                /* the first line with decoration added */
+                ap_buf_addf(&pb, "%s%s\n", i == 0 && rand() % 3 == 0 ? "# " : "", line);
+            }
+            ap_pattern p;
+            ap_pattern_init(&p, pb.s, pb.len);
+            p.soft = true;
+            if (p.n >= 2) {
+                uint32_t f = v.base->n ? (uint32_t)(rand() % (int)(v.base->n + 1)) : 0;
+                ap_pos from = rand() % 3 ? ap_view_begin(&v) : ap_view_seek(&v, f);
+                char *tails = soft_all_str(&v, &p, from, 0), *heads = soft_all_str(&v, &p, from, 1),
+                     *chosen = soft_all_str(&v, &p, from, -1);
+                compared++;
+                matched += tails[0] != '\0';
+                if (strcmp(tails, heads) != 0 || strcmp(tails, chosen) != 0) {
+                    fprintf(stderr, "  round %d: tails \"%s\", heads \"%s\", chosen \"%s\"\n", round, tails,
+                            heads, chosen);
+                    check_failed_in_test++;
+                }
+                free(tails);
+                free(heads);
+                free(chosen);
+            }
+            ap_pattern_release(&p);
+            ap_buf_release(&pb); /* (the pattern's lines are its bytes) */
+        }
+        ap_view_release(&v);
+        if (check_failed_in_test)
+            break;
+    }
+    /* (the patterns matched often enough to say something) */
+    CHECK(matched > compared / 4);
+}
+
+/* A text that replaces another (an edit of a few lines, anywhere, in LF,
+ * CRLF or CR texts, with or without a last break or a byte order mark)
+ * takes the other's decorated lines over for the lines both hold: the
+ * same as listing its own. */
+static void test_decorated_follow(void)
+{
+    static const char *const breaks[] = {"\n", "\r\n", "\r"};
+    srand(12);
+    int taken = 0;
+    for (int round = 0; round < 600; round++) {
+        const char *brk = breaks[round % 3];
+        int n = rand() % 40;
+        ap_buf a = AP_BUF_INIT, line = AP_BUF_INIT;
+        ap_buf_adds(&a, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        char **lines = ap_xcalloc((size_t)n + 8, sizeof *lines);
+        for (int i = 0; i < n; i++) {
+            ap_buf_adds(&line, "");
+            line.len = 0;
+            random_line(&line);
+            line.s[line.len - 1] = '\0'; /* (random_line ends it with an LF) */
+            lines[i] = ap_xstrdup(line.s);
+        }
+        bool last_break = rand() % 4 != 0;
+        for (int i = 0; i < n; i++)
+            ap_buf_addf(&a, "%s%s", lines[i], i + 1 < n || last_break ? brk : "");
+        /* now: lines [x, y) replaced by up to three others, or a byte
+         * added to a line */
+        int x = n ? rand() % (n + 1) : 0, y = x + rand() % 3;
+        if (y > n)
+            y = n;
+        ap_buf b = AP_BUF_INIT;
+        ap_buf_adds(&b, round % 7 == 0 ? "\xEF\xBB\xBF" : "");
+        int k = rand() % 4, total = n - (y - x) + k;
+        for (int i = 0, out = 0; i <= n; i++) {
+            if (i == x)
+                for (int j = 0; j < k; j++, out++) {
+                    line.len = 0;
+                    random_line(&line);
+                    line.s[line.len - 1] = '\0';
+                    const char *end = out + 1 < total || last_break ? brk : "";
+                    ap_buf_addf(&b, "%s%s%s", rand() % 5 ? "" : "x", line.s, end);
+                }
+            if (i < n && (i < x || i >= y)) {
+                ap_buf_addf(&b, "%s%s", lines[i], out + 1 < total || last_break ? brk : "");
+                out++;
+            }
+        }
+        ap_text *before = ap_text_new(a.s ? a.s : "", a.len);
+        bool listed = round % 5 != 0;
+        uint32_t ignore;
+        if (listed)
+            ap_text_decorated(before, 0, &ignore);
+        ap_text *now = ap_text_new(b.s ? b.s : "", b.len);
+        ap_text_follow(now, before);
+        /* (declined where the two break lines apart: now lists its own) */
+        if (listed && now->deco_known)
+            CHECK(same_decorated(now, now->bytes, now->len));
+        if (!listed)
+            CHECK(!now->deco_known);
+        taken += listed && now->deco_known;
+        ap_text_release(now);
+        ap_text_release(before);
+        for (int i = 0; i < n; i++)
+            free(lines[i]);
+        free(lines);
+        ap_buf_release(&a);
+        ap_buf_release(&b);
+        ap_buf_release(&line);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(taken > 400); /* of the 480 listed */
+}
+
 int main(void)
 {
     RUN(test_pattern_lines);
@@ -909,7 +1194,10 @@ int main(void)
     RUN(test_inserted_text);
     RUN(test_rare_line_candidates);
     RUN(test_soft_one_line);
+    RUN(test_soft_heads_as_tails);
     RUN(test_decorated_lists);
+    RUN(test_decorated_taken_over);
+    RUN(test_decorated_follow);
     RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);

@@ -76,6 +76,7 @@ typedef struct run_ctx {
     uint32_t by_path_mask;
     struct ap_listing *listing; /* suggest.c: the files under the root, listed
                                  * once per run, for the files it misses */
+    struct ap_kind_memo *kinds; /* fileops.c: the top folders asked of, once */
 } run_ctx;
 
 /* ---------------------------------------------------------- resolve.c */
@@ -242,10 +243,24 @@ ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, o
 
 /* What stands at path (the provider's kind, else what load says). */
 ap_path_kind ap_kind_of(ap_fs *fs, const char *path);
+/* What a run has asked of the top folders its paths begin with: the 3.2
+ * prefix tolerance asks of each FILE's first folder (a patch's paths share
+ * a few), and a provider's answer costs a lookup and a dependency each
+ * (the server: about 1,100 instructions a path, a hundred paths a
+ * keystroke at r4). The answers of one run, which sees one state of the
+ * files. */
+typedef struct ap_kind_memo {
+    char *name[8];
+    ap_path_kind kind[8];
+    size_t n;
+} ap_kind_memo;
+/* What stands at name[0, len), asked once a run (memo may be NULL). */
+ap_path_kind ap_kind_memo_of(ap_kind_memo *memo, ap_fs *fs, const char *name, size_t len);
+void ap_kind_memo_free(ap_kind_memo *memo);
 /* A path nothing stands at, whose leading folders the root lacks while the
  * rest stands (or the rest's first folder does): that rest (malloc'd), and
- * *dropped, how many components went; else NULL. */
-char *ap_path_unprefixed(ap_fs *fs, const char *path, size_t *dropped);
+ * *dropped, how many components went; else NULL. memo: the run's, or NULL. */
+char *ap_path_unprefixed(ap_fs *fs, ap_kind_memo *memo, const char *path, size_t *dropped);
 /* Refuses operations on paths that other changes also name. */
 void ap_path_conflicts(run_ctx *x);
 /* Decides the operation on a path of file fi from what stands there. */

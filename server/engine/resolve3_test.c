@@ -8,6 +8,7 @@
  * run recognised from the text as a no-op. */
 #include "check.h"
 #include "internal.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -743,8 +744,110 @@ static void test_two_oh_unchanged(void)
     ap_fs_mem_free(fs);
 }
 
+/* The kinds a provider is asked, counted (the wrapped provider answers). */
+static ap_fs *counted_inner;
+static int kinds_asked;
+static ap_path_kind counted_kind(ap_fs *fs, const char *path)
+{
+    (void)fs;
+    kinds_asked++;
+    return ap_kind_of(counted_inner, path);
+}
+
+/* The prefix tolerance as it was written first (the path asked first, then
+ * cut), the reference the memo's answers must give. */
+static char *join_parts(char **parts, size_t from, size_t to)
+{
+    ap_buf b = AP_BUF_INIT;
+    ap_buf_adds(&b, "");
+    for (size_t i = from; i < to; i++)
+        ap_buf_addf(&b, "%s%s", i > from ? "/" : "", parts[i]);
+    return ap_buf_detach(&b, NULL);
+}
+
+static char *unprefixed_path_first(ap_fs *fs, const char *path, size_t *dropped)
+{
+    if (ap_kind_of(fs, path) != AP_PATH_NONE)
+        return NULL;
+    char *copy = ap_xstrdup(path), *parts[16];
+    size_t n = 0;
+    for (char *tok = strtok(copy, "/"); tok && n < 16; tok = strtok(NULL, "/"))
+        parts[n++] = tok;
+    char *out = NULL;
+    if (n >= 2 && ap_kind_of(fs, parts[0]) == AP_PATH_NONE) {
+        for (size_t i = 1; i < n && !out; i++) {
+            char *rest = join_parts(parts, i, n);
+            if (ap_kind_of(fs, rest) != AP_PATH_NONE) {
+                out = rest;
+                *dropped = i;
+            } else {
+                free(rest);
+            }
+        }
+        for (size_t i = 1; i + 1 < n && !out; i++) {
+            char *prefix = join_parts(parts, 0, i);
+            if (ap_kind_of(fs, prefix) == AP_PATH_NONE && ap_kind_of(fs, parts[i]) == AP_PATH_DIR) {
+                out = join_parts(parts, i, n);
+                *dropped = i;
+            }
+            free(prefix);
+        }
+    }
+    free(copy);
+    return out;
+}
+
+/* The prefix tolerance with the run's memo of first folders: the answers of
+ * asking every path first, and a first folder the paths share asked once. */
+static void test_prefix_memo(void)
+{
+    tfile files[] = {{"src/a.txt", "a\n"}, {"src/b/c.txt", "c\n"}, {"lib/d.txt", "d\n"}, {NULL, NULL}};
+    counted_inner = tree(files);
+    ap_fs_mem_mkdir(counted_inner, "empty");
+    ap_fs counted = *counted_inner;
+    counted.kind = counted_kind;
+    const char *paths[] = {"src/a.txt", "proj/src/a.txt", "proj/lib/d.txt", "proj/src/new.txt",
+                           "src/nope.txt", "proj/x/y.txt", "a.txt", "proj/proj/src/b/c.txt",
+                           "empty/z.txt", "proj/empty/z.txt",
+                           "proj/src/b/c.txt", "lib/d.txt", "/proj/src/a.txt", "proj//src/a.txt", "proj/",
+                           "proj", "", "/", "src", "proj/src", "proj/src/", NULL};
+    ap_kind_memo *memo = ap_xcalloc(1, sizeof *memo);
+    int dropped = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; paths[i]; i++) {
+            size_t d1 = 0, d2 = 0;
+            char *plain = unprefixed_path_first(counted_inner, paths[i], &d1);
+            char *memoed = ap_path_unprefixed(&counted, memo, paths[i], &d2);
+            CHECK((plain == NULL) == (memoed == NULL));
+            if (plain && memoed) {
+                CHECK_STR(memoed, plain);
+                CHECK_INT(d2, d1);
+                dropped++;
+            }
+            size_t d3 = 0;
+            char *alone = ap_path_unprefixed(counted_inner, NULL, paths[i], &d3);
+            CHECK((plain == NULL) == (alone == NULL));
+            if (plain && alone)
+                CHECK_STR(alone, plain);
+            free(alone);
+            free(plain);
+            free(memoed);
+        }
+    CHECK_INT(dropped, 2 * 10); /* (each proj/..., new.txt under src too) */
+    /* src: asked of once through the memo */
+    kinds_asked = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t d = 0;
+        free(ap_path_unprefixed(&counted, memo, "src/a.txt", &d));
+    }
+    CHECK_INT(kinds_asked, 0);
+    ap_kind_memo_free(memo);
+    ap_fs_mem_free(counted_inner);
+}
+
 int main(void)
 {
+    RUN(test_prefix_memo);
     RUN(test_hybrid_match);
     RUN(test_indentation);
     RUN(test_whitespace_and_newlines);

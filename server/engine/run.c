@@ -409,7 +409,9 @@ static int new_file(run_ctx *x, char *path, int ch)
  * and the fix that writes the path without it. */
 static char *drop_prefix(run_ctx *x, int ch, char *norm, const ap_field *f, size_t *dropped)
 {
-    char *rest = ap_path_unprefixed(x->fs, norm, dropped);
+    if (!x->kinds)
+        x->kinds = ap_xcalloc(1, sizeof *x->kinds);
+    char *rest = ap_path_unprefixed(x->fs, x->kinds, norm, dropped);
     if (!rest)
         return norm;
     ap_problem *pr = ap_run_problem(x->run, AP_PATH_PREFIX, AP_WARNING, f->span, ch, -1,
@@ -786,7 +788,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         run->n_mods_of[ch] = patch->changes[ch].n_mods;
         run->flags_of[ch] = change_flags(&patch->changes[ch]);
     }
-    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0, NULL};
+    run_ctx x = {run, fs, patch, NULL, NULL, NULL, 0, NULL, NULL};
     const ap_rules *rules = ap_rules_of(patch);
     x.pats = ap_xcalloc(patch->n_changes ? patch->n_changes : 1, sizeof *x.pats);
 
@@ -926,6 +928,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     free(reused);
     free(x.by_path);
     ap_listing_free(x.listing);
+    ap_kind_memo_free(x.kinds);
     free(loaded);
     free(x.fst);
     free(x.pats);

@@ -326,7 +326,6 @@ void ap_text_drop_tables(ap_text *t)
     free(t->deco_lines);
     t->deco_start = NULL;
     t->deco_lines = NULL;
-    t->n_deco = 0;
     t->deco_mask = 0;
     ap_bracket_map_free(t->brackets);
     t->brackets = NULL;
@@ -335,6 +334,12 @@ void ap_text_drop_tables(ap_text *t)
 void ap_text_drop_lines(ap_text *t)
 {
     ap_text_drop_tables(t);
+    /* (the decorated lines' keys, which drop_tables keeps: a few bytes a
+     * decorated line, taken over by the text rendered from this one) */
+    free(t->deco_refs);
+    t->deco_refs = NULL;
+    t->deco_known = false;
+    t->n_deco = 0;
     free(t->lines);
     t->lines = NULL;
 }
@@ -403,15 +408,18 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
  * only where the lines begin moves. A run that does not start where a
  * line starts is split like the rest. */
 static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const ap_text *src,
-                           const ap_hunk *copied, size_t n_copied, ap_line *lines)
+                           const ap_hunk *copied, size_t n_copied, ap_line *lines, ap_line_run *runs,
+                           size_t *n_runs)
 {
     size_t count = 0, i = 0, c = 0;
+    *n_runs = 0;
     while (i < n) {
         while (c < n_copied && copied[c].out < at0 + i)
             c++; /* runs behind: split like the rest */
         if (c < n_copied && copied[c].out == at0 + i) {
             const ap_hunk *r = &copied[c++];
             const char *from = src->lines[r->line].s;
+            runs[(*n_runs)++] = (ap_line_run){(uint32_t)count, r->line, r->end_line - r->line};
             for (uint32_t k = r->line; k < r->end_line; k++) {
                 lines[count] = src->lines[k];
                 lines[count++].s = s + i + (src->lines[k].s - from);
@@ -445,7 +453,14 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->bom = bom;
     size_t total = count_lines(bytes + bom, len - bom, brk);
     t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
-    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
+    ap_line_run *runs = ap_xmalloc(n_copied * sizeof *runs);
+    size_t n_runs;
+    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines, runs,
+                                  &n_runs);
+    /* the lines a soft search finds by decoration, from src's where it
+     * listed them: the twice check searches this text as the run did src */
+    ap_text_inherit_decorated(t, src, runs, n_runs);
+    free(runs);
     t->eol = detect_eol(bytes, len);
     (void)tables; /* (every table is made on first use now) */
 #ifdef APLS_CHECK_TEXTS
@@ -541,3 +556,36 @@ uint32_t ap_text_line_start(const ap_text *t, uint32_t i)
         return (uint32_t)t->len;
     return (uint32_t)(t->lines[i].s - t->bytes);
 }
+
+/* The common first and last bytes of the two texts are found once (a block
+ * at a time by memcmp: a byte at a time cost more than reading the text),
+ * and each table that can be carried takes its lines over: the balance
+ * (brackets.c), the decorated lines (hybrid.c). */
+void ap_text_follow(ap_text *now, const ap_text *before)
+{
+    if (!now || !before || before->bom != now->bom)
+        return;
+    bool balance = ap_brackets_can_follow(now, before);
+    /* (a text whose lines were let go has let its decorated lines go too) */
+    bool decorated = !now->deco_known && before->deco_known;
+    if (!balance && !decorated)
+        return;
+    const char *a = before->bytes, *b = now->bytes;
+    size_t na = before->len, nb = now->len, min = na < nb ? na : nb;
+    enum { BLOCK = 1024 };
+    size_t pre = 0;
+    while (pre + BLOCK <= min && memcmp(a + pre, b + pre, BLOCK) == 0)
+        pre += BLOCK;
+    while (pre < min && a[pre] == b[pre])
+        pre++;
+    size_t suf = 0;
+    while (suf + BLOCK <= min - pre && memcmp(a + na - suf - BLOCK, b + nb - suf - BLOCK, BLOCK) == 0)
+        suf += BLOCK;
+    while (suf < min - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+        suf++;
+    if (balance)
+        ap_brackets_follow(now, before, pre, suf);
+    if (decorated)
+        ap_decorated_follow(now, before, pre, suf);
+}
+
