@@ -735,16 +735,28 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
 /* Does an insert of the group, run forward on the file as it stands,
  * insert its content again (whatever the others do)? In a file the group
  * makes, that content then stands twice beside its locator, which a file
- * never patched may hold as well (2038123: "} else {" before "try:"). */
+ * never patched may hold as well. Or does one count as done only because
+ * its content already stands where it would go (the format's rule: 3.2
+ * moves the cursor past it) while another modification fails there? Then
+ * the file is applied by the group question alone, from a pre-image
+ * without that content, and a file never patched holds these bytes as
+ * likely (2038123: "} else {" before "try:", then an INSERT_AFTER of
+ * "pass" / "} else {" that fails past the cursor). */
 static bool insert_applies(const gmod *mods, size_t n, const ap_view *v)
 {
     fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
-    bool again = false;
-    for (size_t k = 0; k < n; k++)
-        again |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
-                 res[k].state == AP_MOD_APPLIES;
+    bool again = false, stands = false, other = false, fails = false;
+    for (size_t k = 0; k < n; k++) {
+        bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
+        bool writes = mods[k].mp->content.n > 0;
+        bool beside = insert && writes && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
+        again |= insert && res[k].state == AP_MOD_APPLIES;
+        stands |= beside;
+        other |= writes && !beside; /* other evidence: a content of its own */
+        fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
+    }
     free(res);
-    return again;
+    return again || (stands && !other && fails);
 }
 
 /* The first copy of a modification's snippet in its scope: after the
