@@ -1147,11 +1147,13 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
             ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
                  m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
                  m->action != AP_CREATE_DIR;
-            /* nor can a range to a file boundary, or a block's body, be put
-             * back (an insert at a boundary or after a block can) */
+            /* nor can a range to a file boundary be put back (an insert at
+             * a boundary can). A REPLACE or DELETE with scope_end is undone
+             * to its snippet alone: a block body it took cannot be put
+             * back, but where it took none (the snippet opens no block, or
+             * its block is its own lines) the forward run proves it */
             bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
-            ok = ok && (!m->scope_end || m->action == AP_INSERT_AFTER) && !m->start_snippet.boundary &&
-                 !m->end_snippet.boundary && (!m->snippet.boundary || insert);
+            ok = ok && !m->start_snippet.boundary && !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);

@@ -582,6 +582,16 @@ static void test_applied_as_a_group(void)
              R S "self.line += 1\nreturn None\n" C "print(x)\nself.line += 1\nreturn None\n" D A
              "class Parser:\n" S "self.line += 1\nreturn None\n",
              0, "try:\nclass Parser:\n\nprint(x)\nreturn y\nend\n");
+    /* the group question asks a REPLACE or DELETE with scope_end too: undone,
+     * its snippet alone is put back, and the forward run proves the block it
+     * takes there is what the file lacks (a snippet that opens no block: the
+     * directive ignored; one whose block is the snippet's own lines) */
+    ONE_FILE("import os\nx = 1\n", IB S "x = 1\n" C "import sys\n" R S "x = 1\n" ID "scope_end 1\n" C "x = 2\n", 0,
+             "import os\nimport sys\nx = 2\n");
+    ONE_FILE("import os\ndef a(x):\nrest\n",
+             IB S "def a(x):\n" C "import sys\n" R S "def a(x):\n" ID "scope_end 1\n" C "def a(y):\n    pass\n", 0,
+             "import os\nimport sys\ndef a(y):\n    pass\nrest\n");
+    ONE_FILE("a = 1\nb = 2\n", IA S "a = 1\n" C "c = 3\n" D S "a = 1\nc = 3\n" ID "scope_end 1\n", 0, "b = 2\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
