@@ -178,6 +178,12 @@ typedef struct undo_state {
     size_t n;
     uint32_t *choice;  /* per modification (undo order): the candidate taken */
     uint32_t *count;   /* and how many there were */
+    /* per step, the most candidates an attempt since its choice last
+     * started over found: a step's candidates depend on where the
+     * deletions undone before it put their text, which the inner loop
+     * varies (1014038: the third place of an insert's snippet exists only
+     * once a range's text is back) */
+    uint32_t *seen;
     ap_tspan *where;   /* where in the file the content undone stood */
     ap_buf store;      /* text of the lines put in */
     /* the answers of ap_snippet_looks_elsewhere so far, by the choices that
@@ -459,8 +465,12 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             if (na == 0)
                 goto out;
         }
-        ap_match sm;
-        if (ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm))
+        /* (3.2: a range stands only whole, its start, then its end after
+         * it; an earlier insert may have written copies of its start. 2.0
+         * says END_SNIPPET_NOT_FOUND when the start stands alone) */
+        ap_match sm, em;
+        if (ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm) &&
+            (!mp->has_end || !mp->rules->sequential || ap_find_first(s, &mp->end, ap_view_next(s, sm.last), &em)))
             goto out;
         ap_pos places[UNDO_CANDIDATES];
         *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
@@ -1042,6 +1052,8 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_st
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
         ok = undo_one(&s, u, k, step);
+        if (u->count[step] > u->seen[step])
+            u->seen[step] = u->count[step];
         if (!ok && (int)step >= stop_at->reached) {
             stop_at->reached = (int)step;
             stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
@@ -1076,11 +1088,12 @@ static bool next_choice(undo_state *u, bool deletions)
     for (size_t step = u->n; step-- > 0;) {
         if (is_delete(&u->mods[u->n - 1 - step]) != deletions)
             continue;
-        if (u->choice[step] + 1 < u->count[step]) {
+        uint32_t count = deletions ? u->count[step] : u->seen[step];
+        if (u->choice[step] + 1 < count) {
             u->choice[step]++;
             for (size_t j = step + 1; j < u->n; j++)
                 if (is_delete(&u->mods[u->n - 1 - j]) == deletions)
-                    u->choice[j] = 0;
+                    u->choice[j] = 0, u->seen[j] = 0;
             return true;
         }
     }
@@ -1188,7 +1201,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
         return false;
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
-                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
+                    ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
     /* the pre-images that fit should agree on where every content stands in
      * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
@@ -1276,6 +1289,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
     free(u.memo);
     free(u.choice);
     free(u.count);
+    free(u.seen);
     free(u.where);
     free(mods);
     return applied;

@@ -592,6 +592,12 @@ static void test_applied_as_a_group(void)
              IB S "def a(x):\n" C "import sys\n" R S "def a(x):\n" ID "scope_end 1\n" C "def a(y):\n    pass\n", 0,
              "import os\nimport sys\ndef a(y):\n    pass\nrest\n");
     ONE_FILE("a = 1\nb = 2\n", IA S "a = 1\n" C "c = 3\n" D S "a = 1\nc = 3\n" ID "scope_end 1\n", 0, "b = 2\n");
+    /* a range's text is gone when its start stands but not its end after
+     * it: undoing puts it back (1014038: the insert wrote copies of the
+     * range's first line) */
+    ONE_FILE("{\nbreak\nreturn x\n\nraise\n",
+             IB S "{\nbreak\n" C "{\nbreak\n{\nbreak\n" D S "break\n" T "return x\n", 0,
+             "{\nbreak\n{\nbreak\n{\n\nraise\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
