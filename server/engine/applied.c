@@ -171,7 +171,8 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * already deleted, or the text to delete, and the text cannot tell which. */
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
-#define UNDO_ATTEMPTS 64  /* pre-images tried for one group */
+#define UNDO_ATTEMPTS 256 /* pre-images tried for one group (64 until session 19:
+                             * docs/engine.md, the cost measured) */
 
 typedef struct undo_state {
     const gmod *mods;
