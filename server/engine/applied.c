@@ -470,11 +470,27 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
          * it; an earlier insert may have written copies of its start. 2.0
          * says END_SNIPPET_NOT_FOUND when the start stands alone) */
         ap_match sm, em;
-        if (ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm) &&
-            (!mp->has_end || !mp->rules->sequential || ap_find_first(s, &mp->end, ap_view_next(s, sm.last), &em)))
+        bool stands = ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm) &&
+                      (!mp->has_end || !mp->rules->sequential ||
+                       ap_find_first(s, &mp->end, ap_view_next(s, sm.last), &em));
+        /* 3.2 looks for it from the cursor an earlier modification left:
+         * copies may stand above that, never below where it stood */
+        bool behind = stands && mp->rules->sequential && k > 0;
+        if (stands && !behind)
             goto out;
         ap_pos places[UNDO_CANDIDATES];
         *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
+        if (behind) {
+            ap_matches all = {0};
+            ap_find_all(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, 0, &all);
+            uint64_t last = all.n ? ap_pos_key(all.m[all.n - 1].last) : 0;
+            ap_matches_release(&all);
+            uint32_t kept = 0;
+            for (uint32_t i = 0; i < *count; i++)
+                if (ap_pos_key(places[i]) > last)
+                    places[kept++] = places[i];
+            *count = kept;
+        }
         /* last: it deleted nothing (an earlier modification had taken its
          * text already) */
         if (choice == (*count)++) {
@@ -486,7 +502,9 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos at = places[choice];
         put_lines(store, &lines, &nl, &cap, "", 0, &mp->snippet, m->lead, 0);
         if (mp->has_end) {
-            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            if (!behind) /* (a second copy holding what the others wrote
+                          * would absorb the whole patch: 6084557) */
+                put_lost_text(s, mods, k, store, &lines, &nl, &cap);
             put_lines(store, &lines, &nl, &cap, "", 0, &mp->end, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
