@@ -526,9 +526,15 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             goto out;
         /* 3.2 writes a content with its own indentation: the snippet it
          * replaced stood as indented as the content's first line (a guess
-         * the forward run checks) */
-        const char *sind = mp->rules->content_verbatim ? head->s : ind;
-        uint32_t sind_len = mp->rules->content_verbatim ? head->s_off : ind_len;
+         * the forward run checks); but a content with a line at column 0
+         * was shifted to the place's indentation (ap_reindent), which is
+         * what indent_of gives (1008206) */
+        bool flat = false;
+        for (uint32_t i = 0; i < c->n && !flat; i++)
+            flat = ap_pattern_at(c, i)->s[0] != ' ' && ap_pattern_at(c, i)->s[0] != '\t';
+        bool own = mp->rules->content_verbatim && !(mp->rules->reindent_flat && flat);
+        const char *sind = own ? head->s : ind;
+        uint32_t sind_len = own ? head->s_off : ind_len;
         /* the whole inserted block, its blank lines included */
         for (uint32_t i = 0; i < c->nb[0]; i++)
             if (!ap_view_prev(s, first, &first))

@@ -602,6 +602,12 @@ static void test_applied_as_a_group(void)
      * stand above, where an earlier insert wrote them (1020697) */
     ONE_FILE("total\n\nmsg\nM\nreturn y\n", IB A "total\n" S "M\n" C "M\nM\n" D S "M\n", 0,
              "total\n\nmsg\nM\nM\nreturn y\n");
+    /* a content with a line at column 0 is written at the place's
+     * indentation: undone, its snippet goes back at the indentation of the
+     * place, not of the content's first line (1008206) */
+    ONE_FILE("x = 2\nint n = 0;\ntry:\nreturn 0;\n",
+             R S "return 0;\n" C "    char *buf = malloc(n);\n}\nreturn 0;\n" R S "int n = 0;\n" C "}\n", 0,
+             "x = 2\n}\ntry:\n    char *buf = malloc(n);\n}\nreturn 0;\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
