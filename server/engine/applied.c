@@ -320,6 +320,11 @@ static ap_pos over_blanks(const ap_view *v, ap_pos p, uint32_t limit, bool down)
     return p;
 }
 
+static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
+{
+    return a->n == b->n && run_within(a, b);
+}
+
 /* What a range held between its ends is unknown, but what earlier
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
@@ -335,6 +340,9 @@ static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *
             pats[0] = NULL; /* a REPLACE's snippet is gone by design */
         for (int t = 0; t < 2; t++) {
             ap_match m;
+            /* (a text the range's own ends are: it was one of them, 1006464) */
+            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end)))
+                continue;
             if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m))
                 put_lines(store, lines, nl, cap, "", 0, pats[t], 0, 0);
         }
@@ -1132,10 +1140,6 @@ static void reset_choices(undo_state *u, bool deletions)
             u->choice[step] = 0;
 }
 
-static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
-{
-    return a->n == b->n && run_within(a, b);
-}
 
 /* Does the locator of every REPLACE of the group (two or more) stand whole in
  * the file as read? Had the patch run, each took a copy; that every one kept

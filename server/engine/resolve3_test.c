@@ -608,6 +608,11 @@ static void test_applied_as_a_group(void)
     ONE_FILE("x = 2\nint n = 0;\ntry:\nreturn 0;\n",
              R S "return 0;\n" C "    char *buf = malloc(n);\n}\nreturn 0;\n" R S "int n = 0;\n" C "}\n", 0,
              "x = 2\n}\ntry:\n    char *buf = malloc(n);\n}\nreturn 0;\n");
+    /* the text lost inside a range is never one of the range's own ends:
+     * the insert's snippet was the range's first line (1006464) */
+    ONE_FILE("raise\nbreak\n}\na = b\nprint(x)\n",
+             IB S "break\n" C "}\n" R S "a = b\n" C "a = b\n}\nlet t\n" R S "a = b\n" C "a = b\n}\nlet t\n" D S "break\n" T "}\n",
+             0, "raise\n}\na = b\n}\nlet t\n}\nlet t\nprint(x)\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
