@@ -586,26 +586,45 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (choice >= n)
             goto out;
         ap_match sm = found.m[choice];
-        const ap_line *like = ap_view_line(s, sm.first);
-        if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
-            like = ap_view_line(s, sm.last);
+        ap_pos after = ap_view_next(s, sm.last), block_end;
+        /* with scope_end, after the block the snippet opens */
+        bool block = m->action == AP_INSERT_AFTER && m->scope_end &&
+                     ap_scope_end(s, sm.first, sm.last, &block_end) && ap_pos_key(block_end) > ap_pos_key(after);
+        if (block)
+            after = block_end;
+        /* 3.2 indents like the region's last non-blank line: with scope_end
+         * the block's, whose end in the file may hold the content itself
+         * (indented deeper than the snippet, it reads as part of the
+         * block): each line of the block, last first, is tried as the one
+         * the content followed (1018406) */
+        ap_pos lasts[64];
+        uint32_t n_lasts = 0;
+        if (block && mp->rules->content_verbatim)
+            for (ap_pos p = sm.last; ap_pos_key(p) < ap_pos_key(after) && n_lasts < 64; p = ap_view_next(s, p))
+                if (!ap_view_line(s, p)->blank)
+                    lasts[n_lasts++] = p;
+        if (n_lasts == 0)
+            lasts[n_lasts++] = sm.last;
         ap_pos from, to;
-        /* 2.0 indents the content like the snippet; 3.2 writes it as it is,
-         * or indented like the snippet when it stands at column 0 */
-        for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
-            const char *ind = like->s;
-            uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
-            if (m->action == AP_INSERT_AFTER) {
-                ap_pos after = ap_view_next(s, sm.last), block_end;
-                /* with scope_end, after the block the snippet opens */
-                if (m->scope_end && ap_scope_end(s, sm.first, sm.last, &block_end) &&
-                    ap_pos_key(block_end) > ap_pos_key(after))
-                    after = block_end;
-                from = over_blanks(s, after, m->trail, true);
-                ok = inserted_at(s, from, c, ind, ind_len, &to);
-            } else {
-                to = over_blanks(s, sm.first, m->lead, false);
-                ok = inserted_before(s, to, c, ind, ind_len, &from);
+        for (uint32_t li = n_lasts; li-- > 0 && !ok;) {
+            const ap_line *like = ap_view_line(s, sm.first);
+            if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
+                like = ap_view_line(s, lasts[li]);
+            /* 2.0 indents the content like the snippet; 3.2 writes it as it
+             * is, or indented like the snippet when it stands at column 0 */
+            for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
+                const char *ind = like->s;
+                uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
+                if (m->action == AP_INSERT_AFTER) {
+                    /* (the block's end as the format reads it first: blank
+                     * lines before the next one are the block's) */
+                    ap_pos at = li + 1 < n_lasts ? ap_view_next(s, lasts[li]) : after;
+                    from = over_blanks(s, at, m->trail, true);
+                    ok = inserted_at(s, from, c, ind, ind_len, &to);
+                } else {
+                    to = over_blanks(s, sm.first, m->lead, false);
+                    ok = inserted_before(s, to, c, ind, ind_len, &from);
+                }
             }
         }
         if (ok) {

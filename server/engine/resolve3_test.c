@@ -613,6 +613,12 @@ static void test_applied_as_a_group(void)
     ONE_FILE("raise\nbreak\n}\na = b\nprint(x)\n",
              IB S "break\n" C "}\n" R S "a = b\n" C "a = b\n}\nlet t\n" R S "a = b\n" C "a = b\n}\nlet t\n" D S "break\n" T "}\n",
              0, "raise\n}\na = b\n}\nlet t\n}\nlet t\nprint(x)\n");
+    /* an insert after a scope_end block is indented like the block's last
+     * line, and undone so (1018406) */
+    ONE_FILE("x = 1\ndef parse(self, text):\n    count = 0\n        values = list(values)\n",
+             IA S "def parse(self, text):\n" C "    let total = 0\ndef parse(self, text):\n" ID "scope_end 1\n", 0,
+             "x = 1\ndef parse(self, text):\n    count = 0\n        values = list(values)\n"
+             "            let total = 0\n        def parse(self, text):\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
