@@ -508,12 +508,22 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (choice >= *count)
             goto out;
         ap_pos at = places[choice];
-        put_lines(store, &lines, &nl, &cap, "", 0, &mp->snippet, m->lead, 0);
+        /* indented like the line above it: an earlier content's lines the
+         * deletion took stood as indented as the rest of it (1013599; both
+         * ways, as two places each, cost more than they found). Not a text
+         * put back below copies that stand: indented, it made a pristine
+         * file applied (4016273) */
+        const char *dind = "";
+        uint32_t dind_len = 0;
+        ap_pos above;
+        if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
+            dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
+        put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, m->lead, 0);
         if (mp->has_end) {
             if (!behind) /* (a second copy holding what the others wrote
                           * would absorb the whole patch: 6084557) */
                 put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, "", 0, &mp->end, 0, 0);
+            put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->end, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
         fix_lines(store, lines, nl);
