@@ -171,13 +171,20 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * already deleted, or the text to delete, and the text cannot tell which. */
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
-#define UNDO_ATTEMPTS 64  /* pre-images tried for one group */
+#define UNDO_ATTEMPTS 256 /* pre-images tried for one group (64 until session 19:
+                             * docs/engine.md, the cost measured) */
 
 typedef struct undo_state {
     const gmod *mods;
     size_t n;
     uint32_t *choice;  /* per modification (undo order): the candidate taken */
     uint32_t *count;   /* and how many there were */
+    /* per step, the most candidates an attempt since its choice last
+     * started over found: a step's candidates depend on where the
+     * deletions undone before it put their text, which the inner loop
+     * varies (1014038: the third place of an insert's snippet exists only
+     * once a range's text is back) */
+    uint32_t *seen;
     ap_tspan *where;   /* where in the file the content undone stood */
     ap_buf store;      /* text of the lines put in */
     /* the answers of ap_snippet_looks_elsewhere so far, by the choices that
@@ -313,6 +320,11 @@ static ap_pos over_blanks(const ap_view *v, ap_pos p, uint32_t limit, bool down)
     return p;
 }
 
+static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
+{
+    return a->n == b->n && run_within(a, b);
+}
+
 /* What a range held between its ends is unknown, but what earlier
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
@@ -328,6 +340,9 @@ static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *
             pats[0] = NULL; /* a REPLACE's snippet is gone by design */
         for (int t = 0; t < 2; t++) {
             ap_match m;
+            /* (a text the range's own ends are: it was one of them, 1006464) */
+            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end)))
+                continue;
             if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m))
                 put_lines(store, lines, nl, cap, "", 0, pats[t], 0, 0);
         }
@@ -459,11 +474,31 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             if (na == 0)
                 goto out;
         }
-        ap_match sm;
-        if (ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm))
+        /* (3.2: a range stands only whole, its start, then its end after
+         * it; an earlier insert may have written copies of its start. 2.0
+         * says END_SNIPPET_NOT_FOUND when the start stands alone) */
+        ap_match sm, em;
+        bool stands = ap_find_first(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, &sm) &&
+                      (!mp->has_end || !mp->rules->sequential ||
+                       ap_find_first(s, &mp->end, ap_view_next(s, sm.last), &em));
+        /* 3.2 looks for it from the cursor an earlier modification left:
+         * copies may stand above that, never below where it stood */
+        bool behind = stands && mp->rules->sequential && k > 0;
+        if (stands && !behind)
             goto out;
         ap_pos places[UNDO_CANDIDATES];
         *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
+        if (behind) {
+            ap_matches all = {0};
+            ap_find_all(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, 0, &all);
+            uint64_t last = all.n ? ap_pos_key(all.m[all.n - 1].last) : 0;
+            ap_matches_release(&all);
+            uint32_t kept = 0;
+            for (uint32_t i = 0; i < *count; i++)
+                if (ap_pos_key(places[i]) > last)
+                    places[kept++] = places[i];
+            *count = kept;
+        }
         /* last: it deleted nothing (an earlier modification had taken its
          * text already) */
         if (choice == (*count)++) {
@@ -473,10 +508,22 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (choice >= *count)
             goto out;
         ap_pos at = places[choice];
-        put_lines(store, &lines, &nl, &cap, "", 0, &mp->snippet, m->lead, 0);
+        /* indented like the line above it: an earlier content's lines the
+         * deletion took stood as indented as the rest of it (1013599; both
+         * ways, as two places each, cost more than they found). Not a text
+         * put back below copies that stand: indented, it made a pristine
+         * file applied (4016273) */
+        const char *dind = "";
+        uint32_t dind_len = 0;
+        ap_pos above;
+        if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
+            dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
+        put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, m->lead, 0);
         if (mp->has_end) {
-            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, "", 0, &mp->end, 0, 0);
+            if (!behind) /* (a second copy holding what the others wrote
+                          * would absorb the whole patch: 6084557) */
+                put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->end, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
         fix_lines(store, lines, nl);
@@ -497,9 +544,15 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             goto out;
         /* 3.2 writes a content with its own indentation: the snippet it
          * replaced stood as indented as the content's first line (a guess
-         * the forward run checks) */
-        const char *sind = mp->rules->content_verbatim ? head->s : ind;
-        uint32_t sind_len = mp->rules->content_verbatim ? head->s_off : ind_len;
+         * the forward run checks); but a content with a line at column 0
+         * was shifted to the place's indentation (ap_reindent), which is
+         * what indent_of gives (1008206) */
+        bool flat = false;
+        for (uint32_t i = 0; i < c->n && !flat; i++)
+            flat = ap_pattern_at(c, i)->s[0] != ' ' && ap_pattern_at(c, i)->s[0] != '\t';
+        bool own = mp->rules->content_verbatim && !(mp->rules->reindent_flat && flat);
+        const char *sind = own ? head->s : ind;
+        uint32_t sind_len = own ? head->s_off : ind_len;
         /* the whole inserted block, its blank lines included */
         for (uint32_t i = 0; i < c->nb[0]; i++)
             if (!ap_view_prev(s, first, &first))
@@ -543,26 +596,45 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (choice >= n)
             goto out;
         ap_match sm = found.m[choice];
-        const ap_line *like = ap_view_line(s, sm.first);
-        if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
-            like = ap_view_line(s, sm.last);
+        ap_pos after = ap_view_next(s, sm.last), block_end;
+        /* with scope_end, after the block the snippet opens */
+        bool block = m->action == AP_INSERT_AFTER && m->scope_end &&
+                     ap_scope_end(s, sm.first, sm.last, &block_end) && ap_pos_key(block_end) > ap_pos_key(after);
+        if (block)
+            after = block_end;
+        /* 3.2 indents like the region's last non-blank line: with scope_end
+         * the block's, whose end in the file may hold the content itself
+         * (indented deeper than the snippet, it reads as part of the
+         * block): each line of the block, last first, is tried as the one
+         * the content followed (1018406) */
+        ap_pos lasts[64];
+        uint32_t n_lasts = 0;
+        if (block && mp->rules->content_verbatim)
+            for (ap_pos p = sm.last; ap_pos_key(p) < ap_pos_key(after) && n_lasts < 64; p = ap_view_next(s, p))
+                if (!ap_view_line(s, p)->blank)
+                    lasts[n_lasts++] = p;
+        if (n_lasts == 0)
+            lasts[n_lasts++] = sm.last;
         ap_pos from, to;
-        /* 2.0 indents the content like the snippet; 3.2 writes it as it is,
-         * or indented like the snippet when it stands at column 0 */
-        for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
-            const char *ind = like->s;
-            uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
-            if (m->action == AP_INSERT_AFTER) {
-                ap_pos after = ap_view_next(s, sm.last), block_end;
-                /* with scope_end, after the block the snippet opens */
-                if (m->scope_end && ap_scope_end(s, sm.first, sm.last, &block_end) &&
-                    ap_pos_key(block_end) > ap_pos_key(after))
-                    after = block_end;
-                from = over_blanks(s, after, m->trail, true);
-                ok = inserted_at(s, from, c, ind, ind_len, &to);
-            } else {
-                to = over_blanks(s, sm.first, m->lead, false);
-                ok = inserted_before(s, to, c, ind, ind_len, &from);
+        for (uint32_t li = n_lasts; li-- > 0 && !ok;) {
+            const ap_line *like = ap_view_line(s, sm.first);
+            if (mp->rules->content_verbatim && m->action == AP_INSERT_AFTER)
+                like = ap_view_line(s, lasts[li]);
+            /* 2.0 indents the content like the snippet; 3.2 writes it as it
+             * is, or indented like the snippet when it stands at column 0 */
+            for (int tries = 0; tries < (mp->rules->content_verbatim ? 2 : 1) && !ok; tries++) {
+                const char *ind = like->s;
+                uint32_t ind_len = mp->rules->content_verbatim && tries == 0 ? 0 : like->s_off;
+                if (m->action == AP_INSERT_AFTER) {
+                    /* (the block's end as the format reads it first: blank
+                     * lines before the next one are the block's) */
+                    ap_pos at = li + 1 < n_lasts ? ap_view_next(s, lasts[li]) : after;
+                    from = over_blanks(s, at, m->trail, true);
+                    ok = inserted_at(s, from, c, ind, ind_len, &to);
+                } else {
+                    to = over_blanks(s, sm.first, m->lead, false);
+                    ok = inserted_before(s, to, c, ind, ind_len, &from);
+                }
             }
         }
         if (ok) {
@@ -738,16 +810,28 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
 /* Does an insert of the group, run forward on the file as it stands,
  * insert its content again (whatever the others do)? In a file the group
  * makes, that content then stands twice beside its locator, which a file
- * never patched may hold as well (2038123: "} else {" before "try:"). */
+ * never patched may hold as well. Or does one count as done only because
+ * its content already stands where it would go (the format's rule: 3.2
+ * moves the cursor past it) while another modification fails there? Then
+ * the file is applied by the group question alone, from a pre-image
+ * without that content, and a file never patched holds these bytes as
+ * likely (2038123: "} else {" before "try:", then an INSERT_AFTER of
+ * "pass" / "} else {" that fails past the cursor). */
 static bool insert_applies(const gmod *mods, size_t n, const ap_view *v)
 {
     fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
-    bool again = false;
-    for (size_t k = 0; k < n; k++)
-        again |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
-                 res[k].state == AP_MOD_APPLIES;
+    bool again = false, stands = false, other = false, fails = false;
+    for (size_t k = 0; k < n; k++) {
+        bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
+        bool writes = mods[k].mp->content.n > 0;
+        bool beside = insert && writes && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
+        again |= insert && res[k].state == AP_MOD_APPLIES;
+        stands |= beside;
+        other |= writes && !beside; /* other evidence: a content of its own */
+        fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
+    }
     free(res);
-    return again;
+    return again || (stands && !other && fails);
 }
 
 /* The first copy of a modification's snippet in its scope: after the
@@ -1033,6 +1117,8 @@ static bool try_pre_image(undo_state *u, const ap_view *v, bool creates, undo_st
         uint32_t step = (uint32_t)(u->n - 1 - k);
         memset(&u->where[step], 0, sizeof u->where[step]);
         ok = undo_one(&s, u, k, step);
+        if (u->count[step] > u->seen[step])
+            u->seen[step] = u->count[step];
         if (!ok && (int)step >= stop_at->reached) {
             stop_at->reached = (int)step;
             stop_at->why = why_undo_failed(&u->mods[k], u->count[step]);
@@ -1067,11 +1153,12 @@ static bool next_choice(undo_state *u, bool deletions)
     for (size_t step = u->n; step-- > 0;) {
         if (is_delete(&u->mods[u->n - 1 - step]) != deletions)
             continue;
-        if (u->choice[step] + 1 < u->count[step]) {
+        uint32_t count = deletions ? u->count[step] : u->seen[step];
+        if (u->choice[step] + 1 < count) {
             u->choice[step]++;
             for (size_t j = step + 1; j < u->n; j++)
                 if (is_delete(&u->mods[u->n - 1 - j]) == deletions)
-                    u->choice[j] = 0;
+                    u->choice[j] = 0, u->seen[j] = 0;
             return true;
         }
     }
@@ -1085,10 +1172,6 @@ static void reset_choices(undo_state *u, bool deletions)
             u->choice[step] = 0;
 }
 
-static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
-{
-    return a->n == b->n && run_within(a, b);
-}
 
 /* Does the locator of every REPLACE of the group (two or more) stand whole in
  * the file as read? Had the patch run, each took a copy; that every one kept
@@ -1138,11 +1221,13 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
             ok = m->ok && x->pats[ch] && (m->action != AP_CREATE_FILE || n == 0) &&
                  m->action != AP_RECREATE && m->action != AP_RENAME && m->action != AP_DELETE_PATH &&
                  m->action != AP_CREATE_DIR;
-            /* nor can a range to a file boundary, or a block's body, be put
-             * back (an insert at a boundary or after a block can) */
+            /* nor can a range to a file boundary be put back (an insert at
+             * a boundary can). A REPLACE or DELETE with scope_end is undone
+             * to its snippet alone: a block body it took cannot be put
+             * back, but where it took none (the snippet opens no block, or
+             * its block is its own lines) the forward run proves it */
             bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
-            ok = ok && (!m->scope_end || m->action == AP_INSERT_AFTER) && !m->start_snippet.boundary &&
-                 !m->end_snippet.boundary && (!m->snippet.boundary || insert);
+            ok = ok && !m->start_snippet.boundary && !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;
             AP_GROW(mods, n, cap);
@@ -1177,7 +1262,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
         return false;
     }
     undo_state u = {mods, n, ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(uint32_t)),
-                    ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
+                    ap_xcalloc(n, sizeof(uint32_t)), ap_xcalloc(n, sizeof(ap_tspan)), AP_BUF_INIT, NULL, 0, 0};
     /* the pre-images that fit should agree on where every content stands in
      * the file (for those that do not, see below). Where a deleted text stood is
      * unknowable and changes nothing, so for each choice of the places of
@@ -1265,6 +1350,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
     free(u.memo);
     free(u.choice);
     free(u.count);
+    free(u.seen);
     free(u.where);
     free(mods);
     return applied;

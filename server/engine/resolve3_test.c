@@ -583,6 +583,43 @@ static void test_applied_as_a_group(void)
              R S "self.line += 1\nreturn None\n" C "print(x)\nself.line += 1\nreturn None\n" D A
              "class Parser:\n" S "self.line += 1\nreturn None\n",
              0, "try:\nclass Parser:\n\nprint(x)\nreturn y\nend\n");
+    /* the group question asks a REPLACE or DELETE with scope_end too: undone,
+     * its snippet alone is put back, and the forward run proves the block it
+     * takes there is what the file lacks (a snippet that opens no block: the
+     * directive ignored; one whose block is the snippet's own lines) */
+    ONE_FILE("import os\nx = 1\n", IB S "x = 1\n" C "import sys\n" R S "x = 1\n" ID "scope_end 1\n" C "x = 2\n", 0,
+             "import os\nimport sys\nx = 2\n");
+    ONE_FILE("import os\ndef a(x):\nrest\n",
+             IB S "def a(x):\n" C "import sys\n" R S "def a(x):\n" ID "scope_end 1\n" C "def a(y):\n    pass\n", 0,
+             "import os\nimport sys\ndef a(y):\n    pass\nrest\n");
+    ONE_FILE("a = 1\nb = 2\n", IA S "a = 1\n" C "c = 3\n" D S "a = 1\nc = 3\n" ID "scope_end 1\n", 0, "b = 2\n");
+    /* a range's text is gone when its start stands but not its end after
+     * it: undoing puts it back (1014038: the insert wrote copies of the
+     * range's first line) */
+    ONE_FILE("{\nbreak\nreturn x\n\nraise\n",
+             IB S "{\nbreak\n" C "{\nbreak\n{\nbreak\n" D S "break\n" T "return x\n", 0,
+             "{\nbreak\n{\nbreak\n{\n\nraise\n");
+    /* 3.2 looks for a deletion's text from the cursor: copies of it may
+     * stand above, where an earlier insert wrote them (1020697) */
+    ONE_FILE("total\n\nmsg\nM\nreturn y\n", IB A "total\n" S "M\n" C "M\nM\n" D S "M\n", 0,
+             "total\n\nmsg\nM\nM\nreturn y\n");
+    /* a content with a line at column 0 is written at the place's
+     * indentation: undone, its snippet goes back at the indentation of the
+     * place, not of the content's first line (1008206) */
+    ONE_FILE("x = 2\nint n = 0;\ntry:\nreturn 0;\n",
+             R S "return 0;\n" C "    char *buf = malloc(n);\n}\nreturn 0;\n" R S "int n = 0;\n" C "}\n", 0,
+             "x = 2\n}\ntry:\n    char *buf = malloc(n);\n}\nreturn 0;\n");
+    /* the text lost inside a range is never one of the range's own ends:
+     * the insert's snippet was the range's first line (1006464) */
+    ONE_FILE("raise\nbreak\n}\na = b\nprint(x)\n",
+             IB S "break\n" C "}\n" R S "a = b\n" C "a = b\n}\nlet t\n" R S "a = b\n" C "a = b\n}\nlet t\n" D S "break\n" T "}\n",
+             0, "raise\n}\na = b\n}\nlet t\n}\nlet t\nprint(x)\n");
+    /* an insert after a scope_end block is indented like the block's last
+     * line, and undone so (1018406) */
+    ONE_FILE("x = 1\ndef parse(self, text):\n    count = 0\n        values = list(values)\n",
+             IA S "def parse(self, text):\n" C "    let total = 0\ndef parse(self, text):\n" ID "scope_end 1\n", 0,
+             "x = 1\ndef parse(self, text):\n    count = 0\n        values = list(values)\n"
+             "            let total = 0\n        def parse(self, text):\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose

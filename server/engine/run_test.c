@@ -1484,6 +1484,14 @@ static void test_apply_twice(void)
  * file again). */
 static void test_apply_twice_more(void)
 {
+    /* a DELETE that took the last line of an earlier REPLACE's content:
+     * undoing puts its text back indented like the content's line above it
+     * (1013599) */
+    CHECK_APPLY("    return 0;\n    kind = classify(ch)\n    return y\n    size_t len;\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          kind = classify(ch)\n"
+                             "        content: |\n          raise\n          kind = classify(ch)\n"
+                             "      - action: DELETE\n        snippet: |\n          kind = classify(ch)\n          return y\n",
+                "    return 0;\n    raise\n    size_t len;\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"

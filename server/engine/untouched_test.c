@@ -372,6 +372,15 @@ static void test_undecidable_is_said(void)
          "c0ffee42 AP 3.2\nc0ffee42 FILE\na.txt\nc0ffee42 REPLACE\nc0ffee42 snippet\nthrow new Error('bad');\n"
          "c0ffee42 snippet_tail\nreturn y\nc0ffee42 content\nreturn None\nc0ffee42 INSERT_AFTER\nc0ffee42 snippet\n"
          "log.info(\"done\")\nc0ffee42 content\nthrow new Error('bad');\nc0ffee42 END\n");
+    /* 2038123, made small (3.2): the INSERT_BEFORE's content already stands
+     * before its snippet (3.2 counts it done and moves the cursor past it),
+     * so the INSERT_AFTER that follows fails as the file stands; only the
+     * group question takes the file as applied, from a pre-image without
+     * the "} else {". A file never patched holds these bytes as likely */
+    SAID("x = 1\npass\n} else {\ntry:\nself.count = 0\n",
+         "c0ffee42 AP 3.2\nc0ffee42 FILE\na.txt\nc0ffee42 INSERT_BEFORE\nc0ffee42 snippet\ntry:\nself.count = 0\n"
+         "c0ffee42 content\n} else {\nc0ffee42 INSERT_AFTER\nc0ffee42 snippet\npass\n} else {\nc0ffee42 content\n\n"
+         "c0ffee42 END\n");
 }
 
 int main(void)
