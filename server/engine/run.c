@@ -809,10 +809,11 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     /* 2. load each file once (an operation on a path reads nothing); one
      * group at a time: each right before it resolves, below */
     bool alone = run->opts.groups_alone;
+    bool lazy = alone || run->opts.search_once;
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
     for (size_t i = 0; i < run->n_files; i++) {
         if (!run->files[i].path_op) {
-            if (!alone)
+            if (!lazy)
                 loaded[i] = load_file(&x, i);
         } else if (run->files[i].status != AP_FILE_FAILED) {
             ap_path_op(&x, (int)i);
@@ -826,7 +827,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         patch->context == prev->patch->context)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
-        if (alone && !run->files[i].path_op)
+        if (lazy && !run->files[i].path_op)
             loaded[i] = load_file(&x, i);
         if (!loaded[i] || reused[i])
             continue;
@@ -898,6 +899,11 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             }
             free(why);
         }
+        /* a text searched no more (one another run may search, shared by a
+         * cache: more references than the file's and the view's, keeps
+         * them; an unchanged text may be searched by the twice check) */
+        if (run->opts.search_once && !alone && st->view.changed && f->before && f->before->refs <= 2)
+            ap_text_drop_tables(f->before);
         /* (one group at a time: its view and text go now, not with the run) */
         if (alone) {
             ap_view_release(&st->view);
