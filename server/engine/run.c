@@ -901,9 +901,10 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         }
         /* a text searched no more (one another run may search, shared by a
          * cache: more references than the file's and the view's, keeps
-         * them; an unchanged text may be searched by the twice check) */
+         * them; an unchanged text may be searched by the twice check) lets
+         * its tables go, and its records wait packed until rendering */
         if (run->opts.search_once && !alone && st->view.changed && f->before && f->before->refs <= 2)
-            ap_text_drop_tables(f->before);
+            ap_text_pack_lines(f->before);
         /* (one group at a time: its view and text go now, not with the run) */
         if (alone) {
             ap_view_release(&st->view);
@@ -939,6 +940,12 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     for (size_t i = 0; i < run->n_problems; i++)
         if (run->problems[i].severity == AP_ERROR)
             run->ok = false;
+    /* a run that failed is read as it stands (--partial's hand-back reads
+     * lines): its records are whole again; a run that succeeded is
+     * rendered, which unpacks each file's */
+    for (size_t i = 0; !run->ok && i < run->n_files; i++)
+        if (run->files[i].before)
+            ap_text_unpack_lines(run->files[i].before);
     return run;
 }
 

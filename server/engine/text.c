@@ -136,9 +136,10 @@ static size_t count_lines(const char *s, size_t n, char brk)
     return count + (n > 0 && s[n - 1] != brk);
 }
 
-/* The line of s[0..n) that starts at i, broken by brk, into *line; the
+/* Where the line of s[0..n) that starts at i, broken by brk, ends: its
+ * length without the break into *len_out, the break into *eol_out; the
  * offset of the next line. */
-static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
+static inline size_t place_one(const char *s, size_t n, size_t i, char brk, size_t *len_out, uint8_t *eol_out)
 {
     size_t start = i;
     const char *hit = memchr(s + i, brk, n - i);
@@ -158,8 +159,20 @@ static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_l
             eol = AP_EOL_LF;
         i++;
     }
-    ap_line_init(line, s + start, (uint32_t)len, eol);
+    *len_out = len;
+    *eol_out = eol;
     return i;
+}
+
+/* The line of s[0..n) that starts at i, broken by brk, into *line; the
+ * offset of the next line. */
+static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
+{
+    size_t len;
+    uint8_t eol;
+    size_t next = place_one(s, n, i, brk, &len, &eol);
+    ap_line_init(line, s + i, (uint32_t)len, eol);
+    return next;
 }
 
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
@@ -247,6 +260,7 @@ static void finish_text(ap_text *t);
 void ap_text_build_tables(const ap_text *ct)
 {
     ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
+    ap_text_unpack_lines(t);
     if (!t->slots)
         finish_text(t);
 }
@@ -278,6 +292,59 @@ void ap_text_drop_lines(ap_text *t)
     ap_text_drop_tables(t);
     free(t->lines);
     t->lines = NULL;
+    free(t->packed);
+    t->packed = NULL;
+}
+
+/* What a packed line keeps: the record less where it stands (s, len) */
+struct ap_packed_line {
+    uint32_t s_off, s_len;
+    uint32_t hash : AP_LINE_HASH_BITS;
+    uint32_t eol : 2;
+    uint32_t blank : 1;
+};
+_Static_assert(sizeof(struct ap_packed_line) == 12, "ap_packed_line grew");
+
+void ap_text_pack_lines(ap_text *t)
+{
+    ap_text_drop_tables(t);
+    if (!t->lines || t->n == 0)
+        return;
+    struct ap_packed_line *p = ap_xmalloc(t->n * sizeof *p);
+    for (uint32_t k = 0; k < t->n; k++) {
+        const ap_line *l = &t->lines[k];
+        p[k] = (struct ap_packed_line){l->s_off, l->s_len, l->hash, l->eol, l->blank};
+    }
+    free(t->lines);
+    t->lines = NULL;
+    t->packed = p;
+}
+
+void ap_text_unpack_lines(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct; /* the same records again */
+    if (!t->packed)
+        return;
+    const char *s = t->bytes + t->bom;
+    size_t n = t->len - t->bom, i = 0;
+    char brk = ap_text_break_of(s, n);
+    ap_line *lines = ap_xmalloc(t->n * sizeof *lines);
+    for (uint32_t k = 0; k < t->n; k++) {
+        size_t len;
+        uint8_t eol;
+        if (i >= n)
+            abort(); /* (fewer lines than the text had: never) */
+        size_t next = place_one(s, n, i, brk, &len, &eol);
+        const struct ap_packed_line *p = &t->packed[k];
+        lines[k] = (ap_line){s + i, (uint32_t)len, p->s_off, p->s_len, p->hash, p->eol, p->blank};
+        i = next;
+    }
+    /* (the bytes split into the lines they did when the text was made) */
+    if (i != n)
+        abort();
+    free(t->packed);
+    t->packed = NULL;
+    t->lines = lines;
 }
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
