@@ -3,6 +3,7 @@
  * ending the file uses. Everything later reads it and nothing changes it. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,14 +297,14 @@ void ap_text_drop_lines(ap_text *t)
     t->packed = NULL;
 }
 
-/* What a packed line keeps: the record less where it stands (s, len) */
+/* What a packed line keeps: the record less where it stands (s, len): the
+ * stripped part and the record's word of the hash, break and blank, copied
+ * as it is */
+#define AP_WORD_AT (offsetof(ap_line, s_len) + sizeof(uint32_t))
+_Static_assert(AP_WORD_AT + sizeof(uint32_t) == sizeof(ap_line) || sizeof(void *) != 8, "the word ends the record");
 struct ap_packed_line {
-    uint32_t s_off, s_len;
-    uint32_t hash : AP_LINE_HASH_BITS;
-    uint32_t eol : 2;
-    uint32_t blank : 1;
+    uint32_t s_off, s_len, word;
 };
-_Static_assert(sizeof(struct ap_packed_line) == 12, "ap_packed_line grew");
 
 void ap_text_pack_lines(ap_text *t)
 {
@@ -311,9 +312,12 @@ void ap_text_pack_lines(ap_text *t)
     if (!t->lines || t->n == 0)
         return;
     struct ap_packed_line *p = ap_xmalloc(t->n * sizeof *p);
-    for (uint32_t k = 0; k < t->n; k++) {
-        const ap_line *l = &t->lines[k];
-        p[k] = (struct ap_packed_line){l->s_off, l->s_len, l->hash, l->eol, l->blank};
+    const ap_line *ls = t->lines;
+    for (uint32_t k = 0, count = t->n; k < count; k++) {
+        const ap_line *l = &ls[k];
+        p[k].s_off = l->s_off;
+        p[k].s_len = l->s_len;
+        memcpy(&p[k].word, (const char *)l + AP_WORD_AT, sizeof p[k].word);
     }
     free(t->lines);
     t->lines = NULL;
@@ -328,16 +332,33 @@ void ap_text_unpack_lines(const ap_text *ct)
     const char *s = t->bytes + t->bom;
     size_t n = t->len - t->bom, i = 0;
     char brk = ap_text_break_of(s, n);
-    ap_line *lines = ap_xmalloc(t->n * sizeof *lines);
-    for (uint32_t k = 0; k < t->n; k++) {
-        size_t len;
-        uint8_t eol;
-        if (i >= n)
-            abort(); /* (fewer lines than the text had: never) */
-        size_t next = place_one(s, n, i, brk, &len, &eol);
-        const struct ap_packed_line *p = &t->packed[k];
-        lines[k] = (ap_line){s + i, (uint32_t)len, p->s_off, p->s_len, p->hash, p->eol, p->blank};
-        i = next;
+    /* (locals: the stores into lines cannot then alias the text) */
+    const struct ap_packed_line *packed = t->packed;
+    uint32_t count = t->n;
+    ap_line *lines = ap_xmalloc(count * sizeof *lines);
+    for (uint32_t k = 0; k < count; k++) {
+        const struct ap_packed_line *p = &packed[k];
+        /* the break is the first brk after the stripped part (a line holds
+         * none): only trailing blanks lie between, so look from there, byte
+         * by byte, as place_one would from the line's start */
+        size_t j = i + (size_t)p->s_off + p->s_len;
+        if (j > n)
+            abort(); /* (not the records of these bytes: never) */
+        while (j < n && s[j] != brk)
+            j++;
+        size_t len = j - i;
+        if (j < n) {
+            if (brk == '\n')
+                while (len > 0 && s[i + len - 1] == '\r')
+                    len--; /* a CRLF's CRs belong to the break */
+            j++;
+        }
+        lines[k].s = s + i;
+        lines[k].len = (uint32_t)len;
+        lines[k].s_off = p->s_off;
+        lines[k].s_len = p->s_len;
+        memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+        i = j;
     }
     /* (the bytes split into the lines they did when the text was made) */
     if (i != n)
