@@ -341,12 +341,23 @@ void ap_text_unpack_lines(const ap_text *ct)
         /* the break is the first brk after the stripped part (a line holds
          * none): only trailing blanks lie between, so look from there, byte
          * by byte, as place_one would from the line's start */
-        size_t j = i + (size_t)p->s_off + p->s_len;
+        size_t j = i + (size_t)p->s_off + p->s_len, len;
         if (j > n)
             abort(); /* (not the records of these bytes: never) */
+        if (j < n && s[j] == brk) {
+            /* no trailing blank (nearly every line): the byte before is
+             * no CR of a CRLF, since those belong to the break */
+            lines[k].s = s + i;
+            lines[k].len = (uint32_t)(j - i);
+            lines[k].s_off = p->s_off;
+            lines[k].s_len = p->s_len;
+            memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+            i = j + 1;
+            continue;
+        }
         while (j < n && s[j] != brk)
             j++;
-        size_t len = j - i;
+        len = j - i;
         if (j < n) {
             if (brk == '\n')
                 while (len > 0 && s[i + len - 1] == '\r')
