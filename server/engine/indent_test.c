@@ -3,6 +3,7 @@
  * warned about, with a fix that gives the file's own indentation; a file of
  * no clear style, or content that agrees with it, says nothing. */
 #include "one_file_test.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,10 +109,78 @@ static void test_quiet(void)
     one_run_free(&c);
 }
 
+/* The style counted eight bytes at a time and without a division a line
+ * is the one a plain count gives: random indentations of spaces, tabs,
+ * both, a Unicode space, long ones (past 8 and past 64 bytes), blank
+ * lines and lines with no indentation. */
+static void plain_style(const ap_text *t, uint32_t *tabs, uint32_t *spaces, uint32_t *unit)
+{
+    uint32_t u = 0;
+    *tabs = *spaces = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        const ap_line *l = &t->lines[i];
+        if (l->blank)
+            continue;
+        if (l->s[0] == '\t') {
+            (*tabs)++;
+            continue;
+        }
+        uint32_t k = 0;
+        while (k < l->len && l->s[k] == ' ')
+            k++;
+        if (k >= 2) {
+            (*spaces)++;
+            uint32_t a = u, b = k;
+            while (b) {
+                uint32_t r = a % b;
+                a = b;
+                b = r;
+            }
+            u = a;
+        }
+    }
+    *unit = u >= 2 && u <= 8 ? u : 0;
+}
+
+static void test_style_as_counted_plainly(void)
+{
+    uint32_t seed = 7;
+    static const char *const leads[] = {"",  " ", "  ", "\t", " \t ", "\xe3\x80\x80 ", "   \t",
+                                        "          \t  ", "     \t         ", "            \xe3\x80\x80    "};
+    for (int round = 0; round < 300; round++) {
+        ap_buf b = AP_BUF_INIT;
+        uint32_t n = 1 + (uint32_t)round % 40, step = 1 + (uint32_t)round % 9;
+        for (uint32_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            if (r % 9 == 0) {
+                ap_buf_adds(&b, r % 2 ? "\n" : "   \n");
+                continue;
+            }
+            if (r % 5 == 0)
+                ap_buf_adds(&b, leads[(r >> 4) % 10]);
+            else
+                for (uint32_t k = 0; k < step * ((r >> 4) % (round % 4 == 0 ? 20 : 4)); k++)
+                    ap_buf_addc(&b, ' ');
+            ap_buf_adds(&b, r % 3 ? "x = 1;\n" : "y\n");
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        uint32_t tabs, spaces, unit;
+        plain_style(t, &tabs, &spaces, &unit);
+        ap_indent_style(t);
+        CHECK_INT(t->tab_led, tabs);
+        CHECK_INT(t->space_led, spaces);
+        CHECK_INT(t->space_unit, unit);
+        ap_text_release(t);
+        ap_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     RUN(test_spaces_in_tab_file);
     RUN(test_tabs_in_space_file);
     RUN(test_quiet);
+    RUN(test_style_as_counted_plainly);
     return check_summary();
 }

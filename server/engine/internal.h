@@ -158,13 +158,13 @@ struct ap_text {
     size_t len;
     ap_line *lines;
     uint32_t n;
-    uint32_t *next_nb;     /* next_nb[i]: first non-blank line >= i, or n */
-    /* hash index of the non-blank lines: slot -> occ[start..start+count) */
-    struct ap_slot {
-        uint32_t start, count; /* the hash is lines[occ[start]].hash */
-    } *slots;
-    uint32_t mask;
-    uint32_t *occ;         /* line numbers, ascending within a slot */
+    uint32_t *next_nb;     /* next_nb[i]: first non-blank line >= i, or n; made on first use */
+    /* hash index of the non-blank lines, made on first use: occ holds their
+     * numbers sorted by (hash, line); the lines whose hash has its top
+     * bucket_bits bits equal to b are occ[bucket[b] .. bucket[b + 1]) */
+    uint32_t *bucket;
+    uint32_t bucket_bits;
+    uint32_t *occ;
     ap_eol eol;            /* the ending it uses (AP_EOL_AUTO: none found) */
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
@@ -232,7 +232,7 @@ void ap_text_pack_lines(ap_text *t);
 void ap_text_unpack_lines(const ap_text *t);
 
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
-                              size_t n_copied, bool tables);
+                              size_t n_copied, bool tables /* (ignored: tables are made on first use) */);
 
 /* Hands the whole pages of memory freed inside the heap back to the system
  * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
@@ -257,17 +257,20 @@ void ap_fs_mem_put_made(ap_fs *fs, const char *path, ap_text *(*make)(void *ctx)
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count);
 
 /* A text's tables beside its lines (the non-blank skips, the hash index,
- * the bigram rows, the decorated lines, the bracket map) are made when it is made; ap_text_drop_tables frees
- * them when no search is expected any more (twice.c: the texts a command
- * has rendered), and they are made again on the next use. */
+ * the bigram rows, the decorated lines, the bracket map) are made on their
+ * first use, each alone (a text only read, or searched only where no blank
+ * line is met, never pays for the skips: fresh memory is the largest cost
+ * of opening a patch, docs/bench.md); ap_text_drop_tables frees them when
+ * no search is expected any more (twice.c: the texts a command has
+ * rendered), and they are made again on the next use. ap_text_build_tables
+ * makes the skips and the index now. */
 void ap_text_drop_tables(ap_text *t);
 void ap_text_build_tables(const ap_text *t);
+const uint32_t *ap_text_make_next_nb(const ap_text *t);
 
 static inline const uint32_t *ap_text_next_nb(const ap_text *t)
 {
-    if (!t->next_nb)
-        ap_text_build_tables(t);
-    return t->next_nb;
+    return t->next_nb ? t->next_nb : ap_text_make_next_nb(t);
 }
 
 /* --------------------------------------------------------- hybrid.c */

@@ -220,6 +220,10 @@ void ap_report_project_folder(ap_run *run, const ap_patch *p, int ch, const char
  * applies to file fi, is indented with spaces for a tab-indented file or
  * with tabs for a space-indented one. */
 void ap_check_indent(run_ctx *x, int fi, int ch, int md);
+/* Counts, once per text, its lines led by a tab and by two spaces or more,
+ * and the step of its space indentation (t->tab_led, space_led,
+ * space_unit). */
+void ap_indent_style(ap_text *t);
 
 /* -------------------------------------------------------------- run.c */
 

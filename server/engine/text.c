@@ -62,7 +62,8 @@ void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t a = 0, b = n, w;
-    /* indentation of spaces and tabs, then a plain byte at each end: done */
+    /* indentation of spaces and tabs, then a plain byte at each end: done
+     * (eight bytes at a time was slower: indentations are short) */
     while (a < b && (u[a] == ' ' || u[a] == '\t'))
         a++;
     if (a < b && plainly_not_ws(u[a]) && plainly_not_ws(u[b - 1])) {
@@ -124,8 +125,8 @@ char ap_text_break(const ap_text *t)
 }
 
 /* How many lines ap_split_lines makes of s: one per break, and one for
- * bytes after the last. Counted first so the lines are allocated once, at
- * their size (growing them by doubling copied and faulted twice as much). */
+ * bytes after the last (ap_text_adopt_copied allocates its lines at their
+ * size: most of them are copied, not split). */
 static size_t count_lines(const char *s, size_t n, char brk)
 {
     size_t count = 0;
@@ -137,10 +138,9 @@ static size_t count_lines(const char *s, size_t n, char brk)
     return count + (n > 0 && s[n - 1] != brk);
 }
 
-/* Where the line of s[0..n) that starts at i, broken by brk, ends: its
- * length without the break into *len_out, the break into *eol_out; the
+/* The line of s[0..n) that starts at i, broken by brk, into *line; the
  * offset of the next line. */
-static inline size_t place_one(const char *s, size_t n, size_t i, char brk, size_t *len_out, uint8_t *eol_out)
+static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
 {
     size_t start = i;
     const char *hit = memchr(s + i, brk, n - i);
@@ -160,30 +160,36 @@ static inline size_t place_one(const char *s, size_t n, size_t i, char brk, size
             eol = AP_EOL_LF;
         i++;
     }
-    *len_out = len;
-    *eol_out = eol;
+    ap_line_init(line, s + start, (uint32_t)len, eol);
     return i;
 }
 
-/* The line of s[0..n) that starts at i, broken by brk, into *line; the
- * offset of the next line. */
-static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
-{
-    size_t len;
-    uint8_t eol;
-    size_t next = place_one(s, n, i, brk, &len, &eol);
-    ap_line_init(line, s + i, (uint32_t)len, eol);
-    return next;
-}
-
+/* No counting pass (a search for every break, again): room for a line
+ * every 16 bytes, which code and prose do not exceed, doubled when shorter
+ * lines fill it, and the rest given back at the end. Only the records
+ * written are faulted in; a large block is grown and shrunk in place
+ * (mremap), a small one at worst copied once or twice. */
 size_t ap_split_lines(const char *s, size_t n, ap_line **out)
 {
     char brk = ap_text_break_of(s, n);
-    size_t count = 0, total = count_lines(s, n, brk);
-    ap_line *lines = total ? ap_xmalloc(total * sizeof *lines) : NULL;
+    size_t count = 0, cap = n ? n / 16 + 16 : 0;
+    ap_line *lines = cap ? ap_xmalloc(cap * sizeof *lines) : NULL;
     size_t i = 0;
-    while (i < n)
+    while (i < n) {
+        if (count == cap) {
+            cap *= 2;
+            lines = ap_xrealloc(lines, cap * sizeof *lines);
+        }
         i = split_one(s, n, i, brk, &lines[count++]);
+    }
+    if (count < cap) {
+        if (count) {
+            lines = ap_xrealloc(lines, count * sizeof *lines);
+        } else {
+            free(lines);
+            lines = NULL;
+        }
+    }
     *out = lines;
     return count;
 }
@@ -206,74 +212,115 @@ static ap_eol detect_eol(const char *s, size_t n)
     return lf > s && lf[-1] == '\r' ? AP_EOL_CRLF : AP_EOL_LF;
 }
 
-/* One open-addressing table of the distinct stripped hashes of the
- * non-blank lines, each slot naming its lines' run in occ (8 bytes a slot,
- * at most half the slots used): counted, laid out, then filled in line
- * order, so each run is ascending. A slot's hash is its first line's. */
-static void build_index(ap_text *t)
+/* The hash index of the non-blank lines: their numbers sorted by (hash,
+ * line), in buckets by the hash's top bits, about four lines a bucket. A
+ * counting sort by bucket keeps each bucket in line order; a bucket is then
+ * sorted by hash (sort_bucket). About 5 bytes a non-blank line, against 16 to
+ * 28 for an open-addressing table two thirds full: fresh memory is what
+ * opening costs most. */
+static int key_cmp(const void *a, const void *b)
 {
-    uint32_t nb = 0;
-    for (uint32_t i = 0; i < t->n; i++)
-        nb += !t->lines[i].blank;
-    /* at most two thirds full (repeated lines share a slot) */
-    uint32_t size = 16;
-    while (size < nb + nb / 2)
-        size *= 2;
-    t->mask = size - 1;
-    t->slots = ap_xcalloc(size, sizeof *t->slots);
-    t->occ = ap_xmalloc((nb ? nb : 1) * sizeof *t->occ);
-    /* the slot of each non-blank line, by its rank among them */
-    uint32_t *slot_of = ap_xmalloc((nb ? nb : 1) * sizeof *slot_of);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (t->lines[i].blank)
-            continue;
-        uint32_t h = t->lines[i].hash;
-        uint32_t j = (uint32_t)h & t->mask;
-        /* while counting, start holds the group's first line */
-        while (t->slots[j].count && t->lines[t->slots[j].start].hash != h)
-            j = (j + 1) & t->mask;
-        if (!t->slots[j].count)
-            t->slots[j].start = i;
-        t->slots[j].count++;
-        slot_of[k++] = j;
-    }
-    uint32_t at = 0;
-    for (uint32_t j = 0; j < size; j++) {
-        t->slots[j].start = at;
-        at += t->slots[j].count;
-        t->slots[j].count = 0;
-    }
-    k = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
-        if (!t->lines[i].blank) {
-            struct ap_slot *sl = &t->slots[slot_of[k++]];
-            t->occ[sl->start + sl->count++] = i;
-        }
-    }
-    free(slot_of);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* The non-blank skips and the hash index again, after ap_text_drop_tables
- * (a text is a function of its bytes: the same tables). */
-static void finish_text(ap_text *t);
+/* Sorts a bucket's keys by insertion while that costs little (a bucket is
+ * mostly in order already: placed in line order, and a line repeated many
+ * times is one hash), by qsort once it does not (lines crafted to share the
+ * top bits of their hashes). */
+static void sort_bucket(uint64_t *k, uint32_t m)
+{
+    uint64_t moves = 0, budget = 8 * (uint64_t)m + 16;
+    for (uint32_t j = 1; j < m; j++) {
+        uint64_t v = k[j];
+        uint32_t q = j;
+        for (; q > 0 && k[q - 1] > v; q--)
+            k[q] = k[q - 1];
+        k[q] = v;
+        moves += j - q;
+        if (moves > budget) {
+            qsort(k, m, sizeof *k, key_cmp);
+            return;
+        }
+    }
+}
 
+static void build_index(ap_text *t)
+{
+    /* buckets for about four lines each, counted over all lines (the
+     * blank ones are not known without another pass); lines and n held in
+     * locals, as the stores into uint32_t arrays below could alias *t */
+    const ap_line *lines = t->lines;
+    const uint32_t n = t->n;
+    uint32_t bits = 2;
+    while (bits < AP_LINE_HASH_BITS && (1u << bits) * 4u < n)
+        bits++;
+    uint32_t nbk = 1u << bits, shift = AP_LINE_HASH_BITS - bits, nb = 0;
+    uint32_t *bucket = ap_xcalloc(nbk + 1, sizeof *bucket);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!lines[i].blank) {
+            bucket[(lines[i].hash >> shift) + 1]++;
+            nb++;
+        }
+    }
+    for (uint32_t b = 0; b < nbk; b++)
+        bucket[b + 1] += bucket[b];
+    /* (hash, line) keys, placed by bucket in line order; bucket[b] runs
+     * ahead as each is placed and is put back after */
+    uint64_t *keys = ap_xmalloc((nb ? nb : 1) * sizeof *keys);
+    for (uint32_t i = 0; i < n; i++) {
+        if (lines[i].blank)
+            continue;
+        uint32_t h = lines[i].hash;
+        keys[bucket[h >> shift]++] = (uint64_t)h << 32 | i;
+    }
+    for (uint32_t b = nbk; b > 0; b--)
+        bucket[b] = bucket[b - 1];
+    bucket[0] = 0;
+    for (uint32_t b = 0; b < nbk; b++)
+        if (bucket[b + 1] - bucket[b] > 1)
+            sort_bucket(keys + bucket[b], bucket[b + 1] - bucket[b]);
+    uint32_t *occ = ap_xmalloc((nb ? nb : 1) * sizeof *occ);
+    for (uint32_t j = 0; j < nb; j++)
+        occ[j] = (uint32_t)keys[j];
+    t->occ = occ;
+    free(keys);
+    t->bucket = bucket;
+    t->bucket_bits = bits;
+}
+
+/* (The tables made again after ap_text_drop_tables are the same: a text is
+ * a function of its bytes.) */
 void ap_text_build_tables(const ap_text *ct)
 {
     ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
+    ap_text_unpack_lines(t); /* (search_once: packed since its group) */
+    ap_text_make_next_nb(t);
+    if (!t->bucket)
+        build_index(t);
+}
+
+const uint32_t *ap_text_make_next_nb(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct;
     ap_text_unpack_lines(t);
-    if (!t->slots)
-        finish_text(t);
+    if (!t->next_nb) {
+        t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
+        t->next_nb[t->n] = t->n;
+        for (uint32_t i = t->n; i-- > 0;)
+            t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
+    }
+    return t->next_nb;
 }
 
 void ap_text_drop_tables(ap_text *t)
 {
     free(t->next_nb);
-    free(t->slots);
+    free(t->bucket);
     free(t->occ);
     free(t->bigrams);
     t->next_nb = NULL;
-    t->slots = NULL;
+    t->bucket = NULL;
     t->occ = NULL;
     t->bigrams = NULL;
     /* (the maps made on first use by the 3.2 searches and the bracket
@@ -340,7 +387,7 @@ void ap_text_unpack_lines(const ap_text *ct)
         const struct ap_packed_line *p = &packed[k];
         /* the break is the first brk after the stripped part (a line holds
          * none): only trailing blanks lie between, so look from there, byte
-         * by byte, as place_one would from the line's start */
+         * by byte, as splitting did from the line's start */
         size_t j = i + (size_t)p->s_off + p->s_len, len;
         if (j > n)
             abort(); /* (not the records of these bytes: never) */
@@ -381,19 +428,38 @@ void ap_text_unpack_lines(const ap_text *ct)
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
 {
-    if (!t->slots)
-        ap_text_build_tables(t);
-    uint32_t j = (uint32_t)h & t->mask;
-    while (t->slots[j].count) {
-        const uint32_t *run = t->occ + t->slots[j].start;
-        if (t->lines[run[0]].hash == h) {
-            *count = t->slots[j].count;
-            return run;
-        }
-        j = (j + 1) & t->mask;
+    if (h >> AP_LINE_HASH_BITS) {
+        *count = 0; /* no line hash is that wide (and no bucket that far) */
+        return NULL;
     }
-    *count = 0;
-    return NULL;
+    if (!t->bucket) {
+        ap_text_unpack_lines(t); /* (search_once: packed since its group) */
+        build_index((ap_text *)t); /* (made on use, as the bigrams are) */
+    }
+    uint32_t b = h >> (AP_LINE_HASH_BITS - t->bucket_bits);
+    uint32_t lo = t->bucket[b], hi = t->bucket[b + 1];
+    /* the first of the bucket's lines whose hash is not below h */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->lines[t->occ[mid]].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* and the first above it, in log steps too: a line repeated 100,000
+     * times is one run, and walking it at every lookup made a search over
+     * such a file quadratic */
+    uint32_t end = lo;
+    hi = t->bucket[b + 1];
+    while (end < hi) {
+        uint32_t mid = end + (hi - end) / 2;
+        if (t->lines[t->occ[mid]].hash <= h)
+            end = mid + 1;
+        else
+            hi = mid;
+    }
+    *count = end - lo;
+    return end > lo ? t->occ + lo : NULL;
 }
 
 ap_text *ap_text_adopt(char *bytes, size_t len)
@@ -417,7 +483,6 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
     t->bom = len >= 3 && memcmp(t->bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     t->n = (uint32_t)ap_split_lines(t->bytes + t->bom, len - t->bom, &t->lines);
     t->eol = detect_eol(t->bytes, len);
-    finish_text(t);
     return t;
 }
 
@@ -471,8 +536,7 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
     t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines);
     t->eol = detect_eol(bytes, len);
-    if (tables)
-        finish_text(t);
+    (void)tables; /* (every table is made on first use now) */
 #ifdef APLS_CHECK_TEXTS
     /* (a build for checking: the same text as splitting it all) */
     ap_text *plain = ap_text_new(bytes, len);
@@ -530,20 +594,7 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n)
     t->bytes[len] = '\0';
     t->has_nul = memchr(t->bytes, '\0', len) != NULL;
     t->eol = detect_eol(t->bytes, len);
-    finish_text(t);
     return t;
-}
-
-/* The tables every text has beside its lines: the non-blank skip (the
- * view jumps over runs of blank lines forwards; nothing walks them
- * backwards often enough to keep a table for it) and the hash index. */
-static void finish_text(ap_text *t)
-{
-    t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
-    t->next_nb[t->n] = t->n;
-    for (uint32_t i = t->n; i-- > 0;)
-        t->next_nb[i] = t->lines[i].blank ? t->next_nb[i + 1] : i;
-    build_index(t);
 }
 
 ap_text *ap_text_new(const char *bytes, size_t len)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The text of line i without its break, as a NUL-terminated static copy. */
 static const char *line_str(const ap_text *t, uint32_t i)
@@ -149,9 +150,13 @@ static void test_split_empty(void)
     CHECK_INT(ap_text_len(t), 0);
     CHECK_INT(ap_text_line_start(t, 0), 0);
     CHECK_INT(t->eol, AP_EOL_AUTO);
-    CHECK_INT(t->next_nb[0], 0);
+    CHECK_INT(ap_text_next_nb(t)[0], 0);
     uint32_t n = 7;
     CHECK(ap_text_occ(t, ap_line_hash("x", 1), &n) == NULL);
+    CHECK_INT(n, 0);
+    /* a value wider than any line hash finds nothing (and reads no bucket) */
+    n = 7;
+    CHECK(ap_text_occ(t, 0xffffffffu, &n) == NULL);
     CHECK_INT(n, 0);
     CHECK_STR(ap_text_bytes(t), "");
     ap_text_release(t);
@@ -221,6 +226,78 @@ static void strip_is(const char *s, size_t want_off, size_t want_len)
     ap_strip(s, strlen(s), &off, &len);
     CHECK_INT(off, want_off);
     CHECK_INT(len, want_len);
+}
+
+/* ap_strip (its indentation read eight bytes at a time) against a plain
+ * strip a byte at a time: random lines of spaces, tabs, other ASCII white
+ * space, Unicode spaces and text, indentations past 8 and 16 bytes, a
+ * space or tab right after a word's end, and lines of white space only. */
+static void plain_strip(const char *s, size_t n, size_t *off, size_t *len)
+{
+    size_t a = 0, b = n, w;
+    while (a < b && (w = ap_ws_len(s + a, b - a)) > 0)
+        a += w;
+    while (b > a && (w = ap_ws_len_before(s + a, b - a)) > 0)
+        b -= w;
+    *off = a;
+    *len = b - a;
+}
+
+static void test_strip_as_plainly(void)
+{
+    static const char *const parts[] = {" ", "\t", "        ", "\v", "\r", "\xc2\xa0", "\xe3\x80\x80", "x",
+                                        "ab", "\xc3\xa9", "\x1f", "  \t "};
+    uint32_t seed = 99;
+    for (int round = 0; round < 20000; round++) {
+        char line[256];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        uint32_t parts_n = (seed >> 8) % 12;
+        for (uint32_t k = 0; k < parts_n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly indentation first, then anything */
+            uint32_t pick = k < 2 && (seed >> 20) % 3 ? (seed >> 9) % 3 : (seed >> 9) % 12;
+            size_t l = strlen(parts[pick]);
+            memcpy(line + n, parts[pick], l);
+            n += l;
+        }
+        size_t o1, l1, o2, l2;
+        ap_strip(line, n, &o1, &l1);
+        plain_strip(line, n, &o2, &l2);
+        if (o1 != o2 || l1 != l2) {
+            CHECK_INT(o1, o2);
+            CHECK_INT(l1, l2);
+            return;
+        }
+    }
+}
+
+/* Lines shorter than the room ap_split_lines makes at first (a line every
+ * 16 bytes): the records grow, and every line is where it is. */
+static void test_split_short_lines(void)
+{
+    for (uint32_t n = 0; n < 3000; n += 997) {
+        ap_buf b = AP_BUF_INIT;
+        for (uint32_t i = 0; i < n; i++)
+            ap_buf_adds(&b, i % 3 == 0 ? "\n" : i % 3 == 1 ? "a\n" : "\tb\n");
+        ap_buf_adds(&b, "end");
+        ap_text *t = ap_text_new(b.s, b.len);
+        CHECK_INT(t->n, n + 1);
+        size_t at = 0;
+        for (uint32_t i = 0; i < n && i < t->n; i++) {
+            uint32_t len = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 2;
+            if (ap_text_line_start(t, i) != at || t->lines[i].len != len) {
+                CHECK_INT(ap_text_line_start(t, i), at);
+                CHECK_INT(t->lines[i].len, len);
+                break;
+            }
+            at += len + 1;
+        }
+        CHECK_INT(ap_text_line_start(t, n), at);
+        CHECK_INT(t->lines[n].len, 3);
+        ap_text_release(t);
+        ap_buf_release(&b);
+    }
 }
 
 static void test_strip_ascii(void)
@@ -388,6 +465,115 @@ static void test_occ_many_lines(void)
     ap_buf_release(&b);
 }
 
+/* The index against a plain scan of the lines: every stripped hash a line
+ * has lists exactly the non-blank lines with it, ascending; hashes no line
+ * has list nothing. Random texts of few and of many kinds of lines, and
+ * lines chosen so that their hashes share the top bits (one large bucket,
+ * sorted otherwise than by insertion). Nothing is made before it is asked
+ * for: a new text has no index and no skips. */
+static void occ_is_scan(const ap_text *t)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        uint32_t h = t->lines[i].hash, n = 0, j = 0;
+        const uint32_t *o = ap_text_occ(t, h, &n);
+        bool ok = true;
+        for (uint32_t k = 0; k < t->n; k++) {
+            if (t->lines[k].blank || t->lines[k].hash != h)
+                continue;
+            ok &= j < n && o[j] == k;
+            j++;
+        }
+        if (t->lines[i].blank && j == 0)
+            ok &= n == 0 && o == NULL;
+        ok &= j == n;
+        if (!ok) {
+            CHECK(ok);
+            return;
+        }
+        uint32_t m = 7;
+        /* a hash next to it, that no line has */
+        uint32_t other = (h + 1) & ((1u << AP_LINE_HASH_BITS) - 1);
+        bool had = false;
+        for (uint32_t k = 0; k < t->n; k++)
+            had |= !t->lines[k].blank && t->lines[k].hash == other;
+        if (!had && ap_text_occ(t, other, &m) != NULL) {
+            CHECK(false);
+            return;
+        }
+    }
+}
+
+static void test_occ_against_a_scan(void)
+{
+    uint32_t seed = 12345;
+    for (int round = 0; round < 60; round++) {
+        ap_buf b = AP_BUF_INIT;
+        uint32_t kinds = round % 3 == 0 ? 3 : round % 3 == 1 ? 50 : 5000;
+        uint32_t n = 1 + (round * 97) % 3000;
+        for (uint32_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t k = (seed >> 8) % kinds;
+            if (k % 13 == 0)
+                ap_buf_adds(&b, " \t\n");
+            else
+                ap_buf_addf(&b, "%*sk%u\n", (int)(k % 3), "", k);
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        CHECK(t->bucket == NULL && t->next_nb == NULL);
+        occ_is_scan(t);
+        ap_text_release(t);
+        ap_buf_release(&b);
+    }
+    /* one bucket of many: lines whose hashes share their top 12 bits, each
+     * kind three times, interleaved */
+    ap_buf b = AP_BUF_INIT;
+    char *chosen[400];
+    uint32_t nc = 0;
+    for (uint32_t i = 0; nc < 400 && i < 50000000; i++) {
+        char line[24];
+        int l = snprintf(line, sizeof line, "c%u", i);
+        if (ap_line_hash(line, (size_t)l) >> (AP_LINE_HASH_BITS - 12) == 0x5a5)
+            chosen[nc++] = ap_xmemdup(line, (size_t)l);
+    }
+    CHECK(nc == 400);
+    for (int rep = 0; rep < 3; rep++)
+        for (uint32_t i = 0; i < nc; i++)
+            ap_buf_addf(&b, "%s\n", chosen[(i * 7 + (uint32_t)rep * 13) % nc]);
+    ap_text *t = ap_text_new(b.s, b.len);
+    occ_is_scan(t);
+    ap_text_release(t);
+    ap_buf_release(&b);
+    for (uint32_t i = 0; i < nc; i++)
+        free(chosen[i]);
+}
+
+/* A lookup of a line repeated 100,000 times costs log steps, not the
+ * run: 100,000 lookups (a search tries every candidate) walking it would
+ * take 10^10 steps, minutes; in log steps they take milliseconds. */
+static void test_occ_long_run_is_not_walked(void)
+{
+    ap_buf b = AP_BUF_INIT;
+    const uint32_t N = 100000;
+    for (uint32_t i = 0; i < N; i++)
+        ap_buf_adds(&b, i % 50 == 7 ? "other();\n" : "same();\n");
+    ap_text *t = ap_text_new(b.s, b.len);
+    uint32_t h = ap_line_hash("same();", 7), n = 0;
+    clock_t c0 = clock();
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        const uint32_t *o = ap_text_occ(t, h, &n);
+        sum += o ? o[i % n] : 0;
+    }
+    double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    CHECK_INT(n, N - N / 50);
+    CHECK(sum > 0);
+    if (dt > 2.0)
+        fprintf(stderr, "  100,000 lookups of a 98,000-line run took %.2f s of CPU\n", dt);
+    CHECK(dt < 2.0);
+    ap_text_release(t);
+    ap_buf_release(&b);
+}
+
 static void test_next_nb(void)
 {
     /* lines: 0 "", 1 " a", 2 "", 3 "\t", 4 "b", 5 " " */
@@ -395,21 +581,21 @@ static void test_next_nb(void)
     CHECK_INT(t->n, 6);
     const uint32_t next[] = {1, 1, 4, 4, 4, 6, 6};
     for (uint32_t i = 0; i <= 6; i++) {
-        CHECK_INT(t->next_nb[i], next[i]);
+        CHECK_INT(ap_text_next_nb(t)[i], next[i]);
     }
     ap_text_release(t);
 
     t = text_of("\n\n\n");
     CHECK_INT(t->n, 3);
     for (uint32_t i = 0; i <= 3; i++) {
-        CHECK_INT(t->next_nb[i], 3);
+        CHECK_INT(ap_text_next_nb(t)[i], 3);
     }
     ap_text_release(t);
 
     t = text_of("x\ny");
-    CHECK_INT(t->next_nb[0], 0);
-    CHECK_INT(t->next_nb[1], 1);
-    CHECK_INT(t->next_nb[2], 2);
+    CHECK_INT(ap_text_next_nb(t)[0], 0);
+    CHECK_INT(ap_text_next_nb(t)[1], 1);
+    CHECK_INT(ap_text_next_nb(t)[2], 2);
     ap_text_release(t);
 }
 
@@ -472,7 +658,7 @@ static void same_text(const ap_text *a, const ap_text *b)
         const ap_line *x = &a->lines[i], *y = &b->lines[i];
         CHECK(x->s - a->bytes == y->s - b->bytes && x->len == y->len && x->s_off == y->s_off &&
               x->s_len == y->s_len && x->eol == y->eol && x->blank == y->blank && x->hash == y->hash);
-        CHECK_INT(a->next_nb[i], b->next_nb[i]);
+        CHECK_INT(ap_text_next_nb(a)[i], ap_text_next_nb(b)[i]);
         uint32_t ca, cb;
         const uint32_t *oa = ap_text_occ(a, x->hash, &ca), *ob = ap_text_occ(b, y->hash, &cb);
         CHECK_INT(ca, cb);
@@ -487,7 +673,7 @@ static void test_tables_dropped_and_made_again(void)
     const char *src = "a\n\n\n  b\n}\n\n}\n\tc\n\n";
     ap_text *t = ap_text_new(src, strlen(src)), *fresh = ap_text_new(src, strlen(src));
     ap_text_drop_tables(t);
-    CHECK(t->slots == NULL && t->next_nb == NULL && t->occ == NULL);
+    CHECK(t->bucket == NULL && t->next_nb == NULL && t->occ == NULL);
     uint32_t n;
     const uint32_t *at = ap_text_occ(t, ap_line_hash("}", 1), &n);
     CHECK_INT(n, 2);
@@ -513,7 +699,7 @@ static void packed_is(const char *src, size_t n)
     ap_text *t = ap_text_new(src, n), *fresh = ap_text_new(src, n);
     ap_text_pack_lines(t);
     CHECK(t->n == 0 || (t->lines == NULL && t->packed != NULL));
-    CHECK(t->slots == NULL && t->next_nb == NULL);
+    CHECK(t->bucket == NULL && t->next_nb == NULL);
     CHECK_INT(t->n, fresh->n);
     ap_text_unpack_lines(t);
     CHECK(t->packed == NULL && (t->n == 0 || t->lines != NULL));
@@ -562,7 +748,7 @@ static void adopt_copied_is(const char *src_bytes, const char *out, const ap_hun
     ap_text_release(t);
     /* without tables: they are made on first use, the same */
     t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n, false);
-    CHECK(t->slots == NULL && t->next_nb == NULL);
+    CHECK(t->bucket == NULL && t->next_nb == NULL);
     ap_text_build_tables(t);
     same_text(t, plain);
     ap_text_release(t);
@@ -660,12 +846,16 @@ int main(void)
     RUN(test_split_lines_direct);
     RUN(test_bytes_are_copied_and_refcounted);
     RUN(test_strip_ascii);
+    RUN(test_strip_as_plainly);
+    RUN(test_split_short_lines);
     RUN(test_strip_unicode_spaces);
     RUN(test_strip_multibyte_text);
     RUN(test_blank_lines);
     RUN(test_hash_and_line_eq);
     RUN(test_occ_every_line_in_order);
     RUN(test_occ_many_lines);
+    RUN(test_occ_against_a_scan);
+    RUN(test_occ_long_run_is_not_walked);
     RUN(test_next_nb);
     RUN(test_eol_detection);
     RUN(test_join);
