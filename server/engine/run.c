@@ -904,7 +904,12 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
          * them; an unchanged text may be searched by the twice check) lets
          * its tables go, and its records wait packed until rendering */
         if (run->opts.search_once && !alone && st->view.changed && f->before && f->before->refs <= 2)
+        {
             ap_text_pack_lines(f->before);
+            /* the whole pages of the freed records and tables go back:
+             * the next file's bytes do not fill their holes */
+            ap_heap_release();
+        }
         /* (one group at a time: its view and text go now, not with the run) */
         if (alone) {
             ap_view_release(&st->view);
