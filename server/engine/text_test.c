@@ -718,7 +718,7 @@ static void packed_is(const char *src, size_t n)
 static void test_pack_lines(void)
 {
     const char *fixed[] = {"a\n\n  b \n}\n", "a\r\n\r\n b \r\r\nc", "x\ry\r\rz", "p\rq\nr\r\n",
-                           "\xEF\xBB\xBF" "a\nb", "\xc2\xa0y\xe3\x80\x80\n\t\n", "", "\n", "\r\n",
+                           ("\xEF\xBB\xBF" "a\nb"), "\xc2\xa0y\xe3\x80\x80\n\t\n", "", "\n", "\r\n",
                            "no break"};
     for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
         packed_is(fixed[k], strlen(fixed[k]));
