@@ -398,11 +398,10 @@ static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint3
  * stands cut (a deletion took part of what it looked for or wrote).
  * Returns how many. */
 static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, const ap_matches *anchors,
-                               ap_pos *out, bool *cut, uint32_t max)
+                               ap_pos *out, uint32_t max)
 {
     uint32_t n = 0;
     const mod_pats *mp = mods[k].mp;
-    memset(cut, 0, max * sizeof *cut);
     if (mp->has_anchor)
         for (size_t i = 0; i < anchors->n && n < max; i++)
             out[n++] = ap_view_next(s, anchors->m[i].last);
@@ -410,11 +409,8 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
         out[n++] = ap_view_begin(s);
     for (size_t j = 0; j < k && n < max; j++) {
         const gmod *e = &mods[j];
-        uint32_t from = n;
         cut_places(s, &e->mp->snippet, out, &n, max);
         cut_places(s, &e->mp->content, out, &n, max);
-        for (uint32_t i = from; i < n; i++)
-            cut[i] = true;
         /* an insert's place, whose locator the deletion took */
         if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
             e->mp->content.n > 0) {
@@ -491,8 +487,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (stands && !behind)
             goto out;
         ap_pos places[UNDO_CANDIDATES];
-        bool cut[UNDO_CANDIDATES];
-        *count = deleted_places(s, mods, k, &found, places, cut, UNDO_CANDIDATES - 1);
+        *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
         if (behind) {
             ap_matches all = {0};
             ap_find_all(s, &mp->snippet, na ? ap_view_next(s, found.m[0].last) : scope, 0, &all);
@@ -501,7 +496,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             uint32_t kept = 0;
             for (uint32_t i = 0; i < *count; i++)
                 if (ap_pos_key(places[i]) > last)
-                    cut[kept] = cut[i], places[kept++] = places[i];
+                    places[kept++] = places[i];
             *count = kept;
         }
         /* last: it deleted nothing (an earlier modification had taken its
@@ -523,10 +518,13 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos above;
         if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
             dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
-        /* inside an earlier content cut short: the blank lines around the
-         * text were that content's, which stood together; the deletion
-         * took none of its own there (1000170) */
-        uint32_t lead = cut[choice] ? 0 : m->lead, trail = cut[choice] ? 0 : m->trail;
+        /* its blank lines only on a side where one stands: there the
+         * deletion took exactly as many as it may, elsewhere any number up
+         * to that fits it, and none keeps whole an earlier content it cut
+         * short (1000170: put back, they split it) */
+        ap_pos by;
+        uint32_t lead = ap_view_prev(s, at, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
+        uint32_t trail = !ap_view_at_end(s, at) && ap_view_line(s, at)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, lead, 0);
         if (mp->has_end) {
             if (!behind) /* (a second copy holding what the others wrote
