@@ -568,12 +568,18 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             looks_elsewhere(u, step, s, &mp->snippet, found.m[choice]) ||
             snippet_stands_over(s, mp, found.m[choice]))
             goto out;
-        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
+        /* its blank lines only on a side where one stands, as a
+         * deletion's: elsewhere none keeps whole an earlier content
+         * the REPLACE took the end of (1038694) */
+        ap_pos by;
+        uint32_t rlead = ap_view_prev(s, first, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
+        uint32_t rtrail = !ap_view_at_end(s, end) && ap_view_line(s, end)->blank ? m->trail : 0;
+        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
             put_lost_text(s, mods, k, store, &lines, &nl, &cap);
             put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
         }
-        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
+        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, rtrail);
         fix_lines(store, lines, nl);
         *at_out = ap_view_tspan(s, first, end);
         ap_view_replace(s, first, end, lines, nl);

@@ -1500,6 +1500,13 @@ static void test_apply_twice_more(void)
                              "      - action: DELETE\n        snippet: |\n          import sys\n          a = b\n"
                              "        include_leading_blank_lines: 2\n",
                 "static int count;\ndef f(a, b):\ntail\n");
+    /* so does a REPLACE's snippet, taken from an earlier content (1038694) */
+    CHECK_APPLY("static int count;\n\nreturn err\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return err\n"
+                             "        content: |\n          func main() {\n          items.sort();\n          return err\n"
+                             "      - action: REPLACE\n        snippet: |\n          return err\n"
+                             "        content: |\n          sum += a[i];\n        include_leading_blank_lines: 1\n",
+                "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
