@@ -518,14 +518,21 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos above;
         if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
             dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
-        put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, m->lead, 0);
+        /* its blank lines only on a side where one stands: there the
+         * deletion took exactly as many as it may, elsewhere any number up
+         * to that fits it, and none keeps whole an earlier content it cut
+         * short (1000170: put back, they split it) */
+        ap_pos by;
+        uint32_t lead = ap_view_prev(s, at, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
+        uint32_t trail = !ap_view_at_end(s, at) && ap_view_line(s, at)->blank ? m->trail : 0;
+        put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, lead, 0);
         if (mp->has_end) {
             if (!behind) /* (a second copy holding what the others wrote
                           * would absorb the whole patch: 6084557) */
                 put_lost_text(s, mods, k, store, &lines, &nl, &cap);
             put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->end, 0, 0);
         }
-        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
+        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, trail);
         fix_lines(store, lines, nl);
         ap_view_replace(s, at, at, lines, nl);
         ok = true;
@@ -561,12 +568,18 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             looks_elsewhere(u, step, s, &mp->snippet, found.m[choice]) ||
             snippet_stands_over(s, mp, found.m[choice]))
             goto out;
-        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, m->lead, 0);
+        /* its blank lines only on a side where one stands, as a
+         * deletion's: elsewhere none keeps whole an earlier content
+         * the REPLACE took the end of (1038694) */
+        ap_pos by;
+        uint32_t rlead = ap_view_prev(s, first, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
+        uint32_t rtrail = !ap_view_at_end(s, end) && ap_view_line(s, end)->blank ? m->trail : 0;
+        put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
             put_lost_text(s, mods, k, store, &lines, &nl, &cap);
             put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
         }
-        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, m->trail);
+        put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, rtrail);
         fix_lines(store, lines, nl);
         *at_out = ap_view_tspan(s, first, end);
         ap_view_replace(s, first, end, lines, nl);

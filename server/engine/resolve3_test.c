@@ -620,6 +620,18 @@ static void test_applied_as_a_group(void)
              IA S "def parse(self, text):\n" C "    let total = 0\ndef parse(self, text):\n" ID "scope_end 1\n", 0,
              "x = 1\ndef parse(self, text):\n    count = 0\n        values = list(values)\n"
              "            let total = 0\n        def parse(self, text):\n");
+    /* a deletion that took the last lines of an earlier content, with
+     * include_leading_blank_lines: none stood between the content's lines,
+     * so none is put back there (1000170) */
+    ONE_FILE("static int count;\n    import sys\n    a = b\n    tail\n",
+             R A "static int count;\n" S "    import sys\n    a = b\n" C "def f(a, b):\nimport sys\na = b\n"
+             D S "import sys\na = b\n" ID "include_leading_blank_lines 2\n", 0,
+             "static int count;\n    def f(a, b):\n    tail\n");
+    /* so does a REPLACE's snippet, taken from an earlier content (1038694) */
+    ONE_FILE("static int count;\n\nreturn err\n",
+             R S "return err\n" C "func main() {\nitems.sort();\nreturn err\n"
+             R S "return err\n" C "sum += a[i];\n" ID "include_leading_blank_lines 1\n", 0,
+             "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose

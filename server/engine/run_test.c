@@ -1492,6 +1492,21 @@ static void test_apply_twice_more(void)
                              "        content: |\n          raise\n          kind = classify(ch)\n"
                              "      - action: DELETE\n        snippet: |\n          kind = classify(ch)\n          return y\n",
                 "    return 0;\n    raise\n    size_t len;\n");
+    /* ... and takes back no blank lines where none stands: put back
+     * between the content's lines, they split it (1000170) */
+    CHECK_APPLY("static int count;\nimport sys\na = b\ntail\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          import sys\n          a = b\n"
+                             "        content: |\n          def f(a, b):\n          import sys\n          a = b\n"
+                             "      - action: DELETE\n        snippet: |\n          import sys\n          a = b\n"
+                             "        include_leading_blank_lines: 2\n",
+                "static int count;\ndef f(a, b):\ntail\n");
+    /* so does a REPLACE's snippet, taken from an earlier content (1038694) */
+    CHECK_APPLY("static int count;\n\nreturn err\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return err\n"
+                             "        content: |\n          func main() {\n          items.sort();\n          return err\n"
+                             "      - action: REPLACE\n        snippet: |\n          return err\n"
+                             "        content: |\n          sum += a[i];\n        include_leading_blank_lines: 1\n",
+                "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
