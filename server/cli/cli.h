@@ -43,9 +43,10 @@ char *cli_read_patch(const char *arg, size_t *len, FILE *err);
  * failed: said on err; the patch is resolved all the same); 2 when the patch
  * cannot be read (the reason is printed on err). through_links: see
  * ap_fs_disk_through_links; shared (or NULL): texts the patches of one
- * command share (ap_fs_disk_share_texts). */
+ * command share (ap_fs_disk_share_texts). writes: the caller will write the
+ * files (apply): their new bytes are kept; otherwise only the diffs are. */
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
-                   unsigned parse_flags, bool through_links, ap_text_cache *shared, FILE *err);
+                   unsigned parse_flags, bool through_links, ap_text_cache *shared, bool writes, FILE *err);
 void cli_patch_release(cli_patch *cp);
 
 /* Forgets what the reports cached about p (its line index): call before

@@ -129,7 +129,7 @@ int apls_check_main(int argc, char **argv)
     for (int i = 0; i < o.n; i++) {
         cli_patch cp;
         int lrc = cli_patch_load(&cp, o.patches[i], o.root, o.ws, parse_flags(&o), o.through_links, shared,
-                                 stderr);
+                                 false, stderr);
         if (lrc == 2) {
             unreadable = true;
             continue;
@@ -163,7 +163,8 @@ int apls_apply_main(int argc, char **argv)
         return rc;
     }
     cli_patch cp;
-    int lrc = cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), o.through_links, NULL, stderr);
+    int lrc = cli_patch_load(&cp, o.patches[0], o.root, o.ws, parse_flags(&o), o.through_links, NULL,
+                              !o.dry_run, stderr);
     if (lrc == 2) {
         free(o.patches);
         return 2;

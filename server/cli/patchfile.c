@@ -67,7 +67,7 @@ static bool is_dir(const char *p)
 }
 
 int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_mode ws,
-                   unsigned parse_flags, bool through_links, ap_text_cache *shared, FILE *err)
+                   unsigned parse_flags, bool through_links, ap_text_cache *shared, bool writes, FILE *err)
 {
     memset(cp, 0, sizeof *cp);
     cp->arg = arg;
@@ -126,10 +126,13 @@ int cli_patch_load(cli_patch *cp, const char *arg, const char *root_opt, ap_ws_m
     o.known_applied = cli_record_known;
     o.known_ctx = cp->record;
     o.root_why = cp->root_why;
+    /* the run is rendered, checked twice, printed or written: never searched again */
+    o.search_once = true;
     cp->run = ap_run_new(cp->patch, cp->fs, &o);
     /* after the check, the commands read of a text read only its bytes
      * (the commit, the record) and of a file its diff */
     o.release_lines = true;
+    o.diff_only = !writes;
     /* say now, before anything is written, where applying again would not
      * be a no-op */
     ap_run_check_twice(cp->run, &o);

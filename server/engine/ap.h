@@ -466,9 +466,24 @@ typedef struct ap_options {
      * the line records of the file's text read go (the command line, whose
      * run is written or printed and freed; not a run searched again). */
     bool release_lines;
+    /* Nothing searches this run's texts once it is made (the command line:
+     * the twice check's second run reads the rendered bytes, rendering and
+     * the diff read lines): each file is read right before its group
+     * resolves, and a text the group changed lets its tables go (the hash
+     * index, the non-blank skips, the maps of the 3.2 searches) once the
+     * group is resolved, so one file's tables are alive at a time, not
+     * every file's. The text and its view stay. */
+    bool search_once;
+    /* With release_lines: the caller reads of a changed file only its diff
+     * and status after the twice check, never its new bytes (a dry run,
+     * check): the second run's text of the file takes the rendered bytes
+     * over, and they go with it once its group is resolved (after is then
+     * NULL; after_len and the hunks stay), so one file's new bytes are
+     * alive at a time. */
+    bool diff_only;
 } ap_options;
 
-#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false, false, false}
+#define AP_OPTIONS_INIT {AP_WS_ALL, -1, -1, NULL, NULL, NULL, false, false, false, false, false}
 
 typedef enum ap_mod_state {
     AP_MOD_NOT_RUN = 0,     /* malformed, filtered out, or its file failed */

@@ -108,6 +108,7 @@ void ap_diff_unified(const ap_file *f, char **out, size_t *out_len)
         return;
     }
     const ap_text *t = f->before ? f->before : f->view->base;
+    ap_text_unpack_lines(t); /* (search_once: packed since its group) */
     uint32_t nlines = diff_lines(t);
     char old_brk = ap_text_break(t), new_brk = ap_text_break_of(f->after, f->after_len);
     if (f->before)

@@ -172,6 +172,10 @@ struct ap_text {
     /* ap_text_borrow_copied: the bytes are another's (the rendered bytes
      * a run's file owns), not freed with the text */
     bool borrowed;
+    /* ap_text_pack_lines: lines is NULL and the records wait here, without
+     * what splitting the bytes gives back (where each line starts, its
+     * length and break); ap_text_unpack_lines makes them again */
+    struct ap_packed_line *packed;
     /* indent.c: how its indented lines begin, counted on first use */
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
@@ -222,6 +226,15 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
 /* ap_text_drop_tables, and the line records too: only the bytes (and the
  * line count) stay. Nothing may read the text's lines afterwards. */
 void ap_text_drop_lines(ap_text *t);
+
+/* Keeps of each line record only what splitting the bytes again does not
+ * give back (its stripped part and hash: 12 bytes instead of 24), for a
+ * text whose lines nobody reads for a while: the command line's first run,
+ * between a changed file's group and its rendering. The tables go too. Until
+ * ap_text_unpack_lines, nothing may read the lines (lines is NULL); the
+ * records it makes are those the text had. */
+void ap_text_pack_lines(ap_text *t);
+void ap_text_unpack_lines(const ap_text *t);
 
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
                               size_t n_copied, bool tables /* (ignored: tables are made on first use) */);

@@ -192,6 +192,7 @@ void ap_run_render(ap_run *run, size_t i)
         return;
     f->rendered = true;
     const ap_text *t = f->view->base;
+    ap_text_unpack_lines(t); /* (search_once: packed since its group) */
     render(run, f, false);
     if (run->rules->final_newline && f->after_len > 0 && f->after[f->after_len - 1] != '\n' &&
         f->after[f->after_len - 1] != '\r' &&

@@ -811,10 +811,11 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     /* 2. load each file once (an operation on a path reads nothing); one
      * group at a time: each right before it resolves, below */
     bool alone = run->opts.groups_alone;
+    bool lazy = alone || run->opts.search_once;
     bool *loaded = ap_xcalloc(run->n_files ? run->n_files : 1, sizeof *loaded);
     for (size_t i = 0; i < run->n_files; i++) {
         if (!run->files[i].path_op) {
-            if (!alone)
+            if (!lazy)
                 loaded[i] = load_file(&x, i);
         } else if (run->files[i].status != AP_FILE_FAILED) {
             ap_path_op(&x, (int)i);
@@ -828,7 +829,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         patch->context == prev->patch->context)
         reuse_files(&x, prev, loaded, reused);
     for (size_t i = 0; i < run->n_files; i++) {
-        if (alone && !run->files[i].path_op)
+        if (lazy && !run->files[i].path_op)
             loaded[i] = load_file(&x, i);
         if (!loaded[i] || reused[i])
             continue;
@@ -900,6 +901,17 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             }
             free(why);
         }
+        /* a text searched no more (one another run may search, shared by a
+         * cache: more references than the file's and the view's, keeps
+         * them; an unchanged text may be searched by the twice check) lets
+         * its tables go, and its records wait packed until rendering */
+        if (run->opts.search_once && !alone && st->view.changed && f->before && f->before->refs <= 2)
+        {
+            ap_text_pack_lines(f->before);
+            /* the whole pages of the freed records and tables go back:
+             * the next file's bytes do not fill their holes */
+            ap_heap_release();
+        }
         /* (one group at a time: its view and text go now, not with the run) */
         if (alone) {
             ap_view_release(&st->view);
@@ -936,6 +948,12 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
     for (size_t i = 0; i < run->n_problems; i++)
         if (run->problems[i].severity == AP_ERROR)
             run->ok = false;
+    /* a run that failed is read as it stands (--partial's hand-back reads
+     * lines): its records are whole again; a run that succeeded is
+     * rendered, which unpacks each file's */
+    for (size_t i = 0; !run->ok && i < run->n_files; i++)
+        if (run->files[i].before)
+            ap_text_unpack_lines(run->files[i].before);
     return run;
 }
 

@@ -1702,12 +1702,29 @@ typedef struct made_files {
     ap_text *made[3];
     int n_made;
     int held_at_load; /* texts made earlier still held by the run at a load */
+    int indexed_at_load; /* texts made earlier that hold their tables at a load */
+    int packed_at_load; /* texts made earlier whose records wait packed at a load */
 } made_files;
 
 typedef struct made_one {
     made_files *all;
     int k;
 } made_one;
+
+/* The same, keeping no reference (as the disk's provider keeps none): the
+ * texts live as long as the run holds them. */
+static ap_text *make_weak(void *ctx)
+{
+    made_one *o = ctx;
+    made_files *m = o->all;
+    for (int i = 0; i < m->n_made; i++)
+        m->indexed_at_load += m->made[i]->bucket != NULL;
+    for (int i = 0; i < m->n_made; i++)
+        m->packed_at_load += m->made[i]->packed != NULL;
+    ap_text *t = ap_text_new(m->bytes[o->k], strlen(m->bytes[o->k]));
+    m->made[m->n_made++] = t;
+    return t;
+}
 
 static ap_text *make_file(void *ctx)
 {
@@ -1735,7 +1752,7 @@ static void test_groups_alone(void)
                       "      - action: REPLACE\n        snippet: |\n          nowhere\n        content: |\n          y\n";
     const char *files[3] = {"a.txt", "b.txt", "c.txt"};
     const char *bytes[3] = {"a1\na2\n", "b1\nb2\n", "c1\n"};
-    made_files m = {{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0};
+    made_files m = {{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0, 0, 0};
     made_one ones[3];
     ap_fs *lazy = ap_fs_mem_new(), *plain = ap_fs_mem_new();
     for (int k = 0; k < 3; k++) {
@@ -1778,6 +1795,102 @@ static void test_groups_alone(void)
     ap_fs_mem_free(plain);
 }
 
+/* search_once (the command line's first run): each file is read when its
+ * group comes, and the text of a file its group changed lets its tables go
+ * once the group is resolved, so at each load no text made before holds
+ * them; the texts stay (rendering reads them), an unchanged one keeps its
+ * tables (the twice check searches it), and the states, renderings and
+ * diffs are those of a run that reads every file first. */
+static void test_search_once(void)
+{
+    const char *src = "version: \"2.0\"\nchanges:\n"
+                      "  - file_path: a.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          a1\n        content: |\n          A1\n"
+                      "  - file_path: b.txt\n    modifications:\n"
+                      "      - action: DELETE\n        snippet: |\n          b2\n"
+                      "  - file_path: c.txt\n    modifications:\n"
+                      "      - action: REPLACE\n        snippet: |\n          c0\n        content: |\n          c1\n";
+    const char *files[3] = {"a.txt", "b.txt", "c.txt"};
+    const char *bytes[3] = {"a1\na2\n", "b1\nb2\n", "c1\n"};
+    made_files m[2] = {{{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0, 0, 0},
+                       {{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0, 0, 0}};
+    made_one ones[2][3];
+    ap_fs *fs[2];
+    trun *t[2];
+    for (int v = 0; v < 2; v++) {
+        fs[v] = ap_fs_mem_new();
+        for (int k = 0; k < 3; k++) {
+            ones[v][k] = (made_one){&m[v], k};
+            ap_fs_mem_put_made(fs[v], files[k], make_weak, &ones[v][k]);
+        }
+        ap_options o = AP_OPTIONS_INIT;
+        o.search_once = v == 1;
+        t[v] = trun_new(fs[v], src, &o);
+        CHECK_INT(m[v].n_made, 3);
+    }
+    /* every file first: nothing resolved at any load, so nothing searched
+     * or packed; once: the texts of the groups resolved before each load
+     * are packed (one at b's load, two at c's), and none holds tables */
+    CHECK_INT(m[0].packed_at_load, 0);
+    CHECK_INT(m[1].packed_at_load, 3);
+    CHECK_INT(m[1].indexed_at_load, 0);
+    ap_run *whole = t[0]->r, *once = t[1]->r;
+    CHECK(once->ok == whole->ok);
+    CHECK_INT(once->n_files, whole->n_files);
+    for (size_t i = 0; i < once->n_files && i < whole->n_files; i++) {
+        ap_file *f = &once->files[i];
+        CHECK_INT(f->status, whole->files[i].status);
+        CHECK(f->before != NULL && f->view != NULL);
+        /* a changed text waits packed, without tables, until it is rendered */
+        CHECK(f->status == AP_FILE_MODIFIED ? f->before->bucket == NULL : f->before->bucket != NULL);
+        CHECK(f->status == AP_FILE_MODIFIED ? f->before->lines == NULL && f->before->packed != NULL
+                                            : f->before->lines != NULL);
+        ap_run_render(once, i);
+        CHECK(f->before->lines != NULL && f->before->packed == NULL);
+        ap_run_render(whole, i);
+        CHECK_INT(f->after_len, whole->files[i].after_len);
+        CHECK(f->after_len == 0 || memcmp(f->after, whole->files[i].after, f->after_len) == 0);
+        char *d1, *d2;
+        size_t n1, n2;
+        ap_diff_unified(&whole->files[i], &d1, &n1);
+        ap_diff_unified(f, &d2, &n2);
+        CHECK_STR(d2, d1);
+        free(d1);
+        free(d2);
+    }
+    CHECK_INT(once->files[0].status, AP_FILE_MODIFIED);
+    CHECK_INT(once->files[2].status, AP_FILE_UNCHANGED);
+    for (size_t ch = 0; ch < t[0]->p->n_changes; ch++)
+        for (size_t md = 0; md < t[0]->p->changes[ch].n_mods; md++)
+            CHECK_INT(once->mods[ch][md].state, whole->mods[ch][md].state);
+    for (int v = 0; v < 2; v++) {
+        trun_free(t[v]);
+        ap_fs_mem_free(fs[v]);
+    }
+    /* a run that fails is read as it stands (--partial's hand-back): its
+     * changed texts hold their records again when it is made */
+    const char *fails = "version: \"2.0\"\nchanges:\n"
+                        "  - file_path: a.txt\n    modifications:\n"
+                        "      - action: REPLACE\n        snippet: |\n          a1\n        content: |\n          A1\n"
+                        "  - file_path: b.txt\n    modifications:\n"
+                        "      - action: REPLACE\n        snippet: |\n          nowhere\n        content: |\n          y\n";
+    ap_fs *mem = ap_fs_mem_new();
+    made_files mf = {{bytes[0], bytes[1], bytes[2]}, {NULL}, 0, 0, 0, 0};
+    made_one mo[2];
+    for (int k = 0; k < 2; k++) {
+        mo[k] = (made_one){&mf, k};
+        ap_fs_mem_put_made(mem, files[k], make_weak, &mo[k]); /* (kept by the run only) */
+    }
+    ap_options o = AP_OPTIONS_INIT;
+    o.search_once = true;
+    trun *f = trun_new(mem, fails, &o);
+    CHECK(!f->r->ok);
+    CHECK_INT(f->r->files[0].status, AP_FILE_MODIFIED);
+    CHECK(f->r->files[0].before->lines != NULL && f->r->files[0].before->packed == NULL);
+    trun_free(f);
+    ap_fs_mem_free(mem);
+}
+
 /* release_lines (the command line's twice check): each changed file is
  * rendered when the second run reaches it, its diff made, and the line
  * records of its text read let go; the diffs, states and warnings are those
@@ -1800,18 +1913,24 @@ static void test_twice_releases_lines(void)
                       "      - action: REPLACE\n        snippet: |\n          c0\n        content: |\n          c1\n";
     const char *files[3] = {"a.txt", "b.txt", "c.txt"};
     const char *bytes[3] = {"a1\na2\na3\n", "b1\nb2\nb3\n", "c1\nc2\n"};
-    trun *t[2];
-    for (int k = 0; k < 2; k++) {
+    /* 0 keeps everything, 1 lets the records go, 2 the new bytes too
+     * (diff_only: a dry run, check) */
+    trun *t[3];
+    for (int k = 0; k < 3; k++) {
         ap_fs *fs = ap_fs_mem_new();
         for (int i = 0; i < 3; i++)
             ap_fs_mem_put_made(fs, files[i], text_of, (void *)bytes[i]);
         ap_options o = AP_OPTIONS_INIT;
-        o.release_lines = k == 1;
+        o.search_once = k == 2;
         t[k] = trun_new(fs, src, &o);
         CHECK(t[k]->r->ok);
+        o.release_lines = k >= 1;
+        o.diff_only = k == 2;
         ap_run_check_twice(t[k]->r, &o);
     }
-    ap_run *keep = t[0]->r, *rel = t[1]->r;
+    ap_run *keep = t[0]->r;
+    for (int k = 1; k < 3; k++) {
+    ap_run *rel = t[k]->r;
     CHECK_INT(rel->n_files, 3);
     CHECK_INT(keep->n_problems, rel->n_problems);
     for (size_t i = 0; i < keep->n_problems && i < rel->n_problems; i++)
@@ -1824,6 +1943,11 @@ static void test_twice_releases_lines(void)
         /* the changed files' records went; the unchanged one keeps them */
         CHECK(f->status == AP_FILE_MODIFIED ? f->before->lines == NULL : f->before->lines != NULL);
         CHECK_INT(f->before->len, keep->files[i].before->len); /* the bytes stay */
+        /* the new bytes went with the second run's text: only the diff stays */
+        CHECK(k == 2 && f->status == AP_FILE_MODIFIED ? f->after == NULL : f->after != NULL);
+        CHECK_INT(f->after_len, keep->files[i].after_len);
+        CHECK_INT(f->n_hunks, keep->files[i].n_hunks);
+        CHECK_INT(f->blanks_stripped, keep->files[i].blanks_stripped);
         char *d1, *d2;
         size_t n1, n2;
         ap_diff_unified(&keep->files[i], &d1, &n1);
@@ -1835,7 +1959,8 @@ static void test_twice_releases_lines(void)
     CHECK_INT(rel->files[0].status, AP_FILE_MODIFIED);
     CHECK_INT(rel->files[1].status, AP_FILE_MODIFIED);
     CHECK_INT(rel->files[2].status, AP_FILE_UNCHANGED); /* already applied */
-    for (int k = 0; k < 2; k++) {
+    }
+    for (int k = 0; k < 3; k++) {
         ap_fs *fs = t[k]->fs;
         trun_free(t[k]);
         ap_fs_mem_free(fs);
@@ -1845,6 +1970,7 @@ static void test_twice_releases_lines(void)
 int main(void)
 {
     RUN(test_twice_releases_lines);
+    RUN(test_search_once);
     RUN(test_groups_alone);
     RUN(test_replace);
     RUN(test_insert_after_before);

@@ -221,9 +221,12 @@ void ap_report_missing(run_ctx *x, int ch, const char *path, const char *why)
     ap_problem *pr = ap_run_problem(run, AP_FILE_NOT_FOUND, AP_ERROR, c->file_path.span, ch, -1, "%s", msg.s);
     ap_buf_release(&msg);
     size_t fixes = stands_out ? 1 : f.n < MAX_SHOWN ? f.n : MAX_SHOWN;
+    /* (whether a fix is preferred decides no state: a run that wants only
+     * states reads no candidate, so the twice check's second run reads each
+     * file once, and a file it has let go is never asked for again) */
     for (size_t i = 0; i < fixes; i++)
         ap_problem_fix(pr, c->file_path.span, path_text(p, f.best[i].path), "Use %s", f.best[i].path)
-            ->preferred = stands_out && locators_stand(fs, c, f.best[i].path);
+            ->preferred = stands_out && !run->opts.states_only && locators_stand(fs, c, f.best[i].path);
     for (size_t i = 0; i < f.n; i++)
         free(f.best[i].path);
 }

@@ -97,6 +97,41 @@ static void test_where_and_what(void)
     ap_fs_mem_free(fs);
 }
 
+/* A run that wants states only (the twice check's second) reads no
+ * candidate to prefer a fix: that decides no state, and that run reads each
+ * file once (twice.c lets a file's new bytes go after its group). */
+static ap_text *counted(void *ctx)
+{
+    int *n = ctx;
+    (*n)++;
+    return ap_text_new("int a;\n", 7);
+}
+
+static void test_states_only_reads_no_candidate(void)
+{
+    for (int states = 0; states < 2; states++) {
+        ap_fs *fs = ap_fs_mem_new();
+        ap_fs_mem_set_root(fs, "/home/u/myproj");
+        int loads = 0;
+        ap_fs_mem_put_made(fs, "include/uv/version.h", counted, &loads);
+        const char *src = HDR "  - file_path: uv/version.h\n    modifications:\n"
+                              "      - action: DELETE\n        snippet: |\n          int a;\n";
+        ap_patch *p = ap_patch_parse(src, strlen(src));
+        ap_options o = AP_OPTIONS_INIT;
+        o.states_only = states == 1;
+        ap_run *r = ap_run_new(p, fs, &o);
+        CHECK_INT(r->mods[0][0].state, AP_MOD_NOT_RUN); /* its file failed */
+        const ap_problem *pr = find(r, AP_FILE_NOT_FOUND, 0);
+        CHECK(pr && pr->n_fixes == 1);
+        CHECK_INT(loads, states ? 0 : 1);
+        if (pr && pr->n_fixes == 1)
+            CHECK(pr->fixes[0].preferred == !states);
+        ap_run_free(r);
+        ap_patch_free(p);
+        ap_fs_mem_free(fs);
+    }
+}
+
 static void test_project_folder(void)
 {
     ap_fs *fs = tree();
@@ -197,6 +232,7 @@ int main(void)
 {
     RUN(test_where_and_what);
     RUN(test_project_folder);
+    RUN(test_states_only_reads_no_candidate);
     RUN(test_disk_listing);
     return check_summary();
 }

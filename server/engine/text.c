@@ -3,6 +3,7 @@
  * ending the file uses. Everything later reads it and nothing changes it. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,6 +294,7 @@ static void build_index(ap_text *t)
 void ap_text_build_tables(const ap_text *ct)
 {
     ap_text *t = (ap_text *)ct; /* tables made on use, as the bigrams are */
+    ap_text_unpack_lines(t); /* (search_once: packed since its group) */
     ap_text_make_next_nb(t);
     if (!t->bucket)
         build_index(t);
@@ -301,6 +303,7 @@ void ap_text_build_tables(const ap_text *ct)
 const uint32_t *ap_text_make_next_nb(const ap_text *ct)
 {
     ap_text *t = (ap_text *)ct;
+    ap_text_unpack_lines(t);
     if (!t->next_nb) {
         t->next_nb = ap_xmalloc((t->n + 1) * sizeof *t->next_nb);
         t->next_nb[t->n] = t->n;
@@ -342,6 +345,90 @@ void ap_text_drop_lines(ap_text *t)
     t->n_deco = 0;
     free(t->lines);
     t->lines = NULL;
+    free(t->packed);
+    t->packed = NULL;
+}
+
+/* What a packed line keeps: the record less where it stands (s, len): the
+ * stripped part and the record's word of the hash, break and blank, copied
+ * as it is */
+#define AP_WORD_AT (offsetof(ap_line, s_len) + sizeof(uint32_t))
+_Static_assert(AP_WORD_AT + sizeof(uint32_t) == sizeof(ap_line) || sizeof(void *) != 8, "the word ends the record");
+struct ap_packed_line {
+    uint32_t s_off, s_len, word;
+};
+
+void ap_text_pack_lines(ap_text *t)
+{
+    ap_text_drop_tables(t);
+    if (!t->lines || t->n == 0)
+        return;
+    struct ap_packed_line *p = ap_xmalloc(t->n * sizeof *p);
+    const ap_line *ls = t->lines;
+    for (uint32_t k = 0, count = t->n; k < count; k++) {
+        const ap_line *l = &ls[k];
+        p[k].s_off = l->s_off;
+        p[k].s_len = l->s_len;
+        memcpy(&p[k].word, (const char *)l + AP_WORD_AT, sizeof p[k].word);
+    }
+    free(t->lines);
+    t->lines = NULL;
+    t->packed = p;
+}
+
+void ap_text_unpack_lines(const ap_text *ct)
+{
+    ap_text *t = (ap_text *)ct; /* the same records again */
+    if (!t->packed)
+        return;
+    const char *s = t->bytes + t->bom;
+    size_t n = t->len - t->bom, i = 0;
+    char brk = ap_text_break_of(s, n);
+    /* (locals: the stores into lines cannot then alias the text) */
+    const struct ap_packed_line *packed = t->packed;
+    uint32_t count = t->n;
+    ap_line *lines = ap_xmalloc(count * sizeof *lines);
+    for (uint32_t k = 0; k < count; k++) {
+        const struct ap_packed_line *p = &packed[k];
+        /* the break is the first brk after the stripped part (a line holds
+         * none): only trailing blanks lie between, so look from there, byte
+         * by byte, as splitting did from the line's start */
+        size_t j = i + (size_t)p->s_off + p->s_len, len;
+        if (j > n)
+            abort(); /* (not the records of these bytes: never) */
+        if (j < n && s[j] == brk) {
+            /* no trailing blank (nearly every line): the byte before is
+             * no CR of a CRLF, since those belong to the break */
+            lines[k].s = s + i;
+            lines[k].len = (uint32_t)(j - i);
+            lines[k].s_off = p->s_off;
+            lines[k].s_len = p->s_len;
+            memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+            i = j + 1;
+            continue;
+        }
+        while (j < n && s[j] != brk)
+            j++;
+        len = j - i;
+        if (j < n) {
+            if (brk == '\n')
+                while (len > 0 && s[i + len - 1] == '\r')
+                    len--; /* a CRLF's CRs belong to the break */
+            j++;
+        }
+        lines[k].s = s + i;
+        lines[k].len = (uint32_t)len;
+        lines[k].s_off = p->s_off;
+        lines[k].s_len = p->s_len;
+        memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+        i = j;
+    }
+    /* (the bytes split into the lines they did when the text was made) */
+    if (i != n)
+        abort();
+    free(t->packed);
+    t->packed = NULL;
+    t->lines = lines;
 }
 
 const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
@@ -350,8 +437,10 @@ const uint32_t *ap_text_occ(const ap_text *t, uint32_t h, uint32_t *count)
         *count = 0; /* no line hash is that wide (and no bucket that far) */
         return NULL;
     }
-    if (!t->bucket)
+    if (!t->bucket) {
+        ap_text_unpack_lines(t); /* (search_once: packed since its group) */
         build_index((ap_text *)t); /* (made on use, as the bigrams are) */
+    }
     uint32_t b = h >> (AP_LINE_HASH_BITS - t->bucket_bits);
     uint32_t lo = t->bucket[b], hi = t->bucket[b + 1];
     /* the first of the bucket's lines whose hash is not below h */

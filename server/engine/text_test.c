@@ -689,6 +689,52 @@ static void test_tables_dropped_and_made_again(void)
     ap_text_release(fresh);
 }
 
+/* Packed records come back as the text had them (where each line starts,
+ * its length and break from the bytes, the rest as kept), over LF, CRLF
+ * (CRs before the LF belong to the break), CR-only, lone CRs inside LF
+ * lines, a byte order mark, Unicode spaces, blank lines, no final break,
+ * and random texts of those bytes; the tables are made again the same. */
+static void packed_is(const char *src, size_t n)
+{
+    ap_text *t = ap_text_new(src, n), *fresh = ap_text_new(src, n);
+    ap_text_pack_lines(t);
+    CHECK(t->n == 0 || (t->lines == NULL && t->packed != NULL));
+    CHECK(t->bucket == NULL && t->next_nb == NULL);
+    CHECK_INT(t->n, fresh->n);
+    ap_text_unpack_lines(t);
+    CHECK(t->packed == NULL && (t->n == 0 || t->lines != NULL));
+    ap_text_build_tables(t);
+    same_text(t, fresh);
+    /* a search of a packed text unpacks it first */
+    ap_text_pack_lines(t);
+    ap_text_build_tables(t);
+    same_text(t, fresh);
+    /* packed, then let go whole */
+    ap_text_pack_lines(t);
+    ap_text_release(t);
+    ap_text_release(fresh);
+}
+
+static void test_pack_lines(void)
+{
+    const char *fixed[] = {"a\n\n  b \n}\n", "a\r\n\r\n b \r\r\nc", "x\ry\r\rz", "p\rq\nr\r\n",
+                           "\xEF\xBB\xBF" "a\nb", "\xc2\xa0y\xe3\x80\x80\n\t\n", "", "\n", "\r\n",
+                           "no break"};
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        packed_is(fixed[k], strlen(fixed[k]));
+    const char alphabet[] = {'a', 'b', ' ', '\t', '\n', '\r', '}'};
+    unsigned seed = 12;
+    char buf[64];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(round % 60);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % sizeof alphabet];
+        }
+        packed_is(buf, n);
+    }
+}
+
 /* A text of rendered bytes that takes the records of the lines copied from
  * its source is the text of those bytes: runs at line starts, a run that
  * is not (split like the rest), CRLF lines, a byte order mark, and bytes
@@ -790,6 +836,7 @@ static void test_borrow_copied(void)
 int main(void)
 {
     RUN(test_borrow_copied);
+    RUN(test_pack_lines);
     RUN(test_split_lf);
     RUN(test_split_crlf);
     RUN(test_split_lone_cr);

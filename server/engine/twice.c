@@ -18,6 +18,7 @@ typedef struct twice_file {
     ap_run *run;
     size_t i;
     bool release;
+    bool diff_only; /* the new bytes may go with the second run's text */
     bool made; /* made once: the text read may have let its records go */
 } twice_file;
 
@@ -51,6 +52,17 @@ static ap_text *rendered_text(void *ctx)
     if (tf->release && f->status == AP_FILE_MODIFIED && f->before && f->before->refs <= 2) {
         ap_diff_unified(f, &f->diff, &f->diff_len);
         ap_text_drop_lines(f->before);
+        /* the caller wants the diff only: the second run's text owns the
+         * new bytes now and frees them with itself. That run reads each
+         * file once (it wants states only: suggest.c reads no candidate),
+         * so the read above never comes again for this file. */
+        if (tf->diff_only && f->after) {
+            t->borrowed = false;
+            f->after = NULL;
+            free(f->copied);
+            f->copied = NULL;
+            f->n_copied = 0;
+        }
         ap_heap_release();
     }
     return t;
@@ -120,7 +132,8 @@ void ap_run_check_twice(ap_run *run, const ap_options *opts)
                     ap_fs_mem_put(mem, paths[k], "", 0, false);
             }
         } else if (waits[i] || f->status == AP_FILE_MODIFIED || f->status == AP_FILE_CREATED) {
-            tfs[i] = (twice_file){run, i, opts && opts->release_lines, false};
+            tfs[i] = (twice_file){run, i, opts && opts->release_lines, opts && opts->release_lines && opts->diff_only,
+                                  false};
             ap_fs_mem_put_made(mem, f->path, rendered_text, &tfs[i]);
         } else if (f->before) {
             /* unchanged: the text this run indexed serves the second */
