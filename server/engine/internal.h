@@ -526,10 +526,16 @@ typedef struct ap_similar {
  * best first. Returns how many. */
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max);
+/* ap_similar_lines from the view's beginning, the answer kept with the
+ * text's bigram rows when the view has no splice (the same question of the
+ * same text is asked again: docs/engine.md, "The same scan asked twice"). */
+size_t ap_similar_whole(const ap_view *v, const ap_line *line, ap_similar *out, size_t max);
 /* The set of a string's character bigrams, hashed to 64 bits. */
 uint64_t ap_bigram_set(const char *s, size_t n);
 /* Tests only: the scan counts bits without the processor's instruction. */
 extern bool ap_similar_plain_count;
+/* Tests only: how many scans ap_similar_lines has made. */
+extern size_t ap_similar_scans;
 /* match.c, for tests: how a longer soft pattern is searched: -1 by what
  * each way would cost, 0 from its other lines, 1 from its first line's. */
 extern int ap_soft_heads_first;

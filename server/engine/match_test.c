@@ -622,6 +622,88 @@ static void test_similar_lines(void)
     ap_view_release(&v);
 }
 
+/* ap_similar_whole: the answer of ap_similar_lines from the beginning,
+ * scanned once per question of a text with no splice; keyed by the query's
+ * bytes, not where they are (a text outlives the patch that asked). */
+static void same_answer(const ap_similar *a, size_t na, const ap_similar *b, size_t nb)
+{
+    CHECK_INT(na, nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        CHECK_INT(ap_pos_key(a[i].pos) == ap_pos_key(b[i].pos), 1);
+        CHECK(a[i].score == b[i].score);
+    }
+}
+
+static void test_similar_whole(void)
+{
+    ap_view v;
+    view_str(&v, "def compute_total(items):\n"
+                 "print('unrelated')\n"
+                 "def compute_totals(items):\n"
+                 "\n"
+                 "    def compute_total(item):\n"
+                 "def compute(x):\n"
+                 "def compute_total(itemz):\n");
+    char qs[64];
+    ap_line q;
+    ap_similar got[4], want[4];
+    strcpy(qs, "def compute_total(itemz):");
+    ap_line_init(&q, qs, (uint32_t)strlen(qs), 0);
+    size_t before = ap_similar_scans;
+    size_t ng = ap_similar_whole(&v, &q, got, 4);
+    CHECK_INT(ap_similar_scans - before, 1);
+    size_t nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 4);
+    same_answer(got, ng, want, nw);
+    CHECK_INT(ng, 4);
+    /* asked again: the kept answer, no scan */
+    before = ap_similar_scans;
+    ng = ap_similar_whole(&v, &q, got, 4);
+    CHECK_INT(ap_similar_scans - before, 0);
+    same_answer(got, ng, want, nw);
+    /* another max is another question */
+    before = ap_similar_scans;
+    ng = ap_similar_whole(&v, &q, got, 2);
+    CHECK_INT(ap_similar_scans - before, 1);
+    nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 2);
+    same_answer(got, ng, want, nw);
+    /* the same place, other bytes of the same length: another question */
+    strcpy(qs, "print('unrelatedxxxxxxx')");
+    ap_line_init(&q, qs, (uint32_t)strlen(qs), 0);
+    ng = ap_similar_whole(&v, &q, got, 4);
+    nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 4);
+    same_answer(got, ng, want, nw);
+    CHECK_INT(ng, 1);
+    /* more questions than the text keeps answers: each still right */
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 40; i++) {
+            snprintf(qs, sizeof qs, "def compute_%d(items):", i);
+            ap_line_init(&q, qs, (uint32_t)strlen(qs), 0);
+            ng = ap_similar_whole(&v, &q, got, 4);
+            nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 4);
+            same_answer(got, ng, want, nw);
+        }
+    /* tables dropped (and the answers with them): made again, the same */
+    strcpy(qs, "def compute_total(itemz):");
+    ap_line_init(&q, qs, (uint32_t)strlen(qs), 0);
+    ap_text_drop_tables(v.base);
+    before = ap_similar_scans;
+    ng = ap_similar_whole(&v, &q, got, 4);
+    CHECK_INT(ap_similar_scans - before, 1);
+    nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 4);
+    same_answer(got, ng, want, nw);
+    /* a view with a splice is not its text: scanned each time */
+    const char *ins[] = {"def compute_total(itemz):"};
+    replace_lines(&v, ap_view_seek(&v, 6), ap_view_end(&v), ins, 1);
+    before = ap_similar_scans;
+    ng = ap_similar_whole(&v, &q, got, 4);
+    ng = ap_similar_whole(&v, &q, got, 4);
+    CHECK_INT(ap_similar_scans - before, 2);
+    nw = ap_similar_lines(&v, &q, ap_view_begin(&v), want, 4);
+    same_answer(got, ng, want, nw);
+    CHECK(ng > 0 && got[0].pos.sp >= 0); /* the inserted line, not the kept answer's */
+    ap_view_release(&v);
+}
+
 /* ap_similar_lines against the selection it stands for, done plainly: every
  * live line from `from` on, in view order, estimated and kept among the 24
  * best as the first version kept them (no line skipped, no shortcut), then
@@ -1201,6 +1283,7 @@ int main(void)
     RUN(test_decoration);
     RUN(test_find_prefix);
     RUN(test_similar_lines);
+    RUN(test_similar_whole);
     RUN(test_edit_distance);
     RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);

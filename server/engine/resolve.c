@@ -278,7 +278,7 @@ bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_mat
         return false;
     const ap_line *first = ap_pattern_at(snip, 0);
     ap_similar sim[4];
-    size_t n = ap_similar_lines(v, first, ap_view_begin(v), sim, 4);
+    size_t n = ap_similar_whole(v, first, sim, 4);
     uint64_t a = ap_pos_key(where.first), b = ap_pos_key(where.last);
 #define INSIDE(p) (ap_pos_key(p) >= a && ap_pos_key(p) <= b)
     if (n == 0 || sim[0].score >= 1.0 || INSIDE(sim[0].pos) ||

@@ -214,13 +214,48 @@ static int popcount64(uint64_t x)
     return (int)((x * 0x0101010101010101ull) >> 56);
 }
 
+/* The answers of whole-text scans of a text (ap_similar_whole), kept after
+ * its bigram rows in the same block, so they live and go with the rows
+ * (text.c frees and drops only t->bigrams). A key is the query's stripped
+ * bytes, copied (a text may outlive the patch that asked: the server's
+ * cache shares texts between runs), and max. */
+#define MEMO_SLOTS 16
+#define MEMO_QUERY 160 /* longer queries are scanned every time */
+#define MEMO_MAX 4
+
+typedef struct memo_slot {
+    uint32_t qn;   /* the query's stripped length; UINT32_MAX: empty */
+    uint8_t max, n;
+    ap_similar out[MEMO_MAX];
+    char q[MEMO_QUERY];
+} memo_slot;
+
+typedef struct scan_memo {
+    uint32_t next; /* the slot the next answer takes (round robin) */
+    memo_slot slot[MEMO_SLOTS];
+} scan_memo;
+
+static size_t rows_bytes(const ap_text *t)
+{
+    return (t->n ? t->n : 1) * sizeof(ap_bigram_row); /* a multiple of 16: aligned for the memo */
+}
+
+static scan_memo *text_memo(ap_text *t)
+{
+    return (scan_memo *)(void *)((char *)t->bigrams + rows_bytes(t));
+}
+
 /* The text's table of each line's bigram set, its size and stripped
  * length, made on first use: the scan below reads 16 bytes a line from one
  * array instead of the line records. */
 static const ap_bigram_row *text_bigrams(ap_text *t)
 {
     if (!t->bigrams) {
-        t->bigrams = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->bigrams);
+        t->bigrams = ap_xmalloc(rows_bytes(t) + sizeof(scan_memo));
+        scan_memo *m = text_memo(t);
+        m->next = 0;
+        for (size_t i = 0; i < MEMO_SLOTS; i++)
+            m->slot[i].qn = UINT32_MAX;
         for (uint32_t i = 0; i < t->n; i++) {
             const ap_line *l = &t->lines[i];
             uint64_t set = line_bigrams(l);
@@ -369,9 +404,12 @@ static void scan_base(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t
 #endif
 #undef SCAN_BASE
 
+size_t ap_similar_scans = 0;
+
 size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_similar *out,
                         size_t max)
 {
+    ap_similar_scans++;
     const char *q = line->s + line->s_off;
     size_t qn = line->s_len;
     uint64_t qs = ap_bigram_set(q, qn);
@@ -444,4 +482,32 @@ void ap_similar_keep(ap_similar *out, size_t *n, size_t max, ap_pos pos, double 
         j--;
     }
     out[j] = (ap_similar){pos, score};
+}
+
+size_t ap_similar_whole(const ap_view *v, const ap_line *line, ap_similar *out, size_t max)
+{
+    const char *q = line->s + line->s_off;
+    uint32_t qn = line->s_len;
+    /* a view with no splice is its text's lines: the answer is the text's
+     * (the scan reads nothing else), so it is kept and looked up */
+    if (v->nsp != 0 || max > MEMO_MAX || qn > MEMO_QUERY)
+        return ap_similar_lines(v, line, ap_view_begin(v), out, max);
+    text_bigrams(v->base);
+    scan_memo *m = text_memo(v->base);
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        const memo_slot *sl = &m->slot[i];
+        if (sl->qn == qn && sl->max == max && (qn == 0 || memcmp(sl->q, q, qn) == 0)) {
+            memcpy(out, sl->out, sl->n * sizeof *out);
+            return sl->n;
+        }
+    }
+    size_t n = ap_similar_lines(v, line, ap_view_begin(v), out, max);
+    memo_slot *sl = &m->slot[m->next];
+    m->next = (m->next + 1) % MEMO_SLOTS;
+    sl->qn = qn;
+    sl->max = (uint8_t)max;
+    sl->n = (uint8_t)n;
+    memcpy(sl->q, q, qn);
+    memcpy(sl->out, out, n * sizeof *out);
+    return n;
 }
