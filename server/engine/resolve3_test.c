@@ -599,10 +599,6 @@ static void test_applied_as_a_group(void)
     ONE_FILE("{\nbreak\nreturn x\n\nraise\n",
              IB S "{\nbreak\n" C "{\nbreak\n{\nbreak\n" D S "break\n" T "return x\n", 0,
              "{\nbreak\n{\nbreak\n{\n\nraise\n");
-    /* 3.2 looks for a deletion's text from the cursor: copies of it may
-     * stand above, where an earlier insert wrote them (1020697) */
-    ONE_FILE("total\n\nmsg\nM\nreturn y\n", IB A "total\n" S "M\n" C "M\nM\n" D S "M\n", 0,
-             "total\n\nmsg\nM\nM\nreturn y\n");
     /* a content with a line at column 0 is written at the place's
      * indentation: undone, its snippet goes back at the indentation of the
      * place, not of the content's first line (1008206) */
