@@ -219,10 +219,6 @@ ap_text *ap_text_join(const ap_line *const *src, uint32_t n);
  * (the disk provider refuses a file holding one). */
 ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
 
-/* ap_text_adopt of bytes rendered from src (render.c), which copied src's
- * lines [line, end_line) at out for each of the runs in copied: those
- * lines' records are taken from src instead of being split, stripped and
- * hashed again. Without tables: they are made on first use. */
 /* ap_text_drop_tables, and the line records too: only the bytes (and the
  * line count) stay. Nothing may read the text's lines afterwards. */
 void ap_text_drop_lines(ap_text *t);
@@ -236,8 +232,12 @@ void ap_text_drop_lines(ap_text *t);
 void ap_text_pack_lines(ap_text *t);
 void ap_text_unpack_lines(const ap_text *t);
 
+/* ap_text_adopt of bytes rendered from src (render.c), which copied src's
+ * lines [line, end_line) at out for each of the runs in copied: those
+ * lines' records are taken from src instead of being split, stripped and
+ * hashed again. Its tables, as every text's, are made on first use. */
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
-                              size_t n_copied, bool tables /* (ignored: tables are made on first use) */);
+                              size_t n_copied);
 
 /* Hands the whole pages of memory freed inside the heap back to the system
  * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the

@@ -1044,7 +1044,7 @@ static void test_decorated_taken_over(void)
             at = end + (uint32_t)(rand() % 3);
         }
         ap_text *t =
-            ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr, true);
+            ap_text_adopt_copied(ap_xmemdup(out.s ? out.s : "", out.len), out.len, src, runs, nr);
         if (listed && nr > 0)
             CHECK(same_decorated(t, t->bytes, t->len));
         else

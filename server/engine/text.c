@@ -522,17 +522,14 @@ static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const 
 }
 
 ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const ap_hunk *copied,
-                              size_t n_copied, bool tables)
+                              size_t n_copied)
 {
     uint32_t bom = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     char brk = ap_text_break_of(bytes + bom, len - bom);
     /* the runs were copied with src's own breaks: the same only when the
      * new bytes break where src's do */
     if (!src || n_copied == 0 || brk != ap_text_break_of(src->bytes + src->bom, src->len - src->bom)) {
-        ap_text *plain = ap_text_adopt(bytes, len);
-        if (!tables)
-            ap_text_drop_tables(plain);
-        return plain;
+        return ap_text_adopt(bytes, len);
     }
     ap_text *t = ap_xcalloc(1, sizeof *t);
     t->refs = 1;
@@ -551,7 +548,6 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     ap_text_inherit_decorated(t, src, runs, n_runs);
     free(runs);
     t->eol = detect_eol(bytes, len);
-    (void)tables; /* (every table is made on first use now) */
 #ifdef APLS_CHECK_TEXTS
     /* (a build for checking: the same text as splitting it all) */
     ap_text *plain = ap_text_new(bytes, len);
@@ -573,7 +569,7 @@ ap_text *ap_text_borrow_copied(const char *bytes, size_t len, const ap_text *src
 {
     /* (no bytes: an empty text over a constant; nothing is written through
      * bytes, and release leaves borrowed ones alone) */
-    ap_text *t = ap_text_adopt_copied((char *)(bytes ? bytes : ""), bytes ? len : 0, src, copied, n_copied, false);
+    ap_text *t = ap_text_adopt_copied((char *)(bytes ? bytes : ""), bytes ? len : 0, src, copied, n_copied);
     t->borrowed = true;
     return t;
 }

@@ -742,12 +742,12 @@ static void test_pack_lines(void)
 static void adopt_copied_is(const char *src_bytes, const char *out, const ap_hunk *runs, size_t n)
 {
     ap_text *src = ap_text_new(src_bytes, strlen(src_bytes));
-    ap_text *t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n, true);
+    ap_text *t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n);
     ap_text *plain = ap_text_new(out, strlen(out));
     same_text(t, plain);
     ap_text_release(t);
-    /* without tables: they are made on first use, the same */
-    t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n, false);
+    /* no tables until one is asked for; then the same as the plain text's */
+    t = ap_text_adopt_copied(ap_xmemdup(out, strlen(out)), strlen(out), src, runs, n);
     CHECK(t->bucket == NULL && t->next_nb == NULL);
     ap_text_build_tables(t);
     same_text(t, plain);
