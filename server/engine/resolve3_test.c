@@ -628,6 +628,14 @@ static void test_applied_as_a_group(void)
              R S "return err\n" C "func main() {\nitems.sort();\nreturn err\n"
              R S "return err\n" C "sum += a[i];\n" ID "include_leading_blank_lines 1\n", 0,
              "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
+    /* a deletion whose text stands only above where the modification
+     * before it wrote (3.2 looked for it past there) is undone too, its
+     * text put back below that content (1017052: a repeated range that cut
+     * the insert's snippet; the second run said SNIPPET_NOT_FOUND) */
+    ONE_FILE("x = 1\nthrow\n} else {\nint n\n\n",
+             R S "x = 1\n" C "def f():\n" IB S "throw\n} else {\n" C "for {\n" ID "include_leading_blank_lines 1\n"
+             D S "} else {\n" T "int n\n" D S "} else {\n" T "int n\n", 0,
+             "def f():\nfor {\nthrow\n\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose
