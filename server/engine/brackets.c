@@ -379,10 +379,62 @@ static inline __attribute__((always_inline)) bool balance_run(const char *bytes,
     const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
     const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
     const __m128i tick = _mm_set1_epi8('`');
+    /* the 32-byte step's count: a byte's +1 (opener) or -1 (closer) added
+     * per lane, at most 2 a step, folded into depth before a lane can pass
+     * 127 and at the end */
+    __m128i acc = _mm_setzero_si128();
+    int acc_steps = 0;
+    const __m128i dash_slash = _mm_set1_epi8('/'), b07 = _mm_set1_epi8(0x07), b80 = _mm_set1_epi8((char)0x80);
 #endif
     while (i < n) {
 #if defined(__SSE2__)
-        if (i + 16 <= n) {
+        if (i + 33 <= n) {
+            /* 32 bytes a step; a - or / stops it only when the byte after
+             * can make a comment with it (two dashes, slash-slash, slash-star:
+             * the bytes 0x28 to 0x2f after it, ( ) * + , - . /, by
+             * (c | 0x07) == '/'): the other stops ("->", "a / b")
+             * do nothing in the switch below, so passing them over counts
+             * the same */
+            __m128i xl = _mm_loadu_si128((const __m128i *)(u + i));
+            __m128i xh = _mm_loadu_si128((const __m128i *)(u + i + 16));
+            __m128i nl = _mm_loadu_si128((const __m128i *)(u + i + 1));
+            __m128i nh = _mm_loadu_si128((const __m128i *)(u + i + 17));
+            __m128i xl20 = _mm_or_si128(xl, b20), xh20 = _mm_or_si128(xh, b20);
+            __m128i ol = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_open), _mm_cmpeq_epi8(xl, paren_open));
+            __m128i oh = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_open), _mm_cmpeq_epi8(xh, paren_open));
+            __m128i cl = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_close), _mm_cmpeq_epi8(xl, paren_close));
+            __m128i ch = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_close), _mm_cmpeq_epi8(xh, paren_close));
+            __m128i sl = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b01), quote_hash), _mm_cmpeq_epi8(xl, apos));
+            __m128i sh = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b01), quote_hash), _mm_cmpeq_epi8(xh, apos));
+            sl = _mm_or_si128(sl, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b02), dash_slash),
+                                                _mm_cmpeq_epi8(_mm_or_si128(nl, b07), dash_slash)));
+            sh = _mm_or_si128(sh, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b02), dash_slash),
+                                                _mm_cmpeq_epi8(_mm_or_si128(nh, b07), dash_slash)));
+            if (prove) {
+                sl = _mm_or_si128(sl, _mm_cmpeq_epi8(xl, tick));
+                sh = _mm_or_si128(sh, _mm_cmpeq_epi8(xh, tick));
+            }
+            unsigned mx = (unsigned)_mm_movemask_epi8(sl) | (unsigned)_mm_movemask_epi8(sh) << 16;
+            if (!mx) {
+                /* cmpeq gives -1: closer less opener is +1 an opener */
+                acc = _mm_add_epi8(acc, _mm_sub_epi8(cl, ol));
+                acc = _mm_add_epi8(acc, _mm_sub_epi8(ch, oh));
+                if (++acc_steps == 63) {
+                    __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
+                    depth += (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
+                    acc = _mm_setzero_si128();
+                    acc_steps = 0;
+                }
+                i += 32;
+                continue;
+            }
+            unsigned keep = (1u << __builtin_ctz(mx)) - 1;
+            unsigned mo = ((unsigned)_mm_movemask_epi8(ol) | (unsigned)_mm_movemask_epi8(oh) << 16) & keep;
+            unsigned mc = ((unsigned)_mm_movemask_epi8(cl) | (unsigned)_mm_movemask_epi8(ch) << 16) & keep;
+            depth += (int64_t)ones[mo & 0xff] + ones[(mo >> 8) & 0xff] + ones[(mo >> 16) & 0xff] + ones[mo >> 24] -
+                     ones[mc & 0xff] - ones[(mc >> 8) & 0xff] - ones[(mc >> 16) & 0xff] - ones[mc >> 24];
+            i += (size_t)__builtin_ctz(mx);
+        } else if (i + 16 <= n) {
             __m128i x = _mm_loadu_si128((const __m128i *)(u + i)), x20 = _mm_or_si128(x, b20);
             unsigned mo = (unsigned)_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(x20, curly_open), _mm_cmpeq_epi8(x, paren_open)));
@@ -451,6 +503,10 @@ static inline __attribute__((always_inline)) bool balance_run(const char *bytes,
         }
         }
     }
+#if defined(__SSE2__)
+    __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
+    depth += (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
+#endif
     *out = depth;
     return true;
 }

@@ -487,6 +487,55 @@ static void test_balance_run(void)
     CHECK(fast > 8000);
 }
 
+/* The one reading's 32-byte step, on long texts: stops only at a - or /
+ * that can open a comment with the byte after it ("->", "x--", "a / b",
+ * "-1" pass), counts opener less closer in byte lanes folded before they
+ * overflow (runs of thousands of brackets with no stop), and gives way to
+ * the sixteen-byte step and the byte loop near the end. Pieces fall at
+ * every offset of a step, so a pair may straddle two steps. */
+static void test_balance_run_wide(void)
+{
+    static const char *const bits[] = {
+        "->", "--", "//", "/*", "*/", "/", "-", "a / b", "x-- ", "-1", "/+", "-.", "-*", "/-", "(", ")",
+        "{", "}", "[", "]", "((((((((((((((((", "}}}}}}}}", "\"", "'", "`", "#", "\\", "  ", "abc", "\n",
+        "\n", "\n", "    return x;\n", "/* ( */", "// {\n", "-- (\n", "'{'", "\"(\""};
+    int kinds = (int)(sizeof bits / sizeof *bits);
+    srand(3232);
+    int fast = 0;
+    for (int round = 0; round < 3000; round++) {
+        ap_buf b = AP_BUF_INIT;
+        int pieces = rand() % 400;
+        /* a third: brackets and plain bytes only, long enough that the
+         * lanes are folded many times */
+        bool plain = round % 3 == 0;
+        if (plain)
+            pieces = 2000 + rand() % 3000;
+        for (int i = 0; i < pieces; i++) {
+            if (plain) {
+                static const char *const p[] = {"(", "{", "[", "((((", "x", "  ", "\n", ")", "}", "]]"};
+                int k = rand() % 10;
+                /* most rounds lean one way, deep */
+                ap_buf_adds(&b, p[k < 7 || round % 2 ? k : k - 7]);
+            } else {
+                ap_buf_adds(&b, bits[rand() % kinds]);
+            }
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        ap_brackets want = {0};
+        for (uint32_t i = 0; i < t->n; i++)
+            reference_line(&want, t->lines[i].s, t->lines[i].len);
+        CHECK_INT(ap_brackets_balance(t), want.depth);
+        fast += t->brackets == NULL;
+        ap_text_release(t);
+        ap_buf_release(&b);
+        if (check_failed_in_test) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
+        }
+    }
+    CHECK(fast > 1000);
+}
+
 /* A text that replaces another takes over its balance by reading only the
  * lines between their common first and last bytes: on random byte edits
  * (in a line, across lines, a break added or taken) of random texts, what it
@@ -558,6 +607,7 @@ int main(void)
     RUN(test_edits_delta);
     RUN(test_edits_delta_declines);
     RUN(test_balance_run);
+    RUN(test_balance_run_wide);
     RUN(test_follow);
     return check_summary();
 }
