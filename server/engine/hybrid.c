@@ -198,7 +198,9 @@ const uint32_t *ap_text_decorated(ap_text *t, uint64_t key, uint32_t *count)
 void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
                                      uint32_t n)
 {
-    if (!base || !base->deco_known || t->deco_known)
+    /* (a base without line records, none or packed away, has no line a
+     * view of it could point at) */
+    if (!base || !base->lines || !base->deco_known || t->deco_known)
         return;
     ap_line_run *runs = NULL;
     uint32_t nr = 0, cap = 0;
