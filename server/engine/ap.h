@@ -140,6 +140,8 @@ typedef struct ap_problem {
     size_t n_related;
     ap_fix *fixes;
     size_t n_fixes;
+    bool placing;        /* said while a run placed the paths, before reading:
+                          * each run says it again (ap_run_reuse takes it not) */
 } ap_problem;
 
 /* ------------------------------------------------------------------ text */

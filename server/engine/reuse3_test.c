@@ -252,6 +252,38 @@ static void test_taken_note_renumbers_its_change(void)
     ap_fs_mem_free(fs);
 }
 
+/* A file-and-folder conflict between two FILE blocks is said while the
+ * paths are placed: after an edit to the first block's path, the second
+ * block's group is taken over, and the old conflict must not come with it
+ * (fuzz_resolve: an extra INVALID_FILE_PATH against a fresh run). */
+static void test_path_conflict_not_taken_over(void)
+{
+    static const char text[] = "e4a2f1b8 AP 3.2\n\ne4a2f1b8 FILE\nd\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\n"
+                               "x\ne4a2f1b8 content\ny\n\ne4a2f1b8 FILE\nd/y.txt\ne4a2f1b8 REPLACE\n"
+                               "e4a2f1b8 snippet\nbeta\ne4a2f1b8 content\nBETA\n\ne4a2f1b8 END\n";
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_put(fs, "d/y.txt", "alpha\nbeta\ngamma\n", 17, false);
+    ap_patch *p1 = ap_patch_parse(text, strlen(text));
+    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    bool conflict = false;
+    for (size_t k = 0; k < r1->n_problems; k++)
+        conflict |= r1->problems[k].code == AP_INVALID_FILE_PATH;
+    CHECK(conflict); /* the case is the one it means to be */
+    char *t2 = edited(text, "FILE\nd\n", "FILE\ne\n");
+    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
+    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
+    CHECK(r2->n_reused > 0);
+    for (size_t k = 0; k < r2->n_problems; k++)
+        CHECK(r2->problems[k].code != AP_INVALID_FILE_PATH);
+    same_as_fresh(fs, p2, r2);
+    ap_run_free(r2);
+    ap_patch_free(p2);
+    ap_run_free(r1);
+    ap_patch_free(p1);
+    free(t2);
+    ap_fs_mem_free(fs);
+}
+
 int main(void)
 {
     RUN(test_keystroke_takes_the_untouched_block_over);
@@ -259,5 +291,6 @@ int main(void)
     RUN(test_strict_and_tolerant_do_not_mix);
     RUN(test_bracket_balance_kept_with_the_text);
     RUN(test_taken_note_renumbers_its_change);
+    RUN(test_path_conflict_not_taken_over);
     return check_summary();
 }

@@ -691,9 +691,11 @@ static void take_problems(run_ctx *x, reuse_map *rm)
 {
     ap_run *run = x->run, *prev = rm->prev;
     size_t np = prev->patch->n_changes;
+    /* (not the placing's: a conflict between two paths is said again, or
+     * not, by this run's placing, though one of the groups is taken over) */
     for (size_t i = 0; i < prev->n_problems; i++) {
         ap_problem *p = &prev->problems[i];
-        if (p->change < 0 || rm->new_change_of[p->change] < 0)
+        if (p->placing || p->change < 0 || rm->new_change_of[p->change] < 0)
             continue;
         int64_t d = rm->shift[p->change];
         ap_problem *q = ap_problem_push(&run->problems, &run->n_problems);
@@ -808,6 +810,8 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
      * path and another change naming it */
     ap_paths_conflicts(run, patch);
     ap_path_conflicts(&x);
+    for (size_t k = 0; k < run->n_problems; k++)
+        run->problems[k].placing = true;
     /* 2. load each file once (an operation on a path reads nothing); one
      * group at a time: each right before it resolves, below */
     bool alone = run->opts.groups_alone;
