@@ -64,7 +64,8 @@ static void same_as_fresh(ap_fs *fs, const ap_patch *p, ap_run *r)
         CHECK_INT(r->files[i].status, fresh->files[i].status);
         CHECK_INT((int)r->files[i].after_len, (int)fresh->files[i].after_len);
         CHECK(r->files[i].after_len == fresh->files[i].after_len &&
-              memcmp(r->files[i].after, fresh->files[i].after, r->files[i].after_len) == 0);
+              (r->files[i].after_len == 0 ||
+               memcmp(r->files[i].after, fresh->files[i].after, r->files[i].after_len) == 0));
     }
     for (size_t c = 0; c < p->n_changes; c++)
         for (size_t m = 0; m < p->changes[c].n_mods; m++) {
