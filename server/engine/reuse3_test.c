@@ -217,6 +217,42 @@ static void test_bracket_balance_kept_with_the_text(void)
     ap_fs_mem_free(fs);
 }
 
+/* One target file, the patch run on it, then a keystroke: the text with
+ * `from` made `to`, reparsed and run again taking the first run over. */
+typedef struct keystroke {
+    const char *text; /* the first run's */
+    ap_fs *fs;
+    ap_patch *p1, *p2;
+    ap_run *r1, *r2;
+    char *t2;
+} keystroke;
+
+static keystroke first_run(const char *path, const char *bytes, const char *text)
+{
+    keystroke k = {text, ap_fs_mem_new(), NULL, NULL, NULL, NULL, NULL};
+    ap_fs_mem_put(k.fs, path, bytes, strlen(bytes), false);
+    k.p1 = ap_patch_parse(text, strlen(text));
+    k.r1 = ap_run_new(k.p1, k.fs, NULL);
+    return k;
+}
+
+static void type(keystroke *k, const char *from, const char *to)
+{
+    k->t2 = edited(k->text, from, to);
+    k->p2 = ap_patch_reparse(k->p1, k->t2, strlen(k->t2));
+    k->r2 = ap_run_reuse(k->p2, k->fs, NULL, k->r1);
+}
+
+static void keystroke_free(keystroke *k)
+{
+    ap_run_free(k->r2);
+    ap_patch_free(k->p2);
+    ap_run_free(k->r1);
+    ap_patch_free(k->p1);
+    free(k->t2);
+    ap_fs_mem_free(k->fs);
+}
+
 /* A note that points at lines an earlier modification inserted names that
  * modification's change: a keystroke that removes a change before it (here
  * a FILE without a path, no longer a directive) renumbers the changes, and
@@ -227,15 +263,10 @@ static void test_taken_note_renumbers_its_change(void)
     static const char text[] = "30a00444 FILE\n30a00444 FILE\nf.txt\n30a00444 REPLACE\n3\n"
                                "e0a00444 content\n :\n30a00444 snippet\nreturn \"Process Three\"\n"
                                "30a00444 content\n 3\"";
-    ap_fs *fs = ap_fs_mem_new();
-    ap_fs_mem_put(fs, "f.txt", "return \"Process Three\"\n", 23, false);
-    ap_patch *p1 = ap_patch_parse(text, strlen(text));
-    ap_run *r1 = ap_run_new(p1, fs, NULL);
-    char *t2 = edited(text, "30a00444 FILE\n30a", "30a00444x FILE\n30a");
-    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
-    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
-    ap_run *fresh = ap_run_new(p2, fs, NULL);
-    same_as_fresh(fs, p2, r2);
+    keystroke ks = first_run("f.txt", "return \"Process Three\"\n", text);
+    type(&ks, "30a00444 FILE\n30a", "30a00444x FILE\n30a");
+    ap_run *r2 = ks.r2, *fresh = ap_run_new(ks.p2, ks.fs, NULL);
+    same_as_fresh(ks.fs, ks.p2, r2);
     size_t notes = 0;
     for (size_t k = 0; k < r2->n_problems && k < fresh->n_problems; k++)
         for (size_t q = 0; q < r2->problems[k].n_related && q < fresh->problems[k].n_related; q++) {
@@ -245,12 +276,7 @@ static void test_taken_note_renumbers_its_change(void)
         }
     CHECK(notes > 0); /* the case is the one it means to be */
     ap_run_free(fresh);
-    ap_run_free(r2);
-    ap_patch_free(p2);
-    ap_run_free(r1);
-    ap_patch_free(p1);
-    free(t2);
-    ap_fs_mem_free(fs);
+    keystroke_free(&ks);
 }
 
 /* A file-and-folder conflict between two FILE blocks is said while the
@@ -262,27 +288,17 @@ static void test_path_conflict_not_taken_over(void)
     static const char text[] = "e4a2f1b8 AP 3.2\n\ne4a2f1b8 FILE\nd\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\n"
                                "x\ne4a2f1b8 content\ny\n\ne4a2f1b8 FILE\nd/y.txt\ne4a2f1b8 REPLACE\n"
                                "e4a2f1b8 snippet\nbeta\ne4a2f1b8 content\nBETA\n\ne4a2f1b8 END\n";
-    ap_fs *fs = ap_fs_mem_new();
-    ap_fs_mem_put(fs, "d/y.txt", "alpha\nbeta\ngamma\n", 17, false);
-    ap_patch *p1 = ap_patch_parse(text, strlen(text));
-    ap_run *r1 = ap_run_new(p1, fs, NULL);
+    keystroke k = first_run("d/y.txt", "alpha\nbeta\ngamma\n", text);
     bool conflict = false;
-    for (size_t k = 0; k < r1->n_problems; k++)
-        conflict |= r1->problems[k].code == AP_INVALID_FILE_PATH;
+    for (size_t i = 0; i < k.r1->n_problems; i++)
+        conflict |= k.r1->problems[i].code == AP_INVALID_FILE_PATH;
     CHECK(conflict); /* the case is the one it means to be */
-    char *t2 = edited(text, "FILE\nd\n", "FILE\ne\n");
-    ap_patch *p2 = ap_patch_reparse(p1, t2, strlen(t2));
-    ap_run *r2 = ap_run_reuse(p2, fs, NULL, r1);
-    CHECK(r2->n_reused > 0);
-    for (size_t k = 0; k < r2->n_problems; k++)
-        CHECK(r2->problems[k].code != AP_INVALID_FILE_PATH);
-    same_as_fresh(fs, p2, r2);
-    ap_run_free(r2);
-    ap_patch_free(p2);
-    ap_run_free(r1);
-    ap_patch_free(p1);
-    free(t2);
-    ap_fs_mem_free(fs);
+    type(&k, "FILE\nd\n", "FILE\ne\n");
+    CHECK(k.r2->n_reused > 0);
+    for (size_t i = 0; i < k.r2->n_problems; i++)
+        CHECK(k.r2->problems[i].code != AP_INVALID_FILE_PATH);
+    same_as_fresh(k.fs, k.p2, k.r2);
+    keystroke_free(&k);
 }
 
 int main(void)
