@@ -180,6 +180,7 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
+    bool not_tab_file;     /* known not tab-indented, from a part of it */
     /* hybrid.c: the lines whose stripped text starts with decoration, with
      * their soft keys, in text order (deco_refs, made on the first soft
      * search or taken over from the text a rendered one was copied from,

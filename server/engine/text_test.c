@@ -395,6 +395,47 @@ static void test_hash_and_line_eq(void)
 
 /* ------------------------------------------------------------ the index */
 
+/* The hash as it was first written (a memcpy of the tail into a zeroed
+ * word): the tail read without that call gives the same value for every
+ * length and byte, so the records of a text do not change. */
+static uint64_t hash_by_memcpy(const char *s, size_t n)
+{
+    const uint64_t m = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ (n * m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * m;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static void test_hash_tail(void)
+{
+    char buf[64];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        for (size_t k = 0; k < sizeof buf; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[k] = (char)(seed >> 16); /* every byte value, high bit too */
+        }
+        size_t at = (size_t)round % 8, n = (size_t)round % 40;
+        CHECK(ap_hash(buf + at, n) == hash_by_memcpy(buf + at, n));
+    }
+    /* and a record's hash is the line hash of its stripped text */
+    ap_line l;
+    ap_line_init(&l, "  \tint x;  ", 11, AP_EOL_LF);
+    CHECK_INT((int)l.hash, (int)ap_line_hash("int x;", 6));
+}
+
 static void test_occ_every_line_in_order(void)
 {
     ap_text *t = text_of("a\nb\n  a\n\nc\na\t\n\n   \nb\n");
@@ -852,6 +893,7 @@ int main(void)
     RUN(test_strip_multibyte_text);
     RUN(test_blank_lines);
     RUN(test_hash_and_line_eq);
+    RUN(test_hash_tail);
     RUN(test_occ_every_line_in_order);
     RUN(test_occ_many_lines);
     RUN(test_occ_against_a_scan);
