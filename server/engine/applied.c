@@ -497,8 +497,16 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         size_t na = 0;
         if (mp->has_anchor) {
             na = ap_find_all(s, &mp->anchor, scope, UNDO_CANDIDATES, &found);
-            if (na == 0)
+            /* an anchor that stands nowhere (an earlier modification
+             * rewrote it) leaves one choice: it deleted nothing, its text
+             * being gone too; the forward run proves it (a deletion whose
+             * anchor or text is gone is done, by the format) */
+            if (na == 0) {
+                ap_match any;
+                *count = 1;
+                ok = choice == 0 && !ap_find_first(s, &mp->snippet, scope, &any);
                 goto out;
+            }
         }
         /* (3.2: a range stands only whole, its start, then its end after
          * it; an earlier insert may have written copies of its start. 2.0
