@@ -325,13 +325,32 @@ static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
     return a->n == b->n && run_within(a, b);
 }
 
+/* The most lines that end a and begin b alike. */
+static uint32_t overlap(const ap_pattern *a, const ap_pattern *b)
+{
+    for (uint32_t j = a->n < b->n ? a->n : b->n; j > 0; j--) {
+        uint32_t i = 0;
+        while (i < j && ap_line_eq(ap_pattern_at(a, a->n - j + i), ap_pattern_at(b, i)))
+            i++;
+        if (i == j)
+            return j;
+    }
+    return 0;
+}
+
 /* What a range held between its ends is unknown, but what earlier
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
- * (an insert's snippet on the side of its content it was found on). */
-static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
-                          ap_nline **lines, uint32_t *nl, uint32_t *cap)
+ * (an insert's snippet on the side of its content it was found on). Lines
+ * that a lost text shares with the range's start (its first lines) or end
+ * (its last) were those ends: they are not put twice (1001287: an insert's
+ * snippet whose last line the range ended on). Returns how many of the
+ * end's first lines the text put ends with. */
+static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
+                              ap_nline **lines, uint32_t *nl, uint32_t *cap)
 {
+    uint32_t ends = 0;
+    bool first = true;
     for (size_t j = 0; j < k; j++) {
         const ap_pattern *pats[2] = {&mods[j].mp->snippet, &mods[j].mp->content};
         if (mods[j].m->action == AP_INSERT_BEFORE)
@@ -343,10 +362,20 @@ static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *
             /* (a text the range's own ends are: it was one of them, 1006464) */
             if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end)))
                 continue;
-            if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m))
-                put_lines(store, lines, nl, cap, "", 0, pats[t], 0, 0);
+            if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m)) {
+                ap_pattern rest = *pats[t];
+                uint32_t head = first ? overlap(&mods[k].mp->snippet, &rest) : 0;
+                rest.nb += head;
+                rest.n -= head;
+                first = false;
+                if (rest.n == 0)
+                    continue;
+                put_lines(store, lines, nl, cap, "", 0, &rest, 0, 0);
+                ends = overlap(&rest, &mods[k].mp->end);
+            }
         }
     }
+    return ends;
 }
 
 /* Adds to out the places where pattern x stands cut: a run of its first
@@ -562,10 +591,14 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t trail = !ap_view_at_end(s, at) && ap_view_line(s, at)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, lead, 0);
         if (mp->has_end) {
-            if (!behind) /* (a second copy holding what the others wrote
-                          * would absorb the whole patch: 6084557) */
-                put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->end, 0, 0);
+            ap_pattern tail = mp->end;
+            if (!behind) { /* (a second copy holding what the others wrote
+                            * would absorb the whole patch: 6084557) */
+                uint32_t shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+                tail.nb += shared;
+                tail.n -= shared;
+            }
+            put_lines(store, &lines, &nl, &cap, dind, dind_len, &tail, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, trail);
         fix_lines(store, lines, nl);
@@ -611,8 +644,11 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t rtrail = !ap_view_at_end(s, end) && ap_view_line(s, end)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
-            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
+            ap_pattern tail = mp->end;
+            uint32_t shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            tail.nb += shared;
+            tail.n -= shared;
+            put_lines(store, &lines, &nl, &cap, sind, sind_len, &tail, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, rtrail);
         fix_lines(store, lines, nl);

@@ -637,6 +637,13 @@ static void test_applied_as_a_group(void)
              R S "x = 1\n" C "def f():\n" IB S "throw\n} else {\n" C "for {\n" ID "include_leading_blank_lines 1\n"
              D S "} else {\n" T "int n\n" D S "} else {\n" T "int n\n", 0,
              "def f():\nfor {\nthrow\n\n");
+    /* a range that took an insert's snippet, ending on that snippet's last
+     * line: the lost snippet is put back once, not followed by the range's
+     * end again (1001287, in run_test.c for 2.0) */
+    ONE_FILE("throw\n# setup\nfor (i = 0; i < n; i++) {\nreturn None\nexit(1);\ncontinue\ntail\n",
+             IA S "return None\nexit(1);\ncontinue\n" C "func main() {\n" R S "for (i = 0; i < n; i++) {\n" T
+             "continue\n" C "ch = self.text[self.pos]\n",
+             0, "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
     /* a deletion whose anchor an earlier REPLACE took, its text gone too,
      * deleted nothing (the first run counts it done): undone so, not
      * refused (1000055: a later REPLACE cut an earlier content) */

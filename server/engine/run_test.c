@@ -1520,6 +1520,16 @@ static void test_apply_twice_more(void)
                              "      - action: REPLACE\n        snippet: |\n          return err\n"
                              "        content: |\n          sum += a[i];\n        include_leading_blank_lines: 1\n",
                 "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
+    /* a range that took an insert's snippet, ending on that snippet's last
+     * line: undone, the lost snippet is put back once, not followed by the
+     * range's end again (1001287) */
+    CHECK_APPLY("throw\n# setup\nfor (i = 0; i < n; i++) {\nreturn None\nexit(1);\ncontinue\ntail\n",
+                HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          return None\n"
+                             "          exit(1);\n          continue\n        content: |\n          func main() {\n"
+                             "      - action: REPLACE\n        start_snippet: |\n          for (i = 0; i < n; i++) {\n"
+                             "        end_snippet: |\n          continue\n"
+                             "        content: |\n          ch = self.text[self.pos]\n",
+                "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
