@@ -359,9 +359,13 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
             pats[0] = NULL; /* a REPLACE's snippet is gone by design */
         for (int t = 0; t < 2; t++) {
             ap_match m;
-            /* (a text the range's own ends are: it was one of them, 1006464) */
-            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end)))
+            /* (a text the range's own ends are: it was one of them,
+             * 1006464; what follows the start so found shares no line
+             * with it: 1029767, an insert's content after it) */
+            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end))) {
+                first = false;
                 continue;
+            }
             if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m)) {
                 ap_pattern rest = *pats[t];
                 uint32_t head = first ? overlap(&mods[k].mp->snippet, &rest) : 0;
