@@ -569,15 +569,21 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             if (kept == 0)
                 goto out;
         }
-        /* last: it deleted nothing (an earlier modification had taken its
-         * text already) */
+        /* then: it deleted nothing (an earlier modification had taken its
+         * text already); last, a range's places again without the text
+         * lost in it (see put_lost_text) */
+        uint32_t n_places = *count;
         if (choice == (*count)++) {
             ok = true;
             goto out;
         }
+        bool bare = mp->has_end && !behind && k > 0 && n_places > 0;
+        if (bare)
+            *count += n_places;
         if (choice >= *count)
             goto out;
-        ap_pos at = places[choice];
+        bare = bare && choice > n_places;
+        ap_pos at = places[bare ? choice - n_places - 1 : choice];
         /* indented like the line above it: an earlier content's lines the
          * deletion took stood as indented as the rest of it (1013599; both
          * ways, as two places each, cost more than they found) */
@@ -598,7 +604,11 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             ap_pattern tail = mp->end;
             if (!behind) { /* (a second copy holding what the others wrote
                             * would absorb the whole patch: 6084557) */
-                uint32_t shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+                uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+                if (bare && nl == was)
+                    goto out; /* nothing lost: the same as with it */
+                if (bare)
+                    nl = was, shared = 0;
                 tail.nb += shared;
                 tail.n -= shared;
             }
@@ -613,8 +623,15 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
     if (m->action == AP_REPLACE) {
         size_t n = ap_find_all(s, c, ap_view_begin(s), UNDO_CANDIDATES, &found);
         *count = (uint32_t)n;
-        if (choice >= n)
+        /* a range's places again without the text lost in it, after all
+         * of them with it (see put_lost_text) */
+        bool bare = mp->has_end && k > 0 && choice >= n;
+        if (mp->has_end && k > 0)
+            *count = (uint32_t)(2 * n);
+        if (choice >= *count)
             goto out;
+        if (bare)
+            choice -= (uint32_t)n;
         const char *ind;
         uint32_t ind_len;
         ap_pos first = found.m[choice].first, end;
@@ -649,7 +666,11 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
             ap_pattern tail = mp->end;
-            uint32_t shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            if (bare && nl == was)
+                goto out; /* nothing lost: the same as with it */
+            if (bare)
+                nl = was, shared = 0;
             tail.nb += shared;
             tail.n -= shared;
             put_lines(store, &lines, &nl, &cap, sind, sind_len, &tail, 0, 0);

@@ -644,6 +644,12 @@ static void test_applied_as_a_group(void)
              IA S "return None\nexit(1);\ncontinue\n" C "func main() {\n" R S "for (i = 0; i < n; i++) {\n" T
              "continue\n" C "ch = self.text[self.pos]\n",
              0, "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
+    /* a range that took only the last lines of an insert's snippet: the
+     * range as its two ends alone makes the pre-image (1013647, in
+     * run_test.c for 2.0) */
+    ONE_FILE("return 0;\nint n = 0;\nx = 1\npass\nb = a\n",
+             IA S "int n = 0;\nx = 1\npass\n" C "print(x)\nfmt.Println(msg)\n" R S "x = 1\n" T "pass\n" C "break\n", 0,
+             "return 0;\nint n = 0;\nbreak\nprint(x)\nfmt.Println(msg)\nb = a\n");
     /* a deletion whose anchor an earlier REPLACE took, its text gone too,
      * deleted nothing (the first run counts it done): undone so, not
      * refused (1000055: a later REPLACE cut an earlier content) */

@@ -1530,6 +1530,16 @@ static void test_apply_twice_more(void)
                              "        end_snippet: |\n          continue\n"
                              "        content: |\n          ch = self.text[self.pos]\n",
                 "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
+    /* a range that took only part of an insert's snippet (its last lines):
+     * the lost snippet put back between the range's ends makes no
+     * pre-image; the range as its two ends alone does (1013647) */
+    CHECK_APPLY("return 0;\n    int n = 0;\n        x = 1\n        pass\n        b = a\n",
+                HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          int n = 0;\n"
+                             "              x = 1\n              pass\n"
+                             "        content: |\n          print(x)\n          fmt.Println(msg)\n"
+                             "      - action: REPLACE\n        start_snippet: |2\n              x = 1\n"
+                             "        end_snippet: |\n          pass\n        content: |\n          break\n",
+                "return 0;\n    int n = 0;\n        break\n    print(x)\n    fmt.Println(msg)\n        b = a\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
