@@ -171,6 +171,8 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * already deleted, or the text to delete, and the text cannot tell which. */
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
+#define UNDO_LOST 16      /* earlier modifications a range's lost text is
+                             * looked for in */
 #define UNDO_ATTEMPTS 256 /* pre-images tried for one group (64 until session 19:
                              * docs/engine.md, the cost measured) */
 
@@ -338,20 +340,40 @@ static uint32_t overlap(const ap_pattern *a, const ap_pattern *b)
     return 0;
 }
 
+/* Where q's lines stand together in p, from line `from` on (UINT32_MAX:
+ * nowhere). */
+static uint32_t find_in(const ap_pattern *p, const ap_pattern *q, uint32_t from)
+{
+    for (uint32_t i = from; q->n > 0 && i + q->n <= p->n; i++) {
+        uint32_t j = 0;
+        while (j < q->n && ap_line_eq(ap_pattern_at(p, i + j), ap_pattern_at(q, j)))
+            j++;
+        if (j == q->n)
+            return i;
+    }
+    return UINT32_MAX;
+}
+
 /* What a range held between its ends is unknown, but what earlier
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
- * (an insert's snippet on the side of its content it was found on). Lines
- * that a lost text shares with the range's start (its first lines) or end
- * (its last) were those ends: they are not put twice (1001287: an insert's
- * snippet whose last line the range ended on). Returns how many of the
- * end's first lines the text put ends with. */
+ * (an insert's snippet on the side of its content it was found on). The
+ * range began at its start: a lost text that is the start, or holds it,
+ * says where, and what came before it in the patch stood before the range
+ * (1000013: an insert's snippet the range started inside); likewise it
+ * ended at the first end in what follows. A text the range's own ends are
+ * was one of them (1006464). Lines that the first text put shares with the
+ * start (its first lines) or the last with the end (its last) were those
+ * ends, and are put once (1001287). Returns how many of the end's first
+ * lines the text put ends with (the caller leaves them out). */
 static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
                               ap_nline **lines, uint32_t *nl, uint32_t *cap)
 {
-    uint32_t ends = 0;
-    bool first = true;
-    for (size_t j = 0; j < k; j++) {
+    const ap_pattern *st = &mods[k].mp->snippet, *en = &mods[k].mp->end;
+    ap_pattern lost[2 * UNDO_LOST];
+    int mark[2 * UNDO_LOST]; /* 0 a lost text, 1 the start, 2 the end */
+    size_t nlost = 0;
+    for (size_t j = 0; j < k && nlost + 2 <= 2 * UNDO_LOST; j++) {
         const ap_pattern *pats[2] = {&mods[j].mp->snippet, &mods[j].mp->content};
         if (mods[j].m->action == AP_INSERT_BEFORE)
             pats[0] = &mods[j].mp->content, pats[1] = &mods[j].mp->snippet;
@@ -359,25 +381,51 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
             pats[0] = NULL; /* a REPLACE's snippet is gone by design */
         for (int t = 0; t < 2; t++) {
             ap_match m;
-            /* (a text the range's own ends are: it was one of them,
-             * 1006464; what follows the start so found shares no line
-             * with it: 1029767, an insert's content after it) */
-            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end))) {
-                first = false;
+            if (!pats[t] || pats[t]->n == 0)
                 continue;
-            }
-            if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m)) {
-                ap_pattern rest = *pats[t];
-                uint32_t head = first ? overlap(&mods[k].mp->snippet, &rest) : 0;
-                rest.nb += head;
-                rest.n -= head;
-                first = false;
-                if (rest.n == 0)
-                    continue;
-                put_lines(store, lines, nl, cap, "", 0, &rest, 0, 0);
-                ends = overlap(&rest, &mods[k].mp->end);
+            int is = same_pattern(pats[t], st) ? 1 : same_pattern(pats[t], en) ? 2 : 0;
+            if (is || !ap_find_first(s, pats[t], ap_view_begin(s), &m)) {
+                lost[nlost] = *pats[t];
+                mark[nlost++] = is;
             }
         }
+    }
+    /* where the range began: the last start among them */
+    size_t from = 0;
+    bool started = false;
+    for (size_t i = nlost; i-- > 0 && !started;) {
+        uint32_t at = mark[i] == 0 ? find_in(&lost[i], st, 0) : UINT32_MAX;
+        if (mark[i] == 1) {
+            from = i + 1;
+            started = true;
+        } else if (at != UINT32_MAX) {
+            lost[i].nb += at + st->n;
+            lost[i].n -= at + st->n;
+            from = i;
+            started = true;
+        }
+    }
+    uint32_t ends = 0;
+    bool first = !started;
+    for (size_t i = from; i < nlost; i++) {
+        if (mark[i] == 2)
+            return 0; /* the range ended here */
+        if (mark[i] == 1)
+            continue;
+        ap_pattern rest = lost[i];
+        uint32_t head = first ? overlap(st, &rest) : 0;
+        rest.nb += head;
+        rest.n -= head;
+        first = false;
+        uint32_t cut = find_in(&rest, en, 0);
+        if (cut != UINT32_MAX)
+            rest.n = cut;
+        if (rest.n > 0)
+            put_lines(store, lines, nl, cap, "", 0, &rest, 0, 0);
+        if (cut != UINT32_MAX)
+            return 0;
+        if (rest.n > 0)
+            ends = overlap(&rest, en);
     }
     return ends;
 }

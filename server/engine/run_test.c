@@ -1540,6 +1540,17 @@ static void test_apply_twice_more(void)
                              "      - action: REPLACE\n        start_snippet: |2\n              x = 1\n"
                              "        end_snippet: |\n          pass\n        content: |\n          break\n",
                 "return 0;\n    int n = 0;\n        break\n    print(x)\n    fmt.Println(msg)\n        b = a\n");
+    /* a range that started inside an insert's snippet: what it took is the
+     * snippet's lines after the start, not the texts earlier in the patch
+     * (1000013) */
+    CHECK_APPLY("break\nfor v in values:\n#include <stdlib.h>\nexcept ValueError as e:\n\n\nbreak\n\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          for v in values:\n"
+                             "          #include <stdlib.h>\n          except ValueError as e:\n"
+                             "        content: |\n          for v in values:\n          except ValueError as e:\n"
+                             "      - action: DELETE\n        snippet: |\n          break\n          for v in values:\n"
+                             "      - action: REPLACE\n        start_snippet: |\n          #include <stdlib.h>\n"
+                             "        end_snippet: |\n          break\n        content: |\n          return self.tokens\n",
+                "except ValueError as e:\nfor v in values:\nreturn self.tokens\n\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
