@@ -236,18 +236,24 @@ static bool indent_of(const ap_line *l, const ap_pattern *c, const char **ind, u
     return true;
 }
 
-/* Appends lines: blank ones, then the stripped lines of p indented by ind. */
-static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
-                      uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before,
-                      uint32_t blanks_after)
+/* Appends lines: blank ones, then the stripped lines of p indented by ind
+ * (and, rel, by what each has beyond p's least indented line). */
+static void put_lines_at(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
+                         uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before,
+                         uint32_t blanks_after, bool rel)
 {
-    uint32_t total = blanks_before + (p ? p->n : 0) + blanks_after;
+    uint32_t total = blanks_before + (p ? p->n : 0) + blanks_after, least = UINT32_MAX;
+    for (uint32_t i = 0; rel && p && i < p->n; i++)
+        if (ap_pattern_at(p, i)->s_off < least)
+            least = ap_pattern_at(p, i)->s_off;
     for (uint32_t i = 0; i < total; i++) {
         size_t at = store->len;
         bool text = p && i >= blanks_before && i < blanks_before + p->n;
         if (text) {
             const ap_line *l = ap_pattern_at(p, i - blanks_before);
             ap_buf_add(store, ind, ind_len);
+            if (rel)
+                ap_buf_add(store, l->s + least, l->s_off - least);
             ap_buf_add(store, l->s + l->s_off, l->s_len);
         }
         if (*n == *cap) {
@@ -260,6 +266,12 @@ static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap,
         (*out)[*n].change = (*out)[*n].mod = -1;
         (*n)++;
     }
+}
+
+static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
+                      uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before, uint32_t blanks_after)
+{
+    put_lines_at(store, out, n, cap, ind, ind_len, p, blanks_before, blanks_after, false);
 }
 
 static void fix_lines(const ap_buf *store, ap_nline *lines, uint32_t n)
@@ -364,10 +376,13 @@ static uint32_t find_in(const ap_pattern *p, const ap_pattern *q, uint32_t from)
  * ended at the first end in what follows. A text the range's own ends are
  * was one of them (1006464). Lines that the first text put shares with the
  * start (its first lines) or the last with the end (its last) were those
- * ends, and are put once (1001287). Returns how many of the end's first
- * lines the text put ends with (the caller leaves them out). */
+ * ends, and are put once (1001287). Each text goes at the start's
+ * indentation, its lines keeping what they have beyond its least indented
+ * one (1001419: a content of two indentations, put flat, was no longer the
+ * content). Returns how many of the end's first lines the text put ends
+ * with (the caller leaves them out). */
 static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
-                              ap_nline **lines, uint32_t *nl, uint32_t *cap)
+                              ap_nline **lines, uint32_t *nl, uint32_t *cap, const char *ind, uint32_t ind_len)
 {
     const ap_pattern *st = &mods[k].mp->snippet, *en = &mods[k].mp->end;
     ap_pattern lost[2 * UNDO_LOST];
@@ -421,7 +436,7 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
         if (cut != UINT32_MAX)
             rest.n = cut;
         if (rest.n > 0)
-            put_lines(store, lines, nl, cap, "", 0, &rest, 0, 0);
+            put_lines_at(store, lines, nl, cap, ind, ind_len, &rest, 0, 0, true);
         if (cut != UINT32_MAX)
             return 0;
         if (rest.n > 0)
@@ -652,7 +667,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
             ap_pattern tail = mp->end;
             if (!behind) { /* (a second copy holding what the others wrote
                             * would absorb the whole patch: 6084557) */
-                uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+                uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, dind, dind_len);
                 if (bare && nl == was)
                     goto out; /* nothing lost: the same as with it */
                 if (bare)
@@ -714,7 +729,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
             ap_pattern tail = mp->end;
-            uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap);
+            uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, sind, sind_len);
             if (bare && nl == was)
                 goto out; /* nothing lost: the same as with it */
             if (bare)

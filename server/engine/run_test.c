@@ -1551,6 +1551,16 @@ static void test_apply_twice_more(void)
                              "      - action: REPLACE\n        start_snippet: |\n          #include <stdlib.h>\n"
                              "        end_snippet: |\n          break\n        content: |\n          return self.tokens\n",
                 "except ValueError as e:\nfor v in values:\nreturn self.tokens\n\n");
+    /* a range that took an earlier content with lines at two indentations:
+     * put back between the ends, the content keeps them, at the start's
+     * indentation (1001419) */
+    CHECK_APPLY("# setup\nfree(buf);\n#include <stdio.h>\nreturn x\n        raise\n        a = b\n        values = list(values)\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          raise\n"
+                             "        content: |2\n              from typing import List\n          }\n"
+                             "      - action: REPLACE\n        start_snippet: |2\n              free(buf);\n"
+                             "        end_snippet: |\n          a = b\n"
+                             "        content: |2\n              return self.tokens\n          # setup\n",
+                "# setup\n    return self.tokens\n# setup\n        values = list(values)\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
