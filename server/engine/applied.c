@@ -448,7 +448,17 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
 /* Adds to out the places where pattern x stands cut: a run of its first
  * lines followed by something else (the place after them), or a run of its
  * last lines preceded by something else (the place before them). */
-static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint32_t *n, uint32_t max)
+/* A place where a deleted text may have stood, and (where an earlier
+ * content stands cut before it) that content's line above the place and
+ * its line that came next: their indentations differ by what the text's
+ * should differ from the line above's. */
+typedef struct del_place {
+    ap_pos at;
+    const ap_line *above, *next;
+} del_place;
+
+static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, uint32_t *n, uint32_t max,
+                       bool hint)
 {
     if (x->n < 2)
         return;
@@ -482,8 +492,12 @@ static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint3
                     q = r;
                 }
             }
-            if (got > 0 && got < x->n)
-                out[(*n)++] = end ? edge : ap_view_next(s, edge);
+            if (got > 0 && got < x->n) {
+                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL};
+                if (hint && !end)
+                    out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
+                (*n)++;
+            }
         }
         ap_matches_release(&at);
     }
@@ -494,26 +508,26 @@ static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint3
  * stands cut (a deletion took part of what it looked for or wrote).
  * Returns how many. */
 static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, const ap_matches *anchors,
-                               ap_pos *out, uint32_t max)
+                               del_place *out, uint32_t max)
 {
     uint32_t n = 0;
     const mod_pats *mp = mods[k].mp;
     if (mp->has_anchor)
         for (size_t i = 0; i < anchors->n && n < max; i++)
-            out[n++] = ap_view_next(s, anchors->m[i].last);
+            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL};
     else
-        out[n++] = ap_view_begin(s);
+        out[n++] = (del_place){ap_view_begin(s), NULL, NULL};
     for (size_t j = 0; j < k && n < max; j++) {
         const gmod *e = &mods[j];
-        cut_places(s, &e->mp->snippet, out, &n, max);
-        cut_places(s, &e->mp->content, out, &n, max);
+        cut_places(s, &e->mp->snippet, out, &n, max, false);
+        cut_places(s, &e->mp->content, out, &n, max, true);
         /* an insert's place, whose locator the deletion took */
         if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
             e->mp->content.n > 0) {
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
             if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at))
-                out[n++] = before ? ap_view_next(s, at.last) : at.first;
+                out[n++] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL};
         }
     }
     return n;
@@ -621,12 +635,12 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         bool behind = stands && mp->rules->sequential && k > 0 && copies_above(s, &mods[k - 1], &mp->snippet, sm, &past);
         if (stands && !behind)
             goto out;
-        ap_pos places[UNDO_CANDIDATES];
+        del_place places[UNDO_CANDIDATES];
         *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
         if (behind) { /* past that content, hence below every copy */
             uint32_t kept = 0;
             for (uint32_t i = 0; i < *count; i++)
-                if (ap_pos_key(places[i]) > past)
+                if (ap_pos_key(places[i].at) > past)
                     places[kept++] = places[i];
             *count = kept;
             if (kept == 0)
@@ -646,7 +660,8 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         if (choice >= *count)
             goto out;
         bare = bare && choice > n_places;
-        ap_pos at = places[bare ? choice - n_places - 1 : choice];
+        const del_place *pl = &places[bare ? choice - n_places - 1 : choice];
+        ap_pos at = pl->at;
         /* indented like the line above it: an earlier content's lines the
          * deletion took stood as indented as the rest of it (1013599; both
          * ways, as two places each, cost more than they found) */
@@ -655,6 +670,20 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos above;
         if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
             dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
+        /* where an earlier content stands cut, as indented as its line
+         * that came next (1002741: the content's last line, at column 0
+         * below an indented one) */
+        char hinted[128];
+        if (!behind && pl->above && dind_len > 0 && pl->next->s_off < pl->above->s_off &&
+            pl->above->s_off - pl->next->s_off <= dind_len) {
+            dind_len -= pl->above->s_off - pl->next->s_off;
+        } else if (!behind && pl->above && dind_len > 0 && pl->next->s_off > pl->above->s_off &&
+                   dind_len + pl->next->s_off - pl->above->s_off <= sizeof hinted) {
+            memcpy(hinted, dind, dind_len);
+            memcpy(hinted + dind_len, pl->next->s + pl->above->s_off, pl->next->s_off - pl->above->s_off);
+            dind_len += pl->next->s_off - pl->above->s_off;
+            dind = hinted;
+        }
         /* its blank lines only on a side where one stands: there the
          * deletion took exactly as many as it may, elsewhere any number up
          * to that fits it, and none keeps whole an earlier content it cut

@@ -1561,6 +1561,15 @@ static void test_apply_twice_more(void)
                              "        end_snippet: |\n          a = b\n"
                              "        content: |2\n              return self.tokens\n          # setup\n",
                 "# setup\n    return self.tokens\n# setup\n        values = list(values)\n");
+    /* a DELETE that took an earlier content's last line, at column 0 below
+     * an indented one: put back as indented as the content had it, not
+     * like the line above (1002741) */
+    CHECK_APPLY("break\nexcept ValueError as e:\ntry:\n        import sys\ncount = 0\nimport os\n",
+                HDR("f.txt") "      - action: REPLACE\n        anchor: |\n          except ValueError as e:\n"
+                             "        snippet: |\n          try:\n                  import sys\n          count = 0\n"
+                             "        content: |\n          try:\n                  class Parser:\n          count = 0\n"
+                             "      - action: DELETE\n        snippet: |\n          count = 0\n",
+                "break\nexcept ValueError as e:\ntry:\n        class Parser:\nimport os\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
