@@ -455,6 +455,8 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
 typedef struct del_place {
     ap_pos at;
     const ap_line *above, *next;
+    const char *ind; /* or its indentation itself (ind_len bytes), if ind */
+    uint32_t ind_len;
 } del_place;
 
 static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, uint32_t *n, uint32_t max,
@@ -493,7 +495,7 @@ static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, ui
                 }
             }
             if (got > 0 && got < x->n) {
-                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL};
+                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0};
                 if (hint && !end)
                     out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
                 (*n)++;
@@ -514,9 +516,9 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
     const mod_pats *mp = mods[k].mp;
     if (mp->has_anchor)
         for (size_t i = 0; i < anchors->n && n < max; i++)
-            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL};
+            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL, NULL, 0};
     else
-        out[n++] = (del_place){ap_view_begin(s), NULL, NULL};
+        out[n++] = (del_place){ap_view_begin(s), NULL, NULL, NULL, 0};
     for (size_t j = 0; j < k && n < max; j++) {
         const gmod *e = &mods[j];
         cut_places(s, &e->mp->snippet, out, &n, max, false);
@@ -526,8 +528,14 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
             e->mp->content.n > 0) {
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
-            if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at))
-                out[n++] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL};
+            if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at)) {
+                out[n] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL, NULL, 0};
+                /* as indented as the content says its snippet was (2.0
+                 * indents a content like its snippet: 1001315) */
+                if (!indent_of(ap_view_line(s, at.first), &e->mp->content, &out[n].ind, &out[n].ind_len))
+                    out[n].ind = NULL;
+                n++;
+            }
         }
     }
     return n;
@@ -674,7 +682,9 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
          * that came next (1002741: the content's last line, at column 0
          * below an indented one) */
         char hinted[128];
-        if (!behind && pl->above && dind_len > 0 && pl->next->s_off < pl->above->s_off &&
+        if (!behind && pl->ind) {
+            dind = pl->ind, dind_len = pl->ind_len;
+        } else if (!behind && pl->above && dind_len > 0 && pl->next->s_off < pl->above->s_off &&
             pl->above->s_off - pl->next->s_off <= dind_len) {
             dind_len -= pl->above->s_off - pl->next->s_off;
         } else if (!behind && pl->above && dind_len > 0 && pl->next->s_off > pl->above->s_off &&

@@ -1570,6 +1570,14 @@ static void test_apply_twice_more(void)
                              "        content: |\n          try:\n                  class Parser:\n          count = 0\n"
                              "      - action: DELETE\n        snippet: |\n          count = 0\n",
                 "break\nexcept ValueError as e:\ntry:\n        class Parser:\nimport os\n");
+    /* a DELETE that took an insert's snippet: put back at the insert's
+     * place, as indented as the content says the snippet was, not like
+     * the content's last line above it (1001315) */
+    CHECK_APPLY("        a = b\n\n        memcpy(dst, src, n);\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          a = b\n"
+                             "        content: |\n          int main(void)\n          if (!buf)\n              fmt.Println(msg)\n"
+                             "      - action: DELETE\n        snippet: |\n          a = b\n",
+                "        int main(void)\n        if (!buf)\n            fmt.Println(msg)\n\n        memcpy(dst, src, n);\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"
