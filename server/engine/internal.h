@@ -452,6 +452,9 @@ bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta);
 /* ap_brackets_text's answer; without making the map where every line starts
  * in code (one run over the bytes, about a third of the map's cost). */
 int64_t ap_brackets_balance(ap_text *t);
+/* The balance reading's wide steps: -1 as the CPU allows (AVX2 where it
+ * has it), 0 SSE2 only (for the tests: both must count alike). */
+extern int ap_brackets_wide;
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are
