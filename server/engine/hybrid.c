@@ -57,10 +57,17 @@ static size_t deco_char(const char *s, size_t n)
 
 size_t ap_decoration_len(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, w;
-    while (i < n && (w = deco_char(s + i, n - i)) > 0)
+    for (;;) {
+        /* the one-byte characters by the table alone (a comment's opener,
+         * a bullet, numbering): deco_char's call only for a lead byte */
+        while (i < n && deco_first[u[i]] == 1)
+            i++;
+        if (i == n || deco_first[u[i]] == 0 || (w = deco_char(s + i, n - i)) == 0)
+            return i;
         i += w;
-    return i;
+    }
 }
 
 bool ap_soft_eq(const ap_line *target, const ap_line *pat)

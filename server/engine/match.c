@@ -262,11 +262,16 @@ static bool next_base(const ap_view *v, const ap_line *p0, const uint32_t *ex, u
 {
     while (*i < ne || *j < nd) {
         uint32_t l = *j >= nd || (*i < ne && ex[*i] <= de[*j]) ? ex[*i] : de[*j];
+        bool decorated = *j < nd && de[*j] == l;
         if (*i < ne && ex[*i] == l)
             (*i)++;
-        if (*j < nd && de[*j] == l)
+        if (decorated)
             (*j)++;
-        if (ap_view_base_alive(v, l) && ap_soft_eq(&v->base->lines[l], p0)) {
+        /* a line the decorated list does not give can hold p0 only as it
+         * is: one holding it after decoration has p0's soft key, and the
+         * list gives every line with that key */
+        if (ap_view_base_alive(v, l) &&
+            (decorated ? ap_soft_eq(&v->base->lines[l], p0) : ap_line_eq(&v->base->lines[l], p0))) {
             *out = (ap_pos){l, -1, 0};
             return true;
         }
