@@ -350,222 +350,62 @@ static bool starts_in_code(ap_text *t)
     return t->starts_in_code > 0;
 }
 
-#if defined(__SSE2__)
-/* The wide steps of the reading below: from i, 32 bytes a step while no
- * byte of the step can start a string or a comment, and fewer than 33
- * bytes from the end; the brackets before where it stopped added to
- * *depth. Returns where it stopped: a byte that can (the caller lexes it),
- * or i with fewer than 33 bytes left. One per instruction set, with prove
- * (a ` stops it too) known where each is made. A - or / stops a step only
- * when the byte after it can make a comment with it (two dashes,
- * slash-slash, slash-star: the bytes 0x28 to 0x2f after it, ( ) * + , - .
- * /, by (c | 0x07) == '/'): the other stops ("->", "a / b") do nothing in
- * the caller's switch, so passing them over counts the same. The twelve
- * bytes pair up by one bit: ( ) by 0x01, " # by 0x01, - / by 0x02, [ { and
- * ] } by 0x20; ' and ` stand alone. */
-static inline __attribute__((always_inline)) size_t wide_sse2(const unsigned char *u, size_t i, size_t n,
-                                                               bool prove, int64_t *depth)
+/* The byte at *i that the steps stopped at, in code: a bracket counted,
+ * a string or comment passed over to its end (*i after it). False when
+ * prove gives up (a ` in code, a slash-star in code not closed on its
+ * line). Both readings below lex with it. */
+static inline __attribute__((always_inline)) bool lex_special(const char *bytes, size_t n, bool prove, size_t *at,
+                                                               int64_t *depth)
 {
-    static unsigned char ones[256];
-    if (!ones[255])
-        for (int k = 0; k < 256; k++)
-            ones[k] = (unsigned char)__builtin_popcount((unsigned)k);
-    const __m128i b01 = _mm_set1_epi8(0x01), b02 = _mm_set1_epi8(0x02), b20 = _mm_set1_epi8(0x20);
-    const __m128i quote_hash = _mm_set1_epi8('#'), apos = _mm_set1_epi8('\'');
-    const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
-    const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
-    const __m128i tick = _mm_set1_epi8('`');
-    const __m128i dash_slash = _mm_set1_epi8('/'), b07 = _mm_set1_epi8(0x07), b80 = _mm_set1_epi8((char)0x80);
-    /* a byte's +1 (opener) or -1 (closer) added per lane, at most 2 a
-     * step, folded into depth before a lane can pass 127 and at the end */
-    __m128i acc = _mm_setzero_si128();
-    int64_t d = 0;
-    int acc_steps = 0;
-    for (; i + 33 <= n; i += 32) {
-        __m128i xl = _mm_loadu_si128((const __m128i *)(u + i));
-        __m128i xh = _mm_loadu_si128((const __m128i *)(u + i + 16));
-        __m128i nl = _mm_loadu_si128((const __m128i *)(u + i + 1));
-        __m128i nh = _mm_loadu_si128((const __m128i *)(u + i + 17));
-        __m128i xl20 = _mm_or_si128(xl, b20), xh20 = _mm_or_si128(xh, b20);
-        __m128i ol = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_open), _mm_cmpeq_epi8(xl, paren_open));
-        __m128i oh = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_open), _mm_cmpeq_epi8(xh, paren_open));
-        __m128i cl = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_close), _mm_cmpeq_epi8(xl, paren_close));
-        __m128i ch = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_close), _mm_cmpeq_epi8(xh, paren_close));
-        __m128i sl = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b01), quote_hash), _mm_cmpeq_epi8(xl, apos));
-        __m128i sh = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b01), quote_hash), _mm_cmpeq_epi8(xh, apos));
-        sl = _mm_or_si128(sl, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b02), dash_slash),
-                                            _mm_cmpeq_epi8(_mm_or_si128(nl, b07), dash_slash)));
-        sh = _mm_or_si128(sh, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b02), dash_slash),
-                                            _mm_cmpeq_epi8(_mm_or_si128(nh, b07), dash_slash)));
-        if (prove) {
-            sl = _mm_or_si128(sl, _mm_cmpeq_epi8(xl, tick));
-            sh = _mm_or_si128(sh, _mm_cmpeq_epi8(xh, tick));
-        }
-        unsigned mx = (unsigned)_mm_movemask_epi8(sl) | (unsigned)_mm_movemask_epi8(sh) << 16;
-        if (!mx) {
-            /* cmpeq gives -1: closer less opener is +1 an opener */
-            acc = _mm_add_epi8(acc, _mm_sub_epi8(cl, ol));
-            acc = _mm_add_epi8(acc, _mm_sub_epi8(ch, oh));
-            if (++acc_steps == 63) {
-                __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
-                d += (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
-                acc = _mm_setzero_si128();
-                acc_steps = 0;
-            }
-            continue;
-        }
-        unsigned keep = (1u << __builtin_ctz(mx)) - 1;
-        unsigned mo = ((unsigned)_mm_movemask_epi8(ol) | (unsigned)_mm_movemask_epi8(oh) << 16) & keep;
-        unsigned mc = ((unsigned)_mm_movemask_epi8(cl) | (unsigned)_mm_movemask_epi8(ch) << 16) & keep;
-        d += (int64_t)ones[mo & 0xff] + ones[(mo >> 8) & 0xff] + ones[(mo >> 16) & 0xff] + ones[mo >> 24] -
-             ones[mc & 0xff] - ones[(mc >> 8) & 0xff] - ones[(mc >> 16) & 0xff] - ones[mc >> 24];
-        i += (size_t)__builtin_ctz(mx);
+    const unsigned char *u = (const unsigned char *)bytes;
+    size_t i = *at;
+    unsigned char c = u[i++];
+    switch (special[c]) {
+    case PLAIN: /* (never a stop: for completeness) */
         break;
-    }
-    __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
-    *depth += d + (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
-    return i;
-}
-
-static size_t wide_sse2_prove(const unsigned char *u, size_t i, size_t n, int64_t *depth)
-{
-    return wide_sse2(u, i, n, true, depth);
-}
-
-static size_t wide_sse2_count(const unsigned char *u, size_t i, size_t n, int64_t *depth)
-{
-    return wide_sse2(u, i, n, false, depth);
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define AP_BRACKETS_AVX2 1
-#include <immintrin.h>
-
-/* The same steps on a CPU with AVX2 (asked once, at run time: the build
- * assumes SSE2 only): one 32-byte register a step instead of two halves,
- * and three-operand forms with no copies; about a third of the
- * instructions (issue 8: this reading was most of what 3.2 did more than
- * 2.0). The lanes gain at most 1 a step: folded every 127. */
-/* (the constants as memory: a register each was more than the sixteen
- * there are, and the compiler made some again at every step) */
-#define AP_SPLAT32(c) {c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}
-static const unsigned char wide_k[13][32] __attribute__((aligned(32))) = {
-    AP_SPLAT32(0x01), AP_SPLAT32(0x02), AP_SPLAT32(0x20), AP_SPLAT32('#'), AP_SPLAT32('\''),
-    AP_SPLAT32('{'), AP_SPLAT32('}'), AP_SPLAT32('('), AP_SPLAT32(')'), AP_SPLAT32('`'),
-    AP_SPLAT32('/'), AP_SPLAT32(0x07), AP_SPLAT32(0x80),
-};
-#undef AP_SPLAT32
-
-__attribute__((target("avx2,popcnt"))) static inline __attribute__((always_inline)) size_t
-wide_avx2(const unsigned char *u, size_t i, size_t n, bool prove, int64_t *depth)
-{
-    /* (hidden from the compiler, which would make them again at every
-     * step: the loads become operands) */
-    const unsigned char(*kt)[32] = wide_k;
-    __asm__("" : "+r"(kt));
-#define K(k) _mm256_load_si256((const __m256i *)kt[k])
-#define b01 K(0)
-#define b02 K(1)
-#define b20 K(2)
-#define quote_hash K(3)
-#define apos K(4)
-#define curly_open K(5)
-#define curly_close K(6)
-#define paren_open K(7)
-#define paren_close K(8)
-#define tick K(9)
-#define dash_slash K(10)
-#define b07 K(11)
-#define b80 K(12)
-    __m256i acc = _mm256_setzero_si256();
-    int64_t d = 0;
-    int acc_steps = 0;
-    for (; i + 33 <= n; i += 32) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(u + i));
-        __m256i nx = _mm256_loadu_si256((const __m256i *)(u + i + 1));
-        __m256i x20 = _mm256_or_si256(x, b20);
-        __m256i o = _mm256_or_si256(_mm256_cmpeq_epi8(x20, curly_open), _mm256_cmpeq_epi8(x, paren_open));
-        __m256i c = _mm256_or_si256(_mm256_cmpeq_epi8(x20, curly_close), _mm256_cmpeq_epi8(x, paren_close));
-        __m256i s = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_or_si256(x, b01), quote_hash),
-                                    _mm256_cmpeq_epi8(x, apos));
-        s = _mm256_or_si256(s, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(x, b02), dash_slash),
-                                                _mm256_cmpeq_epi8(_mm256_or_si256(nx, b07), dash_slash)));
-        if (prove)
-            s = _mm256_or_si256(s, _mm256_cmpeq_epi8(x, tick));
-        unsigned mx = (unsigned)_mm256_movemask_epi8(s);
-        if (!mx) {
-            acc = _mm256_add_epi8(acc, _mm256_sub_epi8(c, o));
-            if (++acc_steps == 127) {
-                __m256i t = _mm256_sad_epu8(_mm256_xor_si256(acc, b80), _mm256_setzero_si256());
-                __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
-                d += (int64_t)_mm_cvtsi128_si64(h) + _mm_cvtsi128_si64(_mm_srli_si128(h, 8)) - 32 * 128;
-                acc = _mm256_setzero_si256();
-                acc_steps = 0;
-            }
-            continue;
-        }
-        unsigned keep = (1u << __builtin_ctz(mx)) - 1;
-        unsigned mo = (unsigned)_mm256_movemask_epi8(o) & keep;
-        unsigned mc = (unsigned)_mm256_movemask_epi8(c) & keep;
-        d += (int64_t)__builtin_popcount(mo) - __builtin_popcount(mc);
-        i += (size_t)__builtin_ctz(mx);
+    case OPENER:
+        ++*depth;
         break;
+    case CLOSER:
+        --*depth;
+        break;
+    case QUOTE: /* ' or " (no ` here): to its close or the line's end */
+        if (prove && c == '`')
+            return false;
+        while (i < n && u[i] != c && u[i] != '\n')
+            i += u[i] == '\\' && i + 1 < n && u[i + 1] != '\n' ? 2 : 1;
+        if (i < n && u[i] == c)
+            i++;
+        break;
+    case SLASH:
+        if (i < n && u[i] == '*') {
+            /* closed on its line (starts_in_code, or proved here) */
+            const char *q = comment_close(bytes + i + 1, bytes + n);
+            if (prove && (!q || memchr(u + i, '\n', (size_t)(q - bytes) - i)))
+                return false;
+            i = q ? (size_t)(q - bytes) + 2 : n;
+        } else if (i < n && u[i] == '/') {
+            goto line_comment;
+        }
+        break;
+    case DASH:
+        if (i < n && u[i] == '-')
+            goto line_comment;
+        break;
+    default: /* HASH */
+    line_comment: {
+        const unsigned char *e = memchr(u + i, '\n', n - i);
+        i = e ? (size_t)(e - u) : n;
     }
-    __m256i t = _mm256_sad_epu8(_mm256_xor_si256(acc, b80), _mm256_setzero_si256());
-    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
-    *depth += d + (int64_t)_mm_cvtsi128_si64(h) + _mm_cvtsi128_si64(_mm_srli_si128(h, 8)) - 32 * 128;
-    return i;
-#undef K
-#undef b01
-#undef b02
-#undef b20
-#undef quote_hash
-#undef apos
-#undef curly_open
-#undef curly_close
-#undef paren_open
-#undef paren_close
-#undef tick
-#undef dash_slash
-#undef b07
-#undef b80
+    }
+    *at = i;
+    return true;
 }
-
-__attribute__((target("avx2,popcnt"))) static size_t wide_avx2_prove(const unsigned char *u, size_t i,
-                                                                       size_t n, int64_t *depth)
-{
-    return wide_avx2(u, i, n, true, depth);
-}
-
-__attribute__((target("avx2,popcnt"))) static size_t wide_avx2_count(const unsigned char *u, size_t i,
-                                                                       size_t n, int64_t *depth)
-{
-    return wide_avx2(u, i, n, false, depth);
-}
-#endif
-
-int ap_brackets_wide = -1;
-
-typedef size_t (*wide_fn)(const unsigned char *, size_t, size_t, int64_t *);
-
-/* The wide steps this CPU (or a test, by ap_brackets_wide) takes. */
-static wide_fn wide_steps(bool prove)
-{
-#ifdef AP_BRACKETS_AVX2
-    static int avx2 = -1;
-    if (avx2 < 0)
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-    if (avx2 && ap_brackets_wide != 0)
-        return prove ? wide_avx2_prove : wide_avx2_count;
-#endif
-    return prove ? wide_sse2_prove : wide_sse2_count;
-}
-#endif
 
 /* The balance of a text every line of which starts in code, read as one
  * run of its bytes: no line is then entered in a comment or a string, so a
  * line break matters only to a ' or " string and a line comment, which end
- * there, and the bytes between specials pass 32 at a time across line
+ * there, and the bytes between specials pass sixteen at a time across line
  * ends (the map's reading pays a call and a short step at every line).
  * Only for a text without CR (each LF then ends a line, no byte of a line
  * is a break). With prove, the text need not be known to start its lines
@@ -579,6 +419,9 @@ static inline __attribute__((always_inline)) bool balance_run(const char *bytes,
     size_t i = 0;
     int64_t depth = 0;
 #if defined(__SSE2__)
+    /* brackets counted from the masks of a sixteen-byte step; the step
+     * stops only at a byte that can start a string or a comment (the
+     * line's brackets need no stop) */
     static unsigned char ones[256];
     if (!ones[255])
         for (int k = 0; k < 256; k++)
@@ -588,14 +431,61 @@ static inline __attribute__((always_inline)) bool balance_run(const char *bytes,
     const __m128i curly_open = _mm_set1_epi8('{'), curly_close = _mm_set1_epi8('}');
     const __m128i paren_open = _mm_set1_epi8('('), paren_close = _mm_set1_epi8(')');
     const __m128i tick = _mm_set1_epi8('`');
-    wide_fn wide = wide_steps(prove);
+    /* the 32-byte step's count: a byte's +1 (opener) or -1 (closer) added
+     * per lane, at most 2 a step, folded into depth before a lane can pass
+     * 127 and at the end */
+    __m128i acc = _mm_setzero_si128();
+    int acc_steps = 0;
+    const __m128i dash_slash = _mm_set1_epi8('/'), b07 = _mm_set1_epi8(0x07), b80 = _mm_set1_epi8((char)0x80);
 #endif
     while (i < n) {
 #if defined(__SSE2__)
         if (i + 33 <= n) {
-            i = wide(u, i, n, &depth);
-            if (i + 33 > n)
-                continue; /* no stop before the last bytes: the steps below */
+            /* 32 bytes a step; a - or / stops it only when the byte after
+             * can make a comment with it (two dashes, slash-slash, slash-star:
+             * the bytes 0x28 to 0x2f after it, ( ) * + , - . /, by
+             * (c | 0x07) == '/'): the other stops ("->", "a / b")
+             * do nothing in the switch below, so passing them over counts
+             * the same */
+            __m128i xl = _mm_loadu_si128((const __m128i *)(u + i));
+            __m128i xh = _mm_loadu_si128((const __m128i *)(u + i + 16));
+            __m128i nl = _mm_loadu_si128((const __m128i *)(u + i + 1));
+            __m128i nh = _mm_loadu_si128((const __m128i *)(u + i + 17));
+            __m128i xl20 = _mm_or_si128(xl, b20), xh20 = _mm_or_si128(xh, b20);
+            __m128i ol = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_open), _mm_cmpeq_epi8(xl, paren_open));
+            __m128i oh = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_open), _mm_cmpeq_epi8(xh, paren_open));
+            __m128i cl = _mm_or_si128(_mm_cmpeq_epi8(xl20, curly_close), _mm_cmpeq_epi8(xl, paren_close));
+            __m128i ch = _mm_or_si128(_mm_cmpeq_epi8(xh20, curly_close), _mm_cmpeq_epi8(xh, paren_close));
+            __m128i sl = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b01), quote_hash), _mm_cmpeq_epi8(xl, apos));
+            __m128i sh = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b01), quote_hash), _mm_cmpeq_epi8(xh, apos));
+            sl = _mm_or_si128(sl, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xl, b02), dash_slash),
+                                                _mm_cmpeq_epi8(_mm_or_si128(nl, b07), dash_slash)));
+            sh = _mm_or_si128(sh, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(xh, b02), dash_slash),
+                                                _mm_cmpeq_epi8(_mm_or_si128(nh, b07), dash_slash)));
+            if (prove) {
+                sl = _mm_or_si128(sl, _mm_cmpeq_epi8(xl, tick));
+                sh = _mm_or_si128(sh, _mm_cmpeq_epi8(xh, tick));
+            }
+            unsigned mx = (unsigned)_mm_movemask_epi8(sl) | (unsigned)_mm_movemask_epi8(sh) << 16;
+            if (!mx) {
+                /* cmpeq gives -1: closer less opener is +1 an opener */
+                acc = _mm_add_epi8(acc, _mm_sub_epi8(cl, ol));
+                acc = _mm_add_epi8(acc, _mm_sub_epi8(ch, oh));
+                if (++acc_steps == 63) {
+                    __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
+                    depth += (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
+                    acc = _mm_setzero_si128();
+                    acc_steps = 0;
+                }
+                i += 32;
+                continue;
+            }
+            unsigned keep = (1u << __builtin_ctz(mx)) - 1;
+            unsigned mo = ((unsigned)_mm_movemask_epi8(ol) | (unsigned)_mm_movemask_epi8(oh) << 16) & keep;
+            unsigned mc = ((unsigned)_mm_movemask_epi8(cl) | (unsigned)_mm_movemask_epi8(ch) << 16) & keep;
+            depth += (int64_t)ones[mo & 0xff] + ones[(mo >> 8) & 0xff] + ones[(mo >> 16) & 0xff] + ones[mo >> 24] -
+                     ones[mc & 0xff] - ones[(mc >> 8) & 0xff] - ones[(mc >> 16) & 0xff] - ones[mc >> 24];
+            i += (size_t)__builtin_ctz(mx);
         } else if (i + 16 <= n) {
             __m128i x = _mm_loadu_si128((const __m128i *)(u + i)), x20 = _mm_or_si128(x, b20);
             unsigned mo = (unsigned)_mm_movemask_epi8(
@@ -627,51 +517,142 @@ static inline __attribute__((always_inline)) bool balance_run(const char *bytes,
         if (i == n)
             break;
 #endif
-        unsigned char c = u[i++];
-        switch (special[c]) {
-        case OPENER:
-            depth++;
-            break;
-        case CLOSER:
-            depth--;
-            break;
-        case QUOTE: /* ' or " (no ` here): to its close or the line's end */
-            if (prove && c == '`')
-                return false;
-            while (i < n && u[i] != c && u[i] != '\n')
-                i += u[i] == '\\' && i + 1 < n && u[i + 1] != '\n' ? 2 : 1;
-            if (i < n && u[i] == c)
-                i++;
-            break;
-        case SLASH:
-            if (i < n && u[i] == '*') {
-                /* closed on its line (starts_in_code, or proved here) */
-                const char *q = comment_close(bytes + i + 1, bytes + n);
-                if (prove && (!q || memchr(u + i, '\n', (size_t)(q - bytes) - i)))
-                    return false;
-                i = q ? (size_t)(q - bytes) + 2 : n;
-            } else if (i < n && u[i] == '/') {
-                goto line_comment;
+        if (!lex_special(bytes, n, prove, &i, &depth))
+            return false;
+    }
+#if defined(__SSE2__)
+    __m128i s = _mm_sad_epu8(_mm_xor_si128(acc, b80), _mm_setzero_si128());
+    depth += (int64_t)_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)) - 16 * 128;
+#endif
+    *out = depth;
+    return true;
+}
+
+#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define AP_BRACKETS_AVX2 1
+#include <immintrin.h>
+
+/* The same reading on a CPU with AVX2 (asked once, at run time: the build
+ * assumes SSE2 only), 32 bytes a step in one register. Each byte is
+ * classed by two table lookups, on its low and its high four bits, whose
+ * AND has one bit for each kind: ( 0x01, [ { 0x02, ) 0x04, ] } 0x08, `
+ * 0x10 (when proving), - / 0x40, " # ' 0x80 (the kinds share no pair of
+ * halves, so the AND makes none of another byte: + is 0x2b, ( 0x28, [
+ * 0x5b). A third lookup on the bracket bits gives +1 or -1, added per
+ * lane, folded every 127 steps and at a stop. Whether a step stops is
+ * one test of its classes against the bits that stop (vptest). It stops
+ * where the SSE2 one does (a quote, #, a - or / whose next byte can make a comment
+ * with it, and ` when proving); the stop is lexed alike (lex_special),
+ * and the last bytes are read as there. About a quarter of the SSE2
+ * step's instructions (issue 8: this reading was most of what 3.2 did
+ * more than 2.0). */
+#define AP_T16(...) __VA_ARGS__, __VA_ARGS__
+__attribute__((target("avx2,popcnt"))) static inline __attribute__((always_inline)) bool
+balance_run_avx2(const char *bytes, size_t n, bool prove, int64_t *out)
+{
+    const unsigned char *u = (const unsigned char *)bytes;
+    const __m256i lo_t = _mm256_setr_epi8(AP_T16(0x10 * prove, 0, (char)0x80, (char)0x80, 0, 0, 0, (char)0x80,
+                                                 0x01, 0x04, 0, 0x02, 0, 0x48, 0, 0x40));
+    const __m256i hi_t = _mm256_setr_epi8(AP_T16(0, 0, (char)0xc5, 0, 0, 0x0a, 0x10 * prove, 0x0a,
+                                                 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m256i val_t = _mm256_setr_epi8(AP_T16(0, 1, 1, 0, -1, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0));
+    const __m256i nib = _mm256_set1_epi8(0x0f), b07 = _mm256_set1_epi8(0x07), slash = _mm256_set1_epi8('/');
+    const __m256i b80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
+    const __m256i b40 = _mm256_set1_epi8(0x40), always = _mm256_set1_epi8((char)(0x80 | 0x10 * prove));
+    size_t i = 0;
+    int64_t depth = 0;
+    while (i < n) {
+        if (i + 33 <= n) {
+            /* i < end: the step's next byte (for - and /) is in the text */
+            size_t end = n - 32;
+            if (end - i > 127 * 32)
+                end = i + 127 * 32;
+            __m256i acc = zero, v = zero, stops;
+            unsigned mx = 0;
+            for (; i < end; i += 32) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(u + i));
+                __m256i cls = _mm256_and_si256(
+                    _mm256_shuffle_epi8(lo_t, x),
+                    _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib)));
+                /* the bits that stop here: " # ' (and `) always, - / where
+                 * the next byte can make a comment with it; one test */
+                __m256i next = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(u + i + 1)), b07);
+                stops = _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(next, slash), b40), always);
+                v = _mm256_shuffle_epi8(val_t, _mm256_and_si256(cls, nib));
+                if (!_mm256_testz_si256(cls, stops)) {
+                    stops = _mm256_and_si256(cls, stops);
+                    mx = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(stops, zero));
+                    break;
+                }
+                acc = _mm256_add_epi8(acc, v);
             }
-            break;
-        case DASH:
-            if (i < n && u[i] == '-')
-                goto line_comment;
-            break;
-        default: /* HASH */
-        line_comment: {
-            const unsigned char *e = memchr(u + i, '\n', n - i);
-            i = e ? (size_t)(e - u) : n;
+            __m256i t = _mm256_sad_epu8(_mm256_xor_si256(acc, b80), zero);
+            __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+            depth += (int64_t)_mm_cvtsi128_si64(h) + _mm_cvtsi128_si64(_mm_srli_si128(h, 8)) - 32 * 128;
+            if (!mx)
+                continue;
+            /* the brackets of the step before its stop */
+            unsigned keep = (1u << __builtin_ctz(mx)) - 1;
+            depth += (int64_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(_mm256_cmpgt_epi8(v, zero)) & keep) -
+                     __builtin_popcount((unsigned)_mm256_movemask_epi8(v) & keep);
+            i += (size_t)__builtin_ctz(mx);
+        } else {
+            i = skip_plain(u, i, n);
+            if (i == n)
+                break;
         }
-        }
+        if (!lex_special(bytes, n, prove, &i, &depth))
+            return false;
     }
     *out = depth;
     return true;
+}
+#undef AP_T16
+
+__attribute__((target("avx2,popcnt"))) static bool balance_prove_avx2(const char *bytes, size_t n, int64_t *out)
+{
+    return balance_run_avx2(bytes, n, true, out);
+}
+
+__attribute__((target("avx2,popcnt"))) static bool balance_count_avx2(const char *bytes, size_t n, int64_t *out)
+{
+    return balance_run_avx2(bytes, n, false, out);
+}
+#endif
+
+int ap_brackets_wide = -1;
+
+/* The reading this CPU (or a test, by ap_brackets_wide) takes. */
+static bool use_avx2(void)
+{
+#ifdef AP_BRACKETS_AVX2
+    static int avx2 = -1;
+    if (avx2 < 0)
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    return avx2 && ap_brackets_wide != 0;
+#else
+    return false;
+#endif
+}
+
+static bool balance_prove(const char *bytes, size_t n, int64_t *out)
+{
+#ifdef AP_BRACKETS_AVX2
+    if (use_avx2())
+        return balance_prove_avx2(bytes, n, out);
+#endif
+    return balance_run(bytes, n, true, out);
 }
 
 static int64_t run_balance(const char *bytes, size_t n)
 {
     int64_t depth;
+#ifdef AP_BRACKETS_AVX2
+    if (use_avx2()) {
+        balance_count_avx2(bytes, n, &depth);
+        return depth;
+    }
+#endif
     balance_run(bytes, n, false, &depth);
     return depth;
 }
@@ -686,7 +667,7 @@ static void prove_and_count(ap_text *t)
 {
     int64_t depth;
     if (t->balance_known || t->brackets || t->starts_in_code || memchr(t->bytes, '\r', t->len) ||
-        !balance_run(t->bytes + t->bom, t->len - t->bom, true, &depth))
+        !balance_prove(t->bytes + t->bom, t->len - t->bom, &depth))
         return;
     t->starts_in_code = 1;
     t->balance = depth;
