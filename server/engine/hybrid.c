@@ -123,8 +123,13 @@ static void list_decorated(ap_text *t)
 {
     deco_ref *refs = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < t->n; i++)
-        add_if_decorated(t, i, &refs, &n, &cap);
+    /* the test of add_if_decorated over the records in one tight loop (a
+     * pass over every line of every base a soft search asks: s_len 0 is
+     * a blank line, whose s_off may stand at the text's end) */
+    const ap_line *lines = t->lines, *end = t->lines + t->n;
+    for (const ap_line *l = lines; l < end; l++)
+        if (l->s_len != 0 && deco_first[(unsigned char)l->s[l->s_off]])
+            add_if_decorated(t, (uint32_t)(l - lines), &refs, &n, &cap);
     set_refs(t, refs, n);
 }
 
