@@ -113,6 +113,10 @@ typedef struct ap_line {
 } ap_line;
 _Static_assert(sizeof(ap_line) == 24 || sizeof(void *) != 8, "ap_line grew");
 
+/* (ap_hash's last n - i bytes, n - i < 8 and i a multiple of 8, as a
+ * little-endian word zero above; apart for its test) */
+uint64_t ap_hash_tail(const char *s, size_t n, size_t i);
+
 /* The line hash: the top bits of ap_hash, so that lines sorted by it come
  * in the order the 64-bit hash gives (ties aside). */
 static inline uint32_t ap_line_hash(const char *s, size_t n)

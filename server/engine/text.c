@@ -79,6 +79,34 @@ void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
     *len = b - a;
 }
 
+uint64_t ap_hash_tail(const char *s, size_t n, size_t i)
+{
+    size_t r = n - i;
+    uint64_t w = 0;
+    if (r == 0)
+        return 0;
+    if (n >= 8) {
+        /* the eight bytes that end the text, the first 8 - r shifted out */
+        memcpy(&w, s + n - 8, 8);
+        return w >> (8 * (8 - r));
+    }
+    /* a text shorter than eight bytes (i is 0): two loads that overlap,
+     * the second shifted to where its bytes stand */
+    if (r >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + r - 4, 4);
+        return lo | (uint64_t)hi << (8 * (r - 4));
+    }
+    if (r >= 2) {
+        uint16_t lo, hi;
+        memcpy(&lo, s, 2);
+        memcpy(&hi, s + r - 2, 2);
+        return lo | (uint64_t)hi << (8 * (r - 2));
+    }
+    return (unsigned char)s[0];
+}
+
 /* A 64-bit hash, eight bytes at a time: fast and good enough as a filter
  * (every candidate is compared byte for byte anyway). */
 uint64_t ap_hash(const char *s, size_t n)
@@ -92,9 +120,10 @@ uint64_t ap_hash(const char *s, size_t n)
         h = (h ^ w) * m;
         h ^= h >> 29;
     }
-    uint64_t w = 0;
-    memcpy(&w, s + i, n - i);
-    h = (h ^ w) * m;
+    /* the last n - i (< 8) bytes as a little-endian word, zero above: read
+     * by fixed-size loads that end at the text's end (a memcpy of a
+     * variable size was a library call at every hash) */
+    h = (h ^ ap_hash_tail(s, n, i)) * m;
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93ull;
     h ^= h >> 32;
