@@ -55,19 +55,32 @@ static size_t deco_char(const char *s, size_t n)
     return 0;
 }
 
-size_t ap_decoration_len(const char *s, size_t n)
+/* ap_decoration_len from i on, past a byte that may start a multi-byte
+ * character (apart: the common case below then saves no registers). */
+static __attribute__((noinline)) size_t decoration_len_from(const char *s, size_t n, size_t i)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, w;
+    size_t w;
     for (;;) {
-        /* the one-byte characters by the table alone (a comment's opener,
-         * a bullet, numbering): deco_char's call only for a lead byte */
         while (i < n && deco_first[u[i]] == 1)
             i++;
         if (i == n || deco_first[u[i]] == 0 || (w = deco_char(s + i, n - i)) == 0)
             return i;
         i += w;
     }
+}
+
+size_t ap_decoration_len(const char *s, size_t n)
+{
+    /* the one-byte characters by the table alone (a comment's opener, a
+     * bullet, numbering): the rest of the rule only at a lead byte */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n && deco_first[u[i]] == 1)
+        i++;
+    if (i == n || deco_first[u[i]] == 0)
+        return i;
+    return decoration_len_from(s, n, i);
 }
 
 bool ap_soft_eq(const ap_line *target, const ap_line *pat)
