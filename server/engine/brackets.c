@@ -651,18 +651,16 @@ __attribute__((target("avx2,popcnt"))) static bool balance_count_avx2(const char
 
 int ap_brackets_wide = -1;
 
+#ifdef AP_BRACKETS_AVX2
 /* The reading this CPU (or a test, by ap_brackets_wide) takes. */
 static bool use_avx2(void)
 {
-#ifdef AP_BRACKETS_AVX2
     static int avx2 = -1;
     if (avx2 < 0)
         avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
     return avx2 && ap_brackets_wide != 0;
-#else
-    return false;
-#endif
 }
+#endif
 
 static bool balance_prove(const char *bytes, size_t n, int64_t *out)
 {
