@@ -100,28 +100,32 @@ void ap_strip(const char *s, size_t n, size_t *off, size_t *len)
     strip_of(s, n, off, len);
 }
 
-/* The last n < 8 bytes of a string as a word, as a memcpy into a zeroed
- * word loads them, without the call that a memcpy of a variable length
- * compiles to (every line hashed paid it): two overlapping loads of four
- * bytes, or the first, middle and last of one to three. */
-static inline uint64_t tail_word(const char *s, size_t n)
+uint64_t ap_hash_tail(const char *s, size_t n, size_t i)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const unsigned char *u = (const unsigned char *)s;
-    if (n >= 4) {
-        uint32_t lo, hi;
-        memcpy(&lo, u, 4);
-        memcpy(&hi, u + n - 4, 4);
-        return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
-    }
-    if (n == 0)
-        return 0;
-    return (uint64_t)u[0] | (uint64_t)u[n / 2] << (8 * (n / 2)) | (uint64_t)u[n - 1] << (8 * (n - 1));
-#else
+    size_t r = n - i;
     uint64_t w = 0;
-    memcpy(&w, s, n);
-    return w;
-#endif
+    if (r == 0)
+        return 0;
+    if (n >= 8) {
+        /* the eight bytes that end the text, the first 8 - r shifted out */
+        memcpy(&w, s + n - 8, 8);
+        return w >> (8 * (8 - r));
+    }
+    /* a text shorter than eight bytes (i is 0): two loads that overlap,
+     * the second shifted to where its bytes stand */
+    if (r >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + r - 4, 4);
+        return lo | (uint64_t)hi << (8 * (r - 4));
+    }
+    if (r >= 2) {
+        uint16_t lo, hi;
+        memcpy(&lo, s, 2);
+        memcpy(&hi, s + r - 2, 2);
+        return lo | (uint64_t)hi << (8 * (r - 2));
+    }
+    return (unsigned char)s[0];
 }
 
 /* A 64-bit hash, eight bytes at a time: fast and good enough as a filter
@@ -137,7 +141,10 @@ static inline __attribute__((always_inline)) uint64_t hash_of(const char *s, siz
         h = (h ^ w) * m;
         h ^= h >> 29;
     }
-    h = (h ^ tail_word(s + i, n - i)) * m;
+    /* the last n - i (< 8) bytes as a little-endian word, zero above: read
+     * by fixed-size loads that end at the text's end (a memcpy of a
+     * variable size was a library call at every hash) */
+    h = (h ^ ap_hash_tail(s, n, i)) * m;
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93ull;
     h ^= h >> 32;

@@ -381,6 +381,23 @@ static void test_hash_and_line_eq(void)
             CHECK(ap_hash(s, i) != ap_hash(s, j));
     /* 8 zero bytes and none differ too (length is hashed) */
     CHECK(ap_hash("\0\0\0\0\0\0\0\0", 8) != ap_hash("", 0));
+    /* the tail's fixed-size loads give the word a byte-by-byte copy gives,
+     * for every length and every start of a text in a larger buffer (the
+     * loads must not reach before the text: checked under ASan) */
+    unsigned char buf[40];
+    for (size_t k = 0; k < sizeof buf; k++)
+        buf[k] = (unsigned char)(k * 37 + 11);
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t n = 0; n + off <= sizeof buf; n++) {
+            size_t i = n & ~(size_t)7;
+            char *t = ap_xmemdup((const char *)buf + off, n); /* exactly n bytes */
+            uint64_t want = 0;
+            for (size_t k = i; k < n; k++)
+                want |= (uint64_t)(unsigned char)t[k] << (8 * (k - i));
+            CHECK(ap_hash_tail(t, n, i) == want);
+            free(t);
+        }
+    }
 
     ap_line a, b, c;
     ap_line_init(&a, "\t\tcount = 0  ", 13, AP_EOL_LF);
