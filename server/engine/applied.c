@@ -370,10 +370,10 @@ static uint32_t find_in(const ap_pattern *p, const ap_pattern *q, uint32_t from)
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
  * (an insert's snippet on the side of its content it was found on). The
- * range began at its start: a lost text that is the start, or holds it,
- * says where, and what came before it in the patch stood before the range
- * (1000013: an insert's snippet the range started inside); likewise it
- * ended at the first end in what follows. A text the range's own ends are
+ * range began at its start: the first lost text that is the start, or
+ * holds it, says where, and what came before it in the patch stood before
+ * the range (1000013: an insert's snippet the range started inside);
+ * likewise it ended at the first end in what follows. A text the range's own ends are
  * was one of them (1006464). Lines that the first text put shares with the
  * start (its first lines) or the last with the end (its last) were those
  * ends, and are put once (1001287). Each text goes at the start's
@@ -405,10 +405,12 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
             }
         }
     }
-    /* where the range began: the last start among them */
+    /* where the range began: the first start among them (an insert's
+     * content that repeats its snippet, the start, follows it inside the
+     * range: 1003076) */
     size_t from = 0;
     bool started = false;
-    for (size_t i = nlost; i-- > 0 && !started;) {
+    for (size_t i = 0; i < nlost && !started; i++) {
         uint32_t at = mark[i] == 0 ? find_in(&lost[i], st, 0) : UINT32_MAX;
         if (mark[i] == 1) {
             from = i + 1;

@@ -650,6 +650,13 @@ static void test_applied_as_a_group(void)
     ONE_FILE("return 0;\nint n = 0;\nx = 1\npass\nb = a\n",
              IA S "int n = 0;\nx = 1\npass\n" C "print(x)\nfmt.Println(msg)\n" R S "x = 1\n" T "pass\n" C "break\n", 0,
              "return 0;\nint n = 0;\nbreak\nprint(x)\nfmt.Println(msg)\nb = a\n");
+    /* a range that took an insert's snippet (its start) and the content
+     * after it, which repeats that snippet: the range began at the first
+     * start, the snippet, not inside the content (1003076) */
+    ONE_FILE("msg := greet(name)\nexit(1);\nreturn x\nconst char *name = argv[1];\nif err != nil {\n",
+             IA A "msg := greet(name)\n" S "exit(1);\n" C "exit(1);\n    return x\n" R S "exit(1);\n" T
+             "const char *name = argv[1];\n" C "const x = await fetch(url);\n",
+             0, "msg := greet(name)\nconst x = await fetch(url);\nif err != nil {\n");
     /* a deletion whose anchor an earlier REPLACE took, its text gone too,
      * deleted nothing (the first run counts it done): undone so, not
      * refused (1000055: a later REPLACE cut an earlier content) */
