@@ -138,11 +138,12 @@ static void list_decorated(ap_text *t)
     size_t n = 0, cap = 0;
     /* the test of add_if_decorated over the records in one tight loop (a
      * pass over every line of every base a soft search asks: s_len 0 is
-     * a blank line, whose s_off may stand at the text's end) */
-    const ap_line *lines = t->lines, *end = t->lines + t->n;
-    for (const ap_line *l = lines; l < end; l++)
-        if (l->s_len != 0 && deco_first[(unsigned char)l->s[l->s_off]])
-            add_if_decorated(t, (uint32_t)(l - lines), &refs, &n, &cap);
+     * a blank line, whose s_off may stand at the text's end; indexed, as
+     * a text without records has lines NULL and NULL + 0 is undefined) */
+    const ap_line *lines = t->lines;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (lines[i].s_len != 0 && deco_first[(unsigned char)lines[i].s[lines[i].s_off]])
+            add_if_decorated(t, i, &refs, &n, &cap);
     set_refs(t, refs, n);
 }
 
