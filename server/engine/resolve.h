@@ -97,6 +97,11 @@ bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_mat
 /* Do the words of one line all stand in the other (at least two)? A line
  * that says what a snippet line says, and more or less, is the one it meant. */
 bool ap_words_within(const ap_line *a, const ap_line *b);
+/* Could a live line of v be the one ap_snippet_looks_elsewhere says yes
+ * for, q its snippet's first line: ap_words_within(line, q), and
+ * ap_line_ratio(line, q) from 0.5 to below 1? False only when none can
+ * (words.c: from a set of each line's words, made once per text). */
+bool ap_view_may_say(const ap_view *v, const ap_line *q);
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it

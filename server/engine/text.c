@@ -319,6 +319,8 @@ void ap_text_drop_tables(ap_text *t)
     free(t->bucket);
     free(t->occ);
     free(t->bigrams);
+    free(t->word_sets);
+    t->word_sets = NULL;
     t->next_nb = NULL;
     t->bucket = NULL;
     t->occ = NULL;
