@@ -102,6 +102,9 @@ bool ap_words_within(const ap_line *a, const ap_line *b);
  * ap_line_ratio(line, q) from 0.5 to below 1? False only when none can
  * (words.c: from a set of each line's words, made once per text). */
 bool ap_view_may_say(const ap_view *v, const ap_line *q);
+/* Tests: ap_snippet_looks_elsewhere scans without asking ap_view_may_say
+ * first (the answer is the same). */
+extern bool ap_words_scan_only;
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it
