@@ -746,6 +746,7 @@ static void test_may_say(void)
             const ap_line *q = ap_pattern_at(&snip, 0);
             bool want = may_say_by_hand(&v, q), got = ap_view_may_say(&v, q);
             CHECK(got == want);
+            CHECK(ap_view_may_say(&v, q) == want); /* asked again (kept when no splice) */
             asked++;
             said += want;
             /* the verdict, with the sets and by the scan alone */

@@ -106,6 +106,34 @@ __attribute__((noinline)) static uint64_t set_of(const unsigned char cls[256], c
     return count < 2 ? 0 : set;
 }
 
+/* The answers of ap_view_may_say for a view with no splice (the text's
+ * lines alone), kept after the sets in the same block: a question depends
+ * on the query's stripped bytes alone, copied (a text may outlive the
+ * patch that asked). */
+#define MEMO_SLOTS 16
+#define MEMO_QUERY 160 /* longer queries are asked every time */
+
+typedef struct memo_slot {
+    uint32_t qn; /* the query's stripped length; UINT32_MAX: empty */
+    bool answer;
+    char q[MEMO_QUERY];
+} memo_slot;
+
+typedef struct words_memo {
+    uint32_t next; /* the slot the next answer takes (round robin) */
+    memo_slot slot[MEMO_SLOTS];
+} words_memo;
+
+static size_t sets_bytes(const ap_text *t)
+{
+    return (t->n ? t->n : 1) * sizeof *t->word_sets; /* a multiple of 8: aligned for the memo */
+}
+
+static words_memo *text_memo(ap_text *t)
+{
+    return (words_memo *)(void *)((char *)t->word_sets + sets_bytes(t));
+}
+
 /* The text's table of each line's set, made on first use and dropped with
  * its other tables (ap_text_drop_tables). */
 static const uint64_t *text_words(ap_text *t)
@@ -113,24 +141,69 @@ static const uint64_t *text_words(ap_text *t)
     if (!t->word_sets) {
         unsigned char cls[256];
         word_bytes(cls);
-        t->word_sets = ap_xmalloc((t->n ? t->n : 1) * sizeof *t->word_sets);
+        t->word_sets = ap_xmalloc(sets_bytes(t) + sizeof(words_memo));
+        words_memo *m = text_memo(t);
+        m->next = 0;
+        for (size_t i = 0; i < MEMO_SLOTS; i++)
+            m->slot[i].qn = UINT32_MAX;
         for (uint32_t i = 0; i < t->n; i++)
             t->word_sets[i] = t->lines[i].blank ? 0 : set_of(cls, &t->lines[i]);
     }
     return t->word_sets;
 }
 
-/* Could line l (of set ls) be the one ap_snippet_looks_elsewhere says
- * yes for, the query q of set qs: its words within q's or q's within its
- * (the sets first), and scored 0.5 to below 1 (the lengths' bound first)? */
-static inline bool may_say(uint64_t ls, uint64_t qs, const ap_line *l, const ap_line *q)
+/* Could line l be the one ap_snippet_looks_elsewhere says yes for, the
+ * query q: scored 0.5 to below 1 (the lengths' bound first), its words
+ * within q's or q's within its? (Its set has passed may_be_within.) */
+static bool may_say(const ap_line *l, const ap_line *q)
 {
-    if (ls == 0 || ((ls & ~qs) != 0 && (qs & ~ls) != 0))
-        return false;
     if (ap_ratio_bound(l->s_len, q->s_len) < 0.5 || !ap_words_within(l, q))
         return false;
     double r = ap_line_ratio(q, l); /* (as the scan scores it) */
     return r >= 0.5 && r < 1.0;
+}
+
+/* Could a set ls be within qs, or qs within it (ls of two words or more)? */
+static inline bool may_be_within(uint64_t ls, uint64_t qs)
+{
+    return ls != 0 && ((ls & ~qs) == 0 || (qs & ~ls) == 0);
+}
+
+/* Base lines [a, b) of t: may one of them say it? Most lines' sets tell
+ * them apart in a few instructions; the loop does nothing else. */
+static bool base_may_say(const ap_text *t, const uint64_t *sets, uint32_t a, uint32_t b, uint64_t qs,
+                         const ap_line *q)
+{
+    const uint64_t nq = ~qs;
+    for (uint32_t l = a; l < b; l++) {
+        uint64_t x = sets[l];
+        if (x != 0 && ((x & nq) == 0 || (qs & ~x) == 0) && may_say(&t->lines[l], q))
+            return true;
+    }
+    return false;
+}
+
+static bool view_may_say(const ap_view *v, const unsigned char cls[256], uint64_t qs, const ap_line *q)
+{
+    ap_text *t = v->base;
+    const uint64_t *sets = text_words(t);
+    /* every live line: the runs of base lines between the splices from
+     * the table, the inserted lines apart (as similar.c's scan reads them) */
+    uint32_t l = 0;
+    for (uint32_t s = 0; s < v->nsp && l <= t->n; s++) {
+        const ap_splice *sp = &v->sp[s];
+        if (base_may_say(t, sets, l, sp->a < t->n ? sp->a : t->n, qs, q))
+            return true;
+        l = sp->a > l ? sp->a : l;
+        for (uint32_t k = 0; k < sp->n; k++) {
+            const ap_line *il = &sp->lines[k].l;
+            if (!il->blank && may_be_within(set_of(cls, il), qs) && may_say(il, q))
+                return true;
+        }
+        if (sp->b > l)
+            l = sp->b;
+    }
+    return l < t->n && base_may_say(t, sets, l, t->n, qs, q);
 }
 
 bool ap_view_may_say(const ap_view *v, const ap_line *q)
@@ -140,27 +213,21 @@ bool ap_view_may_say(const ap_view *v, const ap_line *q)
     uint64_t qs = set_of(cls, q);
     if (qs == 0)
         return false; /* fewer than two words: within no line, none within it */
-    ap_text *t = v->base;
-    const uint64_t *sets = text_words(t);
-    /* every live line: the runs of base lines between the splices from
-     * the table, the inserted lines apart (as similar.c's scan reads them) */
-    uint32_t l = 0;
-    for (uint32_t s = 0; s < v->nsp && l <= t->n; s++) {
-        const ap_splice *sp = &v->sp[s];
-        for (uint32_t e = sp->a < t->n ? sp->a : t->n; l < e; l++)
-            if (may_say(sets[l], qs, &t->lines[l], q))
-                return true;
-        l = sp->a > l ? sp->a : l;
-        for (uint32_t k = 0; k < sp->n; k++) {
-            const ap_line *il = &sp->lines[k].l;
-            if (!il->blank && may_say(set_of(cls, il), qs, il, q))
-                return true;
-        }
-        if (sp->b > l)
-            l = sp->b;
-    }
-    for (; l < t->n; l++)
-        if (may_say(sets[l], qs, &t->lines[l], q))
-            return true;
-    return false;
+    const char *qb = q->s + q->s_off;
+    uint32_t qn = q->s_len;
+    if (v->nsp != 0 || qn > MEMO_QUERY)
+        return view_may_say(v, cls, qs, q);
+    /* a view with no splice is its text's lines: the answer is the text's */
+    text_words(v->base);
+    words_memo *m = text_memo(v->base);
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        if (m->slot[i].qn == qn && memcmp(m->slot[i].q, qb, qn) == 0)
+            return m->slot[i].answer;
+    bool answer = view_may_say(v, cls, qs, q);
+    memo_slot *sl = &m->slot[m->next];
+    m->next = (m->next + 1) % MEMO_SLOTS;
+    sl->qn = qn;
+    sl->answer = answer;
+    memcpy(sl->q, qb, qn);
+    return answer;
 }
