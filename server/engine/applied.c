@@ -760,6 +760,19 @@ static bool lines_equal(const ap_line *a, const ap_line *b)
     return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
 }
 
+/* Where the run of base lines a walk stands in ends: its next splice, or
+ * the text's end. */
+static uint32_t walk_run_end(const walk *w)
+{
+    return w->s < w->v->nsp ? w->v->sp[w->s].a : w->v->base->n;
+}
+
+/* Does the walk stand on a base line (not in a splice's lines)? */
+static bool walk_on_base(const walk *w)
+{
+    return !(w->s < w->v->nsp && w->v->sp[w->s].a <= w->l);
+}
+
 /* Do two views hold the same lines (lines_equal)? */
 static bool views_equal(const ap_view *a, const ap_view *b)
 {
@@ -768,6 +781,14 @@ static bool views_equal(const ap_view *a, const ap_view *b)
         const ap_line *lp = walk_line(&p), *lq = walk_line(&q);
         if (!lp || !lq)
             return !lp && !lq;
+        /* two views of one text, both at the same base line: the lines up
+         * to either's next splice are the same records, equal to
+         * themselves (the group run forward on the file as it stands) */
+        if (lp == lq && a->base == b->base && walk_on_base(&p) && walk_on_base(&q)) {
+            uint32_t ea = walk_run_end(&p), eb = walk_run_end(&q);
+            p.l = q.l = (ea < eb ? ea : eb) - 1; /* the last of them: walk_next steps past it */
+            continue;
+        }
         if (!lines_equal(lp, lq))
             return false;
     }
