@@ -85,7 +85,7 @@ static void word_bytes(unsigned char cls[256])
         cls[c] = isalnum(c) || c == '_';
 }
 
-__attribute__((noinline)) static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
+static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
 {
     const unsigned char *s = (const unsigned char *)l->s + l->s_off, *e = s + l->s_len;
     uint64_t set = 0;
