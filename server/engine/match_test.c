@@ -1421,6 +1421,9 @@ int main(void)
     RUN(test_similar_lines);
     RUN(test_similar_whole);
     RUN(test_may_say);
+    ap_words_plain = true; /* the sets read one at a time */
+    RUN(test_may_say);
+    ap_words_plain = false;
     RUN(test_edit_distance);
     RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);

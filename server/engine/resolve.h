@@ -105,6 +105,9 @@ bool ap_view_may_say(const ap_view *v, const ap_line *q);
 /* Tests: ap_snippet_looks_elsewhere scans without asking ap_view_may_say
  * first (the answer is the same). */
 extern bool ap_words_scan_only;
+/* Tests: ap_view_may_say reads the sets one at a time, not four at a time
+ * where the processor could. */
+extern bool ap_words_plain;
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it
