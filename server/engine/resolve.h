@@ -94,6 +94,10 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
  * most likely names that line, mistyped or embellished, and the content
  * standing is no evidence that it was applied. */
 bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where);
+/* Do two views hold the same lines, equal but for trailing blanks (which
+ * every write strips from what it inserts)? (applied.c: the group question
+ * asks it of a pre-image's forward run and the file.) */
+bool ap_views_equal(const ap_view *a, const ap_view *b);
 /* Do the words of one line all stand in the other (at least two)? A line
  * that says what a snippet line says, and more or less, is the one it meant. */
 bool ap_words_within(const ap_line *a, const ap_line *b);
