@@ -171,6 +171,8 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
  * already deleted, or the text to delete, and the text cannot tell which. */
 
 #define UNDO_CANDIDATES 8 /* places tried for one modification */
+#define UNDO_LOST 16      /* earlier modifications a range's lost text is
+                             * looked for in */
 #define UNDO_ATTEMPTS 256 /* pre-images tried for one group (64 until session 19:
                              * docs/engine.md, the cost measured) */
 
@@ -234,18 +236,24 @@ static bool indent_of(const ap_line *l, const ap_pattern *c, const char **ind, u
     return true;
 }
 
-/* Appends lines: blank ones, then the stripped lines of p indented by ind. */
-static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
-                      uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before,
-                      uint32_t blanks_after)
+/* Appends lines: blank ones, then the stripped lines of p indented by ind
+ * (and, rel, by what each has beyond p's least indented line). */
+static void put_lines_at(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
+                         uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before,
+                         uint32_t blanks_after, bool rel)
 {
-    uint32_t total = blanks_before + (p ? p->n : 0) + blanks_after;
+    uint32_t total = blanks_before + (p ? p->n : 0) + blanks_after, least = UINT32_MAX;
+    for (uint32_t i = 0; rel && p && i < p->n; i++)
+        if (ap_pattern_at(p, i)->s_off < least)
+            least = ap_pattern_at(p, i)->s_off;
     for (uint32_t i = 0; i < total; i++) {
         size_t at = store->len;
         bool text = p && i >= blanks_before && i < blanks_before + p->n;
         if (text) {
             const ap_line *l = ap_pattern_at(p, i - blanks_before);
             ap_buf_add(store, ind, ind_len);
+            if (rel)
+                ap_buf_add(store, l->s + least, l->s_off - least);
             ap_buf_add(store, l->s + l->s_off, l->s_len);
         }
         if (*n == *cap) {
@@ -258,6 +266,12 @@ static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap,
         (*out)[*n].change = (*out)[*n].mod = -1;
         (*n)++;
     }
+}
+
+static void put_lines(ap_buf *store, ap_nline **out, uint32_t *n, uint32_t *cap, const char *ind,
+                      uint32_t ind_len, const ap_pattern *p, uint32_t blanks_before, uint32_t blanks_after)
+{
+    put_lines_at(store, out, n, cap, ind, ind_len, p, blanks_before, blanks_after, false);
 }
 
 static void fix_lines(const ap_buf *store, ap_nline *lines, uint32_t n)
@@ -325,14 +339,56 @@ static bool same_pattern(const ap_pattern *a, const ap_pattern *b)
     return a->n == b->n && run_within(a, b);
 }
 
+/* The most lines that end a and begin b alike. */
+static uint32_t overlap(const ap_pattern *a, const ap_pattern *b)
+{
+    for (uint32_t j = a->n < b->n ? a->n : b->n; j > 0; j--) {
+        uint32_t i = 0;
+        while (i < j && ap_line_eq(ap_pattern_at(a, a->n - j + i), ap_pattern_at(b, i)))
+            i++;
+        if (i == j)
+            return j;
+    }
+    return 0;
+}
+
+/* Where q's lines stand together in p, from line `from` on (UINT32_MAX:
+ * nowhere). */
+static uint32_t find_in(const ap_pattern *p, const ap_pattern *q, uint32_t from)
+{
+    for (uint32_t i = from; q->n > 0 && i + q->n <= p->n; i++) {
+        uint32_t j = 0;
+        while (j < q->n && ap_line_eq(ap_pattern_at(p, i + j), ap_pattern_at(q, j)))
+            j++;
+        if (j == q->n)
+            return i;
+    }
+    return UINT32_MAX;
+}
+
 /* What a range held between its ends is unknown, but what earlier
  * modifications looked for or wrote and no longer stands anywhere may have
  * been in it (the range took it away): it goes between the ends, in order
- * (an insert's snippet on the side of its content it was found on). */
-static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
-                          ap_nline **lines, uint32_t *nl, uint32_t *cap)
+ * (an insert's snippet on the side of its content it was found on). The
+ * range began at its start: a lost text that is the start, or holds it,
+ * says where, and what came before it in the patch stood before the range
+ * (1000013: an insert's snippet the range started inside); likewise it
+ * ended at the first end in what follows. A text the range's own ends are
+ * was one of them (1006464). Lines that the first text put shares with the
+ * start (its first lines) or the last with the end (its last) were those
+ * ends, and are put once (1001287). Each text goes at the start's
+ * indentation, its lines keeping what they have beyond its least indented
+ * one (1001419: a content of two indentations, put flat, was no longer the
+ * content). Returns how many of the end's first lines the text put ends
+ * with (the caller leaves them out). */
+static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *store,
+                              ap_nline **lines, uint32_t *nl, uint32_t *cap, const char *ind, uint32_t ind_len)
 {
-    for (size_t j = 0; j < k; j++) {
+    const ap_pattern *st = &mods[k].mp->snippet, *en = &mods[k].mp->end;
+    ap_pattern lost[2 * UNDO_LOST];
+    int mark[2 * UNDO_LOST]; /* 0 a lost text, 1 the start, 2 the end */
+    size_t nlost = 0;
+    for (size_t j = 0; j < k && nlost + 2 <= 2 * UNDO_LOST; j++) {
         const ap_pattern *pats[2] = {&mods[j].mp->snippet, &mods[j].mp->content};
         if (mods[j].m->action == AP_INSERT_BEFORE)
             pats[0] = &mods[j].mp->content, pats[1] = &mods[j].mp->snippet;
@@ -340,19 +396,71 @@ static void put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_buf *
             pats[0] = NULL; /* a REPLACE's snippet is gone by design */
         for (int t = 0; t < 2; t++) {
             ap_match m;
-            /* (a text the range's own ends are: it was one of them, 1006464) */
-            if (pats[t] && (same_pattern(pats[t], &mods[k].mp->snippet) || same_pattern(pats[t], &mods[k].mp->end)))
+            if (!pats[t] || pats[t]->n == 0)
                 continue;
-            if (pats[t] && pats[t]->n > 0 && !ap_find_first(s, pats[t], ap_view_begin(s), &m))
-                put_lines(store, lines, nl, cap, "", 0, pats[t], 0, 0);
+            int is = same_pattern(pats[t], st) ? 1 : same_pattern(pats[t], en) ? 2 : 0;
+            if (is || !ap_find_first(s, pats[t], ap_view_begin(s), &m)) {
+                lost[nlost] = *pats[t];
+                mark[nlost++] = is;
+            }
         }
     }
+    /* where the range began: the last start among them */
+    size_t from = 0;
+    bool started = false;
+    for (size_t i = nlost; i-- > 0 && !started;) {
+        uint32_t at = mark[i] == 0 ? find_in(&lost[i], st, 0) : UINT32_MAX;
+        if (mark[i] == 1) {
+            from = i + 1;
+            started = true;
+        } else if (at != UINT32_MAX) {
+            lost[i].nb += at + st->n;
+            lost[i].n -= at + st->n;
+            from = i;
+            started = true;
+        }
+    }
+    uint32_t ends = 0;
+    bool first = !started;
+    for (size_t i = from; i < nlost; i++) {
+        if (mark[i] == 2)
+            return 0; /* the range ended here */
+        if (mark[i] == 1)
+            continue;
+        ap_pattern rest = lost[i];
+        uint32_t head = first ? overlap(st, &rest) : 0;
+        rest.nb += head;
+        rest.n -= head;
+        first = false;
+        uint32_t cut = find_in(&rest, en, 0);
+        if (cut != UINT32_MAX)
+            rest.n = cut;
+        if (rest.n > 0)
+            put_lines_at(store, lines, nl, cap, ind, ind_len, &rest, 0, 0, true);
+        if (cut != UINT32_MAX)
+            return 0;
+        if (rest.n > 0)
+            ends = overlap(&rest, en);
+    }
+    return ends;
 }
 
 /* Adds to out the places where pattern x stands cut: a run of its first
  * lines followed by something else (the place after them), or a run of its
  * last lines preceded by something else (the place before them). */
-static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint32_t *n, uint32_t max)
+/* A place where a deleted text may have stood, and (where an earlier
+ * content stands cut before it) that content's line above the place and
+ * its line that came next: their indentations differ by what the text's
+ * should differ from the line above's. */
+typedef struct del_place {
+    ap_pos at;
+    const ap_line *above, *next;
+    const char *ind; /* or its indentation itself (ind_len bytes), if ind */
+    uint32_t ind_len;
+} del_place;
+
+static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, uint32_t *n, uint32_t max,
+                       bool hint)
 {
     if (x->n < 2)
         return;
@@ -386,8 +494,12 @@ static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint3
                     q = r;
                 }
             }
-            if (got > 0 && got < x->n)
-                out[(*n)++] = end ? edge : ap_view_next(s, edge);
+            if (got > 0 && got < x->n) {
+                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0};
+                if (hint && !end)
+                    out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
+                (*n)++;
+            }
         }
         ap_matches_release(&at);
     }
@@ -398,26 +510,32 @@ static void cut_places(const ap_view *s, const ap_pattern *x, ap_pos *out, uint3
  * stands cut (a deletion took part of what it looked for or wrote).
  * Returns how many. */
 static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, const ap_matches *anchors,
-                               ap_pos *out, uint32_t max)
+                               del_place *out, uint32_t max)
 {
     uint32_t n = 0;
     const mod_pats *mp = mods[k].mp;
     if (mp->has_anchor)
         for (size_t i = 0; i < anchors->n && n < max; i++)
-            out[n++] = ap_view_next(s, anchors->m[i].last);
+            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL, NULL, 0};
     else
-        out[n++] = ap_view_begin(s);
+        out[n++] = (del_place){ap_view_begin(s), NULL, NULL, NULL, 0};
     for (size_t j = 0; j < k && n < max; j++) {
         const gmod *e = &mods[j];
-        cut_places(s, &e->mp->snippet, out, &n, max);
-        cut_places(s, &e->mp->content, out, &n, max);
+        cut_places(s, &e->mp->snippet, out, &n, max, false);
+        cut_places(s, &e->mp->content, out, &n, max, true);
         /* an insert's place, whose locator the deletion took */
         if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
             e->mp->content.n > 0) {
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
-            if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at))
-                out[n++] = before ? ap_view_next(s, at.last) : at.first;
+            if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at)) {
+                out[n] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL, NULL, 0};
+                /* as indented as the content says its snippet was (2.0
+                 * indents a content like its snippet: 1001315) */
+                if (!indent_of(ap_view_line(s, at.first), &e->mp->content, &out[n].ind, &out[n].ind_len))
+                    out[n].ind = NULL;
+                n++;
+            }
         }
     }
     return n;
@@ -497,8 +615,16 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         size_t na = 0;
         if (mp->has_anchor) {
             na = ap_find_all(s, &mp->anchor, scope, UNDO_CANDIDATES, &found);
-            if (na == 0)
+            /* an anchor that stands nowhere (an earlier modification
+             * rewrote it) leaves one choice: it deleted nothing, its text
+             * being gone too; the forward run proves it (a deletion whose
+             * anchor or text is gone is done, by the format) */
+            if (na == 0) {
+                ap_match any;
+                *count = 1;
+                ok = choice == 0 && !ap_find_first(s, &mp->snippet, scope, &any);
                 goto out;
+            }
         }
         /* (3.2: a range stands only whole, its start, then its end after
          * it; an earlier insert may have written copies of its start. 2.0
@@ -517,26 +643,33 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         bool behind = stands && mp->rules->sequential && k > 0 && copies_above(s, &mods[k - 1], &mp->snippet, sm, &past);
         if (stands && !behind)
             goto out;
-        ap_pos places[UNDO_CANDIDATES];
+        del_place places[UNDO_CANDIDATES];
         *count = deleted_places(s, mods, k, &found, places, UNDO_CANDIDATES - 1);
         if (behind) { /* past that content, hence below every copy */
             uint32_t kept = 0;
             for (uint32_t i = 0; i < *count; i++)
-                if (ap_pos_key(places[i]) > past)
+                if (ap_pos_key(places[i].at) > past)
                     places[kept++] = places[i];
             *count = kept;
             if (kept == 0)
                 goto out;
         }
-        /* last: it deleted nothing (an earlier modification had taken its
-         * text already) */
+        /* then: it deleted nothing (an earlier modification had taken its
+         * text already); last, a range's places again without the text
+         * lost in it (see put_lost_text) */
+        uint32_t n_places = *count;
         if (choice == (*count)++) {
             ok = true;
             goto out;
         }
+        bool bare = mp->has_end && !behind && k > 0 && n_places > 0;
+        if (bare)
+            *count += n_places;
         if (choice >= *count)
             goto out;
-        ap_pos at = places[choice];
+        bare = bare && choice > n_places;
+        const del_place *pl = &places[bare ? choice - n_places - 1 : choice];
+        ap_pos at = pl->at;
         /* indented like the line above it: an earlier content's lines the
          * deletion took stood as indented as the rest of it (1013599; both
          * ways, as two places each, cost more than they found) */
@@ -545,6 +678,22 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos above;
         if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
             dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
+        /* where an earlier content stands cut, as indented as its line
+         * that came next (1002741: the content's last line, at column 0
+         * below an indented one) */
+        char hinted[128];
+        if (!behind && pl->ind) {
+            dind = pl->ind, dind_len = pl->ind_len;
+        } else if (!behind && pl->above && dind_len > 0 && pl->next->s_off < pl->above->s_off &&
+            pl->above->s_off - pl->next->s_off <= dind_len) {
+            dind_len -= pl->above->s_off - pl->next->s_off;
+        } else if (!behind && pl->above && dind_len > 0 && pl->next->s_off > pl->above->s_off &&
+                   dind_len + pl->next->s_off - pl->above->s_off <= sizeof hinted) {
+            memcpy(hinted, dind, dind_len);
+            memcpy(hinted + dind_len, pl->next->s + pl->above->s_off, pl->next->s_off - pl->above->s_off);
+            dind_len += pl->next->s_off - pl->above->s_off;
+            dind = hinted;
+        }
         /* its blank lines only on a side where one stands: there the
          * deletion took exactly as many as it may, elsewhere any number up
          * to that fits it, and none keeps whole an earlier content it cut
@@ -554,10 +703,18 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t trail = !ap_view_at_end(s, at) && ap_view_line(s, at)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, lead, 0);
         if (mp->has_end) {
-            if (!behind) /* (a second copy holding what the others wrote
-                          * would absorb the whole patch: 6084557) */
-                put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->end, 0, 0);
+            ap_pattern tail = mp->end;
+            if (!behind) { /* (a second copy holding what the others wrote
+                            * would absorb the whole patch: 6084557) */
+                uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, dind, dind_len);
+                if (bare && nl == was)
+                    goto out; /* nothing lost: the same as with it */
+                if (bare)
+                    nl = was, shared = 0;
+                tail.nb += shared;
+                tail.n -= shared;
+            }
+            put_lines(store, &lines, &nl, &cap, dind, dind_len, &tail, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, trail);
         fix_lines(store, lines, nl);
@@ -568,8 +725,15 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
     if (m->action == AP_REPLACE) {
         size_t n = ap_find_all(s, c, ap_view_begin(s), UNDO_CANDIDATES, &found);
         *count = (uint32_t)n;
-        if (choice >= n)
+        /* a range's places again without the text lost in it, after all
+         * of them with it (see put_lost_text) */
+        bool bare = mp->has_end && k > 0 && choice >= n;
+        if (mp->has_end && k > 0)
+            *count = (uint32_t)(2 * n);
+        if (choice >= *count)
             goto out;
+        if (bare)
+            choice -= (uint32_t)n;
         const char *ind;
         uint32_t ind_len;
         ap_pos first = found.m[choice].first, end;
@@ -603,8 +767,15 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t rtrail = !ap_view_at_end(s, end) && ap_view_line(s, end)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
         if (mp->has_end) {
-            put_lost_text(s, mods, k, store, &lines, &nl, &cap);
-            put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->end, 0, 0);
+            ap_pattern tail = mp->end;
+            uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, sind, sind_len);
+            if (bare && nl == was)
+                goto out; /* nothing lost: the same as with it */
+            if (bare)
+                nl = was, shared = 0;
+            tail.nb += shared;
+            tail.n -= shared;
+            put_lines(store, &lines, &nl, &cap, sind, sind_len, &tail, 0, 0);
         }
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, rtrail);
         fix_lines(store, lines, nl);

@@ -55,12 +55,32 @@ static size_t deco_char(const char *s, size_t n)
     return 0;
 }
 
+/* ap_decoration_len from i on, past a byte that may start a multi-byte
+ * character (apart: the common case below then saves no registers). */
+static __attribute__((noinline)) size_t decoration_len_from(const char *s, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t w;
+    for (;;) {
+        while (i < n && deco_first[u[i]] == 1)
+            i++;
+        if (i == n || deco_first[u[i]] == 0 || (w = deco_char(s + i, n - i)) == 0)
+            return i;
+        i += w;
+    }
+}
+
 size_t ap_decoration_len(const char *s, size_t n)
 {
-    size_t i = 0, w;
-    while (i < n && (w = deco_char(s + i, n - i)) > 0)
-        i += w;
-    return i;
+    /* the one-byte characters by the table alone (a comment's opener, a
+     * bullet, numbering): the rest of the rule only at a lead byte */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n && deco_first[u[i]] == 1)
+        i++;
+    if (i == n || deco_first[u[i]] == 0)
+        return i;
+    return decoration_len_from(s, n, i);
 }
 
 bool ap_soft_eq(const ap_line *target, const ap_line *pat)
@@ -116,8 +136,13 @@ static void list_decorated(ap_text *t)
 {
     deco_ref *refs = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < t->n; i++)
-        add_if_decorated(t, i, &refs, &n, &cap);
+    /* the test of add_if_decorated over the records in one tight loop (a
+     * pass over every line of every base a soft search asks: s_len 0 is
+     * a blank line, whose s_off may stand at the text's end) */
+    const ap_line *lines = t->lines, *end = t->lines + t->n;
+    for (const ap_line *l = lines; l < end; l++)
+        if (l->s_len != 0 && deco_first[(unsigned char)l->s[l->s_off]])
+            add_if_decorated(t, (uint32_t)(l - lines), &refs, &n, &cap);
     set_refs(t, refs, n);
 }
 

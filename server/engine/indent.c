@@ -58,23 +58,27 @@ static uint32_t leading_spaces_fast(const ap_line *l)
     return k;
 }
 
-void ap_indent_style(ap_text *t)
+/* Counts t's indented lines into its style; with stop_if_spaced, gives up
+ * (false, nothing kept) once the lines led by spaces are more than a tenth
+ * of those led by tabs could ever be: then t is no tab-indented file. */
+static bool count_style(ap_text *t, bool stop_if_spaced)
 {
-    if (t->indent_known)
-        return;
-    t->indent_known = true;
-    uint32_t unit = 0;
+    uint32_t unit = 0, tabs = 0, spaces = 0;
     uint64_t multiples = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
+    for (uint32_t i = 0, n = t->n; i < n; i++) {
         const ap_line *l = &t->lines[i];
         if (l->blank || l->s_off == 0)
             continue; /* (not indented: led by neither) */
         if (l->s[0] == '\t') {
-            t->tab_led++;
+            tabs++;
         } else {
             uint32_t k = leading_spaces_fast(l);
             if (k >= 2) {
-                t->space_led++;
+                spaces++;
+                /* a tab file has ten times more tab-led lines: at most
+                 * those seen and every line left */
+                if (stop_if_spaced && (uint64_t)spaces * 10 > (uint64_t)tabs + (n - i - 1))
+                    return false;
                 /* the step only shrinks, so an indentation once a multiple
                  * of it stays one: each is divided once (below 64) */
                 if (k >= 64 || !(multiples >> k & 1)) {
@@ -86,7 +90,35 @@ void ap_indent_style(ap_text *t)
             }
         }
     }
+    t->indent_known = true;
+    t->tab_led = tabs;
+    t->space_led = spaces;
     t->space_unit = unit >= 2 && unit <= 8 ? unit : 0;
+    return true;
+}
+
+static bool is_tab_file(const ap_text *t)
+{
+    return t->tab_led >= 3 && t->space_led * 10 <= t->tab_led;
+}
+
+void ap_indent_style(ap_text *t)
+{
+    if (!t->indent_known)
+        count_style(t, false);
+}
+
+bool ap_indent_may_be_tabs(ap_text *t)
+{
+    if (t->indent_known)
+        return is_tab_file(t);
+    if (t->not_tab_file)
+        return false;
+    if (!count_style(t, true)) {
+        t->not_tab_file = true;
+        return false;
+    }
+    return is_tab_file(t);
 }
 
 /* The content with its leading indentation converted (malloc'd, *len), or
@@ -127,6 +159,21 @@ void ap_check_indent(run_ctx *x, int fi, int ch, int md)
     const ap_pattern *c = &x->pats[ch][md].content;
     ap_text *t = x->fst[fi].view.base;
     if (!m->content.present || c->n == 0 || m->action == AP_CREATE_FILE)
+        return;
+    /* what the content could be odd by: lines led by two spaces or more (in
+     * a tab file), by a tab (in a space file); content of neither, or only
+     * spaced in a file that cannot be tab-indented, is never odd: the file
+     * need not be counted whole (every file an edit applies to was, at
+     * opening: 7% of it) */
+    bool spaced = false, tabbed = false;
+    for (uint32_t i = 0; i < c->n_lines; i++) {
+        const ap_line *l = &c->lines[i];
+        if (!l->blank) {
+            spaced |= leading_spaces(l->s, l->len) >= 2;
+            tabbed |= l->s[0] == '\t';
+        }
+    }
+    if (!tabbed && (!spaced || !ap_indent_may_be_tabs(t)))
         return;
     ap_indent_style(t);
     bool tab_file = t->tab_led >= 3 && t->space_led * 10 <= t->tab_led;

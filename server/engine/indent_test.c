@@ -5,6 +5,7 @@
 #include "one_file_test.h"
 #include "resolve.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,9 +172,52 @@ static void test_style_as_counted_plainly(void)
         CHECK_INT(t->tab_led, tabs);
         CHECK_INT(t->space_led, spaces);
         CHECK_INT(t->space_unit, unit);
+        /* and the verdict read in part is the whole count's */
+        ap_text *t2 = ap_text_new(b.s, b.len);
+        CHECK_INT(ap_indent_may_be_tabs(t2), tabs >= 3 && spaces * 10 <= tabs);
+        CHECK_INT(ap_indent_may_be_tabs(t2), tabs >= 3 && spaces * 10 <= tabs); /* (kept) */
+        ap_text_release(t2);
         ap_text_release(t);
         ap_buf_release(&b);
     }
+}
+
+/* Content led by spaces only needs the file to be tab-indented to be odd:
+ * a space-indented file is read only until that cannot be (its style is
+ * not counted whole), and a tab-indented one whose first indented lines
+ * are spaces (a comment block) is still told from all of its lines. */
+static void test_spaced_content_reads_part_of_a_space_file(void)
+{
+    ap_buf f = AP_BUF_INIT;
+    char line[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(line, sizeof line, "    x = %d\n", i);
+        ap_buf_adds(&f, line);
+    }
+    const char *patch = HDR "      - action: REPLACE\n        snippet: |\n          x = 150\n"
+                            "        content: |\n          if y:\n              x = 2\n";
+    ap_buf_addc(&f, '\0');
+    case_run c = run(f.s, patch);
+    CHECK(indent_problem(c.r) == NULL);
+    const ap_text *t = c.r->files[0].before;
+    CHECK(t && !t->indent_known && t->not_tab_file);
+    one_run_free(&c);
+    ap_buf_release(&f);
+
+    ap_buf g = AP_BUF_INIT;
+    ap_buf_adds(&g, "/*\n  header\n  more\n*/\nint f(void)\n{\n");
+    for (int i = 0; i < 40; i++)
+        ap_buf_adds(&g, "\tint a = 1;\n");
+    ap_buf_adds(&g, "}\n");
+    const char *p2 = HDR "      - action: REPLACE\n        snippet: |\n          int f(void)\n"
+                         "        content: |\n          int f(int b)\n          {\n              b++;\n";
+    case_run d = run(g.s, p2);
+    const ap_problem *pr = indent_problem(d.r);
+    CHECK(pr != NULL);
+    if (pr)
+        CHECK(strstr(pr->message, "but f.c indents with tabs (40 of its indented lines)") != NULL);
+    one_run_free(&d);
+    ap_buf_release(&g);
 }
 
 int main(void)
@@ -182,5 +226,6 @@ int main(void)
     RUN(test_tabs_in_space_file);
     RUN(test_quiet);
     RUN(test_style_as_counted_plainly);
+    RUN(test_spaced_content_reads_part_of_a_space_file);
     return check_summary();
 }

@@ -113,6 +113,10 @@ typedef struct ap_line {
 } ap_line;
 _Static_assert(sizeof(ap_line) == 24 || sizeof(void *) != 8, "ap_line grew");
 
+/* (ap_hash's last n - i bytes, n - i < 8 and i a multiple of 8, as a
+ * little-endian word zero above; apart for its test) */
+uint64_t ap_hash_tail(const char *s, size_t n, size_t i);
+
 /* The line hash: the top bits of ap_hash, so that lines sorted by it come
  * in the order the 64-bit hash gives (ties aside). */
 static inline uint32_t ap_line_hash(const char *s, size_t n)
@@ -181,6 +185,7 @@ struct ap_text {
     bool indent_known;
     uint32_t tab_led, space_led; /* lines led by a tab, by two spaces or more */
     uint32_t space_unit;   /* the step of its space indentation (2..8), or 0 */
+    bool not_tab_file;     /* known not tab-indented, from a part of it */
     /* hybrid.c: the lines whose stripped text starts with decoration, with
      * their soft keys, in text order (deco_refs, made on the first soft
      * search or taken over from the text a rendered one was copied from,
@@ -453,6 +458,9 @@ bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta);
 /* ap_brackets_text's answer; without making the map where every line starts
  * in code (one run over the bytes, about a third of the map's cost). */
 int64_t ap_brackets_balance(ap_text *t);
+/* The balance reading's wide steps: -1 as the CPU allows (AVX2 where it
+ * has it), 0 SSE2 only (for the tests: both must count alike). */
+extern int ap_brackets_wide;
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are

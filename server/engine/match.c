@@ -255,18 +255,54 @@ static bool next_inserted(const ap_view *v, const ap_line *p0, uint64_t from_key
     return false;
 }
 
+/* Is base line l live in v, l at or after the line the cursor *c was last
+ * asked for? The splices are ascending and apart, so their ends are too:
+ * *c moves on to the first splice that ends after l, a few steps one by
+ * one and then by halves (a search over a file of thousands of splices
+ * may meet only two heads far apart). What ap_view_base_alive answers,
+ * without its search and call at every head (issue 8: a one-line soft
+ * pattern that stands hundreds of times asks it for each). */
+static inline bool alive_from(const ap_view *v, uint32_t l, uint32_t *c)
+{
+    const ap_splice *sp = v->sp;
+    uint32_t n = v->nsp, k = *c;
+    for (int steps = 0; k < n && sp[k].b <= l; k++) {
+        if (++steps == 8) {
+            uint32_t hi = n;
+            while (k < hi) {
+                uint32_t mid = k + (hi - k) / 2;
+                if (sp[mid].b <= l)
+                    k = mid + 1;
+                else
+                    hi = mid;
+            }
+            break;
+        }
+    }
+    *c = k;
+    return !(k < n && sp[k].a <= l);
+}
+
 /* The next live base line of the ascending lists ex and de (from *i, *j)
- * that holds p0, or false. */
-static bool next_base(const ap_view *v, const ap_line *p0, const uint32_t *ex, uint32_t ne,
-                      uint32_t *i, const uint32_t *de, uint32_t nd, uint32_t *j, ap_pos *out)
+ * that holds p0, or false; *c the splice cursor of alive_from. (Inlined
+ * in its loop: a call's saves cost as much as a step.) */
+static inline __attribute__((always_inline)) bool next_base(const ap_view *v, const ap_line *p0,
+                                                            const uint32_t *ex, uint32_t ne, uint32_t *i,
+                                                            const uint32_t *de, uint32_t nd, uint32_t *j,
+                                                            uint32_t *c, ap_pos *out)
 {
     while (*i < ne || *j < nd) {
         uint32_t l = *j >= nd || (*i < ne && ex[*i] <= de[*j]) ? ex[*i] : de[*j];
+        bool decorated = *j < nd && de[*j] == l;
         if (*i < ne && ex[*i] == l)
             (*i)++;
-        if (*j < nd && de[*j] == l)
+        if (decorated)
             (*j)++;
-        if (ap_view_base_alive(v, l) && ap_soft_eq(&v->base->lines[l], p0)) {
+        /* a line the decorated list does not give can hold p0 only as it
+         * is: one holding it after decoration has p0's soft key, and the
+         * list gives every line with that key */
+        if (alive_from(v, l, c) &&
+            (decorated ? ap_soft_eq(&v->base->lines[l], p0) : ap_line_eq(&v->base->lines[l], p0))) {
             *out = (ap_pos){l, -1, 0};
             return true;
         }
@@ -284,10 +320,10 @@ static void soft_heads(const ap_view *v, const ap_line *p0, const uint32_t *ex, 
                        const uint32_t *de, uint32_t nd, ap_pos from, bool (*at_fn)(void *, ap_pos),
                        void *ctx)
 {
-    uint32_t i = first_from(ex, ne, from.base), j = first_from(de, nd, from.base), s = 0, k = 0;
+    uint32_t i = first_from(ex, ne, from.base), j = first_from(de, nd, from.base), s = 0, k = 0, c = 0;
     uint64_t from_key = ap_pos_key(from);
     ap_pos b = {0, -1, 0}, n = {0, -1, 0};
-    bool has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &b);
+    bool has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &c, &b);
     bool has_n = next_inserted(v, p0, from_key, &s, &k, &n);
     while (has_b || has_n) {
         ap_pos at;
@@ -297,7 +333,7 @@ static void soft_heads(const ap_view *v, const ap_line *p0, const uint32_t *ex, 
             has_n = next_inserted(v, p0, from_key, &s, &k, &n);
         } else {
             at = b;
-            has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &b);
+            has_b = next_base(v, p0, ex, ne, &i, de, nd, &j, &c, &b);
         }
         if (!at_fn(ctx, at))
             break;

@@ -489,6 +489,65 @@ static void test_soft_one_line(void)
     ap_buf_release(&want);
 }
 
+/* Soft heads across many splices: the live lines come out as
+ * ap_view_base_alive says, whatever the gaps between heads (the splice
+ * cursor steps one by one, and by halves past eight splices), from
+ * anywhere. */
+static void test_soft_heads_many_splices(void)
+{
+    srand(2020);
+    for (int round = 0; round < 40; round++) {
+        ap_buf b = AP_BUF_INIT;
+        int lines = 200 + rand() % 400;
+        for (int i = 0; i < lines; i++)
+            ap_buf_adds(&b, rand() % 4 == 0 ? "# x = 1\n" : rand() % 3 == 0 ? "x = 1\n" : "other\n");
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        /* deletions, replacements and insertions, far apart or close */
+        const char *ins[] = {"y"};
+        int edits = rand() % 60;
+        for (int e = 0; e < edits; e++) {
+            uint32_t at = (uint32_t)(rand() % lines), len = (uint32_t)(rand() % 3);
+            if (at + len > (uint32_t)lines)
+                len = (uint32_t)lines - at;
+            ap_pos from = ap_view_seek(&v, at);
+            if (from.sp >= 0 || !ap_view_base_alive(&v, at))
+                continue;
+            ap_pos to = ap_view_seek(&v, at + len);
+            if (to.sp >= 0 && at + len < (uint32_t)lines)
+                continue;
+            replace_lines(&v, from, to, ins, (uint32_t)(rand() % 2));
+        }
+        for (int k = 0; k < 3; k++) {
+            uint32_t f = k == 0 ? 0 : (uint32_t)(rand() % lines);
+            ap_pos from = ap_view_seek(&v, f);
+            if (from.sp >= 0)
+                continue;
+            ap_buf want = AP_BUF_INIT;
+            ap_buf_adds(&want, "");
+            for (uint32_t l = from.base; l < (uint32_t)lines; l++) {
+                const ap_line *t = &v.base->lines[l];
+                const char *st = t->s + t->s_off;
+                bool holds = (t->s_len == 5 && memcmp(st, "x = 1", 5) == 0) ||
+                             (t->s_len == 7 && memcmp(st, "# x = 1", 7) == 0);
+                if (holds && ap_view_base_alive(&v, l))
+                    ap_buf_addf(&want, "%s%u", want.len ? " " : "", l);
+            }
+            char *got = soft_matches_str(&v, "x = 1", from);
+            if (strcmp(got, want.s) != 0) {
+                fprintf(stderr, "  round %d from %u: got \"%s\", want \"%s\"\n", round, f, got, want.s);
+                check_failed_in_test++;
+            }
+            free(got);
+            ap_buf_release(&want);
+        }
+        ap_view_release(&v);
+        ap_buf_release(&b);
+        if (check_failed_in_test)
+            break;
+    }
+}
+
 /* The decoration a soft line may carry: every character of the rule, and
  * nothing else, by the bytes that start it. */
 static void test_decoration(void)
@@ -1417,6 +1476,7 @@ int main(void)
     RUN(test_decorated_taken_over);
     RUN(test_decorated_follow);
     RUN(test_decoration);
+    RUN(test_soft_heads_many_splices);
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_similar_whole);

@@ -240,6 +240,11 @@ void ap_check_indent(run_ctx *x, int fi, int ch, int md);
  * and the step of its space indentation (t->tab_led, space_led,
  * space_unit). */
 void ap_indent_style(ap_text *t);
+/* Could t be tab-indented (ap_indent_style's verdict)? false as soon as
+ * its lines led by spaces are too many for that whatever the rest holds:
+ * a space-indented file is read in part (the verdict is kept); true when
+ * it may be, the whole counted as ap_indent_style counts it. */
+bool ap_indent_may_be_tabs(ap_text *t);
 
 /* -------------------------------------------------------------- run.c */
 

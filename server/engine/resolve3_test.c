@@ -60,6 +60,7 @@ static void dump(const trun *t)
         fprintf(stderr, "    parse %s: %s\n", ap_code_name(t->p->problems[i].code), t->p->problems[i].message);
     for (size_t i = 0; i < t->r->n_problems; i++)
         fprintf(stderr, "    run %s: %s\n", ap_code_name(t->r->problems[i].code), t->r->problems[i].message);
+    fprintf(stderr, "    the group question, last asked: %s\n", ap_group_verdict);
 }
 
 static const ap_problem *problem(const trun *t, ap_code code)
@@ -636,6 +637,27 @@ static void test_applied_as_a_group(void)
              R S "x = 1\n" C "def f():\n" IB S "throw\n} else {\n" C "for {\n" ID "include_leading_blank_lines 1\n"
              D S "} else {\n" T "int n\n" D S "} else {\n" T "int n\n", 0,
              "def f():\nfor {\nthrow\n\n");
+    /* a range that took an insert's snippet, ending on that snippet's last
+     * line: the lost snippet is put back once, not followed by the range's
+     * end again (1001287, in run_test.c for 2.0) */
+    ONE_FILE("throw\n# setup\nfor (i = 0; i < n; i++) {\nreturn None\nexit(1);\ncontinue\ntail\n",
+             IA S "return None\nexit(1);\ncontinue\n" C "func main() {\n" R S "for (i = 0; i < n; i++) {\n" T
+             "continue\n" C "ch = self.text[self.pos]\n",
+             0, "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
+    /* a range that took only the last lines of an insert's snippet: the
+     * range as its two ends alone makes the pre-image (1013647, in
+     * run_test.c for 2.0) */
+    ONE_FILE("return 0;\nint n = 0;\nx = 1\npass\nb = a\n",
+             IA S "int n = 0;\nx = 1\npass\n" C "print(x)\nfmt.Println(msg)\n" R S "x = 1\n" T "pass\n" C "break\n", 0,
+             "return 0;\nint n = 0;\nbreak\nprint(x)\nfmt.Println(msg)\nb = a\n");
+    /* a deletion whose anchor an earlier REPLACE took, its text gone too,
+     * deleted nothing (the first run counts it done): undone so, not
+     * refused (1000055: a later REPLACE cut an earlier content) */
+    ONE_FILE("import os\nfree(buf);\nraise\ncount = 0\nch = text[pos]\ndef g():\nreturn err\n",
+             R S "free(buf);\nraise\n" C "x = 1\n" R S "ch = text[pos]\ndef g():\n" C
+             "ch = text[pos]\ndef g():\na = b\n" D A "free(buf);\n" S "raise\ncount = 0\n" R S "def g():\na = b\n" C
+             "return x\n",
+             0, "import os\nx = 1\ncount = 0\nch = text[pos]\nreturn x\nreturn err\n");
 }
 
 /* A first run on a file the patch was never applied to: the deletion whose

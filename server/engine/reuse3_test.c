@@ -301,6 +301,161 @@ static void test_path_conflict_not_taken_over(void)
     keystroke_free(&k);
 }
 
+/* ------------------------------- problems said while the paths are placed */
+
+/* Are two problems the same diagnostic, every field a client sees? */
+static bool same_problem(const ap_problem *a, const ap_problem *b)
+{
+    if (a->code != b->code || a->severity != b->severity || a->span.start != b->span.start ||
+        a->span.end != b->span.end || a->change != b->change || a->mod != b->mod ||
+        strcmp(a->message, b->message) != 0 || a->n_related != b->n_related || a->n_fixes != b->n_fixes)
+        return false;
+    for (size_t k = 0; k < a->n_fixes; k++)
+        if (a->fixes[k].span.start != b->fixes[k].span.start || a->fixes[k].span.end != b->fixes[k].span.end ||
+            strcmp(a->fixes[k].text, b->fixes[k].text) != 0 || strcmp(a->fixes[k].title, b->fixes[k].title) != 0 ||
+            a->fixes[k].preferred != b->fixes[k].preferred)
+            return false;
+    for (size_t k = 0; k < a->n_related; k++)
+        if (a->related[k].file != b->related[k].file || a->related[k].span.start != b->related[k].span.start ||
+            a->related[k].where.line != b->related[k].where.line ||
+            a->related[k].where.inserted_change != b->related[k].where.inserted_change)
+            return false;
+    return true;
+}
+
+/* r says exactly what a fresh run of p says: each problem once (none said
+ * twice, none stale, none missing), in any order. */
+static void same_problems_as_fresh(ap_fs *fs, const ap_patch *p, const ap_run *r)
+{
+    ap_run *fresh = ap_run_new(p, fs, NULL);
+    CHECK_INT((int)r->n_problems, (int)fresh->n_problems);
+    bool *used = calloc(fresh->n_problems + 1, sizeof *used);
+    for (size_t i = 0; i < r->n_problems; i++) {
+        for (size_t j = 0; j < i; j++)
+            CHECK(!same_problem(&r->problems[i], &r->problems[j])); /* said twice */
+        bool found = false;
+        for (size_t j = 0; j < fresh->n_problems && !found; j++)
+            if (!used[j] && same_problem(&r->problems[i], &fresh->problems[j]))
+                used[j] = found = true;
+        CHECK(found); /* stale: the fresh run does not say it */
+    }
+    free(used);
+    ap_run_free(fresh);
+}
+
+/* How many problems of this code r says. */
+static int count_code(const ap_run *r, ap_code code)
+{
+    int n = 0;
+    for (size_t i = 0; i < r->n_problems; i++)
+        n += r->problems[i].code == code;
+    return n;
+}
+
+/* Keystrokes one after the other, each reparsed and run over the previous
+ * run: each run equals a fresh one, says code `code` want[i] times, and
+ * takes over reused[i] groups. */
+typedef struct step {
+    const char *from, *to;
+    int code_said;  /* times the placing problem is said after this step */
+    int reused;     /* groups taken over */
+} step;
+
+static void keystrokes(ap_fs *fs, const char *text, ap_code code, int first_said, const step *steps, size_t n)
+{
+    ap_patch *p = ap_patch_parse(text, strlen(text));
+    ap_run *r = ap_run_new(p, fs, NULL);
+    CHECK_INT(count_code(r, code), first_said); /* the case is the one it means to be */
+    char *t = strdup(text);
+    for (size_t i = 0; i < n; i++) {
+        char *t2 = edited(t, steps[i].from, steps[i].to);
+        ap_patch *p2 = ap_patch_reparse(p, t2, strlen(t2));
+        ap_run *r2 = ap_run_reuse(p2, fs, NULL, r);
+        same_as_fresh(fs, p2, r2);
+        same_problems_as_fresh(fs, p2, r2);
+        CHECK_INT(count_code(r2, code), steps[i].code_said);
+        CHECK_INT((int)r2->n_reused, steps[i].reused);
+        ap_run_free(r);
+        ap_patch_free(p);
+        free(t);
+        r = r2;
+        p = p2;
+        t = t2;
+    }
+    ap_run_free(r);
+    ap_patch_free(p);
+    free(t);
+}
+
+/* A file-and-folder conflict said on a group that is taken over: it comes
+ * when the other path is typed, stays while the other block is edited (the
+ * group moves), and goes when the path is typed away. Each run says it as
+ * often as a fresh run does, once or not at all, and the group with the
+ * conflict is taken over each time (its inputs did not change: what the
+ * placing says is not among them). */
+static void test_conflict_on_a_taken_group(void)
+{
+    static const char text[] = "e4a2f1b8 AP 3.2\n\ne4a2f1b8 FILE\ne\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\n"
+                               "x\ne4a2f1b8 content\ny\n\ne4a2f1b8 FILE\nd/y.txt\ne4a2f1b8 REPLACE\n"
+                               "e4a2f1b8 snippet\nbeta\ne4a2f1b8 content\nBETA\n\ne4a2f1b8 END\n";
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_put(fs, "d/y.txt", "alpha\nbeta\ngamma\n", 17, false);
+    static const step steps[] = {
+        {"FILE\ne\n", "FILE\nd\n", 2, 1},   /* the conflict comes (and d: a folder) */
+        {"\nx\n", "\nxx\n", 2, 1},          /* stays; d/y.txt's block moves */
+        {"FILE\nd\n", "FILE\nde\n", 0, 1},  /* goes */
+    };
+    keystrokes(fs, text, AP_INVALID_FILE_PATH, 0, steps, sizeof steps / sizeof *steps);
+    ap_fs_mem_free(fs);
+}
+
+/* 3.2's dropped project folder ('proj/a.txt' read as 'a.txt', a warning
+ * with its fix) on groups taken over at a new place: the warning and its fix
+ * are said once, where the block now is, beside a failure the group's own
+ * resolving said (taken over with it). */
+static void test_dropped_folder_on_a_taken_group(void)
+{
+    static const char text[] = "e4a2f1b8 AP 3.2\n\ne4a2f1b8 FILE\nb.txt\ne4a2f1b8 INSERT_AFTER\n"
+                               "e4a2f1b8 snippet\nbeta\ne4a2f1b8 content\nbetween\n\n"
+                               "e4a2f1b8 FILE\nproj/a.txt\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\ntwo\n"
+                               "e4a2f1b8 content\nTWO\n\n"
+                               "e4a2f1b8 FILE\nproj/c.txt\ne4a2f1b8 REPLACE\ne4a2f1b8 snippet\nnowhere\n"
+                               "e4a2f1b8 content\nNOWHERE\n\ne4a2f1b8 END\n";
+    ap_fs *fs = files();
+    ap_fs_mem_put(fs, "c.txt", "one\n", 4, false);
+    static const step steps[] = {
+        {"between\n", "betweenX\n", 2, 2}, /* both prefixed blocks move */
+        {"TWO\n", "TWO!\n", 2, 2},         /* a.txt again, c.txt's block moves */
+        {"FILE\nproj/c", "FILE\nc", 1, 2}, /* c's warning goes, a's stays */
+    };
+    keystrokes(fs, text, AP_PATH_PREFIX, 2, steps, sizeof steps / sizeof *steps);
+    ap_fs_mem_free(fs);
+}
+
+/* 2.0: a path naming the root's own folder ('myproj/src/a.c' run in
+ * myproj), a warning with its preferred fix, on a change taken over after
+ * a keystroke in the change before it. */
+static void test_project_folder_on_a_taken_group(void)
+{
+    static const char text[] = "version: \"2.0\"\nchanges:\n"
+                               "  - file_path: src/b.c\n    modifications:\n"
+                               "      - action: REPLACE\n        snippet: |\n          int b;\n"
+                               "        content: |\n          int bb;\n"
+                               "  - file_path: myproj/src/a.c\n    modifications:\n"
+                               "      - action: REPLACE\n        snippet: |\n          int a;\n"
+                               "        content: |\n          int aa;\n";
+    ap_fs *fs = ap_fs_mem_new();
+    ap_fs_mem_set_root(fs, "/home/u/myproj");
+    ap_fs_mem_put(fs, "src/a.c", "int a;\n", 7, false);
+    ap_fs_mem_put(fs, "src/b.c", "int b;\n", 7, false);
+    static const step steps[] = {
+        {"int bb;", "int bbb;", 1, 1},
+        {"int bbb;", "int b3;", 1, 1},
+    };
+    keystrokes(fs, text, AP_PROJECT_FOLDER, 1, steps, sizeof steps / sizeof *steps);
+    ap_fs_mem_free(fs);
+}
+
 int main(void)
 {
     RUN(test_keystroke_takes_the_untouched_block_over);
@@ -309,5 +464,8 @@ int main(void)
     RUN(test_bracket_balance_kept_with_the_text);
     RUN(test_taken_note_renumbers_its_change);
     RUN(test_path_conflict_not_taken_over);
+    RUN(test_conflict_on_a_taken_group);
+    RUN(test_dropped_folder_on_a_taken_group);
+    RUN(test_project_folder_on_a_taken_group);
     return check_summary();
 }

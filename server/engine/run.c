@@ -614,14 +614,16 @@ static uint64_t change_flags(const ap_change *c)
     return h;
 }
 
-static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf,
-                     const bool *placed_problem)
+/* (What this run's placing says about the group is no input: the placing
+ * says it again each run and take_problems takes none of the previous
+ * run's placing problems, so a group with such a problem is taken over too
+ * and says it once. The problems said before this point but not while
+ * placing, reading a file and operations on paths, belong to groups that
+ * are never taken: not loaded.) */
+static bool reusable(const run_ctx *x, size_t i, const ap_run *prev, const ap_file *pf)
 {
     const ap_file *f = &x->run->files[i];
     const file_state *st = &x->fst[i];
-    for (size_t k = 0; k < st->n_changes; k++)
-        if (placed_problem[st->changes[k]])
-            return false; /* said again by this run's placing: taken over, it would be said twice */
     if (!pf->view || !f->before || f->before != pf->before || st->n_changes != pf->n_changes ||
         f->eol != pf->eol || x->run->opts.trailing_ws != prev->opts.trailing_ws ||
         x->run->opts.only_change >= 0 || prev->opts.only_change >= 0)
@@ -742,19 +744,13 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
         sorted[k] = &prev->files[k];
     }
     qsort(sorted, prev->n_files, sizeof *sorted, by_path_cmp);
-    /* the changes this run's placing already said something about (a path
-     * conflict, a dropped project folder) */
-    bool *placed_problem = ap_xcalloc(x->patch->n_changes ? x->patch->n_changes : 1, sizeof *placed_problem);
-    for (size_t k = 0; k < run->n_problems; k++)
-        if (run->problems[k].change >= 0 && (size_t)run->problems[k].change < x->patch->n_changes)
-            placed_problem[run->problems[k].change] = true;
     bool any = false;
     for (size_t i = 0; i < run->n_files; i++) {
         if (!loaded[i])
             continue;
         ap_file key = {.path = run->files[i].path}, *kp = &key;
         ap_file **hit = bsearch(&kp, sorted, prev->n_files, sizeof *sorted, by_path_cmp);
-        if (hit && reusable(x, i, prev, *hit, placed_problem)) {
+        if (hit && reusable(x, i, prev, *hit)) {
             take_file(x, i, &rm, (size_t)(*hit - prev->files));
             reused[i] = any = true;
             run->n_reused++;
@@ -762,7 +758,6 @@ static void reuse_files(run_ctx *x, ap_run *prev, const bool *loaded, bool *reus
     }
     if (any)
         take_problems(x, &rm);
-    free(placed_problem);
     free(sorted);
     free(rm.new_change_of);
     free(rm.new_file_of);

@@ -1520,6 +1520,64 @@ static void test_apply_twice_more(void)
                              "      - action: REPLACE\n        snippet: |\n          return err\n"
                              "        content: |\n          sum += a[i];\n        include_leading_blank_lines: 1\n",
                 "static int count;\n\nfunc main() {\nitems.sort();\nsum += a[i];\n");
+    /* a range that took an insert's snippet, ending on that snippet's last
+     * line: undone, the lost snippet is put back once, not followed by the
+     * range's end again (1001287) */
+    CHECK_APPLY("throw\n# setup\nfor (i = 0; i < n; i++) {\nreturn None\nexit(1);\ncontinue\ntail\n",
+                HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          return None\n"
+                             "          exit(1);\n          continue\n        content: |\n          func main() {\n"
+                             "      - action: REPLACE\n        start_snippet: |\n          for (i = 0; i < n; i++) {\n"
+                             "        end_snippet: |\n          continue\n"
+                             "        content: |\n          ch = self.text[self.pos]\n",
+                "throw\n# setup\nch = self.text[self.pos]\nfunc main() {\ntail\n");
+    /* a range that took only part of an insert's snippet (its last lines):
+     * the lost snippet put back between the range's ends makes no
+     * pre-image; the range as its two ends alone does (1013647) */
+    CHECK_APPLY("return 0;\n    int n = 0;\n        x = 1\n        pass\n        b = a\n",
+                HDR("f.txt") "      - action: INSERT_AFTER\n        snippet: |\n          int n = 0;\n"
+                             "              x = 1\n              pass\n"
+                             "        content: |\n          print(x)\n          fmt.Println(msg)\n"
+                             "      - action: REPLACE\n        start_snippet: |2\n              x = 1\n"
+                             "        end_snippet: |\n          pass\n        content: |\n          break\n",
+                "return 0;\n    int n = 0;\n        break\n    print(x)\n    fmt.Println(msg)\n        b = a\n");
+    /* a range that started inside an insert's snippet: what it took is the
+     * snippet's lines after the start, not the texts earlier in the patch
+     * (1000013) */
+    CHECK_APPLY("break\nfor v in values:\n#include <stdlib.h>\nexcept ValueError as e:\n\n\nbreak\n\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          for v in values:\n"
+                             "          #include <stdlib.h>\n          except ValueError as e:\n"
+                             "        content: |\n          for v in values:\n          except ValueError as e:\n"
+                             "      - action: DELETE\n        snippet: |\n          break\n          for v in values:\n"
+                             "      - action: REPLACE\n        start_snippet: |\n          #include <stdlib.h>\n"
+                             "        end_snippet: |\n          break\n        content: |\n          return self.tokens\n",
+                "except ValueError as e:\nfor v in values:\nreturn self.tokens\n\n");
+    /* a range that took an earlier content with lines at two indentations:
+     * put back between the ends, the content keeps them, at the start's
+     * indentation (1001419) */
+    CHECK_APPLY("# setup\nfree(buf);\n#include <stdio.h>\nreturn x\n        raise\n        a = b\n        values = list(values)\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          raise\n"
+                             "        content: |2\n              from typing import List\n          }\n"
+                             "      - action: REPLACE\n        start_snippet: |2\n              free(buf);\n"
+                             "        end_snippet: |\n          a = b\n"
+                             "        content: |2\n              return self.tokens\n          # setup\n",
+                "# setup\n    return self.tokens\n# setup\n        values = list(values)\n");
+    /* a DELETE that took an earlier content's last line, at column 0 below
+     * an indented one: put back as indented as the content had it, not
+     * like the line above (1002741) */
+    CHECK_APPLY("break\nexcept ValueError as e:\ntry:\n        import sys\ncount = 0\nimport os\n",
+                HDR("f.txt") "      - action: REPLACE\n        anchor: |\n          except ValueError as e:\n"
+                             "        snippet: |\n          try:\n                  import sys\n          count = 0\n"
+                             "        content: |\n          try:\n                  class Parser:\n          count = 0\n"
+                             "      - action: DELETE\n        snippet: |\n          count = 0\n",
+                "break\nexcept ValueError as e:\ntry:\n        class Parser:\nimport os\n");
+    /* a DELETE that took an insert's snippet: put back at the insert's
+     * place, as indented as the content says the snippet was, not like
+     * the content's last line above it (1001315) */
+    CHECK_APPLY("        a = b\n\n        memcpy(dst, src, n);\n",
+                HDR("f.txt") "      - action: INSERT_BEFORE\n        snippet: |\n          a = b\n"
+                             "        content: |\n          int main(void)\n          if (!buf)\n              fmt.Println(msg)\n"
+                             "      - action: DELETE\n        snippet: |\n          a = b\n",
+                "        int main(void)\n        if (!buf)\n            fmt.Println(msg)\n\n        memcpy(dst, src, n);\n");
     /* a REPLACE whose content repeats its snippet: found twice afterwards */
     CHECK_APPLY("def f():\n    x = compute()\n    return x\n",
                 HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          return x\n"

@@ -381,6 +381,23 @@ static void test_hash_and_line_eq(void)
             CHECK(ap_hash(s, i) != ap_hash(s, j));
     /* 8 zero bytes and none differ too (length is hashed) */
     CHECK(ap_hash("\0\0\0\0\0\0\0\0", 8) != ap_hash("", 0));
+    /* the tail's fixed-size loads give the word a byte-by-byte copy gives,
+     * for every length and every start of a text in a larger buffer (the
+     * loads must not reach before the text: checked under ASan) */
+    unsigned char buf[40];
+    for (size_t k = 0; k < sizeof buf; k++)
+        buf[k] = (unsigned char)(k * 37 + 11);
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t n = 0; n + off <= sizeof buf; n++) {
+            size_t i = n & ~(size_t)7;
+            char *t = ap_xmemdup((const char *)buf + off, n); /* exactly n bytes */
+            uint64_t want = 0;
+            for (size_t k = i; k < n; k++)
+                want |= (uint64_t)(unsigned char)t[k] << (8 * (k - i));
+            CHECK(ap_hash_tail(t, n, i) == want);
+            free(t);
+        }
+    }
 
     ap_line a, b, c;
     ap_line_init(&a, "\t\tcount = 0  ", 13, AP_EOL_LF);
@@ -394,6 +411,47 @@ static void test_hash_and_line_eq(void)
 }
 
 /* ------------------------------------------------------------ the index */
+
+/* The hash as it was first written (a memcpy of the tail into a zeroed
+ * word): the tail read without that call gives the same value for every
+ * length and byte, so the records of a text do not change. */
+static uint64_t hash_by_memcpy(const char *s, size_t n)
+{
+    const uint64_t m = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ (n * m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * m;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static void test_hash_tail(void)
+{
+    char buf[64];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        for (size_t k = 0; k < sizeof buf; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[k] = (char)(seed >> 16); /* every byte value, high bit too */
+        }
+        size_t at = (size_t)round % 8, n = (size_t)round % 40;
+        CHECK(ap_hash(buf + at, n) == hash_by_memcpy(buf + at, n));
+    }
+    /* and a record's hash is the line hash of its stripped text */
+    ap_line l;
+    ap_line_init(&l, "  \tint x;  ", 11, AP_EOL_LF);
+    CHECK_INT((int)l.hash, (int)ap_line_hash("int x;", 6));
+}
 
 static void test_occ_every_line_in_order(void)
 {
@@ -852,6 +910,7 @@ int main(void)
     RUN(test_strip_multibyte_text);
     RUN(test_blank_lines);
     RUN(test_hash_and_line_eq);
+    RUN(test_hash_tail);
     RUN(test_occ_every_line_in_order);
     RUN(test_occ_many_lines);
     RUN(test_occ_against_a_scan);

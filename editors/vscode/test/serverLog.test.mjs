@@ -1,7 +1,7 @@
 // src/serverLog.ts: the server's stderr lines at their own level in the
 // output channel (issue 10, 4), and the executable found before starting
 // (one notification when there is none, issue 10, 1).
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -12,11 +12,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 let m;
+// Every folder made here goes when the file's tests end (CI runs them many times).
+const made = [];
+const tempDir = (prefix) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); made.push(d); return d; };
+after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
 before(async () => {
     const out = require('esbuild').buildSync({
         entryPoints: [path.resolve(HERE, '../src/serverLog.ts')], bundle: true, format: 'esm', platform: 'node', write: false,
     });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apls-serverlog-'));
+    const dir = tempDir('apls-serverlog-');
     const file = path.join(dir, 'serverLog.mjs');
     fs.writeFileSync(file, out.outputFiles[0].text);
     m = await import(pathToFileURL(file).href);
@@ -40,7 +44,7 @@ describe('vscode: the server log in the output channel (src/serverLog.ts)', () =
         assert.deepEqual([0, 1, 2, 3, 4, 5].map(m.levelOfChannel), ['error', 'trace', 'debug', 'info', 'warn', 'error']);
     });
     it('finds the executable by path or on PATH, and nothing else', () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apls-exe-'));
+        const dir = tempDir('apls-exe-');
         const exe = path.join(dir, 'apls');
         fs.writeFileSync(exe, '#!/bin/sh\n', { mode: 0o755 });
         fs.writeFileSync(path.join(dir, 'plain'), '', { mode: 0o644 });

@@ -647,7 +647,10 @@ async function main() {
     for (const n of names) copyTree(path.join(FIXTURES, n, 'ws'), path.join(WS, n));
     const xenv = { ...process.env,
         // no apls on the PATH for the bundled server's session
-        PATH: BUNDLED ? pathWithoutApls(process.env.PATH || '', path.join(WORK, 'path')) : process.env.PATH, XDG_CONFIG_HOME: path.join(WORK, 'xdg/config'), XDG_DATA_HOME: path.join(WORK, 'xdg/data'), APLS_RECORD: 'off' };
+        PATH: BUNDLED ? pathWithoutApls(process.env.PATH || '', path.join(WORK, 'path')) : process.env.PATH, XDG_CONFIG_HOME: path.join(WORK, 'xdg/config'), XDG_DATA_HOME: path.join(WORK, 'xdg/data'),
+        // VS Code puts its IPC sockets here, else in /tmp, where they stay after the run
+        XDG_RUNTIME_DIR: path.join(WORK, 'xdg/run'), APLS_RECORD: 'off' };
+    fs.mkdirSync(xenv.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 
     const inst = spawnSync(CS, ['--user-data-dir', ud, '--extensions-dir', exts, '--install-extension', VSIX], { encoding: 'utf8', env: xenv });
     if (!check('the .vsix installs into code-server', inst.status === 0 && /successfully installed/i.test(inst.stdout + inst.stderr), inst.stdout + inst.stderr)) return WORK;
