@@ -173,6 +173,7 @@ struct ap_text {
     uint32_t bom;          /* bytes of a UTF-8 byte order mark before line 1 (0 or 3) */
     bool has_nul;
     struct ap_bigram_row *bigrams; /* similar.c: each line's bigram set, made on first use */
+    uint64_t *word_sets;   /* words.c: each line's set of words, made on first use */
     /* ap_text_borrow_copied: the bytes are another's (the rendered bytes
      * a run's file owns), not freed with the text */
     bool borrowed;
@@ -576,6 +577,9 @@ size_t ap_edit_distance(const char *a, size_t na, const char *b, size_t nb);
 /* How alike two lines are, 0..1 (1 - edit distance / longer length, on
  * their stripped texts). */
 double ap_line_ratio(const ap_line *a, const ap_line *b);
+/* What ap_line_ratio can give at most for stripped lengths na and nb (the
+ * distance is at least their difference), computed as it computes. */
+double ap_ratio_bound(size_t na, size_t nb);
 
 /* ---------------------------------------------------------- align.c */
 

@@ -2,6 +2,7 @@
  * mean" ranking (similar.c). */
 #include "check.h"
 #include "internal.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -693,6 +694,141 @@ static void same_answer(const ap_similar *a, size_t na, const ap_similar *b, siz
     }
 }
 
+/* A line of random words (a small vocabulary, so that lines say what
+ * others say), separators, and now and then a non-ASCII byte, a blank
+ * line, a single word, 30 to 37 words or more than 32 distinct ones. */
+static void random_words_line(ap_buf *b)
+{
+    static const char *const vocab[] = {"int", "x", "return", "ctx", "check_table_1", "check_table_12",
+                                        "value", "a", "b", "_", "v2", "0", "flags_1", "load", "xx"};
+    static const char *const seps[] = {" ", ", ", "(", ") ", " = ", "->", "; ", " /* ", "\xc3\xa9", "-"};
+    int kind = rand() % 12;
+    if (kind == 3) {
+        /* 32 distinct words, then others: words_of counts only the 32, so
+         * two such lines say the same whatever follows (their sets, made of
+         * every word, need not be within each other) */
+        for (int i = 0; i < 32; i++)
+            ap_buf_addf(b, "w%d ", i);
+        for (int i = 1 + rand() % 2; i > 0; i--) {
+            const char *w = vocab[rand() % 15];
+            ap_buf_add(b, w, strlen(w));
+            ap_buf_addc(b, ' ');
+        }
+        ap_buf_addc(b, '\n');
+        return;
+    }
+    int words = kind == 0 ? 0 : kind == 1 ? 1 : kind == 2 ? 30 + rand() % 8 : 2 + rand() % 6;
+    if (rand() % 3 == 0)
+        ap_buf_add(b, "    ", 4);
+    for (int i = 0; i < words; i++) {
+        const char *w = vocab[rand() % 15];
+        ap_buf_add(b, w, strlen(w));
+        const char *sep = seps[rand() % 10];
+        if (i + 1 < words || rand() % 2)
+            ap_buf_add(b, sep, strlen(sep));
+    }
+    ap_buf_addc(b, '\n');
+}
+
+/* The answer ap_view_may_say must give: a live non-blank line with its
+ * words within q's (or q's within its), scored 0.5 to below 1. */
+static bool may_say_by_hand(const ap_view *v, const ap_line *q)
+{
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p); p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank || !ap_words_within(l, q))
+            continue;
+        double r = ap_line_ratio(q, l);
+        if (r >= 0.5 && r < 1.0)
+            return true;
+    }
+    return false;
+}
+
+/* ap_view_may_say against every line asked by hand, and the snippet's
+ * verdict with it against the verdict of a scan alone, over random views
+ * (splices included) and queries: the sets of words must never hide a line
+ * (a word left out of a set, or a set of a line of more than 32 words
+ * taken as whole, would). */
+static void test_may_say(void)
+{
+    srand(20);
+    int said = 0, asked = 0, yes = 0;
+    for (int round = 0; round < 400; round++) {
+        ap_buf b = AP_BUF_INIT;
+        int n = 1 + rand() % 40;
+        for (int i = 0; i < n; i++)
+            random_words_line(&b);
+        ap_view v;
+        view_of(&v, b.s, b.len);
+        ap_buf_release(&b);
+        /* a few splices, bottom up so that base lines stay put */
+        uint32_t top = v.base->n;
+        for (int k = rand() % 3; k > 0 && top > 1; k--) {
+            uint32_t a = (uint32_t)rand() % top, e = a + (uint32_t)rand() % (top - a);
+            char store[4][400];
+            const char *ins[4];
+            uint32_t ni = (uint32_t)rand() % 4;
+            for (uint32_t i = 0; i < ni; i++) {
+                ap_buf lb = AP_BUF_INIT;
+                random_words_line(&lb);
+                size_t len = lb.len - 1 < sizeof store[i] - 1 ? lb.len - 1 : sizeof store[i] - 1;
+                memcpy(store[i], lb.s, len);
+                store[i][len] = 0;
+                ap_buf_release(&lb);
+                ins[i] = store[i];
+            }
+            replace_lines(&v, ap_view_seek(&v, a), ap_view_seek(&v, e), ins, ni);
+            top = a;
+        }
+        for (int k = 0; k < 8; k++) {
+            ap_buf qb = AP_BUF_INIT;
+            if (k % 2 && v.base->n) {
+                /* a line of the text, a word more or a few bytes fewer */
+                const ap_line *l = &v.base->lines[(uint32_t)rand() % v.base->n];
+                ap_buf_add(&qb, l->s, l->len);
+                if (rand() % 2)
+                    ap_buf_add(&qb, " value", 6);
+                else if (qb.len > 3)
+                    qb.len -= (size_t)(1 + rand() % 3);
+                ap_buf_addc(&qb, '\n');
+            } else {
+                random_words_line(&qb);
+            }
+            ap_pattern snip;
+            ap_pattern_init(&snip, qb.s, qb.len); /* (over qb's bytes) */
+            if (snip.n == 0) {
+                ap_pattern_release(&snip);
+                ap_buf_release(&qb);
+                continue;
+            }
+            const ap_line *q = ap_pattern_at(&snip, 0);
+            bool want = may_say_by_hand(&v, q), got = ap_view_may_say(&v, q);
+            CHECK(got == want);
+            CHECK(ap_view_may_say(&v, q) == want); /* asked again (kept when no splice) */
+            asked++;
+            said += want;
+            /* the verdict, with the sets and by the scan alone */
+            ap_match where = {ap_view_begin(&v), ap_view_begin(&v)};
+            bool with = ap_snippet_looks_elsewhere(&v, &snip, where);
+            ap_words_scan_only = true;
+            bool scan = ap_snippet_looks_elsewhere(&v, &snip, where);
+            ap_words_scan_only = false;
+            CHECK(with == scan);
+            yes += scan;
+            ap_pattern_release(&snip);
+            ap_buf_release(&qb);
+        }
+        if (round % 50 == 0)
+            ap_text_drop_tables(v.base); /* made again the same */
+        ap_view_release(&v);
+    }
+    /* the random lines must reach both answers, or this tests nothing */
+    printf("  may_say: %d of %d asked, %d yes\n", said, asked, yes);
+    CHECK(said > 50 && said < asked - 50);
+    CHECK(yes > 5);
+}
+
 static void test_similar_whole(void)
 {
     ap_view v;
@@ -1344,6 +1480,10 @@ int main(void)
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_similar_whole);
+    RUN(test_may_say);
+    ap_words_plain = true; /* the sets read one at a time */
+    RUN(test_may_say);
+    ap_words_plain = false;
     RUN(test_edit_distance);
     RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);

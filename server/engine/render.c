@@ -104,6 +104,12 @@ static void splice_hunks(ap_file *f, size_t *cap, const ap_text *t, const ap_spl
 }
 
 /* Renders f once; force_final: its last line ends with a break. */
+/* ap_text_line_start, inlined: rendering asks it twice a line. */
+static inline uint32_t line_start(const ap_text *t, uint32_t i)
+{
+    return i >= t->n ? (uint32_t)t->len : (uint32_t)(t->lines[i].s - t->bytes);
+}
+
 static void render(ap_run *run, ap_file *f, bool force_final)
 {
     const ap_view *v = f->view;
@@ -150,11 +156,11 @@ static void render(ap_run *run, ap_file *f, bool force_final)
          * span of the bytes read: the same bytes, no hunk */
         uint32_t stop = s < v->nsp ? v->sp[s].a : t->n, k = l;
         while (k < stop && t->lines[k].eol == eol &&
-               ap_text_line_start(t, k + 1) - ap_text_line_start(t, k) == t->lines[k].len + eol_n &&
+               line_start(t, k + 1) - line_start(t, k) == t->lines[k].len + eol_n &&
                (!strip_all || without_blanks(t->lines[k].s, t->lines[k].len) == t->lines[k].len))
             k++;
         if (k > l) {
-            uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, k);
+            uint32_t from = line_start(t, l), to = line_start(t, k);
             /* (kept: the new text takes these lines' records, twice.c) */
             if (f->n_copied == copied_cap) {
                 copied_cap = copied_cap ? 2 * copied_cap : 16;
@@ -169,7 +175,7 @@ static void render(ap_run *run, ap_file *f, bool force_final)
         bool is_last = any && ap_pos_key((ap_pos){l, -1, 0}) == last_key;
         size_t start = out.len;
         emit(&out, bl, strip_all, bl->eol || !is_last || force_final, eol);
-        uint32_t from = ap_text_line_start(t, l), to = ap_text_line_start(t, l + 1);
+        uint32_t from = line_start(t, l), to = line_start(t, l + 1);
         if (out.len - start != to - from || memcmp(out.s + start, t->bytes + from, to - from) != 0) {
             add_hunk(f, &cap, l, l + 1, start, out.len - start);
             /* (a line the patch does not touch, changed by losing its

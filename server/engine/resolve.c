@@ -221,62 +221,17 @@ static bool content_in_scope(const ap_view *v, const ap_pattern *c, bool anchore
     return n == 1 && ap_stands_as_written(v, *at, c);
 }
 
-/* The words (runs of letters, digits and '_') of a's stripped text, each
- * with how often it stands: at most 32 distinct. */
-typedef struct words {
-    struct {
-        const char *s;
-        uint32_t len, count;
-    } w[32];
-    uint32_t n;
-} words;
-
-static void words_of(const ap_line *l, words *out)
-{
-    out->n = 0;
-    const char *s = l->s + l->s_off, *e = s + l->s_len;
-    while (s < e) {
-        while (s < e && !(isalnum((unsigned char)*s) || *s == '_'))
-            s++;
-        const char *b = s;
-        while (s < e && (isalnum((unsigned char)*s) || *s == '_'))
-            s++;
-        if (s == b)
-            continue;
-        uint32_t i = 0;
-        while (i < out->n && !(out->w[i].len == s - b && memcmp(out->w[i].s, b, (size_t)(s - b)) == 0))
-            i++;
-        if (i == out->n && out->n < 32)
-            out->w[out->n++].s = b, out->w[i].len = (uint32_t)(s - b), out->w[i].count = 0;
-        if (i < out->n)
-            out->w[i].count++;
-    }
-}
-
-/* Does one line say what the other says, and more: the words of one all
- * stand in the other (at least two of them)? */
-bool ap_words_within(const ap_line *a, const ap_line *b)
-{
-    words wa, wb;
-    words_of(a, &wa);
-    words_of(b, &wb);
-    uint32_t common = 0, na = 0, nb = 0;
-    for (uint32_t i = 0; i < wa.n; i++) {
-        na += wa.w[i].count;
-        for (uint32_t j = 0; j < wb.n; j++)
-            if (wa.w[i].len == wb.w[j].len && memcmp(wa.w[i].s, wb.w[j].s, wa.w[i].len) == 0)
-                common += wa.w[i].count < wb.w[j].count ? wa.w[i].count : wb.w[j].count;
-    }
-    for (uint32_t j = 0; j < wb.n; j++)
-        nb += wb.w[j].count;
-    return common >= 2 && (common == na || common == nb);
-}
+bool ap_words_scan_only = false;
 
 bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where)
 {
     if (snip->n == 0)
         return false;
     const ap_line *first = ap_pattern_at(snip, 0);
+    /* the answer is yes only for a line that says what `first` says: where
+     * none does, the scan below could only say no (words.c) */
+    if (!ap_words_scan_only && !ap_view_may_say(v, first))
+        return false;
     ap_similar sim[4];
     size_t n = ap_similar_whole(v, first, sim, 4);
     uint64_t a = ap_pos_key(where.first), b = ap_pos_key(where.last);

@@ -94,9 +94,24 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
  * most likely names that line, mistyped or embellished, and the content
  * standing is no evidence that it was applied. */
 bool ap_snippet_looks_elsewhere(const ap_view *v, const ap_pattern *snip, ap_match where);
+/* Do two views hold the same lines, equal but for trailing blanks (which
+ * every write strips from what it inserts)? (applied.c: the group question
+ * asks it of a pre-image's forward run and the file.) */
+bool ap_views_equal(const ap_view *a, const ap_view *b);
 /* Do the words of one line all stand in the other (at least two)? A line
  * that says what a snippet line says, and more or less, is the one it meant. */
 bool ap_words_within(const ap_line *a, const ap_line *b);
+/* Could a live line of v be the one ap_snippet_looks_elsewhere says yes
+ * for, q its snippet's first line: ap_words_within(line, q), and
+ * ap_line_ratio(line, q) from 0.5 to below 1? False only when none can
+ * (words.c: from a set of each line's words, made once per text). */
+bool ap_view_may_say(const ap_view *v, const ap_line *q);
+/* Tests: ap_snippet_looks_elsewhere scans without asking ap_view_may_say
+ * first (the answer is the same). */
+extern bool ap_words_scan_only;
+/* Tests: ap_view_may_say reads the sets one at a time, not four at a time
+ * where the processor could. */
+extern bool ap_words_plain;
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it

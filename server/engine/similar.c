@@ -196,6 +196,11 @@ static double ratio_bound(size_t na, size_t nb)
     return 1.0 - (double)(longer - shorter) / (double)longer;
 }
 
+double ap_ratio_bound(size_t na, size_t nb)
+{
+    return ratio_bound(na, nb);
+}
+
 double ap_line_ratio(const ap_line *a, const ap_line *b)
 {
     return ratio(a->s + a->s_off, a->s_len, b->s + b->s_off, b->s_len);

@@ -186,20 +186,6 @@ char ap_text_break(const ap_text *t)
     return t->eol == AP_EOL_CR ? '\r' : '\n';
 }
 
-/* How many lines ap_split_lines makes of s: one per break, and one for
- * bytes after the last (ap_text_adopt_copied allocates its lines at their
- * size: most of them are copied, not split). */
-static size_t count_lines(const char *s, size_t n, char brk)
-{
-    size_t count = 0;
-    const char *p = s, *e = s + n;
-    while (p < e && (p = memchr(p, brk, (size_t)(e - p))) != NULL) {
-        count++;
-        p++;
-    }
-    return count + (n > 0 && s[n - 1] != brk);
-}
-
 /* The line of s[0..n) that starts at i, broken by brk, into *line; the
  * offset of the next line. */
 static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
@@ -381,6 +367,8 @@ void ap_text_drop_tables(ap_text *t)
     free(t->bucket);
     free(t->occ);
     free(t->bigrams);
+    free(t->word_sets);
+    t->word_sets = NULL;
     t->next_nb = NULL;
     t->bucket = NULL;
     t->occ = NULL;
@@ -559,9 +547,17 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul)
  * only where the lines begin moves. A run that does not start where a
  * line starts is split like the rest. */
 static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const ap_text *src,
-                           const ap_hunk *copied, size_t n_copied, ap_line *lines, ap_line_run *runs,
+                           const ap_hunk *copied, size_t n_copied, ap_line **plines, ap_line_run *runs,
                            size_t *n_runs)
 {
+    /* the records grow as they come instead of the breaks being counted
+     * first (a memchr a line: most lines are copied, their count known):
+     * room for the copied runs' lines and a few more, doubled when short,
+     * the rest given back at the end */
+    size_t cap = 64;
+    for (size_t k = 0; k < n_copied; k++)
+        cap += copied[k].end_line - copied[k].line;
+    ap_line *lines = ap_xmalloc(cap * sizeof *lines);
     size_t count = 0, i = 0, c = 0;
     *n_runs = 0;
     while (i < n) {
@@ -570,6 +566,8 @@ static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const 
         if (c < n_copied && copied[c].out == at0 + i) {
             const ap_hunk *r = &copied[c++];
             const char *from = src->lines[r->line].s;
+            while (cap - count < r->end_line - r->line)
+                lines = ap_xrealloc(lines, (cap *= 2) * sizeof *lines);
             runs[(*n_runs)++] = (ap_line_run){(uint32_t)count, r->line, r->end_line - r->line};
             for (uint32_t k = r->line; k < r->end_line; k++) {
                 lines[count] = src->lines[k];
@@ -578,8 +576,17 @@ static size_t split_copied(const char *s, size_t n, size_t at0, char brk, const 
             i += r->out_len;
             continue;
         }
+        if (count == cap)
+            lines = ap_xrealloc(lines, (cap *= 2) * sizeof *lines);
         i = split_one(s, n, i, brk, &lines[count++]);
     }
+    if (count == 0) {
+        free(lines);
+        lines = NULL;
+    } else if (count < cap) {
+        lines = ap_xrealloc(lines, count * sizeof *lines);
+    }
+    *plines = lines;
     return count;
 }
 
@@ -599,11 +606,9 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
     t->len = len;
     t->has_nul = memchr(bytes, '\0', len) != NULL;
     t->bom = bom;
-    size_t total = count_lines(bytes + bom, len - bom, brk);
-    t->lines = total ? ap_xmalloc(total * sizeof *t->lines) : NULL;
     ap_line_run *runs = ap_xmalloc(n_copied * sizeof *runs);
     size_t n_runs;
-    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, t->lines, runs,
+    t->n = (uint32_t)split_copied(bytes + bom, len - bom, bom, brk, src, copied, n_copied, &t->lines, runs,
                                   &n_runs);
     /* the lines a soft search finds by decoration, from src's where it
      * listed them: the twice check searches this text as the run did src */

@@ -4,6 +4,7 @@
  * the same lines, in both directions, with the same bookkeeping. */
 #include "check.h"
 #include "internal.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -595,6 +596,115 @@ static void test_view_property(void)
     CHECK_INT(step, 6100);
 }
 
+/* lines_equal of applied.c, by hand: both blank, or the same bytes up to
+ * the end of the stripped part. */
+static bool same_line(const ap_line *a, const ap_line *b)
+{
+    if (a->blank || b->blank)
+        return a->blank && b->blank;
+    return a->s_off + a->s_len == b->s_off + b->s_len && memcmp(a->s, b->s, a->s_off + a->s_len) == 0;
+}
+
+static bool views_equal_by_hand(const ap_view *a, const ap_view *b)
+{
+    ap_pos p = ap_view_begin(a), q = ap_view_begin(b);
+    for (;; p = ap_view_next(a, p), q = ap_view_next(b, q)) {
+        bool ea = ap_view_at_end(a, p), eb = ap_view_at_end(b, q);
+        if (ea || eb)
+            return ea && eb;
+        if (!same_line(ap_view_line(a, p), ap_view_line(b, q)))
+            return false;
+    }
+}
+
+/* ap_views_equal (which compares runs of base lines of two texts a memcmp
+ * at a time where both break at LF) against the views walked line by line:
+ * texts of few distinct lines with LF, CRLF or CR breaks, trailing blanks
+ * and open ends, a second text that is the first, one byte of it changed
+ * (the same lengths: only the bytes can tell), its breaks changed, or its
+ * lines joined (as a pre-image is), each view with the same or other
+ * splices. */
+static void test_views_equal(void)
+{
+    static const char *const pool[] = {"ab", "ba", "ab  ", "", "  ", "xyz", "\tab", "a b"};
+    static const char *const specs[] = {"", "ab", "ba|xyz", "ab  |ab"};
+    static const char *const breaks[] = {"\n", "\r\n", "\r"};
+    rng_state = 2020;
+    int equal = 0, differ = 0, same_lengths_differ = 0;
+    for (int round = 0; round < 3000; round++) {
+        char bytes[2048];
+        size_t len = 0;
+        uint32_t n = 1 + rnd(24);
+        const char *brk = breaks[rnd(5) < 3 ? 0 : 1 + rnd(2)];
+        for (uint32_t i = 0; i < n; i++) {
+            const char *l = pool[rnd(8)];
+            memcpy(bytes + len, l, strlen(l));
+            len += strlen(l);
+            if (i + 1 < n || rnd(3)) {
+                memcpy(bytes + len, brk, strlen(brk));
+                len += strlen(brk);
+            }
+        }
+        ap_text *ta = ap_text_new(bytes, len);
+        ap_text *tb;
+        int kind = (int)rnd(4);
+        if (kind == 0) {
+            tb = ap_text_new(bytes, len);
+        } else if (kind == 1) {
+            char other[2048];
+            memcpy(other, bytes, len);
+            size_t at = rnd((uint32_t)len);
+            if (other[at] == 'a')
+                other[at] = 'b';
+            else if (other[at] == 'b')
+                other[at] = 'a';
+            else if (other[at] == ' ')
+                other[at] = '\t';
+            tb = ap_text_new(other, len);
+        } else if (kind == 2) {
+            char other[4096];
+            size_t ol = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (bytes[i] == '\r' && i + 1 < len && bytes[i + 1] == '\n')
+                    continue; /* CRLF -> LF */
+                other[ol++] = bytes[i] == '\r' ? '\n' : bytes[i];
+            }
+            tb = ap_text_new(other, ol);
+        } else {
+            const ap_line **src = malloc(ta->n * sizeof *src);
+            for (uint32_t i = 0; i < ta->n; i++)
+                src[i] = &ta->lines[i];
+            tb = ap_text_join(src, ta->n);
+            free(src);
+            if (!tb)
+                tb = ap_text_new(bytes, len);
+        }
+        ap_view va, vb;
+        ap_view_init(&va, ta);
+        ap_view_init(&vb, tb);
+        for (uint32_t k = rnd(3); k > 0; k--) {
+            uint32_t a = rnd(ta->n + 1), b = a + rnd(ta->n + 1 - a);
+            const char *spec = specs[rnd(4)];
+            replace_spec(&va, ap_view_seek(&va, a), ap_view_seek(&va, b), spec);
+            if (rnd(4) && b <= tb->n)
+                replace_spec(&vb, ap_view_seek(&vb, a), ap_view_seek(&vb, b), spec);
+        }
+        bool want = views_equal_by_hand(&va, &vb);
+        CHECK(ap_views_equal(&va, &vb) == want);
+        CHECK(ap_views_equal(&vb, &va) == want);
+        equal += want;
+        differ += !want;
+        same_lengths_differ += !want && kind == 1 && va.nsp == 0 && vb.nsp == 0;
+        ap_view_release(&va);
+        ap_view_release(&vb);
+        ap_text_release(ta);
+        ap_text_release(tb);
+    }
+    /* both answers, and texts told apart by their bytes alone */
+    CHECK(equal > 300 && differ > 300 && same_lengths_differ > 50);
+}
+
+
 int main(void)
 {
     RUN(test_view_untouched);
@@ -603,5 +713,6 @@ int main(void)
     RUN(test_view_copies_text);
     RUN(test_view_skip_blank_and_tspan);
     RUN(test_view_property);
+    RUN(test_views_equal);
     return check_summary();
 }
