@@ -1282,6 +1282,39 @@ static bool locator_slipped(const gmod *mods, size_t n, const ap_view *v)
     return slipped;
 }
 
+/* Is the group one REPLACE (no range) whose one-line snippet stands nowhere
+ * while a line much like it (slip_alike, or a similarity of SLIP_SCORE)
+ * stands outside every place of its content? The snippet may be that line
+ * mistyped, in a file never patched that holds the content by chance
+ * ("z = 1" for "x = 1", 2016021), or a line the patch replaced beside one
+ * like it: the text cannot tell (a refusal would cost the second runs of
+ * such patches; one line has no rest to stand together, as locator_slipped
+ * asks of longer snippets). Asked of a lone REPLACE only: its cost is a
+ * scan of the file. */
+static bool lone_replace_alike(const gmod *mods, size_t n, const ap_view *v)
+{
+    const gmod *g = &mods[0];
+    const mod_pats *mp = g->mp;
+    ap_match m;
+    if (n != 1 || g->m->action != AP_REPLACE || mp->has_end || mp->snippet.n != 1 || mp->content.n == 0 ||
+        ap_find_first(v, &mp->snippet, ap_view_begin(v), &m))
+        return false;
+    const ap_line *odd = ap_pattern_at(&mp->snippet, 0);
+    ap_matches cm = {0};
+    ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm);
+    bool alike = false;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p) && !alike; p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank || ap_line_eq(l, odd) || (ap_line_ratio(l, odd) < SLIP_SCORE && !slip_alike(l, odd)))
+            continue;
+        alike = true;
+        for (size_t j = 0; j < cm.n && alike; j++)
+            alike = !(ap_pos_key(cm.m[j].first) <= ap_pos_key(p) && ap_pos_key(p) <= ap_pos_key(cm.m[j].last));
+    }
+    ap_matches_release(&cm);
+    return alike;
+}
+
 /* Has a REPLACE's locator left no trace in the file as read? Its snippet
  * (and end) stands nowhere whole, and each of its lines either stands in
  * the file as it is or looks like none of the file's lines (a line much like
@@ -1592,7 +1625,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
     /* Applied, and yet a file never patched holding these bytes is as
      * likely (undecidable_as_it_stands): the text cannot tell; the caller
      * says so instead of succeeding silently. */
-    *undecided = applied && !creates && undecidable_as_it_stands(mods, n, v);
+    *undecided = applied && !creates && (undecidable_as_it_stands(mods, n, v) || lone_replace_alike(mods, n, v));
     free(fit);
     free(differ);
     ap_buf_release(&u.store);

@@ -860,8 +860,9 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             ap_run_problem(run, AP_ALREADY_APPLIED, AP_WARNING, patch->changes[fi->first_change].file_path.span,
                            fi->first_change, -1,
                            "%s may already be applied: it is what this patch makes of a file, and a file "
-                           "never patched may hold it too (a content standing beside its own locator, or the "
-                           "patch applying to it as it stands); the text cannot tell which, so nothing is changed. If it was never patched, make the "
+                           "never patched may hold it too (a content standing beside its own locator, a snippet "
+                           "much like a line that stands, or the patch applying to it as it stands); the text "
+                           "cannot tell which, so nothing is changed. If it was never patched, make the "
                            "locators tell (an anchor, or a snippet that the content does not repeat)",
                            fi->path);
         if (!whole && rules->sequential) {
