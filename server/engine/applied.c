@@ -1048,6 +1048,31 @@ static bool repeats_own_locator(const gmod *g, const ap_view *v)
     return mp->has_anchor && run_within(&mp->content, &mp->anchor) && stands_twice(v, &mp->anchor);
 }
 
+/* Does an insert's content stand beside its snippet (once in the file as
+ * read), after it, or before it for INSERT_BEFORE? The format counts such an
+ * insert done where it finds it; run forward in 3.2, a cursor an earlier
+ * insert moved past it makes it fail instead (9016668). */
+static bool insert_stands_above(const gmod *g, const ap_view *v)
+{
+    const mod_pats *mp = g->mp;
+    bool after = g->m->action == AP_INSERT_AFTER;
+    if ((!after && g->m->action != AP_INSERT_BEFORE) || mp->content.n == 0 || mp->snippet.n == 0 ||
+        !mp->rules->sequential)
+        return false;
+    const ap_pattern *first = after ? &mp->snippet : &mp->content, *second = after ? &mp->content : &mp->snippet;
+    ap_matches at = {0};
+    ap_find_all(v, first, ap_view_begin(v), 2, &at);
+    bool beside = false;
+    if (at.n == 1) {
+        ap_pos next = ap_view_skip_blank(v, ap_view_next(v, at.m[0].last));
+        ap_match m;
+        beside = !ap_view_at_end(v, next) && ap_find_first(v, second, next, &m) &&
+                 ap_pos_key(m.first) == ap_pos_key(next);
+    }
+    ap_matches_release(&at);
+    return beside;
+}
+
 /* Applied by the group question, can the text still not tell whether the
  * file was patched? The group, run forward on the file as it stands:
  * - changes its text (every modification resolving, or some failing: a
@@ -1081,7 +1106,21 @@ static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *
         other |= writes && !beside; /* other evidence: a content of its own */
         fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
     }
+    /* (an insert counted done whose content is part of its own snippet, and
+     * inserts failing past the cursor it moved whose content stands beside
+     * their snippet above it: every insert stands, 9016668) */
+    bool above = stands && other && fails, repeat = false;
+    for (size_t k = 0; k < n && above; k++) {
+        const gmod *g = &mods[k];
+        bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+        bool done = insert && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
+        repeat |= done && run_within(&g->mp->snippet, &g->mp->content);
+        if (g->mp->content.n > 0 && !done)
+            above = insert && res[k].state == AP_MOD_FAILED && insert_stands_above(g, v);
+    }
     free(res);
+    if (above && repeat)
+        return true;
     for (size_t k = 0; k < n && fails && !repeats; k++)
         repeats = repeats_own_locator(&mods[k], v);
     return (applies && changes) || again || (stands && !other && fails) || (fails && repeats);

@@ -623,6 +623,43 @@ static void test_undecidable_is_said(void)
          "c0ffee42 content\n"
          "    except ValueError as e:\n"
          "c0ffee42 END\n");
+    /* 9016668: an INSERT_AFTER counted done whose content is a line of its own
+     * snippet moves the cursor past a second insert whose content stands
+     * beside its snippet above it (3.2) */
+    SAID("\n"
+         "    if (x) {\n"
+         "    y = x + 1\n"
+         "    return y\n"
+         "    raise\n"
+         "    except ValueError as e:\n"
+         "    self.count = 0\n"
+         "    for v in values:\n"
+         "    import os\n"
+         "    pass\n"
+         "pass\n"
+         "return None\n"
+         "    return y\n"
+         "    return y\n"
+         "    def g():\n",
+         "c0ffee42 AP 3.2\n"
+         "c0ffee42 FILE\n"
+         "a.txt\n"
+         "c0ffee42 INSERT_AFTER\n"
+         "c0ffee42 snippet\n"
+         "return None\n"
+         "    return y\n"
+         "c0ffee42 content\n"
+         "return y\n"
+         "c0ffee42 INSERT_AFTER\n"
+         "c0ffee42 snippet\n"
+         "    return y\n"
+         "    raise\n"
+         "    except ValueError as e:\n"
+         "c0ffee42 content\n"
+         "self.count = 0\n"
+         "c0ffee42 include_leading_blank_lines 2\n"
+         "c0ffee42 include_trailing_blank_lines 2\n"
+         "c0ffee42 END\n");
 }
 
 int main(void)
