@@ -1075,31 +1075,110 @@ static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
     return applies && !fails && changes;
 }
 
-/* Does an insert of the group, run forward on the file as it stands,
- * insert its content again (whatever the others do)? In a file the group
- * makes, that content then stands twice beside its locator, which a file
- * never patched may hold as well. Or does one count as done only because
- * its content already stands where it would go (the format's rule: 3.2
- * moves the cursor past it) while another modification fails there? Then
- * the file is applied by the group question alone, from a pre-image
- * without that content, and a file never patched holds these bytes as
- * likely (2038123: "} else {" before "try:", then an INSERT_AFTER of
- * "pass" / "} else {" that fails past the cursor). */
-static bool insert_applies(const gmod *mods, size_t n, const ap_view *v)
+/* Does a modification's content repeat its own locator, which stands twice
+ * or more in the file as read: an insert whose content is part of its own
+ * snippet or anchor ("count = 0" after "count = 0" / "count = 0", 2038332),
+ * or a REPLACE whose content holds its anchor ("x = 2" after anchor "x = 2"
+ * replaced by two, 7039344)? Every file the patch leaves holds that locator
+ * twice, and a file never patched that holds it twice is one the patch
+ * cannot resolve in, as this one. (Asked without the two copies, or of an
+ * insert whose content holds its locator, or of a REPLACE whose content
+ * holds its snippet, it warned on thousands more second runs a seed.) */
+static bool stands_twice(const ap_view *v, const ap_pattern *p)
 {
-    fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
-    bool again = false, stands = false, other = false, fails = false;
+    ap_matches at = {0};
+    size_t k = ap_find_all(v, p, ap_view_begin(v), 2, &at);
+    ap_matches_release(&at);
+    return k >= 2;
+}
+static bool repeats_own_locator(const gmod *g, const ap_view *v)
+{
+    const mod_pats *mp = g->mp;
+    bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+    if ((g->m->action != AP_REPLACE && !insert) || mp->content.n == 0)
+        return false;
+    if (insert)
+        return (run_within(&mp->snippet, &mp->content) && stands_twice(v, &mp->snippet)) ||
+               (mp->has_anchor && run_within(&mp->anchor, &mp->content) && stands_twice(v, &mp->anchor));
+    return mp->has_anchor && run_within(&mp->content, &mp->anchor) && stands_twice(v, &mp->anchor);
+}
+
+/* Does an insert's content stand beside its snippet (once in the file as
+ * read), after it, or before it for INSERT_BEFORE? The format counts such an
+ * insert done where it finds it; run forward in 3.2, a cursor an earlier
+ * insert moved past it makes it fail instead (9016668). */
+static bool insert_stands_above(const gmod *g, const ap_view *v)
+{
+    const mod_pats *mp = g->mp;
+    bool after = g->m->action == AP_INSERT_AFTER;
+    if ((!after && g->m->action != AP_INSERT_BEFORE) || mp->content.n == 0 || mp->snippet.n == 0 ||
+        !mp->rules->sequential)
+        return false;
+    const ap_pattern *first = after ? &mp->snippet : &mp->content, *second = after ? &mp->content : &mp->snippet;
+    ap_matches at = {0};
+    ap_find_all(v, first, ap_view_begin(v), 2, &at);
+    bool beside = false;
+    if (at.n == 1) {
+        ap_pos next = ap_view_skip_blank(v, ap_view_next(v, at.m[0].last));
+        ap_match m;
+        beside = !ap_view_at_end(v, next) && ap_find_first(v, second, next, &m) &&
+                 ap_pos_key(m.first) == ap_pos_key(next);
+    }
+    ap_matches_release(&at);
+    return beside;
+}
+
+/* Applied by the group question, can the text still not tell whether the
+ * file was patched? The group, run forward on the file as it stands:
+ * - changes its text (every modification resolving, or some failing: a
+ *   later content that rebuilt an earlier snippet, 6074306): a file never
+ *   patched holding these bytes is one the patch edits;
+ * - has an insert that inserts its content again (in a file the group
+ *   makes, that content then stands twice beside its locator, which a file
+ *   never patched may hold as well);
+ * - has inserts that count as done only because their content already
+ *   stands where it would go (the format's rule: 3.2 moves the cursor past
+ *   it) while another modification fails there: the file is applied by the
+ *   group question alone, from a pre-image without that content (2038123:
+ *   "} else {" before "try:", then an INSERT_AFTER of "pass" / "} else {"
+ *   that fails past the cursor);
+ * - fails, and a modification's content repeats its own locator, which
+ *   stands twice (below): every file the patch leaves holds it twice, as
+ *   this one never patched may (10096266, 7039344, 5047439, 5011975).
+ * docs/engine.md, "Undecidable by the text". */
+static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+{
+    bool changes;
+    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
+    bool applies = false, again = false, stands = false, other = false, fails = false, repeats = false;
     for (size_t k = 0; k < n; k++) {
         bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
         bool writes = mods[k].mp->content.n > 0;
         bool beside = insert && writes && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
+        applies |= res[k].state == AP_MOD_APPLIES;
         again |= insert && res[k].state == AP_MOD_APPLIES;
         stands |= beside;
         other |= writes && !beside; /* other evidence: a content of its own */
         fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
     }
+    /* (an insert counted done whose content is part of its own snippet, and
+     * inserts failing past the cursor it moved whose content stands beside
+     * their snippet above it: every insert stands, 9016668) */
+    bool above = stands && other && fails, repeat = false;
+    for (size_t k = 0; k < n && above; k++) {
+        const gmod *g = &mods[k];
+        bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+        bool done = insert && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
+        repeat |= done && run_within(&g->mp->snippet, &g->mp->content);
+        if (g->mp->content.n > 0 && !done)
+            above = insert && res[k].state == AP_MOD_FAILED && insert_stands_above(g, v);
+    }
     free(res);
-    return again || (stands && !other && fails);
+    if (above && repeat)
+        return true;
+    for (size_t k = 0; k < n && fails && !repeats; k++)
+        repeats = repeats_own_locator(&mods[k], v);
+    return (applies && changes) || again || (stands && !other && fails) || (fails && repeats);
 }
 
 /* The first copy of a modification's snippet in its scope: after the
@@ -1295,6 +1374,39 @@ static bool locator_slipped(const gmod *mods, size_t n, const ap_view *v)
         slipped = slip_stands(v, &g->mp->snippet, ins ? &none : &g->mp->content);
     }
     return slipped;
+}
+
+/* Is the group one REPLACE (no range) whose one-line snippet stands nowhere
+ * while a line much like it (slip_alike, or a similarity of SLIP_SCORE)
+ * stands outside every place of its content? The snippet may be that line
+ * mistyped, in a file never patched that holds the content by chance
+ * ("z = 1" for "x = 1", 2016021), or a line the patch replaced beside one
+ * like it: the text cannot tell (a refusal would cost the second runs of
+ * such patches; one line has no rest to stand together, as locator_slipped
+ * asks of longer snippets). Asked of a lone REPLACE only: its cost is a
+ * scan of the file. */
+static bool lone_replace_alike(const gmod *mods, size_t n, const ap_view *v)
+{
+    const gmod *g = &mods[0];
+    const mod_pats *mp = g->mp;
+    ap_match m;
+    if (n != 1 || g->m->action != AP_REPLACE || mp->has_end || mp->snippet.n != 1 || mp->content.n == 0 ||
+        ap_find_first(v, &mp->snippet, ap_view_begin(v), &m))
+        return false;
+    const ap_line *odd = ap_pattern_at(&mp->snippet, 0);
+    ap_matches cm = {0};
+    ap_find_all(v, &mp->content, ap_view_begin(v), 16, &cm);
+    bool alike = false;
+    for (ap_pos p = ap_view_begin(v); !ap_view_at_end(v, p) && !alike; p = ap_view_next(v, p)) {
+        const ap_line *l = ap_view_line(v, p);
+        if (l->blank || ap_line_eq(l, odd) || (ap_line_ratio(l, odd) < SLIP_SCORE && !slip_alike(l, odd)))
+            continue;
+        alike = true;
+        for (size_t j = 0; j < cm.n && alike; j++)
+            alike = !(ap_pos_key(cm.m[j].first) <= ap_pos_key(p) && ap_pos_key(p) <= ap_pos_key(cm.m[j].last));
+    }
+    ap_matches_release(&cm);
+    return alike;
 }
 
 /* Has a REPLACE's locator left no trace in the file as read? Its snippet
@@ -1604,12 +1716,10 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
                                    : !agree ? (lone ? "a lone content stands in several places"
                                                     : "several pre-images fit")
                                             : "budget spent";
-    /* Applied, and yet the group, run forward on the file as it stands,
-     * applies (every modification resolving, the text changing): a file
-     * never patched holding these bytes is as likely (an insert whose
-     * content holds its own locator, or stands beside it). The text cannot
-     * tell; the caller says so instead of succeeding silently. */
-    *undecided = applied && !creates && (applies_as_it_stands(mods, n, v) || insert_applies(mods, n, v));
+    /* Applied, and yet a file never patched holding these bytes is as
+     * likely (undecidable_as_it_stands): the text cannot tell; the caller
+     * says so instead of succeeding silently. */
+    *undecided = applied && !creates && (undecidable_as_it_stands(mods, n, v) || lone_replace_alike(mods, n, v));
     free(fit);
     free(differ);
     ap_buf_release(&u.store);

@@ -851,7 +851,7 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
             whole = "apls applied this patch to this file, and it is as apls left it";
         bool undecided = false;
         if (!recorded && ap_group_applied(&x, (int)i, &undecided))
-            whole = undecided ? "the file is what this patch makes of it, and one it applies to: "
+            whole = undecided ? "the file is what this patch makes of it, and may be one never patched: "
                                 "maybe already applied (the text cannot tell)"
                               : "the file is what this patch makes of it: already applied";
         /* said, never silent: a user holding these bytes unpatched wants
@@ -859,9 +859,10 @@ ap_run *ap_run_reuse(const ap_patch *patch, ap_fs *fs, const ap_options *opts, a
         if (whole && undecided && !run->opts.states_only)
             ap_run_problem(run, AP_ALREADY_APPLIED, AP_WARNING, patch->changes[fi->first_change].file_path.span,
                            fi->first_change, -1,
-                           "%s may already be applied: it is what this patch makes of a file, and the patch "
-                           "applies to it as it stands too (a content standing beside its own locator); the "
-                           "text cannot tell which, so nothing is changed. If it was never patched, make the "
+                           "%s may already be applied: it is what this patch makes of a file, and a file "
+                           "never patched may hold it too (a content standing beside its own locator, a snippet "
+                           "much like a line that stands, or the patch applying to it as it stands); the text "
+                           "cannot tell which, so nothing is changed. If it was never patched, make the "
                            "locators tell (an anchor, or a snippet that the content does not repeat)",
                            fi->path);
         if (!whole && rules->sequential) {
