@@ -447,6 +447,28 @@ static uint32_t put_lost_text(const ap_view *s, const gmod *mods, size_t k, ap_b
     return ends;
 }
 
+/* A range's end put after its start: with the text lost between them
+ * (put_lost_text, the lines it shares with the end not put twice) when
+ * with_lost; bare, the end alone, and false when nothing was lost (the
+ * same place as with it: not a second candidate). */
+static bool put_range_end(const ap_view *s, const gmod *mods, size_t k, ap_buf *store, ap_nline **lines,
+                          uint32_t *nl, uint32_t *cap, const char *ind, uint32_t ind_len, bool with_lost,
+                          bool bare)
+{
+    ap_pattern tail = mods[k].mp->end;
+    if (with_lost) {
+        uint32_t was = *nl, shared = put_lost_text(s, mods, k, store, lines, nl, cap, ind, ind_len);
+        if (bare && *nl == was)
+            return false;
+        if (bare)
+            *nl = was, shared = 0;
+        tail.nb += shared;
+        tail.n -= shared;
+    }
+    put_lines(store, lines, nl, cap, ind, ind_len, &tail, 0, 0);
+    return true;
+}
+
 /* Adds to out the places where pattern x stands cut: a run of its first
  * lines followed by something else (the place after them), or a run of its
  * last lines preceded by something else (the place before them). */
@@ -704,20 +726,10 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t lead = ap_view_prev(s, at, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
         uint32_t trail = !ap_view_at_end(s, at) && ap_view_line(s, at)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, dind, dind_len, &mp->snippet, lead, 0);
-        if (mp->has_end) {
-            ap_pattern tail = mp->end;
-            if (!behind) { /* (a second copy holding what the others wrote
-                            * would absorb the whole patch: 6084557) */
-                uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, dind, dind_len);
-                if (bare && nl == was)
-                    goto out; /* nothing lost: the same as with it */
-                if (bare)
-                    nl = was, shared = 0;
-                tail.nb += shared;
-                tail.n -= shared;
-            }
-            put_lines(store, &lines, &nl, &cap, dind, dind_len, &tail, 0, 0);
-        }
+        /* (behind: a second copy holding what the others wrote would
+         * absorb the whole patch: 6084557) */
+        if (mp->has_end && !put_range_end(s, mods, k, store, &lines, &nl, &cap, dind, dind_len, !behind, bare))
+            goto out;
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, trail);
         fix_lines(store, lines, nl);
         ap_view_replace(s, at, at, lines, nl);
@@ -768,17 +780,8 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         uint32_t rlead = ap_view_prev(s, first, &by) && ap_view_line(s, by)->blank ? m->lead : 0;
         uint32_t rtrail = !ap_view_at_end(s, end) && ap_view_line(s, end)->blank ? m->trail : 0;
         put_lines(store, &lines, &nl, &cap, sind, sind_len, &mp->snippet, rlead, 0);
-        if (mp->has_end) {
-            ap_pattern tail = mp->end;
-            uint32_t was = nl, shared = put_lost_text(s, mods, k, store, &lines, &nl, &cap, sind, sind_len);
-            if (bare && nl == was)
-                goto out; /* nothing lost: the same as with it */
-            if (bare)
-                nl = was, shared = 0;
-            tail.nb += shared;
-            tail.n -= shared;
-            put_lines(store, &lines, &nl, &cap, sind, sind_len, &tail, 0, 0);
-        }
+        if (mp->has_end && !put_range_end(s, mods, k, store, &lines, &nl, &cap, sind, sind_len, true, bare))
+            goto out;
         put_lines(store, &lines, &nl, &cap, "", 0, NULL, 0, rtrail);
         fix_lines(store, lines, nl);
         *at_out = ap_view_tspan(s, first, end);
