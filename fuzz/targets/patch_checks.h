@@ -338,8 +338,10 @@ static bool strict_refusable(const ap_patch *p)
     for (size_t c = 0; c < p->n_changes; c++)
         for (size_t k = 0; k < p->changes[c].n_mods; k++) {
             const ap_mod *m = &p->changes[c].mods[k];
-            if ((m->action == AP_REPLACE || m->action == AP_RECREATE) && m->content.present &&
-                m->content.len == 0)
+            /* empty as the model reads it: a lone line break is no content
+             * (same_text drops a final one; 2.0's "|+" over a blank line) */
+            bool empty = m->content.len == 0 || (m->content.len == 1 && m->content.value[0] == '\n');
+            if ((m->action == AP_REPLACE || m->action == AP_RECREATE) && m->content.present && empty)
                 return true;
             if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && m->start_snippet.present)
                 return true;
