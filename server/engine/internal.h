@@ -229,8 +229,8 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
  * line count) stay. Nothing may read the text's lines afterwards. */
 void ap_text_drop_lines(ap_text *t);
 
-/* Keeps of each line record only what splitting the bytes again does not
- * give back (its stripped part and hash: 12 bytes instead of 24), for a
+/* Keeps of each line record only what splitting and stripping the bytes
+ * again does not give back (its hash word: 4 bytes instead of 24), for a
  * text whose lines nobody reads for a while: the command line's first run,
  * between a changed file's group and its rendering. The tables go too. Until
  * ap_text_unpack_lines, nothing may read the lines (lines is NULL); the

@@ -399,13 +399,15 @@ void ap_text_drop_lines(ap_text *t)
     t->packed = NULL;
 }
 
-/* What a packed line keeps: the record less where it stands (s, len): the
- * stripped part and the record's word of the hash, break and blank, copied
- * as it is */
+/* What a packed line keeps: the record's word of the hash, break and blank,
+ * copied as it is (4 bytes instead of 24). The rest is where the line stands
+ * (s, len) and its stripped part (s_off, s_len): splitting and stripping the
+ * bytes again gives them back, for a few instructions a line; hashing is
+ * what costs, and is not done again. */
 #define AP_WORD_AT (offsetof(ap_line, s_len) + sizeof(uint32_t))
 _Static_assert(AP_WORD_AT + sizeof(uint32_t) == sizeof(ap_line) || sizeof(void *) != 8, "the word ends the record");
 struct ap_packed_line {
-    uint32_t s_off, s_len, word;
+    uint32_t word;
 };
 
 void ap_text_pack_lines(ap_text *t)
@@ -415,12 +417,8 @@ void ap_text_pack_lines(ap_text *t)
         return;
     struct ap_packed_line *p = ap_xmalloc(t->n * sizeof *p);
     const ap_line *ls = t->lines;
-    for (uint32_t k = 0, count = t->n; k < count; k++) {
-        const ap_line *l = &ls[k];
-        p[k].s_off = l->s_off;
-        p[k].s_len = l->s_len;
-        memcpy(&p[k].word, (const char *)l + AP_WORD_AT, sizeof p[k].word);
-    }
+    for (uint32_t k = 0, count = t->n; k < count; k++)
+        memcpy(&p[k].word, (const char *)&ls[k] + AP_WORD_AT, sizeof p[k].word);
     free(t->lines);
     t->lines = NULL;
     t->packed = p;
@@ -439,38 +437,24 @@ void ap_text_unpack_lines(const ap_text *ct)
     uint32_t count = t->n;
     ap_line *lines = ap_xmalloc(count * sizeof *lines);
     for (uint32_t k = 0; k < count; k++) {
-        const struct ap_packed_line *p = &packed[k];
-        /* the break is the first brk after the stripped part (a line holds
-         * none): only trailing blanks lie between, so look from there, byte
-         * by byte, as splitting did from the line's start */
-        size_t j = i + (size_t)p->s_off + p->s_len, len;
-        if (j > n)
+        if (i >= n)
             abort(); /* (not the records of these bytes: never) */
-        if (j < n && s[j] == brk) {
-            /* no trailing blank (nearly every line): the byte before is
-             * no CR of a CRLF, since those belong to the break */
-            lines[k].s = s + i;
-            lines[k].len = (uint32_t)(j - i);
-            lines[k].s_off = p->s_off;
-            lines[k].s_len = p->s_len;
-            memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
-            i = j + 1;
-            continue;
-        }
-        while (j < n && s[j] != brk)
-            j++;
-        len = j - i;
+        /* as split_one, the hash aside */
+        const char *hit = memchr(s + i, brk, n - i);
+        size_t j = hit ? (size_t)(hit - s) : n, len = j - i;
         if (j < n) {
             if (brk == '\n')
                 while (len > 0 && s[i + len - 1] == '\r')
                     len--; /* a CRLF's CRs belong to the break */
             j++;
         }
+        size_t off, sl;
+        strip_of(s + i, len, &off, &sl);
         lines[k].s = s + i;
         lines[k].len = (uint32_t)len;
-        lines[k].s_off = p->s_off;
-        lines[k].s_len = p->s_len;
-        memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+        lines[k].s_off = (uint32_t)off;
+        lines[k].s_len = (uint32_t)sl;
+        memcpy((char *)&lines[k] + AP_WORD_AT, &packed[k].word, sizeof packed[k].word);
         i = j;
     }
     /* (the bytes split into the lines they did when the text was made) */
