@@ -246,10 +246,11 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
                               size_t n_copied);
 
 /* Hands the whole pages of memory freed inside the heap back to the system
- * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
+ * (a command's heap, after ap_use_huge_pages; elsewhere nothing) once the
+ * free memory not reused since the last time reaches 1 MiB (util.c): the
  * twice check frees the first run's tables in the middle of the heap, where
  * the rendered bytes that come next do not fit, so they would stay resident
- * beside them. */
+ * beside them; holes the next file's records fill are left alone. */
 void ap_heap_release(void);
 
 /* The same over bytes the text does not own (a run's rendered bytes, which
