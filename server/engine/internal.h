@@ -229,8 +229,8 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
  * line count) stay. Nothing may read the text's lines afterwards. */
 void ap_text_drop_lines(ap_text *t);
 
-/* Keeps of each line record only what splitting the bytes again does not
- * give back (its stripped part and hash: 12 bytes instead of 24), for a
+/* Keeps of each line record only what splitting and stripping the bytes
+ * again does not give back (its hash word: 4 bytes instead of 24), for a
  * text whose lines nobody reads for a while: the command line's first run,
  * between a changed file's group and its rendering. The tables go too. Until
  * ap_text_unpack_lines, nothing may read the lines (lines is NULL); the
@@ -246,10 +246,11 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
                               size_t n_copied);
 
 /* Hands the whole pages of memory freed inside the heap back to the system
- * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
+ * (a command's heap, after ap_use_huge_pages; elsewhere nothing) once the
+ * free memory not reused since the last time reaches 1 MiB (util.c): the
  * twice check frees the first run's tables in the middle of the heap, where
  * the rendered bytes that come next do not fit, so they would stay resident
- * beside them. */
+ * beside them; holes the next file's records fill are left alone. */
 void ap_heap_release(void);
 
 /* The same over bytes the text does not own (a run's rendered bytes, which
