@@ -516,6 +516,11 @@ bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_matc
  * stops once `limit` are found (0: no limit). Returns how many were found. */
 size_t ap_find_all(const ap_view *v, const ap_pattern *pat, ap_pos from, size_t limit,
                    ap_matches *out);
+/* Each match starting at or after from, in order, given to found until it
+ * returns false: a caller that wants the first match passing a test of its
+ * own reads the matches up to that one only. */
+void ap_find_each(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                  bool (*found)(void *ctx, ap_match m), void *ctx);
 /* Does pat match with its first line at p? */
 bool ap_match_at(const ap_view *v, const ap_pattern *pat, ap_pos p, ap_match *out);
 void ap_matches_release(ap_matches *m);

@@ -452,6 +452,12 @@ bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_matc
     return true;
 }
 
+void ap_find_each(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                  bool (*found)(void *ctx, ap_match m), void *ctx)
+{
+    search(v, pat, from, found, ctx);
+}
+
 struct all_ctx {
     ap_matches *out;
     size_t limit, found;
