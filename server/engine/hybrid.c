@@ -246,6 +246,35 @@ void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_l
     free(runs);
 }
 
+void ap_text_inherit_decorated_view(ap_text *t, const ap_view *v)
+{
+    const ap_text *base = v->base;
+    if (!base || !base->lines || !base->deco_known || t->deco_known)
+        return;
+    /* the base lines between the splices, where they stand in the view's
+     * order: the copied runs, from the splices alone (a pass over the
+     * joined lines, comparing each record with the one before, cost about
+     * five instructions a line) */
+    ap_line_run *runs = ap_xmalloc(((size_t)v->nsp + 1) * sizeof *runs);
+    size_t nr = 0;
+    uint32_t l = 0, at = 0;
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        if (sp->a > l) {
+            runs[nr++] = (ap_line_run){at, l, sp->a - l};
+            at += sp->a - l;
+            l = sp->a;
+        }
+        at += sp->n;
+        if (sp->b > l)
+            l = sp->b;
+    }
+    if (base->n > l)
+        runs[nr++] = (ap_line_run){at, l, base->n - l};
+    ap_text_inherit_decorated(t, base, runs, nr);
+    free(runs);
+}
+
 /* The end of line i of t (after its break), or SIZE_MAX for a last line
  * without one (a line that may go on in the other text). */
 static size_t line_end(const ap_text *t, uint32_t i)

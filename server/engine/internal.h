@@ -328,6 +328,10 @@ void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t
  * lines, most of them its base's). */
 void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
                                      uint32_t n);
+/* The same for t joined from the lines of view v in order (applied.c's
+ * text_of_view): the base's runs read from the splices. */
+struct ap_view;
+void ap_text_inherit_decorated_view(ap_text *t, const struct ap_view *v);
 
 /* -------------------------------------------------------- pattern.c */
 
