@@ -912,7 +912,7 @@ static ap_text *text_of_view(const ap_view *v)
     ap_text *joined = ap_text_join(lines, n);
     /* (a probe searches it as the run searched the base) */
     if (joined)
-        ap_text_inherit_decorated_lines(joined, v->base, lines, n);
+        ap_text_inherit_decorated_view(joined, v);
     free(lines);
     if (joined)
         return joined;

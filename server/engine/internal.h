@@ -329,6 +329,10 @@ void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t
  * lines, most of them its base's). */
 void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
                                      uint32_t n);
+/* The same for t joined from the lines of view v in order (applied.c's
+ * text_of_view): the base's runs read from the splices. */
+struct ap_view;
+void ap_text_inherit_decorated_view(ap_text *t, const struct ap_view *v);
 
 /* -------------------------------------------------------- pattern.c */
 
@@ -517,6 +521,11 @@ bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_matc
  * stops once `limit` are found (0: no limit). Returns how many were found. */
 size_t ap_find_all(const ap_view *v, const ap_pattern *pat, ap_pos from, size_t limit,
                    ap_matches *out);
+/* Each match starting at or after from, in order, given to found until it
+ * returns false: a caller that wants the first match passing a test of its
+ * own reads the matches up to that one only. */
+void ap_find_each(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                  bool (*found)(void *ctx, ap_match m), void *ctx);
 /* Does pat match with its first line at p? */
 bool ap_match_at(const ap_view *v, const ap_pattern *pat, ap_pos p, ap_match *out);
 void ap_matches_release(ap_matches *m);
