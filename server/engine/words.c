@@ -9,6 +9,7 @@
  * line's words (made once per text, beside its other tables), comparing the
  * words exactly only where the sets allow it (issue 12: on the ladder no
  * line ever does, and the scans were a third of a dry run). */
+#include "memo.h"
 #include "resolve.h"
 
 #include <ctype.h>
@@ -106,32 +107,22 @@ static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
     return count < 2 ? 0 : set;
 }
 
-/* The answers of ap_view_may_say for a view with no splice (the text's
- * lines alone), kept after the sets in the same block: a question depends
- * on the query's stripped bytes alone, copied (a text may outlive the
- * patch that asked). */
-#define MEMO_SLOTS 16
-#define MEMO_QUERY 160 /* longer queries are asked every time */
-
-typedef struct memo_slot {
-    uint32_t qn; /* the query's stripped length; UINT32_MAX: empty */
-    bool answer;
-    char q[MEMO_QUERY];
-} memo_slot;
-
-typedef struct words_memo {
-    uint32_t next; /* the slot the next answer takes (round robin) */
-    memo_slot slot[MEMO_SLOTS];
-} words_memo;
+/* Which base lines of a text may say a query (as may_say below says it of
+ * them) depends on the text and the query's stripped bytes alone, not on a
+ * view: kept after the sets in the same block (memo.h), as the list of
+ * those lines when it is short (it is mostly empty), so a view with
+ * splices over the text (the twice check's pre-images: hundreds of
+ * questions a file) reads the list instead of every line. */
+#define KEPT_LINES (AP_MEMO_ANSWER / sizeof(uint32_t))
 
 static size_t sets_bytes(const ap_text *t)
 {
     return (t->n ? t->n : 1) * sizeof *t->word_sets; /* a multiple of 8: aligned for the memo */
 }
 
-static words_memo *text_memo(ap_text *t)
+static ap_query_memo *text_memo(ap_text *t)
 {
-    return (words_memo *)(void *)((char *)t->word_sets + sets_bytes(t));
+    return (ap_query_memo *)(void *)((char *)t->word_sets + sets_bytes(t));
 }
 
 /* The text's table of each line's set, made on first use and dropped with
@@ -141,11 +132,8 @@ static const uint64_t *text_words(ap_text *t)
     if (!t->word_sets) {
         unsigned char cls[256];
         word_bytes(cls);
-        t->word_sets = ap_xmalloc(sets_bytes(t) + sizeof(words_memo));
-        words_memo *m = text_memo(t);
-        m->next = 0;
-        for (size_t i = 0; i < MEMO_SLOTS; i++)
-            m->slot[i].qn = UINT32_MAX;
+        t->word_sets = ap_xmalloc(sets_bytes(t) + sizeof(ap_query_memo));
+        ap_memo_init(text_memo(t));
         for (uint32_t i = 0; i < t->n; i++)
             t->word_sets[i] = t->lines[i].blank ? 0 : set_of(cls, &t->lines[i]);
     }
@@ -169,18 +157,31 @@ static inline bool may_be_within(uint64_t ls, uint64_t qs)
     return ls != 0 && ((ls & ~qs) == 0 || (qs & ~ls) == 0);
 }
 
-/* Base lines [a, b) of t: may one of them say it? Most lines' sets tell
- * them apart in a few instructions; the loop does nothing else. */
-static bool base_may_say_plain(const ap_text *t, const uint64_t *sets, uint32_t a, uint32_t b, uint64_t qs,
-                               const ap_line *q)
+/* The base lines of t that may say q, as far as they are wanted: at most
+ * max + 1 of them go to out (one more than max: too many to keep); returns
+ * how many. Most lines' sets tell them apart in a few instructions; the
+ * loop does nothing else. */
+typedef struct says {
+    const ap_text *t;
+    const uint64_t *sets;
+    uint64_t qs;
+    const ap_line *q;
+    uint32_t *out, n, max;
+} says;
+
+/* lines [a, b); false once out is full */
+static bool base_says_plain(says *w, uint32_t a, uint32_t b)
 {
-    const uint64_t nq = ~qs;
+    const uint64_t qs = w->qs, nq = ~qs;
     for (uint32_t l = a; l < b; l++) {
-        uint64_t x = sets[l];
-        if (x != 0 && ((x & nq) == 0 || (qs & ~x) == 0) && may_say(&t->lines[l], q))
-            return true;
+        uint64_t x = w->sets[l];
+        if (x != 0 && ((x & nq) == 0 || (qs & ~x) == 0) && may_say(&w->t->lines[l], w->q)) {
+            w->out[w->n++] = l;
+            if (w->n > w->max)
+                return false;
+        }
     }
-    return false;
+    return true;
 }
 
 bool ap_words_plain = false;
@@ -191,11 +192,11 @@ bool ap_words_plain = false;
 /* The same four sets at a time where the processor has AVX2 (the test of
  * each set as above, lane by lane; a block with any set through is looked
  * at line by line). */
-__attribute__((target("avx2"))) static bool base_may_say_avx2(const ap_text *t, const uint64_t *sets, uint32_t a,
-                                                              uint32_t b, uint64_t qs, const ap_line *q)
+__attribute__((target("avx2"))) static bool base_says_avx2(says *w, uint32_t a, uint32_t b)
 {
-    const __m256i qv = _mm256_set1_epi64x((long long)qs), zero = _mm256_setzero_si256();
+    const __m256i qv = _mm256_set1_epi64x((long long)w->qs), zero = _mm256_setzero_si256();
     const __m256i nqv = _mm256_xor_si256(qv, _mm256_set1_epi64x(-1));
+    const uint64_t *sets = w->sets;
     uint32_t l = a;
     for (; l + 4 <= b; l += 4) {
         __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(sets + l));
@@ -203,44 +204,39 @@ __attribute__((target("avx2"))) static bool base_may_say_avx2(const ap_text *t, 
         __m256i holds = _mm256_cmpeq_epi64(_mm256_andnot_si256(x, qv), zero); /* qs within x */
         __m256i none = _mm256_cmpeq_epi64(x, zero);
         __m256i through = _mm256_andnot_si256(none, _mm256_or_si256(within, holds));
-        if (!_mm256_testz_si256(through, through) && base_may_say_plain(t, sets, l, l + 4, qs, q))
-            return true;
+        if (!_mm256_testz_si256(through, through) && !base_says_plain(w, l, l + 4))
+            return false;
     }
-    return base_may_say_plain(t, sets, l, b, qs, q);
+    return base_says_plain(w, l, b);
 }
 
-static bool base_may_say(const ap_text *t, const uint64_t *sets, uint32_t a, uint32_t b, uint64_t qs,
-                         const ap_line *q)
+static bool base_says(says *w, uint32_t a, uint32_t b)
 {
     if (!ap_words_plain && __builtin_cpu_supports("avx2"))
-        return base_may_say_avx2(t, sets, a, b, qs, q);
-    return base_may_say_plain(t, sets, a, b, qs, q);
+        return base_says_avx2(w, a, b);
+    return base_says_plain(w, a, b);
 }
 #else
-#define base_may_say base_may_say_plain
+#define base_says base_says_plain
 #endif
 
-static bool view_may_say(const ap_view *v, const unsigned char cls[256], uint64_t qs, const ap_line *q)
+/* Does a live base line of v say it (every live one read: the runs of
+ * base lines between the splices)? */
+static bool live_base_says(const ap_view *v, says *w)
 {
-    ap_text *t = v->base;
-    const uint64_t *sets = text_words(t);
-    /* every live line: the runs of base lines between the splices from
-     * the table, the inserted lines apart (as similar.c's scan reads them) */
+    const ap_text *t = v->base;
     uint32_t l = 0;
+    w->n = 0;
+    w->max = 0;
     for (uint32_t s = 0; s < v->nsp && l <= t->n; s++) {
         const ap_splice *sp = &v->sp[s];
-        if (base_may_say(t, sets, l, sp->a < t->n ? sp->a : t->n, qs, q))
+        if (!base_says(w, l, sp->a < t->n ? sp->a : t->n))
             return true;
         l = sp->a > l ? sp->a : l;
-        for (uint32_t k = 0; k < sp->n; k++) {
-            const ap_line *il = &sp->lines[k].l;
-            if (!il->blank && may_be_within(set_of(cls, il), qs) && may_say(il, q))
-                return true;
-        }
         if (sp->b > l)
             l = sp->b;
     }
-    return l < t->n && base_may_say(t, sets, l, t->n, qs, q);
+    return l < t->n && !base_says(w, l, t->n);
 }
 
 bool ap_view_may_say(const ap_view *v, const ap_line *q)
@@ -250,21 +246,36 @@ bool ap_view_may_say(const ap_view *v, const ap_line *q)
     uint64_t qs = set_of(cls, q);
     if (qs == 0)
         return false; /* fewer than two words: within no line, none within it */
+    ap_text *t = v->base;
+    uint32_t found[KEPT_LINES + 1];
+    says w = {t, text_words(t), qs, q, found, 0, KEPT_LINES};
+    /* the base lines that may say it: the text's answer (kept), else read
+     * from every line once and kept when short enough */
+    ap_query_memo *m = text_memo(t);
     const char *qb = q->s + q->s_off;
-    uint32_t qn = q->s_len;
-    if (v->nsp != 0 || qn > MEMO_QUERY)
-        return view_may_say(v, cls, qs, q);
-    /* a view with no splice is its text's lines: the answer is the text's */
-    text_words(v->base);
-    words_memo *m = text_memo(v->base);
-    for (size_t i = 0; i < MEMO_SLOTS; i++)
-        if (m->slot[i].qn == qn && memcmp(m->slot[i].q, qb, qn) == 0)
-            return m->slot[i].answer;
-    bool answer = view_may_say(v, cls, qs, q);
-    memo_slot *sl = &m->slot[m->next];
-    m->next = (m->next + 1) % MEMO_SLOTS;
-    sl->qn = qn;
-    sl->answer = answer;
-    memcpy(sl->q, qb, qn);
-    return answer;
+    uint32_t an;
+    const void *kept = ap_memo_find(m, qb, q->s_len, 0, &an);
+    if (kept) {
+        w.n = an / sizeof *found;
+        memcpy(found, kept, an);
+    } else if (base_says(&w, 0, t->n)) {
+        ap_memo_put(m, qb, q->s_len, 0, found, w.n * (uint32_t)sizeof *found);
+    } else if (live_base_says(v, &w)) {
+        return true; /* too many to keep: the live ones read */
+    } else {
+        w.n = 0; /* none of them lives */
+    }
+    for (uint32_t i = 0; i < w.n; i++)
+        if (ap_view_base_alive(v, found[i]))
+            return true;
+    /* the lines the view's splices put in */
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        for (uint32_t k = 0; k < sp->n; k++) {
+            const ap_line *il = &sp->lines[k].l;
+            if (!il->blank && may_be_within(set_of(cls, il), qs) && may_say(il, q))
+                return true;
+        }
+    }
+    return false;
 }
