@@ -78,6 +78,8 @@ bool ap_words_within(const ap_line *a, const ap_line *b)
  * other's (the words of a multiset within another are within its words). */
 #define WORDS_ALL (~0ull)
 
+bool ap_words_plain = false;
+
 /* The classes of bytes words_of uses (isalnum in the process's locale, or
  * '_'), made per text: a word byte is 1. */
 static void word_bytes(unsigned char cls[256])
@@ -86,25 +88,210 @@ static void word_bytes(unsigned char cls[256])
         cls[c] = isalnum(c) || c == '_';
 }
 
-static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
+/* A word's bit: from its first and last eight bytes and its length (a
+ * function of its bytes: equal words have equal bits, which is all the
+ * sets need; hashing every byte cost most of making them). The bytes are
+ * read as a little-endian word, zero above a word shorter than eight. */
+static inline uint64_t word_bit(uint64_t first, uint64_t last, uint32_t n)
 {
-    const unsigned char *s = (const unsigned char *)l->s + l->s_off, *e = s + l->s_len;
-    uint64_t set = 0;
-    uint32_t count = 0;
+    uint64_t h = (first ^ (last * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+    return 1ull << (h >> 58);
+}
+
+static inline uint64_t load8(const unsigned char *s)
+{
+    uint64_t x;
+    memcpy(&x, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+/* word b[0..n) (n >= 1); bytes up to `end` may be read past it */
+static inline uint64_t bit_of(const unsigned char *b, uint32_t n, const unsigned char *end)
+{
+    if (n >= 8)
+        return word_bit(load8(b), load8(b + n - 8), n);
+    uint64_t x;
+    if (end - b >= 8) {
+        x = load8(b) & ((1ull << (8 * n)) - 1);
+    } else {
+        x = 0;
+        for (uint32_t i = 0; i < n; i++)
+            x |= (uint64_t)b[i] << (8 * i);
+    }
+    return word_bit(x, x, n);
+}
+
+/* Adds the words of bytes [s, e) (a word byte being cls[c]) to *set and
+ * *count; false past 32 words. */
+static bool add_words(const unsigned char cls[256], const unsigned char *s, const unsigned char *e, uint64_t *set,
+                      uint32_t *count)
+{
     for (;;) {
         while (s < e && !cls[*s])
             s++;
         if (s == e)
-            break;
-        uint64_t h = 14695981039346656037ull; /* FNV-1a */
+            return true;
+        const unsigned char *b = s;
         do
-            h = (h ^ *s++) * 1099511628211ull;
+            s++;
         while (s < e && cls[*s]);
-        set |= 1ull << (h >> 58);
-        if (++count > 32)
-            return WORDS_ALL;
+        *set |= bit_of(b, (uint32_t)(s - b), b);
+        if (++*count > 32)
+            return false;
     }
+}
+
+/* the set of bytes [s, e) */
+static uint64_t set_of_bytes(const unsigned char cls[256], const unsigned char *s, const unsigned char *e)
+{
+    uint64_t set = 0;
+    uint32_t count = 0;
+    if (!add_words(cls, s, e, &set, &count))
+        return WORDS_ALL;
     return count < 2 ? 0 : set;
+}
+
+static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
+{
+    const unsigned char *s = (const unsigned char *)l->s + l->s_off;
+    return set_of_bytes(cls, s, s + l->s_len);
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* bit_of for a word with 8 bytes readable from its start: the same bit,
+ * without branches */
+static inline uint64_t bit_read(const unsigned char *b, uint32_t n)
+{
+    uint32_t shift = n >= 8 ? 0 : 8 * (8 - n);
+    uint64_t x = load8(b) << shift >> shift, y = load8(b + (n > 8 ? n - 8 : 0)) << shift >> shift;
+    return word_bit(x, y, n);
+}
+
+/* The word bytes of 16 bytes at s as bits: ASCII letters, digits, '_'
+ * (cls in the C locale: text_words asks). Bytes above 127 are negative
+ * to the signed comparisons, so no range takes them. */
+static inline uint32_t word_mask16(const unsigned char *s)
+{
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+    __m128i alpha =
+        _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+    __m128i under = _mm_cmpeq_epi8(c, _mm_set1_epi8('_'));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), under));
+}
+
+/* The word bytes of the 64 bytes at p as a 64-bit mask, as far as the
+ * first `left` of them need (the bits past them are any). */
+static inline uint64_t word_mask64(const unsigned char *p, size_t left)
+{
+    uint64_t m = word_mask16(p);
+    if (left > 16)
+        m |= (uint64_t)word_mask16(p + 16) << 16;
+    if (left > 32)
+        m |= (uint64_t)word_mask16(p + 32) << 32;
+    if (left > 48)
+        m |= (uint64_t)word_mask16(p + 48) << 48;
+    return m;
+}
+
+/* set_of for stripped bytes [s, e) of a line, every byte up to s_end + 72
+ * readable (end): the word bytes 64 at a time as a mask, the words its runs
+ * of ones (the same words as set_of_bytes, the same bits). A window ends
+ * before a word it cuts, which the next one starts with; a word longer
+ * than a window is read byte by byte. */
+static uint64_t set_of_fast(const unsigned char cls[256], const unsigned char *s, const unsigned char *e,
+                            const unsigned char *end)
+{
+    uint64_t set = 0;
+    uint32_t count = 0;
+    const unsigned char *p = s;
+    while (p < e) {
+        if (end - p < 72) /* (never for a line the caller sends: its window fits) */
+            break;
+        size_t left = (size_t)(e - p);
+        uint64_t m = word_mask64(p, left);
+        size_t step = 64;
+        if (left < 64) {
+            m &= (1ull << left) - 1;
+            step = left;
+        } else if (left > 64 && (m >> 63)) {
+            /* a word runs past the window: it starts the next one */
+            if (~m == 0)
+                break;
+            step = 64 - (size_t)__builtin_clzll(~m);
+            m &= (1ull << step) - 1;
+        }
+        /* each word: its first byte a one after a zero, its last a one
+         * before a zero (or the window's end) */
+        uint64_t starts = m & ~(m << 1), ends = m & ~(m >> 1);
+        while (starts) {
+            uint32_t b = (uint32_t)__builtin_ctzll(starts), len = (uint32_t)__builtin_ctzll(ends) + 1 - b;
+            set |= bit_read(p + b, len);
+            if (++count > 32)
+                return WORDS_ALL;
+            starts &= starts - 1;
+            ends &= ends - 1;
+        }
+        p += step;
+    }
+    /* the rest byte by byte (p stands at a word's start or between words) */
+    if (p < e && !add_words(cls, p, e, &set, &count))
+        return WORDS_ALL;
+    return count < 2 ? 0 : set;
+}
+#endif
+
+/* Do cls's word bytes stand for the ASCII letters, digits and '_' alone
+ * (the C locale's, which set_of_fast reads 16 at a time)? */
+static bool ascii_words(const unsigned char cls[256])
+{
+    for (int c = 0; c < 256; c++)
+        if (cls[c] != ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+            return false;
+    return true;
+}
+
+/* The sets of t's lines: 16 bytes at a time where it can. */
+static void sets_of_text(const ap_text *t, const unsigned char cls[256], uint64_t *sets)
+{
+    const unsigned char *end = (const unsigned char *)t->bytes + t->len;
+#if defined(__SSE2__)
+    bool fast = !ap_words_plain && ascii_words(cls);
+#endif
+    for (uint32_t i = 0; i < t->n; i++) {
+        const ap_line *l = &t->lines[i];
+        if (l->blank) {
+            sets[i] = 0;
+            continue;
+        }
+        const unsigned char *s = (const unsigned char *)l->s + l->s_off;
+#if defined(__SSE2__)
+        if (fast && end - s >= 72) {
+            sets[i] = set_of_fast(cls, s, s + l->s_len, end);
+            continue;
+        }
+#endif
+        sets[i] = set_of_bytes(cls, s, s + l->s_len);
+    }
+}
+
+bool ap_words_sets_agree(const ap_text *t)
+{
+    unsigned char cls[256];
+    word_bytes(cls);
+    uint64_t *fast = ap_xmalloc((t->n ? t->n : 1) * sizeof *fast);
+    sets_of_text(t, cls, fast);
+    bool agree = true;
+    for (uint32_t i = 0; i < t->n && agree; i++)
+        agree = fast[i] == (t->lines[i].blank ? 0 : set_of(cls, &t->lines[i]));
+    free(fast);
+    return agree;
 }
 
 /* Which base lines of a text may say a query (as may_say below says it of
@@ -134,8 +321,7 @@ static const uint64_t *text_words(ap_text *t)
         word_bytes(cls);
         t->word_sets = ap_xmalloc(sets_bytes(t) + sizeof(ap_query_memo));
         ap_memo_init(text_memo(t));
-        for (uint32_t i = 0; i < t->n; i++)
-            t->word_sets[i] = t->lines[i].blank ? 0 : set_of(cls, &t->lines[i]);
+        sets_of_text(t, cls, t->word_sets);
     }
     return t->word_sets;
 }
@@ -184,7 +370,6 @@ static bool base_says_plain(says *w, uint32_t a, uint32_t b)
     return true;
 }
 
-bool ap_words_plain = false;
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
