@@ -88,15 +88,17 @@ static void word_bytes(unsigned char cls[256])
         cls[c] = isalnum(c) || c == '_';
 }
 
-/* A word's bit: from its first and last eight bytes and its length (a
- * function of its bytes: equal words have equal bits, which is all the
- * sets need; hashing every byte cost most of making them). The bytes are
- * read as a little-endian word, zero above a word shorter than eight. */
-static inline uint64_t word_bit(uint64_t first, uint64_t last, uint32_t n)
+/* A word's bit: from its bytes as a little-endian word when it has eight
+ * or fewer (zero above), else from its first and last eight, and its
+ * length (a function of its bytes: equal words have equal bits, which is
+ * all the sets need; hashing every byte cost most of making them). */
+static inline uint64_t word_bit(uint64_t x, uint32_t n)
 {
-    uint64_t h = (first ^ (last * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+    uint64_t h = (x ^ n) * 0xff51afd7ed558ccdull;
     return 1ull << (h >> 58);
 }
+
+#define LAST_MIX 0x9e3779b97f4a7c15ull
 
 static inline uint64_t load8(const unsigned char *s)
 {
@@ -111,17 +113,17 @@ static inline uint64_t load8(const unsigned char *s)
 /* word b[0..n) (n >= 1); bytes up to `end` may be read past it */
 static inline uint64_t bit_of(const unsigned char *b, uint32_t n, const unsigned char *end)
 {
-    if (n >= 8)
-        return word_bit(load8(b), load8(b + n - 8), n);
+    if (n > 8)
+        return word_bit(load8(b) ^ load8(b + n - 8) * LAST_MIX, n);
     uint64_t x;
     if (end - b >= 8) {
-        x = load8(b) & ((1ull << (8 * n)) - 1);
+        x = load8(b) & (~0ull >> (64 - 8 * n));
     } else {
         x = 0;
         for (uint32_t i = 0; i < n; i++)
             x |= (uint64_t)b[i] << (8 * i);
     }
-    return word_bit(x, x, n);
+    return word_bit(x, n);
 }
 
 /* Adds the words of bytes [s, e) (a word byte being cls[c]) to *set and
@@ -163,13 +165,12 @@ static uint64_t set_of(const unsigned char cls[256], const ap_line *l)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* bit_of for a word with 8 bytes readable from its start: the same bit,
- * without branches */
+/* bit_of for a word with 8 bytes readable from its start (the same bit) */
 static inline uint64_t bit_read(const unsigned char *b, uint32_t n)
 {
-    uint32_t shift = n >= 8 ? 0 : 8 * (8 - n);
-    uint64_t x = load8(b) << shift >> shift, y = load8(b + (n > 8 ? n - 8 : 0)) << shift >> shift;
-    return word_bit(x, y, n);
+    uint64_t x = load8(b);
+    x = n > 8 ? x ^ load8(b + n - 8) * LAST_MIX : x & (~0ull >> (64 - 8 * n));
+    return word_bit(x, n);
 }
 
 /* The word bytes of 16 bytes at s as bits: ASCII letters, digits, '_'
@@ -266,8 +267,8 @@ static void sets_of_text(const ap_text *t, const unsigned char cls[256], uint64_
 #endif
     for (uint32_t i = 0; i < t->n; i++) {
         const ap_line *l = &t->lines[i];
-        if (l->blank) {
-            sets[i] = 0;
+        if (l->blank || l->s_len < 3) {
+            sets[i] = 0; /* (two words take three bytes: "a b") */
             continue;
         }
         const unsigned char *s = (const unsigned char *)l->s + l->s_off;
