@@ -202,50 +202,79 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t left)
 }
 
 /* set_of for stripped bytes [s, e) of a line, every byte up to s_end + 72
- * readable (end): the word bytes 64 at a time as a mask, the words its runs
+ * readable (end): the word bytes 64 at a time as a mask (MASK), the words its runs
  * of ones (the same words as set_of_bytes, the same bits). A window ends
  * before a word it cuts, which the next one starts with; a word longer
  * than a window is read byte by byte. */
-static uint64_t set_of_fast(const unsigned char cls[256], const unsigned char *s, const unsigned char *e,
-                            const unsigned char *end)
-{
-    uint64_t set = 0;
-    uint32_t count = 0;
-    const unsigned char *p = s;
-    while (p < e) {
-        if (end - p < 72) /* (never for a line the caller sends: its window fits) */
-            break;
-        size_t left = (size_t)(e - p);
-        uint64_t m = word_mask64(p, left);
-        size_t step = 64;
-        if (left < 64) {
-            m &= (1ull << left) - 1;
-            step = left;
-        } else if (left > 64 && (m >> 63)) {
-            /* a word runs past the window: it starts the next one */
-            if (~m == 0)
-                break;
-            step = 64 - (size_t)__builtin_clzll(~m);
-            m &= (1ull << step) - 1;
-        }
-        /* each word: its first byte a one after a zero, its last a one
-         * before a zero (or the window's end) */
-        uint64_t starts = m & ~(m << 1), ends = m & ~(m >> 1);
-        while (starts) {
-            uint32_t b = (uint32_t)__builtin_ctzll(starts), len = (uint32_t)__builtin_ctzll(ends) + 1 - b;
-            set |= bit_read(p + b, len);
-            if (++count > 32)
-                return WORDS_ALL;
-            starts &= starts - 1;
-            ends &= ends - 1;
-        }
-        p += step;
-    }
-    /* the rest byte by byte (p stands at a word's start or between words) */
-    if (p < e && !add_words(cls, p, e, &set, &count))
-        return WORDS_ALL;
-    return count < 2 ? 0 : set;
+#define SET_OF_FAST(NAME, ATTR, MASK) \
+ATTR static inline uint64_t NAME(const unsigned char cls[256], const unsigned char *s, const unsigned char *e, const unsigned char *end) \
+{ \
+    uint64_t set = 0; \
+    uint32_t count = 0; \
+    const unsigned char *p = s; \
+    while (p < e) { \
+        if (end - p < 72) /* (never for a line the caller sends: its window fits) */ \
+            break; \
+        size_t left = (size_t)(e - p); \
+        uint64_t m = MASK(p, left); \
+        size_t step = 64; \
+        if (left < 64) { \
+            m &= (1ull << left) - 1; \
+            step = left; \
+        } else if (left > 64 && (m >> 63)) { \
+            /* a word runs past the window: it starts the next one */ \
+            if (~m == 0) \
+                break; \
+            step = 64 - (size_t)__builtin_clzll(~m); \
+            m &= (1ull << step) - 1; \
+        } \
+        /* each word: its first byte a one after a zero, its last a one \
+         * before a zero (or the window's end) */ \
+        uint64_t starts = m & ~(m << 1), ends = m & ~(m >> 1); \
+        while (starts) { \
+            uint32_t b = (uint32_t)__builtin_ctzll(starts), len = (uint32_t)__builtin_ctzll(ends) + 1 - b; \
+            set |= bit_read(p + b, len); \
+            if (++count > 32) \
+                return WORDS_ALL; \
+            starts &= starts - 1; \
+            ends &= ends - 1; \
+        } \
+        p += step; \
+    } \
+    /* the rest byte by byte (p stands at a word's start or between words) */ \
+    if (p < e && !add_words(cls, p, e, &set, &count)) \
+        return WORDS_ALL; \
+    return count < 2 ? 0 : set; \
 }
+
+SET_OF_FAST(set_of_fast, , word_mask64)
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define WORDS_AVX2 1
+
+/* word_mask16 for 32 bytes, where the processor has AVX2 */
+__attribute__((target("avx2"))) static inline uint32_t word_mask32(const unsigned char *s)
+{
+    __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)s);
+    __m256i lower = _mm256_or_si256(c, _mm256_set1_epi8(0x20));
+    __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('0' - 1)),
+                                     _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), c));
+    __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                     _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower));
+    __m256i under = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('_'));
+    return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(digit, alpha), under));
+}
+
+__attribute__((target("avx2"))) static inline uint64_t word_mask64_avx2(const unsigned char *p, size_t left)
+{
+    uint64_t m = word_mask32(p);
+    if (left > 32)
+        m |= (uint64_t)word_mask32(p + 32) << 32;
+    return m;
+}
+
+SET_OF_FAST(set_of_fast_avx2, __attribute__((target("avx2"))), word_mask64_avx2)
 #endif
 
 /* Do cls's word bytes stand for the ASCII letters, digits and '_' alone
@@ -258,28 +287,47 @@ static bool ascii_words(const unsigned char cls[256])
     return true;
 }
 
-/* The sets of t's lines: 16 bytes at a time where it can. */
+/* The sets of t's lines [0, n): SETS(s, e) for a line whose 72 bytes from
+ * its start lie in the text, byte by byte for the others. */
+#define SETS_OF_LINES(NAME, ATTR, SETS)                                                                       \
+    ATTR static void NAME(const ap_text *t, const unsigned char cls[256], uint64_t *sets)                     \
+    {                                                                                                         \
+        const unsigned char *end = (const unsigned char *)t->bytes + t->len;                                  \
+        for (uint32_t i = 0; i < t->n; i++) {                                                                 \
+            const ap_line *l = &t->lines[i];                                                                  \
+            if (l->blank || l->s_len < 3) {                                                                   \
+                sets[i] = 0; /* (two words take three bytes: "a b") */                                        \
+                continue;                                                                                     \
+            }                                                                                                 \
+            const unsigned char *s = (const unsigned char *)l->s + l->s_off;                                  \
+            sets[i] = end - s >= 72 ? SETS(cls, s, s + l->s_len, end) : set_of_bytes(cls, s, s + l->s_len);   \
+        }                                                                                                     \
+    }
+
+SETS_OF_LINES(sets_sse2, , set_of_fast)
+#ifdef WORDS_AVX2
+SETS_OF_LINES(sets_avx2, __attribute__((target("avx2"))), set_of_fast_avx2)
+#endif
+#endif
+
+/* The sets of t's lines: 32 bytes at a time where the processor has AVX2
+ * (not with ap_words_plain), 16 with SSE2, else byte by byte. */
 static void sets_of_text(const ap_text *t, const unsigned char cls[256], uint64_t *sets)
 {
-    const unsigned char *end = (const unsigned char *)t->bytes + t->len;
 #if defined(__SSE2__)
-    bool fast = !ap_words_plain && ascii_words(cls);
-#endif
-    for (uint32_t i = 0; i < t->n; i++) {
-        const ap_line *l = &t->lines[i];
-        if (l->blank || l->s_len < 3) {
-            sets[i] = 0; /* (two words take three bytes: "a b") */
-            continue;
-        }
-        const unsigned char *s = (const unsigned char *)l->s + l->s_off;
-#if defined(__SSE2__)
-        if (fast && end - s >= 72) {
-            sets[i] = set_of_fast(cls, s, s + l->s_len, end);
-            continue;
+    if (ascii_words(cls)) {
+#ifdef WORDS_AVX2
+        if (!ap_words_plain && __builtin_cpu_supports("avx2")) {
+            sets_avx2(t, cls, sets);
+            return;
         }
 #endif
-        sets[i] = set_of_bytes(cls, s, s + l->s_len);
+        sets_sse2(t, cls, sets);
+        return;
     }
+#endif
+    for (uint32_t i = 0; i < t->n; i++)
+        sets[i] = t->lines[i].blank ? 0 : set_of(cls, &t->lines[i]);
 }
 
 bool ap_words_sets_agree(const ap_text *t)
