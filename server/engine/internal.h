@@ -238,6 +238,9 @@ void ap_text_drop_lines(ap_text *t);
 void ap_text_pack_lines(ap_text *t);
 void ap_text_unpack_lines(const ap_text *t);
 
+/* Tests: render.c asks every untouched line alone whether it is copied as
+ * it stands, without first reading the bytes for what may keep one from it. */
+extern bool ap_render_plain;
 /* ap_text_adopt of bytes rendered from src (render.c), which copied src's
  * lines [line, end_line) at out for each of the runs in copied: those
  * lines' records are taken from src instead of being split, stripped and

@@ -745,6 +745,38 @@ static bool may_say_by_hand(const ap_view *v, const ap_line *q)
     return false;
 }
 
+/* The sets a text's lines get 64 bytes at a time (words cut by a window,
+ * words longer than one, lines near the text's end, bytes above 127, more
+ * than 32 words) against the sets made byte by byte. */
+static void test_word_sets_fast(void)
+{
+    srand(21);
+    static const char *const parts[] = {"a", "x_1", "ctx", "return", "  ", " ", "->", "(", ")", ";", "\xc3\xa9",
+                                        "_", "0", "\t", "value_4613", "resolve_token_347", "=", "é_b"};
+    for (int round = 0; round < 300; round++) {
+        ap_buf b = AP_BUF_INIT;
+        int n = 1 + rand() % 30;
+        for (int i = 0; i < n; i++) {
+            int kind = rand() % 10, len = kind == 0 ? 0 : kind == 1 ? 40 + rand() % 120 : rand() % 24;
+            for (int k = 0; k < len; k++) {
+                if (kind == 2 && rand() % 4 == 0) {
+                    /* a word of 50 to 150 bytes, often across a window */
+                    for (int j = 50 + rand() % 100; j > 0; j--)
+                        ap_buf_addc(&b, (char)("abcXYZ_019"[rand() % 10]));
+                    continue;
+                }
+                const char *w = parts[rand() % 18];
+                ap_buf_add(&b, w, strlen(w));
+            }
+            ap_buf_addc(&b, '\n');
+        }
+        ap_text *t = ap_text_new(b.s, b.len);
+        CHECK(ap_words_sets_agree(t));
+        ap_text_release(t);
+        ap_buf_release(&b);
+    }
+}
+
 /* ap_view_may_say against every line asked by hand, and the snippet's
  * verdict with it against the verdict of a scan alone, over random views
  * (splices included) and queries: the sets of words must never hide a line
@@ -1512,8 +1544,10 @@ int main(void)
     RUN(test_find_prefix);
     RUN(test_similar_lines);
     RUN(test_similar_whole);
+    RUN(test_word_sets_fast);
     RUN(test_may_say);
-    ap_words_plain = true; /* the sets read one at a time */
+    ap_words_plain = true; /* the sets read one at a time, made 16 bytes at a time */
+    RUN(test_word_sets_fast);
     RUN(test_may_say);
     ap_words_plain = false;
     RUN(test_edit_distance);

@@ -103,13 +103,92 @@ static void splice_hunks(ap_file *f, size_t *cap, const ap_text *t, const ap_spl
     free(d);
 }
 
-/* Renders f once; force_final: its last line ends with a break. */
+
 /* ap_text_line_start, inlined: rendering asks it twice a line. */
 static inline uint32_t line_start(const ap_text *t, uint32_t i)
 {
     return i >= t->n ? (uint32_t)t->len : (uint32_t)(t->lines[i].s - t->bytes);
 }
 
+/* The first byte of [s, e) that may keep a line from being copied as it
+ * stands when lines are written with LF breaks: a CR (of a break, or
+ * stripped from a line's end), or with strip a space or tab before a LF; e
+ * when there is none. s is a line's start (the byte before it, if any, is
+ * a break). */
+static const char *first_doubt_bytes(const char *p, const char *e, bool blank_before)
+{
+    for (; p < e; p++) {
+        if (*p == '\r' || (*p == '\n' && blank_before))
+            return p;
+        blank_before = *p == ' ' || *p == '\t';
+    }
+    return e;
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* (with strip) 32 bytes at a time where the processor has AVX2 */
+__attribute__((target("avx2"))) static const char *first_doubt_avx2(const char *p, const char *e)
+{
+    const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n'), sp = _mm256_set1_epi8(' '),
+                  tab = _mm256_set1_epi8('\t');
+    uint64_t blank_before = 0; /* the byte before p is a space or tab */
+    for (; e - p >= 32; p += 32) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        uint64_t blanks = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(c, sp), _mm256_cmpeq_epi8(c, tab)));
+        uint64_t doubt = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, cr)) |
+                         ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, lf)) & ((blanks << 1) | blank_before));
+        if (doubt)
+            return p + __builtin_ctzll(doubt);
+        blank_before = blanks >> 31;
+    }
+    return first_doubt_bytes(p, e, blank_before != 0);
+}
+#endif
+
+static const char *first_doubt(const char *s, const char *e, bool strip)
+{
+    if (!strip) {
+        const char *cr = memchr(s, '\r', (size_t)(e - s));
+        return cr ? cr : e;
+    }
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return first_doubt_avx2(s, e);
+#endif
+    return first_doubt_bytes(s, e, false);
+}
+
+/* The untouched lines from k on, before stop, that first_doubt proves are
+ * copied as they stand (LF written, the text broken at LFs): up to the line
+ * that holds the first doubtful byte. The lines it does not prove are
+ * asked one by one, as before. */
+static uint32_t proven_lines(const ap_text *t, uint32_t k, uint32_t stop, bool strip)
+{
+    if (stop == t->n && stop > 0 && t->lines[stop - 1].eol == 0)
+        stop--; /* a last line without a break is never copied so */
+    if (k >= stop)
+        return k;
+    const char *from = t->bytes + line_start(t, k), *to = t->bytes + line_start(t, stop);
+    const char *d = first_doubt(from, to, strip);
+    if (d == to)
+        return stop;
+    /* the line that holds d: the last starting at or before it */
+    uint32_t lo = k, hi = stop; /* line lo starts at or before d; hi after */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->lines[mid].s <= d)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool ap_render_plain = false;
+
+/* Renders f once; force_final: its last line ends with a break. */
 static void render(ap_run *run, ap_file *f, bool force_final)
 {
     const ap_view *v = f->view;
@@ -131,6 +210,8 @@ static void render(ap_run *run, ap_file *f, bool force_final)
     ap_buf_add(&out, t->bytes, t->bom);
     const char *eol_s = eol_bytes(eol);
     size_t eol_n = strlen(eol_s);
+    /* LFs written: the lines copied as they stand are found from the bytes */
+    bool lf_text = eol == AP_EOL_LF && !ap_render_plain;
     size_t cap = 0, copied_cap = 0;
     size_t *offs = NULL; /* where each line of the current splice starts in out */
     uint32_t l = 0, s = 0;
@@ -155,10 +236,17 @@ static void render(ap_run *run, ap_file *f, bool force_final)
          * break is the one written, nothing to strip) are copied as one
          * span of the bytes read: the same bytes, no hunk */
         uint32_t stop = s < v->nsp ? v->sp[s].a : t->n, k = l;
-        while (k < stop && t->lines[k].eol == eol &&
-               line_start(t, k + 1) - line_start(t, k) == t->lines[k].len + eol_n &&
-               (!strip_all || without_blanks(t->lines[k].s, t->lines[k].len) == t->lines[k].len))
-            k++;
+        for (;;) {
+            if (lf_text)
+                k = proven_lines(t, k, stop, strip_all);
+            if (k < stop && t->lines[k].eol == eol &&
+                line_start(t, k + 1) - line_start(t, k) == t->lines[k].len + eol_n &&
+                (!strip_all || without_blanks(t->lines[k].s, t->lines[k].len) == t->lines[k].len)) {
+                k++;
+                continue;
+            }
+            break;
+        }
         if (k > l) {
             uint32_t from = line_start(t, l), to = line_start(t, k);
             /* (kept: the new text takes these lines' records, twice.c) */

@@ -109,8 +109,12 @@ bool ap_view_may_say(const ap_view *v, const ap_line *q);
 /* Tests: ap_snippet_looks_elsewhere scans without asking ap_view_may_say
  * first (the answer is the same). */
 extern bool ap_words_scan_only;
+/* Tests: does every line's set, made as a text's are (16 bytes at a time
+ * where it can), equal the one made byte by byte (a query's)? */
+bool ap_words_sets_agree(const ap_text *t);
 /* Tests: ap_view_may_say reads the sets one at a time, not four at a time
- * where the processor could. */
+ * where the processor could, and a text's sets are made 16 bytes at a time,
+ * not 32. */
 extern bool ap_words_plain;
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);

@@ -6,6 +6,7 @@
  * two sets is a cheap estimate, and only the best few estimates are scored
  * exactly (1 - edit distance / longer length). */
 #include "internal.h"
+#include "memo.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -221,33 +222,18 @@ static int popcount64(uint64_t x)
 
 /* The answers of whole-text scans of a text (ap_similar_whole), kept after
  * its bigram rows in the same block, so they live and go with the rows
- * (text.c frees and drops only t->bigrams). A key is the query's stripped
- * bytes, copied (a text may outlive the patch that asked: the server's
- * cache shares texts between runs), and max. */
-#define MEMO_SLOTS 16
-#define MEMO_QUERY 160 /* longer queries are scanned every time */
+ * (text.c frees and drops only t->bigrams): memo.h, tagged with max. */
+_Static_assert(4 * sizeof(ap_similar) <= AP_MEMO_ANSWER, "a scan's answer fits a memo slot");
 #define MEMO_MAX 4
-
-typedef struct memo_slot {
-    uint32_t qn;   /* the query's stripped length; UINT32_MAX: empty */
-    uint8_t max, n;
-    ap_similar out[MEMO_MAX];
-    char q[MEMO_QUERY];
-} memo_slot;
-
-typedef struct scan_memo {
-    uint32_t next; /* the slot the next answer takes (round robin) */
-    memo_slot slot[MEMO_SLOTS];
-} scan_memo;
 
 static size_t rows_bytes(const ap_text *t)
 {
     return (t->n ? t->n : 1) * sizeof(ap_bigram_row); /* a multiple of 16: aligned for the memo */
 }
 
-static scan_memo *text_memo(ap_text *t)
+static ap_query_memo *text_memo(ap_text *t)
 {
-    return (scan_memo *)(void *)((char *)t->bigrams + rows_bytes(t));
+    return (ap_query_memo *)(void *)((char *)t->bigrams + rows_bytes(t));
 }
 
 /* The text's table of each line's bigram set, its size and stripped
@@ -256,11 +242,8 @@ static scan_memo *text_memo(ap_text *t)
 static const ap_bigram_row *text_bigrams(ap_text *t)
 {
     if (!t->bigrams) {
-        t->bigrams = ap_xmalloc(rows_bytes(t) + sizeof(scan_memo));
-        scan_memo *m = text_memo(t);
-        m->next = 0;
-        for (size_t i = 0; i < MEMO_SLOTS; i++)
-            m->slot[i].qn = UINT32_MAX;
+        t->bigrams = ap_xmalloc(rows_bytes(t) + sizeof(ap_query_memo));
+        ap_memo_init(text_memo(t));
         for (uint32_t i = 0; i < t->n; i++) {
             const ap_line *l = &t->lines[i];
             uint64_t set = line_bigrams(l);
@@ -495,24 +478,17 @@ size_t ap_similar_whole(const ap_view *v, const ap_line *line, ap_similar *out, 
     uint32_t qn = line->s_len;
     /* a view with no splice is its text's lines: the answer is the text's
      * (the scan reads nothing else), so it is kept and looked up */
-    if (v->nsp != 0 || max > MEMO_MAX || qn > MEMO_QUERY)
+    if (v->nsp != 0 || max > MEMO_MAX || qn > AP_MEMO_QUERY)
         return ap_similar_lines(v, line, ap_view_begin(v), out, max);
     text_bigrams(v->base);
-    scan_memo *m = text_memo(v->base);
-    for (size_t i = 0; i < MEMO_SLOTS; i++) {
-        const memo_slot *sl = &m->slot[i];
-        if (sl->qn == qn && sl->max == max && (qn == 0 || memcmp(sl->q, q, qn) == 0)) {
-            memcpy(out, sl->out, sl->n * sizeof *out);
-            return sl->n;
-        }
+    ap_query_memo *m = text_memo(v->base);
+    uint32_t an;
+    const void *kept = ap_memo_find(m, q, qn, (uint32_t)max, &an);
+    if (kept) {
+        memcpy(out, kept, an);
+        return an / sizeof *out;
     }
     size_t n = ap_similar_lines(v, line, ap_view_begin(v), out, max);
-    memo_slot *sl = &m->slot[m->next];
-    m->next = (m->next + 1) % MEMO_SLOTS;
-    sl->qn = qn;
-    sl->max = (uint8_t)max;
-    sl->n = (uint8_t)n;
-    memcpy(sl->q, q, qn);
-    memcpy(sl->out, out, n * sizeof *out);
+    ap_memo_put(m, q, qn, (uint32_t)max, out, (uint32_t)(n * sizeof *out));
     return n;
 }
