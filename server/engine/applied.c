@@ -1046,36 +1046,59 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
     return ok;
 }
 
-/* The group run forward on the file as it stands (v's text): each
- * modification's result, and (changes not NULL) whether the text it leaves
- * differs from v's. The caller frees the results. */
-static fwd_result *forward_as_it_stands(const gmod *mods, size_t n, const ap_view *v, bool *changes)
+/* The group run forward on the file as it stands (v's text), once per
+ * group and only when a question needs it: each modification's result,
+ * and whether the text it leaves differs from v's (asked the first time a
+ * question needs it). */
+typedef struct as_it_stands {
+    const gmod *mods;
+    size_t n;
+    const ap_view *v;
+    fwd_result *res; /* NULL: not run yet */
+    ap_view f;       /* the text the run leaves */
+    int changes;     /* -1: not compared yet */
+} as_it_stands;
+
+static const fwd_result *stands_results(as_it_stands *a)
 {
-    ap_view f;
-    ap_view_init(&f, v->base);
-    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
-    ap_sequence_forward(&f, mods, n, res);
-    if (changes)
-        *changes = !ap_views_equal(&f, v);
-    ap_view_release(&f);
-    return res;
+    if (!a->res) {
+        ap_view_init(&a->f, a->v->base);
+        a->res = ap_xcalloc(a->n ? a->n : 1, sizeof *a->res);
+        ap_sequence_forward(&a->f, a->mods, a->n, a->res);
+        a->changes = -1;
+    }
+    return a->res;
+}
+
+static bool stands_changes(as_it_stands *a)
+{
+    stands_results(a);
+    if (a->changes < 0)
+        a->changes = !ap_views_equal(&a->f, a->v);
+    return a->changes;
+}
+
+static void stands_release(as_it_stands *a)
+{
+    if (a->res) {
+        free(a->res);
+        ap_view_release(&a->f);
+    }
 }
 
 /* Does the group, run forward on the file as it stands, apply (every
  * modification resolving, none failing) and change its text? Then the file
  * is one to patch, as far as its text can tell: a user who never applied
  * the patch holds exactly these bytes and wants them changed. */
-static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+static bool applies_as_it_stands(as_it_stands *a)
 {
-    bool changes;
-    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
+    const fwd_result *res = stands_results(a);
     bool applies = false, fails = false;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < a->n; k++) {
         applies |= res[k].state == AP_MOD_APPLIES;
         fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
     }
-    free(res);
-    return applies && !fails && changes;
+    return applies && !fails && stands_changes(a);
 }
 
 /* Does a modification's content repeat its own locator, which stands twice
@@ -1149,10 +1172,12 @@ static bool insert_stands_above(const gmod *g, const ap_view *v)
  *   stands twice (below): every file the patch leaves holds it twice, as
  *   this one never patched may (10096266, 7039344, 5047439, 5011975).
  * docs/engine.md, "Undecidable by the text". */
-static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+static bool undecidable_as_it_stands(as_it_stands *a)
 {
-    bool changes;
-    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
+    const gmod *mods = a->mods;
+    size_t n = a->n;
+    const ap_view *v = a->v;
+    const fwd_result *res = stands_results(a);
     bool applies = false, again = false, stands = false, other = false, fails = false, repeats = false;
     for (size_t k = 0; k < n; k++) {
         bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
@@ -1176,12 +1201,11 @@ static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *
         if (g->mp->content.n > 0 && !done)
             above = insert && res[k].state == AP_MOD_FAILED && insert_stands_above(g, v);
     }
-    free(res);
     if (above && repeat)
         return true;
     for (size_t k = 0; k < n && fails && !repeats; k++)
         repeats = repeats_own_locator(&mods[k], v);
-    return (applies && changes) || again || (stands && !other && fails) || (fails && repeats);
+    return (applies && stands_changes(a)) || again || (stands && !other && fails) || (fails && repeats);
 }
 
 /* The first copy of a modification's snippet in its scope: after the
@@ -1207,9 +1231,12 @@ static bool snippet_in_scope(const ap_view *v, const mod_pats *mp, ap_match *fir
  * stands can be undone into its own snippet). A second run that finds such a
  * text again fails or deletes, announced: never a false success on a first.
  * docs/engine.md, "Recognising an applied modification". */
-static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
+static bool deletion_due(as_it_stands *a)
 {
-    fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
+    const gmod *mods = a->mods;
+    size_t n = a->n;
+    const ap_view *v = a->v;
+    const fwd_result *res = stands_results(a);
     bool stands = false;
     for (size_t k = 0; k < n; k++)
         stands |= is_delete(&mods[k]) && res[k].state == AP_MOD_APPLIES;
@@ -1224,7 +1251,6 @@ static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
             continue;
         stands = snippet_in_scope(v, mp, &sm);
     }
-    free(res);
     return stands;
 }
 
@@ -1690,18 +1716,19 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
      * (one that does is what a slipped snippet meant). docs/engine.md,
      * "Recognising an applied modification". */
     bool placed = agree, lone = false;
+    as_it_stands fw = {.mods = mods, .n = n, .v = v};
     if (fits && complete && !agree) {
         bool tied = false;
         for (size_t step = 0; step < n && !tied; step++)
             tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
         lone = !tied;
-        placed = tied && !creates && !applies_as_it_stands(mods, n, v);
+        placed = tied && !creates && !applies_as_it_stands(&fw);
         for (size_t step = 0; step < n && placed; step++)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
     /* a deletion the format says to make is never taken as made */
-    bool due = applied && !creates && deletion_due(mods, n, v);
+    bool due = applied && !creates && deletion_due(&fw);
     bool snippet_stands = applied && !due && lone_replace_stands(mods, n, v);
     bool snippet_left = applied && !due && !snippet_stands && !creates && replace_snippet_left(mods, n, v);
     bool slipped = applied && !due && !snippet_stands && !snippet_left && !creates &&
@@ -1722,7 +1749,8 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
     /* Applied, and yet a file never patched holding these bytes is as
      * likely (undecidable_as_it_stands): the text cannot tell; the caller
      * says so instead of succeeding silently. */
-    *undecided = applied && !creates && (undecidable_as_it_stands(mods, n, v) || lone_replace_alike(mods, n, v));
+    *undecided = applied && !creates && (undecidable_as_it_stands(&fw) || lone_replace_alike(mods, n, v));
+    stands_release(&fw);
     free(fit);
     free(differ);
     ap_buf_release(&u.store);
