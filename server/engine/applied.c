@@ -120,7 +120,7 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
             for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && !moved; j++) {
                 const ap_mod *mj = &c->mods[j];
                 const mod_pats *later = &x->pats[c2][j];
-                if (!mj->ok || (mj->action != AP_INSERT_AFTER && mj->action != AP_INSERT_BEFORE) ||
+                if (!mj->ok || !ap_action_inserts(mj->action) ||
                     later->content.n == 0 ||
                     ap_pattern_at(&later->content, after ? 0 : later->content.n - 1)->hash != h)
                     continue;
@@ -548,7 +548,7 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
         cut_places(s, &e->mp->snippet, out, &n, max, false);
         cut_places(s, &e->mp->content, out, &n, max, true);
         /* an insert's place, whose locator the deletion took */
-        if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
+        if (ap_action_inserts(e->m->action) &&
             e->mp->content.n > 0) {
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
@@ -629,7 +629,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
     *count = 0;
     store->len = 0;
 
-    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && c->n == 0) {
+    if (ap_action_inserts(m->action) && c->n == 0) {
         *count = 1; /* inserted nothing: nothing to take out */
         return true;
     }
@@ -789,7 +789,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ok = true;
         goto out;
     }
-    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && m->snippet.boundary) {
+    if (ap_action_inserts(m->action) && m->snippet.boundary) {
         /* 3.2, at a boundary of the file: the content as written, there */
         *count = 1;
         ap_pos from, to;
@@ -806,7 +806,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         }
         goto out;
     }
-    if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
+    if (ap_action_inserts(m->action)) {
         size_t n = ap_find_all(s, &mp->snippet, ap_view_begin(s), UNDO_CANDIDATES, &found);
         *count = (uint32_t)n;
         if (choice >= n)
@@ -1035,7 +1035,7 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
         const gmod *g = &mods[k + j];
         /* an insert of nothing, and a deletion whose text is gone, are done
          * on a first run too */
-        bool no_op = ((g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE) &&
+        bool no_op = (ap_action_inserts(g->m->action) &&
                       g->mp->content.n == 0) ||
                      (is_delete(g) && !res[j].has_region);
         ok = res[j].state == AP_MOD_APPLIES || (no_op && res[j].state == AP_MOD_ALREADY_APPLIED);
@@ -1120,7 +1120,7 @@ static bool stands_twice(const ap_view *v, const ap_pattern *p)
 static bool repeats_own_locator(const gmod *g, const ap_view *v)
 {
     const mod_pats *mp = g->mp;
-    bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+    bool insert = ap_action_inserts(g->m->action);
     if ((g->m->action != AP_REPLACE && !insert) || mp->content.n == 0)
         return false;
     if (insert)
@@ -1180,7 +1180,7 @@ static bool undecidable_as_it_stands(as_it_stands *a)
     const fwd_result *res = stands_results(a);
     bool applies = false, again = false, stands = false, other = false, fails = false, repeats = false;
     for (size_t k = 0; k < n; k++) {
-        bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
+        bool insert = ap_action_inserts(mods[k].m->action);
         bool writes = mods[k].mp->content.n > 0;
         bool beside = insert && writes && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
         applies |= res[k].state == AP_MOD_APPLIES;
@@ -1195,7 +1195,7 @@ static bool undecidable_as_it_stands(as_it_stands *a)
     bool above = stands && other && fails, repeat = false;
     for (size_t k = 0; k < n && above; k++) {
         const gmod *g = &mods[k];
-        bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+        bool insert = ap_action_inserts(g->m->action);
         bool done = insert && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
         repeat |= done && run_within(&g->mp->snippet, &g->mp->content);
         if (g->mp->content.n > 0 && !done)
@@ -1395,7 +1395,7 @@ static bool locator_slipped(const gmod *mods, size_t n, const ap_view *v)
         ap_match m;
         /* (an insert leaves its snippet where it was: a slip of it
          * standing is a snippet mistyped, 8083946) */
-        bool ins = (g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE);
+        bool ins = ap_action_inserts(g->m->action);
         if ((g->m->action != AP_REPLACE && !ins) || g->mp->has_end || g->mp->snippet.n < 2 ||
             ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m))
             continue;
@@ -1635,7 +1635,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
              * to its snippet alone: a block body it took cannot be put
              * back, but where it took none (the snippet opens no block, or
              * its block is its own lines) the forward run proves it */
-            bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
+            bool insert = ap_action_inserts(m->action);
             ok = ok && !m->start_snippet.boundary && !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;

@@ -622,7 +622,7 @@ static bool insert_holds_locator(const ap_patch *p)
     bool all = true, holds = false;
     size_t n = group_of(p, &mods, &pats, &all);
     for (size_t k = 0; k < n; k++)
-        holds |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
+        holds |= ap_action_inserts(mods[k].m->action) &&
                  (pattern_within(&pats[k].content, &pats[k].snippet) ||
                   (pats[k].has_anchor && pattern_within(&pats[k].content, &pats[k].anchor)));
     group_release(mods, pats, n);
