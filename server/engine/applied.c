@@ -522,6 +522,17 @@ static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, ui
                 out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0};
                 if (hint && !end)
                     out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
+                /* a content's last lines standing: the text taken before
+                 * them was as indented as the first of them says, less
+                 * what the content's lines differ by (1028173: not like
+                 * the line above, which is no part of the content) */
+                if (hint && end) {
+                    const ap_line *stood = ap_view_line(s, edge);
+                    uint32_t was = ap_pattern_at(x, x->n - 1 - got)->s_off,
+                             next = ap_pattern_at(x, x->n - got)->s_off;
+                    if (was <= next && next - was <= stood->s_off)
+                        out[*n].ind = stood->s, out[*n].ind_len = stood->s_off - (next - was);
+                }
                 (*n)++;
             }
         }
