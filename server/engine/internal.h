@@ -16,6 +16,13 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* INSERT_AFTER or INSERT_BEFORE: puts its content at a place its locator
+ * names and takes no line away (the two kinds the engine treats alike). */
+static inline bool ap_action_inserts(ap_action a)
+{
+    return a == AP_INSERT_AFTER || a == AP_INSERT_BEFORE;
+}
+
 /* ----------------------------------------------------------- util.c */
 
 void *ap_xmalloc(size_t n);
