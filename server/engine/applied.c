@@ -481,6 +481,8 @@ typedef struct del_place {
     const ap_line *above, *next;
     const char *ind; /* or its indentation itself (ind_len bytes), if ind */
     uint32_t ind_len;
+    const ap_line *base; /* the line above and next are relative to, if not
+                          * the one above the place */
 } del_place;
 
 static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, uint32_t *n, uint32_t max,
@@ -519,7 +521,7 @@ static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, ui
                 }
             }
             if (got > 0 && got < x->n) {
-                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0};
+                out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0, NULL};
                 if (hint && !end)
                     out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
                 /* a content's last lines standing: the text taken before
@@ -532,6 +534,9 @@ static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, ui
                              next = ap_pattern_at(x, x->n - got)->s_off;
                     if (was <= next && next - was <= stood->s_off)
                         out[*n].ind = stood->s, out[*n].ind_len = stood->s_off - (next - was);
+                    else if (was > next) /* deeper: as a cut first line's */
+                        out[*n].base = stood, out[*n].above = ap_pattern_at(x, x->n - got),
+                        out[*n].next = ap_pattern_at(x, x->n - 1 - got);
                 }
                 (*n)++;
             }
@@ -551,9 +556,9 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
     const mod_pats *mp = mods[k].mp;
     if (mp->has_anchor)
         for (size_t i = 0; i < anchors->n && n < max; i++)
-            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL, NULL, 0};
+            out[n++] = (del_place){ap_view_next(s, anchors->m[i].last), NULL, NULL, NULL, 0, NULL};
     else
-        out[n++] = (del_place){ap_view_begin(s), NULL, NULL, NULL, 0};
+        out[n++] = (del_place){ap_view_begin(s), NULL, NULL, NULL, 0, NULL};
     for (size_t j = 0; j < k && n < max; j++) {
         const gmod *e = &mods[j];
         cut_places(s, &e->mp->snippet, out, &n, max, false);
@@ -564,7 +569,7 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
             if (ap_find_first(s, &e->mp->content, ap_view_begin(s), &at)) {
-                out[n] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL, NULL, 0};
+                out[n] = (del_place){before ? ap_view_next(s, at.last) : at.first, NULL, NULL, NULL, 0, NULL};
                 /* as indented as the content says its snippet was (2.0
                  * indents a content like its snippet: 1001315) */
                 if (!indent_of(ap_view_line(s, at.first), &e->mp->content, &out[n].ind, &out[n].ind_len))
@@ -713,6 +718,8 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ap_pos above;
         if (!behind && ap_view_prev(s, at, &above) && !ap_view_line(s, above)->blank)
             dind = ap_view_line(s, above)->s, dind_len = ap_view_line(s, above)->s_off;
+        if (!behind && pl->base)
+            dind = pl->base->s, dind_len = pl->base->s_off;
         /* where an earlier content stands cut, as indented as its line
          * that came next (1002741: the content's last line, at column 0
          * below an indented one) */

@@ -1579,6 +1579,15 @@ static void test_apply_twice_more(void)
                              "        content: |\n          self.count = 0\n          break\n          break\n"
                              "      - action: DELETE\n        snippet: |\n          self.count = 0\n",
                 "\nif ch == '\\n':\n        break\n        break\n        if (x) {\n");
+    /* ... and deeper than that line, where the content's first line was
+     * (1090687: put back like the line above, it stood four columns short) */
+    CHECK_APPLY("    pass\n    self.pos = 0\n    export function greet(name) {\nsize_t len = strlen(s);\n\ntry:\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |2\n              export function greet(name) {\n"
+                             "          size_t len = strlen(s);\n"
+                             "        content: |2\n              export function greet(name) {\n"
+                             "          size_t len = strlen(s);\n              const x = await fetch(url);\n"
+                             "      - action: DELETE\n        snippet: |\n          export function greet(name) {\n",
+                "    pass\n    self.pos = 0\n    size_t len = strlen(s);\n        const x = await fetch(url);\n\ntry:\n");
     /* a DELETE that took an insert's snippet: put back at the insert's
      * place, as indented as the content says the snippet was, not like
      * the content's last line above it (1001315) */
