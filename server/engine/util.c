@@ -68,6 +68,11 @@ void ap_heap_release(void)
     static size_t low = SIZE_MAX; /* the least free memory since the last trim */
     if (!advised_end)
         return;
+#if __GLIBC__ < 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ < 33)
+    (void)low;
+    malloc_trim(0); /* (no mallinfo2 before glibc 2.33: every time) */
+    return;
+#else
     size_t free_now = mallinfo2().fordblks;
     if (free_now < low)
         low = free_now;
@@ -75,6 +80,7 @@ void ap_heap_release(void)
         malloc_trim(0);
         low = free_now;
     }
+#endif
 #endif
 }
 
