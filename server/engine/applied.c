@@ -120,7 +120,7 @@ bool ap_behind_later_inserts(run_ctx *x, int fi, int ch, int md, const outcome *
             for (size_t j = (c2 == ch ? (size_t)md + 1 : 0); j < c->n_mods && !moved; j++) {
                 const ap_mod *mj = &c->mods[j];
                 const mod_pats *later = &x->pats[c2][j];
-                if (!mj->ok || (mj->action != AP_INSERT_AFTER && mj->action != AP_INSERT_BEFORE) ||
+                if (!mj->ok || !ap_action_inserts(mj->action) ||
                     later->content.n == 0 ||
                     ap_pattern_at(&later->content, after ? 0 : later->content.n - 1)->hash != h)
                     continue;
@@ -522,6 +522,17 @@ static void cut_places(const ap_view *s, const ap_pattern *x, del_place *out, ui
                 out[*n] = (del_place){end ? edge : ap_view_next(s, edge), NULL, NULL, NULL, 0};
                 if (hint && !end)
                     out[*n].above = ap_pattern_at(x, got - 1), out[*n].next = ap_pattern_at(x, got);
+                /* a content's last lines standing: the text taken before
+                 * them was as indented as the first of them says, less
+                 * what the content's lines differ by (1028173: not like
+                 * the line above, which is no part of the content) */
+                if (hint && end) {
+                    const ap_line *stood = ap_view_line(s, edge);
+                    uint32_t was = ap_pattern_at(x, x->n - 1 - got)->s_off,
+                             next = ap_pattern_at(x, x->n - got)->s_off;
+                    if (was <= next && next - was <= stood->s_off)
+                        out[*n].ind = stood->s, out[*n].ind_len = stood->s_off - (next - was);
+                }
                 (*n)++;
             }
         }
@@ -548,7 +559,7 @@ static uint32_t deleted_places(const ap_view *s, const gmod *mods, size_t k, con
         cut_places(s, &e->mp->snippet, out, &n, max, false);
         cut_places(s, &e->mp->content, out, &n, max, true);
         /* an insert's place, whose locator the deletion took */
-        if ((e->m->action == AP_INSERT_BEFORE || e->m->action == AP_INSERT_AFTER) &&
+        if (ap_action_inserts(e->m->action) &&
             e->mp->content.n > 0) {
             ap_match at;
             bool before = e->m->action == AP_INSERT_BEFORE;
@@ -629,7 +640,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
     *count = 0;
     store->len = 0;
 
-    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && c->n == 0) {
+    if (ap_action_inserts(m->action) && c->n == 0) {
         *count = 1; /* inserted nothing: nothing to take out */
         return true;
     }
@@ -789,7 +800,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         ok = true;
         goto out;
     }
-    if ((m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) && m->snippet.boundary) {
+    if (ap_action_inserts(m->action) && m->snippet.boundary) {
         /* 3.2, at a boundary of the file: the content as written, there */
         *count = 1;
         ap_pos from, to;
@@ -806,7 +817,7 @@ static bool undo_one(ap_view *s, undo_state *u, size_t k, size_t step)
         }
         goto out;
     }
-    if (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) {
+    if (ap_action_inserts(m->action)) {
         size_t n = ap_find_all(s, &mp->snippet, ap_view_begin(s), UNDO_CANDIDATES, &found);
         *count = (uint32_t)n;
         if (choice >= n)
@@ -912,7 +923,7 @@ static ap_text *text_of_view(const ap_view *v)
     ap_text *joined = ap_text_join(lines, n);
     /* (a probe searches it as the run searched the base) */
     if (joined)
-        ap_text_inherit_decorated_lines(joined, v->base, lines, n);
+        ap_text_inherit_decorated_view(joined, v);
     free(lines);
     if (joined)
         return joined;
@@ -1035,7 +1046,7 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
         const gmod *g = &mods[k + j];
         /* an insert of nothing, and a deletion whose text is gone, are done
          * on a first run too */
-        bool no_op = ((g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE) &&
+        bool no_op = (ap_action_inserts(g->m->action) &&
                       g->mp->content.n == 0) ||
                      (is_delete(g) && !res[j].has_region);
         ok = res[j].state == AP_MOD_APPLIES || (no_op && res[j].state == AP_MOD_ALREADY_APPLIED);
@@ -1046,36 +1057,59 @@ static bool forward_gives(const gmod *mods, size_t n, ap_text *pre, const ap_vie
     return ok;
 }
 
-/* The group run forward on the file as it stands (v's text): each
- * modification's result, and (changes not NULL) whether the text it leaves
- * differs from v's. The caller frees the results. */
-static fwd_result *forward_as_it_stands(const gmod *mods, size_t n, const ap_view *v, bool *changes)
+/* The group run forward on the file as it stands (v's text), once per
+ * group and only when a question needs it: each modification's result,
+ * and whether the text it leaves differs from v's (asked the first time a
+ * question needs it). */
+typedef struct as_it_stands {
+    const gmod *mods;
+    size_t n;
+    const ap_view *v;
+    fwd_result *res; /* NULL: not run yet */
+    ap_view f;       /* the text the run leaves */
+    int changes;     /* -1: not compared yet */
+} as_it_stands;
+
+static const fwd_result *stands_results(as_it_stands *a)
 {
-    ap_view f;
-    ap_view_init(&f, v->base);
-    fwd_result *res = ap_xcalloc(n ? n : 1, sizeof *res);
-    ap_sequence_forward(&f, mods, n, res);
-    if (changes)
-        *changes = !ap_views_equal(&f, v);
-    ap_view_release(&f);
-    return res;
+    if (!a->res) {
+        ap_view_init(&a->f, a->v->base);
+        a->res = ap_xcalloc(a->n ? a->n : 1, sizeof *a->res);
+        ap_sequence_forward(&a->f, a->mods, a->n, a->res);
+        a->changes = -1;
+    }
+    return a->res;
+}
+
+static bool stands_changes(as_it_stands *a)
+{
+    stands_results(a);
+    if (a->changes < 0)
+        a->changes = !ap_views_equal(&a->f, a->v);
+    return a->changes;
+}
+
+static void stands_release(as_it_stands *a)
+{
+    if (a->res) {
+        free(a->res);
+        ap_view_release(&a->f);
+    }
 }
 
 /* Does the group, run forward on the file as it stands, apply (every
  * modification resolving, none failing) and change its text? Then the file
  * is one to patch, as far as its text can tell: a user who never applied
  * the patch holds exactly these bytes and wants them changed. */
-static bool applies_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+static bool applies_as_it_stands(as_it_stands *a)
 {
-    bool changes;
-    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
+    const fwd_result *res = stands_results(a);
     bool applies = false, fails = false;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < a->n; k++) {
         applies |= res[k].state == AP_MOD_APPLIES;
         fails |= res[k].state == AP_MOD_FAILED || res[k].state == AP_MOD_NOT_RUN;
     }
-    free(res);
-    return applies && !fails && changes;
+    return applies && !fails && stands_changes(a);
 }
 
 /* Does a modification's content repeat its own locator, which stands twice
@@ -1097,7 +1131,7 @@ static bool stands_twice(const ap_view *v, const ap_pattern *p)
 static bool repeats_own_locator(const gmod *g, const ap_view *v)
 {
     const mod_pats *mp = g->mp;
-    bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+    bool insert = ap_action_inserts(g->m->action);
     if ((g->m->action != AP_REPLACE && !insert) || mp->content.n == 0)
         return false;
     if (insert)
@@ -1149,13 +1183,15 @@ static bool insert_stands_above(const gmod *g, const ap_view *v)
  *   stands twice (below): every file the patch leaves holds it twice, as
  *   this one never patched may (10096266, 7039344, 5047439, 5011975).
  * docs/engine.md, "Undecidable by the text". */
-static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *v)
+static bool undecidable_as_it_stands(as_it_stands *a)
 {
-    bool changes;
-    fwd_result *res = forward_as_it_stands(mods, n, v, &changes);
+    const gmod *mods = a->mods;
+    size_t n = a->n;
+    const ap_view *v = a->v;
+    const fwd_result *res = stands_results(a);
     bool applies = false, again = false, stands = false, other = false, fails = false, repeats = false;
     for (size_t k = 0; k < n; k++) {
-        bool insert = mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE;
+        bool insert = ap_action_inserts(mods[k].m->action);
         bool writes = mods[k].mp->content.n > 0;
         bool beside = insert && writes && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
         applies |= res[k].state == AP_MOD_APPLIES;
@@ -1170,18 +1206,17 @@ static bool undecidable_as_it_stands(const gmod *mods, size_t n, const ap_view *
     bool above = stands && other && fails, repeat = false;
     for (size_t k = 0; k < n && above; k++) {
         const gmod *g = &mods[k];
-        bool insert = g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE;
+        bool insert = ap_action_inserts(g->m->action);
         bool done = insert && res[k].state == AP_MOD_ALREADY_APPLIED && res[k].has_region;
         repeat |= done && run_within(&g->mp->snippet, &g->mp->content);
         if (g->mp->content.n > 0 && !done)
             above = insert && res[k].state == AP_MOD_FAILED && insert_stands_above(g, v);
     }
-    free(res);
     if (above && repeat)
         return true;
     for (size_t k = 0; k < n && fails && !repeats; k++)
         repeats = repeats_own_locator(&mods[k], v);
-    return (applies && changes) || again || (stands && !other && fails) || (fails && repeats);
+    return (applies && stands_changes(a)) || again || (stands && !other && fails) || (fails && repeats);
 }
 
 /* The first copy of a modification's snippet in its scope: after the
@@ -1207,9 +1242,12 @@ static bool snippet_in_scope(const ap_view *v, const mod_pats *mp, ap_match *fir
  * stands can be undone into its own snippet). A second run that finds such a
  * text again fails or deletes, announced: never a false success on a first.
  * docs/engine.md, "Recognising an applied modification". */
-static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
+static bool deletion_due(as_it_stands *a)
 {
-    fwd_result *res = forward_as_it_stands(mods, n, v, NULL);
+    const gmod *mods = a->mods;
+    size_t n = a->n;
+    const ap_view *v = a->v;
+    const fwd_result *res = stands_results(a);
     bool stands = false;
     for (size_t k = 0; k < n; k++)
         stands |= is_delete(&mods[k]) && res[k].state == AP_MOD_APPLIES;
@@ -1224,7 +1262,6 @@ static bool deletion_due(const gmod *mods, size_t n, const ap_view *v)
             continue;
         stands = snippet_in_scope(v, mp, &sm);
     }
-    free(res);
     return stands;
 }
 
@@ -1369,7 +1406,7 @@ static bool locator_slipped(const gmod *mods, size_t n, const ap_view *v)
         ap_match m;
         /* (an insert leaves its snippet where it was: a slip of it
          * standing is a snippet mistyped, 8083946) */
-        bool ins = (g->m->action == AP_INSERT_AFTER || g->m->action == AP_INSERT_BEFORE);
+        bool ins = ap_action_inserts(g->m->action);
         if ((g->m->action != AP_REPLACE && !ins) || g->mp->has_end || g->mp->snippet.n < 2 ||
             ap_find_first(v, &g->mp->snippet, ap_view_begin(v), &m))
             continue;
@@ -1609,7 +1646,7 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
              * to its snippet alone: a block body it took cannot be put
              * back, but where it took none (the snippet opens no block, or
              * its block is its own lines) the forward run proves it */
-            bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
+            bool insert = ap_action_inserts(m->action);
             ok = ok && !m->start_snippet.boundary && !m->end_snippet.boundary && (!m->snippet.boundary || insert);
             if (!ok)
                 break;
@@ -1690,18 +1727,19 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
      * (one that does is what a slipped snippet meant). docs/engine.md,
      * "Recognising an applied modification". */
     bool placed = agree, lone = false;
+    as_it_stands fw = {.mods = mods, .n = n, .v = v};
     if (fits && complete && !agree) {
         bool tied = false;
         for (size_t step = 0; step < n && !tied; step++)
             tied = !differ[step] && !is_delete(&mods[n - 1 - step]) && mods[n - 1 - step].mp->content.n > 0;
         lone = !tied;
-        placed = tied && !creates && !applies_as_it_stands(mods, n, v);
+        placed = tied && !creates && !applies_as_it_stands(&fw);
         for (size_t step = 0; step < n && placed; step++)
             placed = !differ[step] || replaced_without_trace(v, &mods[n - 1 - step]);
     }
     bool applied = fits && placed && complete;
     /* a deletion the format says to make is never taken as made */
-    bool due = applied && !creates && deletion_due(mods, n, v);
+    bool due = applied && !creates && deletion_due(&fw);
     bool snippet_stands = applied && !due && lone_replace_stands(mods, n, v);
     bool snippet_left = applied && !due && !snippet_stands && !creates && replace_snippet_left(mods, n, v);
     bool slipped = applied && !due && !snippet_stands && !snippet_left && !creates &&
@@ -1722,7 +1760,8 @@ bool ap_group_applied(run_ctx *x, int fi, bool *undecided)
     /* Applied, and yet a file never patched holding these bytes is as
      * likely (undecidable_as_it_stands): the text cannot tell; the caller
      * says so instead of succeeding silently. */
-    *undecided = applied && !creates && (undecidable_as_it_stands(mods, n, v) || lone_replace_alike(mods, n, v));
+    *undecided = applied && !creates && (undecidable_as_it_stands(&fw) || lone_replace_alike(mods, n, v));
+    stands_release(&fw);
     free(fit);
     free(differ);
     ap_buf_release(&u.store);

@@ -111,17 +111,23 @@ static uint32_t deco_slot(uint64_t key, uint32_t mask)
     return (uint32_t)(key ^ (key >> 32)) & mask;
 }
 
-/* Line i of t into refs when its stripped text starts with decoration. */
-static void add_if_decorated(const ap_text *t, uint32_t i, deco_ref **refs, size_t *n, size_t *cap)
+/* Line i of t, l, into refs when its stripped text starts with decoration
+ * (a line of decoration alone too: a star and a comment's close hold the
+ * close after a front, and both have the empty text's soft key). */
+static inline void add_line(const ap_line *l, uint32_t i, deco_ref **refs, size_t *n, size_t *cap)
 {
-    const ap_line *l = &t->lines[i];
-    if (l->blank || !deco_first[(unsigned char)l->s[l->s_off]])
-        return;
     size_t d = ap_decoration_len(l->s + l->s_off, l->s_len);
     if (d == 0)
         return;
     AP_GROW(*refs, *n, *cap);
     (*refs)[(*n)++] = (deco_ref){ap_hash(l->s + l->s_off + d, l->s_len - d), i};
+}
+
+static void add_if_decorated(const ap_text *t, uint32_t i, deco_ref **refs, size_t *n, size_t *cap)
+{
+    const ap_line *l = &t->lines[i];
+    if (!l->blank && deco_first[(unsigned char)l->s[l->s_off]])
+        add_line(l, i, refs, n, cap);
 }
 
 static void set_refs(ap_text *t, deco_ref *refs, size_t n)
@@ -136,23 +142,47 @@ static void list_decorated(ap_text *t)
 {
     deco_ref *refs = NULL;
     size_t n = 0, cap = 0;
-    /* the test of add_if_decorated over the records in one tight loop (a
-     * pass over every line of every base a soft search asks: s_len 0 is
-     * a blank line, whose s_off may stand at the text's end; indexed, as
-     * a text without records has lines NULL and NULL + 0 is undefined) */
-    const ap_line *lines = t->lines;
-    for (uint32_t i = 0; i < t->n; i++)
-        if (lines[i].s_len != 0 && deco_first[(unsigned char)lines[i].s[lines[i].s_off]])
-            add_if_decorated(t, i, &refs, &n, &cap);
+    /* the test of add_if_decorated over the records in one tight loop, by
+     * pointer (a pass over every line of every base a soft search asks:
+     * the index arithmetic of t->lines[i] was a third of it; s_len 0 is a
+     * blank line, whose s_off may stand at the text's end; a text without
+     * records has lines NULL, and NULL + 0 is undefined) */
+    if (t->n > 0) {
+        const ap_line *first = t->lines, *end = first + t->n;
+        for (const ap_line *l = first; l < end; l++)
+            if (l->s_len != 0 && deco_first[(unsigned char)l->s[l->s_off]])
+                add_line(l, (uint32_t)(l - first), &refs, &n, &cap);
+    }
     set_refs(t, refs, n);
+}
+
+/* The first of refs[0, n) at or after line l, by halves. */
+static size_t first_ref(const deco_ref *refs, size_t n, uint32_t l)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].line < l)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run *runs, size_t n_runs)
 {
     if (!src || !src->deco_known || t->deco_known)
         return;
-    deco_ref *refs = NULL;
-    size_t n = 0, cap = 0, j = 0;
+    /* room for src's lines of every run at once (runs may go back in src,
+     * so counted run by run), grown only by the lines split afresh */
+    size_t cap = 0;
+    for (size_t r = 0; r < n_runs; r++)
+        cap += first_ref(src->deco_refs, src->n_deco, runs[r].src_line + runs[r].n) -
+               first_ref(src->deco_refs, src->n_deco, runs[r].src_line);
+    cap += 16;
+    deco_ref *refs = ap_xmalloc(cap * sizeof *refs);
+    size_t n = 0;
     uint32_t i = 0;
     for (size_t r = 0; r <= n_runs; r++) {
         /* the lines split afresh before the run (after the last: to the end) */
@@ -161,21 +191,14 @@ void ap_text_inherit_decorated(ap_text *t, const ap_text *src, const ap_line_run
             add_if_decorated(t, i, &refs, &n, &cap);
         if (r == n_runs)
             break;
-        /* src's decorated lines of the run, moved to where it landed: the
-         * first at or after its start by halves (runs may go back in src) */
+        /* src's decorated lines of the run, moved to where it landed */
         const ap_line_run *x = &runs[r];
-        size_t lo = 0, hi = src->n_deco;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (src->deco_refs[mid].line < x->src_line)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (j = lo; j < src->n_deco && src->deco_refs[j].line < x->src_line + x->n; j++) {
-            AP_GROW(refs, n, cap);
+        size_t j = first_ref(src->deco_refs, src->n_deco, x->src_line),
+               e = first_ref(src->deco_refs, src->n_deco, x->src_line + x->n);
+        if (cap - n < e - j) /* (the lines split afresh took the room) */
+            refs = ap_xrealloc(refs, (cap = 2 * cap + (e - j)) * sizeof *refs);
+        for (; j < e; j++)
             refs[n++] = (deco_ref){src->deco_refs[j].key, src->deco_refs[j].line - x->src_line + x->line};
-        }
         i = x->line + x->n;
     }
     set_refs(t, refs, n);
@@ -242,6 +265,35 @@ void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_l
         AP_GROW(runs, nr, cap);
         runs[nr++] = (ap_line_run){at, (uint32_t)(lines[at] - first), i - at};
     }
+    ap_text_inherit_decorated(t, base, runs, nr);
+    free(runs);
+}
+
+void ap_text_inherit_decorated_view(ap_text *t, const ap_view *v)
+{
+    const ap_text *base = v->base;
+    if (!base || !base->lines || !base->deco_known || t->deco_known)
+        return;
+    /* the base lines between the splices, where they stand in the view's
+     * order: the copied runs, from the splices alone (a pass over the
+     * joined lines, comparing each record with the one before, cost about
+     * five instructions a line) */
+    ap_line_run *runs = ap_xmalloc(((size_t)v->nsp + 1) * sizeof *runs);
+    size_t nr = 0;
+    uint32_t l = 0, at = 0;
+    for (uint32_t s = 0; s < v->nsp; s++) {
+        const ap_splice *sp = &v->sp[s];
+        if (sp->a > l) {
+            runs[nr++] = (ap_line_run){at, l, sp->a - l};
+            at += sp->a - l;
+            l = sp->a;
+        }
+        at += sp->n;
+        if (sp->b > l)
+            l = sp->b;
+    }
+    if (base->n > l)
+        runs[nr++] = (ap_line_run){at, l, base->n - l};
     ap_text_inherit_decorated(t, base, runs, nr);
     free(runs);
 }

@@ -622,7 +622,7 @@ static bool insert_holds_locator(const ap_patch *p)
     bool all = true, holds = false;
     size_t n = group_of(p, &mods, &pats, &all);
     for (size_t k = 0; k < n; k++)
-        holds |= (mods[k].m->action == AP_INSERT_AFTER || mods[k].m->action == AP_INSERT_BEFORE) &&
+        holds |= ap_action_inserts(mods[k].m->action) &&
                  (pattern_within(&pats[k].content, &pats[k].snippet) ||
                   (pats[k].has_anchor && pattern_within(&pats[k].content, &pats[k].anchor)));
     group_release(mods, pats, n);
@@ -900,10 +900,13 @@ static void test_applying_twice_changes_nothing(void)
      * 7), 3.2 87.89% (seed 6), harsh 89.59% (seed 7) and 83.62% (seed 4).
      * Session 20's (idem20) to 91/88 (harsh 89/83): lowest since 2.0
      * 92.93% (seed 7), 3.2 89.13% (seed 6), harsh 90.48% (seed 7) and
-     * 84.23% (seed 4, too near 84 to raise that one) */
+     * 84.23% (seed 4, too near 84 to raise that one). Session 21's
+     * (idem21) 2.0 to 92: lowest over seeds 1-10 at 3,000 cases 2.0
+     * 93.38% (seed 7), 3.2 89.46% (seed 6), harsh 90.66% (seed 7) and
+     * 84.35% (seed 4): the others too near the next point to raise */
     for (int f = 0; f < 2; f++) {
         unsigned long fok = per[f][CLEAN] + per[f][ERROR] + per[f][SILENT] + per[f][WARNED];
-        unsigned long floor = f ? (harsh ? 83 : 88) : (harsh ? 89 : 91);
+        unsigned long floor = f ? (harsh ? 83 : 88) : (harsh ? 89 : 92);
         if (per[f][CLEAN] * 100 < fok * floor)
             fprintf(stderr, "  %s: clean share under %lu%%\n", f ? "3.2" : "2.0", floor);
         CHECK(per[f][CLEAN] * 100 >= fok * floor);

@@ -16,6 +16,13 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* INSERT_AFTER or INSERT_BEFORE: puts its content at a place its locator
+ * names and takes no line away (the two kinds the engine treats alike). */
+static inline bool ap_action_inserts(ap_action a)
+{
+    return a == AP_INSERT_AFTER || a == AP_INSERT_BEFORE;
+}
+
 /* ----------------------------------------------------------- util.c */
 
 void *ap_xmalloc(size_t n);
@@ -229,8 +236,8 @@ ap_text *ap_text_adopt_known(char *bytes, size_t len, bool has_nul);
  * line count) stay. Nothing may read the text's lines afterwards. */
 void ap_text_drop_lines(ap_text *t);
 
-/* Keeps of each line record only what splitting the bytes again does not
- * give back (its stripped part and hash: 12 bytes instead of 24), for a
+/* Keeps of each line record only what splitting and stripping the bytes
+ * again does not give back (its hash word: 4 bytes instead of 24), for a
  * text whose lines nobody reads for a while: the command line's first run,
  * between a changed file's group and its rendering. The tables go too. Until
  * ap_text_unpack_lines, nothing may read the lines (lines is NULL); the
@@ -249,10 +256,11 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
                               size_t n_copied);
 
 /* Hands the whole pages of memory freed inside the heap back to the system
- * (a command's heap, after ap_use_huge_pages; elsewhere nothing): the
+ * (a command's heap, after ap_use_huge_pages; elsewhere nothing) once the
+ * free memory not reused since the last time reaches 1 MiB (util.c): the
  * twice check frees the first run's tables in the middle of the heap, where
  * the rendered bytes that come next do not fit, so they would stay resident
- * beside them. */
+ * beside them; holes the next file's records fill are left alone. */
 void ap_heap_release(void);
 
 /* The same over bytes the text does not own (a run's rendered bytes, which
@@ -331,6 +339,10 @@ void ap_decorated_follow(ap_text *now, const ap_text *before, size_t pre, size_t
  * lines, most of them its base's). */
 void ap_text_inherit_decorated_lines(ap_text *t, const ap_text *base, const ap_line *const *lines,
                                      uint32_t n);
+/* The same for t joined from the lines of view v in order (applied.c's
+ * text_of_view): the base's runs read from the splices. */
+struct ap_view;
+void ap_text_inherit_decorated_view(ap_text *t, const struct ap_view *v);
 
 /* -------------------------------------------------------- pattern.c */
 
@@ -519,6 +531,11 @@ bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_matc
  * stops once `limit` are found (0: no limit). Returns how many were found. */
 size_t ap_find_all(const ap_view *v, const ap_pattern *pat, ap_pos from, size_t limit,
                    ap_matches *out);
+/* Each match starting at or after from, in order, given to found until it
+ * returns false: a caller that wants the first match passing a test of its
+ * own reads the matches up to that one only. */
+void ap_find_each(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                  bool (*found)(void *ctx, ap_match m), void *ctx);
 /* Does pat match with its first line at p? */
 bool ap_match_at(const ap_view *v, const ap_pattern *pat, ap_pos p, ap_match *out);
 void ap_matches_release(ap_matches *m);

@@ -247,7 +247,15 @@ static bool next_inserted(const ap_view *v, const ap_line *p0, uint64_t from_key
     for (; *s < v->nsp; (*s)++, *k = 0)
         for (; *k < v->sp[*s].n; (*k)++) {
             ap_pos q = {v->sp[*s].a, (int32_t)*s, *k};
-            if (ap_pos_key(q) >= from_key && ap_soft_eq(&v->sp[*s].lines[*k].l, p0)) {
+            const ap_line *l = &v->sp[*s].lines[*k].l;
+            /* (most inserted lines hold p0 neither as they are nor after
+             * decoration, which would end them with its last byte: told
+             * here without a call) */
+            if (l->hash != p0->hash &&
+                (p0->blank || l->s_len <= p0->s_len ||
+                 l->s[l->s_off + l->s_len - 1] != p0->s[p0->s_off + p0->s_len - 1]))
+                continue;
+            if (ap_pos_key(q) >= from_key && ap_soft_eq(l, p0)) {
                 *out = q;
                 return true;
             }
@@ -450,6 +458,12 @@ bool ap_find_first(const ap_view *v, const ap_pattern *pat, ap_pos from, ap_matc
         return false;
     *out = m;
     return true;
+}
+
+void ap_find_each(const ap_view *v, const ap_pattern *pat, ap_pos from,
+                  bool (*found)(void *ctx, ap_match m), void *ctx)
+{
+    search(v, pat, from, found, ctx);
 }
 
 struct all_ctx {

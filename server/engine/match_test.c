@@ -1288,6 +1288,38 @@ static void test_decorated_taken_over(void)
                 CHECK(!j->deco_known);
             ap_text_release(j);
         }
+        /* joined from a view of src (applied.c's probes): its runs read
+         * from the splices; some replace lines, some only insert, some
+         * only delete, the last may reach the end */
+        ap_view v;
+        ap_view_init(&v, src);
+        static const char *const news[] = {"# item 3", "zz", "  - item 7", "item 1"};
+        uint32_t top = src->n;
+        for (int e = rand() % 5; e > 0 && top > 0; e--) {
+            uint32_t a = (uint32_t)(rand() % (top + 1)), b = a + (uint32_t)(rand() % 3);
+            if (b > top)
+                b = top;
+            replace_lines(&v, ap_view_seek(&v, a), ap_view_seek(&v, b), news + rand() % 2,
+                          (uint32_t)(rand() % 3));
+            top = a;
+        }
+        const ap_line **vl = NULL;
+        uint32_t nv = 0, vcap = 0;
+        for (ap_pos p = ap_view_begin(&v); !ap_view_at_end(&v, p); p = ap_view_next(&v, p)) {
+            AP_GROW(vl, nv, vcap);
+            vl[nv++] = ap_view_line(&v, p);
+        }
+        ap_text *jv = nv ? ap_text_join(vl, nv) : NULL;
+        if (jv) {
+            ap_text_inherit_decorated_view(jv, &v);
+            if (listed)
+                CHECK(same_decorated(jv, jv->bytes, jv->len));
+            else
+                CHECK(!jv->deco_known);
+            ap_text_release(jv);
+        }
+        free(vl);
+        ap_view_release(&v);
         ap_text_release(other);
         ap_text_release(src);
         ap_buf_release(&out);

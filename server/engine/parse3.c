@@ -966,7 +966,7 @@ static void check_locators(p3 *ps, ap_mod *m, int ch, int md, bool last)
         }
     }
     correct_range(ps, m, ch, md);
-    if (m->end_snippet.present && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE)) {
+    if (m->end_snippet.present && ap_action_inserts(m->action)) {
         bool after = m->action == AP_INSERT_AFTER;
         ap_problem *pr = tolerate(ps, AP_POINT_ACTION_RANGE, AP_INVALID_MODIFICATION,
                                   m->end_snippet.key, ch, md,

@@ -486,7 +486,7 @@ void ap_resolve(const ap_view *v, const ap_mod *m, const mod_pats *mp, const seq
             break;
         o->to = ap_view_next(v, o->to);
     }
-    bool insert = m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE;
+    bool insert = ap_action_inserts(m->action);
     o->at = m->action == AP_INSERT_BEFORE ? o->from : o->to;
     if (insert && r->sequential && c->n > 0 &&
         ap_nesting_guard(v, o->at, c, m->action == AP_INSERT_AFTER, &o->at)) {

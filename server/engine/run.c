@@ -238,7 +238,7 @@ ap_mod_state ap_run_mod(run_ctx *x, int fi, int ch, int md, const seq_ctx *sc, o
     const mod_pats *mp = &x->pats[ch][md];
     outcome o;
     ap_resolve(v, m, mp, sc, &o);
-    if (o.state == AP_MOD_APPLIES && (m->action == AP_INSERT_AFTER || m->action == AP_INSERT_BEFORE) &&
+    if (o.state == AP_MOD_APPLIES && ap_action_inserts(m->action) &&
         ap_behind_later_inserts(x, fi, ch, md, &o)) {
         o.state = AP_MOD_ALREADY_APPLIED;
         o.why = "the content already stands here, behind what later modifications inserted";

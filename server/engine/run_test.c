@@ -1570,6 +1570,15 @@ static void test_apply_twice_more(void)
                              "        content: |\n          try:\n                  class Parser:\n          count = 0\n"
                              "      - action: DELETE\n        snippet: |\n          count = 0\n",
                 "break\nexcept ValueError as e:\ntry:\n        class Parser:\nimport os\n");
+    /* a DELETE that took an earlier content's first line: the rest of
+     * the content stands below a line indented otherwise; put back as
+     * indented as the content's next line, not like the line above
+     * (1028173) */
+    CHECK_APPLY("\nif ch == '\\n':\n        self.count = 0\n        if (x) {\n",
+                HDR("f.txt") "      - action: REPLACE\n        snippet: |\n          self.count = 0\n"
+                             "        content: |\n          self.count = 0\n          break\n          break\n"
+                             "      - action: DELETE\n        snippet: |\n          self.count = 0\n",
+                "\nif ch == '\\n':\n        break\n        break\n        if (x) {\n");
     /* a DELETE that took an insert's snippet: put back at the insert's
      * place, as indented as the content says the snippet was, not like
      * the content's last line above it (1001315) */

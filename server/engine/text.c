@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* White space as Python's str.isspace() knows it (the reference patcher
  * strips with str.strip()): ASCII \t \n \v \f \r, \x1c-\x1f and space, and
@@ -186,13 +189,67 @@ char ap_text_break(const ap_text *t)
     return t->eol == AP_EOL_CR ? '\r' : '\n';
 }
 
+/* The breaks of a text found 64 bytes a step (SSE2, which every x86-64
+ * has): splitting asks for the next break once a line, and a memchr call
+ * a line of 30 bytes was a quarter of splitting it. mask holds the breaks
+ * of s[at .. at + 64), bit k for s[at + k]; the last 63 bytes or fewer are
+ * searched by memchr. Asked with offsets that only grow. */
+typedef struct break_scan {
+    const char *s;
+    size_t n, at;
+    uint64_t mask;
+    char brk;
+} break_scan;
+
+static inline break_scan break_scan_of(const char *s, size_t n, char brk)
+{
+    /* (at = n: no block read yet) */
+    return (break_scan){s, n, n, 0, brk};
+}
+
+/* The offset of the first break at or after i, or n. */
+static inline __attribute__((always_inline)) size_t next_break(break_scan *b, size_t i)
+{
+#if defined(__SSE2__)
+    if (i >= b->at && i - b->at < 64) {
+        uint64_t m = b->mask & (~0ull << (i - b->at));
+        if (m)
+            return b->at + (size_t)__builtin_ctzll(m);
+        i = b->at + 64;
+    }
+    const __m128i pat = _mm_set1_epi8(b->brk);
+    while (i <= b->n && b->n - i >= 64) {
+        const char *p = b->s + i;
+        uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), pat));
+        uint64_t m1 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), pat));
+        uint64_t m2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), pat));
+        uint64_t m3 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), pat));
+        uint64_t m = m0 | m1 << 16 | m2 << 32 | m3 << 48;
+        b->at = i;
+        b->mask = m;
+        if (m)
+            return i + (size_t)__builtin_ctzll(m);
+        i += 64;
+    }
+#endif
+    if (i >= b->n)
+        return b->n;
+    const char *hit = memchr(b->s + i, b->brk, b->n - i);
+    return hit ? (size_t)(hit - b->s) : b->n;
+}
+
 /* The line of s[0..n) that starts at i, broken by brk, into *line; the
- * offset of the next line. */
-static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
+ * offset of the next line. The break is found by scan when given. */
+static inline __attribute__((always_inline)) size_t split_one_at(const char *s, size_t n, size_t i, char brk,
+                                                                 ap_line *line, break_scan *scan)
 {
     size_t start = i;
-    const char *hit = memchr(s + i, brk, n - i);
-    i = hit ? (size_t)(hit - s) : n;
+    if (scan) {
+        i = next_break(scan, i);
+    } else {
+        const char *hit = memchr(s + i, brk, n - i);
+        i = hit ? (size_t)(hit - s) : n;
+    }
     uint8_t eol = 0;
     size_t len = i - start;
     if (i < n) {
@@ -212,6 +269,11 @@ static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_l
     return i;
 }
 
+static inline size_t split_one(const char *s, size_t n, size_t i, char brk, ap_line *line)
+{
+    return split_one_at(s, n, i, brk, line, NULL);
+}
+
 /* No counting pass (a search for every break, again): room for a line
  * every 16 bytes, which code and prose do not exceed, doubled when shorter
  * lines fill it, and the rest given back at the end. Only the records
@@ -223,12 +285,13 @@ size_t ap_split_lines(const char *s, size_t n, ap_line **out)
     size_t count = 0, cap = n ? n / 16 + 16 : 0;
     ap_line *lines = cap ? ap_xmalloc(cap * sizeof *lines) : NULL;
     size_t i = 0;
+    break_scan scan = break_scan_of(s, n, brk);
     while (i < n) {
         if (count == cap) {
             cap *= 2;
             lines = ap_xrealloc(lines, cap * sizeof *lines);
         }
-        i = split_one(s, n, i, brk, &lines[count++]);
+        i = split_one_at(s, n, i, brk, &lines[count++], &scan);
     }
     if (count < cap) {
         if (count) {
@@ -399,13 +462,15 @@ void ap_text_drop_lines(ap_text *t)
     t->packed = NULL;
 }
 
-/* What a packed line keeps: the record less where it stands (s, len): the
- * stripped part and the record's word of the hash, break and blank, copied
- * as it is */
+/* What a packed line keeps: the record's word of the hash, break and blank,
+ * copied as it is (4 bytes instead of 24). The rest is where the line stands
+ * (s, len) and its stripped part (s_off, s_len): splitting and stripping the
+ * bytes again gives them back, for a few instructions a line; hashing is
+ * what costs, and is not done again. */
 #define AP_WORD_AT (offsetof(ap_line, s_len) + sizeof(uint32_t))
 _Static_assert(AP_WORD_AT + sizeof(uint32_t) == sizeof(ap_line) || sizeof(void *) != 8, "the word ends the record");
 struct ap_packed_line {
-    uint32_t s_off, s_len, word;
+    uint32_t word;
 };
 
 void ap_text_pack_lines(ap_text *t)
@@ -415,12 +480,8 @@ void ap_text_pack_lines(ap_text *t)
         return;
     struct ap_packed_line *p = ap_xmalloc(t->n * sizeof *p);
     const ap_line *ls = t->lines;
-    for (uint32_t k = 0, count = t->n; k < count; k++) {
-        const ap_line *l = &ls[k];
-        p[k].s_off = l->s_off;
-        p[k].s_len = l->s_len;
-        memcpy(&p[k].word, (const char *)l + AP_WORD_AT, sizeof p[k].word);
-    }
+    for (uint32_t k = 0, count = t->n; k < count; k++)
+        memcpy(&p[k].word, (const char *)&ls[k] + AP_WORD_AT, sizeof p[k].word);
     free(t->lines);
     t->lines = NULL;
     t->packed = p;
@@ -438,39 +499,25 @@ void ap_text_unpack_lines(const ap_text *ct)
     const struct ap_packed_line *packed = t->packed;
     uint32_t count = t->n;
     ap_line *lines = ap_xmalloc(count * sizeof *lines);
+    break_scan scan = break_scan_of(s, n, brk);
     for (uint32_t k = 0; k < count; k++) {
-        const struct ap_packed_line *p = &packed[k];
-        /* the break is the first brk after the stripped part (a line holds
-         * none): only trailing blanks lie between, so look from there, byte
-         * by byte, as splitting did from the line's start */
-        size_t j = i + (size_t)p->s_off + p->s_len, len;
-        if (j > n)
+        if (i >= n)
             abort(); /* (not the records of these bytes: never) */
-        if (j < n && s[j] == brk) {
-            /* no trailing blank (nearly every line): the byte before is
-             * no CR of a CRLF, since those belong to the break */
-            lines[k].s = s + i;
-            lines[k].len = (uint32_t)(j - i);
-            lines[k].s_off = p->s_off;
-            lines[k].s_len = p->s_len;
-            memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
-            i = j + 1;
-            continue;
-        }
-        while (j < n && s[j] != brk)
-            j++;
-        len = j - i;
+        /* as split_one, the hash aside */
+        size_t j = next_break(&scan, i), len = j - i;
         if (j < n) {
             if (brk == '\n')
                 while (len > 0 && s[i + len - 1] == '\r')
                     len--; /* a CRLF's CRs belong to the break */
             j++;
         }
+        size_t off, sl;
+        strip_of(s + i, len, &off, &sl);
         lines[k].s = s + i;
         lines[k].len = (uint32_t)len;
-        lines[k].s_off = p->s_off;
-        lines[k].s_len = p->s_len;
-        memcpy((char *)&lines[k] + AP_WORD_AT, &p->word, sizeof p->word);
+        lines[k].s_off = (uint32_t)off;
+        lines[k].s_len = (uint32_t)sl;
+        memcpy((char *)&lines[k] + AP_WORD_AT, &packed[k].word, sizeof packed[k].word);
         i = j;
     }
     /* (the bytes split into the lines they did when the text was made) */

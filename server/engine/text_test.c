@@ -791,6 +791,67 @@ static void test_pack_lines(void)
         }
         packed_is(buf, n);
     }
+    /* texts longer than the 64-byte blocks breaks are found in, with lines
+     * shorter and longer than a block, breaks at a block's first and last
+     * byte, and the last 63 bytes found apart */
+    const char sparse[] = {'a', 'a', 'a', ' ', ' ', '\t', '\n', '\r', '}', 'b'};
+    static char big[700];
+    for (int round = 0; round < 600; round++) {
+        size_t n = (size_t)(round * 7 % 700);
+        unsigned every = 1u + (unsigned)round % 90; /* about one break in every */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % (every * 4);
+            big[i] = r < 2 ? '\n' : r < 3 ? '\r' : sparse[(seed >> 8) % sizeof sparse];
+        }
+        packed_is(big, n);
+    }
+}
+
+/* Splitting, whose breaks are found 64 bytes a step, makes the lines a
+ * plain search from each line's start finds: over random texts of LF, CR,
+ * CRLF and lone CRs, shorter and longer than a block. */
+static void test_split_by_blocks(void)
+{
+    const char alphabet[] = {'a', 'b', ' ', '\t', 'x', 'x', 'x', '}'};
+    unsigned seed = 64;
+    static char buf[1000];
+    for (int round = 0; round < 1500; round++) {
+        size_t n = (size_t)(round * 13 % 1000);
+        unsigned every = 1u + (unsigned)round % 150;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % (every * 4);
+            buf[i] = r < 2 ? '\n' : r < 3 ? '\r' : alphabet[(seed >> 8) % sizeof alphabet];
+        }
+        ap_line *lines = NULL;
+        size_t count = ap_split_lines(buf, n, &lines);
+        char brk = ap_text_break_of(buf, n);
+        size_t i = 0, k = 0;
+        for (; i < n; k++) {
+            size_t j = i;
+            while (j < n && buf[j] != brk)
+                j++;
+            size_t len = j - i;
+            if (j < n && brk == '\n')
+                while (len > 0 && buf[i + len - 1] == '\r')
+                    len--;
+            CHECK(k < count);
+            if (k >= count)
+                break;
+            CHECK(lines[k].s == buf + i);
+            CHECK_INT(lines[k].len, len);
+            size_t off, sl;
+            ap_strip(buf + i, len, &off, &sl);
+            CHECK_INT(lines[k].s_off, off);
+            CHECK_INT(lines[k].s_len, sl);
+            CHECK_INT(lines[k].hash, ap_line_hash(buf + i + off, sl));
+            CHECK_INT(lines[k].eol, j == n ? 0 : brk == '\r' ? AP_EOL_CR : len < j - i ? AP_EOL_CRLF : AP_EOL_LF);
+            i = j < n ? j + 1 : n;
+        }
+        CHECK_INT(count, k);
+        free(lines);
+    }
 }
 
 /* A text of rendered bytes that takes the records of the lines copied from
@@ -895,6 +956,7 @@ int main(void)
 {
     RUN(test_borrow_copied);
     RUN(test_pack_lines);
+    RUN(test_split_by_blocks);
     RUN(test_split_lf);
     RUN(test_split_crlf);
     RUN(test_split_lone_cr);
