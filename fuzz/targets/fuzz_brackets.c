@@ -1,15 +1,15 @@
 /* fuzz_brackets.c - the bracket-balance readings against each other, on any
  * bytes.
  *
- * The balance of a text is read three ways (brackets.c): line by line into
- * a map (ap_brackets_text, the plain lexer every other one must agree
- * with), and, where every line starts in code, as one run of the bytes, in
- * SSE2 steps or, on a CPU that has them, AVX2 steps (ap_brackets_balance,
- * ap_brackets_wide). A text that replaces another takes the other's balance
- * over and reads only the lines between their common ends
+ * The balance of a text is read three ways (brackets.c): line by line into a
+ * map (ap_brackets_text, the plain lexer every other one must agree with),
+ * and, where every line starts in code, as one run of the bytes, in SSE2
+ * steps or, on a CPU that has them, AVX2 steps (ap_brackets_balance;
+ * ap_wide_off takes the SSE2 ones). A text that replaces another takes the
+ * other's balance over and reads only the lines between their common ends
  * (ap_text_follow). The wide readings are hand-written vector code whose
- * stops, folds and tails only random tests covered; here any bytes go
- * through all of them.
+ * stops, folds and tails only random tests covered; here any bytes go through
+ * all of them.
  *
  * Input: split at the first 0x1E byte, if any: the text before it is the
  * old text, the rest the new one that follows it; without one, the whole
@@ -46,22 +46,22 @@ static int64_t by_map(const char *s, size_t n)
 }
 
 /* ap_brackets_balance of a fresh text, with the given width. */
-static int64_t by_run(const char *s, size_t n, int wide)
+static int64_t by_run(const char *s, size_t n, bool wide)
 {
-    int was = ap_brackets_wide;
-    ap_brackets_wide = wide;
+    bool was = ap_wide_off;
+    ap_wide_off = !wide;
     ap_text *t = ap_text_new(s, n);
     int64_t b = ap_brackets_balance(t);
     ap_text_release(t);
-    ap_brackets_wide = was;
+    ap_wide_off = was;
     return b;
 }
 
 /* now's balance after it followed old, whose balance was read first. */
-static int64_t by_follow(const char *old, size_t n_old, const char *now, size_t n_now, int wide)
+static int64_t by_follow(const char *old, size_t n_old, const char *now, size_t n_now, bool wide)
 {
-    int was = ap_brackets_wide;
-    ap_brackets_wide = wide;
+    bool was = ap_wide_off;
+    ap_wide_off = !wide;
     ap_text *before = ap_text_new(old, n_old);
     ap_brackets_balance(before);
     ap_text *t = ap_text_new(now, n_now);
@@ -69,7 +69,7 @@ static int64_t by_follow(const char *old, size_t n_old, const char *now, size_t 
     int64_t b = ap_brackets_balance(t);
     ap_text_release(t);
     ap_text_release(before);
-    ap_brackets_wide = was;
+    ap_wide_off = was;
     return b;
 }
 
@@ -82,11 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n_now = sep ? size - n_old - 1 : size;
 
     int64_t want_old = by_map(s, n_old), want_now = by_map(now, n_now);
-    expect(by_run(s, n_old, 0), want_old, "the old text by SSE2 steps");
-    expect(by_run(s, n_old, -1), want_old, "the old text by the widest steps");
-    expect(by_run(now, n_now, 0), want_now, "the new text by SSE2 steps");
-    expect(by_run(now, n_now, -1), want_now, "the new text by the widest steps");
-    expect(by_follow(s, n_old, now, n_now, 0), want_now, "the new text following the old (SSE2)");
-    expect(by_follow(s, n_old, now, n_now, -1), want_now, "the new text following the old (widest)");
+    expect(by_run(s, n_old, false), want_old, "the old text by SSE2 steps");
+    expect(by_run(s, n_old, true), want_old, "the old text by the widest steps");
+    expect(by_run(now, n_now, false), want_now, "the new text by SSE2 steps");
+    expect(by_run(now, n_now, true), want_now, "the new text by the widest steps");
+    expect(by_follow(s, n_old, now, n_now, false), want_now, "the new text following the old (SSE2)");
+    expect(by_follow(s, n_old, now, n_now, true), want_now, "the new text following the old (widest)");
     return 0;
 }

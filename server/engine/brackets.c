@@ -649,23 +649,10 @@ __attribute__((target("avx2,popcnt"))) static bool balance_count_avx2(const char
 }
 #endif
 
-int ap_brackets_wide = -1;
-
-#ifdef AP_BRACKETS_AVX2
-/* The reading this CPU (or a test, by ap_brackets_wide) takes. */
-static bool use_avx2(void)
-{
-    static int avx2 = -1;
-    if (avx2 < 0)
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-    return avx2 && ap_brackets_wide != 0;
-}
-#endif
-
 static bool balance_prove(const char *bytes, size_t n, int64_t *out)
 {
 #ifdef AP_BRACKETS_AVX2
-    if (use_avx2())
+    if (ap_cpu_avx2())
         return balance_prove_avx2(bytes, n, out);
 #endif
     return balance_run(bytes, n, true, out);
@@ -675,7 +662,7 @@ static int64_t run_balance(const char *bytes, size_t n)
 {
     int64_t depth;
 #ifdef AP_BRACKETS_AVX2
-    if (use_avx2()) {
+    if (ap_cpu_avx2()) {
         balance_count_avx2(bytes, n, &depth);
         return depth;
     }

@@ -541,10 +541,9 @@ static void balance_run_wide(void)
 static void test_balance_run_wide(void)
 {
     balance_run_wide();
-    int was = ap_brackets_wide;
-    ap_brackets_wide = 0;
+    ap_wide_off = true;
     balance_run_wide();
-    ap_brackets_wide = was;
+    ap_wide_off = false;
 }
 
 /* A text that replaces another takes over its balance by reading only the

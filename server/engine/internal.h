@@ -263,6 +263,13 @@ ap_text *ap_text_adopt_copied(char *bytes, size_t len, const ap_text *src, const
  * beside them; holes the next file's records fill are left alone. */
 void ap_heap_release(void);
 
+/* Wide instructions the processor has (cpu.c): AVX2 (with POPCNT, which
+ * every AVX2 processor has), POPCNT; both false where ap_wide_off is set,
+ * which tests set to compare every wide reading with its plain one. */
+bool ap_cpu_avx2(void);
+bool ap_cpu_popcnt(void);
+extern bool ap_wide_off;
+
 /* The same over bytes the text does not own (a run's rendered bytes, which
  * must outlive it): the twice check's text of a file, made when its group
  * is resolved and let go after, while the file keeps the bytes. */
@@ -473,9 +480,6 @@ bool ap_brackets_edits_delta(const ap_view *v, int64_t *delta);
 /* ap_brackets_text's answer; without making the map where every line starts
  * in code (one run over the bytes, about a third of the map's cost). */
 int64_t ap_brackets_balance(ap_text *t);
-/* The balance reading's wide steps: -1 as the CPU allows (AVX2 where it
- * has it), 0 SSE2 only (for the tests: both must count alike). */
-extern int ap_brackets_wide;
 
 /* The (clamped) depth at each line start of a view, in text order, from
  * the start: what scope_end and the nesting guard ask. Base lines are
@@ -561,8 +565,6 @@ size_t ap_similar_lines(const ap_view *v, const ap_line *line, ap_pos from, ap_s
 size_t ap_similar_whole(const ap_view *v, const ap_line *line, ap_similar *out, size_t max);
 /* The set of a string's character bigrams, hashed to 64 bits. */
 uint64_t ap_bigram_set(const char *s, size_t n);
-/* Tests only: the scan counts bits without the processor's instruction. */
-extern bool ap_similar_plain_count;
 /* Tests only: how many scans ap_similar_lines has made. */
 extern size_t ap_similar_scans;
 /* match.c, for tests: how a longer soft pattern is searched: -1 by what

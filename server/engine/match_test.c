@@ -1546,15 +1546,15 @@ int main(void)
     RUN(test_similar_whole);
     RUN(test_word_sets_fast);
     RUN(test_may_say);
-    ap_words_plain = true; /* the sets read one at a time, made 16 bytes at a time */
+    ap_wide_off = true; /* the sets read one at a time, made 16 bytes at a time */
     RUN(test_word_sets_fast);
     RUN(test_may_say);
-    ap_words_plain = false;
+    ap_wide_off = false;
     RUN(test_edit_distance);
     RUN(test_bigram_sets);
     RUN(test_similar_lines_as_a_plain_scan);
-    ap_similar_plain_count = true; /* the scan's other way of counting bits */
+    ap_wide_off = true; /* the scan's other way of counting bits */
     RUN(test_similar_lines_as_a_plain_scan);
-    ap_similar_plain_count = false;
+    ap_wide_off = false;
     return check_summary();
 }

@@ -154,7 +154,7 @@ static const char *first_doubt(const char *s, const char *e, bool strip)
         return cr ? cr : e;
     }
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2"))
+    if (ap_cpu_avx2())
         return first_doubt_avx2(s, e);
 #endif
     return first_doubt_bytes(s, e, false);

@@ -112,10 +112,6 @@ extern bool ap_words_scan_only;
 /* Tests: does every line's set, made as a text's are (16 bytes at a time
  * where it can), equal the one made byte by byte (a query's)? */
 bool ap_words_sets_agree(const ap_text *t);
-/* Tests: ap_view_may_say reads the sets one at a time, not four at a time
- * where the processor could, and a text's sets are made 16 bytes at a time,
- * not 32. */
-extern bool ap_words_plain;
 /* The pattern a failure is about (field: 0 anchor, 1 snippet, 2 end). */
 const ap_pattern *ap_failing_pattern(const mod_pats *mp, int field);
 /* Makes the edit a resolved modification stands for; returns the lines it

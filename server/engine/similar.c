@@ -377,12 +377,11 @@ static inline double estimate(scan *sc, uint64_t ls, int lpop, size_t len)
         }                                                                                       \
     }
 SCAN_BASE(scan_base_plain, , popcount64)
-bool ap_similar_plain_count = false;
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 SCAN_BASE(scan_base_popcnt, __attribute__((target("popcnt"))), __builtin_popcountll)
 static void scan_base(scan *sc, const ap_bigram_row *table, uint32_t a, uint32_t b)
 {
-    if (!ap_similar_plain_count && __builtin_cpu_supports("popcnt"))
+    if (ap_cpu_popcnt())
         scan_base_popcnt(sc, table, a, b);
     else
         scan_base_plain(sc, table, a, b);

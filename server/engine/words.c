@@ -78,8 +78,6 @@ bool ap_words_within(const ap_line *a, const ap_line *b)
  * other's (the words of a multiset within another are within its words). */
 #define WORDS_ALL (~0ull)
 
-bool ap_words_plain = false;
-
 /* The classes of bytes words_of uses (isalnum in the process's locale, or
  * '_'), made per text: a word byte is 1. */
 static void word_bytes(unsigned char cls[256])
@@ -311,13 +309,13 @@ SETS_OF_LINES(sets_avx2, __attribute__((target("avx2"))), set_of_fast_avx2)
 #endif
 
 /* The sets of t's lines: 32 bytes at a time where the processor has AVX2
- * (not with ap_words_plain), 16 with SSE2, else byte by byte. */
+ * (not with ap_wide_off), 16 with SSE2, else byte by byte. */
 static void sets_of_text(const ap_text *t, const unsigned char cls[256], uint64_t *sets)
 {
 #if defined(__SSE2__)
     if (ascii_words(cls)) {
 #ifdef WORDS_AVX2
-        if (!ap_words_plain && __builtin_cpu_supports("avx2")) {
+        if (ap_cpu_avx2()) {
             sets_avx2(t, cls, sets);
             return;
         }
@@ -446,7 +444,7 @@ __attribute__((target("avx2"))) static bool base_says_avx2(says *w, uint32_t a, 
 
 static bool base_says(says *w, uint32_t a, uint32_t b)
 {
-    if (!ap_words_plain && __builtin_cpu_supports("avx2"))
+    if (ap_cpu_avx2())
         return base_says_avx2(w, a, b);
     return base_says_plain(w, a, b);
 }
