@@ -425,8 +425,19 @@ async function runFixture(name, WS, WORK) {
             check(`${name}: the hover shows ${c.hover.contains.join(', ')}`, missing.length === 0, `missing ${missing.join(', ')} in:\n${text}`);
             if (c.errors.length) {
                 // the diagnostic's hover says the message; the server's hover must not say it again
-                // the marker part may render after the server's part: wait for it, then read the whole hover again
-                const msg = await until('the problem in the hover', markerMessage, 5000).catch(() => '');
+                // the marker part may render after the server's part: wait for it, then read the whole hover again;
+                // a hover that opened without it (on a loaded machine, twice in ~20 CI runs) is closed and opened
+                // again, as a person would: what is checked is the message's count, not the first hover's timing
+                let msg = '';
+                for (let attempt = 0; attempt < 3 && !msg; attempt++) {
+                    if (attempt) {
+                        await page.mouse.move(0, 0);
+                        await keys('Escape');
+                        await until('the hover to close', async () => (await page.evaluate(() => !document.querySelector('.monaco-hover:not(.hidden)'))), 3000).catch(() => false);
+                        await hoverAtCursor(c.hover.contains[0]);
+                    }
+                    msg = await until('the problem in the hover', markerMessage, 5000).catch(() => '');
+                }
                 const whole = await textOf('.monaco-hover:not(.hidden)');
                 check(`${name}: the hover says the problem's message once (issue 10, 6)`, msg.length > 10 && whole.split(msg).length === 2, `message ${JSON.stringify(msg)} in:\n${whole}`);
             }
